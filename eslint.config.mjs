@@ -1,0 +1,33 @@
+// Lint rules for the whole workspace (flat config).
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['**/dist/**', '**/node_modules/**', 'libs/db/src/generated/**', 'bench/results/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'off',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "NewExpression[callee.name='Error'] > CallExpression[callee.name='String']",
+          message: 'Throw a typed domain error instead of new Error(String(e)).',
+        },
+      ],
+    },
+  },
+  {
+    // Transport stays thin: resolvers, controllers and processors never touch Prisma.
+    files: ['**/*.resolver.ts', '**/*.controller.ts', '**/*.processor.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/generated/prisma*', '@prisma/client'], message: 'Use a repository.' }] },
+      ],
+    },
+  },
+);

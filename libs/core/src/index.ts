@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './validation';
+export * from './label-selector';
+export * from './pagination';
+export * from './secrets';

@@ -1,0 +1,9 @@
+// Prisma CLI configuration (migrate, generate). The runtime client gets its URL from
+// the validated app config through the pg driver adapter instead.
+import { defineConfig } from 'prisma/config';
+
+export default defineConfig({
+  schema: 'prisma/schema.prisma',
+  migrations: { path: 'prisma/migrations' },
+  datasource: { url: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/meshfleet' },
+});
