@@ -1,0 +1,52 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { GraphQLModule } from '@nestjs/graphql';
+import { APP_FILTER } from '@nestjs/core';
+import { DomainErrorFilter } from '@meshfleet/graphql';
+import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
+import type { Logger } from 'pino';
+import { AppConfig, ConfigModule } from '@meshfleet/config';
+import { DbModule, PrismaService } from '@meshfleet/db';
+import { QueueModule, RedisService } from '@meshfleet/queue';
+import { HealthController, ObservabilityModule, READINESS_CHECKS, ReadinessCheck } from '@meshfleet/observability';
+import { AuthModule } from '@meshfleet/auth';
+import { AuditModule } from '@meshfleet/audit';
+import { TenancyModule } from '@meshfleet/tenancy';
+import { ClustersModule } from '@meshfleet/clusters';
+import { BootstrapAdmin } from './bootstrap-admin';
+import { graphqlOptions } from './graphql.options';
+
+export const LOGGER = Symbol('LOGGER');
+
+@Module({})
+export class AppModule {
+  static forRoot(config: AppConfig, logger: Logger): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        DbModule,
+        QueueModule,
+        ObservabilityModule,
+        AuthModule,
+        AuditModule,
+        TenancyModule,
+        ClustersModule,
+        GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, ...graphqlOptions(config, logger) }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        BootstrapAdmin,
+        { provide: APP_FILTER, useClass: DomainErrorFilter },
+        { provide: LOGGER, useValue: logger },
+        {
+          provide: READINESS_CHECKS,
+          inject: [PrismaService, RedisService],
+          useFactory: (prisma: PrismaService, redis: RedisService): ReadinessCheck[] => [
+            { name: 'postgres', check: () => prisma.ping() },
+            { name: 'redis', check: () => redis.ping() },
+          ],
+        },
+      ],
+    };
+  }
+}

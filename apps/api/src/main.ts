@@ -1,0 +1,23 @@
+import { ConfigError, loadConfig } from '@meshfleet/config';
+import { createApi } from './api';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`meshfleet-api: ${e.message}`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const app = await createApi(config);
+  await app.listen(config.port, config.host);
+  console.error(`meshfleet-api listening on http://${config.host}:${config.port}/graphql`);
+}
+
+main().catch((e: unknown) => {
+  console.error('meshfleet-api failed to start:', e instanceof Error ? e.message : e);
+  process.exit(1);
+});

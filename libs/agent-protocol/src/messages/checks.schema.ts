@@ -1,0 +1,34 @@
+// `linkerd check`-shaped results: the same shape as `linkerd check -o json` plus the fatal flag,
+// keyed by (category, description) so results can be compared across reports.
+import { z } from 'zod';
+import { LIMITS } from '../limits';
+import { longString, shortString } from './common.schema';
+
+export const CheckResultLevelSchema = z.enum(['success', 'warning', 'error']);
+export type CheckResultLevel = z.infer<typeof CheckResultLevelSchema>;
+
+export const CheckSchema = z.object({
+  description: shortString,
+  result: CheckResultLevelSchema,
+  /** Anchor in https://linkerd.io/2/checks/ (without '#'). */
+  hintAnchor: shortString.optional(),
+  /** Full hint URL, present on failed checks (as the CLI prints it). */
+  hint: z.url().max(LIMITS.shortString).optional(),
+  error: longString.optional(),
+  /** A fatal failure stopped the rest of its category. */
+  fatal: z.boolean(),
+});
+export type Check = z.infer<typeof CheckSchema>;
+
+export const CheckCategorySchema = z.object({
+  name: shortString,
+  checks: z.array(CheckSchema).max(LIMITS.checksPerCategory),
+});
+export type CheckCategory = z.infer<typeof CheckCategorySchema>;
+
+export const CheckResultsSchema = z.object({
+  /** False when any check ended in error (warnings alone keep it true, like the CLI). */
+  success: z.boolean(),
+  categories: z.array(CheckCategorySchema).max(LIMITS.checkCategories),
+});
+export type CheckResults = z.infer<typeof CheckResultsSchema>;

@@ -1,0 +1,45 @@
+// Full health report, sent every ~60 s and on change. Idempotent by `sequence`:
+// the API ignores a sequence it has already stored or an older one.
+import { z } from 'zod';
+import { CertificateInventorySchema } from './certificates.schema';
+import { CheckResultsSchema } from './checks.schema';
+import { count, ProxyVersionsSchema, shortString, timestamp } from './common.schema';
+import { MtlsStatusSchema } from './mtls.schema';
+
+export const LinkerdChannelSchema = z.enum(['edge', 'stable', 'enterprise', 'preview', 'version']);
+
+export const VersionSkewSchema = z.object({
+  controlPlane: shortString.nullable(),
+  oldestProxy: shortString.nullable(),
+  newestProxy: shortString.nullable(),
+  /** How many majors the oldest proxy trails the control plane; null when not comparable. */
+  maxMajorsBehind: z.int().nullable(),
+  /** none: all proxies match; within-support: differ but at most one major behind. */
+  status: z.enum(['none', 'within-support', 'unsupported', 'unknown']),
+});
+export type VersionSkew = z.infer<typeof VersionSkewSchema>;
+
+export const LinkerdInfoSchema = z.object({
+  installed: z.boolean(),
+  controlPlaneNamespace: shortString.optional(),
+  /** Control-plane version from `linkerd-config` (values.linkerdVersion). */
+  version: shortString.nullable(),
+  channel: LinkerdChannelSchema.optional(),
+  ha: z.boolean().optional(),
+  proxyVersions: ProxyVersionsSchema,
+  skew: VersionSkewSchema,
+});
+export type LinkerdInfo = z.infer<typeof LinkerdInfoSchema>;
+
+export const HealthReportSchema = z.object({
+  /** Monotonic per agent credential; lets the API drop retries and reordered reports. */
+  sequence: count,
+  generatedAt: timestamp,
+  agentVersion: shortString,
+  kubernetesVersion: shortString.nullable(),
+  linkerd: LinkerdInfoSchema,
+  checks: CheckResultsSchema,
+  certificates: CertificateInventorySchema,
+  mtls: MtlsStatusSchema,
+});
+export type HealthReport = z.infer<typeof HealthReportSchema>;

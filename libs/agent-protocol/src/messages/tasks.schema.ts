@@ -1,0 +1,65 @@
+// Tasks: the API dispatches, the agent long-polls, reports steps as events and ends with a result.
+// `kind` discriminates; lifecycle kinds (INSTALL, UPGRADE, ...) are added to TASK_VARIANTS later.
+import { z } from 'zod';
+import { LIMITS } from '../limits';
+import { longString, shortString, timestamp } from './common.schema';
+
+const dnsLabel = z
+  .string()
+  .max(253)
+  .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
+
+const envelopeBase = {
+  id: shortString,
+  issuedAt: timestamp,
+  /** The agent gives up (and reports failure) after this instant. */
+  deadlineAt: timestamp.optional(),
+  attempt: z.int().min(1).default(1),
+};
+
+/** Diagnostic: fetch one pod's proxy metrics (like "Send Diagnostics"). */
+export const CollectProxyMetricsTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('COLLECT_PROXY_METRICS'),
+  params: z.object({ namespace: dnsLabel, pod: dnsLabel }),
+});
+
+export const TaskEnvelopeSchema = z.discriminatedUnion('kind', [CollectProxyMetricsTaskSchema]);
+export type TaskEnvelope = z.infer<typeof TaskEnvelopeSchema>;
+export type TaskKind = TaskEnvelope['kind'];
+export const TASK_KINDS: readonly TaskKind[] = TaskEnvelopeSchema.options.map((o) => o.shape.kind.value);
+
+/** Long-poll answer: a task, or null when the wait timed out. */
+export const TaskPollResponseSchema = z.object({ task: TaskEnvelopeSchema.nullable() });
+export type TaskPollResponse = z.infer<typeof TaskPollResponseSchema>;
+
+export const TaskEventSchema = z.object({
+  taskId: shortString,
+  /** e.g. "fetch-metrics", later "precheck", "crds", "control-plane", "postcheck". */
+  step: shortString,
+  status: z.enum(['started', 'progress', 'succeeded', 'failed', 'skipped']),
+  message: longString.default(''),
+  at: timestamp,
+});
+export type TaskEvent = z.infer<typeof TaskEventSchema>;
+
+export const CollectProxyMetricsOutputSchema = z.object({
+  kind: z.literal('COLLECT_PROXY_METRICS'),
+  metrics: z.string().max(LIMITS.taskOutputChars),
+  truncated: z.boolean().default(false),
+});
+export const TaskOutputSchema = z.discriminatedUnion('kind', [CollectProxyMetricsOutputSchema]);
+export type TaskOutput = z.infer<typeof TaskOutputSchema>;
+
+export const TaskErrorSchema = z.object({ code: shortString, message: longString });
+
+export const TaskResultSchema = z.discriminatedUnion('status', [
+  z.object({
+    taskId: shortString,
+    status: z.literal('succeeded'),
+    finishedAt: timestamp,
+    output: TaskOutputSchema.optional(),
+  }),
+  z.object({ taskId: shortString, status: z.literal('failed'), finishedAt: timestamp, error: TaskErrorSchema }),
+]);
+export type TaskResult = z.infer<typeof TaskResultSchema>;

@@ -1,0 +1,15 @@
+import { Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { PassportModule } from '@nestjs/passport';
+import { AccessGuard } from './access.guard';
+import { ApiKeyAuthenticator } from './api-key.authenticator';
+import { BearerStrategy } from './bearer.strategy';
+import { JwtAuthenticator } from './jwt.authenticator';
+
+@Global()
+@Module({
+  imports: [PassportModule.register({ session: false })],
+  providers: [ApiKeyAuthenticator, JwtAuthenticator, BearerStrategy, { provide: APP_GUARD, useClass: AccessGuard }],
+  exports: [ApiKeyAuthenticator, JwtAuthenticator],
+})
+export class AuthModule {}

@@ -1,0 +1,69 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { createRemoteJWKSet, jwtVerify, JWTPayload } from 'jose';
+import { UnauthenticatedError, ForbiddenError } from '@meshfleet/core';
+import { AppConfig } from '@meshfleet/config';
+import { PrismaService } from '@meshfleet/db';
+import { Principal } from './principal';
+
+/**
+ * OIDC users: the JWT is verified against the configured JWKS (issuer, audience, expiry);
+ * the organization and role come from Meshfleet's own memberships, never from token claims.
+ */
+@Injectable()
+export class JwtAuthenticator {
+  private readonly jwks: ReturnType<typeof createRemoteJWKSet> | null;
+
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly prisma: PrismaService,
+  ) {
+    this.jwks = config.oidc ? createRemoteJWKSet(new URL(config.oidc.jwksUrl)) : null;
+  }
+
+  get enabled(): boolean {
+    return this.jwks !== null;
+  }
+
+  async authenticate(token: string, organizationHint: string | null): Promise<Principal> {
+    const oidc = this.config.oidc;
+    if (!this.jwks || !oidc) throw new UnauthenticatedError('Unknown API key');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.jwks, { issuer: oidc.issuer, audience: oidc.audience }));
+    } catch (e) {
+      throw new UnauthenticatedError(`Invalid token: ${e instanceof Error ? e.message : 'verification failed'}`);
+    }
+    if (!payload.sub) throw new UnauthenticatedError('Invalid token: no subject');
+    const email = typeof payload['email'] === 'string' ? payload['email'] : null;
+    const name = typeof payload['name'] === 'string' ? payload['name'] : null;
+    const user = await this.prisma.user.upsert({
+      where: { issuer_subject: { issuer: oidc.issuer, subject: payload.sub } },
+      create: { issuer: oidc.issuer, subject: payload.sub, email, displayName: name, lastLoginAt: new Date() },
+      update: { email, displayName: name },
+    });
+    const memberships = await this.prisma.membership.findMany({
+      where: { userId: user.id },
+      orderBy: { createdAt: 'asc' },
+    });
+    const chosen = organizationHint
+      ? memberships.find((m) => m.organizationId === organizationHint)
+      : memberships.length === 1
+        ? memberships[0]
+        : undefined;
+    if (!chosen) {
+      if (memberships.length === 0) throw new ForbiddenError('You are not a member of any organization');
+      throw new ForbiddenError(
+        organizationHint
+          ? 'You are not a member of that organization'
+          : 'You belong to several organizations: choose one with the X-Meshfleet-Organization header',
+      );
+    }
+    return {
+      organizationId: chosen.organizationId,
+      role: chosen.role,
+      kind: 'USER',
+      actorId: user.id,
+      actorName: email ?? payload.sub,
+    };
+  }
+}

@@ -1,0 +1,158 @@
+// The agent's install manifest: the one source for what registerCluster returns and for
+// agents/linkerd-agent/deploy (rendered from here). Least privilege for managing Linkerd;
+// every rule says why it is needed.
+import { stringify } from 'yaml';
+
+export const AGENT_NAMESPACE = 'meshfleet-system';
+export const AGENT_NAME = 'meshfleet-agent';
+export const AGENT_SECRET = 'meshfleet-agent';
+
+export interface AgentManifestInput {
+  clusterId: string;
+  clusterName: string;
+  apiUrl: string;
+  bootstrapToken: string;
+  image: string;
+}
+
+interface Rule {
+  why: string;
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+}
+
+const READ = ['get', 'list', 'watch'];
+const MANAGE = [...READ, 'create', 'update', 'patch', 'delete'];
+
+export const AGENT_CLUSTER_RULES: Rule[] = [
+  { why: 'cluster facts: provider from spec.providerID, region from topology labels', apiGroups: [''], resources: ['nodes'], verbs: READ },
+  { why: 'mesh coverage: pods and their proxies in every namespace', apiGroups: [''], resources: ['pods'], verbs: READ },
+  { why: 'traffic mTLS: scrape linkerd-proxy metrics on :4191 through the API server', apiGroups: [''], resources: ['pods/proxy'], verbs: ['get'] },
+  { why: 'diagnostics: control-plane logs', apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+  { why: 'injection settings; install and uninstall create/delete the linkerd namespaces', apiGroups: [''], resources: ['namespaces'], verbs: MANAGE },
+  {
+    why: 'the control plane objects of a Linkerd install (identity issuer and webhook certificates are Secrets in the linkerd namespace, which does not exist before install, so this cannot be a namespaced Role)',
+    apiGroups: [''],
+    resources: ['services', 'configmaps', 'secrets', 'serviceaccounts', 'endpoints'],
+    verbs: MANAGE,
+  },
+  { why: 'events for operation diagnostics', apiGroups: [''], resources: ['events'], verbs: READ },
+  { why: 'control-plane Deployments; data-plane restarts patch workloads', apiGroups: ['apps'], resources: ['deployments', 'daemonsets', 'statefulsets'], verbs: MANAGE },
+  { why: 'rollout progress', apiGroups: ['apps'], resources: ['replicasets'], verbs: READ },
+  { why: 'Linkerd CRDs (install --crds, upgrades)', apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: MANAGE },
+  {
+    why: 'the proxy injector and policy validator webhooks',
+    apiGroups: ['admissionregistration.k8s.io'],
+    resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'],
+    verbs: MANAGE,
+  },
+  {
+    why: "Linkerd's own ClusterRoles/Bindings; bind and escalate are required to grant permissions the agent does not hold itself",
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
+    verbs: [...MANAGE, 'bind', 'escalate'],
+  },
+  { why: 'control-plane disruption budgets (HA)', apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: MANAGE },
+  { why: 'the Linkerd heartbeat CronJob', apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: MANAGE },
+  { why: 'linkerd-viz tap API service', apiGroups: ['apiregistration.k8s.io'], resources: ['apiservices'], verbs: MANAGE },
+  {
+    why: 'Linkerd custom resources (policy, routes, multicluster links)',
+    apiGroups: ['linkerd.io', 'policy.linkerd.io', 'workload.linkerd.io', 'multicluster.linkerd.io', 'gateway.networking.k8s.io'],
+    resources: ['*'],
+    verbs: MANAGE,
+  },
+  { why: 'the permission checks linkerd check performs', apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] },
+];
+
+const labels = { 'app.kubernetes.io/name': AGENT_NAME, 'app.kubernetes.io/part-of': 'meshfleet' };
+
+export function agentManifestObjects(input: AgentManifestInput): Record<string, unknown>[] {
+  const ns = AGENT_NAMESPACE;
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns, labels } },
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: AGENT_NAME, namespace: ns, labels } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: AGENT_SECRET, namespace: ns, labels },
+      type: 'Opaque',
+      // The agent replaces bootstrapToken by its own credential after enrolling.
+      stringData: { apiUrl: input.apiUrl, clusterId: input.clusterId, bootstrapToken: input.bootstrapToken },
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: AGENT_NAME, labels },
+      rules: AGENT_CLUSTER_RULES.map(({ apiGroups, resources, verbs }) => ({ apiGroups, resources, verbs })),
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: AGENT_NAME, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: AGENT_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace: ns }],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: AGENT_NAME, namespace: ns, labels },
+      rules: [
+        // Its own Secret only: it saves the credential it receives at enrollment.
+        { apiGroups: [''], resources: ['secrets'], resourceNames: [AGENT_SECRET], verbs: ['get', 'update', 'patch'] },
+        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name: AGENT_NAME, namespace: ns, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: AGENT_NAME },
+      subjects: [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace: ns }],
+    },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: AGENT_NAME, namespace: ns, labels },
+      spec: {
+        replicas: 1,
+        strategy: { type: 'Recreate' },
+        selector: { matchLabels: { 'app.kubernetes.io/name': AGENT_NAME } },
+        template: {
+          metadata: { labels, annotations: { 'linkerd.io/inject': 'disabled' } },
+          spec: {
+            serviceAccountName: AGENT_NAME,
+            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [
+              {
+                name: 'agent',
+                image: input.image,
+                env: [
+                  { name: 'MESHFLEET_API_URL', valueFrom: { secretKeyRef: { name: AGENT_SECRET, key: 'apiUrl' } } },
+                  { name: 'MESHFLEET_AGENT_SECRET', value: `${ns}/${AGENT_SECRET}` },
+                  { name: 'MESHFLEET_CLUSTER_NAME', value: input.clusterName },
+                ],
+                ports: [{ name: 'http', containerPort: 9090 }],
+                livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 20 },
+                readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10 },
+                resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+                securityContext: {
+                  allowPrivilegeEscalation: false,
+                  readOnlyRootFilesystem: true,
+                  capabilities: { drop: ['ALL'] },
+                },
+              },
+            ],
+          },
+        },
+      },
+    },
+  ];
+}
+
+/** Multi-document YAML for `kubectl apply -f -`. */
+export function renderAgentManifest(input: AgentManifestInput): string {
+  return agentManifestObjects(input)
+    .map((o) => stringify(o, { lineWidth: 0 }))
+    .join('---\n');
+}

@@ -1,0 +1,80 @@
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { pageSize } from '@meshfleet/core';
+import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
+import { Cluster, Role } from '@meshfleet/db';
+import { toConnection } from '@meshfleet/graphql';
+import { ClustersService, Enrollment } from './clusters.service';
+import {
+  ClusterConnection,
+  ClusterFilter,
+  ClusterType,
+  RegisterClusterInput,
+  RegisterClusterPayload,
+  UpdateClusterInput,
+} from './dto/cluster.types';
+
+export const toClusterType = (c: Cluster): ClusterType => ({
+  ...c,
+  labels: (c.labels ?? {}) as Record<string, string>,
+});
+
+const toPayload = (e: Enrollment): RegisterClusterPayload => ({ ...e, cluster: toClusterType(e.cluster) });
+
+@Resolver(() => ClusterType)
+export class ClustersResolver {
+  constructor(private readonly service: ClustersService) {}
+
+  @Query(() => ClusterType, { description: 'One cluster of your organization' })
+  @Allow(Role.VIEWER)
+  async cluster(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string): Promise<ClusterType> {
+    return toClusterType(await this.service.get(p.organizationId, id));
+  }
+
+  @Query(() => ClusterConnection, { description: 'Clusters, ordered by name' })
+  @Allow(Role.VIEWER)
+  async clusters(
+    @CurrentPrincipal() p: Principal,
+    @Args('filter', { type: () => ClusterFilter, nullable: true }) filter: ClusterFilter | null,
+    @Args('first', { type: () => Int, nullable: true }) first: number | null,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ): Promise<ClusterConnection> {
+    const page = await this.service.list(p.organizationId, filter ?? {}, pageSize(first), after);
+    return toConnection(page, toClusterType);
+  }
+
+  @Mutation(() => RegisterClusterPayload, {
+    description: 'Registers a cluster and returns a one-time bootstrap token and the agent manifest',
+  })
+  @Allow(Role.EDITOR)
+  async registerCluster(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: RegisterClusterInput,
+  ): Promise<RegisterClusterPayload> {
+    return toPayload(await this.service.register(actor, input));
+  }
+
+  @Mutation(() => ClusterType)
+  @Allow(Role.EDITOR)
+  async updateCluster(
+    @CurrentActor() actor: Actor,
+    @Args('id', { type: () => ID }) id: string,
+    @Args('input') input: UpdateClusterInput,
+  ): Promise<ClusterType> {
+    return toClusterType(await this.service.update(actor, id, input));
+  }
+
+  @Mutation(() => ClusterType, { description: "Stops managing the cluster and revokes its agent's credentials" })
+  @Allow(Role.EDITOR)
+  async deregisterCluster(@CurrentActor() actor: Actor, @Args('id', { type: () => ID }) id: string): Promise<ClusterType> {
+    return toClusterType(await this.service.deregister(actor, id));
+  }
+
+  @Mutation(() => RegisterClusterPayload, { description: 'A new bootstrap token and manifest, e.g. to redeploy the agent' })
+  @Allow(Role.EDITOR)
+  async rotateBootstrapToken(
+    @CurrentActor() actor: Actor,
+    @Args('clusterId', { type: () => ID }) clusterId: string,
+  ): Promise<RegisterClusterPayload> {
+    return toPayload(await this.service.rotateBootstrapToken(actor, clusterId));
+  }
+}

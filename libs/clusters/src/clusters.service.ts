@@ -1,0 +1,182 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  assertDns1123Label,
+  assertLabels,
+  ConflictError,
+  issueSecret,
+  Page,
+  parseLabelSelector,
+  ValidationError,
+} from '@meshfleet/core';
+import { AppConfig } from '@meshfleet/config';
+import { Actor } from '@meshfleet/auth';
+import { AuditService } from '@meshfleet/audit';
+import { CloudProvider, Cluster, ClusterStatus, Db } from '@meshfleet/db';
+import { renderAgentManifest } from './agent-manifest';
+import { ClustersRepository } from './clusters.repository';
+
+export interface RegisterClusterData {
+  name: string;
+  provider: CloudProvider;
+  region?: string | null;
+  labels?: Record<string, unknown> | null;
+}
+
+export interface ClusterListQuery {
+  provider?: CloudProvider | null;
+  region?: string | null;
+  status?: ClusterStatus | null;
+  labelSelector?: string | null;
+  search?: string | null;
+  includeDeregistered?: boolean | null;
+}
+
+export interface Enrollment {
+  cluster: Cluster;
+  bootstrapToken: { token: string; expiresAt: Date };
+  agentManifest: string;
+}
+
+const REGION = /^[a-z0-9]([-a-z0-9.]{0,62})$/i;
+
+function validRegion(region: string | null | undefined): string | null {
+  if (region === null || region === undefined || region === '') return null;
+  if (!REGION.test(region)) throw new ValidationError(`region "${region}" is invalid: letters, digits, "-" and "." only, at most 63`, 'region');
+  return region;
+}
+
+function validLabels(labels: Record<string, unknown> | null | undefined): Record<string, string> {
+  if (!labels) return {};
+  for (const [k, v] of Object.entries(labels)) {
+    if (typeof v !== 'string') throw new ValidationError(`labels value for "${k}" must be a string`, 'labels');
+  }
+  const out = labels as Record<string, string>;
+  assertLabels(out, 'labels');
+  return out;
+}
+
+@Injectable()
+export class ClustersService {
+  constructor(
+    private readonly repo: ClustersRepository,
+    private readonly audit: AuditService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  async register(actor: Actor, input: RegisterClusterData): Promise<Enrollment> {
+    assertDns1123Label(input.name, 'name');
+    const region = validRegion(input.region);
+    const labels = validLabels(input.labels);
+    return this.repo.transaction(async (db) => {
+      const cluster = await this.repo.create(db, actor.organizationId, {
+        name: input.name,
+        provider: input.provider,
+        region,
+        labels,
+      });
+      const enrollment = await this.issueBootstrapToken(db, cluster);
+      await this.audit.recordActor(db, actor, 'cluster.register', { type: 'Cluster', id: cluster.id }, {
+        name: cluster.name,
+        provider: cluster.provider,
+        region,
+        labels,
+      });
+      return enrollment;
+    });
+  }
+
+  get(organizationId: string, id: string): Promise<Cluster> {
+    return this.repo.transaction((db) => this.repo.get(db, organizationId, id));
+  }
+
+  list(organizationId: string, query: ClusterListQuery, first: number, after: string | null): Promise<Page<Cluster>> {
+    const labelSelector = query.labelSelector ? parseLabelSelector(query.labelSelector) : [];
+    return this.repo.list(
+      organizationId,
+      {
+        provider: query.provider ?? null,
+        region: query.region ?? null,
+        status: query.status ?? null,
+        search: query.search?.trim() || null,
+        labelSelector,
+        includeDeregistered: query.includeDeregistered ?? false,
+      },
+      first,
+      after,
+    );
+  }
+
+  async update(
+    actor: Actor,
+    id: string,
+    input: { region?: string | null; labels?: Record<string, unknown> | null },
+  ): Promise<Cluster> {
+    const data: { region?: string | null; labels?: Record<string, string> } = {};
+    if (input.region !== undefined) data.region = validRegion(input.region);
+    if (input.labels !== undefined) data.labels = validLabels(input.labels);
+    return this.repo.transaction(async (db) => {
+      const before = await this.repo.get(db, actor.organizationId, id);
+      this.assertActive(before);
+      const updated = await this.repo.update(db, actor.organizationId, id, data);
+      await this.audit.recordActor(db, actor, 'cluster.update', { type: 'Cluster', id }, {
+        before: { region: before.region, labels: before.labels },
+        after: { region: updated.region, labels: updated.labels },
+      });
+      return updated;
+    });
+  }
+
+  /** Removes the cluster from management: its agent's credentials stop working at once. */
+  async deregister(actor: Actor, id: string): Promise<Cluster> {
+    return this.repo.transaction(async (db) => {
+      const cluster = await this.repo.get(db, actor.organizationId, id);
+      if (cluster.status === ClusterStatus.DEREGISTERED) return cluster;
+      const now = new Date();
+      const revoked = await this.repo.revokeAgentCredentials(db, actor.organizationId, id, now);
+      await this.repo.revokeOpenBootstrapTokens(db, actor.organizationId, id, now);
+      const updated = await this.repo.update(db, actor.organizationId, id, {
+        status: ClusterStatus.DEREGISTERED,
+        deregisteredAt: now,
+      });
+      await this.audit.recordActor(db, actor, 'cluster.deregister', { type: 'Cluster', id }, {
+        name: cluster.name,
+        revokedCredentials: revoked,
+      });
+      return updated;
+    });
+  }
+
+  /** A fresh bootstrap token (and manifest) for a new or redeployed agent; older unused ones stop working. */
+  async rotateBootstrapToken(actor: Actor, id: string): Promise<Enrollment> {
+    return this.repo.transaction(async (db) => {
+      const cluster = await this.repo.get(db, actor.organizationId, id);
+      this.assertActive(cluster);
+      await this.repo.revokeOpenBootstrapTokens(db, actor.organizationId, id, new Date());
+      const enrollment = await this.issueBootstrapToken(db, cluster);
+      await this.audit.recordActor(db, actor, 'cluster.rotate-bootstrap-token', { type: 'Cluster', id }, {
+        expiresAt: enrollment.bootstrapToken.expiresAt.toISOString(),
+      });
+      return enrollment;
+    });
+  }
+
+  private assertActive(cluster: Cluster): void {
+    if (cluster.status === ClusterStatus.DEREGISTERED) {
+      throw new ConflictError(`Cluster ${cluster.name} is deregistered`, { status: cluster.status });
+    }
+  }
+
+  private async issueBootstrapToken(db: Db, cluster: Cluster): Promise<Enrollment> {
+    const secret = issueSecret('mfb');
+    const expiresAt = new Date(Date.now() + this.config.bootstrapTokenTtlSeconds * 1000);
+    await this.repo.createBootstrapToken(db, cluster.organizationId, cluster.id, secret.hash, expiresAt);
+    const agentManifest = renderAgentManifest({
+      clusterId: cluster.id,
+      clusterName: cluster.name,
+      apiUrl: this.config.publicUrl,
+      bootstrapToken: secret.secret,
+      image: this.config.agentImage,
+    });
+    return { cluster, bootstrapToken: { token: secret.secret, expiresAt }, agentManifest };
+  }
+}

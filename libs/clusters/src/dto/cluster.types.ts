@@ -1,0 +1,123 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { CloudProvider, ClusterStatus } from '@meshfleet/db';
+import { Connection, GraphQLJSONObject } from '@meshfleet/graphql';
+
+registerEnumType(CloudProvider, { name: 'CloudProvider', description: 'Where the cluster runs' });
+registerEnumType(ClusterStatus, {
+  name: 'ClusterStatus',
+  description: 'PENDING until the agent enrolls; OFFLINE after missed heartbeats; DEREGISTERED when removed',
+});
+
+@ObjectType('Cluster')
+export class ClusterType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field({ description: 'DNS-1123 label, unique in the organization' })
+  name!: string;
+
+  @Field(() => CloudProvider)
+  provider!: CloudProvider;
+
+  @Field(() => String, { nullable: true })
+  region!: string | null;
+
+  @Field(() => GraphQLJSONObject, { description: 'Kubernetes-style labels, e.g. {"env": "prod"}' })
+  labels!: Record<string, string>;
+
+  @Field(() => ClusterStatus)
+  status!: ClusterStatus;
+
+  @Field(() => String, { nullable: true })
+  kubernetesVersion!: string | null;
+
+  @Field(() => String, { nullable: true })
+  agentVersion!: string | null;
+
+  @Field(() => Int, { nullable: true })
+  nodeCount!: number | null;
+
+  @Field(() => Date, { nullable: true })
+  lastSeenAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  enrolledAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  deregisteredAt!: Date | null;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field()
+  updatedAt!: Date;
+}
+
+@ObjectType()
+export class ClusterConnection extends Connection(ClusterType, 'Cluster') {}
+
+@ObjectType()
+export class BootstrapTokenType {
+  @Field({ description: 'One-time enrollment token. Shown only in this response.' })
+  token!: string;
+
+  @Field()
+  expiresAt!: Date;
+}
+
+@ObjectType()
+export class RegisterClusterPayload {
+  @Field(() => ClusterType)
+  cluster!: ClusterType;
+
+  @Field(() => BootstrapTokenType)
+  bootstrapToken!: BootstrapTokenType;
+
+  @Field({ description: 'YAML to apply in the cluster: kubectl apply -f -' })
+  agentManifest!: string;
+}
+
+@InputType()
+export class RegisterClusterInput {
+  @Field()
+  name!: string;
+
+  @Field(() => CloudProvider)
+  provider!: CloudProvider;
+
+  @Field(() => String, { nullable: true })
+  region?: string | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true })
+  labels?: Record<string, unknown> | null;
+}
+
+@InputType()
+export class UpdateClusterInput {
+  @Field(() => String, { nullable: true, description: 'New region; null clears it' })
+  region?: string | null;
+
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Replaces all labels' })
+  labels?: Record<string, unknown> | null;
+}
+
+@InputType()
+export class ClusterFilter {
+  @Field(() => CloudProvider, { nullable: true })
+  provider?: CloudProvider | null;
+
+  @Field(() => String, { nullable: true })
+  region?: string | null;
+
+  @Field(() => ClusterStatus, { nullable: true })
+  status?: ClusterStatus | null;
+
+  @Field(() => String, { nullable: true, description: 'Kubernetes selector syntax: env=prod,tier!=edge,team in (a,b)' })
+  labelSelector?: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Substring of the name' })
+  search?: string | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Include DEREGISTERED clusters (default false)' })
+  includeDeregistered?: boolean | null;
+}

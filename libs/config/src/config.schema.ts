@@ -1,0 +1,59 @@
+// Every setting of every Meshfleet process, validated once at start-up.
+// A missing or malformed setting stops the process with a message naming it.
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const positiveInt = z.coerce.number().int().positive();
+
+const urlWith = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL (${protocols.join(' or ')})`);
+
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('0.0.0.0'),
+    DATABASE_URL: urlWith(['postgresql:', 'postgres:']),
+    DATABASE_POOL_SIZE: positiveInt.default(10),
+    REDIS_URL: urlWith(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+    MESHFLEET_REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
+      .default('meshfleet'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    MESHFLEET_PUBLIC_URL: urlWith(['http:', 'https:']).optional(),
+    MESHFLEET_OIDC_ISSUER: z.string().min(1).optional(),
+    MESHFLEET_OIDC_AUDIENCE: z.string().min(1).optional(),
+    MESHFLEET_OIDC_JWKS_URL: urlWith(['http:', 'https:']).optional(),
+    MESHFLEET_BOOTSTRAP_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+    MESHFLEET_GRAPHQL_INTROSPECTION: bool.default(true),
+    MESHFLEET_GRAPHQL_IDE: bool.default(true),
+    MESHFLEET_GRAPHQL_MAX_DEPTH: positiveInt.default(12),
+    MESHFLEET_GRAPHQL_MAX_COMPLEXITY: positiveInt.default(2000),
+    MESHFLEET_BOOTSTRAP_TOKEN_TTL_SECONDS: positiveInt.default(24 * 3600),
+    MESHFLEET_AGENT_IMAGE: z.string().min(1).default('ghcr.io/meshfleet/linkerd-agent:0.1.0'),
+    MESHFLEET_HEARTBEAT_INTERVAL_SECONDS: positiveInt.default(15),
+    MESHFLEET_REPORT_INTERVAL_SECONDS: positiveInt.default(60),
+  })
+  .superRefine((c, ctx) => {
+    const oidc = [c.MESHFLEET_OIDC_ISSUER, c.MESHFLEET_OIDC_AUDIENCE, c.MESHFLEET_OIDC_JWKS_URL];
+    const set = oidc.filter((v) => v !== undefined).length;
+    if (set !== 0 && set !== 3) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MESHFLEET_OIDC_JWKS_URL'],
+        message: 'MESHFLEET_OIDC_ISSUER, MESHFLEET_OIDC_AUDIENCE and MESHFLEET_OIDC_JWKS_URL go together',
+      });
+    }
+  });
+
+export type RawConfig = z.infer<typeof configSchema>;

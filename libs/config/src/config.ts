@@ -1,0 +1,75 @@
+import { configSchema, RawConfig } from './config.schema';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface OidcConfig {
+  issuer: string;
+  audience: string;
+  jwksUrl: string;
+}
+
+/** The validated configuration of one process. Read it only through this object. */
+export class AppConfig {
+  readonly env: RawConfig['NODE_ENV'];
+  readonly port: number;
+  readonly host: string;
+  readonly databaseUrl: string;
+  readonly databasePoolSize: number;
+  readonly redisUrl: string;
+  readonly redisPrefix: string;
+  readonly logLevel: RawConfig['LOG_LEVEL'];
+  readonly publicUrl: string;
+  readonly oidc: OidcConfig | null;
+  readonly bootstrapAdminKey: string | null;
+  readonly graphql: { introspection: boolean; ide: boolean; maxDepth: number; maxComplexity: number };
+  readonly bootstrapTokenTtlSeconds: number;
+  readonly agentImage: string;
+  readonly heartbeatIntervalSeconds: number;
+  readonly reportIntervalSeconds: number;
+
+  constructor(raw: RawConfig) {
+    this.env = raw.NODE_ENV;
+    this.port = raw.PORT;
+    this.host = raw.HOST;
+    this.databaseUrl = raw.DATABASE_URL;
+    this.databasePoolSize = raw.DATABASE_POOL_SIZE;
+    this.redisUrl = raw.REDIS_URL;
+    this.redisPrefix = raw.MESHFLEET_REDIS_PREFIX;
+    this.logLevel = raw.LOG_LEVEL;
+    this.publicUrl = (raw.MESHFLEET_PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
+    this.oidc =
+      raw.MESHFLEET_OIDC_ISSUER && raw.MESHFLEET_OIDC_AUDIENCE && raw.MESHFLEET_OIDC_JWKS_URL
+        ? {
+            issuer: raw.MESHFLEET_OIDC_ISSUER,
+            audience: raw.MESHFLEET_OIDC_AUDIENCE,
+            jwksUrl: raw.MESHFLEET_OIDC_JWKS_URL,
+          }
+        : null;
+    this.bootstrapAdminKey = raw.MESHFLEET_BOOTSTRAP_ADMIN_KEY ?? null;
+    this.graphql = {
+      introspection: raw.MESHFLEET_GRAPHQL_INTROSPECTION,
+      ide: raw.MESHFLEET_GRAPHQL_IDE,
+      maxDepth: raw.MESHFLEET_GRAPHQL_MAX_DEPTH,
+      maxComplexity: raw.MESHFLEET_GRAPHQL_MAX_COMPLEXITY,
+    };
+    this.bootstrapTokenTtlSeconds = raw.MESHFLEET_BOOTSTRAP_TOKEN_TTL_SECONDS;
+    this.agentImage = raw.MESHFLEET_AGENT_IMAGE;
+    this.heartbeatIntervalSeconds = raw.MESHFLEET_HEARTBEAT_INTERVAL_SECONDS;
+    this.reportIntervalSeconds = raw.MESHFLEET_REPORT_INTERVAL_SECONDS;
+  }
+}
+
+/** Parses settings from an environment map; empty strings count as unset. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`));
+  }
+  return new AppConfig(parsed.data);
+}

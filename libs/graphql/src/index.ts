@@ -1,0 +1,5 @@
+export * from './connection';
+export * from './error-format';
+export * from './query-limits.plugin';
+export * from './scalars';
+export * from './domain-error.filter';

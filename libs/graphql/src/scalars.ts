@@ -1,0 +1,1 @@
+export { GraphQLJSONObject } from 'graphql-scalars';

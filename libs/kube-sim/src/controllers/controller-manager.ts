@@ -1,0 +1,115 @@
+// Runs the simulated controllers of one cluster. Store events enqueue keys per controller;
+// a single drain loop (on setImmediate) reconciles them level-triggered, so a burst of
+// events for one object costs one reconcile.
+import type { SimCluster } from '../cluster/sim-cluster';
+import { StoreEvent } from '../store/types';
+import { CrdController } from './crd.controller';
+import { DaemonSetController } from './daemonset.controller';
+import { DeploymentController } from './deployment.controller';
+import { EndpointsController } from './endpoints.controller';
+import { JobController } from './job.controller';
+import { Kubelet } from './kubelet';
+import { NamespaceController } from './namespace.controller';
+import { ReplicaSetController } from './replicaset.controller';
+import { StatefulSetController } from './statefulset.controller';
+
+export interface Controller {
+  readonly name: string;
+  /** Keys ("ns/name" or anything the controller understands) to reconcile for this event. */
+  keysFor(event: StoreEvent): string[];
+  reconcile(key: string): void;
+}
+
+export class ControllerManager {
+  readonly kubelet: Kubelet;
+  private readonly controllers: Controller[];
+  private readonly queues = new Map<Controller, Set<string>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private scheduled = false;
+  private unsubscribe: (() => void) | undefined;
+  private running = false;
+
+  constructor(readonly cluster: SimCluster) {
+    this.kubelet = new Kubelet(cluster, this);
+    this.controllers = [
+      new NamespaceController(cluster),
+      new CrdController(cluster),
+      new DeploymentController(cluster, this),
+      new ReplicaSetController(cluster),
+      new DaemonSetController(cluster),
+      new StatefulSetController(cluster),
+      new JobController(cluster),
+      new EndpointsController(cluster),
+      this.kubelet,
+    ];
+  }
+
+  /** Extra controllers (the Linkerd model) register here. */
+  add(controller: Controller): void {
+    this.controllers.push(controller);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.cluster.store.subscribe((e) => this.onEvent(e));
+  }
+
+  stop(): void {
+    this.running = false;
+    this.unsubscribe?.();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  enqueue(controller: Controller, key: string): void {
+    let q = this.queues.get(controller);
+    if (!q) {
+      q = new Set();
+      this.queues.set(controller, q);
+    }
+    q.add(key);
+    this.schedule();
+  }
+
+  enqueueByName(name: string, key: string): void {
+    const c = this.controllers.find((x) => x.name === name);
+    if (c) this.enqueue(c, key);
+  }
+
+  /** Runs fn after ms unless the cluster stops first. */
+  after(ms: number, fn: () => void): void {
+    if (!this.running) return;
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (this.running) fn();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+
+  private onEvent(e: StoreEvent): void {
+    for (const c of this.controllers) for (const key of c.keysFor(e)) this.enqueue(c, key);
+  }
+
+  private schedule(): void {
+    if (this.scheduled || !this.running) return;
+    this.scheduled = true;
+    setImmediate(() => this.drain());
+  }
+
+  /** Drains all queues; reconciles may enqueue more, bounded to avoid a hot loop. */
+  private drain(): void {
+    this.scheduled = false;
+    for (let round = 0; round < 50 && this.running; round++) {
+      const work = [...this.queues.entries()].filter(([, q]) => q.size > 0);
+      if (work.length === 0) return;
+      for (const [controller, q] of work) {
+        const keys = [...q];
+        q.clear();
+        for (const key of keys) controller.reconcile(key);
+      }
+    }
+    this.schedule();
+  }
+}

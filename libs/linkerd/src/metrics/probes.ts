@@ -1,0 +1,47 @@
+// Kubelet probe targets of a pod, so probe traffic can be told apart from service traffic.
+import type { V1Container, V1Pod, V1Probe } from '@kubernetes/client-node';
+import { PROXY_CONTAINER } from '../constants';
+
+function resolvePort(container: V1Container, port: number | string | undefined): number | null {
+  if (typeof port === 'number') return port;
+  if (typeof port === 'string') {
+    if (/^\d+$/.test(port)) return Number(port);
+    return container.ports?.find((p) => p.name === port)?.containerPort ?? null;
+  }
+  return null;
+}
+
+function probePort(container: V1Container, probe: V1Probe | undefined): number | null {
+  if (!probe) return null;
+  const port = probe.httpGet?.port ?? probe.tcpSocket?.port ?? probe.grpc?.port;
+  return resolvePort(container, port as number | string | undefined);
+}
+
+/** Ports the kubelet probes on the application containers (the proxy's own probes hit its admin port). */
+export function probePorts(pod: V1Pod): Set<number> {
+  const ports = new Set<number>();
+  for (const c of pod.spec?.containers ?? []) {
+    if (c.name === PROXY_CONTAINER) continue;
+    for (const p of [c.livenessProbe, c.readinessProbe, c.startupProbe]) {
+      const port = probePort(c, p);
+      if (port !== null) ports.add(port);
+    }
+  }
+  return ports;
+}
+
+export function podIps(pod: V1Pod): Set<string> {
+  const ips = new Set<string>();
+  if (pod.status?.podIP) ips.add(pod.status.podIP);
+  for (const ip of pod.status?.podIPs ?? []) if (ip.ip) ips.add(ip.ip);
+  return ips;
+}
+
+/** Splits "10.0.0.1:8080" or "[fd00::1]:8080" into host and port. */
+export function splitAuthority(authority: string): { host: string; port: number | null } {
+  const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(authority);
+  if (bracketed) return { host: bracketed[1]!, port: bracketed[2] ? Number(bracketed[2]) : null };
+  const parts = authority.split(':');
+  if (parts.length === 2 && /^\d+$/.test(parts[1]!)) return { host: parts[0]!, port: Number(parts[1]) };
+  return { host: authority, port: null };
+}

@@ -1,0 +1,92 @@
+// Traffic coverage from proxy metrics (reference §4.2, §4.4): the share of inbound connections
+// (`tcp_open_total`) and requests (`request_total`) that arrived over mesh mTLS (`tls="true"`).
+//
+// Excluded from both numerator and denominator:
+// - `no_tls_reason="loopback"`: a pod talking to itself never crosses the network;
+// - kubelet probes: the kubelet is never meshed, so probes would count as plaintext and make a
+//   fully meshed app look partly unencrypted. A plaintext request is a probe when it is labelled
+//   as the policy's probe route (`route_name="probe"`) or addressed to the pod's own IP on a port
+//   its probes use (the kubelet dials pod IPs; service clients use names). The kubelet opens a
+//   fresh connection per HTTP probe, so as many plaintext connections are discounted.
+// Counters are cumulative since each proxy started; the share is over that lifetime.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { TrafficCoverage, TrafficShare } from '@meshfleet/agent-protocol';
+import { podIps, probePorts, splitAuthority } from './probes';
+import type { Sample } from './prometheus-text';
+
+interface Tally {
+  tls: number;
+  total: number;
+  seen: boolean;
+}
+
+export interface PodTraffic {
+  connections: Tally;
+  requests: Tally;
+}
+
+const isInbound = (s: Sample) => s.labels['direction'] === 'inbound';
+const isLoopback = (s: Sample) => s.labels['no_tls_reason'] === 'loopback';
+const isTls = (s: Sample) => s.labels['tls'] === 'true';
+
+function isProbeRequest(s: Sample, ips: Set<string>, ports: Set<number>): boolean {
+  if (isTls(s)) return false;
+  if (s.labels['route_name'] === 'probe') return true;
+  const authority = s.labels['authority'];
+  if (!authority) return false;
+  const { host, port } = splitAuthority(authority);
+  return ips.has(host) && port !== null && ports.has(port);
+}
+
+/** Tallies one pod's scrape. `pod` (when known) supplies its IPs and probe ports. */
+export function podTraffic(samples: Sample[], pod: V1Pod | undefined): PodTraffic {
+  const ips = pod ? podIps(pod) : new Set<string>();
+  const ports = pod ? probePorts(pod) : new Set<number>();
+  const connections: Tally = { tls: 0, total: 0, seen: false };
+  const requests: Tally = { tls: 0, total: 0, seen: false };
+  let probeRequests = 0;
+  let plaintextConnections = 0;
+
+  for (const s of samples) {
+    if (!isInbound(s) || !Number.isFinite(s.value) || s.value < 0) continue;
+    if (s.name === 'request_total') {
+      requests.seen = true;
+      if (isLoopback(s)) continue;
+      if (isProbeRequest(s, ips, ports)) {
+        probeRequests += s.value;
+        continue;
+      }
+      requests.total += s.value;
+      if (isTls(s)) requests.tls += s.value;
+    } else if (s.name === 'tcp_open_total') {
+      connections.seen = true;
+      if (isLoopback(s) || (s.labels['peer'] !== undefined && s.labels['peer'] !== 'src')) continue;
+      connections.total += s.value;
+      if (isTls(s)) connections.tls += s.value;
+      else if (s.labels['no_tls_reason'] === 'no_tls_from_remote') plaintextConnections += s.value;
+    }
+  }
+  // Discount the kubelet's one-connection-per-probe, never below the remaining plaintext.
+  connections.total -= Math.min(probeRequests, plaintextConnections);
+  return { connections, requests };
+}
+
+function share(t: Tally): TrafficShare | null {
+  if (!t.seen) return null;
+  return { tls: t.tls, total: t.total, share: t.total > 0 ? t.tls / t.total : null };
+}
+
+/** Sums pods; a direction stays null when no scraped proxy exported that metric at all. */
+export function combineTraffic(pods: PodTraffic[]): TrafficCoverage {
+  const sum = (pick: (p: PodTraffic) => Tally): Tally =>
+    pods.map(pick).reduce((a, b) => ({ tls: a.tls + b.tls, total: a.total + b.total, seen: a.seen || b.seen }), {
+      tls: 0,
+      total: 0,
+      seen: false,
+    });
+  return {
+    connections: share(sum((p) => p.connections)),
+    requests: share(sum((p) => p.requests)),
+    podsScraped: pods.length,
+  };
+}

@@ -1,0 +1,40 @@
+// What the agent's informer cache holds, as plain Kubernetes objects. Every function in this
+// library is pure over a snapshot, so the agent, the API and tests share one implementation.
+import type {
+  V1ClusterRole,
+  V1ClusterRoleBinding,
+  V1ConfigMap,
+  V1CustomResourceDefinition,
+  V1DaemonSet,
+  V1Deployment,
+  V1MutatingWebhookConfiguration,
+  V1Namespace,
+  V1Pod,
+  V1Secret,
+  V1ServiceAccount,
+  V1ValidatingWebhookConfiguration,
+  V1APIService,
+} from '@kubernetes/client-node';
+
+export interface ClusterSnapshot {
+  /** `gitVersion` of the API server; null when the version endpoint could not be queried. */
+  kubernetesVersion: string | null;
+  namespaces: V1Namespace[];
+  pods: V1Pod[];
+  deployments: V1Deployment[];
+  daemonSets: V1DaemonSet[];
+  /** At least those of the control-plane (and viz) namespaces. */
+  configMaps: V1ConfigMap[];
+  /** At least those of the control-plane (and viz) namespaces. Private keys are never read out. */
+  secrets: V1Secret[];
+  crds: V1CustomResourceDefinition[];
+  mutatingWebhooks: V1MutatingWebhookConfiguration[];
+  validatingWebhooks: V1ValidatingWebhookConfiguration[];
+  apiServices?: V1APIService[];
+  /** Optional: when absent, the RBAC existence checks are skipped rather than failed. */
+  serviceAccounts?: V1ServiceAccount[];
+  clusterRoles?: V1ClusterRole[];
+  clusterRoleBindings?: V1ClusterRoleBinding[];
+  /** Evaluation time; injected so results are reproducible. */
+  now: Date;
+}

@@ -1,0 +1,14 @@
+import type { NextFunction, Request, Response } from 'express';
+import { MetricsService } from './metrics';
+
+/** Observes every HTTP request's latency, labelled by matched route (bounded cardinality). */
+export function httpMetricsMiddleware(metrics: MetricsService) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const end = metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.path === '/graphql' ? '/graphql' : 'other';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
