@@ -29,7 +29,9 @@ async function admin(fn) {
 
 async function dropRunDatabases() {
   await admin(async (c) => {
-    const { rows } = await c.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`mf_%${runId}%`]);
+    const { rows } = await c.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+      `mf_%${runId}%`,
+    ]);
     for (const { datname } of rows) {
       await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);
     }

@@ -32,6 +32,5 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
     }),
   );
-  app.enableShutdownHooks();
   return app;
 }

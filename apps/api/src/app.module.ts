@@ -7,7 +7,12 @@ import type { Logger } from 'pino';
 import { AppConfig, ConfigModule } from '@meshfleet/config';
 import { DbModule, PrismaService } from '@meshfleet/db';
 import { QueueModule, RedisService } from '@meshfleet/queue';
-import { HealthController, ObservabilityModule, READINESS_CHECKS, ReadinessCheck } from '@meshfleet/observability';
+import {
+  HealthController,
+  ObservabilityModule,
+  READINESS_CHECKS,
+  ReadinessCheck,
+} from '@meshfleet/observability';
 import { AuthModule } from '@meshfleet/auth';
 import { AuditModule } from '@meshfleet/audit';
 import { TenancyModule } from '@meshfleet/tenancy';
@@ -31,7 +36,10 @@ export class AppModule {
         AuditModule,
         TenancyModule,
         ClustersModule,
-        GraphQLModule.forRoot<ApolloDriverConfig>({ driver: ApolloDriver, ...graphqlOptions(config, logger) }),
+        GraphQLModule.forRoot<ApolloDriverConfig>({
+          driver: ApolloDriver,
+          ...graphqlOptions(config, logger),
+        }),
       ],
       controllers: [HealthController],
       providers: [

@@ -25,7 +25,9 @@ async function run(config: AppConfig, args: string[]): Promise<number> {
     }
     if (noun === 'org' && verb === 'list' && rest.length === 0) {
       for (const o of await orgs.list()) {
-        process.stdout.write(`${JSON.stringify({ organizationId: o.id, name: o.name, createdAt: o.createdAt })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ organizationId: o.id, name: o.name, createdAt: o.createdAt })}\n`,
+        );
       }
       return 0;
     }

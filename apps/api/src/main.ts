@@ -15,6 +15,15 @@ async function main(): Promise<void> {
   const app = await createApi(config);
   await app.listen(config.port, config.host);
   console.error(`meshfleet-api listening on http://${config.host}:${config.port}/graphql`);
+  const stop = (signal: string) => {
+    console.error(`meshfleet-api: ${signal}, draining`);
+    app.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
 }
 
 main().catch((e: unknown) => {

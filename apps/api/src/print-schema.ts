@@ -25,7 +25,9 @@ async function main(): Promise<void> {
       /* missing counts as different */
     }
     if (committed !== text) {
-      console.error('apps/api/schema.graphql is out of date: run `npm run build && npm run schema:print` and commit it');
+      console.error(
+        'apps/api/schema.graphql is out of date: run `npm run build && npm run schema:print` and commit it',
+      );
       process.exit(1);
     }
     console.log('schema.graphql matches the code');

@@ -27,7 +27,10 @@ export interface AuditFilter {
 
 type CursorPos = { t: string; id: string };
 const isPos = (v: unknown): v is CursorPos =>
-  typeof v === 'object' && v !== null && typeof (v as CursorPos).t === 'string' && typeof (v as CursorPos).id === 'string';
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as CursorPos).t === 'string' &&
+  typeof (v as CursorPos).id === 'string';
 
 @Injectable()
 export class AuditRepository {
@@ -40,7 +43,12 @@ export class AuditRepository {
     });
   }
 
-  async list(organizationId: string, filter: AuditFilter, first: number, after: string | null): Promise<Page<AuditEvent>> {
+  async list(
+    organizationId: string,
+    filter: AuditFilter,
+    first: number,
+    after: string | null,
+  ): Promise<Page<AuditEvent>> {
     const where: Prisma.AuditEventWhereInput = {
       organizationId,
       ...(filter.action ? { action: filter.action } : {}),
@@ -48,16 +56,18 @@ export class AuditRepository {
       ...(filter.targetId ? { targetId: filter.targetId } : {}),
       ...(filter.actorId ? { actorId: filter.actorId } : {}),
       ...(filter.since || filter.until
-        ? { createdAt: { ...(filter.since ? { gte: filter.since } : {}), ...(filter.until ? { lt: filter.until } : {}) } }
+        ? {
+            createdAt: {
+              ...(filter.since ? { gte: filter.since } : {}),
+              ...(filter.until ? { lt: filter.until } : {}),
+            },
+          }
         : {}),
     };
     const pos = after ? decodeCursor(after, isPos) : null;
     const keyset: Prisma.AuditEventWhereInput | undefined = pos
       ? {
-          OR: [
-            { createdAt: { lt: new Date(pos.t) } },
-            { createdAt: new Date(pos.t), id: { lt: pos.id } },
-          ],
+          OR: [{ createdAt: { lt: new Date(pos.t) } }, { createdAt: new Date(pos.t), id: { lt: pos.id } }],
         }
       : undefined;
     const [rows, totalCount] = await Promise.all([

@@ -13,7 +13,8 @@ export type AccessPolicy = { public: true } | { public: false; role: Role };
 export const Public = () => SetMetadata(ACCESS_POLICY, { public: true } satisfies AccessPolicy);
 
 /** The caller needs at least this role in the organization. */
-export const Allow = (role: Role) => SetMetadata(ACCESS_POLICY, { public: false, role } satisfies AccessPolicy);
+export const Allow = (role: Role) =>
+  SetMetadata(ACCESS_POLICY, { public: false, role } satisfies AccessPolicy);
 
 function principalOf(ctx: ExecutionContext): Principal {
   const req = requestOf(ctx);
@@ -34,7 +35,8 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
     ...principal,
     ip: req.ip ?? req.socket?.remoteAddress ?? null,
     userAgent: header('user-agent'),
-    requestId: typeof (req as { id?: unknown }).id === 'string' ? ((req as { id?: string }).id ?? null) : null,
+    requestId:
+      typeof (req as { id?: unknown }).id === 'string' ? ((req as { id?: string }).id ?? null) : null,
   };
 });
 

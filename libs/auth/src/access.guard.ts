@@ -43,7 +43,8 @@ export class AccessGuard extends AuthGuard('bearer') {
 
   override handleRequest<T>(err: unknown, user: T): T {
     if (err instanceof DomainError) throw err;
-    if (err || !user) throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <key>');
+    if (err || !user)
+      throw new UnauthenticatedError('Authentication required: send Authorization: Bearer <key>');
     return user;
   }
 }

@@ -9,7 +9,12 @@ import { JwtAuthenticator } from './jwt.authenticator';
 @Global()
 @Module({
   imports: [PassportModule.register({ session: false })],
-  providers: [ApiKeyAuthenticator, JwtAuthenticator, BearerStrategy, { provide: APP_GUARD, useClass: AccessGuard }],
+  providers: [
+    ApiKeyAuthenticator,
+    JwtAuthenticator,
+    BearerStrategy,
+    { provide: APP_GUARD, useClass: AccessGuard },
+  ],
   exports: [ApiKeyAuthenticator, JwtAuthenticator],
 })
 export class AuthModule {}

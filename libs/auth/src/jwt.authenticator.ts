@@ -31,14 +31,22 @@ export class JwtAuthenticator {
     try {
       ({ payload } = await jwtVerify(token, this.jwks, { issuer: oidc.issuer, audience: oidc.audience }));
     } catch (e) {
-      throw new UnauthenticatedError(`Invalid token: ${e instanceof Error ? e.message : 'verification failed'}`);
+      throw new UnauthenticatedError(
+        `Invalid token: ${e instanceof Error ? e.message : 'verification failed'}`,
+      );
     }
     if (!payload.sub) throw new UnauthenticatedError('Invalid token: no subject');
     const email = typeof payload['email'] === 'string' ? payload['email'] : null;
     const name = typeof payload['name'] === 'string' ? payload['name'] : null;
     const user = await this.prisma.user.upsert({
       where: { issuer_subject: { issuer: oidc.issuer, subject: payload.sub } },
-      create: { issuer: oidc.issuer, subject: payload.sub, email, displayName: name, lastLoginAt: new Date() },
+      create: {
+        issuer: oidc.issuer,
+        subject: payload.sub,
+        email,
+        displayName: name,
+        lastLoginAt: new Date(),
+      },
       update: { email, displayName: name },
     });
     const memberships = await this.prisma.membership.findMany({

@@ -26,11 +26,31 @@ const READ = ['get', 'list', 'watch'];
 const MANAGE = [...READ, 'create', 'update', 'patch', 'delete'];
 
 export const AGENT_CLUSTER_RULES: Rule[] = [
-  { why: 'cluster facts: provider from spec.providerID, region from topology labels', apiGroups: [''], resources: ['nodes'], verbs: READ },
-  { why: 'mesh coverage: pods and their proxies in every namespace', apiGroups: [''], resources: ['pods'], verbs: READ },
-  { why: 'traffic mTLS: scrape linkerd-proxy metrics on :4191 through the API server', apiGroups: [''], resources: ['pods/proxy'], verbs: ['get'] },
+  {
+    why: 'cluster facts: provider from spec.providerID, region from topology labels',
+    apiGroups: [''],
+    resources: ['nodes'],
+    verbs: READ,
+  },
+  {
+    why: 'mesh coverage: pods and their proxies in every namespace',
+    apiGroups: [''],
+    resources: ['pods'],
+    verbs: READ,
+  },
+  {
+    why: 'traffic mTLS: scrape linkerd-proxy metrics on :4191 through the API server',
+    apiGroups: [''],
+    resources: ['pods/proxy'],
+    verbs: ['get'],
+  },
   { why: 'diagnostics: control-plane logs', apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-  { why: 'injection settings; install and uninstall create/delete the linkerd namespaces', apiGroups: [''], resources: ['namespaces'], verbs: MANAGE },
+  {
+    why: 'injection settings; install and uninstall create/delete the linkerd namespaces',
+    apiGroups: [''],
+    resources: ['namespaces'],
+    verbs: MANAGE,
+  },
   {
     why: 'the control plane objects of a Linkerd install (identity issuer and webhook certificates are Secrets in the linkerd namespace, which does not exist before install, so this cannot be a namespaced Role)',
     apiGroups: [''],
@@ -38,9 +58,19 @@ export const AGENT_CLUSTER_RULES: Rule[] = [
     verbs: MANAGE,
   },
   { why: 'events for operation diagnostics', apiGroups: [''], resources: ['events'], verbs: READ },
-  { why: 'control-plane Deployments; data-plane restarts patch workloads', apiGroups: ['apps'], resources: ['deployments', 'daemonsets', 'statefulsets'], verbs: MANAGE },
+  {
+    why: 'control-plane Deployments; data-plane restarts patch workloads',
+    apiGroups: ['apps'],
+    resources: ['deployments', 'daemonsets', 'statefulsets'],
+    verbs: MANAGE,
+  },
   { why: 'rollout progress', apiGroups: ['apps'], resources: ['replicasets'], verbs: READ },
-  { why: 'Linkerd CRDs (install --crds, upgrades)', apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: MANAGE },
+  {
+    why: 'Linkerd CRDs (install --crds, upgrades)',
+    apiGroups: ['apiextensions.k8s.io'],
+    resources: ['customresourcedefinitions'],
+    verbs: MANAGE,
+  },
   {
     why: 'the proxy injector and policy validator webhooks',
     apiGroups: ['admissionregistration.k8s.io'],
@@ -53,16 +83,42 @@ export const AGENT_CLUSTER_RULES: Rule[] = [
     resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
     verbs: [...MANAGE, 'bind', 'escalate'],
   },
-  { why: 'control-plane disruption budgets (HA)', apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: MANAGE },
-  { why: 'the Linkerd heartbeat CronJob', apiGroups: ['batch'], resources: ['cronjobs', 'jobs'], verbs: MANAGE },
-  { why: 'linkerd-viz tap API service', apiGroups: ['apiregistration.k8s.io'], resources: ['apiservices'], verbs: MANAGE },
+  {
+    why: 'control-plane disruption budgets (HA)',
+    apiGroups: ['policy'],
+    resources: ['poddisruptionbudgets'],
+    verbs: MANAGE,
+  },
+  {
+    why: 'the Linkerd heartbeat CronJob',
+    apiGroups: ['batch'],
+    resources: ['cronjobs', 'jobs'],
+    verbs: MANAGE,
+  },
+  {
+    why: 'linkerd-viz tap API service',
+    apiGroups: ['apiregistration.k8s.io'],
+    resources: ['apiservices'],
+    verbs: MANAGE,
+  },
   {
     why: 'Linkerd custom resources (policy, routes, multicluster links)',
-    apiGroups: ['linkerd.io', 'policy.linkerd.io', 'workload.linkerd.io', 'multicluster.linkerd.io', 'gateway.networking.k8s.io'],
+    apiGroups: [
+      'linkerd.io',
+      'policy.linkerd.io',
+      'workload.linkerd.io',
+      'multicluster.linkerd.io',
+      'gateway.networking.k8s.io',
+    ],
     resources: ['*'],
     verbs: MANAGE,
   },
-  { why: 'the permission checks linkerd check performs', apiGroups: ['authorization.k8s.io'], resources: ['selfsubjectaccessreviews'], verbs: ['create'] },
+  {
+    why: 'the permission checks linkerd check performs',
+    apiGroups: ['authorization.k8s.io'],
+    resources: ['selfsubjectaccessreviews'],
+    verbs: ['create'],
+  },
 ];
 
 const labels = { 'app.kubernetes.io/name': AGENT_NAME, 'app.kubernetes.io/part-of': 'meshfleet' };
@@ -99,7 +155,12 @@ export function agentManifestObjects(input: AgentManifestInput): Record<string, 
       metadata: { name: AGENT_NAME, namespace: ns, labels },
       rules: [
         // Its own Secret only: it saves the credential it receives at enrollment.
-        { apiGroups: [''], resources: ['secrets'], resourceNames: [AGENT_SECRET], verbs: ['get', 'update', 'patch'] },
+        {
+          apiGroups: [''],
+          resources: ['secrets'],
+          resourceNames: [AGENT_SECRET],
+          verbs: ['get', 'update', 'patch'],
+        },
         { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
       ],
     },
@@ -122,13 +183,21 @@ export function agentManifestObjects(input: AgentManifestInput): Record<string, 
           metadata: { labels, annotations: { 'linkerd.io/inject': 'disabled' } },
           spec: {
             serviceAccountName: AGENT_NAME,
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: 65532,
+              runAsGroup: 65532,
+              seccompProfile: { type: 'RuntimeDefault' },
+            },
             containers: [
               {
                 name: 'agent',
                 image: input.image,
                 env: [
-                  { name: 'MESHFLEET_API_URL', valueFrom: { secretKeyRef: { name: AGENT_SECRET, key: 'apiUrl' } } },
+                  {
+                    name: 'MESHFLEET_API_URL',
+                    valueFrom: { secretKeyRef: { name: AGENT_SECRET, key: 'apiUrl' } },
+                  },
                   { name: 'MESHFLEET_AGENT_SECRET', value: `${ns}/${AGENT_SECRET}` },
                   { name: 'MESHFLEET_CLUSTER_NAME', value: input.clusterName },
                 ],

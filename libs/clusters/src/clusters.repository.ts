@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError, decodeCursor, encodeCursor, NotFoundError, Page, Requirement } from '@meshfleet/core';
-import { CloudProvider, Cluster, ClusterStatus, Db, isUniqueViolation, Prisma, PrismaService } from '@meshfleet/db';
+import {
+  CloudProvider,
+  Cluster,
+  ClusterStatus,
+  Db,
+  isUniqueViolation,
+  Prisma,
+  PrismaService,
+} from '@meshfleet/db';
 
 export interface ClusterListFilter {
   provider?: CloudProvider | null;
@@ -19,7 +27,8 @@ export interface NewCluster {
 }
 
 type Pos = { n: string };
-const isPos = (v: unknown): v is Pos => typeof v === 'object' && v !== null && typeof (v as Pos).n === 'string';
+const isPos = (v: unknown): v is Pos =>
+  typeof v === 'object' && v !== null && typeof (v as Pos).n === 'string';
 
 function requirementSql(r: Requirement): Prisma.Sql {
   switch (r.op) {
@@ -55,29 +64,43 @@ export class ClustersRepository {
       return await db.cluster.create({ data: { organizationId, ...data } });
     } catch (e) {
       if (isUniqueViolation(e))
-        throw new ConflictError(`A cluster named "${data.name}" already exists in this organization`, { field: 'name' });
+        throw new ConflictError(`A cluster named "${data.name}" already exists in this organization`, {
+          field: 'name',
+        });
       throw e;
     }
   }
 
   async get(db: Db, organizationId: string, id: string): Promise<Cluster> {
     // Ids are UUIDs; anything else cannot exist, and must not reach Postgres as a cast error.
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new NotFoundError('Cluster', id);
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
+      throw new NotFoundError('Cluster', id);
     const cluster = await db.cluster.findFirst({ where: { id, organizationId } });
     if (!cluster) throw new NotFoundError('Cluster', id);
     return cluster;
   }
 
-  update(db: Db, organizationId: string, id: string, data: Prisma.ClusterUpdateManyMutationInput): Promise<Cluster> {
+  update(
+    db: Db,
+    organizationId: string,
+    id: string,
+    data: Prisma.ClusterUpdateManyMutationInput,
+  ): Promise<Cluster> {
     return db.cluster.update({ where: { id, organizationId }, data });
   }
 
-  async list(organizationId: string, filter: ClusterListFilter, first: number, after: string | null): Promise<Page<Cluster>> {
+  async list(
+    organizationId: string,
+    filter: ClusterListFilter,
+    first: number,
+    after: string | null,
+  ): Promise<Page<Cluster>> {
     const conds: Prisma.Sql[] = [Prisma.sql`c."organizationId" = ${organizationId}::uuid`];
     if (filter.provider) conds.push(Prisma.sql`c."provider" = ${filter.provider}::"CloudProvider"`);
     if (filter.region) conds.push(Prisma.sql`c."region" = ${filter.region}`);
     if (filter.status) conds.push(Prisma.sql`c."status" = ${filter.status}::"ClusterStatus"`);
-    else if (!filter.includeDeregistered) conds.push(Prisma.sql`c."status" <> 'DEREGISTERED'::"ClusterStatus"`);
+    else if (!filter.includeDeregistered)
+      conds.push(Prisma.sql`c."status" <> 'DEREGISTERED'::"ClusterStatus"`);
     if (filter.search) conds.push(Prisma.sql`c."name" ILIKE ${`%${escapeLike(filter.search)}%`}`);
     for (const r of filter.labelSelector ?? []) conds.push(requirementSql(r));
     const where = Prisma.join(conds, ' AND ');
@@ -90,7 +113,9 @@ export class ClustersRepository {
       this.prisma.$queryRaw<{ count: bigint }[]>`SELECT COUNT(*) AS count FROM "Cluster" c WHERE ${where}`,
     ]);
     const ids = idRows.slice(0, first).map((r) => r.id);
-    const rows = ids.length ? await this.prisma.cluster.findMany({ where: { id: { in: ids }, organizationId } }) : [];
+    const rows = ids.length
+      ? await this.prisma.cluster.findMany({ where: { id: { in: ids }, organizationId } })
+      : [];
     const byId = new Map(rows.map((c) => [c.id, c]));
     const items = ids.map((id) => byId.get(id)).filter((c): c is Cluster => c !== undefined);
     return {
@@ -101,12 +126,23 @@ export class ClustersRepository {
     };
   }
 
-  createBootstrapToken(db: Db, organizationId: string, clusterId: string, tokenHash: string, expiresAt: Date) {
+  createBootstrapToken(
+    db: Db,
+    organizationId: string,
+    clusterId: string,
+    tokenHash: string,
+    expiresAt: Date,
+  ) {
     return db.bootstrapToken.create({ data: { organizationId, clusterId, tokenHash, expiresAt } });
   }
 
   /** Unused tokens stop working when a new one is issued or the cluster is deregistered. */
-  async revokeOpenBootstrapTokens(db: Db, organizationId: string, clusterId: string, at: Date): Promise<void> {
+  async revokeOpenBootstrapTokens(
+    db: Db,
+    organizationId: string,
+    clusterId: string,
+    at: Date,
+  ): Promise<void> {
     await db.bootstrapToken.updateMany({
       where: { organizationId, clusterId, usedAt: null, revokedAt: null },
       data: { revokedAt: at },

@@ -26,7 +26,10 @@ export class ClustersResolver {
 
   @Query(() => ClusterType, { description: 'One cluster of your organization' })
   @Allow(Role.VIEWER)
-  async cluster(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string): Promise<ClusterType> {
+  async cluster(
+    @CurrentPrincipal() p: Principal,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<ClusterType> {
     return toClusterType(await this.service.get(p.organizationId, id));
   }
 
@@ -63,13 +66,20 @@ export class ClustersResolver {
     return toClusterType(await this.service.update(actor, id, input));
   }
 
-  @Mutation(() => ClusterType, { description: "Stops managing the cluster and revokes its agent's credentials" })
+  @Mutation(() => ClusterType, {
+    description: "Stops managing the cluster and revokes its agent's credentials",
+  })
   @Allow(Role.EDITOR)
-  async deregisterCluster(@CurrentActor() actor: Actor, @Args('id', { type: () => ID }) id: string): Promise<ClusterType> {
+  async deregisterCluster(
+    @CurrentActor() actor: Actor,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<ClusterType> {
     return toClusterType(await this.service.deregister(actor, id));
   }
 
-  @Mutation(() => RegisterClusterPayload, { description: 'A new bootstrap token and manifest, e.g. to redeploy the agent' })
+  @Mutation(() => RegisterClusterPayload, {
+    description: 'A new bootstrap token and manifest, e.g. to redeploy the agent',
+  })
   @Allow(Role.EDITOR)
   async rotateBootstrapToken(
     @CurrentActor() actor: Actor,

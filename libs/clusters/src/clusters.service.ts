@@ -41,14 +41,19 @@ const REGION = /^[a-z0-9]([-a-z0-9.]{0,62})$/i;
 
 function validRegion(region: string | null | undefined): string | null {
   if (region === null || region === undefined || region === '') return null;
-  if (!REGION.test(region)) throw new ValidationError(`region "${region}" is invalid: letters, digits, "-" and "." only, at most 63`, 'region');
+  if (!REGION.test(region))
+    throw new ValidationError(
+      `region "${region}" is invalid: letters, digits, "-" and "." only, at most 63`,
+      'region',
+    );
   return region;
 }
 
 function validLabels(labels: Record<string, unknown> | null | undefined): Record<string, string> {
   if (!labels) return {};
   for (const [k, v] of Object.entries(labels)) {
-    if (typeof v !== 'string') throw new ValidationError(`labels value for "${k}" must be a string`, 'labels');
+    if (typeof v !== 'string')
+      throw new ValidationError(`labels value for "${k}" must be a string`, 'labels');
   }
   const out = labels as Record<string, string>;
   assertLabels(out, 'labels');
@@ -75,12 +80,18 @@ export class ClustersService {
         labels,
       });
       const enrollment = await this.issueBootstrapToken(db, cluster);
-      await this.audit.recordActor(db, actor, 'cluster.register', { type: 'Cluster', id: cluster.id }, {
-        name: cluster.name,
-        provider: cluster.provider,
-        region,
-        labels,
-      });
+      await this.audit.recordActor(
+        db,
+        actor,
+        'cluster.register',
+        { type: 'Cluster', id: cluster.id },
+        {
+          name: cluster.name,
+          provider: cluster.provider,
+          region,
+          labels,
+        },
+      );
       return enrollment;
     });
   }
@@ -89,7 +100,12 @@ export class ClustersService {
     return this.repo.transaction((db) => this.repo.get(db, organizationId, id));
   }
 
-  list(organizationId: string, query: ClusterListQuery, first: number, after: string | null): Promise<Page<Cluster>> {
+  list(
+    organizationId: string,
+    query: ClusterListQuery,
+    first: number,
+    after: string | null,
+  ): Promise<Page<Cluster>> {
     const labelSelector = query.labelSelector ? parseLabelSelector(query.labelSelector) : [];
     return this.repo.list(
       organizationId,
@@ -118,10 +134,16 @@ export class ClustersService {
       const before = await this.repo.get(db, actor.organizationId, id);
       this.assertActive(before);
       const updated = await this.repo.update(db, actor.organizationId, id, data);
-      await this.audit.recordActor(db, actor, 'cluster.update', { type: 'Cluster', id }, {
-        before: { region: before.region, labels: before.labels },
-        after: { region: updated.region, labels: updated.labels },
-      });
+      await this.audit.recordActor(
+        db,
+        actor,
+        'cluster.update',
+        { type: 'Cluster', id },
+        {
+          before: { region: before.region, labels: before.labels },
+          after: { region: updated.region, labels: updated.labels },
+        },
+      );
       return updated;
     });
   }
@@ -138,10 +160,16 @@ export class ClustersService {
         status: ClusterStatus.DEREGISTERED,
         deregisteredAt: now,
       });
-      await this.audit.recordActor(db, actor, 'cluster.deregister', { type: 'Cluster', id }, {
-        name: cluster.name,
-        revokedCredentials: revoked,
-      });
+      await this.audit.recordActor(
+        db,
+        actor,
+        'cluster.deregister',
+        { type: 'Cluster', id },
+        {
+          name: cluster.name,
+          revokedCredentials: revoked,
+        },
+      );
       return updated;
     });
   }
@@ -153,9 +181,15 @@ export class ClustersService {
       this.assertActive(cluster);
       await this.repo.revokeOpenBootstrapTokens(db, actor.organizationId, id, new Date());
       const enrollment = await this.issueBootstrapToken(db, cluster);
-      await this.audit.recordActor(db, actor, 'cluster.rotate-bootstrap-token', { type: 'Cluster', id }, {
-        expiresAt: enrollment.bootstrapToken.expiresAt.toISOString(),
-      });
+      await this.audit.recordActor(
+        db,
+        actor,
+        'cluster.rotate-bootstrap-token',
+        { type: 'Cluster', id },
+        {
+          expiresAt: enrollment.bootstrapToken.expiresAt.toISOString(),
+        },
+      );
       return enrollment;
     });
   }

@@ -15,7 +15,10 @@ describe('loadConfig', () => {
   });
 
   it('names a missing setting', () => {
-    assert.throws(() => loadConfig({}), (e: unknown) => e instanceof ConfigError && /DATABASE_URL/.test(e.message));
+    assert.throws(
+      () => loadConfig({}),
+      (e: unknown) => e instanceof ConfigError && /DATABASE_URL/.test(e.message),
+    );
   });
 
   it('names a malformed setting', () => {

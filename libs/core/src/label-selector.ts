@@ -57,7 +57,11 @@ export function parseLabelSelector(selector: string): Requirement[] {
     }
     const eq = EQ_RE.exec(term);
     if (eq) {
-      return { key: checkKey(eq[1]!), op: eq[2] === '!=' ? 'NotEquals' : 'Equals', value: checkValue(eq[3]!) };
+      return {
+        key: checkKey(eq[1]!),
+        op: eq[2] === '!=' ? 'NotEquals' : 'Equals',
+        value: checkValue(eq[3]!),
+      };
     }
     if (term.startsWith('!')) return { key: checkKey(term.slice(1).trim()), op: 'DoesNotExist' };
     if (/^[^\s!=(),]+$/.test(term)) return { key: checkKey(term), op: 'Exists' };

@@ -50,8 +50,10 @@ export function assertLabels(labels: Record<string, string>, field: string): voi
     const keyErr = labelKeyError(key);
     if (keyErr) throw new ValidationError(`${field} key "${key}" is invalid: ${keyErr}`, field);
     const value = labels[key];
-    if (typeof value !== 'string') throw new ValidationError(`${field} value for "${key}" must be a string`, field);
+    if (typeof value !== 'string')
+      throw new ValidationError(`${field} value for "${key}" must be a string`, field);
     const valueErr = labelValueError(value);
-    if (valueErr) throw new ValidationError(`${field} value "${value}" for "${key}" is invalid: ${valueErr}`, field);
+    if (valueErr)
+      throw new ValidationError(`${field} value "${value}" for "${key}" is invalid: ${valueErr}`, field);
   }
 }

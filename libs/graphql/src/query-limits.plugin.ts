@@ -8,7 +8,9 @@ export function queryComplexityPlugin(maxComplexity: number): ApolloServerPlugin
     async requestDidStart(): Promise<GraphQLRequestListener<object>> {
       return {
         async didResolveOperation({ request, document, schema }) {
-          const query = request.operationName ? separateOperations(document)[request.operationName] : document;
+          const query = request.operationName
+            ? separateOperations(document)[request.operationName]
+            : document;
           const complexity = getComplexity({
             schema,
             query: query ?? document,

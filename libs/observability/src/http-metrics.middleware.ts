@@ -5,8 +5,14 @@ import { MetricsService } from './metrics';
 export function httpMetricsMiddleware(metrics: MetricsService) {
   return (req: Request, res: Response, next: NextFunction): void => {
     const end = metrics.httpDuration.startTimer();
+    // Mounted handlers (Apollo) rewrite req.url, so remember the path as it arrived.
+    const path = req.path;
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : req.path === '/graphql' ? '/graphql' : 'other';
+      const route = req.route?.path
+        ? `${req.baseUrl}${String(req.route.path)}`
+        : path === '/graphql'
+          ? '/graphql'
+          : 'other';
       end({ method: req.method, route, status: String(res.statusCode) });
     });
     next();

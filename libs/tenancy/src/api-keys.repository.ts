@@ -6,12 +6,19 @@ import { ApiKey, Db, PrismaService, Role } from '@meshfleet/db';
 export class ApiKeysRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  create(db: Db, organizationId: string, data: { name: string; role: Role; prefix: string; keyHash: string; createdBy: string }): Promise<ApiKey> {
+  create(
+    db: Db,
+    organizationId: string,
+    data: { name: string; role: Role; prefix: string; keyHash: string; createdBy: string },
+  ): Promise<ApiKey> {
     return db.apiKey.create({ data: { organizationId, ...data } });
   }
 
   list(organizationId: string): Promise<ApiKey[]> {
-    return this.prisma.apiKey.findMany({ where: { organizationId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    return this.prisma.apiKey.findMany({
+      where: { organizationId },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
   }
 
   async get(db: Db, organizationId: string, id: string): Promise<ApiKey> {

@@ -14,7 +14,8 @@ export class ApiKeysService {
 
   async create(actor: Actor, name: string, role: Role): Promise<{ apiKey: ApiKey; secret: string }> {
     const trimmed = name.trim();
-    if (trimmed.length < 1 || trimmed.length > 100) throw new ValidationError('name must be 1 to 100 characters', 'name');
+    if (trimmed.length < 1 || trimmed.length > 100)
+      throw new ValidationError('name must be 1 to 100 characters', 'name');
     const key = issueSecret('mfk');
     const apiKey = await this.repo.transaction(async (db) => {
       const created = await this.repo.create(db, actor.organizationId, {
@@ -24,7 +25,13 @@ export class ApiKeysService {
         keyHash: key.hash,
         createdBy: actor.actorName,
       });
-      await this.audit.recordActor(db, actor, 'api-key.create', { type: 'ApiKey', id: created.id }, { name: trimmed, role });
+      await this.audit.recordActor(
+        db,
+        actor,
+        'api-key.create',
+        { type: 'ApiKey', id: created.id },
+        { name: trimmed, role },
+      );
       return created;
     });
     return { apiKey, secret: key.secret };

@@ -16,16 +16,25 @@ export class MembersRepository {
     });
   }
 
-  async add(db: Db, organizationId: string, user: { issuer: string; subject: string; email: string | null }, role: Role): Promise<MemberRow> {
+  async add(
+    db: Db,
+    organizationId: string,
+    user: { issuer: string; subject: string; email: string | null },
+    role: Role,
+  ): Promise<MemberRow> {
     const u = await db.user.upsert({
       where: { issuer_subject: { issuer: user.issuer, subject: user.subject } },
       create: user,
       update: user.email ? { email: user.email } : {},
     });
     try {
-      return await db.membership.create({ data: { organizationId, userId: u.id, role }, include: { user: true } });
+      return await db.membership.create({
+        data: { organizationId, userId: u.id, role },
+        include: { user: true },
+      });
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictError('That user is already a member', { field: 'subject' });
+      if (isUniqueViolation(e))
+        throw new ConflictError('That user is already a member', { field: 'subject' });
       throw e;
     }
   }

@@ -27,14 +27,22 @@ export class MembersService {
 
   async add(actor: Actor, input: AddMemberData): Promise<MemberRow> {
     const subject = input.subject.trim();
-    if (!subject || subject.length > 255) throw new ValidationError('subject must be 1 to 255 characters', 'subject');
+    if (!subject || subject.length > 255)
+      throw new ValidationError('subject must be 1 to 255 characters', 'subject');
     const issuer = input.issuer?.trim() || this.config.oidc?.issuer;
     if (!issuer) throw new ValidationError('issuer is required when OIDC is not configured', 'issuer');
     const email = input.email?.trim() || null;
-    if (email && !/^[^@\s]+@[^@\s]+$/.test(email)) throw new ValidationError('email is not an email address', 'email');
+    if (email && !/^[^@\s]+@[^@\s]+$/.test(email))
+      throw new ValidationError('email is not an email address', 'email');
     return this.repo.transaction(async (db) => {
       const m = await this.repo.add(db, actor.organizationId, { issuer, subject, email }, input.role);
-      await this.audit.recordActor(db, actor, 'member.add', { type: 'Member', id: m.id }, { subject, role: input.role });
+      await this.audit.recordActor(
+        db,
+        actor,
+        'member.add',
+        { type: 'Member', id: m.id },
+        { subject, role: input.role },
+      );
       return m;
     });
   }
@@ -43,7 +51,13 @@ export class MembersService {
     return this.repo.transaction(async (db) => {
       const before = await this.repo.get(db, actor.organizationId, id);
       const m = await this.repo.updateRole(db, actor.organizationId, id, role);
-      await this.audit.recordActor(db, actor, 'member.update-role', { type: 'Member', id }, { from: before.role, to: role });
+      await this.audit.recordActor(
+        db,
+        actor,
+        'member.update-role',
+        { type: 'Member', id },
+        { from: before.role, to: role },
+      );
       return m;
     });
   }
@@ -52,7 +66,13 @@ export class MembersService {
     return this.repo.transaction(async (db) => {
       const m = await this.repo.get(db, actor.organizationId, id);
       await this.repo.remove(db, actor.organizationId, id);
-      await this.audit.recordActor(db, actor, 'member.remove', { type: 'Member', id }, { subject: m.user.subject });
+      await this.audit.recordActor(
+        db,
+        actor,
+        'member.remove',
+        { type: 'Member', id },
+        { subject: m.user.subject },
+      );
       return m;
     });
   }

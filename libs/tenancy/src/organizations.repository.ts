@@ -9,10 +9,14 @@ export class OrganizationsRepository {
   async createWithAdminKey(name: string, key: IssuedSecret, keyName: string): Promise<Organization> {
     try {
       return await this.prisma.organization.create({
-        data: { name, apiKeys: { create: { name: keyName, prefix: key.prefix, keyHash: key.hash, role: Role.ADMIN } } },
+        data: {
+          name,
+          apiKeys: { create: { name: keyName, prefix: key.prefix, keyHash: key.hash, role: Role.ADMIN } },
+        },
       });
     } catch (e) {
-      if (isUniqueViolation(e)) throw new ConflictError(`Organization "${name}" already exists`, { field: 'name' });
+      if (isUniqueViolation(e))
+        throw new ConflictError(`Organization "${name}" already exists`, { field: 'name' });
       throw e;
     }
   }

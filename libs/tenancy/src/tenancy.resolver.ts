@@ -46,13 +46,19 @@ export class TenancyResolver {
 
   @Mutation(() => CreatedApiKey, { description: 'Creates an API key; the secret is returned only here' })
   @Allow(Role.ADMIN)
-  createApiKey(@CurrentActor() actor: Actor, @Args('input') input: CreateApiKeyInput): Promise<CreatedApiKey> {
+  createApiKey(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: CreateApiKeyInput,
+  ): Promise<CreatedApiKey> {
     return this.keys.create(actor, input.name, input.role);
   }
 
   @Mutation(() => ApiKeyType)
   @Allow(Role.ADMIN)
-  revokeApiKey(@CurrentActor() actor: Actor, @Args('id', { type: () => ID }) id: string): Promise<ApiKeyType> {
+  revokeApiKey(
+    @CurrentActor() actor: Actor,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<ApiKeyType> {
     return this.keys.revoke(actor, id);
   }
 
@@ -80,7 +86,10 @@ export class TenancyResolver {
 
   @Mutation(() => MemberType)
   @Allow(Role.ADMIN)
-  async removeMember(@CurrentActor() actor: Actor, @Args('id', { type: () => ID }) id: string): Promise<MemberType> {
+  async removeMember(
+    @CurrentActor() actor: Actor,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<MemberType> {
     return toMember(await this.people.remove(actor, id));
   }
 }

@@ -112,7 +112,10 @@ export class ClusterFilter {
   @Field(() => ClusterStatus, { nullable: true })
   status?: ClusterStatus | null;
 
-  @Field(() => String, { nullable: true, description: 'Kubernetes selector syntax: env=prod,tier!=edge,team in (a,b)' })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Kubernetes selector syntax: env=prod,tier!=edge,team in (a,b)',
+  })
   labelSelector?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Substring of the name' })

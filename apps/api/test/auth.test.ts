@@ -1,0 +1,169 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { errorCode, LocalOidc, startLocalOidc } from '@meshfleet/testing';
+import { startApi, TestApi } from './harness';
+
+const CREATE_KEY = `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id prefix role revokedAt } } }`;
+const REGISTER = `mutation($name: String!) { registerCluster(input: { name: $name, provider: EKS }) { cluster { id } } }`;
+
+describe('API keys and roles', () => {
+  let api: TestApi;
+  let admin: string;
+
+  before(async () => {
+    api = await startApi();
+    ({ apiKey: admin } = await api.newOrg('keys-org'));
+  });
+  after(() => api.close());
+
+  it('rejects calls without a key or with an unknown key', async () => {
+    assert.equal(errorCode(await api.gql('{ viewer { role } }')), 'UNAUTHENTICATED');
+    assert.equal(errorCode(await api.gql('{ viewer { role } }', {}, 'mfk_nope_nope')), 'UNAUTHENTICATED');
+  });
+
+  it('creates keys whose secret is shown once and never listed', async () => {
+    const r = await api.gql(CREATE_KEY, { input: { name: 'ci', role: 'EDITOR' } }, admin);
+    const { secret, apiKey } = r.data!.createApiKey;
+    assert.ok(secret.startsWith(apiKey.prefix));
+    const list = await api.gql('{ apiKeys { id name prefix role } }', {}, admin);
+    assert.ok(!JSON.stringify(list).includes(secret));
+    assert.ok(list.data!.apiKeys.some((k: any) => k.id === apiKey.id && k.role === 'EDITOR'));
+    const me = await api.gql('{ viewer { role kind actorName organization { name } } }', {}, secret);
+    assert.deepEqual(me.data!.viewer, {
+      role: 'EDITOR',
+      kind: 'API_KEY',
+      actorName: 'api-key:ci',
+      organization: { name: 'keys-org' },
+    });
+  });
+
+  it('lets a viewer read but not mutate', async () => {
+    const viewer = (await api.gql(CREATE_KEY, { input: { name: 'ro', role: 'VIEWER' } }, admin)).data!
+      .createApiKey.secret;
+    assert.equal((await api.gql('{ clusters { totalCount } }', {}, viewer)).errors, undefined);
+    const r = await api.gql(REGISTER, { name: 'from-viewer' }, viewer);
+    assert.equal(errorCode(r), 'FORBIDDEN');
+    const count = await api.gql('{ clusters(filter: { search: "from-viewer" }) { totalCount } }', {}, admin);
+    assert.equal(count.data!.clusters.totalCount, 0);
+    assert.equal(
+      errorCode(await api.gql(CREATE_KEY, { input: { name: 'x', role: 'ADMIN' } }, viewer)),
+      'FORBIDDEN',
+    );
+  });
+
+  it('lets an editor operate clusters but not manage keys', async () => {
+    const editor = (await api.gql(CREATE_KEY, { input: { name: 'ed', role: 'EDITOR' } }, admin)).data!
+      .createApiKey.secret;
+    assert.equal((await api.gql(REGISTER, { name: 'from-editor' }, editor)).errors, undefined);
+    assert.equal(errorCode(await api.gql('{ apiKeys { id } }', {}, editor)), 'FORBIDDEN');
+  });
+
+  it('refuses a revoked key at once', async () => {
+    const created = (await api.gql(CREATE_KEY, { input: { name: 'temp', role: 'ADMIN' } }, admin)).data!
+      .createApiKey;
+    assert.equal((await api.gql('{ viewer { role } }', {}, created.secret)).errors, undefined);
+    const rev = await api.gql(
+      `mutation($id: ID!) { revokeApiKey(id: $id) { revokedAt } }`,
+      { id: created.apiKey.id },
+      admin,
+    );
+    assert.ok(rev.data!.revokeApiKey.revokedAt);
+    const r = await api.gql('{ viewer { role } }', {}, created.secret);
+    assert.equal(errorCode(r), 'UNAUTHENTICATED');
+    assert.match(r.errors![0]!.message, /revoked/);
+  });
+
+  it('validates key names', async () => {
+    const r = await api.gql(CREATE_KEY, { input: { name: '   ', role: 'VIEWER' } }, admin);
+    assert.equal(errorCode(r), 'BAD_USER_INPUT');
+    assert.equal(r.errors![0]!.extensions!['field'], 'name');
+  });
+});
+
+describe('OIDC users', () => {
+  let api: TestApi;
+  let oidc: LocalOidc;
+  let admin: string;
+  let orgA: string;
+  let orgB: string;
+
+  before(async () => {
+    oidc = await startLocalOidc();
+    api = await startApi({
+      MESHFLEET_OIDC_ISSUER: oidc.issuer,
+      MESHFLEET_OIDC_AUDIENCE: oidc.audience,
+      MESHFLEET_OIDC_JWKS_URL: oidc.jwksUrl,
+    });
+    ({ apiKey: admin, organizationId: orgA } = await api.newOrg('oidc-a'));
+    const b = await api.newOrg('oidc-b');
+    orgB = b.organizationId;
+    const add = `mutation($input: AddMemberInput!) { addMember(input: $input) { id subject role } }`;
+    assert.equal(
+      (await api.gql(add, { input: { subject: 'alice', email: 'alice@example.com', role: 'EDITOR' } }, admin))
+        .errors,
+      undefined,
+    );
+    assert.equal(
+      (await api.gql(add, { input: { subject: 'bob', role: 'VIEWER' } }, admin)).errors,
+      undefined,
+    );
+    assert.equal(
+      (await api.gql(add, { input: { subject: 'bob', role: 'ADMIN' } }, b.apiKey)).errors,
+      undefined,
+    );
+    const dup = await api.gql(add, { input: { subject: 'alice', role: 'VIEWER' } }, admin);
+    assert.equal(errorCode(dup), 'CONFLICT');
+  });
+  after(async () => {
+    await api.close();
+    await oidc.close();
+  });
+
+  it('authenticates a member with a JWT verified against the JWKS', async () => {
+    const token = await oidc.sign({ sub: 'alice', email: 'alice@example.com' });
+    const r = await api.gql('{ viewer { role kind actorName organization { id } } }', {}, token);
+    assert.deepEqual(r.data!.viewer, {
+      role: 'EDITOR',
+      kind: 'USER',
+      actorName: 'alice@example.com',
+      organization: { id: orgA },
+    });
+    assert.equal((await api.gql(REGISTER, { name: 'by-alice' }, token)).errors, undefined);
+    const audit = await api.gql(
+      '{ auditEvents(filter: { action: "cluster.register" }) { edges { node { actorType actorName } } } }',
+      {},
+      admin,
+    );
+    assert.deepEqual(audit.data!.auditEvents.edges[0].node, {
+      actorType: 'USER',
+      actorName: 'alice@example.com',
+    });
+  });
+
+  it('rejects expired, foreign-signed, wrong-audience and wrong-issuer tokens', async () => {
+    const bad = [
+      await oidc.sign({ sub: 'alice' }, { expiresIn: '-1m' }),
+      await oidc.sign({ sub: 'alice' }, { foreignKey: true }),
+      await oidc.sign({ sub: 'alice' }, { audience: 'someone-else' }),
+      await oidc.sign({ sub: 'alice' }, { issuer: 'https://evil.example/' }),
+    ];
+    for (const token of bad)
+      assert.equal(errorCode(await api.gql('{ viewer { role } }', {}, token)), 'UNAUTHENTICATED');
+  });
+
+  it('refuses a valid user who is not a member', async () => {
+    const token = await oidc.sign({ sub: 'mallory' });
+    assert.equal(errorCode(await api.gql('{ viewer { role } }', {}, token)), 'FORBIDDEN');
+  });
+
+  it('needs the organization header for users of several organizations', async () => {
+    const token = await oidc.sign({ sub: 'bob' });
+    assert.equal(errorCode(await api.gql('{ viewer { role } }', {}, token)), 'FORBIDDEN');
+    const inB = await (
+      await import('@meshfleet/testing')
+    ).gql(api.url, '{ viewer { role organization { id } } }', {}, token, {
+      'x-meshfleet-organization': orgB,
+    });
+    assert.deepEqual(inB.data!.viewer, { role: 'ADMIN', organization: { id: orgB } });
+  });
+});

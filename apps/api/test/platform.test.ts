@@ -1,0 +1,177 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { buildSchema, isObjectType } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { errorCode } from '@meshfleet/testing';
+import { startApi, TestApi } from './harness';
+import { BootstrapAdmin } from '../src/bootstrap-admin';
+
+const ROOT = join(__dirname, '..', '..', '..', '..');
+
+describe('access policy', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startApi();
+  });
+  after(() => api.close());
+
+  it('refuses every query and mutation without credentials (no resolver is accidentally public)', async () => {
+    const schema = buildSchema(readFileSync(join(ROOT, 'apps/api/schema.graphql'), 'utf8'));
+    const PUBLIC: string[] = [];
+    const roots = [schema.getQueryType(), schema.getMutationType()].filter(isObjectType);
+    let checked = 0;
+    for (const root of roots) {
+      for (const field of Object.values(root.getFields())) {
+        if (PUBLIC.includes(field.name)) continue;
+        // Satisfy argument types with variables we never send; a guarded field fails on auth
+        // before its arguments matter, while a public one would answer or fail differently.
+        const args = field.args.filter((a) => String(a.type).endsWith('!'));
+        const varDefs = args.map((a) => `$${a.name}: ${String(a.type)}`).join(', ');
+        const argUse = args.map((a) => `${a.name}: $${a.name}`).join(', ');
+        const op = root === schema.getMutationType() ? 'mutation' : 'query';
+        const query = `${op}${varDefs ? `(${varDefs})` : ''} { ${field.name}${argUse ? `(${argUse})` : ''} { __typename } }`;
+        const variables = Object.fromEntries(args.map((a) => [a.name, sampleFor(String(a.type))]));
+        const r = await api.gql(query, variables);
+        assert.equal(errorCode(r), 'UNAUTHENTICATED', `${op} ${field.name}: ${JSON.stringify(r.errors)}`);
+        checked++;
+      }
+    }
+    assert.ok(checked >= 12, `checked ${checked} root fields`);
+  });
+});
+
+function sampleFor(type: string): unknown {
+  const t = type.replace(/!$/, '');
+  if (t === 'ID' || t === 'String') return '00000000-0000-4000-8000-000000000000';
+  if (t === 'Role') return 'VIEWER';
+  if (t === 'Int') return 1;
+  if (t === 'RegisterClusterInput') return { name: 'x', provider: 'AKS' };
+  if (t === 'UpdateClusterInput') return {};
+  if (t === 'CreateApiKeyInput') return { name: 'x', role: 'VIEWER' };
+  if (t === 'AddMemberInput') return { subject: 'x', role: 'VIEWER', issuer: 'https://x' };
+  return {};
+}
+
+describe('service basics', () => {
+  let api: TestApi;
+  let key: string;
+  before(async () => {
+    api = await startApi({
+      MESHFLEET_GRAPHQL_MAX_DEPTH: '6',
+      MESHFLEET_GRAPHQL_MAX_COMPLEXITY: '15',
+      MESHFLEET_GRAPHQL_INTROSPECTION: 'false',
+    });
+    ({ apiKey: key } = await api.newOrg('basics'));
+  });
+  after(() => api.close());
+
+  it('serves /healthz, /readyz and /metrics, and echoes request ids', async () => {
+    const health = await fetch(`${api.url}/healthz`, { headers: { 'x-request-id': 'req-123' } });
+    assert.equal(health.status, 200);
+    assert.equal(health.headers.get('x-request-id'), 'req-123');
+    const ready = await fetch(`${api.url}/readyz`);
+    assert.equal(ready.status, 200);
+    const body = (await ready.json()) as { checks: { name: string; ok: boolean }[] };
+    assert.deepEqual(
+      body.checks.map((c) => [c.name, c.ok]),
+      [
+        ['postgres', true],
+        ['redis', true],
+      ],
+    );
+    await api.gql('{ viewer { role } }', {}, key);
+    const metrics = await (await fetch(`${api.url}/metrics`)).text();
+    assert.match(metrics, /meshfleet_http_request_duration_seconds_count\{[^}]*route="\/graphql"/);
+    assert.match(metrics, /meshfleet_process_cpu_user_seconds_total/);
+    const minted = await fetch(`${api.url}/healthz`);
+    assert.match(minted.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+  });
+
+  it('limits query depth and complexity', async () => {
+    const deep = await api.gql(
+      '{ clusters { edges { node { id } } pageInfo { hasNextPage } } viewer { organization { id } } }',
+      {},
+      key,
+    );
+    assert.equal(deep.errors, undefined, JSON.stringify(deep.errors));
+    const tooDeep = await api.gql(
+      '{ auditEvents { edges { node { id } } } viewer { organization { id } } clusters { edges { node { labels } } } }',
+      {},
+      key,
+    );
+    assert.equal(tooDeep.errors, undefined);
+    const d = await api.gql(
+      'query { clusters { edges { node { id } } } a: clusters { edges { node { id } } } b: clusters { edges { node { id } } } c: clusters { edges { node { id name region labels status } } } }',
+      {},
+      key,
+    );
+    assert.equal(errorCode(d), 'QUERY_TOO_COMPLEX');
+  });
+
+  it('turns introspection off when configured', async () => {
+    const r = await api.gql('{ __schema { queryType { name } } }', {}, key);
+    assert.ok(r.errors && r.errors.length > 0);
+    assert.match(r.errors[0]!.message, /introspection/i);
+  });
+});
+
+describe('depth limit', () => {
+  let api: TestApi;
+  before(async () => {
+    api = await startApi({ MESHFLEET_GRAPHQL_MAX_DEPTH: '2' });
+  });
+  after(() => api.close());
+
+  it('rejects a query nested deeper than the limit before resolving anything', async () => {
+    const r = await api.gql('{ clusters { edges { node { id } } } }');
+    assert.ok(r.errors?.[0]?.message.match(/exceeds maximum operation depth/), JSON.stringify(r.errors));
+    assert.equal(errorCode(r), 'GRAPHQL_VALIDATION_FAILED');
+  });
+});
+
+describe('bootstrap admin key and operator CLI', () => {
+  const adminKey = 'mfk_bootstrap_0123456789abcdefghij';
+  let api: TestApi;
+  before(async () => {
+    api = await startApi({ MESHFLEET_BOOTSTRAP_ADMIN_KEY: adminKey });
+  });
+  after(() => api.close());
+
+  it('ensures the default organization with the configured admin key, idempotently', async () => {
+    const r = await api.gql('{ viewer { role organization { name } } }', {}, adminKey);
+    assert.deepEqual(r.data!.viewer, { role: 'ADMIN', organization: { name: 'default' } });
+    await api.app.get(BootstrapAdmin).onApplicationBootstrap();
+    const keys = await api.gql('{ apiKeys { name } }', {}, adminKey);
+    assert.deepEqual(keys.data!.apiKeys, [{ name: 'bootstrap-admin' }]);
+  });
+
+  it('creates and lists organizations from the CLI', () => {
+    const env = { ...process.env, DATABASE_URL: api.db.url, LOG_LEVEL: 'silent' };
+    const cli = join(ROOT, 'apps/api/dist/src/cli.js');
+    const created = spawnSync(process.execPath, [cli, 'org', 'create', 'from-cli'], {
+      env,
+      encoding: 'utf8',
+    });
+    assert.equal(created.status, 0, created.stderr);
+    const lines = created.stdout.trim().split('\n');
+    assert.equal(lines.length, 1);
+    const out = JSON.parse(lines[0]!) as { organizationId: string; apiKey: string };
+    assert.match(out.apiKey, /^mfk_/);
+    const dup = spawnSync(process.execPath, [cli, 'org', 'create', 'from-cli'], { env, encoding: 'utf8' });
+    assert.notEqual(dup.status, 0);
+    assert.match(dup.stderr, /already exists/);
+    const bad = spawnSync(process.execPath, [cli, 'org', 'create', 'Bad Name'], { env, encoding: 'utf8' });
+    assert.notEqual(bad.status, 0);
+    const list = spawnSync(process.execPath, [cli, 'org', 'list'], { env, encoding: 'utf8' });
+    const names = list.stdout
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { name: string }).name);
+    assert.deepEqual(names.sort(), ['default', 'from-cli']);
+    return api.gql('{ viewer { organization { id name } } }', {}, out.apiKey).then((r) => {
+      assert.deepEqual(r.data!.viewer.organization, { id: out.organizationId, name: 'from-cli' });
+    });
+  });
+});

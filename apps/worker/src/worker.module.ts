@@ -1,0 +1,16 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { AppConfig, ConfigModule } from '@meshfleet/config';
+import { DbModule } from '@meshfleet/db';
+import { QueueModule } from '@meshfleet/queue';
+import { ObservabilityModule } from '@meshfleet/observability';
+
+/** The worker process: BullMQ processors and periodic sweeps (feature modules add theirs here). */
+@Module({})
+export class WorkerModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [ConfigModule.forRoot(config), DbModule, QueueModule, ObservabilityModule],
+    };
+  }
+}
