@@ -12,6 +12,7 @@ import {
   requestIdMiddleware,
   requestIdOf,
 } from '@meshfleet/observability';
+import { AGENT_BASE, agentHttpMiddleware } from '@meshfleet/agent-gateway';
 import { AppModule } from './app.module';
 
 /** Builds the API application (used by main and by the integration tests). */
@@ -24,6 +25,8 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   app.set('trust proxy', true);
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
+  // Before Nest's parsers: per-message body limits and the protocol version for agents.
+  app.use(AGENT_BASE, agentHttpMiddleware());
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(
     pinoHttp({

@@ -17,6 +17,8 @@ import { AuthModule } from '@meshfleet/auth';
 import { AuditModule } from '@meshfleet/audit';
 import { TenancyModule } from '@meshfleet/tenancy';
 import { ClustersModule } from '@meshfleet/clusters';
+import { HealthModule } from '@meshfleet/health';
+import { AgentGatewayModule } from '@meshfleet/agent-gateway';
 import { BootstrapAdmin } from './bootstrap-admin';
 import { graphqlOptions } from './graphql.options';
 
@@ -36,6 +38,8 @@ export class AppModule {
         AuditModule,
         TenancyModule,
         ClustersModule,
+        HealthModule,
+        AgentGatewayModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           ...graphqlOptions(config, logger),

@@ -2,5 +2,13 @@
 import { AuditResolver } from '@meshfleet/audit';
 import { ClustersResolver } from '@meshfleet/clusters';
 import { TenancyResolver } from '@meshfleet/tenancy';
+import { ClusterHealthResolver } from '@meshfleet/health';
+import { DiagnosticsResolver } from '@meshfleet/agent-gateway';
 
-export const API_RESOLVERS = [TenancyResolver, ClustersResolver, AuditResolver];
+export const API_RESOLVERS = [
+  TenancyResolver,
+  ClustersResolver,
+  ClusterHealthResolver,
+  DiagnosticsResolver,
+  AuditResolver,
+];

@@ -3,6 +3,7 @@ import { AppConfig, ConfigModule } from '@meshfleet/config';
 import { DbModule } from '@meshfleet/db';
 import { QueueModule } from '@meshfleet/queue';
 import { ObservabilityModule } from '@meshfleet/observability';
+import { AgentLivenessModule } from '@meshfleet/agent-gateway';
 
 /** The worker process: BullMQ processors and periodic sweeps (feature modules add theirs here). */
 @Module({})
@@ -10,7 +11,13 @@ export class WorkerModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ConfigModule.forRoot(config), DbModule, QueueModule, ObservabilityModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        DbModule,
+        QueueModule,
+        ObservabilityModule,
+        AgentLivenessModule,
+      ],
     };
   }
 }

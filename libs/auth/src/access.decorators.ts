@@ -3,14 +3,19 @@ import { GqlExecutionContext } from '@nestjs/graphql';
 import { Role } from '@meshfleet/db';
 import { requestOf } from './request';
 import { Actor, Principal } from './principal';
+import type { AgentPrincipal } from './agent.authenticator';
 import { UnauthenticatedError } from '@meshfleet/core';
 
 export const ACCESS_POLICY = 'meshfleet:access';
 
-export type AccessPolicy = { public: true } | { public: false; role: Role };
+export type AccessPolicy = { public: true } | { public: false; role: Role } | { public: false; agent: true };
 
 /** Anyone may call this, authenticated or not. */
 export const Public = () => SetMetadata(ACCESS_POLICY, { public: true } satisfies AccessPolicy);
+
+/** Only an enrolled agent, with its per-cluster credential, may call this. */
+export const AgentOnly = () =>
+  SetMetadata(ACCESS_POLICY, { public: false, agent: true } satisfies AccessPolicy);
 
 /** The caller needs at least this role in the organization. */
 export const Allow = (role: Role) =>
@@ -38,6 +43,12 @@ export const CurrentActor = createParamDecorator((_: unknown, ctx: ExecutionCont
     requestId:
       typeof (req as { id?: unknown }).id === 'string' ? ((req as { id?: string }).id ?? null) : null,
   };
+});
+
+export const CurrentAgent = createParamDecorator((_: unknown, ctx: ExecutionContext): AgentPrincipal => {
+  const agent = (requestOf(ctx) as { agent?: AgentPrincipal }).agent;
+  if (!agent) throw new UnauthenticatedError('Agent credential required');
+  return agent;
 });
 
 export const CurrentPrincipal = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal =>

@@ -5,6 +5,7 @@ import { DomainError, ForbiddenError, UnauthenticatedError } from '@meshfleet/co
 import { ACCESS_POLICY, AccessPolicy } from './access.decorators';
 import { Principal, roleAtLeast } from './principal';
 import { requestOf } from './request';
+import { AgentAuthenticator, AgentPrincipal } from './agent.authenticator';
 
 /**
  * Global guard. Fails closed: a handler without @Public() or @Allow(role) is refused,
@@ -14,7 +15,10 @@ import { requestOf } from './request';
 export class AccessGuard extends AuthGuard('bearer') {
   private readonly log = new Logger(AccessGuard.name);
 
-  constructor(private readonly reflector: Reflector) {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly agents: AgentAuthenticator,
+  ) {
     super();
   }
 
@@ -32,6 +36,15 @@ export class AccessGuard extends AuthGuard('bearer') {
       throw new ForbiddenError('This operation has no access policy');
     }
     if (policy.public) return true;
+    if ('agent' in policy) {
+      const req = requestOf(ctx) as ReturnType<typeof requestOf> & { agent?: AgentPrincipal };
+      const header = req.headers.authorization;
+      const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+      if (!token)
+        throw new UnauthenticatedError('Agent credential required: Authorization: Bearer <credential>');
+      req.agent = await this.agents.authenticate(token);
+      return true;
+    }
     await super.canActivate(ctx);
     const principal = (requestOf(ctx) as { user?: Principal }).user;
     if (!principal) throw new UnauthenticatedError();

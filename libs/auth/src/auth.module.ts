@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AccessGuard } from './access.guard';
+import { AgentAuthenticator } from './agent.authenticator';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { BearerStrategy } from './bearer.strategy';
 import { JwtAuthenticator } from './jwt.authenticator';
@@ -10,11 +11,12 @@ import { JwtAuthenticator } from './jwt.authenticator';
 @Module({
   imports: [PassportModule.register({ session: false })],
   providers: [
+    AgentAuthenticator,
     ApiKeyAuthenticator,
     JwtAuthenticator,
     BearerStrategy,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [ApiKeyAuthenticator, JwtAuthenticator],
+  exports: [AgentAuthenticator, ApiKeyAuthenticator, JwtAuthenticator],
 })
 export class AuthModule {}

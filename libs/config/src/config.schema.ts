@@ -46,6 +46,9 @@ export const configSchema = z
     MESHFLEET_AGENT_IMAGE: z.string().min(1).default('ghcr.io/meshfleet/linkerd-agent:0.1.0'),
     MESHFLEET_HEARTBEAT_INTERVAL_SECONDS: positiveInt.default(15),
     MESHFLEET_REPORT_INTERVAL_SECONDS: positiveInt.default(60),
+    MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: positiveInt.max(300).default(25),
+    MESHFLEET_HEALTH_RETENTION_DAYS: positiveInt.default(14),
+    MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: positiveInt.default(240),
   })
   .superRefine((c, ctx) => {
     const oidc = [c.MESHFLEET_OIDC_ISSUER, c.MESHFLEET_OIDC_AUDIENCE, c.MESHFLEET_OIDC_JWKS_URL];

@@ -31,6 +31,9 @@ export class AppConfig {
   readonly agentImage: string;
   readonly heartbeatIntervalSeconds: number;
   readonly reportIntervalSeconds: number;
+  readonly taskPollTimeoutSeconds: number;
+  readonly healthRetentionDays: number;
+  readonly agentRateLimitPerMinute: number;
 
   constructor(raw: RawConfig) {
     this.env = raw.NODE_ENV;
@@ -61,6 +64,9 @@ export class AppConfig {
     this.agentImage = raw.MESHFLEET_AGENT_IMAGE;
     this.heartbeatIntervalSeconds = raw.MESHFLEET_HEARTBEAT_INTERVAL_SECONDS;
     this.reportIntervalSeconds = raw.MESHFLEET_REPORT_INTERVAL_SECONDS;
+    this.taskPollTimeoutSeconds = raw.MESHFLEET_TASK_POLL_TIMEOUT_SECONDS;
+    this.healthRetentionDays = raw.MESHFLEET_HEALTH_RETENTION_DAYS;
+    this.agentRateLimitPerMinute = raw.MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE;
   }
 }
 

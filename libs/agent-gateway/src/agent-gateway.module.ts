@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { ClustersModule } from '@meshfleet/clusters';
+import { HealthModule, HealthStoreModule } from '@meshfleet/health';
+import { AgentGatewayController } from './agent-gateway.controller';
+import { AgentGatewayService } from './agent-gateway.service';
+import { AgentTasksService } from './agent-tasks.service';
+import { AgentWakeupService } from './agent-wakeup.service';
+import { DiagnosticsResolver } from './diagnostics.resolver';
+import { EnrollmentService } from './enrollment.service';
+import { LivenessRepository } from './liveness.repository';
+import { LivenessSweeper } from './liveness-sweeper';
+import { PresenceService } from './presence.service';
+
+const SHARED = [PresenceService, LivenessRepository, AgentWakeupService, AgentTasksService];
+
+/** API side: the /agent/v1 REST gateway and the diagnostics GraphQL operations. */
+@Module({
+  imports: [ClustersModule, HealthModule],
+  controllers: [AgentGatewayController],
+  providers: [...SHARED, EnrollmentService, AgentGatewayService, DiagnosticsResolver],
+  exports: [AgentTasksService, PresenceService],
+})
+export class AgentGatewayModule {}
+
+/** Worker side: the liveness sweep. */
+@Module({
+  imports: [HealthStoreModule],
+  providers: [...SHARED, LivenessSweeper],
+  exports: [LivenessSweeper],
+})
+export class AgentLivenessModule {}

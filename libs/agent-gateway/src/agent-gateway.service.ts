@@ -1,0 +1,60 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Heartbeat, HeartbeatResponse, HealthReport } from '@meshfleet/agent-protocol';
+import { AppConfig } from '@meshfleet/config';
+import { AgentPrincipal } from '@meshfleet/auth';
+import { HealthIngestService } from '@meshfleet/health';
+import { LivenessRepository } from './liveness.repository';
+import { PresenceService } from './presence.service';
+import { RateLimiter } from './rate-limiter';
+
+@Injectable()
+export class AgentGatewayService {
+  private readonly limiter: RateLimiter;
+
+  constructor(
+    private readonly presence: PresenceService,
+    private readonly liveness: LivenessRepository,
+    private readonly ingest: HealthIngestService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {
+    this.limiter = new RateLimiter(config.agentRateLimitPerMinute);
+  }
+
+  get pollTimeoutSeconds(): number {
+    return this.config.taskPollTimeoutSeconds;
+  }
+
+  limit(agent: AgentPrincipal): void {
+    this.limiter.take(agent.credentialId);
+  }
+
+  /** One ZADD in the common case; Postgres only when the agent was absent. */
+  async heartbeat(agent: AgentPrincipal, hb: Heartbeat): Promise<HeartbeatResponse> {
+    const now = Date.now();
+    const wasAbsent = await this.presence.touch(agent.clusterId, now);
+    if (wasAbsent)
+      await this.liveness.markConnected(
+        agent.organizationId,
+        agent.clusterId,
+        hb.agentVersion,
+        new Date(now),
+      );
+    return {
+      serverTime: new Date(now).toISOString(),
+      heartbeatIntervalSeconds: this.config.heartbeatIntervalSeconds,
+      reportIntervalSeconds: this.config.reportIntervalSeconds,
+      // After an absence (or a lost Redis) the snapshot may be old: ask for a fresh one.
+      reportRequested: wasAbsent,
+    };
+  }
+
+  async report(agent: AgentPrincipal, report: HealthReport): Promise<{ accepted: boolean }> {
+    const now = new Date();
+    const wasAbsent = await this.presence.touch(agent.clusterId, now.getTime());
+    if (wasAbsent)
+      await this.liveness.markConnected(agent.organizationId, agent.clusterId, report.agentVersion, now);
+    return this.ingest.ingest(agent, report, (db) =>
+      this.liveness.touchFromReport(db, agent.clusterId, now, report.agentVersion, report.kubernetesVersion),
+    );
+  }
+}

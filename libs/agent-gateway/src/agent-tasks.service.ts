@@ -1,0 +1,142 @@
+import { Injectable } from '@nestjs/common';
+import { TaskEnvelope, TaskEvent, TaskResult } from '@meshfleet/agent-protocol';
+import { ConflictError, NotFoundError } from '@meshfleet/core';
+import { AgentPrincipal } from '@meshfleet/auth';
+import { AgentTask, AgentTaskStatus, Prisma, PrismaService } from '@meshfleet/db';
+import { AgentWakeupService } from './agent-wakeup.service';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_EVENTS = 200;
+
+export interface NewTask {
+  organizationId: string;
+  clusterId: string;
+  kind: TaskEnvelope['kind'];
+  params: Record<string, unknown>;
+  requestedBy: string;
+  ttlSeconds: number;
+}
+
+/** Tasks live in Postgres; Redis only wakes the agent's long-poll. */
+@Injectable()
+export class AgentTasksService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly wakeup: AgentWakeupService,
+  ) {}
+
+  async create(task: NewTask): Promise<AgentTask> {
+    const row = await this.prisma.agentTask.create({
+      data: {
+        organizationId: task.organizationId,
+        clusterId: task.clusterId,
+        kind: task.kind,
+        params: task.params as Prisma.InputJsonValue,
+        requestedBy: task.requestedBy,
+        deadlineAt: new Date(Date.now() + task.ttlSeconds * 1000),
+      },
+    });
+    await this.wakeup.wake(task.clusterId);
+    return row;
+  }
+
+  async get(organizationId: string, id: string): Promise<AgentTask> {
+    const task = UUID.test(id)
+      ? await this.prisma.agentTask.findFirst({ where: { id, organizationId } })
+      : null;
+    if (!task) throw new NotFoundError('Task', id);
+    return task;
+  }
+
+  /** Claims the oldest queued task of the cluster; concurrent polls never get the same one. */
+  async claimNext(clusterId: string): Promise<TaskEnvelope | null> {
+    const rows = await this.prisma.$queryRaw<AgentTask[]>`
+      UPDATE "AgentTask" SET "status" = 'DISPATCHED', "dispatchedAt" = now()
+      WHERE "id" = (
+        SELECT "id" FROM "AgentTask"
+        WHERE "clusterId" = ${clusterId}::uuid AND "status" = 'QUEUED' AND "deadlineAt" > now()
+        ORDER BY "createdAt" ASC LIMIT 1 FOR UPDATE SKIP LOCKED)
+      RETURNING *`;
+    const t = rows[0];
+    if (!t) return null;
+    return {
+      id: t.id,
+      kind: t.kind,
+      params: t.params,
+      issuedAt: t.createdAt.toISOString(),
+      deadlineAt: t.deadlineAt.toISOString(),
+      attempt: t.attempt,
+    } as TaskEnvelope;
+  }
+
+  /** Waits up to waitMs for a task, returning as soon as one is queued for this cluster. */
+  async poll(clusterId: string, waitMs: number, signal: AbortSignal): Promise<TaskEnvelope | null> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const waiter = await this.wakeup.prepare(clusterId);
+      try {
+        const task = await this.claimNext(clusterId);
+        if (task) return task;
+        const remaining = deadline - Date.now();
+        if (remaining <= 0 || signal.aborted) return null;
+        const woken = await waiter.wait(remaining, signal);
+        if (!woken) return null;
+      } finally {
+        waiter.cancel();
+      }
+    }
+  }
+
+  private async own(agent: AgentPrincipal, taskId: string): Promise<AgentTask> {
+    const task = UUID.test(taskId)
+      ? await this.prisma.agentTask.findFirst({ where: { id: taskId, clusterId: agent.clusterId } })
+      : null;
+    if (!task) throw new NotFoundError('Task', taskId);
+    return task;
+  }
+
+  async recordEvent(agent: AgentPrincipal, taskId: string, event: TaskEvent): Promise<void> {
+    const task = await this.own(agent, taskId);
+    if (task.status === AgentTaskStatus.SUCCEEDED || task.status === AgentTaskStatus.FAILED)
+      throw new ConflictError(`Task ${taskId} is already finished`);
+    const events = (task.events as unknown as TaskEvent[]).slice(-(MAX_EVENTS - 1));
+    await this.prisma.agentTask.update({
+      where: { id: task.id },
+      data: {
+        events: [...events, event] as unknown as Prisma.InputJsonValue,
+        status: task.status === AgentTaskStatus.DISPATCHED ? AgentTaskStatus.RUNNING : task.status,
+      },
+    });
+  }
+
+  /** Idempotent for the same outcome; a different outcome for a finished task is a conflict. */
+  async recordResult(agent: AgentPrincipal, taskId: string, result: TaskResult): Promise<void> {
+    const task = await this.own(agent, taskId);
+    const status = result.status === 'succeeded' ? AgentTaskStatus.SUCCEEDED : AgentTaskStatus.FAILED;
+    if (task.status === status) return;
+    if (task.status === AgentTaskStatus.SUCCEEDED || task.status === AgentTaskStatus.FAILED)
+      throw new ConflictError(`Task ${taskId} already finished as ${task.status}`);
+    await this.prisma.agentTask.update({
+      where: { id: task.id },
+      data: {
+        status,
+        finishedAt: new Date(result.finishedAt),
+        output:
+          result.status === 'succeeded' ? ((result.output ?? null) as Prisma.InputJsonValue) : undefined,
+        error: result.status === 'failed' ? (result.error as Prisma.InputJsonValue) : undefined,
+      },
+    });
+  }
+
+  /** Queued or running tasks past their deadline become EXPIRED (run by the worker's sweep). */
+  async expireOverdue(now = new Date()): Promise<number> {
+    const res = await this.prisma.agentTask.updateMany({
+      where: {
+        status: { in: [AgentTaskStatus.QUEUED, AgentTaskStatus.DISPATCHED, AgentTaskStatus.RUNNING] },
+        deadlineAt: { lt: now },
+      },
+      data: { status: AgentTaskStatus.EXPIRED, finishedAt: now },
+    });
+    return res.count;
+  }
+}

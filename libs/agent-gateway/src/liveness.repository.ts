@@ -1,0 +1,89 @@
+import { Injectable } from '@nestjs/common';
+import { ClusterStatus, Db, PrismaService } from '@meshfleet/db';
+import { recordDomainEvent } from '@meshfleet/events';
+
+/** The Postgres side of agent liveness: status transitions, each with its domain event. */
+@Injectable()
+export class LivenessRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** PENDING/OFFLINE -> CONNECTED (and lastSeenAt), when an absent agent shows up again. */
+  async markConnected(
+    organizationId: string,
+    clusterId: string,
+    agentVersion: string,
+    at: Date,
+  ): Promise<boolean> {
+    return this.prisma.$transaction(async (db) => {
+      const before = await db.cluster.findFirst({ where: { id: clusterId, organizationId } });
+      if (!before || before.status === ClusterStatus.DEREGISTERED) return false;
+      await db.cluster.update({
+        where: { id: clusterId },
+        data: { status: ClusterStatus.CONNECTED, lastSeenAt: at, agentVersion },
+      });
+      if (before.status === ClusterStatus.CONNECTED) return false;
+      await recordDomainEvent(db, organizationId, 'cluster.online', clusterId, {
+        clusterName: before.name,
+        previousStatus: before.status,
+      });
+      return true;
+    });
+  }
+
+  /** Refreshes lastSeenAt and facts with each accepted report (inside the report's transaction). */
+  async touchFromReport(
+    db: Db,
+    clusterId: string,
+    at: Date,
+    agentVersion: string,
+    kubernetesVersion: string | null,
+  ): Promise<void> {
+    await db.cluster.updateMany({
+      where: { id: clusterId, status: { not: ClusterStatus.DEREGISTERED } },
+      data: { lastSeenAt: at, agentVersion, ...(kubernetesVersion ? { kubernetesVersion } : {}) },
+    });
+  }
+
+  /**
+   * CONNECTED -> OFFLINE for clusters not seen since the cutoff. The lastSeenAt condition keeps a
+   * cluster whose agent came back between the Redis pop and this update from being marked offline.
+   */
+  async markOffline(
+    clusterIds: string[],
+    cutoff: Date,
+  ): Promise<{ id: string; organizationId: string; name: string }[]> {
+    if (clusterIds.length === 0) return [];
+    return this.prisma.$transaction(async (db) => {
+      const stale = await db.cluster.findMany({
+        where: {
+          id: { in: clusterIds },
+          status: ClusterStatus.CONNECTED,
+          OR: [{ lastSeenAt: null }, { lastSeenAt: { lt: cutoff } }],
+        },
+        select: { id: true, organizationId: true, name: true, lastSeenAt: true },
+      });
+      if (stale.length === 0) return [];
+      await db.cluster.updateMany({
+        where: { id: { in: stale.map((c) => c.id) }, status: ClusterStatus.CONNECTED },
+        data: { status: ClusterStatus.OFFLINE },
+      });
+      for (const c of stale) {
+        await recordDomainEvent(db, c.organizationId, 'cluster.offline', c.id, {
+          clusterName: c.name,
+          lastSeenAt: c.lastSeenAt?.toISOString() ?? null,
+        });
+      }
+      return stale;
+    });
+  }
+
+  /** CONNECTED clusters whose last sign of life in Postgres is older than the cutoff. */
+  async connectedNotSeenSince(cutoff: Date, limit: number): Promise<string[]> {
+    const rows = await this.prisma.cluster.findMany({
+      where: { status: ClusterStatus.CONNECTED, lastSeenAt: { lt: cutoff } },
+      select: { id: true },
+      take: limit,
+    });
+    return rows.map((r) => r.id);
+  }
+}

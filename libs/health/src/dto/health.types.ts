@@ -1,0 +1,256 @@
+import { Field, Float, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { HealthStatus } from '@meshfleet/db';
+
+registerEnumType(HealthStatus, {
+  name: 'HealthStatus',
+  description:
+    'HEALTHY; DEGRADED (warnings); UNHEALTHY (errors); UNKNOWN (no data, stale data, or agent offline)',
+});
+
+export enum CheckResultLevel {
+  SUCCESS = 'success',
+  WARNING = 'warning',
+  ERROR = 'error',
+}
+registerEnumType(CheckResultLevel, { name: 'CheckResult' });
+
+@ObjectType('Check', { description: 'One `linkerd check` result' })
+export class CheckType {
+  @Field()
+  description!: string;
+
+  @Field(() => CheckResultLevel)
+  result!: CheckResultLevel;
+
+  @Field(() => String, { nullable: true, description: 'Link to the Linkerd docs for a failed check' })
+  hint!: string | null;
+
+  @Field(() => String, { nullable: true })
+  error!: string | null;
+
+  @Field({ description: 'A fatal failure stopped the rest of its category' })
+  fatal!: boolean;
+}
+
+@ObjectType('CheckCategory')
+export class CheckCategoryType {
+  @Field()
+  name!: string;
+
+  @Field(() => [CheckType])
+  checks!: CheckType[];
+}
+
+@ObjectType('ClusterHealth')
+export class ClusterHealthType {
+  @Field(() => HealthStatus)
+  status!: HealthStatus;
+
+  @Field(() => HealthStatus, { description: 'What the last report said, before staleness is applied' })
+  reportedStatus!: HealthStatus;
+
+  @Field(() => String, { nullable: true, description: 'Why the status is UNKNOWN, when it is' })
+  unknownReason!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  checkedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  receivedAt!: Date | null;
+
+  @Field(() => Int)
+  errorCount!: number;
+
+  @Field(() => Int)
+  warningCount!: number;
+
+  @Field(() => [CheckCategoryType])
+  categories!: CheckCategoryType[];
+}
+
+@ObjectType('VersionCount')
+export class VersionCountType {
+  @Field()
+  version!: string;
+
+  @Field(() => Int)
+  count!: number;
+}
+
+@ObjectType('WorkloadMtls')
+export class WorkloadMtlsType {
+  @Field()
+  kind!: string;
+
+  @Field()
+  name!: string;
+
+  @Field()
+  injection!: string;
+
+  @Field(() => Int)
+  totalPods!: number;
+
+  @Field(() => Int)
+  meshedPods!: number;
+
+  @Field(() => [VersionCountType])
+  proxyVersions!: VersionCountType[];
+}
+
+@ObjectType('NamespaceMtls')
+export class NamespaceMtlsType {
+  @Field()
+  name!: string;
+
+  @Field({ description: 'enabled | disabled | ingress | unset' })
+  injection!: string;
+
+  @Field(() => Int)
+  totalPods!: number;
+
+  @Field(() => Int)
+  meshedPods!: number;
+
+  @Field(() => Float, { nullable: true })
+  podCoverage!: number | null;
+
+  @Field(() => [VersionCountType])
+  proxyVersions!: VersionCountType[];
+
+  @Field(() => Int, { description: 'Meshed pods whose trust bundle is not the current one (restart them)' })
+  staleTrustBundlePods!: number;
+
+  @Field(() => [WorkloadMtlsType])
+  workloads!: WorkloadMtlsType[];
+}
+
+@ObjectType('MtlsStatus')
+export class MtlsStatusType {
+  @Field(() => Float, { nullable: true, description: 'meshed / running pods; null without pods' })
+  podCoverage!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Share of inbound requests (else connections) over mTLS, from proxy metrics; null when unknown',
+  })
+  trafficCoverage!: number | null;
+
+  @Field(() => Int)
+  meshedPods!: number;
+
+  @Field(() => Int)
+  totalPods!: number;
+
+  @Field({ description: 'Only a sample of pods was scraped for traffic metrics' })
+  sampled!: boolean;
+
+  @Field(() => Int)
+  podsScraped!: number;
+
+  @Field(() => [NamespaceMtlsType])
+  namespaces!: NamespaceMtlsType[];
+}
+
+@ObjectType('Certificate', { description: 'Public facts of a certificate; keys never leave the cluster' })
+export class CertificateType {
+  @Field({ description: 'trust-anchor | issuer | webhook' })
+  role!: string;
+
+  @Field()
+  name!: string;
+
+  @Field()
+  subject!: string;
+
+  @Field()
+  issuer!: string;
+
+  @Field()
+  serialNumber!: string;
+
+  @Field()
+  notBefore!: Date;
+
+  @Field()
+  notAfter!: Date;
+
+  @Field(() => Float)
+  expiresInDays!: number;
+
+  @Field()
+  keyAlgorithm!: string;
+
+  @Field()
+  sha256Fingerprint!: string;
+
+  @Field(() => Boolean, { nullable: true, description: 'Issuer: signed by a current trust anchor' })
+  chainsToAnchors!: boolean | null;
+
+  @Field({ description: 'Where it was read: Kind/namespace/name#key' })
+  source!: string;
+}
+
+@ObjectType('LinkerdStatus')
+export class LinkerdStatusType {
+  @Field()
+  installed!: boolean;
+
+  @Field(() => String, { nullable: true })
+  version!: string | null;
+
+  @Field(() => String, { nullable: true })
+  channel!: string | null;
+
+  @Field(() => Boolean, { nullable: true })
+  ha!: boolean | null;
+
+  @Field(() => [VersionCountType])
+  proxyVersions!: VersionCountType[];
+
+  @Field({ description: 'none | within-support | unsupported | unknown' })
+  skew!: string;
+}
+
+@ObjectType('AgentStatus')
+export class AgentStatusType {
+  @Field(() => String, { nullable: true })
+  version!: string | null;
+
+  @Field()
+  connected!: boolean;
+
+  @Field(() => Date, { nullable: true })
+  lastSeenAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  enrolledAt!: Date | null;
+}
+
+@ObjectType('HealthSample')
+export class HealthSampleType {
+  @Field()
+  at!: Date;
+
+  @Field(() => HealthStatus)
+  status!: HealthStatus;
+
+  @Field(() => Float, { nullable: true })
+  podCoverage!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  trafficCoverage!: number | null;
+
+  @Field(() => Int)
+  meshedPods!: number;
+
+  @Field(() => Int)
+  totalPods!: number;
+
+  @Field(() => Int)
+  errorCount!: number;
+
+  @Field(() => Int)
+  warningCount!: number;
+}

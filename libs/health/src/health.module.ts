@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { ClustersModule } from '@meshfleet/clusters';
+import { HealthIngestService } from './health-ingest.service';
+import { HealthRepository } from './health.repository';
+import { ClusterHealthResolver } from './health.resolver';
+
+@Module({
+  imports: [ClustersModule],
+  providers: [HealthRepository, HealthIngestService, ClusterHealthResolver],
+  exports: [HealthIngestService, HealthRepository],
+})
+export class HealthModule {}
+
+/** Ingestion and retention only (the worker has no GraphQL). */
+@Module({
+  providers: [HealthRepository, HealthIngestService],
+  exports: [HealthIngestService, HealthRepository],
+})
+export class HealthStoreModule {}

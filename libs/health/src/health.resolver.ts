@@ -1,0 +1,87 @@
+import { Inject } from '@nestjs/common';
+import { Args, Context, ID, Int, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { ValidationError } from '@meshfleet/core';
+import { AppConfig } from '@meshfleet/config';
+import { Allow, CurrentPrincipal, Principal } from '@meshfleet/auth';
+import { Cluster, ClusterHealth, Role } from '@meshfleet/db';
+import { ClustersService, ClusterType } from '@meshfleet/clusters';
+import { HealthRepository } from './health.repository';
+import { agentView, certificatesView, healthView, linkerdView, mtlsView } from './health.view';
+import {
+  AgentStatusType,
+  CertificateType,
+  ClusterHealthType,
+  HealthSampleType,
+  LinkerdStatusType,
+  MtlsStatusType,
+} from './dto/health.types';
+
+type Ctx = { healthCache?: Map<string, Promise<ClusterHealth | null>> };
+
+@Resolver(() => ClusterType)
+export class ClusterHealthResolver {
+  constructor(
+    private readonly repo: HealthRepository,
+    private readonly clusters: ClustersService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  /** One read per cluster per request, however many health fields the query asks for. */
+  private latest(ctx: Ctx, cluster: ClusterType): Promise<ClusterHealth | null> {
+    ctx.healthCache ??= new Map();
+    let p = ctx.healthCache.get(cluster.id);
+    if (!p) {
+      p = this.repo.latest((cluster as unknown as Cluster).organizationId, cluster.id);
+      ctx.healthCache.set(cluster.id, p);
+    }
+    return p;
+  }
+
+  @ResolveField(() => ClusterHealthType, {
+    description: '`linkerd check` results; UNKNOWN when stale or offline',
+  })
+  async health(@Parent() cluster: ClusterType, @Context() ctx: Ctx): Promise<ClusterHealthType> {
+    return healthView(cluster as unknown as Cluster, await this.latest(ctx, cluster), {
+      now: new Date(),
+      maxReportAgeSeconds: this.config.reportIntervalSeconds * 3,
+    });
+  }
+
+  @ResolveField(() => MtlsStatusType, { nullable: true })
+  async mtls(@Parent() cluster: ClusterType, @Context() ctx: Ctx): Promise<MtlsStatusType | null> {
+    return mtlsView(await this.latest(ctx, cluster));
+  }
+
+  @ResolveField(() => [CertificateType], { description: 'Soonest expiry first' })
+  async certificates(@Parent() cluster: ClusterType, @Context() ctx: Ctx): Promise<CertificateType[]> {
+    return certificatesView(await this.latest(ctx, cluster), new Date());
+  }
+
+  @ResolveField(() => LinkerdStatusType, { nullable: true })
+  async linkerd(@Parent() cluster: ClusterType, @Context() ctx: Ctx): Promise<LinkerdStatusType | null> {
+    return linkerdView(await this.latest(ctx, cluster));
+  }
+
+  @ResolveField(() => AgentStatusType)
+  agent(@Parent() cluster: ClusterType): AgentStatusType {
+    return agentView(cluster as unknown as Cluster);
+  }
+
+  @Query(() => [HealthSampleType], { description: 'Health time series of one cluster (oldest first)' })
+  @Allow(Role.VIEWER)
+  async healthHistory(
+    @CurrentPrincipal() p: Principal,
+    @Args('clusterId', { type: () => ID }) clusterId: string,
+    @Args('from', { type: () => Date, nullable: true }) from: Date | null,
+    @Args('to', { type: () => Date, nullable: true }) to: Date | null,
+    @Args('limit', { type: () => Int, nullable: true }) limit: number | null,
+  ): Promise<HealthSampleType[]> {
+    await this.clusters.get(p.organizationId, clusterId);
+    const end = to ?? new Date();
+    const start = from ?? new Date(end.getTime() - 24 * 3600_000);
+    if (start >= end) throw new ValidationError('from must be before to', 'from');
+    const take = limit ?? 1000;
+    if (take < 1 || take > 10_000) throw new ValidationError('limit must be between 1 and 10000', 'limit');
+    return this.repo.history(p.organizationId, clusterId, start, end, take);
+  }
+}

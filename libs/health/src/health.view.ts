@@ -1,0 +1,117 @@
+// Turns the stored snapshot into what GraphQL shows, applying the rule that stale or
+// offline data is UNKNOWN, never a leftover HEALTHY.
+import { HealthReport } from '@meshfleet/agent-protocol';
+import { Cluster, ClusterHealth, ClusterStatus, HealthStatus } from '@meshfleet/db';
+import {
+  AgentStatusType,
+  CertificateType,
+  CheckResultLevel,
+  ClusterHealthType,
+  LinkerdStatusType,
+  MtlsStatusType,
+} from './dto/health.types';
+
+export interface Freshness {
+  now: Date;
+  maxReportAgeSeconds: number;
+}
+
+function reportOf(h: ClusterHealth | null): HealthReport | null {
+  return h ? (h.report as unknown as HealthReport) : null;
+}
+
+export function healthView(cluster: Cluster, h: ClusterHealth | null, f: Freshness): ClusterHealthType {
+  const report = reportOf(h);
+  let unknownReason: string | null = null;
+  if (!h || !report) unknownReason = 'No health report has been received yet';
+  else if (cluster.status !== ClusterStatus.CONNECTED)
+    unknownReason = `The agent is ${cluster.status.toLowerCase()}`;
+  else if (f.now.getTime() - h.generatedAt.getTime() > f.maxReportAgeSeconds * 1000)
+    unknownReason = `The last report is older than ${f.maxReportAgeSeconds} s`;
+  return {
+    status: unknownReason ? HealthStatus.UNKNOWN : h!.status,
+    reportedStatus: h?.status ?? HealthStatus.UNKNOWN,
+    unknownReason,
+    checkedAt: h?.generatedAt ?? null,
+    receivedAt: h?.receivedAt ?? null,
+    errorCount: h?.errorCount ?? 0,
+    warningCount: h?.warningCount ?? 0,
+    categories: (report?.checks.categories ?? []).map((c) => ({
+      name: c.name,
+      checks: c.checks.map((k) => ({
+        description: k.description,
+        result: k.result as CheckResultLevel,
+        hint: k.hint ?? null,
+        error: k.error ?? null,
+        fatal: k.fatal,
+      })),
+    })),
+  };
+}
+
+export function mtlsView(h: ClusterHealth | null): MtlsStatusType | null {
+  const report = reportOf(h);
+  if (!h || !report) return null;
+  const m = report.mtls;
+  return {
+    podCoverage: h.podCoverage,
+    trafficCoverage: h.trafficCoverage,
+    meshedPods: m.meshedPods,
+    totalPods: m.totalPods,
+    sampled: m.sampled,
+    podsScraped: m.trafficCoverage.podsScraped,
+    namespaces: m.namespaces.map((n) => ({
+      name: n.name,
+      injection: n.injection,
+      totalPods: n.totalPods,
+      meshedPods: n.meshedPods,
+      podCoverage: n.totalPods > 0 ? n.meshedPods / n.totalPods : null,
+      proxyVersions: n.proxyVersions,
+      staleTrustBundlePods: n.staleTrustBundlePods,
+      workloads: n.workloads,
+    })),
+  };
+}
+
+export function certificatesView(h: ClusterHealth | null, now: Date): CertificateType[] {
+  const report = reportOf(h);
+  return (report?.certificates ?? [])
+    .map((c) => ({
+      role: c.role,
+      name: c.name,
+      subject: c.subject,
+      issuer: c.issuer,
+      serialNumber: c.serialNumber,
+      notBefore: new Date(c.notBefore),
+      notAfter: new Date(c.notAfter),
+      expiresInDays: Math.round(((Date.parse(c.notAfter) - now.getTime()) / 86_400_000) * 10) / 10,
+      keyAlgorithm: c.keyAlgorithm,
+      sha256Fingerprint: c.sha256Fingerprint,
+      chainsToAnchors: c.chainsToAnchors,
+      source: `${c.source.kind}/${c.source.namespace}/${c.source.name}#${c.source.key}`,
+    }))
+    .sort((a, b) => a.notAfter.getTime() - b.notAfter.getTime());
+}
+
+export function linkerdView(h: ClusterHealth | null): LinkerdStatusType | null {
+  const report = reportOf(h);
+  if (!report) return null;
+  const l = report.linkerd;
+  return {
+    installed: l.installed,
+    version: l.version,
+    channel: l.channel ?? null,
+    ha: l.ha ?? null,
+    proxyVersions: l.proxyVersions,
+    skew: l.skew.status,
+  };
+}
+
+export function agentView(cluster: Cluster): AgentStatusType {
+  return {
+    version: cluster.agentVersion,
+    connected: cluster.status === ClusterStatus.CONNECTED,
+    lastSeenAt: cluster.lastSeenAt,
+    enrolledAt: cluster.enrolledAt,
+  };
+}

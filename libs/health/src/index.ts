@@ -1,0 +1,6 @@
+export * from './health.repository';
+export * from './health-ingest.service';
+export * from './health.resolver';
+export * from './health.view';
+export * from './health.module';
+export * from './dto/health.types';
