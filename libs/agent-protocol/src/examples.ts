@@ -48,7 +48,12 @@ export function exampleHealthReport(): HealthReportInput {
       {
         role: 'trust-anchor',
         name: 'root.linkerd.cluster.local',
-        source: { kind: 'ConfigMap', namespace: 'linkerd', name: 'linkerd-identity-trust-roots', key: 'ca-bundle.crt' },
+        source: {
+          kind: 'ConfigMap',
+          namespace: 'linkerd',
+          name: 'linkerd-identity-trust-roots',
+          key: 'ca-bundle.crt',
+        },
         subject: 'CN=root.linkerd.cluster.local',
         issuer: 'CN=root.linkerd.cluster.local',
         serialNumber: '01',

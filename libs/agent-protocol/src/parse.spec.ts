@@ -11,7 +11,8 @@ describe('parseOrThrow', () => {
 
   it('throws every issue with its path', () => {
     assert.throws(
-      () => parseOrThrow(HeartbeatSchema, { agentVersion: '', uptimeSeconds: -1, status: { health: 'GREEN' } }),
+      () =>
+        parseOrThrow(HeartbeatSchema, { agentVersion: '', uptimeSeconds: -1, status: { health: 'GREEN' } }),
       (e: unknown) => {
         assert.ok(e instanceof ProtocolValidationError);
         const paths = e.issues.map((i) => i.path).sort();

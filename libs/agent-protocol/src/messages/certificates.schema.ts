@@ -21,7 +21,10 @@ export const CertificateEntrySchema = z
     source: CertificateSourceSchema,
     subject: z.string().max(LIMITS.shortString * 4),
     issuer: z.string().max(LIMITS.shortString * 4),
-    serialNumber: z.string().regex(/^[0-9a-f]+$/).max(128),
+    serialNumber: z
+      .string()
+      .regex(/^[0-9a-f]+$/)
+      .max(128),
     notBefore: timestamp,
     notAfter: timestamp,
     /** e.g. "ECDSA P-256", "RSA 2048". */

@@ -36,7 +36,10 @@ describe('health report', () => {
   it('rejects an oversize namespace array', () => {
     const bad = exampleHealthReport();
     const ns = bad.mtls.namespaces[0]!;
-    bad.mtls.namespaces = Array.from({ length: LIMITS.namespaces + 1 }, (_, i) => ({ ...ns, name: `ns-${i}` }));
+    bad.mtls.namespaces = Array.from({ length: LIMITS.namespaces + 1 }, (_, i) => ({
+      ...ns,
+      name: `ns-${i}`,
+    }));
     assert.deepEqual(pathsOf(bad), ['mtls.namespaces']);
   });
 

@@ -16,7 +16,11 @@ describe('heartbeat messages', () => {
   });
 
   it('accepts a response asking for a report and rejects a bad server time', () => {
-    const ok = { serverTime: '2026-07-01T12:00:00Z', heartbeatIntervalSeconds: 15, reportIntervalSeconds: 60 };
+    const ok = {
+      serverTime: '2026-07-01T12:00:00Z',
+      heartbeatIntervalSeconds: 15,
+      reportIntervalSeconds: 60,
+    };
     assert.equal(parseMessage(HeartbeatResponseSchema, { ...ok, reportRequested: true }).ok, true);
     const r = parseMessage(HeartbeatResponseSchema, { ...ok, serverTime: 'yesterday' });
     assert.equal(r.ok, false);

@@ -42,8 +42,14 @@ describe('tasks', () => {
 
   it('validates events and results', () => {
     const at = '2026-07-01T12:00:01Z';
-    assert.equal(parseMessage(TaskEventSchema, { taskId: 't-1', step: 'fetch', status: 'started', at }).ok, true);
-    assert.equal(parseMessage(TaskEventSchema, { taskId: 't-1', step: 'fetch', status: 'done', at }).ok, false);
+    assert.equal(
+      parseMessage(TaskEventSchema, { taskId: 't-1', step: 'fetch', status: 'started', at }).ok,
+      true,
+    );
+    assert.equal(
+      parseMessage(TaskEventSchema, { taskId: 't-1', step: 'fetch', status: 'done', at }).ok,
+      false,
+    );
     const ok = {
       taskId: 't-1',
       status: 'succeeded',
@@ -51,7 +57,11 @@ describe('tasks', () => {
       output: { kind: 'COLLECT_PROXY_METRICS', metrics: 'request_total 1\n' },
     };
     assert.equal(parseMessage(TaskResultSchema, ok).ok, true);
-    const failedWithoutError = parseMessage(TaskResultSchema, { taskId: 't-1', status: 'failed', finishedAt: at });
+    const failedWithoutError = parseMessage(TaskResultSchema, {
+      taskId: 't-1',
+      status: 'failed',
+      finishedAt: at,
+    });
     assert.equal(failedWithoutError.ok, false);
     if (!failedWithoutError.ok) assert.equal(failedWithoutError.issues[0]?.path, 'error');
   });

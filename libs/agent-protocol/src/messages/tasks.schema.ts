@@ -60,6 +60,11 @@ export const TaskResultSchema = z.discriminatedUnion('status', [
     finishedAt: timestamp,
     output: TaskOutputSchema.optional(),
   }),
-  z.object({ taskId: shortString, status: z.literal('failed'), finishedAt: timestamp, error: TaskErrorSchema }),
+  z.object({
+    taskId: shortString,
+    status: z.literal('failed'),
+    finishedAt: timestamp,
+    error: TaskErrorSchema,
+  }),
 ]);
 export type TaskResult = z.infer<typeof TaskResultSchema>;

@@ -1,4 +1,6 @@
 // X.509 parsing with @peculiar/x509 (never by hand): the public facts the inventory reports.
+// @peculiar/x509 resolves its algorithms through tsyringe, which needs the Reflect metadata polyfill.
+import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import { splitPemCertificates } from './pem';
 import { BasicConstraintsExtension, SubjectAlternativeNameExtension, X509Certificate } from '@peculiar/x509';

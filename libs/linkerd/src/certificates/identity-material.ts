@@ -34,7 +34,12 @@ export function locateTrustAnchors(s: ClusterSnapshot, ns: string): LocatedBundl
   const cm = findConfigMap(s, ns, TRUST_ROOTS_CONFIG_MAP);
   const pem = cm?.data?.[TRUST_ROOTS_KEY];
   if (pem !== undefined) {
-    const source = { kind: 'ConfigMap', namespace: ns, name: TRUST_ROOTS_CONFIG_MAP, key: TRUST_ROOTS_KEY } as const;
+    const source = {
+      kind: 'ConfigMap',
+      namespace: ns,
+      name: TRUST_ROOTS_CONFIG_MAP,
+      key: TRUST_ROOTS_KEY,
+    } as const;
     return { source, pem, parsed: parseCertificateBundle(pem) };
   }
   const config = findConfigMap(s, ns, LINKERD_CONFIG_MAP);
@@ -52,7 +57,12 @@ export function locateIssuer(s: ClusterSnapshot, ns: string): (LocatedBundle & {
   const key = ['crt.pem', 'tls.crt'].find((k) => hasSecretKey(secret, k));
   if (!key) return null;
   const pem = secretText(secret, key) ?? '';
-  return { source: { kind: 'Secret', namespace: ns, name: ISSUER_SECRET, key }, pem, secret, parsed: parseCertificateBundle(pem) };
+  return {
+    source: { kind: 'Secret', namespace: ns, name: ISSUER_SECRET, key },
+    pem,
+    secret,
+    parsed: parseCertificateBundle(pem),
+  };
 }
 
 function locateServing(

@@ -59,7 +59,15 @@ export async function certificateInventory(
   const issuer = locateIssuer(snapshot, ns);
   const issuerCert = issuer?.parsed.certificates[0];
   if (issuer && issuerCert) {
-    out.push(entry('issuer', issuerCert.commonName, issuer.source, issuerCert, await chainsToAny(issuerCert, anchorCerts)));
+    out.push(
+      entry(
+        'issuer',
+        issuerCert.commonName,
+        issuer.source,
+        issuerCert,
+        await chainsToAny(issuerCert, anchorCerts),
+      ),
+    );
   }
 
   const serving = [...locateWebhookCerts(snapshot, ns)];

@@ -17,7 +17,7 @@ function probePort(container: V1Container, probe: V1Probe | undefined): number |
   return resolvePort(container, port as number | string | undefined);
 }
 
-/** Ports the kubelet probes on the application containers (the proxy's own probes hit its admin port). */
+/** Ports the kubelet probes on the application containers. */
 export function probePorts(pod: V1Pod): Set<number> {
   const ports = new Set<number>();
   for (const c of pod.spec?.containers ?? []) {
@@ -28,6 +28,20 @@ export function probePorts(pod: V1Pod): Set<number> {
     }
   }
   return ports;
+}
+
+/** Default `proxy.ports.admin` of the chart. */
+export const DEFAULT_PROXY_ADMIN_PORT = 4191;
+
+/**
+ * The proxy's admin port: it serves the proxy's own probes and metrics scrapes, never
+ * application traffic, so nothing arriving there counts towards coverage.
+ */
+export function proxyAdminPort(pod: V1Pod | undefined): number {
+  const proxy = [...(pod?.spec?.containers ?? []), ...(pod?.spec?.initContainers ?? [])].find(
+    (c) => c.name === PROXY_CONTAINER,
+  );
+  return proxy?.ports?.find((p) => p.name === 'linkerd-admin')?.containerPort ?? DEFAULT_PROXY_ADMIN_PORT;
 }
 
 export function podIps(pod: V1Pod): Set<string> {

@@ -17,7 +17,11 @@ describe('parsePrometheusText', () => {
     assert.equal(r.samples.length, 2);
     assert.deepEqual(r.samples[0], {
       name: 'request_total',
-      labels: { direction: 'inbound', tls: 'true', client_id: 'web.shop.serviceaccount.identity.linkerd.cluster.local' },
+      labels: {
+        direction: 'inbound',
+        tls: 'true',
+        client_id: 'web.shop.serviceaccount.identity.linkerd.cluster.local',
+      },
       value: 42,
     });
     assert.equal(r.samples[1]?.value, 1.7e9);

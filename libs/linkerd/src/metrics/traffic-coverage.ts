@@ -3,6 +3,8 @@
 //
 // Excluded from both numerator and denominator:
 // - `no_tls_reason="loopback"`: a pod talking to itself never crosses the network;
+// - the proxy's admin port (`target_addr`/`authority` on 4191): the proxy's own probes and
+//   metrics scrapes, never application traffic;
 // - kubelet probes: the kubelet is never meshed, so probes would count as plaintext and make a
 //   fully meshed app look partly unencrypted. A plaintext request is a probe when it is labelled
 //   as the policy's probe route (`route_name="probe"`) or addressed to the pod's own IP on a port
@@ -11,7 +13,7 @@
 // Counters are cumulative since each proxy started; the share is over that lifetime.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { TrafficCoverage, TrafficShare } from '@meshfleet/agent-protocol';
-import { podIps, probePorts, splitAuthority } from './probes';
+import { podIps, probePorts, proxyAdminPort, splitAuthority } from './probes';
 import type { Sample } from './prometheus-text';
 
 interface Tally {
@@ -38,20 +40,28 @@ function isProbeRequest(s: Sample, ips: Set<string>, ports: Set<number>): boolea
   return ips.has(host) && port !== null && ports.has(port);
 }
 
+/** Port the series was addressed to, from `target_addr` or else `authority`. */
+function targetPort(s: Sample): number | null {
+  const addr = s.labels['target_addr'] ?? s.labels['authority'];
+  return addr ? splitAuthority(addr).port : null;
+}
+
 /** Tallies one pod's scrape. `pod` (when known) supplies its IPs and probe ports. */
 export function podTraffic(samples: Sample[], pod: V1Pod | undefined): PodTraffic {
   const ips = pod ? podIps(pod) : new Set<string>();
   const ports = pod ? probePorts(pod) : new Set<number>();
   const connections: Tally = { tls: 0, total: 0, seen: false };
   const requests: Tally = { tls: 0, total: 0, seen: false };
+  const adminPort = proxyAdminPort(pod);
   let probeRequests = 0;
   let plaintextConnections = 0;
 
   for (const s of samples) {
     if (!isInbound(s) || !Number.isFinite(s.value) || s.value < 0) continue;
+    const toAdmin = targetPort(s) === adminPort;
     if (s.name === 'request_total') {
       requests.seen = true;
-      if (isLoopback(s)) continue;
+      if (isLoopback(s) || toAdmin) continue;
       if (isProbeRequest(s, ips, ports)) {
         probeRequests += s.value;
         continue;
@@ -60,7 +70,8 @@ export function podTraffic(samples: Sample[], pod: V1Pod | undefined): PodTraffi
       if (isTls(s)) requests.tls += s.value;
     } else if (s.name === 'tcp_open_total') {
       connections.seen = true;
-      if (isLoopback(s) || (s.labels['peer'] !== undefined && s.labels['peer'] !== 'src')) continue;
+      if (isLoopback(s) || toAdmin || (s.labels['peer'] !== undefined && s.labels['peer'] !== 'src'))
+        continue;
       connections.total += s.value;
       if (isTls(s)) connections.tls += s.value;
       else if (s.labels['no_tls_reason'] === 'no_tls_from_remote') plaintextConnections += s.value;
@@ -79,11 +90,13 @@ function share(t: Tally): TrafficShare | null {
 /** Sums pods; a direction stays null when no scraped proxy exported that metric at all. */
 export function combineTraffic(pods: PodTraffic[]): TrafficCoverage {
   const sum = (pick: (p: PodTraffic) => Tally): Tally =>
-    pods.map(pick).reduce((a, b) => ({ tls: a.tls + b.tls, total: a.total + b.total, seen: a.seen || b.seen }), {
-      tls: 0,
-      total: 0,
-      seen: false,
-    });
+    pods
+      .map(pick)
+      .reduce((a, b) => ({ tls: a.tls + b.tls, total: a.total + b.total, seen: a.seen || b.seen }), {
+        tls: 0,
+        total: 0,
+        seen: false,
+      });
   return {
     connections: share(sum((p) => p.connections)),
     requests: share(sum((p) => p.requests)),

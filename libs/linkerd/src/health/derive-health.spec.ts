@@ -1,0 +1,102 @@
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { HealthReportSchema, parseOrThrow, type HealthReport } from '@meshfleet/agent-protocol';
+import { certificateInventory } from '../certificates/inventory';
+import { runChecks } from '../checks/run-checks';
+import { mtlsStatus } from '../mtls/mtls-status';
+import type { ClusterSnapshot } from '../snapshot';
+import { healthyCluster, issuerSecret, NOW, pod, withSecret } from '../testing/cluster.fixture';
+import { makeCert, makePki, type TestPki } from '../testing/pki.fixture';
+import { deriveHealth } from './derive-health';
+import { linkerdInfo } from './linkerd-info';
+
+/** Assembles a report the way the agent will, and validates it against the contract. */
+async function report(s: ClusterSnapshot): Promise<HealthReport> {
+  return parseOrThrow(HealthReportSchema, {
+    sequence: 1,
+    generatedAt: s.now.toISOString(),
+    agentVersion: '0.1.0',
+    kubernetesVersion: s.kubernetesVersion,
+    linkerd: linkerdInfo(s),
+    checks: await runChecks(s),
+    certificates: await certificateInventory(s),
+    mtls: mtlsStatus(s, {
+      scrapes: [
+        {
+          namespace: 'shop',
+          pod: 'db-0',
+          text: 'request_total{direction="inbound",tls="true"} 8\nrequest_total{direction="inbound",tls="no_identity",no_tls_reason="no_tls_from_remote"} 2',
+        },
+      ],
+    }),
+  });
+}
+
+describe('deriveHealth', () => {
+  let pki: TestPki;
+  before(async () => {
+    pki = await makePki(NOW);
+  });
+
+  it('derives HEALTHY and the stored fields from a healthy report', async () => {
+    const d = deriveHealth(await report(healthyCluster(pki)));
+    assert.equal(d.status, 'HEALTHY');
+    assert.equal(d.controlPlaneVersion, 'edge-26.6.3');
+    assert.equal(d.linkerdInstalled, true);
+    assert.equal(d.podCoverage, 3 / 5);
+    assert.equal(d.trafficCoverage, 0.8);
+    assert.equal(d.earliestCertificateExpiry?.role, 'issuer');
+    assert.equal(d.checkedAt, NOW.toISOString());
+  });
+
+  it('is DEGRADED with warnings only', async () => {
+    const s = healthyCluster(pki);
+    s.pods.push(pod({ ns: 'shop', name: 'old', version: 'edge-25.10.7', trustPem: pki.anchor.pem }));
+    const d = deriveHealth(await report(s));
+    assert.equal(d.status, 'DEGRADED');
+    assert.equal(d.errorCount, 0);
+    assert.equal(d.warningCount, 1);
+  });
+
+  it('is UNHEALTHY with an expired issuer and points at its expiry', async () => {
+    const expired = await makeCert({
+      cn: 'identity.linkerd.cluster.local',
+      now: NOW,
+      from: -400,
+      to: -2,
+      signer: pki.anchor,
+    });
+    const d = deriveHealth(await report(withSecret(healthyCluster(pki), issuerSecret(expired.pem))));
+    assert.equal(d.status, 'UNHEALTHY');
+    assert.equal(d.earliestCertificateExpiry?.notAfter, expired.cert.notAfter.toISOString());
+  });
+
+  it('reports a cluster without Linkerd as UNHEALTHY and not installed', async () => {
+    const s = healthyCluster(pki);
+    const r = await report({ ...s, configMaps: [], secrets: [], pods: [] });
+    const d = deriveHealth(r);
+    assert.equal(r.linkerd.installed, false);
+    assert.equal(d.status, 'UNHEALTHY');
+    assert.equal(d.linkerdInstalled, false);
+    assert.equal(d.earliestCertificateExpiry, null);
+  });
+
+  it('is UNKNOWN without a report, when offline, or when the report is stale', async () => {
+    const r = await report(healthyCluster(pki));
+    assert.equal(deriveHealth(null).status, 'UNKNOWN');
+    assert.equal(deriveHealth(r, { connected: false }).status, 'UNKNOWN');
+    const later = new Date(NOW.getTime() + 10 * 60_000);
+    assert.equal(deriveHealth(r, { now: later, maxAgeSeconds: 180 }).status, 'UNKNOWN');
+    assert.equal(deriveHealth(r, { now: later, maxAgeSeconds: 3600 }).status, 'HEALTHY');
+  });
+
+  it('fills the linkerd section with versions and skew', async () => {
+    const s = healthyCluster(pki);
+    s.pods.push(pod({ ns: 'shop', name: 'old', version: 'edge-25.10.7' }));
+    const info = linkerdInfo(s);
+    assert.equal(info.channel, 'edge');
+    assert.equal(info.ha, false);
+    assert.equal(info.skew.status, 'within-support');
+    assert.deepEqual(info.proxyVersions[0], { version: 'edge-26.6.3', count: 6 });
+  });
+});
