@@ -3,6 +3,7 @@ import { ClustersModule } from '@meshfleet/clusters';
 import { HealthModule, HealthStoreModule } from '@meshfleet/health';
 import { AgentGatewayController } from './agent-gateway.controller';
 import { AgentGatewayService } from './agent-gateway.service';
+import { CredentialCacheBridge } from './credential-cache.bridge';
 import { AgentTasksService } from './agent-tasks.service';
 import { AgentWakeupService } from './agent-wakeup.service';
 import { DiagnosticsResolver } from './diagnostics.resolver';
@@ -17,7 +18,7 @@ const SHARED = [PresenceService, LivenessRepository, AgentWakeupService, AgentTa
 @Module({
   imports: [ClustersModule, HealthModule],
   controllers: [AgentGatewayController],
-  providers: [...SHARED, EnrollmentService, AgentGatewayService, DiagnosticsResolver],
+  providers: [...SHARED, EnrollmentService, AgentGatewayService, DiagnosticsResolver, CredentialCacheBridge],
   exports: [AgentTasksService, PresenceService],
 })
 export class AgentGatewayModule {}

@@ -3,6 +3,7 @@ import { EnrollRequest, EnrollResponse } from '@meshfleet/agent-protocol';
 import { ForbiddenError, hashSecret, issueSecret, UnauthenticatedError } from '@meshfleet/core';
 import { AppConfig } from '@meshfleet/config';
 import { AuditService } from '@meshfleet/audit';
+import { AgentCredentialCache } from '@meshfleet/auth';
 import { ClusterStatus, PrismaService } from '@meshfleet/db';
 import { recordDomainEvent } from '@meshfleet/events';
 import { PresenceService } from './presence.service';
@@ -23,6 +24,7 @@ export class EnrollmentService {
     private readonly prisma: PrismaService,
     private readonly audit: AuditService,
     private readonly presence: PresenceService,
+    private readonly credentials: AgentCredentialCache,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -109,6 +111,7 @@ export class EnrollmentService {
       }
       return { clusterId: cluster.id, organizationId: cluster.organizationId };
     });
+    await this.credentials.invalidateCluster(result.clusterId);
     await this.presence.touch(result.clusterId, now.getTime());
     return {
       ...result,

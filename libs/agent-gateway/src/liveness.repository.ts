@@ -7,27 +7,29 @@ import { recordDomainEvent } from '@meshfleet/events';
 export class LivenessRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** PENDING/OFFLINE -> CONNECTED (and lastSeenAt), when an absent agent shows up again. */
-  async markConnected(
-    organizationId: string,
-    clusterId: string,
-    agentVersion: string,
-    at: Date,
-  ): Promise<boolean> {
-    return this.prisma.$transaction(async (db) => {
-      const before = await db.cluster.findFirst({ where: { id: clusterId, organizationId } });
-      if (!before || before.status === ClusterStatus.DEREGISTERED) return false;
-      await db.cluster.update({
-        where: { id: clusterId },
-        data: { status: ClusterStatus.CONNECTED, lastSeenAt: at, agentVersion },
-      });
-      if (before.status === ClusterStatus.CONNECTED) return false;
-      await recordDomainEvent(db, organizationId, 'cluster.online', clusterId, {
-        clusterName: before.name,
-        previousStatus: before.status,
-      });
-      return true;
-    });
+  /**
+   * PENDING/OFFLINE -> CONNECTED (and lastSeenAt) when an absent agent shows up again. One
+   * statement, so the transition and its cluster.online event commit together without an
+   * interactive transaction (this runs for every agent after a Redis loss).
+   */
+  async markConnected(organizationId: string, clusterId: string, agentVersion: string, at: Date): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<{ before: string }[]>`
+      WITH prev AS (
+        SELECT "id", "status", "name" FROM "Cluster"
+        WHERE "id" = ${clusterId}::uuid AND "organizationId" = ${organizationId}::uuid FOR UPDATE
+      ), upd AS (
+        UPDATE "Cluster" c SET "status" = 'CONNECTED', "lastSeenAt" = ${at}, "agentVersion" = ${agentVersion}, "updatedAt" = now()
+        FROM prev WHERE c."id" = prev."id" AND prev."status" <> 'DEREGISTERED'
+        RETURNING prev."status"::text AS before, prev."name" AS name
+      ), ev AS (
+        INSERT INTO "DomainEvent" ("id", "organizationId", "type", "clusterId", "payload")
+        SELECT gen_random_uuid(), ${organizationId}::uuid, 'cluster.online', ${clusterId}::uuid,
+               jsonb_build_object('clusterName', name, 'previousStatus', before)
+        FROM upd WHERE before <> 'CONNECTED'
+        RETURNING 1
+      )
+      SELECT before FROM upd`;
+    return rows.length > 0 && rows[0]!.before !== 'CONNECTED';
   }
 
   /** Refreshes lastSeenAt and facts with each accepted report (inside the report's transaction). */

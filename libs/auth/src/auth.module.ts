@@ -3,6 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { AccessGuard } from './access.guard';
 import { AgentAuthenticator } from './agent.authenticator';
+import { AgentCredentialCache } from './agent-credential.cache';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { BearerStrategy } from './bearer.strategy';
 import { JwtAuthenticator } from './jwt.authenticator';
@@ -11,12 +12,13 @@ import { JwtAuthenticator } from './jwt.authenticator';
 @Module({
   imports: [PassportModule.register({ session: false })],
   providers: [
+    AgentCredentialCache,
     AgentAuthenticator,
     ApiKeyAuthenticator,
     JwtAuthenticator,
     BearerStrategy,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [AgentAuthenticator, ApiKeyAuthenticator, JwtAuthenticator],
+  exports: [AgentCredentialCache, AgentAuthenticator, ApiKeyAuthenticator, JwtAuthenticator],
 })
 export class AuthModule {}

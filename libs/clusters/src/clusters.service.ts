@@ -9,7 +9,7 @@ import {
   ValidationError,
 } from '@meshfleet/core';
 import { AppConfig } from '@meshfleet/config';
-import { Actor } from '@meshfleet/auth';
+import { Actor, AgentCredentialCache } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
 import { CloudProvider, Cluster, ClusterStatus, Db } from '@meshfleet/db';
 import { renderAgentManifest } from './agent-manifest';
@@ -66,6 +66,7 @@ export class ClustersService {
     private readonly repo: ClustersRepository,
     private readonly audit: AuditService,
     @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly credentials: AgentCredentialCache,
   ) {}
 
   async register(actor: Actor, input: RegisterClusterData): Promise<Enrollment> {
@@ -150,7 +151,7 @@ export class ClustersService {
 
   /** Removes the cluster from management: its agent's credentials stop working at once. */
   async deregister(actor: Actor, id: string): Promise<Cluster> {
-    return this.repo.transaction(async (db) => {
+    const cluster = await this.repo.transaction(async (db) => {
       const cluster = await this.repo.get(db, actor.organizationId, id);
       if (cluster.status === ClusterStatus.DEREGISTERED) return cluster;
       const now = new Date();
@@ -172,6 +173,8 @@ export class ClustersService {
       );
       return updated;
     });
+    await this.credentials.invalidateCluster(cluster.id);
+    return cluster;
   }
 
   /** A fresh bootstrap token (and manifest) for a new or redeployed agent; older unused ones stop working. */

@@ -1,0 +1,149 @@
+// Shared helpers for the benchmark scripts: start processes, seed data, measure latency.
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { randomBytes, createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as os from 'node:os';
+import pg from 'pg';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const ADMIN_URL = process.env.MESHFLEET_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+export const REDIS_URL = process.env.MESHFLEET_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export function dbUrl(name) {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function adminQuery(sql) {
+  const c = new pg.Client({ connectionString: ADMIN_URL });
+  await c.connect();
+  try {
+    return await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A fresh, migrated database for one benchmark run. */
+export async function freshDatabase(tag) {
+  const name = `mf_bench_${tag}_${Date.now().toString(36)}`;
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  const url = dbUrl(name);
+  await run('npx', ['prisma', 'migrate', 'deploy'], { DATABASE_URL: url });
+  return { name, url, drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+export function run(cmd, args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`))));
+  });
+}
+
+export function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the built API as its own process and waits for /readyz. */
+export async function startApiProcess(env) {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'apps/api/dist/src/main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${url}/readyz`);
+      if (r.ok) break;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('API did not become ready');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    url,
+    pid: child.pid,
+    async rssBytes() {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      const m = /meshfleet_process_resident_memory_bytes (\d+)/.exec(text);
+      return m ? Number(m[1]) : null;
+    },
+    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.on('exit', r), child.kill('SIGTERM')))),
+  };
+}
+
+/** Seeds an organization with N enrolled clusters directly in Postgres; returns credentials. */
+export async function seedClusters(url, n) {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const org = (await c.query(`INSERT INTO "Organization" (id, name, "updatedAt") VALUES (gen_random_uuid(), 'bench', now()) RETURNING id`)).rows[0].id;
+    const creds = [];
+    for (let start = 0; start < n; start += 1000) {
+      const batch = [];
+      for (let i = start; i < Math.min(n, start + 1000); i++) {
+        const secret = `mfa_bench_${i}_${randomBytes(16).toString('hex')}`;
+        batch.push({ name: `bench-${String(i).padStart(6, '0')}`, secret, hash: createHash('sha256').update(secret).digest('hex') });
+      }
+      const ids = await c.query(
+        `INSERT INTO "Cluster" (id, "organizationId", name, provider, status, "updatedAt", "enrolledAt", "lastSeenAt")
+         SELECT gen_random_uuid(), $1, unnest($2::text[]), 'EKS', 'CONNECTED', now(), now(), now() RETURNING id, name`,
+        [org, batch.map((b) => b.name)],
+      );
+      const byName = new Map(ids.rows.map((r) => [r.name, r.id]));
+      await c.query(
+        `INSERT INTO "AgentCredential" (id, "organizationId", "clusterId", prefix, "credentialHash")
+         SELECT gen_random_uuid(), $1, unnest($2::uuid[]), 'mfa_bench', unnest($3::text[])`,
+        [org, batch.map((b) => byName.get(b.name)), batch.map((b) => b.hash)],
+      );
+      for (const b of batch) creds.push({ clusterId: byName.get(b.name), credential: b.secret });
+    }
+    return { organizationId: org, creds };
+  } finally {
+    await c.end();
+  }
+}
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export function summarize(latencies) {
+  const s = [...latencies].sort((a, b) => a - b);
+  const r = (v) => (v === null ? null : Math.round(v * 100) / 100);
+  return { count: s.length, p50: r(percentile(s, 50)), p99: r(percentile(s, 99)), max: r(s.at(-1) ?? null) };
+}
+
+/** Merges one benchmark's figures into bench/results/latest.json and rewrites the Markdown table. */
+export function recordResults(name, rows) {
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'latest.json');
+  const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { benchmarks: {} };
+  all.machine = { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  all.benchmarks[name] = { measuredAt: new Date().toISOString(), rows };
+  writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
+  const lines = ['| benchmark | figure | value | goal | meets goal |', '| --- | --- | --- | --- | --- |'];
+  for (const [bench, { rows: rs }] of Object.entries(all.benchmarks)) {
+    for (const row of rs) {
+      lines.push(`| ${bench} | ${row.figure} | ${row.value} | ${row.goal ?? '—'} | ${row.meets === undefined ? '—' : row.meets ? 'yes' : '**no**'} |`);
+    }
+  }
+  writeFileSync(join(dir, 'latest.md'), `${lines.join('\n')}\n`);
+  console.log(lines.join('\n'));
+}
