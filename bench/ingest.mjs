@@ -101,17 +101,22 @@ async function rawPostgres(url, seconds) {
   const { rows } = await pool.query(`SELECT id, "organizationId" FROM "Cluster" LIMIT 5000`);
   const payload = JSON.stringify(REPORT);
   let i = 0;
-  const r = await drive(100_000, seconds, async () => {
-    const c = rows[i++ % rows.length];
-    const t = performance.now();
-    await pool.query(
-      `INSERT INTO "ClusterHealth" ("clusterId","organizationId",sequence,"generatedAt",status,"linkerdInstalled","meshedPods","totalPods","errorCount","warningCount",report)
+  const r = await drive(
+    100_000,
+    seconds,
+    async () => {
+      const c = rows[i++ % rows.length];
+      const t = performance.now();
+      await pool.query(
+        `INSERT INTO "ClusterHealth" ("clusterId","organizationId",sequence,"generatedAt",status,"linkerdInstalled","meshedPods","totalPods","errorCount","warningCount",report)
        VALUES ($1,$2,$3,now(),'HEALTHY',true,4,4,0,0,$4::jsonb)
        ON CONFLICT ("clusterId") DO UPDATE SET sequence = EXCLUDED.sequence, report = EXCLUDED.report, "receivedAt" = now()`,
-      [c.id, c.organizationId, i, payload],
-    );
-    return { status: 200, ms: performance.now() - t };
-  }, 10);
+        [c.id, c.organizationId, i, payload],
+      );
+      return { status: 200, ms: performance.now() - t };
+    },
+    10,
+  );
   await pool.end();
   return r;
 }
@@ -119,11 +124,16 @@ async function rawPostgres(url, seconds) {
 async function rawRedis(seconds) {
   const redis = new Redis(REDIS_URL);
   let i = 0;
-  const r = await drive(200_000, seconds, async () => {
-    const t = performance.now();
-    await redis.zadd('mf_bench:presence', Date.now(), `c${i++ % 25000}`);
-    return { status: 200, ms: performance.now() - t };
-  }, 64);
+  const r = await drive(
+    200_000,
+    seconds,
+    async () => {
+      const t = performance.now();
+      await redis.zadd('mf_bench:presence', Date.now(), `c${i++ % 25000}`);
+      return { status: 200, ms: performance.now() - t };
+    },
+    64,
+  );
   await redis.del('mf_bench:presence');
   redis.disconnect();
   return r;
@@ -149,17 +159,33 @@ async function main() {
     console.error(`warm-up: one heartbeat from each of ${CLUSTERS} agents…`);
     const warmStart = performance.now();
     for (let i = 0; i < creds.length; i += 64) {
-      await Promise.all(creds.slice(i, i + 64).map((c) => post(api.url, '/heartbeat', { agentVersion: 'bench', uptimeSeconds: 1 }, c.credential)));
+      await Promise.all(
+        creds
+          .slice(i, i + 64)
+          .map((c) => post(api.url, '/heartbeat', { agentVersion: 'bench', uptimeSeconds: 1 }, c.credential)),
+      );
     }
     const reconnectSeconds = (performance.now() - warmStart) / 1000;
-    console.error(`driving ${Math.round(HB_RATE)} heartbeats/s + ${Math.round(REPORT_RATE)} reports/s for ${SECONDS} s…`);
+    console.error(
+      `driving ${Math.round(HB_RATE)} heartbeats/s + ${Math.round(REPORT_RATE)} reports/s for ${SECONDS} s…`,
+    );
     let seq = Date.now();
     const [hb, rep] = await Promise.all([
       drive(HB_RATE, SECONDS, (n) =>
-        post(api.url, '/heartbeat', { agentVersion: 'bench', uptimeSeconds: n }, creds[n % creds.length].credential),
+        post(
+          api.url,
+          '/heartbeat',
+          { agentVersion: 'bench', uptimeSeconds: n },
+          creds[n % creds.length].credential,
+        ),
       ),
       drive(REPORT_RATE, SECONDS, (n) =>
-        post(api.url, '/reports', { ...REPORT, sequence: seq++, generatedAt: new Date().toISOString() }, creds[(n * 7) % creds.length].credential),
+        post(
+          api.url,
+          '/reports',
+          { ...REPORT, sequence: seq++, generatedAt: new Date().toISOString() },
+          creds[(n * 7) % creds.length].credential,
+        ),
       ),
     ]);
     const rssBefore = await api.rssBytes();
@@ -169,10 +195,20 @@ async function main() {
     for (let i = 0; i < POLLERS; i++) {
       polls.push(
         new Promise((resolve) => {
-          const req = http.request(`${api.url}/agent/v1/tasks/next?waitSeconds=25`, {
-            agent: pollAgent,
-            headers: { 'x-meshfleet-protocol-version': String(PROTOCOL_VERSION), authorization: `Bearer ${creds[i % creds.length].credential}` },
-          }, (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+          const req = http.request(
+            `${api.url}/agent/v1/tasks/next?waitSeconds=25`,
+            {
+              agent: pollAgent,
+              headers: {
+                'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+                authorization: `Bearer ${creds[i % creds.length].credential}`,
+              },
+            },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode));
+            },
+          );
           req.on('error', () => resolve(0));
           req.end();
         }),
@@ -185,18 +221,56 @@ async function main() {
     const okPolls = statuses.filter((s) => s === 200).length;
     const mb = (b) => (b === null ? 'n/a' : `${Math.round(b / 2 ** 20)} MiB`);
     const rows = [
-      { figure: `reports/s sustained (target ${Math.round(REPORT_RATE)}/s, ${Math.round(REPORT_BYTES / 1024)} KiB each)`, value: rep.perSecond, goal: `≥ ${Math.round(REPORT_RATE)}`, meets: rep.perSecond >= REPORT_RATE * 0.95 && rep.skipped === 0 },
-      { figure: 'report latency p50 / p99 (ms)', value: `${rep.p50} / ${rep.p99}`, goal: 'p99 < 100', meets: rep.p99 !== null && rep.p99 < 100 },
-      { figure: `heartbeats/s sustained (target ${Math.round(HB_RATE)}/s)`, value: hb.perSecond, goal: `≥ ${Math.round(HB_RATE)}`, meets: hb.perSecond >= HB_RATE * 0.95 && hb.skipped === 0 },
-      { figure: 'heartbeat latency p50 / p99 (ms)', value: `${hb.p50} / ${hb.p99}`, goal: 'p99 < 100', meets: hb.p99 !== null && hb.p99 < 100 },
-      { figure: 'errors / skipped (heartbeats, reports)', value: `${hb.errors}/${hb.skipped}, ${rep.errors}/${rep.skipped}`, goal: '0', meets: hb.errors + rep.errors + hb.skipped + rep.skipped === 0 },
+      {
+        figure: `reports/s sustained (target ${Math.round(REPORT_RATE)}/s, ${Math.round(REPORT_BYTES / 1024)} KiB each)`,
+        value: rep.perSecond,
+        goal: `≥ ${Math.round(REPORT_RATE)}`,
+        meets: rep.perSecond >= REPORT_RATE * 0.95 && rep.skipped === 0,
+      },
+      {
+        figure: 'report latency p50 / p99 (ms)',
+        value: `${rep.p50} / ${rep.p99}`,
+        goal: 'p99 < 100',
+        meets: rep.p99 !== null && rep.p99 < 100,
+      },
+      {
+        figure: `heartbeats/s sustained (target ${Math.round(HB_RATE)}/s)`,
+        value: hb.perSecond,
+        goal: `≥ ${Math.round(HB_RATE)}`,
+        meets: hb.perSecond >= HB_RATE * 0.95 && hb.skipped === 0,
+      },
+      {
+        figure: 'heartbeat latency p50 / p99 (ms)',
+        value: `${hb.p50} / ${hb.p99}`,
+        goal: 'p99 < 100',
+        meets: hb.p99 !== null && hb.p99 < 100,
+      },
+      {
+        figure: 'errors / skipped (heartbeats, reports)',
+        value: `${hb.errors}/${hb.skipped}, ${rep.errors}/${rep.skipped}`,
+        goal: '0',
+        meets: hb.errors + rep.errors + hb.skipped + rep.skipped === 0,
+      },
       { figure: 'raw Postgres upserts/s of the same report (10 connections)', value: pgRaw.perSecond },
-      { figure: 'API reports/s as a share of raw upserts/s', value: `${Math.round((rep.perSecond / pgRaw.perSecond) * 100)}%` },
+      {
+        figure: 'API reports/s as a share of raw upserts/s',
+        value: `${Math.round((rep.perSecond / pgRaw.perSecond) * 100)}%`,
+      },
       { figure: 'raw Redis ZADD round trips/s (64 in flight)', value: redisRaw.perSecond },
-      { figure: 'API heartbeats/s as a share of raw ZADD/s', value: `${Math.round((hb.perSecond / redisRaw.perSecond) * 100)}%` },
-      { figure: `reconnect storm: first heartbeat of all ${CLUSTERS} agents (s)`, value: Math.round(reconnectSeconds * 10) / 10 },
+      {
+        figure: 'API heartbeats/s as a share of raw ZADD/s',
+        value: `${Math.round((hb.perSecond / redisRaw.perSecond) * 100)}%`,
+      },
+      {
+        figure: `reconnect storm: first heartbeat of all ${CLUSTERS} agents (s)`,
+        value: Math.round(reconnectSeconds * 10) / 10,
+      },
       { figure: 'API RSS after load', value: mb(rssBefore) },
-      { figure: `API RSS with ${POLLERS} agents long-polling (${okPolls} answered)`, value: mb(rssPolling), goal: '—' },
+      {
+        figure: `API RSS with ${POLLERS} agents long-polling (${okPolls} answered)`,
+        value: mb(rssPolling),
+        goal: '—',
+      },
     ];
     recordResults('ingest', rows);
   } finally {

@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import pg from 'pg';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-export const ADMIN_URL = process.env.MESHFLEET_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+export const ADMIN_URL =
+  process.env.MESHFLEET_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.MESHFLEET_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export function dbUrl(name) {
@@ -39,8 +40,14 @@ export async function freshDatabase(tag) {
 
 export function run(cmd, args, env = {}) {
   return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`))));
+    const p = spawn(cmd, args, {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    p.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}`)),
+    );
   });
 }
 
@@ -82,7 +89,8 @@ export async function startApiProcess(env) {
       const m = /meshfleet_process_resident_memory_bytes (\d+)/.exec(text);
       return m ? Number(m[1]) : null;
     },
-    stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.on('exit', r), child.kill('SIGTERM')))),
+    stop: () =>
+      new Promise((r) => (child.exitCode !== null ? r() : (child.on('exit', r), child.kill('SIGTERM')))),
   };
 }
 
@@ -91,13 +99,21 @@ export async function seedClusters(url, n) {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    const org = (await c.query(`INSERT INTO "Organization" (id, name, "updatedAt") VALUES (gen_random_uuid(), 'bench', now()) RETURNING id`)).rows[0].id;
+    const org = (
+      await c.query(
+        `INSERT INTO "Organization" (id, name, "updatedAt") VALUES (gen_random_uuid(), 'bench', now()) RETURNING id`,
+      )
+    ).rows[0].id;
     const creds = [];
     for (let start = 0; start < n; start += 1000) {
       const batch = [];
       for (let i = start; i < Math.min(n, start + 1000); i++) {
         const secret = `mfa_bench_${i}_${randomBytes(16).toString('hex')}`;
-        batch.push({ name: `bench-${String(i).padStart(6, '0')}`, secret, hash: createHash('sha256').update(secret).digest('hex') });
+        batch.push({
+          name: `bench-${String(i).padStart(6, '0')}`,
+          secret,
+          hash: createHash('sha256').update(secret).digest('hex'),
+        });
       }
       const ids = await c.query(
         `INSERT INTO "Cluster" (id, "organizationId", name, provider, status, "updatedAt", "enrolledAt", "lastSeenAt")
@@ -135,13 +151,19 @@ export function recordResults(name, rows) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'latest.json');
   const all = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : { benchmarks: {} };
-  all.machine = { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  all.machine = {
+    cpus: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
   all.benchmarks[name] = { measuredAt: new Date().toISOString(), rows };
   writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
   const lines = ['| benchmark | figure | value | goal | meets goal |', '| --- | --- | --- | --- | --- |'];
   for (const [bench, { rows: rs }] of Object.entries(all.benchmarks)) {
     for (const row of rs) {
-      lines.push(`| ${bench} | ${row.figure} | ${row.value} | ${row.goal ?? '—'} | ${row.meets === undefined ? '—' : row.meets ? 'yes' : '**no**'} |`);
+      lines.push(
+        `| ${bench} | ${row.figure} | ${row.value} | ${row.goal ?? '—'} | ${row.meets === undefined ? '—' : row.meets ? 'yes' : '**no**'} |`,
+      );
     }
   }
   writeFileSync(join(dir, 'latest.md'), `${lines.join('\n')}\n`);

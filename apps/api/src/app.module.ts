@@ -18,6 +18,7 @@ import { AuditModule } from '@meshfleet/audit';
 import { TenancyModule } from '@meshfleet/tenancy';
 import { ClustersModule } from '@meshfleet/clusters';
 import { HealthModule } from '@meshfleet/health';
+import { CertificatesModule } from '@meshfleet/certificates';
 import { AgentGatewayModule } from '@meshfleet/agent-gateway';
 import { BootstrapAdmin } from './bootstrap-admin';
 import { graphqlOptions } from './graphql.options';
@@ -39,6 +40,7 @@ export class AppModule {
         TenancyModule,
         ClustersModule,
         HealthModule,
+        CertificatesModule,
         AgentGatewayModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,

@@ -4,6 +4,7 @@ import { ClustersResolver } from '@meshfleet/clusters';
 import { TenancyResolver } from '@meshfleet/tenancy';
 import { ClusterHealthResolver } from '@meshfleet/health';
 import { DiagnosticsResolver } from '@meshfleet/agent-gateway';
+import { IdentityDomainsResolver } from '@meshfleet/certificates';
 
 export const API_RESOLVERS = [
   TenancyResolver,

@@ -159,12 +159,10 @@ describe('agent gateway', () => {
     const after = await cluster(id);
     assert.equal(after.health.status, 'UNHEALTHY');
     assert.equal(after.health.errorCount, 1);
-    const events = await api.app
-      .get(PrismaService)
-      .domainEvent.findMany({
-        where: { clusterId: id, type: 'cluster.health_changed' },
-        orderBy: { createdAt: 'asc' },
-      });
+    const events = await api.app.get(PrismaService).domainEvent.findMany({
+      where: { clusterId: id, type: 'cluster.health_changed' },
+      orderBy: { createdAt: 'asc' },
+    });
     assert.deepEqual(
       events.map((e) => (e.payload as any).to),
       ['HEALTHY', 'UNHEALTHY'],

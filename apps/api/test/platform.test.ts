@@ -50,6 +50,7 @@ function sampleFor(type: string): unknown {
   if (t === 'RegisterClusterInput') return { name: 'x', provider: 'AKS' };
   if (t === 'UpdateClusterInput') return {};
   if (t === 'CreateApiKeyInput') return { name: 'x', role: 'VIEWER' };
+  if (t === 'CreateIdentityDomainInput') return { name: 'x' };
   if (t === 'AddMemberInput') return { subject: 'x', role: 'VIEWER', issuer: 'https://x' };
   return {};
 }

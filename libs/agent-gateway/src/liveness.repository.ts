@@ -12,7 +12,12 @@ export class LivenessRepository {
    * statement, so the transition and its cluster.online event commit together without an
    * interactive transaction (this runs for every agent after a Redis loss).
    */
-  async markConnected(organizationId: string, clusterId: string, agentVersion: string, at: Date): Promise<boolean> {
+  async markConnected(
+    organizationId: string,
+    clusterId: string,
+    agentVersion: string,
+    at: Date,
+  ): Promise<boolean> {
     const rows = await this.prisma.$queryRaw<{ before: string }[]>`
       WITH prev AS (
         SELECT "id", "status", "name" FROM "Cluster"

@@ -49,8 +49,37 @@ export const configSchema = z
     MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: positiveInt.max(300).default(25),
     MESHFLEET_HEALTH_RETENTION_DAYS: positiveInt.default(14),
     MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: positiveInt.default(240),
+    // Key-encryption keys for secrets at rest: "kid:base64-32-bytes[,kid2:...]".
+    MESHFLEET_ENCRYPTION_KEYS: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9_-]+:[A-Za-z0-9+/=]{43,44}(,[A-Za-z0-9_-]+:[A-Za-z0-9+/=]{43,44})*$/,
+        'must be kid:base64(32 bytes)[,kid:base64(32 bytes)...]',
+      )
+      .optional(),
+    MESHFLEET_ENCRYPTION_ACTIVE_KEY: z.string().min(1).optional(),
+    MESHFLEET_TRUST_ANCHOR_VALIDITY_DAYS: positiveInt.default(3650),
+    MESHFLEET_ISSUER_VALIDITY_DAYS: positiveInt.default(365),
   })
   .superRefine((c, ctx) => {
+    if (c.MESHFLEET_ENCRYPTION_KEYS) {
+      const keys = c.MESHFLEET_ENCRYPTION_KEYS.split(',').map((k) => k.split(':'));
+      for (const [kid, b64] of keys) {
+        if (Buffer.from(b64 ?? '', 'base64').length !== 32)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['MESHFLEET_ENCRYPTION_KEYS'],
+            message: `key ${kid} is not 32 bytes`,
+          });
+      }
+      const active = c.MESHFLEET_ENCRYPTION_ACTIVE_KEY;
+      if (active && !keys.some(([kid]) => kid === active))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['MESHFLEET_ENCRYPTION_ACTIVE_KEY'],
+          message: `no key with id ${active}`,
+        });
+    }
     const oidc = [c.MESHFLEET_OIDC_ISSUER, c.MESHFLEET_OIDC_AUDIENCE, c.MESHFLEET_OIDC_JWKS_URL];
     const set = oidc.filter((v) => v !== undefined).length;
     if (set !== 0 && set !== 3) {

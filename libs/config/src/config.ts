@@ -34,6 +34,10 @@ export class AppConfig {
   readonly taskPollTimeoutSeconds: number;
   readonly healthRetentionDays: number;
   readonly agentRateLimitPerMinute: number;
+  /** Key-encryption keys by id, and the id new secrets are wrapped with; null when unset. */
+  readonly encryption: { keys: Map<string, Buffer>; activeKeyId: string } | null;
+  readonly trustAnchorValidityDays: number;
+  readonly issuerValidityDays: number;
 
   constructor(raw: RawConfig) {
     this.env = raw.NODE_ENV;
@@ -67,6 +71,15 @@ export class AppConfig {
     this.taskPollTimeoutSeconds = raw.MESHFLEET_TASK_POLL_TIMEOUT_SECONDS;
     this.healthRetentionDays = raw.MESHFLEET_HEALTH_RETENTION_DAYS;
     this.agentRateLimitPerMinute = raw.MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE;
+    if (raw.MESHFLEET_ENCRYPTION_KEYS) {
+      const pairs = raw.MESHFLEET_ENCRYPTION_KEYS.split(',').map((p) => p.split(':') as [string, string]);
+      this.encryption = {
+        keys: new Map(pairs.map(([kid, b64]) => [kid, Buffer.from(b64, 'base64')])),
+        activeKeyId: raw.MESHFLEET_ENCRYPTION_ACTIVE_KEY ?? pairs[0]![0],
+      };
+    } else this.encryption = null;
+    this.trustAnchorValidityDays = raw.MESHFLEET_TRUST_ANCHOR_VALIDITY_DAYS;
+    this.issuerValidityDays = raw.MESHFLEET_ISSUER_VALIDITY_DAYS;
   }
 }
 

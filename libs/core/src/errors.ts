@@ -7,6 +7,7 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'FAILED_PRECONDITION'
   | 'PAYLOAD_TOO_LARGE'
   | 'RATE_LIMITED'
   | 'INTERNAL';
@@ -41,6 +42,13 @@ export class NotFoundError extends DomainError {
 export class ConflictError extends DomainError {
   constructor(message: string, details: Record<string, unknown> = {}) {
     super('CONFLICT', message, details);
+  }
+}
+
+/** The request is valid but the system is not in a state that allows it (reason given). */
+export class FailedPreconditionError extends DomainError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super('FAILED_PRECONDITION', message, details);
   }
 }
 

@@ -1,0 +1,6 @@
+export * from './envelope';
+export * from './pki';
+export * from './identity-domains.service';
+export * from './identity-domains.resolver';
+export * from './certificates.module';
+export * from './dto/identity-domain.types';
