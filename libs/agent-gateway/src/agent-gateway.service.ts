@@ -53,8 +53,6 @@ export class AgentGatewayService {
     const wasAbsent = await this.presence.touch(agent.clusterId, now.getTime());
     if (wasAbsent)
       await this.liveness.markConnected(agent.organizationId, agent.clusterId, report.agentVersion, now);
-    return this.ingest.ingest(agent, report, (db) =>
-      this.liveness.touchFromReport(db, agent.clusterId, now, report.agentVersion, report.kubernetesVersion),
-    );
+    return this.ingest.ingest(agent, report, now);
   }
 }

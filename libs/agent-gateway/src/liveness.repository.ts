@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ClusterStatus, Db, PrismaService } from '@meshfleet/db';
+import { ClusterStatus, PrismaService } from '@meshfleet/db';
 import { recordDomainEvent } from '@meshfleet/events';
 
 /** The Postgres side of agent liveness: status transitions, each with its domain event. */
@@ -35,20 +35,6 @@ export class LivenessRepository {
       )
       SELECT before FROM upd`;
     return rows.length > 0 && rows[0]!.before !== 'CONNECTED';
-  }
-
-  /** Refreshes lastSeenAt and facts with each accepted report (inside the report's transaction). */
-  async touchFromReport(
-    db: Db,
-    clusterId: string,
-    at: Date,
-    agentVersion: string,
-    kubernetesVersion: string | null,
-  ): Promise<void> {
-    await db.cluster.updateMany({
-      where: { id: clusterId, status: { not: ClusterStatus.DEREGISTERED } },
-      data: { lastSeenAt: at, agentVersion, ...(kubernetesVersion ? { kubernetesVersion } : {}) },
-    });
   }
 
   /**

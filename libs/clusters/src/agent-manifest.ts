@@ -202,7 +202,7 @@ export function agentManifestObjects(input: AgentManifestInput): Record<string, 
                   { name: 'MESHFLEET_CLUSTER_NAME', value: input.clusterName },
                 ],
                 ports: [{ name: 'http', containerPort: 9090 }],
-                livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 20 },
+                livenessProbe: { httpGet: { path: '/livez', port: 'http' }, periodSeconds: 20 },
                 readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10 },
                 resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
                 securityContext: {

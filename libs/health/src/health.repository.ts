@@ -1,11 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { ClusterHealth, Db, HealthSample, Prisma, PrismaService } from '@meshfleet/db';
+import { ClusterHealth, HealthSample, PrismaService } from '@meshfleet/db';
 
-export interface HealthRow {
+export interface IngestRow {
   organizationId: string;
   clusterId: string;
+  clusterName: string;
   sequence: bigint;
   generatedAt: Date;
+  receivedAt: Date;
   status: ClusterHealth['status'];
   linkerdInstalled: boolean;
   controlPlaneVersion: string | null;
@@ -16,48 +18,63 @@ export interface HealthRow {
   errorCount: number;
   warningCount: number;
   earliestCertExpiry: Date | null;
-  report: Prisma.InputJsonValue;
+  agentVersion: string;
+  kubernetesVersion: string | null;
+  reportJson: string;
 }
 
 @Injectable()
 export class HealthRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  transaction<T>(fn: (db: Db) => Promise<T>): Promise<T> {
-    return this.prisma.$transaction(fn);
-  }
-
-  /** Locks the cluster's latest-health row (if any) for the rest of the transaction. */
-  async lockLatest(db: Db, clusterId: string): Promise<{ sequence: bigint; status: string } | null> {
-    const rows = await db.$queryRaw<{ sequence: bigint; status: string }[]>`
-      SELECT "sequence", "status"::text AS status FROM "ClusterHealth" WHERE "clusterId" = ${clusterId}::uuid FOR UPDATE`;
-    return rows[0] ?? null;
-  }
-
-  async saveLatest(db: Db, row: HealthRow): Promise<void> {
-    const { clusterId, organizationId, ...data } = row;
-    await db.clusterHealth.upsert({
-      where: { clusterId },
-      create: { clusterId, organizationId, ...data },
-      update: { ...data, receivedAt: new Date() },
-    });
-  }
-
-  async appendSample(db: Db, row: HealthRow): Promise<void> {
-    await db.healthSample.create({
-      data: {
-        organizationId: row.organizationId,
-        clusterId: row.clusterId,
-        at: row.generatedAt,
-        status: row.status,
-        podCoverage: row.podCoverage,
-        trafficCoverage: row.trafficCoverage,
-        meshedPods: row.meshedPods,
-        totalPods: row.totalPods,
-        errorCount: row.errorCount,
-        warningCount: row.warningCount,
-      },
-    });
+  /**
+   * The whole ingestion in one statement (one round trip, atomic): the latest snapshot is replaced
+   * only by a higher sequence; then a time-series sample, the cluster's lastSeenAt and facts, and a
+   * cluster.health_changed event when the status differs from the previous snapshot.
+   */
+  async ingest(r: IngestRow): Promise<boolean> {
+    const rows = await this.prisma.$queryRaw<{ accepted: bigint }[]>`
+      WITH prev AS (
+        SELECT "status" FROM "ClusterHealth" WHERE "clusterId" = ${r.clusterId}::uuid FOR UPDATE
+      ), up AS (
+        INSERT INTO "ClusterHealth" ("clusterId", "organizationId", "sequence", "generatedAt", "receivedAt", "status",
+          "linkerdInstalled", "controlPlaneVersion", "podCoverage", "trafficCoverage", "meshedPods", "totalPods",
+          "errorCount", "warningCount", "earliestCertExpiry", "report")
+        VALUES (${r.clusterId}::uuid, ${r.organizationId}::uuid, ${r.sequence}, ${r.generatedAt}, ${r.receivedAt},
+          ${r.status}::"HealthStatus", ${r.linkerdInstalled}, ${r.controlPlaneVersion}, ${r.podCoverage}, ${r.trafficCoverage},
+          ${r.meshedPods}, ${r.totalPods}, ${r.errorCount}, ${r.warningCount}, ${r.earliestCertExpiry}, ${r.reportJson}::jsonb)
+        ON CONFLICT ("clusterId") DO UPDATE SET
+          "sequence" = EXCLUDED."sequence", "generatedAt" = EXCLUDED."generatedAt", "receivedAt" = EXCLUDED."receivedAt",
+          "status" = EXCLUDED."status", "linkerdInstalled" = EXCLUDED."linkerdInstalled",
+          "controlPlaneVersion" = EXCLUDED."controlPlaneVersion", "podCoverage" = EXCLUDED."podCoverage",
+          "trafficCoverage" = EXCLUDED."trafficCoverage", "meshedPods" = EXCLUDED."meshedPods",
+          "totalPods" = EXCLUDED."totalPods", "errorCount" = EXCLUDED."errorCount",
+          "warningCount" = EXCLUDED."warningCount", "earliestCertExpiry" = EXCLUDED."earliestCertExpiry",
+          "report" = EXCLUDED."report"
+        WHERE "ClusterHealth"."sequence" < EXCLUDED."sequence"
+        RETURNING "clusterId"
+      ), sample AS (
+        INSERT INTO "HealthSample" ("organizationId", "clusterId", "at", "status", "podCoverage", "trafficCoverage",
+          "meshedPods", "totalPods", "errorCount", "warningCount")
+        SELECT ${r.organizationId}::uuid, "clusterId", ${r.generatedAt}, ${r.status}::"HealthStatus", ${r.podCoverage},
+          ${r.trafficCoverage}, ${r.meshedPods}, ${r.totalPods}, ${r.errorCount}, ${r.warningCount}
+        FROM up
+        RETURNING 1
+      ), touch AS (
+        UPDATE "Cluster" SET "lastSeenAt" = ${r.receivedAt}, "agentVersion" = ${r.agentVersion},
+          "kubernetesVersion" = COALESCE(${r.kubernetesVersion}, "kubernetesVersion"), "updatedAt" = now()
+        WHERE "id" = ${r.clusterId}::uuid AND "status" <> 'DEREGISTERED' AND EXISTS (SELECT 1 FROM up)
+        RETURNING 1
+      ), ev AS (
+        INSERT INTO "DomainEvent" ("id", "organizationId", "type", "clusterId", "payload")
+        SELECT gen_random_uuid(), ${r.organizationId}::uuid, 'cluster.health_changed', ${r.clusterId}::uuid,
+          jsonb_build_object('clusterName', ${r.clusterName}::text, 'from', (SELECT "status"::text FROM prev), 'to', ${r.status}::text)
+        FROM up
+        WHERE (SELECT "status" FROM prev) IS DISTINCT FROM ${r.status}::"HealthStatus"
+        RETURNING 1
+      )
+      SELECT COUNT(*) AS accepted FROM up`;
+    return Number(rows[0]?.accepted ?? 0) > 0;
   }
 
   latest(organizationId: string, clusterId: string): Promise<ClusterHealth | null> {

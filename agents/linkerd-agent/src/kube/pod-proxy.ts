@@ -1,0 +1,85 @@
+// GET through the API server's pod proxy subresource (`pods/<name>:<port>/proxy/<path>`), the
+// way `kubectl get --raw` reaches a proxy's admin port without any inbound connectivity.
+// Raw node:https so each request has its own timeout and a cap on the body it will buffer.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type * as k8s from '@kubernetes/client-node';
+
+export interface PodProxyRequest {
+  namespace: string;
+  pod: string;
+  port: number;
+  path: string;
+  timeoutMs: number;
+  maxBytes: number;
+  signal?: AbortSignal;
+}
+
+export interface PodProxyResponse {
+  status: number;
+  body: string;
+  truncated: boolean;
+}
+
+export class PodProxyError extends Error {
+  constructor(
+    message: string,
+    readonly code: 'TIMEOUT' | 'NETWORK' | 'HTTP',
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'PodProxyError';
+  }
+}
+
+export async function podProxyGet(kc: k8s.KubeConfig, req: PodProxyRequest): Promise<PodProxyResponse> {
+  const server = kc.getCurrentCluster()?.server;
+  if (!server) throw new PodProxyError('kubeconfig has no current cluster', 'NETWORK');
+  const base = server.replace(/\/+$/, '');
+  const path = req.path.replace(/^\/+/, '');
+  const url = new URL(
+    `${base}/api/v1/namespaces/${encodeURIComponent(req.namespace)}/pods/` +
+      `${encodeURIComponent(req.pod)}:${req.port}/proxy/${path}`,
+  );
+  const opts: https.RequestOptions = { method: 'GET', headers: { accept: 'text/plain, */*' } };
+  await kc.applyToHTTPSOptions(opts);
+  const transport = url.protocol === 'https:' ? https : http;
+
+  return new Promise<PodProxyResponse>((resolve, reject) => {
+    const request = transport.request(url, { ...opts, signal: req.signal }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let truncated = false;
+      res.on('data', (chunk: Buffer) => {
+        if (truncated) return;
+        if (size + chunk.length > req.maxBytes) {
+          chunks.push(chunk.subarray(0, req.maxBytes - size));
+          size = req.maxBytes;
+          truncated = true;
+          res.destroy();
+          finish();
+          return;
+        }
+        chunks.push(chunk);
+        size += chunk.length;
+      });
+      res.on('end', finish);
+      res.on('error', (e) => reject(new PodProxyError(e.message, 'NETWORK')));
+      let done = false;
+      function finish(): void {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), truncated });
+      }
+    });
+    const timer = setTimeout(() => {
+      request.destroy(new PodProxyError(`timed out after ${req.timeoutMs} ms`, 'TIMEOUT'));
+    }, req.timeoutMs);
+    request.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e instanceof PodProxyError ? e : new PodProxyError(e.message, 'NETWORK'));
+    });
+    request.end();
+  });
+}
