@@ -11,5 +11,6 @@ export const API_RESOLVERS = [
   ClustersResolver,
   ClusterHealthResolver,
   DiagnosticsResolver,
+  IdentityDomainsResolver,
   AuditResolver,
 ];

@@ -2,7 +2,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { buildSchema, isObjectType } from 'graphql';
+import {
+  buildClientSchema,
+  buildSchema,
+  getIntrospectionQuery,
+  isObjectType,
+  lexicographicSortSchema,
+  printSchema,
+} from 'graphql';
 import { readFileSync } from 'node:fs';
 import { errorCode } from '@meshfleet/testing';
 import { startApi, TestApi } from './harness';
@@ -16,6 +23,17 @@ describe('access policy', () => {
     api = await startApi();
   });
   after(() => api.close());
+
+  it('serves exactly the committed schema.graphql (the printer and the app use the same resolvers)', async () => {
+    const { apiKey } = await api.newOrg('schema-check');
+    const r = await api.gql(getIntrospectionQuery({ specifiedByUrl: true }), {}, apiKey);
+    assert.equal(r.errors, undefined);
+    const live = printSchema(lexicographicSortSchema(buildClientSchema(r.data as never)));
+    const committed = printSchema(
+      lexicographicSortSchema(buildSchema(readFileSync(join(ROOT, 'apps/api/schema.graphql'), 'utf8'))),
+    );
+    assert.equal(live, committed);
+  });
 
   it('refuses every query and mutation without credentials (no resolver is accidentally public)', async () => {
     const schema = buildSchema(readFileSync(join(ROOT, 'apps/api/schema.graphql'), 'utf8'));

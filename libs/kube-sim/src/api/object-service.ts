@@ -8,6 +8,7 @@ import { recordUpdate, serverSideApply } from '../patch/server-side-apply';
 import { applyJsonPatch } from '../patch/json-patch';
 import { applyMergePatch } from '../patch/merge-patch';
 import { applyStrategicMergePatch } from '../patch/strategic-merge';
+import { GarbageCollector } from './garbage-collector';
 import { alreadyExists, badRequest, conflict, invalid, KubeError, notFound, StatusCause } from './kube-error';
 import { ResourceRegistry } from './registry';
 import { ResourceType, resourceKey, tracksGeneration } from './resource-types';
@@ -57,10 +58,14 @@ const specOf = (o: KubeObject): string => {
 export class ObjectService {
   readonly mutators: Mutator[] = [];
 
+  private readonly gc: GarbageCollector;
+
   constructor(
     readonly store: ObjectStore,
     readonly registry: ResourceRegistry,
-  ) {}
+  ) {
+    this.gc = new GarbageCollector(store, this);
+  }
 
   key(type: ResourceType): string {
     return resourceKey(type.group, type.plural);
@@ -110,13 +115,21 @@ export class ObjectService {
     };
   }
 
-  create(type: ResourceType, namespace: string | undefined, body: KubeObject, opts: WriteOptions = {}): KubeObject {
-    if (!body || typeof body !== 'object' || !body.metadata) throw badRequest('the request body must be an object with metadata');
+  create(
+    type: ResourceType,
+    namespace: string | undefined,
+    body: KubeObject,
+    opts: WriteOptions = {},
+  ): KubeObject {
+    if (!body || typeof body !== 'object' || !body.metadata)
+      throw badRequest('the request body must be an object with metadata');
     const meta = { ...body.metadata };
     if (type.namespaced) {
       const ns = meta.namespace ?? namespace;
       if (namespace && meta.namespace && meta.namespace !== namespace)
-        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       if (!ns) throw badRequest('a namespace is required');
       meta.namespace = ns;
       this.assertNamespaceWritable(ns, type);
@@ -158,10 +171,17 @@ export class ObjectService {
   ): KubeObject {
     const current = this.get(type, namespace, name);
     if (body?.metadata?.name && body.metadata.name !== name)
-      throw badRequest(`the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`);
+      throw badRequest(
+        `the name of the object (${body.metadata.name}) does not match the name on the URL (${name})`,
+      );
     const sentRv = body?.metadata?.resourceVersion;
     if (sentRv && sentRv !== current.metadata.resourceVersion)
-      throw conflict(type.plural, type.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      throw conflict(
+        type.plural,
+        type.group,
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
     return this.commit(type, current, body, opts);
   }
 
@@ -176,7 +196,8 @@ export class ObjectService {
     const current = this.find(type, namespace, name);
     if (patchType === 'apply') {
       const applied = patch as KubeObject;
-      if (!applied || typeof applied !== 'object' || !applied.metadata) throw badRequest('apply patch must be an object');
+      if (!applied || typeof applied !== 'object' || !applied.metadata)
+        throw badRequest('apply patch must be an object');
       if (!opts.fieldManager) throw badRequest('PATCH with apply requires fieldManager');
       const merged = serverSideApply(current, applied, {
         manager: opts.fieldManager,
@@ -200,12 +221,28 @@ export class ObjectService {
     const nextObj = next as KubeObject;
     const sentRv = (patch as { metadata?: { resourceVersion?: string } } | null)?.metadata?.resourceVersion;
     if (patchType !== 'json' && sentRv && sentRv !== current.metadata.resourceVersion)
-      throw conflict(type.plural, type.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
-    return this.commit(type, current, { ...nextObj, metadata: { ...nextObj.metadata, resourceVersion: current.metadata.resourceVersion } }, opts);
+      throw conflict(
+        type.plural,
+        type.group,
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
+    return this.commit(
+      type,
+      current,
+      { ...nextObj, metadata: { ...nextObj.metadata, resourceVersion: current.metadata.resourceVersion } },
+      opts,
+    );
   }
 
   /** Shared tail of update/patch: subresource rules, generation, finalizer completion, storage. */
-  private commit(type: ResourceType, current: KubeObject, body: KubeObject, opts: WriteOptions, applied = false): KubeObject {
+  private commit(
+    type: ResourceType,
+    current: KubeObject,
+    body: KubeObject,
+    opts: WriteOptions,
+    applied = false,
+  ): KubeObject {
     const hasStatus = type.subresources.includes('status');
     let next: KubeObject;
     if (opts.subresource === 'status') next = { ...current, status: body['status'] };
@@ -219,25 +256,34 @@ export class ObjectService {
       namespace: current.metadata.namespace,
       uid: current.metadata.uid,
       creationTimestamp: current.metadata.creationTimestamp,
-      ...(current.metadata.deletionTimestamp ? { deletionTimestamp: current.metadata.deletionTimestamp } : {}),
+      ...(current.metadata.deletionTimestamp
+        ? { deletionTimestamp: current.metadata.deletionTimestamp }
+        : {}),
     };
     next.metadata = { ...(opts.subresource === 'status' ? current.metadata : next.metadata), ...immutable };
-    if (!applied && opts.subresource !== 'status' && !next.metadata.managedFields) next.metadata.managedFields = current.metadata.managedFields ?? [];
+    if (!applied && opts.subresource !== 'status' && !next.metadata.managedFields)
+      next.metadata.managedFields = current.metadata.managedFields ?? [];
     if (tracksGeneration(type)) {
       const gen = current.metadata.generation ?? 1;
-      next.metadata.generation = opts.subresource !== 'status' && specOf(next) !== specOf(current) ? gen + 1 : gen;
+      next.metadata.generation =
+        opts.subresource !== 'status' && specOf(next) !== specOf(current) ? gen + 1 : gen;
     }
     if (opts.subresource !== 'status') {
       const causes = validateObject(type, next);
       if (causes.length) throw invalid(type.kind, type.group, current.metadata.name ?? '', causes);
     }
     const now = nowIso();
-    if (opts.fieldManager !== undefined) next = recordUpdate(current, next, opts.fieldManager, now, opts.subresource);
+    if (opts.fieldManager !== undefined)
+      next = recordUpdate(current, next, opts.fieldManager, now, opts.subresource);
     if (opts.dryRun) return next;
     if (next.metadata.deletionTimestamp && (next.metadata.finalizers ?? []).length === 0) {
       return this.removeNow(type, next);
     }
-    if (JSON.stringify(next) === JSON.stringify({ ...current, metadata: { ...current.metadata } }) && !applied) return current;
+    if (
+      JSON.stringify(next) === JSON.stringify({ ...current, metadata: { ...current.metadata } }) &&
+      !applied
+    )
+      return current;
     return this.store.put(this.key(type), next);
   }
 
@@ -249,28 +295,60 @@ export class ObjectService {
     type: ResourceType,
     namespace: string | undefined,
     name: string,
-    opts: { dryRun?: boolean; propagationPolicy?: string; preconditionUid?: string; preconditionRv?: string } = {},
+    opts: {
+      dryRun?: boolean;
+      propagationPolicy?: string;
+      preconditionUid?: string;
+      preconditionRv?: string;
+    } = {},
   ): KubeObject {
     const current = this.get(type, namespace, name);
     if (opts.preconditionUid && opts.preconditionUid !== current.metadata.uid)
-      throw conflict(type.plural, type.group, name, `Precondition failed: UID in precondition: ${opts.preconditionUid}, UID in object meta: ${current.metadata.uid}`);
+      throw conflict(
+        type.plural,
+        type.group,
+        name,
+        `Precondition failed: UID in precondition: ${opts.preconditionUid}, UID in object meta: ${current.metadata.uid}`,
+      );
     if (opts.preconditionRv && opts.preconditionRv !== current.metadata.resourceVersion)
-      throw conflict(type.plural, type.group, name, 'the object has been modified; please apply your changes to the latest version and try again');
+      throw conflict(
+        type.plural,
+        type.group,
+        name,
+        'the object has been modified; please apply your changes to the latest version and try again',
+      );
     const finalizers = [...(current.metadata.finalizers ?? [])];
-    if (opts.propagationPolicy === 'Foreground' && this.dependentsOf(current).length > 0 && !finalizers.includes('foregroundDeletion'))
+    if (
+      opts.propagationPolicy === 'Foreground' &&
+      this.dependentsOf(current).length > 0 &&
+      !finalizers.includes('foregroundDeletion')
+    )
       finalizers.push('foregroundDeletion');
-    if (opts.propagationPolicy === 'Orphan' && !finalizers.includes('orphan') && this.dependentsOf(current).length > 0)
+    if (
+      opts.propagationPolicy === 'Orphan' &&
+      !finalizers.includes('orphan') &&
+      this.dependentsOf(current).length > 0
+    )
       finalizers.push('orphan');
     const isNamespace = type.group === '' && type.plural === 'namespaces';
     if (finalizers.length > 0 || isNamespace) {
       if (current.metadata.deletionTimestamp) return current;
       const marked: KubeObject = {
         ...current,
-        metadata: { ...current.metadata, finalizers, deletionTimestamp: nowIso(), deletionGracePeriodSeconds: 0 },
+        metadata: {
+          ...current.metadata,
+          finalizers,
+          deletionTimestamp: nowIso(),
+          deletionGracePeriodSeconds: 0,
+        },
       };
       if (isNamespace) marked['status'] = { ...(current['status'] as object), phase: 'Terminating' };
       if (opts.dryRun) return marked;
-      return this.store.put(this.key(type), marked);
+      const stored = this.store.put(this.key(type), marked);
+      // Foreground deletes dependents first; orphan releases them. Both finish in the collector.
+      if (finalizers.includes('foregroundDeletion') || finalizers.includes('orphan'))
+        this.gc.ownerMarked(type, stored);
+      return stored;
     }
     if (opts.dryRun) return current;
     return this.removeNow(type, current);
@@ -279,74 +357,21 @@ export class ObjectService {
   /** Removes a finalized object and collects or orphans what it owned. */
   removeNow(type: ResourceType, obj: KubeObject): KubeObject {
     const gone = this.store.remove(this.key(type), obj) ?? obj;
-    const orphan = (obj.metadata.finalizers ?? []).includes('orphan');
-    // Collect asynchronously, as the garbage collector does, so the DELETE returns first.
-    queueMicrotask(() => this.collectDependents(obj, orphan));
+    this.gc.ownerRemoved(obj, (obj.metadata.finalizers ?? []).includes('orphan'));
     if (type.group === 'apiextensions.k8s.io') this.registry.undefine(obj);
     return gone;
   }
 
   dependentsOf(owner: KubeObject): Array<{ type: ResourceType; obj: KubeObject }> {
-    const uid = owner.metadata.uid;
-    const out: Array<{ type: ResourceType; obj: KubeObject }> = [];
-    for (const type of this.registry.all()) {
-      if (type.virtual) continue;
-      for (const obj of this.store.list(this.key(type))) {
-        if (obj.metadata.ownerReferences?.some((r) => r.uid === uid)) out.push({ type, obj });
-      }
-    }
-    return out;
-  }
-
-  private collectDependents(owner: KubeObject, orphan: boolean): void {
-    for (const { type, obj } of this.dependentsOf(owner)) {
-      const live = this.find(type, obj.metadata.namespace, obj.metadata.name ?? '');
-      if (!live) continue;
-      const remaining = (live.metadata.ownerReferences ?? []).filter((r) => r.uid !== owner.metadata.uid);
-      if (orphan || remaining.length > 0) {
-        this.store.put(this.key(type), { ...live, metadata: { ...live.metadata, ownerReferences: remaining } });
-      } else {
-        try {
-          this.delete(type, live.metadata.namespace, live.metadata.name ?? '', { propagationPolicy: 'Background' });
-        } catch (e) {
-          if (!(e instanceof KubeError && e.reason === 'NotFound')) throw e;
-        }
-      }
-    }
-    // A foreground owner waits for its dependents; re-check owners blocked on this object.
-    this.releaseForegroundOwners();
-  }
-
-  /** Drops the foregroundDeletion finalizer from owners whose dependents are all gone. */
-  releaseForegroundOwners(): void {
-    for (const type of this.registry.all()) {
-      if (type.virtual) continue;
-      for (const obj of this.store.list(this.key(type))) {
-        const fin = obj.metadata.finalizers ?? [];
-        if (!obj.metadata.deletionTimestamp) continue;
-        if (fin.includes('foregroundDeletion') && this.dependentsOf(obj).length === 0) {
-          this.finalize(type, obj, 'foregroundDeletion');
-        } else if (fin.includes('orphan')) {
-          for (const d of this.dependentsOf(obj)) {
-            const refs = (d.obj.metadata.ownerReferences ?? []).filter((r) => r.uid !== obj.metadata.uid);
-            this.store.put(this.key(d.type), { ...d.obj, metadata: { ...d.obj.metadata, ownerReferences: refs } });
-          }
-          this.finalize(type, obj, 'orphan');
-        }
-      }
-    }
+    return this.gc.dependentsOf(owner);
   }
 
   /** Removes one finalizer (as its controller would) and completes the deletion when none remain. */
   finalize(type: ResourceType, obj: KubeObject, finalizer: string): void {
     const finalizers = (obj.metadata.finalizers ?? []).filter((f) => f !== finalizer);
     const next = { ...obj, metadata: { ...obj.metadata, finalizers } };
-    if (finalizers.length === 0 && next.metadata.deletionTimestamp) {
-      if (finalizer !== 'orphan') this.removeNow(type, next);
-      else {
-        this.store.remove(this.key(type), next);
-      }
-    } else this.store.put(this.key(type), next);
+    if (finalizers.length === 0 && next.metadata.deletionTimestamp) this.removeNow(type, next);
+    else this.store.put(this.key(type), next);
   }
 
   /** Controller-side status write: no concurrency check, no managedFields churn. */
@@ -361,7 +386,12 @@ export class ObjectService {
   writeObject(type: ResourceType, obj: KubeObject): KubeObject | undefined {
     const live = this.find(type, obj.metadata.namespace, obj.metadata.name ?? '');
     if (!live || live.metadata.uid !== obj.metadata.uid) return undefined;
-    return this.commit(type, live, { ...obj, metadata: { ...obj.metadata, resourceVersion: live.metadata.resourceVersion } }, {});
+    return this.commit(
+      type,
+      live,
+      { ...obj, metadata: { ...obj.metadata, resourceVersion: live.metadata.resourceVersion } },
+      {},
+    );
   }
 
   private assertNamespaceWritable(ns: string, type: ResourceType): void {
@@ -372,7 +402,17 @@ export class ObjectService {
       throw new KubeError(
         'Forbidden',
         `${type.plural} is forbidden: unable to create new content in namespace ${ns} because it is being terminated`,
-        { name: ns, kind: type.plural, causes: [{ reason: 'NamespaceTerminating', message: `namespace ${ns} is being terminated`, field: 'metadata.namespace' }] },
+        {
+          name: ns,
+          kind: type.plural,
+          causes: [
+            {
+              reason: 'NamespaceTerminating',
+              message: `namespace ${ns} is being terminated`,
+              field: 'metadata.namespace',
+            },
+          ],
+        },
       );
   }
 }
@@ -383,12 +423,15 @@ function encodeContinue(rv: number, after: string): string {
 
 function decodeContinue(token: string): { rv: number; after: string } {
   try {
-    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { rv: number; after: string };
-    if (typeof parsed.rv !== 'number' || typeof parsed.after !== 'string') throw new Error('shape');
-    return parsed;
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      rv: number;
+      after: string;
+    };
+    if (typeof parsed.rv === 'number' && typeof parsed.after === 'string') return parsed;
   } catch {
-    throw badRequest('invalid continue token');
+    // fall through: not base64url JSON
   }
+  throw badRequest('invalid continue token');
 }
 
 export type { StatusCause };

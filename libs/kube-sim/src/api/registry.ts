@@ -7,7 +7,12 @@ interface CrdSpec {
   group: string;
   scope: 'Namespaced' | 'Cluster';
   names: { plural: string; singular?: string; kind: string; shortNames?: string[]; categories?: string[] };
-  versions: Array<{ name: string; served: boolean; storage: boolean; subresources?: { status?: object; scale?: object } }>;
+  versions: Array<{
+    name: string;
+    served: boolean;
+    storage: boolean;
+    subresources?: { status?: object; scale?: object };
+  }>;
 }
 
 export class ResourceRegistry {

@@ -36,9 +36,16 @@ const t = (
   namespaced,
   subresources,
   ...(shortNames ? { shortNames } : {}),
-  ...(['pods', 'services', 'deployments', 'replicasets', 'daemonsets', 'statefulsets', 'jobs', 'cronjobs'].includes(
-    plural,
-  )
+  ...([
+    'pods',
+    'services',
+    'deployments',
+    'replicasets',
+    'daemonsets',
+    'statefulsets',
+    'jobs',
+    'cronjobs',
+  ].includes(plural)
     ? { categories: ['all'] }
     : {}),
 });
@@ -59,21 +66,41 @@ export const BUILTIN_TYPES: ResourceType[] = [
   t('apps', 'v1', 'StatefulSet', 'statefulsets', true, ['status', 'scale'], ['sts']),
   t('batch', 'v1', 'Job', 'jobs', true, ['status']),
   t('batch', 'v1', 'CronJob', 'cronjobs', true, ['status'], ['cj']),
-  t('apiextensions.k8s.io', 'v1', 'CustomResourceDefinition', 'customresourcedefinitions', false, ['status'], [
-    'crd',
-    'crds',
-  ]),
+  t(
+    'apiextensions.k8s.io',
+    'v1',
+    'CustomResourceDefinition',
+    'customresourcedefinitions',
+    false,
+    ['status'],
+    ['crd', 'crds'],
+  ),
   t('rbac.authorization.k8s.io', 'v1', 'Role', 'roles', true),
   t('rbac.authorization.k8s.io', 'v1', 'RoleBinding', 'rolebindings', true),
   t('rbac.authorization.k8s.io', 'v1', 'ClusterRole', 'clusterroles', false),
   t('rbac.authorization.k8s.io', 'v1', 'ClusterRoleBinding', 'clusterrolebindings', false),
-  t('admissionregistration.k8s.io', 'v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false),
-  t('admissionregistration.k8s.io', 'v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false),
+  t(
+    'admissionregistration.k8s.io',
+    'v1',
+    'MutatingWebhookConfiguration',
+    'mutatingwebhookconfigurations',
+    false,
+  ),
+  t(
+    'admissionregistration.k8s.io',
+    'v1',
+    'ValidatingWebhookConfiguration',
+    'validatingwebhookconfigurations',
+    false,
+  ),
   t('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['status'], ['pdb']),
-  { ...t('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false), virtual: true },
+  {
+    ...t('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false),
+    virtual: true,
+  },
 ];
 
-/** Kinds whose spec changes bump metadata.generation (everything with a spec but pods, as in Kubernetes). */
+/** Kinds whose spec changes bump metadata.generation: workloads, CRDs and custom resources, not core data kinds. */
 export function tracksGeneration(type: ResourceType): boolean {
-  return !(type.group === '' && ['pods', 'namespaces', 'nodes', 'services', 'events'].includes(type.plural));
+  return type.group !== '';
 }

@@ -44,7 +44,10 @@ export interface LabelSelectorSpec {
   matchExpressions?: Array<{ key: string; operator: string; values?: string[] }>;
 }
 
-export function selectorMatches(sel: LabelSelectorSpec | undefined, labels: Record<string, string> = {}): boolean {
+export function selectorMatches(
+  sel: LabelSelectorSpec | undefined,
+  labels: Record<string, string> = {},
+): boolean {
   if (!sel) return false;
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const e of sel.matchExpressions ?? []) {
@@ -58,4 +61,5 @@ export function selectorMatches(sel: LabelSelectorSpec | undefined, labels: Reco
   return true;
 }
 
-const k = (key: string, labels: Record<string, string>): boolean => Object.prototype.hasOwnProperty.call(labels, key);
+const k = (key: string, labels: Record<string, string>): boolean =>
+  Object.prototype.hasOwnProperty.call(labels, key);

@@ -13,19 +13,40 @@ const LABEL_NAMED = new Set(['namespaces', 'services', 'pods']);
 export function validateObject(type: ResourceType, obj: KubeObject): StatusCause[] {
   const causes: StatusCause[] = [];
   const name = obj.metadata.name ?? '';
-  if (!name) causes.push({ reason: 'FieldValueRequired', message: 'Required value: name or generateName is required', field: 'metadata.name' });
+  if (!name)
+    causes.push({
+      reason: 'FieldValueRequired',
+      message: 'Required value: name or generateName is required',
+      field: 'metadata.name',
+    });
   else if (type.group === 'rbac.authorization.k8s.io') {
-    if (name.includes('/') || name.includes('%')) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: "${name}"`, field: 'metadata.name' });
-  } else if (name.length > 253 || !(LABEL_NAMED.has(type.plural) ? DNS_LABEL : DNS_SUBDOMAIN).test(name) || (LABEL_NAMED.has(type.plural) && name.length > 63)) {
+    if (name.includes('/') || name.includes('%'))
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${name}"`,
+        field: 'metadata.name',
+      });
+  } else if (
+    name.length > 253 ||
+    !(LABEL_NAMED.has(type.plural) ? DNS_LABEL : DNS_SUBDOMAIN).test(name) ||
+    (LABEL_NAMED.has(type.plural) && name.length > 63)
+  ) {
     causes.push({
       reason: 'FieldValueInvalid',
       message: `Invalid value: "${name}": a lowercase RFC 1123 ${LABEL_NAMED.has(type.plural) ? 'label' : 'subdomain'} must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
       field: 'metadata.name',
     });
   }
-  if (type.group === 'apps' && ['deployments', 'replicasets', 'daemonsets', 'statefulsets'].includes(type.plural)) {
-    const spec = (obj['spec'] ?? {}) as { selector?: LabelSelectorSpec; template?: { metadata?: { labels?: Record<string, string> } } };
-    if (!spec.selector) causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.selector' });
+  if (
+    type.group === 'apps' &&
+    ['deployments', 'replicasets', 'daemonsets', 'statefulsets'].includes(type.plural)
+  ) {
+    const spec = (obj['spec'] ?? {}) as {
+      selector?: LabelSelectorSpec;
+      template?: { metadata?: { labels?: Record<string, string> } };
+    };
+    if (!spec.selector)
+      causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.selector' });
     else if (!selectorMatches(spec.selector, spec.template?.metadata?.labels ?? {}))
       causes.push({
         reason: 'FieldValueInvalid',

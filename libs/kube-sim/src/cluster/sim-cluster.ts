@@ -1,5 +1,6 @@
 // One simulated cluster: its store, API semantics, controllers and faults. The HTTP server
 // routes requests here; tests and the scenario loader drive it directly.
+import { KubeError } from '../api/kube-error';
 import { ObjectService } from '../api/object-service';
 import { ResourceRegistry } from '../api/registry';
 import { ResourceType } from '../api/resource-types';
@@ -10,6 +11,7 @@ import { versionInfo, VersionInfo } from '../server/discovery';
 import { WatchRegistry } from '../server/watch';
 import { ControllerManager } from '../controllers/controller-manager';
 import { WorkloadFaults } from '../faults/workload-faults';
+import { EventRecorder } from './events';
 
 export type Provider = 'aks' | 'eks' | 'gke' | 'onprem';
 
@@ -41,6 +43,7 @@ export class SimCluster {
   readonly workloadFaults = new WorkloadFaults();
   readonly versionInfo: VersionInfo;
   readonly controllers: ControllerManager;
+  readonly events: EventRecorder;
   /** Set by the Linkerd model; answers the pod proxy subresource. */
   proxyHandler: (pod: KubeObject, port: string, path: string) => ProxyResponse = () => ({
     code: 503,
@@ -52,6 +55,7 @@ export class SimCluster {
     this.store = new ObjectStore(settings.watchWindow);
     this.objects = new ObjectService(this.store, this.registry);
     this.versionInfo = versionInfo(settings.kubernetesVersion, settings.provider);
+    this.events = new EventRecorder(this);
     this.controllers = new ControllerManager(this);
   }
 
@@ -61,7 +65,8 @@ export class SimCluster {
 
   type(group: string, plural: string): ResourceType {
     const t = this.registry.all().find((x) => x.group === group && x.plural === plural);
-    if (!t) throw new Error(`unknown resource ${group}/${plural}`);
+    if (!t)
+      throw new KubeError('NotFound', `the server could not find the requested resource ${group}/${plural}`);
     return t;
   }
 
@@ -70,10 +75,21 @@ export class SimCluster {
     const type = this.objects.type(obj.apiVersion, obj.kind);
     const live = this.objects.find(type, obj.metadata.namespace, obj.metadata.name ?? '');
     if (!live) return this.objects.create(type, obj.metadata.namespace, obj, { fieldManager: 'kube-sim' });
-    return this.objects.update(type, obj.metadata.namespace, obj.metadata.name ?? '', { ...obj, metadata: { ...obj.metadata, resourceVersion: live.metadata.resourceVersion } }, { fieldManager: 'kube-sim' });
+    return this.objects.update(
+      type,
+      obj.metadata.namespace,
+      obj.metadata.name ?? '',
+      { ...obj, metadata: { ...obj.metadata, resourceVersion: live.metadata.resourceVersion } },
+      { fieldManager: 'kube-sim' },
+    );
   }
 
-  podLog(namespace: string, name: string, container: string | undefined, tailLines: number | undefined): string {
+  podLog(
+    namespace: string,
+    name: string,
+    container: string | undefined,
+    tailLines: number | undefined,
+  ): string {
     const pod = this.objects.get(this.type('', 'pods'), namespace, name);
     return this.controllers.kubelet.logs(pod, container, tailLines);
   }

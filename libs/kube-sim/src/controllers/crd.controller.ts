@@ -4,7 +4,7 @@ import type { SimCluster } from '../cluster/sim-cluster';
 import { nowIso } from '../api/object-service';
 import { resourceKey } from '../api/resource-types';
 import { KubeObject, StoreEvent } from '../store/types';
-import { Controller, } from './controller-manager';
+import { Controller } from './controller-manager';
 import { setCondition, Condition } from './helpers';
 
 export class CrdController implements Controller {
@@ -25,11 +25,27 @@ export class CrdController implements Controller {
     const crd = this.cluster.objects.find(type, undefined, name);
     if (!crd || crd.metadata.deletionTimestamp) return;
     this.cluster.registry.defineFromCrd(crd);
-    const spec = crd['spec'] as { names: Record<string, unknown>; versions: Array<{ name: string; storage?: boolean }> };
+    const spec = crd['spec'] as {
+      names: Record<string, unknown>;
+      versions: Array<{ name: string; storage?: boolean }>;
+    };
     const status = (crd['status'] ?? {}) as { conditions?: Condition[] };
     const now = nowIso();
-    let conditions = setCondition(status.conditions, { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' }, now);
-    conditions = setCondition(conditions, { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' }, now);
+    let conditions = setCondition(
+      status.conditions,
+      { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' },
+      now,
+    );
+    conditions = setCondition(
+      conditions,
+      {
+        type: 'Established',
+        status: 'True',
+        reason: 'InitialNamesAccepted',
+        message: 'the initial names have been accepted',
+      },
+      now,
+    );
     this.cluster.objects.writeStatus(type, crd, {
       conditions,
       acceptedNames: spec.names,

@@ -4,13 +4,28 @@ import type { SimCluster } from '../cluster/sim-cluster';
 import { nowIso } from '../api/object-service';
 import { KubeObject, StoreEvent } from '../store/types';
 import type { Controller, ControllerManager } from './controller-manager';
-import { Condition, controllerRef, intOrPercent, isOwnedBy, selfAndOwnerKeys, setCondition, splitKey, templateHash } from './helpers';
+import {
+  Condition,
+  controllerRef,
+  intOrPercent,
+  isOwnedBy,
+  selfAndOwnerKeys,
+  setCondition,
+  splitKey,
+  templateHash,
+} from './helpers';
 
 interface DeploymentSpec {
   replicas?: number;
   selector: { matchLabels?: Record<string, string> };
-  template: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: unknown };
-  strategy?: { type?: string; rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string } };
+  template: {
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec?: unknown;
+  };
+  strategy?: {
+    type?: string;
+    rollingUpdate?: { maxSurge?: number | string; maxUnavailable?: number | string };
+  };
   progressDeadlineSeconds?: number;
   paused?: boolean;
 }
@@ -27,6 +42,8 @@ const st = (rs: KubeObject): RsStatus => (rs['status'] ?? {}) as RsStatus;
 
 export class DeploymentController implements Controller {
   readonly name = 'deployment';
+  /** Deployments with a progress-deadline re-check pending (one timer each, not one per reconcile). */
+  private readonly deadlineChecks = new Set<string>();
   constructor(
     private readonly cluster: SimCluster,
     private readonly manager: ControllerManager,
@@ -58,42 +75,83 @@ export class DeploymentController implements Controller {
           name: `${name}-${hash}`,
           namespace: ns,
           labels: { ...(spec.template.metadata?.labels ?? {}), 'pod-template-hash': hash },
-          annotations: { [REVISION]: String(maxRevision + 1), 'deployment.kubernetes.io/desired-replicas': String(replicas) },
+          annotations: {
+            [REVISION]: String(maxRevision + 1),
+            'deployment.kubernetes.io/desired-replicas': String(replicas),
+          },
           ownerReferences: [controllerRef(deploy)],
         },
         spec: {
           replicas: 0,
-          selector: { ...spec.selector, matchLabels: { ...(spec.selector.matchLabels ?? {}), 'pod-template-hash': hash } },
+          selector: {
+            ...spec.selector,
+            matchLabels: { ...(spec.selector.matchLabels ?? {}), 'pod-template-hash': hash },
+          },
           template: {
             ...spec.template,
-            metadata: { ...(spec.template.metadata ?? {}), labels: { ...(spec.template.metadata?.labels ?? {}), 'pod-template-hash': hash } },
+            metadata: {
+              ...(spec.template.metadata ?? {}),
+              labels: { ...(spec.template.metadata?.labels ?? {}), 'pod-template-hash': hash },
+            },
           },
         },
       });
     } else if (Number(newRs.metadata.annotations?.[REVISION] ?? 0) < maxRevision) {
       // Rolling back to an old template makes its ReplicaSet the newest revision again.
-      newRs = objects.writeObject(rsType, { ...newRs, metadata: { ...newRs.metadata, annotations: { ...newRs.metadata.annotations, [REVISION]: String(maxRevision + 1) } } }) ?? newRs;
+      newRs =
+        objects.writeObject(rsType, {
+          ...newRs,
+          metadata: {
+            ...newRs.metadata,
+            annotations: { ...newRs.metadata.annotations, [REVISION]: String(maxRevision + 1) },
+          },
+        }) ?? newRs;
     }
     const olds = owned.filter((rs) => rs !== newRs && rs.metadata.uid !== newRs.metadata.uid);
-    this.rollout(spec, replicas, newRs, olds);
+    this.rollout(deploy, spec, replicas, newRs, olds);
     const revision = newRs.metadata.annotations?.[REVISION];
     if (revision && deploy.metadata.annotations?.[REVISION] !== revision) {
-      objects.writeObject(dType, { ...deploy, metadata: { ...deploy.metadata, annotations: { ...deploy.metadata.annotations, [REVISION]: revision } } });
+      objects.writeObject(dType, {
+        ...deploy,
+        metadata: {
+          ...deploy.metadata,
+          annotations: { ...deploy.metadata.annotations, [REVISION]: revision },
+        },
+      });
     }
     const fresh = objects.list(rsType, ns).items.filter((rs) => isOwnedBy(rs, deploy));
-    this.writeStatus(objects.find(dType, ns, name) ?? deploy, fresh, fresh.find((rs) => rs.metadata.uid === newRs.metadata.uid));
+    this.writeStatus(
+      objects.find(dType, ns, name) ?? deploy,
+      fresh,
+      fresh.find((rs) => rs.metadata.uid === newRs.metadata.uid),
+    );
   }
 
-  private scale(rs: KubeObject, replicas: number): void {
-    if (specReplicas(rs) === replicas) return;
+  private scale(rs: KubeObject, replicas: number, deploy?: KubeObject): void {
+    const from = specReplicas(rs);
+    if (from === replicas) return;
     const rsType = this.cluster.type('apps', 'replicasets');
     this.cluster.objects.writeObject(rsType, { ...rs, spec: { ...(rs['spec'] as object), replicas } });
+    if (deploy)
+      this.cluster.events.record(
+        deploy,
+        'Normal',
+        'ScalingReplicaSet',
+        `Scaled ${replicas > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${replicas}`,
+        'deployment-controller',
+      );
   }
 
-  private rollout(spec: DeploymentSpec, replicas: number, newRs: KubeObject, olds: KubeObject[]): void {
+  private rollout(
+    deploy: KubeObject,
+    spec: DeploymentSpec,
+    replicas: number,
+    newRs: KubeObject,
+    olds: KubeObject[],
+  ): void {
     if (spec.strategy?.type === 'Recreate') {
-      for (const rs of olds) this.scale(rs, 0);
-      if (olds.every((rs) => (st(rs).replicas ?? 0) === 0)) this.scale(newRs, replicas);
+      for (const rs of olds) this.scale(rs, 0, deploy);
+      if (olds.every((rs) => (st(rs).replicas ?? 0) === 0)) this.scale(newRs, replicas, deploy);
       return;
     }
     const ru = spec.strategy?.rollingUpdate ?? {};
@@ -106,13 +164,15 @@ export class DeploymentController implements Controller {
     const newCount = specReplicas(newRs);
     if (newCount < replicas) {
       const up = Math.min(replicas - newCount, Math.max(0, replicas + surge - total));
-      if (up > 0) this.scale(newRs, newCount + up);
-    } else if (newCount > replicas) this.scale(newRs, replicas);
+      if (up > 0) this.scale(newRs, newCount + up, deploy);
+    } else if (newCount > replicas) this.scale(newRs, replicas, deploy);
     // Scale old ReplicaSets down as far as availability allows; unavailable old pods go first.
     const minAvailable = replicas - unavailable;
     const newUnavailable = Math.max(0, specReplicas(newRs) - (st(newRs).availableReplicas ?? 0));
     let budget = total - minAvailable - newUnavailable;
-    const oldest = [...olds].sort((a, b) => String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)));
+    const oldest = [...olds].sort((a, b) =>
+      String(a.metadata.creationTimestamp).localeCompare(String(b.metadata.creationTimestamp)),
+    );
     for (const rs of oldest) {
       const current = specReplicas(rs);
       const dead = Math.max(0, current - (st(rs).availableReplicas ?? 0));
@@ -120,41 +180,105 @@ export class DeploymentController implements Controller {
       const extra = Math.min(next, Math.max(0, budget - dead));
       budget -= dead + extra;
       next -= extra;
-      if (next !== current) this.scale(rs, Math.max(0, next));
+      if (next !== current) this.scale(rs, Math.max(0, next), deploy);
     }
   }
 
   private writeStatus(deploy: KubeObject, owned: KubeObject[], newRs: KubeObject | undefined): void {
     const spec = deploy['spec'] as DeploymentSpec;
     const replicas = spec.replicas ?? 1;
-    const sum = (f: (s: RsStatus) => number | undefined): number => owned.reduce((n, rs) => n + (f(st(rs)) ?? 0), 0);
+    const sum = (f: (s: RsStatus) => number | undefined): number =>
+      owned.reduce((n, rs) => n + (f(st(rs)) ?? 0), 0);
     const available = sum((s) => s.availableReplicas);
     const ready = sum((s) => s.readyReplicas);
     const current = sum((s) => s.replicas);
     const updated = newRs ? (st(newRs).replicas ?? 0) : 0;
-    const unavailableAllowed = spec.strategy?.type === 'Recreate' ? 0 : intOrPercent(spec.strategy?.rollingUpdate?.maxUnavailable, replicas, false, '25%');
+    const unavailableAllowed =
+      spec.strategy?.type === 'Recreate'
+        ? 0
+        : intOrPercent(spec.strategy?.rollingUpdate?.maxUnavailable, replicas, false, '25%');
     const prev = (deploy['status'] ?? {}) as { conditions?: Condition[] };
     const now = nowIso();
-    const complete = updated === replicas && current === replicas && available === replicas && newRs !== undefined;
+    const complete =
+      updated === replicas && current === replicas && available === replicas && newRs !== undefined;
     let conditions = setCondition(
       prev.conditions,
       available >= replicas - unavailableAllowed
-        ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: now }
-        : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.', lastUpdateTime: now },
+        ? {
+            type: 'Available',
+            status: 'True',
+            reason: 'MinimumReplicasAvailable',
+            message: 'Deployment has minimum availability.',
+            lastUpdateTime: now,
+          }
+        : {
+            type: 'Available',
+            status: 'False',
+            reason: 'MinimumReplicasUnavailable',
+            message: 'Deployment does not have minimum availability.',
+            lastUpdateTime: now,
+          },
       now,
     );
     const rsName = newRs?.metadata.name ?? '';
     const progressing = prev.conditions?.find((c) => c.type === 'Progressing');
     const deadline = (spec.progressDeadlineSeconds ?? 600) * 1000;
     if (complete) {
-      conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.`, lastUpdateTime: now }, now);
-    } else if (progressing && progressing.reason !== 'NewReplicaSetAvailable' && progressing.lastUpdateTime && Date.now() - Date.parse(progressing.lastUpdateTime) > deadline) {
-      conditions = setCondition(conditions, { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${rsName}" has timed out progressing.`, lastUpdateTime: now }, now);
+      conditions = setCondition(
+        conditions,
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet "${rsName}" has successfully progressed.`,
+          lastUpdateTime: now,
+        },
+        now,
+      );
+    } else if (
+      progressing &&
+      progressing.reason !== 'NewReplicaSetAvailable' &&
+      progressing.lastUpdateTime &&
+      Date.now() - Date.parse(progressing.lastUpdateTime) > deadline
+    ) {
+      conditions = setCondition(
+        conditions,
+        {
+          type: 'Progressing',
+          status: 'False',
+          reason: 'ProgressDeadlineExceeded',
+          message: `ReplicaSet "${rsName}" has timed out progressing.`,
+          lastUpdateTime: now,
+        },
+        now,
+      );
     } else if (progressing?.reason !== 'ProgressDeadlineExceeded') {
-      const reason = progressing && progressing.status === 'True' && progressing.reason === 'ReplicaSetUpdated' ? progressing : undefined;
-      conditions = setCondition(conditions, { type: 'Progressing', status: 'True', reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.`, lastUpdateTime: reason?.lastUpdateTime ?? now }, now);
+      const reason =
+        progressing && progressing.status === 'True' && progressing.reason === 'ReplicaSetUpdated'
+          ? progressing
+          : undefined;
+      conditions = setCondition(
+        conditions,
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'ReplicaSetUpdated',
+          message: `ReplicaSet "${rsName}" is progressing.`,
+          lastUpdateTime: reason?.lastUpdateTime ?? now,
+        },
+        now,
+      );
       // Re-check for the progress deadline once it could have passed.
-      this.manager.after(Math.min(deadline + 50, 2_147_000_000), () => this.manager.enqueueByName(this.name, `${deploy.metadata.namespace}/${deploy.metadata.name}`));
+      const key = `${deploy.metadata.namespace}/${deploy.metadata.name}`;
+      const since = Date.parse(progressing?.lastUpdateTime ?? now);
+      const check = `${key}@${since + deadline}`;
+      if (!this.deadlineChecks.has(check)) {
+        this.deadlineChecks.add(check);
+        this.manager.after(Math.min(Math.max(0, since + deadline - Date.now()) + 1100, 2_147_000_000), () => {
+          this.deadlineChecks.delete(check);
+          this.manager.enqueueByName(this.name, key);
+        });
+      }
     }
     this.cluster.objects.writeStatus(this.cluster.type('apps', 'deployments'), deploy, {
       observedGeneration: deploy.metadata.generation ?? 1,

@@ -19,8 +19,10 @@ export function controllerRef(owner: KubeObject): OwnerReference {
   };
 }
 
-export const ownerOf = (o: KubeObject): OwnerReference | undefined => o.metadata.ownerReferences?.find((r) => r.controller);
-export const isOwnedBy = (o: KubeObject, owner: KubeObject): boolean => ownerOf(o)?.uid === owner.metadata.uid;
+export const ownerOf = (o: KubeObject): OwnerReference | undefined =>
+  o.metadata.ownerReferences?.find((r) => r.controller);
+export const isOwnedBy = (o: KubeObject, owner: KubeObject): boolean =>
+  ownerOf(o)?.uid === owner.metadata.uid;
 
 /** Keys for "this object changed" plus "its controller should look again". */
 export function selfAndOwnerKeys(e: StoreEvent, kind: string, ownerKind: string): string[] {
@@ -31,7 +33,8 @@ export function selfAndOwnerKeys(e: StoreEvent, kind: string, ownerKind: string)
 }
 
 export function podReady(pod: KubeObject): boolean {
-  const conds = ((pod['status'] as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []);
+  const conds =
+    (pod['status'] as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? [];
   return !pod.metadata.deletionTimestamp && conds.some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
@@ -49,10 +52,32 @@ export function intOrPercent(value: unknown, replicas: number, roundUp: boolean,
   return roundUp ? Math.ceil(raw) : Math.floor(raw);
 }
 
+/**
+ * Key-sorted JSON without nulls or empty maps, so templates that differ only in
+ * serialization (a rollback's `creationTimestamp: null`, key order) hash the same.
+ */
+export function canonicalJson(value: unknown): string {
+  const clean = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(clean);
+    if (!v || typeof v !== 'object') return v;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      const c = clean((v as Record<string, unknown>)[k]);
+      if (c === null || c === undefined) continue;
+      if (typeof c === 'object' && !Array.isArray(c) && Object.keys(c).length === 0) continue;
+      out[k] = c;
+    }
+    return out;
+  };
+  return JSON.stringify(clean(value));
+}
+
 const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
 /** A pod-template-hash-like string: stable for equal templates, safe for names. */
 export function templateHash(template: unknown): string {
-  const digest = createHash('sha256').update(JSON.stringify(template ?? {})).digest();
+  const digest = createHash('sha256')
+    .update(canonicalJson(template ?? {}))
+    .digest();
   let s = '';
   for (let i = 0; i < 10; i++) s += SAFE[digest[i]! % SAFE.length];
   return s;
@@ -76,7 +101,12 @@ export function setCondition(conditions: Condition[] | undefined, next: Conditio
     ...next,
     lastTransitionTime: prev && prev.status === next.status ? (prev.lastTransitionTime ?? now) : now,
     ...('lastUpdateTime' in next || prev?.lastUpdateTime !== undefined
-      ? { lastUpdateTime: prev && prev.status === next.status && prev.reason === next.reason ? (prev.lastUpdateTime ?? now) : now }
+      ? {
+          lastUpdateTime:
+            prev && prev.status === next.status && prev.reason === next.reason
+              ? (prev.lastUpdateTime ?? now)
+              : now,
+        }
       : {}),
   };
   if (idx >= 0) list[idx] = merged;

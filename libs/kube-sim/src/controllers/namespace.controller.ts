@@ -25,7 +25,11 @@ export class NamespaceController implements Controller {
       if (phase !== 'Active') objects.writeStatus(nsType, ns, { phase: 'Active' });
       const saType = this.cluster.type('', 'serviceaccounts');
       if (!objects.find(saType, name, 'default'))
-        objects.create(saType, name, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: name } });
+        objects.create(saType, name, {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: 'default', namespace: name },
+        });
       return;
     }
     let remaining = 0;

@@ -11,7 +11,12 @@ export interface PodTemplate {
 }
 
 /** A pod object from a workload template, owned by `owner`. */
-export function podFromTemplate(owner: KubeObject, template: PodTemplate, name: string, extraSpec: Record<string, unknown> = {}): KubeObject {
+export function podFromTemplate(
+  owner: KubeObject,
+  template: PodTemplate,
+  name: string,
+  extraSpec: Record<string, unknown> = {},
+): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -22,7 +27,12 @@ export function podFromTemplate(owner: KubeObject, template: PodTemplate, name: 
       ...(template.metadata?.annotations ? { annotations: { ...template.metadata.annotations } } : {}),
       ownerReferences: [controllerRef(owner)],
     },
-    spec: { restartPolicy: 'Always', serviceAccountName: 'default', ...structuredClone(template.spec ?? {}), ...extraSpec },
+    spec: {
+      restartPolicy: 'Always',
+      serviceAccountName: 'default',
+      ...structuredClone(template.spec ?? {}),
+      ...extraSpec,
+    },
   };
 }
 
@@ -43,15 +53,45 @@ export class ReplicaSetController implements Controller {
     if (!rs || rs.metadata.deletionTimestamp) return;
     const spec = rs['spec'] as { replicas?: number; template: PodTemplate };
     const want = spec.replicas ?? 1;
-    const pods = objects.list(podType, ns).items.filter((p) => isOwnedBy(p, rs) && !p.metadata.deletionTimestamp);
+    const pods = objects
+      .list(podType, ns)
+      .items.filter((p) => isOwnedBy(p, rs) && !p.metadata.deletionTimestamp);
     if (pods.length < want) {
-      for (let i = pods.length; i < want; i++) objects.create(podType, ns, podFromTemplate(rs, spec.template, `${name}-${randomSuffix()}`));
+      for (let i = pods.length; i < want; i++) {
+        const pod = objects.create(
+          podType,
+          ns,
+          podFromTemplate(rs, spec.template, `${name}-${randomSuffix()}`),
+        );
+        this.cluster.events.record(
+          rs,
+          'Normal',
+          'SuccessfulCreate',
+          `Created pod: ${pod.metadata.name}`,
+          'replicaset-controller',
+        );
+      }
     } else if (pods.length > want) {
       // Not-ready and newest pods go first, as the real controller prefers.
-      const victims = [...pods].sort((a, b) => Number(podReady(a)) - Number(podReady(b)) || String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
-      for (const p of victims.slice(0, pods.length - want)) objects.delete(podType, ns, p.metadata.name ?? '');
+      const victims = [...pods].sort(
+        (a, b) =>
+          Number(podReady(a)) - Number(podReady(b)) ||
+          String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)),
+      );
+      for (const p of victims.slice(0, pods.length - want)) {
+        objects.delete(podType, ns, p.metadata.name ?? '');
+        this.cluster.events.record(
+          rs,
+          'Normal',
+          'SuccessfulDelete',
+          `Deleted pod: ${p.metadata.name}`,
+          'replicaset-controller',
+        );
+      }
     }
-    const live = objects.list(podType, ns).items.filter((p) => isOwnedBy(p, rs) && !p.metadata.deletionTimestamp);
+    const live = objects
+      .list(podType, ns)
+      .items.filter((p) => isOwnedBy(p, rs) && !p.metadata.deletionTimestamp);
     const ready = live.filter(podReady).length;
     objects.writeStatus(rsType, rs, {
       replicas: live.length,

@@ -25,7 +25,12 @@ export class ApiFaults {
   random: () => number = Math.random;
 
   snapshot(): ApiFaultSnapshot {
-    return { ...(this.error ? { error: this.error } : {}), latencyMs: this.latencyMs, cutOff: this.cutOff, deniedResources: [...this.deniedResources] };
+    return {
+      ...(this.error ? { error: this.error } : {}),
+      latencyMs: this.latencyMs,
+      cutOff: this.cutOff,
+      deniedResources: [...this.deniedResources],
+    };
   }
 
   clear(): void {
@@ -39,7 +44,11 @@ export class ApiFaults {
   injectedError(): KubeError | undefined {
     if (!this.error || this.random() >= this.error.rate) return undefined;
     return this.error.code === 429
-      ? new KubeError('TooManyRequests', 'the server has received too many requests and has asked us to try again later', { retryAfterSeconds: 1 })
+      ? new KubeError(
+          'TooManyRequests',
+          'the server has received too many requests and has asked us to try again later',
+          { retryAfterSeconds: 1 },
+        )
       : new KubeError('InternalError', 'Internal error occurred: injected fault');
   }
 
@@ -49,7 +58,13 @@ export class ApiFaults {
 
   assertAllowed(method: string, resource: string): void {
     if (this.accessAllowed(method, resource)) return;
-    const verb = { GET: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[method] ?? method.toLowerCase();
-    throw new KubeError('Forbidden', `${resource} is forbidden: User "system:serviceaccount:meshfleet:agent" cannot ${verb} resource "${resource}"`, { kind: resource });
+    const verb =
+      { GET: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' }[method] ??
+      method.toLowerCase();
+    throw new KubeError(
+      'Forbidden',
+      `${resource} is forbidden: User "system:serviceaccount:meshfleet:agent" cannot ${verb} resource "${resource}"`,
+      { kind: resource },
+    );
   }
 }

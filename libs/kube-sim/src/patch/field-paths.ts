@@ -49,7 +49,8 @@ export function leaves(obj: Record<string, unknown>, skipStatus: boolean): Map<s
   for (const [k, v] of Object.entries(obj)) {
     if (k === 'apiVersion' || k === 'kind' || (skipStatus && k === 'status')) continue;
     if (k === 'metadata' && isMap(v)) {
-      for (const [mk, mv] of Object.entries(v)) if (!SERVER_META.has(mk)) visit(mv, ['f:metadata', `f:${mk}`], mk);
+      for (const [mk, mv] of Object.entries(v))
+        if (!SERVER_META.has(mk)) visit(mv, ['f:metadata', `f:${mk}`], mk);
       continue;
     }
     visit(v, [`f:${k}`], k);

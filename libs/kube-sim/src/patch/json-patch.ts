@@ -47,7 +47,8 @@ function removeAt(doc: unknown, pointer: string): unknown {
   const last = tokens[tokens.length - 1]!;
   if (Array.isArray(parent)) {
     const i = Number(last);
-    if (!(i >= 0 && i < parent.length)) throw new KubeError('Invalid', `json patch: index "${pointer}" out of range`);
+    if (!(i >= 0 && i < parent.length))
+      throw new KubeError('Invalid', `json patch: index "${pointer}" out of range`);
     return parent.splice(i, 1)[0];
   }
   if (!(last in parent)) throw new KubeError('Invalid', `json patch: "${pointer}" does not exist`);
@@ -63,11 +64,13 @@ function addAt(doc: unknown, pointer: string, value: unknown, replace: boolean):
   const last = tokens[tokens.length - 1]!;
   if (Array.isArray(parent)) {
     const i = last === '-' ? parent.length : Number(last);
-    if (!(i >= 0 && i <= parent.length)) throw new KubeError('Invalid', `json patch: index "${pointer}" out of range`);
+    if (!(i >= 0 && i <= parent.length))
+      throw new KubeError('Invalid', `json patch: index "${pointer}" out of range`);
     if (replace) parent[i] = value;
     else parent.splice(i, 0, value);
   } else {
-    if (replace && !(last in parent)) throw new KubeError('Invalid', `json patch: "${pointer}" does not exist`);
+    if (replace && !(last in parent))
+      throw new KubeError('Invalid', `json patch: "${pointer}" does not exist`);
     parent[last] = value;
   }
   return doc;

@@ -2,7 +2,14 @@
 // server-side apply. Kubernetes declares these per field in its Go types; the simulator
 // recognises them by field name, which covers what the agent and kubectl send.
 
-const BY_NAME = new Set(['containers', 'initContainers', 'ephemeralContainers', 'env', 'volumes', 'imagePullSecrets']);
+const BY_NAME = new Set([
+  'containers',
+  'initContainers',
+  'ephemeralContainers',
+  'env',
+  'volumes',
+  'imagePullSecrets',
+]);
 
 /** The merge key for list `field`, judging port lists by their elements; undefined = atomic list. */
 export function mergeKeyFor(field: string, items: unknown[]): string | undefined {

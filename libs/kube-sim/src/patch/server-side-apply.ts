@@ -27,7 +27,11 @@ export interface ApplyOptions {
 }
 
 /** Returns the merged object with updated managedFields, or throws a 409 listing the conflicts. */
-export function serverSideApply(live: KubeObject | undefined, applied: KubeObject, opts: ApplyOptions): KubeObject {
+export function serverSideApply(
+  live: KubeObject | undefined,
+  applied: KubeObject,
+  opts: ApplyOptions,
+): KubeObject {
   const appliedLeaves = leaves(applied as Record<string, unknown>, opts.subresource !== 'status');
   const entries = live ? ownership(live) : [];
   const conflicts: StatusCause[] = [];
@@ -56,9 +60,7 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
   }
   const mine = entries.find((e) => e.manager === opts.manager && e.operation === 'Apply');
   const previouslyMine = mine ? fromFieldsV1(mine.fieldsV1) : new Set<string>();
-  const othersOwn = new Set(
-    entries.filter((e) => e !== mine).flatMap((e) => [...fromFieldsV1(e.fieldsV1)]),
-  );
+  const othersOwn = new Set(entries.filter((e) => e !== mine).flatMap((e) => [...fromFieldsV1(e.fieldsV1)]));
   const { managedFields: _drop, ...appliedMeta } = applied.metadata;
   const merged = applyStrategicMergePatch(live ?? {}, { ...applied, metadata: appliedMeta }) as KubeObject;
   // Fields this manager applied before but not now are removed unless another manager holds them.
@@ -88,7 +90,9 @@ export function recordUpdate(
   subresource?: string,
 ): KubeObject {
   const entries = old ? ownership(old) : [];
-  const before = old ? leaves(old as Record<string, unknown>, subresource !== 'status') : new Map<string, unknown>();
+  const before = old
+    ? leaves(old as Record<string, unknown>, subresource !== 'status')
+    : new Map<string, unknown>();
   const after = leaves(next as Record<string, unknown>, subresource !== 'status');
   const changed = new Set<string>();
   for (const [key, value] of after) {

@@ -20,19 +20,51 @@ function resourceEntries(types: ResourceType[], version: string): unknown[] {
     };
     out.push(base);
     for (const sub of t.subresources) {
-      if (sub === 'status') out.push({ name: `${t.plural}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] });
+      if (sub === 'status')
+        out.push({
+          name: `${t.plural}/status`,
+          singularName: '',
+          namespaced: t.namespaced,
+          kind: t.kind,
+          verbs: ['get', 'patch', 'update'],
+        });
       if (sub === 'scale')
-        out.push({ name: `${t.plural}/scale`, singularName: '', namespaced: t.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] });
-      if (sub === 'log') out.push({ name: `${t.plural}/log`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get'] });
+        out.push({
+          name: `${t.plural}/scale`,
+          singularName: '',
+          namespaced: t.namespaced,
+          group: 'autoscaling',
+          version: 'v1',
+          kind: 'Scale',
+          verbs: ['get', 'patch', 'update'],
+        });
+      if (sub === 'log')
+        out.push({
+          name: `${t.plural}/log`,
+          singularName: '',
+          namespaced: t.namespaced,
+          kind: t.kind,
+          verbs: ['get'],
+        });
       if (sub === 'proxy')
-        out.push({ name: `${t.plural}/proxy`, singularName: '', namespaced: t.namespaced, kind: `${t.kind}ProxyOptions`, verbs: ['create', 'delete', 'get', 'patch', 'update'] });
+        out.push({
+          name: `${t.plural}/proxy`,
+          singularName: '',
+          namespaced: t.namespaced,
+          kind: `${t.kind}ProxyOptions`,
+          verbs: ['create', 'delete', 'get', 'patch', 'update'],
+        });
     }
   }
   return out;
 }
 
 export function apiVersions(): unknown {
-  return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }] };
+  return {
+    kind: 'APIVersions',
+    versions: ['v1'],
+    serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }],
+  };
 }
 
 export function apiGroupList(registry: ResourceRegistry): unknown {
@@ -49,7 +81,11 @@ export function apiGroup(name: string, versions: string[]): Record<string, unkno
   return { kind: 'APIGroup', apiVersion: 'v1', name, versions: gv, preferredVersion: gv[0] };
 }
 
-export function resourceList(registry: ResourceRegistry, group: string, version: string): unknown | undefined {
+export function resourceList(
+  registry: ResourceRegistry,
+  group: string,
+  version: string,
+): unknown | undefined {
   const types = registry.all().filter((t) => t.group === group && t.versions.includes(version));
   if (types.length === 0) return undefined;
   return {
@@ -76,7 +112,8 @@ export interface VersionInfo {
 export function versionInfo(kubernetesVersion: string, provider: string): VersionInfo {
   const [major = '1', minor = '31'] = kubernetesVersion.replace(/^v/, '').split('.');
   const plain = `v${kubernetesVersion.replace(/^v/, '')}`;
-  const gitVersion = provider === 'eks' ? `${plain}-eks-3cfe4d1` : provider === 'gke' ? `${plain}-gke.1200000` : plain;
+  const gitVersion =
+    provider === 'eks' ? `${plain}-eks-3cfe4d1` : provider === 'gke' ? `${plain}-gke.1200000` : plain;
   return {
     major,
     minor: provider === 'eks' || provider === 'gke' ? `${minor}+` : minor,

@@ -26,14 +26,28 @@ export function decodeBody(raw: string, contentType: string): unknown {
   }
 }
 
-export function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   if (res.headersSent || res.destroyed) return;
   const text = JSON.stringify(body);
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
-export function sendText(res: ServerResponse, code: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
+export function sendText(
+  res: ServerResponse,
+  code: number,
+  text: string,
+  contentType = 'text/plain; charset=utf-8',
+): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
@@ -43,6 +57,16 @@ export function sendStatus(res: ServerResponse, err: KubeError, headers: Record<
   sendJson(res, err.code, err.toStatus(), headers);
 }
 
-export function successStatus(details: Record<string, unknown>): MetaStatus & { details: Record<string, unknown> } {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', message: '', details, code: 200 };
+export function successStatus(
+  details: Record<string, unknown>,
+): MetaStatus & { details: Record<string, unknown> } {
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    message: '',
+    details,
+    code: 200,
+  };
 }

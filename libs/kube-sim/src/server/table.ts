@@ -18,32 +18,70 @@ function age(ts: string | undefined): string {
   return `${Math.floor(s / 86400)}d`;
 }
 
-const col = (name: string, description = name): Column => ({ name, type: 'string', description, priority: 0 });
+const col = (name: string, description = name): Column => ({
+  name,
+  type: 'string',
+  description,
+  priority: 0,
+});
 
 function extra(kind: string, o: KubeObject): { columns: Column[]; cells: unknown[] } {
   const status = (o['status'] ?? {}) as Record<string, unknown>;
   const spec = (o['spec'] ?? {}) as Record<string, unknown>;
   if (kind === 'Pod') {
-    const cs = (status['containerStatuses'] ?? []) as Array<{ ready?: boolean; restartCount?: number }>;
-    const total = ((spec['containers'] ?? []) as unknown[]).length;
+    // Native sidecars (restartable init containers) count like containers, as kubectl shows them.
+    const sidecars = ((spec['initContainers'] ?? []) as Array<{ restartPolicy?: string }>).filter(
+      (c) => c.restartPolicy === 'Always',
+    ).length;
+    const initStatuses = (status['initContainerStatuses'] ?? []) as Array<{
+      ready?: boolean;
+      restartCount?: number;
+      started?: boolean;
+    }>;
+    const cs = [
+      ...((status['containerStatuses'] ?? []) as Array<{ ready?: boolean; restartCount?: number }>),
+      ...(sidecars ? initStatuses.filter((c) => c.started) : []),
+    ];
+    const total = ((spec['containers'] ?? []) as unknown[]).length + sidecars;
     return {
       columns: [col('Ready'), col('Status'), col('Restarts')],
-      cells: [`${cs.filter((c) => c.ready).length}/${total}`, o.metadata.deletionTimestamp ? 'Terminating' : String(status['phase'] ?? 'Pending'), String(cs.reduce((n, c) => n + (c.restartCount ?? 0), 0))],
+      cells: [
+        `${cs.filter((c) => c.ready).length}/${total}`,
+        o.metadata.deletionTimestamp ? 'Terminating' : String(status['phase'] ?? 'Pending'),
+        String(cs.reduce((n, c) => n + (c.restartCount ?? 0), 0)),
+      ],
     };
   }
   if (kind === 'Deployment') {
     return {
       columns: [col('Ready'), col('Up-to-date'), col('Available')],
-      cells: [`${Number(status['readyReplicas'] ?? 0)}/${Number(spec['replicas'] ?? 1)}`, Number(status['updatedReplicas'] ?? 0), Number(status['availableReplicas'] ?? 0)],
+      cells: [
+        `${Number(status['readyReplicas'] ?? 0)}/${Number(spec['replicas'] ?? 1)}`,
+        Number(status['updatedReplicas'] ?? 0),
+        Number(status['availableReplicas'] ?? 0),
+      ],
     };
   }
   if (kind === 'Namespace') return { columns: [col('Status')], cells: [String(status['phase'] ?? 'Active')] };
+  if (kind === 'Node') {
+    const conds = (status['conditions'] ?? []) as Array<{ type: string; status: string }>;
+    const ready = conds.find((c) => c.type === 'Ready')?.status === 'True' ? 'Ready' : 'NotReady';
+    const info = (status['nodeInfo'] ?? {}) as { kubeletVersion?: string };
+    return { columns: [col('Status'), col('Version')], cells: [ready, info.kubeletVersion ?? ''] };
+  }
   return { columns: [], cells: [] };
 }
 
-export function toTable(kind: string, items: KubeObject[], resourceVersion: string, continueToken?: string): unknown {
+export function toTable(
+  kind: string,
+  items: KubeObject[],
+  resourceVersion: string,
+  continueToken?: string,
+): unknown {
   const sample = items[0];
-  const extraColumns = sample ? extra(kind, sample).columns : extra(kind, { apiVersion: '', kind, metadata: {} }).columns;
+  const extraColumns = sample
+    ? extra(kind, sample).columns
+    : extra(kind, { apiVersion: '', kind, metadata: {} }).columns;
   return {
     kind: 'Table',
     apiVersion: 'meta.k8s.io/v1',

@@ -40,7 +40,11 @@ export class WatchRegistry {
   }
 
   serve(store: ObjectStore, res: ServerResponse, req: WatchRequest): void {
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+    res.writeHead(200, {
+      'Content-Type': 'application/json',
+      'Transfer-Encoding': 'chunked',
+      'Cache-Control': 'no-cache',
+    });
     res.flushHeaders();
     const send = (type: string, object: unknown): void => {
       if (!res.writableEnded) res.write(JSON.stringify({ type, object }) + '\n');
@@ -60,7 +64,10 @@ export class WatchRegistry {
     if (rv !== undefined) {
       const replay = Number.isFinite(rv) ? store.eventsSince(req.resourceKey, rv) : undefined;
       if (!replay) {
-        const err = new KubeError('Expired', `too old resource version: ${req.resourceVersion} (${store.oldestResumable})`);
+        const err = new KubeError(
+          'Expired',
+          `too old resource version: ${req.resourceVersion} (${store.oldestResumable})`,
+        );
         send('ERROR', err.toStatus());
         res.end();
         return;
@@ -74,10 +81,15 @@ export class WatchRegistry {
     const timers: NodeJS.Timeout[] = [];
     if (req.bookmarks) {
       const bookmark = (): void =>
-        send('BOOKMARK', { kind: 'Bookmark', apiVersion: 'v1', metadata: { resourceVersion: String(store.resourceVersion) } });
+        send('BOOKMARK', {
+          kind: 'Bookmark',
+          apiVersion: 'v1',
+          metadata: { resourceVersion: String(store.resourceVersion) },
+        });
       timers.push(setInterval(bookmark, req.bookmarkIntervalMs));
     }
-    if (req.timeoutSeconds && req.timeoutSeconds > 0) timers.push(setTimeout(() => res.end(), req.timeoutSeconds * 1000));
+    if (req.timeoutSeconds && req.timeoutSeconds > 0)
+      timers.push(setTimeout(() => res.end(), req.timeoutSeconds * 1000));
     const cleanup = (): void => {
       unsubscribe();
       timers.forEach((t) => clearTimeout(t));

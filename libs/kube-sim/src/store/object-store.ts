@@ -59,7 +59,13 @@ export class ObjectStore {
     const rv = this.nextResourceVersion();
     const stored: KubeObject = { ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } };
     table.set(key, stored);
-    this.emit({ type: old ? 'MODIFIED' : 'ADDED', resourceKey, object: stored, ...(old ? { oldObject: old } : {}), rv });
+    this.emit({
+      type: old ? 'MODIFIED' : 'ADDED',
+      resourceKey,
+      object: stored,
+      ...(old ? { oldObject: old } : {}),
+      rv,
+    });
     return stored;
   }
 

@@ -25,3 +25,13 @@ export function minimumKubernetesFor(linkerdMajor: number | null): KubernetesVer
 export function formatKubernetesVersion(v: KubernetesVersion): string {
   return `${v.major}.${v.minor}.${v.patch}`;
 }
+
+/**
+ * Newest Kubernetes minor tested per Linkerd major (docs k8s-versions table, reference §3.1);
+ * null when the table does not cover that major.
+ */
+export function maximumKubernetesFor(linkerdMajor: number | null): KubernetesVersion | null {
+  const maxMinor: Record<number, number> = { 17: 31, 18: 32, 19: 35, 20: 35 };
+  const minor = linkerdMajor === null ? undefined : maxMinor[linkerdMajor];
+  return minor === undefined ? null : { major: 1, minor, patch: 0 };
+}

@@ -1,0 +1,344 @@
+// Scheduler and kubelet in one: binds pods to Ready nodes, starts them after the cluster's
+// pod-ready delay, and reports container statuses. Faults and the Linkerd identity gate
+// decide whether a started pod turns Ready.
+import type { SimCluster } from '../cluster/sim-cluster';
+import { nowIso } from '../api/object-service';
+import { KubeObject, StoreEvent } from '../store/types';
+import type { Controller, ControllerManager } from './controller-manager';
+import { nsName, ownerOf, podPhase, splitKey } from './helpers';
+
+interface ContainerSpec {
+  name: string;
+  image?: string;
+  restartPolicy?: string;
+}
+
+interface PodSpec {
+  nodeName?: string;
+  containers: ContainerSpec[];
+  initContainers?: ContainerSpec[];
+  restartPolicy?: string;
+}
+
+interface ContainerStatus {
+  name: string;
+  ready: boolean;
+  started?: boolean;
+  restartCount: number;
+  image: string;
+  imageID: string;
+  containerID?: string;
+  state: Record<string, Record<string, unknown>>;
+}
+
+/** Why a started pod's container is not ready (the Linkerd model adds its own gate). */
+export type ReadinessGate = (pod: KubeObject) => { container: string; reason: string } | undefined;
+
+export function nodeReady(node: KubeObject | undefined): boolean {
+  const conds =
+    (node?.['status'] as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ??
+    [];
+  return conds.some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+export class Kubelet implements Controller {
+  readonly name = 'kubelet';
+  readonly gates: ReadinessGate[] = [];
+  private readonly started = new Map<string, number>();
+  private readonly restarts = new Map<string, number>();
+  /** Pods with a start or crash-loop timer pending, so reconciles do not stack timers. */
+  private readonly waiting = new Set<string>();
+  private ipCounter = 0;
+
+  constructor(
+    private readonly cluster: SimCluster,
+    private readonly manager: ControllerManager,
+  ) {}
+
+  keysFor(e: StoreEvent): string[] {
+    if (e.object.kind === 'Pod') {
+      if (e.type === 'DELETED') {
+        this.started.delete(e.object.metadata.uid ?? '');
+        this.restarts.delete(e.object.metadata.uid ?? '');
+        this.waiting.delete(e.object.metadata.uid ?? '');
+        return [];
+      }
+      return [nsName(e.object)];
+    }
+    if (e.object.kind === 'Node' && e.type !== 'ADDED')
+      return this.podsOn(e.object.metadata.name ?? '').map(nsName);
+    if (e.object.kind === 'Node') return this.unscheduled().map(nsName);
+    return [];
+  }
+
+  /** Re-evaluates every pod (after faults or the identity state change). */
+  resyncAll(): void {
+    for (const p of this.cluster.store.list('/pods')) this.manager.enqueue(this, nsName(p));
+  }
+
+  reconcile(key: string): void {
+    const [ns, name] = splitKey(key);
+    const podType = this.cluster.type('', 'pods');
+    const pod = this.cluster.objects.find(podType, ns, name);
+    if (!pod || pod.metadata.deletionTimestamp) return;
+    const spec = pod['spec'] as PodSpec;
+    if (!spec.nodeName) {
+      const node = this.pickNode();
+      if (!node) {
+        this.cluster.objects.writeStatus(podType, pod, {
+          phase: 'Pending',
+          conditions: [
+            {
+              type: 'PodScheduled',
+              status: 'False',
+              reason: 'Unschedulable',
+              message: '0/0 nodes are available',
+              lastTransitionTime: nowIso(),
+            },
+          ],
+        });
+        return;
+      }
+      const bound = this.cluster.objects.writeObject(podType, { ...pod, spec: { ...spec, nodeName: node } });
+      if (bound)
+        this.cluster.events.record(
+          bound,
+          'Normal',
+          'Scheduled',
+          `Successfully assigned ${ns}/${name} to ${node}`,
+          'default-scheduler',
+        );
+      return;
+    }
+    this.cluster.objects.writeStatus(podType, pod, this.statusFor(pod, spec));
+  }
+
+  private statusFor(pod: KubeObject, spec: PodSpec): Record<string, unknown> {
+    const uid = pod.metadata.uid ?? '';
+    const prev = (pod['status'] ?? {}) as Record<string, unknown>;
+    const node = this.cluster.objects.find(this.cluster.type('', 'nodes'), undefined, spec.nodeName ?? '');
+    const created = (prev['startTime'] as string | undefined) ?? nowIso();
+    const podIP = (prev['podIP'] as string | undefined) ?? this.nextIp();
+    const base = {
+      hostIP: this.nodeIp(node),
+      podIP,
+      podIPs: [{ ip: podIP }],
+      startTime: created,
+      qosClass: 'BestEffort',
+    };
+    const fault = this.cluster.workloadFaults.match(pod.metadata.namespace, pod.metadata.labels);
+    const scheduled = { type: 'PodScheduled', status: 'True', lastTransitionTime: created };
+    if (fault?.kind === 'stall' && !this.started.has(uid)) {
+      return {
+        ...base,
+        phase: 'Pending',
+        conditions: [
+          scheduled,
+          { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: created },
+        ],
+        containerStatuses: spec.containers.map((c) =>
+          this.status(c, false, { waiting: { reason: 'ContainerCreating' } }, 0),
+        ),
+      };
+    }
+    if (!this.started.has(uid)) {
+      if (!this.waiting.has(uid)) {
+        this.waiting.add(uid);
+        this.manager.after(this.cluster.settings.podReadyDelayMs, () => {
+          this.waiting.delete(uid);
+          this.started.set(uid, Date.now());
+          for (const c of [...(spec.initContainers ?? []), ...spec.containers])
+            this.cluster.events.record(pod, 'Normal', 'Started', `Started container ${c.name}`, 'kubelet');
+          this.manager.enqueue(this, nsName(pod));
+        });
+      }
+      return {
+        ...base,
+        phase: 'Pending',
+        conditions: [
+          scheduled,
+          { type: 'Initialized', status: 'False', lastTransitionTime: created },
+          { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: created },
+        ],
+        containerStatuses: spec.containers.map((c) =>
+          this.status(c, false, { waiting: { reason: 'ContainerCreating' } }, 0),
+        ),
+      };
+    }
+    const startedAt = new Date(this.started.get(uid)!).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const job =
+      ownerOf(pod)?.kind === 'Job' || spec.restartPolicy === 'Never' || spec.restartPolicy === 'OnFailure';
+    if (job && fault?.kind !== 'crash') {
+      return {
+        ...base,
+        phase: 'Succeeded',
+        conditions: [
+          scheduled,
+          { type: 'Ready', status: 'False', reason: 'PodCompleted', lastTransitionTime: startedAt },
+        ],
+        containerStatuses: spec.containers.map((c) =>
+          this.status(
+            c,
+            false,
+            { terminated: { exitCode: 0, reason: 'Completed', startedAt, finishedAt: startedAt } },
+            0,
+          ),
+        ),
+      };
+    }
+    const gate = this.gates.map((g) => g(pod)).find((x) => x !== undefined);
+    const nodeOk = nodeReady(node);
+    let restarts = this.restarts.get(uid) ?? 0;
+    if (fault?.kind === 'crash' && !this.waiting.has(uid)) {
+      restarts++;
+      this.cluster.events.record(
+        pod,
+        'Warning',
+        'BackOff',
+        `Back-off restarting failed container ${spec.containers[0]?.name ?? ''} in pod ${pod.metadata.name}`,
+        'kubelet',
+      );
+      this.restarts.set(uid, restarts);
+      this.waiting.add(uid);
+      this.manager.after(1000, () => {
+        this.waiting.delete(uid);
+        this.manager.enqueue(this, nsName(pod));
+      });
+    }
+    const appStatus = (c: ContainerSpec): ContainerStatus => {
+      if (fault?.kind === 'crash')
+        return this.status(
+          c,
+          false,
+          {
+            waiting: {
+              reason: 'CrashLoopBackOff',
+              message: `back-off restarting failed container ${c.name}`,
+            },
+          },
+          restarts,
+          { terminated: { exitCode: 1, reason: 'Error' } },
+        );
+      const ready = nodeOk && fault?.kind !== 'notReady' && gate?.container !== c.name;
+      return this.status(c, ready, { running: { startedAt } }, restarts);
+    };
+    const containerStatuses = spec.containers.map(appStatus);
+    const initContainerStatuses = (spec.initContainers ?? []).map((c) =>
+      c.restartPolicy === 'Always'
+        ? { ...appStatus(c), started: true }
+        : this.status(
+            c,
+            true,
+            { terminated: { exitCode: 0, reason: 'Completed', startedAt, finishedAt: startedAt } },
+            0,
+          ),
+    );
+    const sidecarsReady = initContainerStatuses.every((s) => s.ready);
+    const allReady = containerStatuses.every((s) => s.ready) && sidecarsReady;
+    const readyCond = allReady
+      ? { type: 'Ready', status: 'True', lastTransitionTime: startedAt }
+      : {
+          type: 'Ready',
+          status: 'False',
+          reason: 'ContainersNotReady',
+          message: `containers with unready status: [${[...containerStatuses, ...initContainerStatuses]
+            .filter((s) => !s.ready)
+            .map((s) => s.name)
+            .join(' ')}]`,
+          lastTransitionTime: startedAt,
+        };
+    return {
+      ...base,
+      phase: 'Running',
+      conditions: [
+        scheduled,
+        { type: 'Initialized', status: 'True', lastTransitionTime: startedAt },
+        { type: 'ContainersReady', status: allReady ? 'True' : 'False', lastTransitionTime: startedAt },
+        readyCond,
+      ],
+      containerStatuses,
+      ...(initContainerStatuses.length ? { initContainerStatuses } : {}),
+    };
+  }
+
+  private status(
+    c: ContainerSpec,
+    ready: boolean,
+    state: ContainerStatus['state'],
+    restartCount: number,
+    lastState?: ContainerStatus['state'],
+  ): ContainerStatus {
+    const image = c.image ?? 'busybox:latest';
+    return {
+      name: c.name,
+      ready,
+      started: 'running' in state,
+      restartCount,
+      image,
+      imageID: `${image.split(':')[0]}@sha256:${'0'.repeat(64)}`,
+      ...('waiting' in state ? {} : { containerID: `containerd://${c.name}` }),
+      state,
+      ...(lastState ? { lastState } : {}),
+    };
+  }
+
+  logs(pod: KubeObject, container: string | undefined, tailLines: number | undefined): string {
+    const spec = pod['spec'] as PodSpec;
+    const all = [...(spec.initContainers ?? []), ...spec.containers];
+    const target = container ?? spec.containers[0]?.name ?? '';
+    if (!all.some((c) => c.name === target))
+      return `container "${target}" in pod "${pod.metadata.name}" is not valid\n`;
+    const started = this.started.get(pod.metadata.uid ?? '');
+    if (!started || podPhase(pod) === 'Pending') return '';
+    const t0 = new Date(started).toISOString();
+    const lines =
+      target === 'linkerd-proxy'
+        ? [
+            `[     0.001234s]  INFO ThreadId(01) linkerd2_proxy: release ${pod.metadata.annotations?.['linkerd.io/proxy-version'] ?? 'unknown'} by linkerd`,
+            `[     0.002000s]  INFO ThreadId(01) linkerd2_proxy: Admin interface on 0.0.0.0:4191`,
+            `[     0.002100s]  INFO ThreadId(01) linkerd2_proxy: Inbound interface on 0.0.0.0:4143`,
+            `[     0.002200s]  INFO ThreadId(01) linkerd2_proxy: Outbound interface on 127.0.0.1:4140`,
+            `[     0.050000s]  INFO ThreadId(02) daemon:identity: linkerd_app: Certified identity id=${pod.metadata.namespace}`,
+          ]
+        : target === 'linkerd-init'
+          ? [`${t0} INFO iptables rules configured`]
+          : [`${t0} starting ${target}`, `${t0} listening on :8080`, `${t0} ready`];
+    const out = tailLines !== undefined && tailLines >= 0 ? lines.slice(-tailLines) : lines;
+    return out.length ? out.join('\n') + '\n' : '';
+  }
+
+  private podsOn(node: string): KubeObject[] {
+    return this.cluster.store.list('/pods').filter((p) => (p['spec'] as PodSpec).nodeName === node);
+  }
+
+  private unscheduled(): KubeObject[] {
+    return this.cluster.store.list('/pods').filter((p) => !(p['spec'] as PodSpec).nodeName);
+  }
+
+  /** Least-loaded Ready, schedulable node. */
+  private pickNode(): string | undefined {
+    const nodes = this.cluster.store
+      .list('/nodes')
+      .filter((n) => nodeReady(n) && !(n['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable);
+    if (nodes.length === 0) return undefined;
+    const load = new Map<string, number>();
+    for (const p of this.cluster.store.list('/pods')) {
+      const n = (p['spec'] as PodSpec).nodeName;
+      if (n) load.set(n, (load.get(n) ?? 0) + 1);
+    }
+    nodes.sort((a, b) => (load.get(a.metadata.name ?? '') ?? 0) - (load.get(b.metadata.name ?? '') ?? 0));
+    return nodes[0]!.metadata.name;
+  }
+
+  private nodeIp(node: KubeObject | undefined): string {
+    const addrs =
+      (node?.['status'] as { addresses?: Array<{ type: string; address: string }> } | undefined)?.addresses ??
+      [];
+    return addrs.find((a) => a.type === 'InternalIP')?.address ?? '10.0.0.1';
+  }
+
+  private nextIp(): string {
+    const n = ++this.ipCounter;
+    return `10.244.${(n >> 8) & 255}.${n & 255}`;
+  }
+}
