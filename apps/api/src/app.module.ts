@@ -19,6 +19,8 @@ import { TenancyModule } from '@meshfleet/tenancy';
 import { ClustersModule } from '@meshfleet/clusters';
 import { HealthModule } from '@meshfleet/health';
 import { CertificatesModule } from '@meshfleet/certificates';
+import { OperationsModule } from '@meshfleet/operations';
+import { EventsModule } from '@meshfleet/events';
 import { AgentGatewayModule } from '@meshfleet/agent-gateway';
 import { BootstrapAdmin } from './bootstrap-admin';
 import { graphqlOptions } from './graphql.options';
@@ -41,6 +43,8 @@ export class AppModule {
         ClustersModule,
         HealthModule,
         CertificatesModule,
+        EventsModule,
+        OperationsModule,
         AgentGatewayModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,

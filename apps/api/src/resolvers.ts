@@ -5,6 +5,7 @@ import { TenancyResolver } from '@meshfleet/tenancy';
 import { ClusterHealthResolver } from '@meshfleet/health';
 import { DiagnosticsResolver } from '@meshfleet/agent-gateway';
 import { IdentityDomainsResolver } from '@meshfleet/certificates';
+import { OperationsResolver } from '@meshfleet/operations';
 
 export const API_RESOLVERS = [
   TenancyResolver,
@@ -12,5 +13,6 @@ export const API_RESOLVERS = [
   ClusterHealthResolver,
   DiagnosticsResolver,
   IdentityDomainsResolver,
+  OperationsResolver,
   AuditResolver,
 ];

@@ -69,6 +69,10 @@ function sampleFor(type: string): unknown {
   if (t === 'UpdateClusterInput') return {};
   if (t === 'CreateApiKeyInput') return { name: 'x', role: 'VIEWER' };
   if (t === 'CreateIdentityDomainInput') return { name: 'x' };
+  if (t === 'InstallLinkerdInput') return { version: 'x', identityDomainId: 'x' };
+  if (t === 'UpgradeLinkerdInput') return { version: 'x' };
+  if (t === 'ImportLinkerdReleaseInput')
+    return { version: 'x', variant: 'default', crdsYaml: '', controlPlaneYaml: '' };
   if (t === 'AddMemberInput') return { subject: 'x', role: 'VIEWER', issuer: 'https://x' };
   return {};
 }

@@ -4,6 +4,9 @@ import { DbModule } from '@meshfleet/db';
 import { QueueModule } from '@meshfleet/queue';
 import { ObservabilityModule } from '@meshfleet/observability';
 import { AgentLivenessModule } from '@meshfleet/agent-gateway';
+import { OperationsWorkerModule } from '@meshfleet/operations';
+import { EventsModule } from '@meshfleet/events';
+import { AuditModule } from '@meshfleet/audit';
 
 /** The worker process: BullMQ processors and periodic sweeps (feature modules add theirs here). */
 @Module({})
@@ -16,7 +19,10 @@ export class WorkerModule {
         DbModule,
         QueueModule,
         ObservabilityModule,
+        EventsModule,
+        AuditModule,
         AgentLivenessModule,
+        OperationsWorkerModule,
       ],
     };
   }

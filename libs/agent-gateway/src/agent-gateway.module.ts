@@ -27,6 +27,6 @@ export class AgentGatewayModule {}
 @Module({
   imports: [HealthStoreModule],
   providers: [...SHARED, LivenessSweeper],
-  exports: [LivenessSweeper],
+  exports: [LivenessSweeper, AgentTasksService],
 })
 export class AgentLivenessModule {}

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { TaskEnvelope, TaskEvent, TaskResult } from '@meshfleet/agent-protocol';
 import { ConflictError, NotFoundError } from '@meshfleet/core';
 import { AgentPrincipal } from '@meshfleet/auth';
-import { AgentTask, AgentTaskStatus, Prisma, PrismaService } from '@meshfleet/db';
+import { AgentTask, AgentTaskStatus, Db, Prisma, PrismaService } from '@meshfleet/db';
+import { TaskUpdates } from '@meshfleet/events';
 import { AgentWakeupService } from './agent-wakeup.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,7 +24,26 @@ export class AgentTasksService {
   constructor(
     private readonly prisma: PrismaService,
     private readonly wakeup: AgentWakeupService,
+    private readonly updates: TaskUpdates,
   ) {}
+
+  /** Creates a task inside the caller's transaction; call wake(clusterId) after it commits. */
+  createIn(db: Db, task: NewTask & { deadlineAt?: Date }): Promise<AgentTask> {
+    return db.agentTask.create({
+      data: {
+        organizationId: task.organizationId,
+        clusterId: task.clusterId,
+        kind: task.kind,
+        params: task.params as Prisma.InputJsonValue,
+        requestedBy: task.requestedBy,
+        deadlineAt: task.deadlineAt ?? new Date(Date.now() + task.ttlSeconds * 1000),
+      },
+    });
+  }
+
+  wake(clusterId: string): Promise<void> {
+    return this.wakeup.wake(clusterId);
+  }
 
   async create(task: NewTask): Promise<AgentTask> {
     const row = await this.prisma.agentTask.create({
@@ -97,6 +117,8 @@ export class AgentTasksService {
 
   async recordEvent(agent: AgentPrincipal, taskId: string, event: TaskEvent): Promise<void> {
     const task = await this.own(agent, taskId);
+    if (task.status === AgentTaskStatus.EXPIRED)
+      throw new ConflictError(`Task ${taskId} was cancelled or passed its deadline: stop at this step`);
     if (task.status === AgentTaskStatus.SUCCEEDED || task.status === AgentTaskStatus.FAILED)
       throw new ConflictError(`Task ${taskId} is already finished`);
     const events = (task.events as unknown as TaskEvent[]).slice(-(MAX_EVENTS - 1));
@@ -107,6 +129,7 @@ export class AgentTasksService {
         status: task.status === AgentTaskStatus.DISPATCHED ? AgentTaskStatus.RUNNING : task.status,
       },
     });
+    this.updates.emit(task.id);
   }
 
   /** Idempotent for the same outcome; a different outcome for a finished task is a conflict. */
@@ -114,6 +137,8 @@ export class AgentTasksService {
     const task = await this.own(agent, taskId);
     const status = result.status === 'succeeded' ? AgentTaskStatus.SUCCEEDED : AgentTaskStatus.FAILED;
     if (task.status === status) return;
+    if (task.status === AgentTaskStatus.EXPIRED)
+      throw new ConflictError(`Task ${taskId} was cancelled or passed its deadline`);
     if (task.status === AgentTaskStatus.SUCCEEDED || task.status === AgentTaskStatus.FAILED)
       throw new ConflictError(`Task ${taskId} already finished as ${task.status}`);
     await this.prisma.agentTask.update({
@@ -124,6 +149,22 @@ export class AgentTasksService {
         output:
           result.status === 'succeeded' ? ((result.output ?? null) as Prisma.InputJsonValue) : undefined,
         error: result.status === 'failed' ? (result.error as Prisma.InputJsonValue) : undefined,
+      },
+    });
+    this.updates.emit(task.id);
+  }
+
+  /** Stops a task (operation cancelled or timed out): the agent's next event gets 409. */
+  async expire(db: Db, taskId: string, reason: string): Promise<void> {
+    await db.agentTask.updateMany({
+      where: {
+        id: taskId,
+        status: { in: [AgentTaskStatus.QUEUED, AgentTaskStatus.DISPATCHED, AgentTaskStatus.RUNNING] },
+      },
+      data: {
+        status: AgentTaskStatus.EXPIRED,
+        finishedAt: new Date(),
+        error: { code: 'STOPPED', message: reason },
       },
     });
   }

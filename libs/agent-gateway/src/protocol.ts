@@ -51,6 +51,7 @@ export function agentHttpMiddleware(): express.Router {
     ['/reports', MAX_BODY_BYTES.report],
     ['/tasks/:id/events', MAX_BODY_BYTES.taskEvent],
     ['/tasks/:id/result', MAX_BODY_BYTES.taskResult],
+    ['/tasks/:id/issuer-csr', 32 * 1024],
   ];
   for (const [path, limit] of limits) router.post(path, express.json({ limit, strict: true }));
   router.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {

@@ -60,6 +60,8 @@ export const configSchema = z
     MESHFLEET_ENCRYPTION_ACTIVE_KEY: z.string().min(1).optional(),
     MESHFLEET_TRUST_ANCHOR_VALIDITY_DAYS: positiveInt.default(3650),
     MESHFLEET_ISSUER_VALIDITY_DAYS: positiveInt.default(365),
+    MESHFLEET_OPERATION_TIMEOUT_SECONDS: positiveInt.default(900),
+    MESHFLEET_SIMULATED_CATALOG: bool.default(true),
   })
   .superRefine((c, ctx) => {
     if (c.MESHFLEET_ENCRYPTION_KEYS) {

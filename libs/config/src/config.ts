@@ -38,6 +38,9 @@ export class AppConfig {
   readonly encryption: { keys: Map<string, Buffer>; activeKeyId: string } | null;
   readonly trustAnchorValidityDays: number;
   readonly issuerValidityDays: number;
+  readonly operationTimeoutSeconds: number;
+  /** Ship the simulated Linkerd 2.18–2.20 catalog (for the simulator and demos). */
+  readonly simulatedCatalog: boolean;
 
   constructor(raw: RawConfig) {
     this.env = raw.NODE_ENV;
@@ -80,6 +83,8 @@ export class AppConfig {
     } else this.encryption = null;
     this.trustAnchorValidityDays = raw.MESHFLEET_TRUST_ANCHOR_VALIDITY_DAYS;
     this.issuerValidityDays = raw.MESHFLEET_ISSUER_VALIDITY_DAYS;
+    this.operationTimeoutSeconds = raw.MESHFLEET_OPERATION_TIMEOUT_SECONDS;
+    this.simulatedCatalog = raw.MESHFLEET_SIMULATED_CATALOG;
   }
 }
 

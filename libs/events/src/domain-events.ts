@@ -8,6 +8,16 @@ export interface DomainEventPayloads {
   'cluster.offline': { clusterName: string; lastSeenAt: string | null };
   'cluster.enrolled': { clusterName: string; reenrolled: boolean };
   'cluster.health_changed': { clusterName: string; from: string | null; to: string };
+  'operation.queued': { operationId: string; kind: string; clusterName: string };
+  'operation.succeeded': { operationId: string; kind: string; clusterName: string };
+  'operation.failed': {
+    operationId: string;
+    kind: string;
+    clusterName: string;
+    status: string;
+    reason: string;
+  };
+  'operation.cancelled': { operationId: string; kind: string; clusterName: string };
 }
 
 export type DomainEventType = keyof DomainEventPayloads;

@@ -7,11 +7,14 @@ import {
   HealthReportSchema,
   HeartbeatResponseSchema,
   HeartbeatSchema,
+  IssuerCsrRequestSchema,
+  IssuerCsrResponseSchema,
   jsonByteLength,
   MAX_BODY_BYTES,
   parseMessage,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
+  ReleaseBundlesResponseSchema,
   TaskEventSchema,
   TaskPollResponseSchema,
   TaskResultSchema,
@@ -20,7 +23,10 @@ import {
   type HealthReportInput,
   type HeartbeatInput,
   type HeartbeatResponse,
+  type IssuerCsrResponse,
   type MessageKind,
+  type ReleaseBundlesResponse,
+  type ReleaseRef,
   type TaskEnvelope,
   type TaskEventInput,
   type TaskResultInput,
@@ -37,11 +43,16 @@ export interface GatewayClientOptions {
 
 const ReportAcceptedSchema = z.object({ accepted: z.boolean() });
 
+// The protocol lib has no body limit for the issuer CSR yet; its schema caps the PEM at 16 KiB.
+const BODY_LIMITS: Record<MessageKind | 'issuerCsr', number> = { ...MAX_BODY_BYTES, issuerCsr: 17 * 1024 };
+/** Release bundles can be large (CRD schemas); allow more than an ordinary request. */
+const BUNDLE_TIMEOUT_MS = 60_000;
+
 interface Call {
   method: 'GET' | 'POST';
   path: string;
   credential?: string;
-  body?: { kind: MessageKind; schema: z.ZodType; value: unknown };
+  body?: { kind: MessageKind | 'issuerCsr'; schema: z.ZodType; value: unknown };
   signal?: AbortSignal;
   timeoutMs?: number;
 }
@@ -101,6 +112,30 @@ export class GatewayClient {
     await this.call({ method: 'POST', path, credential, body, signal });
   }
 
+  /** GET /releases/:version/:variant: the CRDs and control-plane bundles a lifecycle task applies. */
+  async releaseBundles(
+    credential: string,
+    release: Pick<ReleaseRef, 'version' | 'variant'>,
+    signal?: AbortSignal,
+  ): Promise<ReleaseBundlesResponse> {
+    const path = `/releases/${encodeURIComponent(release.version)}/${encodeURIComponent(release.variant)}`;
+    const res = await this.call({ method: 'GET', path, credential, signal, timeoutMs: BUNDLE_TIMEOUT_MS });
+    return this.parse(ReleaseBundlesResponseSchema, res, 'release bundles');
+  }
+
+  /** POST /tasks/:id/issuer-csr: the API signs the issuer CSR made in the cluster (MANAGED identity). */
+  async issuerCsr(
+    credential: string,
+    taskId: string,
+    csrPem: string,
+    signal?: AbortSignal,
+  ): Promise<IssuerCsrResponse> {
+    const body = { kind: 'issuerCsr' as const, schema: IssuerCsrRequestSchema, value: { csrPem } };
+    const path = `/tasks/${encodeURIComponent(taskId)}/issuer-csr`;
+    const res = await this.call({ method: 'POST', path, credential, body, signal });
+    return this.parse(IssuerCsrResponseSchema, res, 'issuer CSR');
+  }
+
   private parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
     const r = parseMessage(schema, value);
     if (r.ok) return r.value;
@@ -115,9 +150,9 @@ export class GatewayClient {
       throw new GatewayError(`refusing to send an invalid ${body.kind}: ${detail}`, 'protocol');
     }
     const bytes = jsonByteLength(r.value);
-    if (bytes > MAX_BODY_BYTES[body.kind]) {
+    if (bytes > BODY_LIMITS[body.kind]) {
       throw new GatewayError(
-        `refusing to send a ${body.kind} of ${bytes} bytes (limit ${MAX_BODY_BYTES[body.kind]})`,
+        `refusing to send a ${body.kind} of ${bytes} bytes (limit ${BODY_LIMITS[body.kind]})`,
         'protocol',
         413,
       );

@@ -9,6 +9,7 @@ import { allInformers, createClusterInformers, type ClusterInformers } from './c
 import { loadKubeConfig, type KubeConfigSource } from './kube-config';
 import { errorMessage } from '../util/errors';
 import { podProxyGet, type PodProxyRequest, type PodProxyResponse } from './pod-proxy';
+import { ClusterOps } from './cluster-ops';
 
 export interface KubeAccessOptions extends KubeConfigSource {
   /** Namespaces whose ConfigMaps and Secrets are cached (control plane, viz). */
@@ -23,6 +24,8 @@ export type SecretReadResult =
 export class KubeAccess {
   readonly kc: k8s.KubeConfig;
   readonly inCluster: boolean;
+  /** Fresh reads and server-side apply for lifecycle tasks (not cached). */
+  readonly ops: ClusterOps;
   private readonly informers: ClusterInformers;
   private readonly core: k8s.CoreV1Api;
   private readonly versionApi: k8s.VersionApi;
@@ -38,6 +41,7 @@ export class KubeAccess {
     this.inCluster = inCluster;
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.versionApi = kc.makeApiClient(k8s.VersionApi);
+    this.ops = new ClusterOps(kc);
     this.informers = createClusterInformers(kc, [...new Set(options.linkerdNamespaces)], log, (r) =>
       this.listeners.forEach((l) => l(r)),
     );

@@ -1,6 +1,6 @@
 // Runs one task: a "started" event, the work, a final event and the result. The result is
 // retried until delivered (or the agent stops): a finished task the API never hears about is
-// the "lost events" complaint about peer agents.
+// the "lost events" complaint about peer agents. Lifecycle tasks emit their own per-step events.
 import type { TaskEnvelope, TaskOutput, TaskResultInput } from '@meshfleet/agent-protocol';
 import type { KubeAccess } from '../kube/kube-access';
 import { errorMessage } from '../util/errors';
@@ -10,13 +10,16 @@ import { Backoff } from '../util/backoff';
 import { sleep } from '../util/sleep';
 import { collectProxyMetrics } from './collect-proxy-metrics.task';
 import { TaskFailure } from './task-failure';
+import { gatewayLifecycleContext } from './lifecycle/gateway-lifecycle-context';
+import { executeLifecycle, isLifecycleTask } from './lifecycle/lifecycle-executor';
 
 export interface TaskRunnerDeps {
-  kube: Pick<KubeAccess, 'pod' | 'podProxyGet'>;
+  kube: Pick<KubeAccess, 'pod' | 'podProxyGet' | 'ops'>;
   scrapeTimeoutMs: number;
 }
 
-const STEP: Record<TaskEnvelope['kind'], string> = { COLLECT_PROXY_METRICS: 'fetch-metrics' };
+/** The one step of non-lifecycle tasks (lifecycle steps come from the operation itself). */
+const STEP = { COLLECT_PROXY_METRICS: 'fetch-metrics' } as const;
 const RESULT_ATTEMPTS = 8;
 
 export class TaskRunner {
@@ -27,20 +30,20 @@ export class TaskRunner {
 
   async run(task: TaskEnvelope): Promise<TaskResultInput> {
     const { ctx } = this;
-    const step = STEP[task.kind];
+    const step = isLifecycleTask(task) ? null : STEP[task.kind];
     const log = ctx.log.child({ taskId: task.id, kind: task.kind });
     ctx.state.runningTaskId = task.id;
     log.info('task started');
     try {
-      await this.event(task.id, step, 'started', '');
+      if (step) await this.event(task.id, step, 'started', '');
       let result: TaskResultInput;
       try {
         const output = await this.execute(task);
-        await this.event(task.id, step, 'succeeded', '');
+        if (step) await this.event(task.id, step, 'succeeded', '');
         result = { taskId: task.id, status: 'succeeded', finishedAt: new Date().toISOString(), output };
       } catch (e) {
         const failure = e instanceof TaskFailure ? e : new TaskFailure('AGENT_ERROR', errorMessage(e));
-        await this.event(task.id, step, 'failed', failure.message);
+        if (step) await this.event(task.id, step, 'failed', failure.message);
         result = {
           taskId: task.id,
           status: 'failed',
@@ -62,14 +65,14 @@ export class TaskRunner {
     if (task.deadlineAt && Date.parse(task.deadlineAt) <= Date.now()) {
       throw new TaskFailure('DEADLINE_EXCEEDED', `the deadline ${task.deadlineAt} has passed`);
     }
-    switch (task.kind) {
-      case 'COLLECT_PROXY_METRICS':
-        return collectProxyMetrics(
-          task,
-          { kube: this.d.kube, timeoutMs: this.d.scrapeTimeoutMs },
-          this.ctx.signal,
-        );
+    if (isLifecycleTask(task)) {
+      return executeLifecycle(gatewayLifecycleContext(this.ctx, this.d.kube.ops, task), task);
     }
+    return collectProxyMetrics(
+      task,
+      { kube: this.d.kube, timeoutMs: this.d.scrapeTimeoutMs },
+      this.ctx.signal,
+    );
   }
 
   /** Progress events are best effort: one attempt, logged on failure. */

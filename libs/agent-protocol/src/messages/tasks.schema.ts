@@ -3,6 +3,14 @@
 import { z } from 'zod';
 import { LIMITS } from '../limits';
 import { longString, shortString, timestamp } from './common.schema';
+import {
+  LifecycleOutputSchema,
+  LinkerdInstallParamsSchema,
+  LinkerdUninstallParamsSchema,
+  LinkerdUpgradeParamsSchema,
+  RestartDataPlaneParamsSchema,
+  RotateIssuerParamsSchema,
+} from './lifecycle.schema';
 
 const dnsLabel = z
   .string()
@@ -24,7 +32,40 @@ export const CollectProxyMetricsTaskSchema = z.object({
   params: z.object({ namespace: dnsLabel, pod: dnsLabel }),
 });
 
-export const TaskEnvelopeSchema = z.discriminatedUnion('kind', [CollectProxyMetricsTaskSchema]);
+export const LinkerdInstallTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('LINKERD_INSTALL'),
+  params: LinkerdInstallParamsSchema,
+});
+export const LinkerdUpgradeTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('LINKERD_UPGRADE'),
+  params: LinkerdUpgradeParamsSchema,
+});
+export const LinkerdUninstallTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('LINKERD_UNINSTALL'),
+  params: LinkerdUninstallParamsSchema,
+});
+export const RotateIssuerTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('ROTATE_ISSUER'),
+  params: RotateIssuerParamsSchema,
+});
+export const RestartDataPlaneTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('RESTART_DATA_PLANE'),
+  params: RestartDataPlaneParamsSchema,
+});
+
+export const TaskEnvelopeSchema = z.discriminatedUnion('kind', [
+  CollectProxyMetricsTaskSchema,
+  LinkerdInstallTaskSchema,
+  LinkerdUpgradeTaskSchema,
+  LinkerdUninstallTaskSchema,
+  RotateIssuerTaskSchema,
+  RestartDataPlaneTaskSchema,
+]);
 export type TaskEnvelope = z.infer<typeof TaskEnvelopeSchema>;
 export type TaskKind = TaskEnvelope['kind'];
 export const TASK_KINDS: readonly TaskKind[] = TaskEnvelopeSchema.options.map((o) => o.shape.kind.value);
@@ -48,7 +89,10 @@ export const CollectProxyMetricsOutputSchema = z.object({
   metrics: z.string().max(LIMITS.taskOutputChars),
   truncated: z.boolean().default(false),
 });
-export const TaskOutputSchema = z.discriminatedUnion('kind', [CollectProxyMetricsOutputSchema]);
+export const TaskOutputSchema = z.discriminatedUnion('kind', [
+  CollectProxyMetricsOutputSchema,
+  LifecycleOutputSchema,
+]);
 export type TaskOutput = z.infer<typeof TaskOutputSchema>;
 
 export const TaskErrorSchema = z.object({ code: shortString, message: longString });

@@ -1,0 +1,151 @@
+// Writes and fresh reads for lifecycle tasks. Reports read the informer caches; an install must
+// see what the API server holds right now (a CRD it just applied, a Deployment's new status), so
+// these calls go to the server. Server-side apply under one field manager keeps re-runs converging.
+import * as k8s from '@kubernetes/client-node';
+import type { ClusterSnapshot } from '@meshfleet/linkerd';
+
+export const FIELD_MANAGER = 'meshfleet-agent';
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
+
+export type AnyObject = k8s.KubernetesObject & Record<string, unknown>;
+
+export class ClusterOps {
+  private readonly objects: k8s.KubernetesObjectApi;
+  private readonly versionApi: k8s.VersionApi;
+
+  constructor(kc: k8s.KubeConfig) {
+    this.objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+    this.versionApi = kc.makeApiClient(k8s.VersionApi);
+  }
+
+  async serverVersion(): Promise<string> {
+    return (await this.versionApi.getCode()).gitVersion;
+  }
+
+  /** Server-side apply with the agent's field manager, taking over conflicting fields. */
+  async apply<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
+    return this.objects.patch(
+      obj,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      true,
+      k8s.PatchStrategy.ServerSideApply,
+    );
+  }
+
+  async mergePatch(ref: ObjectRef, patch: Record<string, unknown>): Promise<void> {
+    const spec = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: metadataOf(ref), ...patch };
+    await this.objects.patch(spec, undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch);
+  }
+
+  /** The object, or null when it (or its kind) does not exist. */
+  async get<T extends k8s.KubernetesObject = AnyObject>(ref: ObjectRef): Promise<T | null> {
+    try {
+      const header = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: metadataOf(ref) };
+      return (await this.objects.read(header as Parameters<k8s.KubernetesObjectApi['read']>[0])) as T;
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  async list<T extends k8s.KubernetesObject = AnyObject>(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    labelSelector?: string,
+  ): Promise<T[]> {
+    try {
+      const res = await this.objects.list<T>(
+        apiVersion,
+        kind,
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        labelSelector,
+      );
+      return res.items;
+    } catch (e) {
+      if (isNotFound(e)) return [];
+      throw e;
+    }
+  }
+
+  /** Deletes in the background; a missing object counts as deleted. */
+  async delete(ref: ObjectRef): Promise<void> {
+    try {
+      await this.objects.delete(
+        { apiVersion: ref.apiVersion, kind: ref.kind, metadata: metadataOf(ref) },
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        'Background',
+      );
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+    }
+  }
+
+  /** Secret data decoded to text, or null when the Secret does not exist. */
+  async secretText(namespace: string, name: string): Promise<Record<string, string> | null> {
+    const s = await this.get<k8s.V1Secret>({ apiVersion: 'v1', kind: 'Secret', namespace, name });
+    if (!s) return null;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(s.data ?? {})) out[k] = Buffer.from(v, 'base64').toString('utf8');
+    return out;
+  }
+
+  /** What `linkerd check` needs, read from the server now (secrets of the control plane only). */
+  async snapshot(controlPlaneNamespace: string): Promise<ClusterSnapshot> {
+    const [version, namespaces, pods, deployments, daemonSets, configMaps, secrets, crds, mwc, vwc] =
+      await Promise.all([
+        this.serverVersion().catch(() => null),
+        this.list<k8s.V1Namespace>('v1', 'Namespace'),
+        this.list<k8s.V1Pod>('v1', 'Pod'),
+        this.list<k8s.V1Deployment>('apps/v1', 'Deployment'),
+        this.list<k8s.V1DaemonSet>('apps/v1', 'DaemonSet'),
+        this.list<k8s.V1ConfigMap>('v1', 'ConfigMap', controlPlaneNamespace),
+        this.list<k8s.V1Secret>('v1', 'Secret', controlPlaneNamespace),
+        this.list<k8s.V1CustomResourceDefinition>('apiextensions.k8s.io/v1', 'CustomResourceDefinition'),
+        this.list<k8s.V1MutatingWebhookConfiguration>(
+          'admissionregistration.k8s.io/v1',
+          'MutatingWebhookConfiguration',
+        ),
+        this.list<k8s.V1ValidatingWebhookConfiguration>(
+          'admissionregistration.k8s.io/v1',
+          'ValidatingWebhookConfiguration',
+        ),
+      ]);
+    return {
+      kubernetesVersion: version,
+      namespaces,
+      pods,
+      deployments,
+      daemonSets,
+      configMaps,
+      secrets,
+      crds,
+      mutatingWebhooks: mwc,
+      validatingWebhooks: vwc,
+      now: new Date(),
+    };
+  }
+}
+
+function metadataOf(ref: ObjectRef): { name: string; namespace?: string } {
+  return ref.namespace ? { name: ref.name, namespace: ref.namespace } : { name: ref.name };
+}
+
+export function isNotFound(e: unknown): boolean {
+  return !!e && typeof e === 'object' && 'code' in e && e.code === 404;
+}

@@ -1,0 +1,31 @@
+// Dispatches a lifecycle task to its operation. Each operation emits its own step events; the
+// task runner only delivers the result.
+import type { TaskEnvelope } from '@meshfleet/agent-protocol';
+import { installLinkerd } from './install.task';
+import type { LifecycleContext } from './lifecycle-context';
+import type { LifecycleOutput } from './lifecycle-output';
+import { restartDataPlaneTask } from './restart-data-plane.task';
+import { rotateIssuer } from './rotate-issuer.task';
+import { uninstallLinkerd } from './uninstall.task';
+import { upgradeLinkerd } from './upgrade.task';
+
+export type LifecycleTask = Exclude<TaskEnvelope, { kind: 'COLLECT_PROXY_METRICS' }>;
+
+export function isLifecycleTask(task: TaskEnvelope): task is LifecycleTask {
+  return task.kind !== 'COLLECT_PROXY_METRICS';
+}
+
+export function executeLifecycle(ctx: LifecycleContext, task: LifecycleTask): Promise<LifecycleOutput> {
+  switch (task.kind) {
+    case 'LINKERD_INSTALL':
+      return installLinkerd(ctx, task);
+    case 'LINKERD_UPGRADE':
+      return upgradeLinkerd(ctx, task);
+    case 'LINKERD_UNINSTALL':
+      return uninstallLinkerd(ctx, task);
+    case 'ROTATE_ISSUER':
+      return rotateIssuer(ctx, task);
+    case 'RESTART_DATA_PLANE':
+      return restartDataPlaneTask(ctx, task);
+  }
+}

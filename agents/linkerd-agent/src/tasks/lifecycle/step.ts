@@ -1,0 +1,46 @@
+// One step of a lifecycle task: "started", the work, then "succeeded" / "skipped" / "failed".
+// While the work runs a "progress" event goes out every few seconds, because the API treats
+// events as the task's lease (at least one every 10 s).
+import type { LifecycleStep } from '@meshfleet/agent-protocol';
+import { errorMessage } from '../../util/errors';
+import { TaskFailure } from '../task-failure';
+import type { LifecycleContext } from './lifecycle-context';
+import { lifecycleFailure, type LifecycleFailureCode } from './lifecycle-failure';
+
+export const KEEPALIVE_MS = 4_000;
+
+/** What a step returns: a message for its final event, and whether it had nothing to do. */
+export interface StepOutcome {
+  message?: string;
+  skipped?: boolean;
+}
+
+export async function runStep(
+  ctx: LifecycleContext,
+  step: LifecycleStep,
+  failureCode: LifecycleFailureCode,
+  work: () => Promise<StepOutcome | void>,
+): Promise<void> {
+  await ctx.event(step, 'started', '');
+  const keepalive = setInterval(() => void ctx.event(step, 'progress', 'working'), KEEPALIVE_MS);
+  try {
+    const outcome = (await work()) ?? {};
+    await ctx.event(step, outcome.skipped ? 'skipped' : 'succeeded', outcome.message ?? '');
+  } catch (e) {
+    const failure =
+      e instanceof TaskFailure
+        ? e
+        : ctx.signal.aborted
+          ? lifecycleFailure('CANCELLED', `${step}: the agent is stopping`)
+          : lifecycleFailure(failureCode, `${step}: ${errorMessage(e)}`);
+    await ctx.event(step, 'failed', failure.message);
+    throw failure;
+  } finally {
+    clearInterval(keepalive);
+  }
+}
+
+/** Reports a step that does not apply to this task (keeps the API's step list complete). */
+export async function skipStep(ctx: LifecycleContext, step: LifecycleStep, message: string): Promise<void> {
+  await ctx.event(step, 'skipped', message);
+}

@@ -1,0 +1,61 @@
+// LINKERD_UPGRADE: path check → CRDs → control plane (same issuer, same trust roots) → rollout →
+// optional data-plane restart namespace by namespace → post-check including the proxies.
+import type { ReleaseBundlesResponse, TaskEnvelope } from '@meshfleet/agent-protocol';
+import { proxyVersion } from '@meshfleet/linkerd';
+import { applyRelease } from './apply-release';
+import { bundleObjects } from './bundle-objects';
+import { meshedPods, restartDataPlane } from './data-plane';
+import { installedControlPlane } from './installed-control-plane';
+import type { LifecycleContext } from './lifecycle-context';
+import { lifecycleFailure } from './lifecycle-failure';
+import { lifecycleOutput, type LifecycleOutput } from './lifecycle-output';
+import { postcheck, type PostcheckSummary } from './postcheck';
+import { missingGatewayApiCrds, pathDecision } from './precheck';
+import { fetchVerifiedBundles } from './release-bundles';
+import { runStep, skipStep } from './step';
+
+type UpgradeTask = Extract<TaskEnvelope, { kind: 'LINKERD_UPGRADE' }>;
+
+export async function upgradeLinkerd(ctx: LifecycleContext, task: UpgradeTask): Promise<LifecycleOutput> {
+  const p = task.params;
+  const ns = p.controlPlaneNamespace;
+  let bundles: ReleaseBundlesResponse | undefined;
+  await runStep(ctx, 'precheck', 'PRECHECK_FAILED', async () => {
+    const installed = await installedControlPlane(ctx.kube, ns);
+    if (!installed.present || !installed.version) {
+      throw lifecycleFailure('NOT_INSTALLED', `no Linkerd control plane (linkerd-config) in namespace ${ns}`);
+    }
+    const proxies = [
+      ...new Set((await meshedPods(ctx.kube, ns)).map(proxyVersion).filter((v): v is string => !!v)),
+    ];
+    const decision = pathDecision(installed.version, p.release.version, await ctx.kube.serverVersion(), proxies);
+    // SAME_VERSION is a retried upgrade: converge instead of refusing.
+    if (!decision.allowed && decision.code !== 'SAME_VERSION') {
+      throw lifecycleFailure('UPGRADE_PATH_REFUSED', decision.reason);
+    }
+    bundles = await fetchVerifiedBundles(ctx, p.release);
+    const missing = await missingGatewayApiCrds(ctx.kube, p.release.version, bundleObjects(bundles.crds.yaml, ns));
+    if (missing.length) {
+      throw lifecycleFailure('PRECHECK_FAILED', `${p.release.version} needs the Gateway API CRDs, missing: ${missing.join(', ')}`);
+    }
+    return {
+      message: decision.allowed
+        ? `upgrading ${installed.version} → ${p.release.version}`
+        : `${p.release.version} already applied: converging`,
+    };
+  });
+  await applyRelease(ctx, { namespace: ns, bundles: bundles!, identity: p.identity, keepIssuer: true });
+  if (p.restartDataPlane) {
+    await runStep(ctx, 'data-plane-restart', 'DATA_PLANE_RESTART_FAILED', () =>
+      restartDataPlane(ctx, ns, p.operationId),
+    );
+  } else {
+    await skipStep(ctx, 'data-plane-restart', 'not requested; proxies update when their pods restart');
+  }
+  let summary: PostcheckSummary | undefined;
+  await runStep(ctx, 'postcheck', 'POSTCHECK_FAILED', async () => {
+    summary = await postcheck(ctx, { controlPlaneNamespace: ns, proxy: true });
+    return { message: summary.summary.split('\n')[0] };
+  });
+  return lifecycleOutput(ctx, ns, summary!);
+}

@@ -1,0 +1,170 @@
+import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { OperationKind, OperationStatus } from '@meshfleet/db';
+import { Connection, GraphQLJSONObject } from '@meshfleet/graphql';
+
+registerEnumType(OperationKind, { name: 'OperationKind' });
+registerEnumType(OperationStatus, {
+  name: 'OperationStatus',
+  description: 'QUEUED -> DISPATCHED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED | TIMED_OUT',
+});
+
+@ObjectType('OperationStep', {
+  description: 'A step the agent reported (precheck, crds, control-plane, ...)',
+})
+export class OperationStepType {
+  @Field()
+  step!: string;
+
+  @Field({ description: 'started | progress | succeeded | failed | skipped' })
+  status!: string;
+
+  @Field()
+  message!: string;
+
+  @Field()
+  at!: Date;
+}
+
+@ObjectType('Operation')
+export class OperationType {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => ID)
+  clusterId!: string;
+
+  @Field(() => OperationKind)
+  kind!: OperationKind;
+
+  @Field(() => OperationStatus)
+  status!: OperationStatus;
+
+  @Field(() => GraphQLJSONObject, { description: 'What was asked: release, identity, options' })
+  params!: Record<string, unknown>;
+
+  @Field(() => [OperationStepType])
+  steps!: OperationStepType[];
+
+  @Field()
+  attempt!: number;
+
+  @Field()
+  requestedBy!: string;
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: '{ code, message } when it did not succeed',
+  })
+  error!: Record<string, unknown> | null;
+
+  @Field()
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  dispatchedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  startedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  finishedAt!: Date | null;
+
+  @Field()
+  deadlineAt!: Date;
+
+  @Field(() => Date, { nullable: true })
+  cancelRequestedAt!: Date | null;
+}
+
+@ObjectType()
+export class OperationConnection extends Connection(OperationType, 'Operation') {}
+
+@InputType()
+export class OperationFilterInput {
+  @Field(() => ID, { nullable: true })
+  clusterId?: string | null;
+
+  @Field(() => OperationStatus, { nullable: true })
+  status?: OperationStatus | null;
+
+  @Field(() => OperationKind, { nullable: true })
+  kind?: OperationKind | null;
+}
+
+@InputType()
+export class InstallLinkerdInput {
+  @Field({ description: 'A release in the catalog, e.g. enterprise-2.19.1' })
+  version!: string;
+
+  @Field(() => Boolean, { nullable: true, description: 'High-availability variant' })
+  highAvailability?: boolean | null;
+
+  @Field(() => ID)
+  identityDomainId!: string;
+}
+
+@InputType()
+export class UpgradeLinkerdInput {
+  @Field()
+  version!: string;
+
+  @Field(() => Boolean, { nullable: true, description: 'Restart meshed workloads so proxies match' })
+  restartDataPlane?: boolean | null;
+
+  @Field(() => Boolean, { nullable: true, description: 'Permit going to an older release' })
+  allowDowngrade?: boolean | null;
+}
+
+@ObjectType('LinkerdReleaseBundle')
+export class ReleaseBundleType {
+  @Field({ description: 'default | ha' })
+  variant!: string;
+
+  @Field()
+  crdsDigest!: string;
+
+  @Field()
+  controlPlaneDigest!: string;
+}
+
+@ObjectType('LinkerdRelease')
+export class LinkerdReleaseType {
+  @Field()
+  version!: string;
+
+  @Field({ description: 'e.g. 2.20' })
+  major!: string;
+
+  @Field()
+  channel!: string;
+
+  @Field()
+  kubernetesMin!: string;
+
+  @Field(() => String, { nullable: true })
+  kubernetesMax!: string | null;
+
+  @Field({ description: 'Shipped simulated release (for the simulator and demos), not a real Linkerd build' })
+  simulated!: boolean;
+
+  @Field({ description: 'Imported by your organization (false: shipped with Meshfleet)' })
+  imported!: boolean;
+
+  @Field(() => [ReleaseBundleType])
+  bundles!: ReleaseBundleType[];
+}
+
+@InputType()
+export class ImportLinkerdReleaseInput {
+  @Field()
+  version!: string;
+
+  @Field({ description: 'default | ha' })
+  variant!: string;
+
+  @Field({ description: 'Output of `linkerd install --crds` (or helm template of linkerd-crds)' })
+  crdsYaml!: string;
+
+  @Field({ description: 'Output of `linkerd install` (or helm template of linkerd-control-plane)' })
+  controlPlaneYaml!: string;
+}

@@ -1,0 +1,48 @@
+import { Module } from '@nestjs/common';
+import { ClustersModule } from '@meshfleet/clusters';
+import { CertificatesModule } from '@meshfleet/certificates';
+import { HealthStoreModule } from '@meshfleet/health';
+import { AgentGatewayModule, AgentLivenessModule } from '@meshfleet/agent-gateway';
+import { AgentLifecycleController } from './agent-lifecycle.controller';
+import { AgentLifecycleService } from './agent-lifecycle.service';
+import { CatalogRepository } from './catalog/catalog.repository';
+import { CatalogSeeder } from './catalog/catalog.seeder';
+import { CatalogService } from './catalog/catalog.service';
+import { OperationsOrchestrator } from './operations.orchestrator';
+import { OperationsQueue } from './operations.queue';
+import { OperationsRepository } from './operations.repository';
+import { OperationsResolver } from './operations.resolver';
+import { OperationsService } from './operations.service';
+import { OperationsSyncListener } from './operations-sync.listener';
+import { OperationsWorker } from './operations.worker';
+
+const CORE = [
+  CatalogRepository,
+  CatalogService,
+  OperationsRepository,
+  OperationsQueue,
+  OperationsOrchestrator,
+];
+
+/** API side: GraphQL operations and catalog, agent lifecycle endpoints, immediate task sync. */
+@Module({
+  imports: [ClustersModule, CertificatesModule, HealthStoreModule, AgentGatewayModule],
+  controllers: [AgentLifecycleController],
+  providers: [
+    ...CORE,
+    OperationsService,
+    OperationsResolver,
+    AgentLifecycleService,
+    OperationsSyncListener,
+    CatalogSeeder,
+  ],
+  exports: [OperationsService, CatalogService],
+})
+export class OperationsModule {}
+
+/** Worker side: dispatch jobs and the reconciler. */
+@Module({
+  imports: [CertificatesModule, AgentLivenessModule],
+  providers: [...CORE, OperationsWorker],
+})
+export class OperationsWorkerModule {}

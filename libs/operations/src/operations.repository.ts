@@ -1,0 +1,136 @@
+import { Injectable } from '@nestjs/common';
+import { ConflictError, decodeCursor, encodeCursor, NotFoundError, Page } from '@meshfleet/core';
+import {
+  Db,
+  isUniqueViolation,
+  Operation,
+  OperationKind,
+  OperationStatus,
+  Prisma,
+  PrismaService,
+} from '@meshfleet/db';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const ACTIVE: OperationStatus[] = [
+  OperationStatus.QUEUED,
+  OperationStatus.DISPATCHED,
+  OperationStatus.RUNNING,
+];
+
+export interface OperationFilter {
+  clusterId?: string | null;
+  status?: OperationStatus | null;
+  kind?: OperationKind | null;
+}
+
+type Pos = { t: string; id: string };
+const isPos = (v: unknown): v is Pos =>
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Pos).t === 'string' &&
+  typeof (v as Pos).id === 'string';
+
+@Injectable()
+export class OperationsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  transaction<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    return this.prisma.$transaction(fn);
+  }
+
+  /** Creates the operation and takes the cluster's lock; a second active operation is a CONFLICT. */
+  async createLocked(db: Db, data: Prisma.OperationUncheckedCreateInput): Promise<Operation> {
+    const op = await db.operation.create({ data });
+    try {
+      await db.clusterOperationLock.create({ data: { clusterId: op.clusterId, operationId: op.id } });
+    } catch (e) {
+      if (isUniqueViolation(e)) {
+        const holder = await this.prisma.clusterOperationLock.findUnique({
+          where: { clusterId: op.clusterId },
+        });
+        throw new ConflictError(
+          `Another operation is active on this cluster${holder ? ` (${holder.operationId})` : ''}`,
+          {
+            activeOperationId: holder?.operationId ?? null,
+          },
+        );
+      }
+      throw e;
+    }
+    return op;
+  }
+
+  async get(organizationId: string, id: string): Promise<Operation> {
+    const op = UUID.test(id)
+      ? await this.prisma.operation.findFirst({ where: { id, organizationId } })
+      : null;
+    if (!op) throw new NotFoundError('Operation', id);
+    return op;
+  }
+
+  byId(id: string): Promise<Operation | null> {
+    return this.prisma.operation.findUnique({ where: { id } });
+  }
+
+  byTask(taskId: string): Promise<Operation | null> {
+    return this.prisma.operation.findUnique({ where: { agentTaskId: taskId } });
+  }
+
+  unfinished(limit: number): Promise<Operation[]> {
+    return this.prisma.operation.findMany({
+      where: { status: { in: ACTIVE } },
+      orderBy: { createdAt: 'asc' },
+      take: limit,
+    });
+  }
+
+  /** Moves an operation only from the states given, so concurrent handlers cannot regress it. */
+  async transition(
+    db: Db,
+    id: string,
+    from: OperationStatus[],
+    data: Prisma.OperationUncheckedUpdateManyInput,
+  ): Promise<boolean> {
+    const r = await db.operation.updateMany({ where: { id, status: { in: from } }, data });
+    return r.count === 1;
+  }
+
+  async releaseLock(db: Db, operationId: string): Promise<void> {
+    await db.clusterOperationLock.deleteMany({ where: { operationId } });
+  }
+
+  async list(
+    organizationId: string,
+    f: OperationFilter,
+    first: number,
+    after: string | null,
+  ): Promise<Page<Operation>> {
+    const where: Prisma.OperationWhereInput = {
+      organizationId,
+      ...(f.clusterId
+        ? { clusterId: UUID.test(f.clusterId) ? f.clusterId : '00000000-0000-0000-0000-000000000000' }
+        : {}),
+      ...(f.status ? { status: f.status } : {}),
+      ...(f.kind ? { kind: f.kind } : {}),
+    };
+    const pos = after ? decodeCursor(after, isPos) : null;
+    const keyset: Prisma.OperationWhereInput | undefined = pos
+      ? { OR: [{ createdAt: { lt: new Date(pos.t) } }, { createdAt: new Date(pos.t), id: { lt: pos.id } }] }
+      : undefined;
+    const [rows, totalCount] = await Promise.all([
+      this.prisma.operation.findMany({
+        where: keyset ? { AND: [where, keyset] } : where,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: first + 1,
+      }),
+      this.prisma.operation.count({ where }),
+    ]);
+    const items = rows.slice(0, first);
+    return {
+      items,
+      cursors: items.map((o) => encodeCursor({ t: o.createdAt.toISOString(), id: o.id })),
+      hasNextPage: rows.length > first,
+      totalCount,
+    };
+  }
+}

@@ -1,0 +1,151 @@
+import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { pageSize, ValidationError } from '@meshfleet/core';
+import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
+import { Operation, Role } from '@meshfleet/db';
+import { toConnection } from '@meshfleet/graphql';
+import { CatalogService } from './catalog/catalog.service';
+import { ReleaseWithBundles } from './catalog/catalog.repository';
+import { OperationsService } from './operations.service';
+import {
+  ImportLinkerdReleaseInput,
+  InstallLinkerdInput,
+  LinkerdReleaseType,
+  OperationConnection,
+  OperationFilterInput,
+  OperationStepType,
+  OperationType,
+  UpgradeLinkerdInput,
+} from './dto/operation.types';
+
+export const toOperationType = (o: Operation): OperationType => ({
+  ...o,
+  params: o.params as Record<string, unknown>,
+  steps: ((o.steps ?? []) as unknown as (Omit<OperationStepType, 'at'> & { at: string })[]).map((s) => ({
+    ...s,
+    message: s.message ?? '',
+    at: new Date(s.at),
+  })),
+  error: (o.error as Record<string, unknown> | null) ?? null,
+});
+
+const toRelease = (r: ReleaseWithBundles): LinkerdReleaseType => ({
+  ...r,
+  imported: r.organizationId !== null,
+  bundles: r.bundles.map((b) => ({
+    variant: b.variant,
+    crdsDigest: b.crdsDigest,
+    controlPlaneDigest: b.controlPlaneDigest,
+  })),
+});
+
+@Resolver(() => OperationType)
+export class OperationsResolver {
+  constructor(
+    private readonly ops: OperationsService,
+    private readonly catalog: CatalogService,
+  ) {}
+
+  @Query(() => [LinkerdReleaseType], {
+    description: 'The Linkerd release catalog: shipped and imported releases',
+  })
+  @Allow(Role.VIEWER)
+  async linkerdReleases(@CurrentPrincipal() p: Principal): Promise<LinkerdReleaseType[]> {
+    return (await this.catalog.list(p.organizationId)).map(toRelease);
+  }
+
+  @Mutation(() => LinkerdReleaseType, {
+    description: 'Imports rendered manifests; identity material is replaced by placeholders',
+  })
+  @Allow(Role.ADMIN)
+  async importLinkerdRelease(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: ImportLinkerdReleaseInput,
+  ): Promise<LinkerdReleaseType> {
+    if (input.variant !== 'default' && input.variant !== 'ha')
+      throw new ValidationError('variant must be default or ha', 'variant');
+    return toRelease(await this.catalog.import(actor, { ...input, variant: input.variant }));
+  }
+
+  @Query(() => OperationType)
+  @Allow(Role.VIEWER)
+  async operation(
+    @CurrentPrincipal() p: Principal,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<OperationType> {
+    return toOperationType(await this.ops.get(p.organizationId, id));
+  }
+
+  @Query(() => OperationConnection, { description: 'Operations, newest first' })
+  @Allow(Role.VIEWER)
+  async operations(
+    @CurrentPrincipal() p: Principal,
+    @Args('filter', { type: () => OperationFilterInput, nullable: true }) filter: OperationFilterInput | null,
+    @Args('first', { type: () => Int, nullable: true }) first: number | null,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ): Promise<OperationConnection> {
+    return toConnection(
+      await this.ops.list(p.organizationId, filter ?? {}, pageSize(first), after),
+      toOperationType,
+    );
+  }
+
+  @Mutation(() => OperationType)
+  @Allow(Role.EDITOR)
+  async installLinkerd(
+    @CurrentActor() actor: Actor,
+    @Args('clusterId', { type: () => ID }) clusterId: string,
+    @Args('input') input: InstallLinkerdInput,
+  ): Promise<OperationType> {
+    return toOperationType(await this.ops.install(actor, clusterId, input));
+  }
+
+  @Mutation(() => OperationType)
+  @Allow(Role.EDITOR)
+  async upgradeLinkerd(
+    @CurrentActor() actor: Actor,
+    @Args('clusterId', { type: () => ID }) clusterId: string,
+    @Args('input') input: UpgradeLinkerdInput,
+  ): Promise<OperationType> {
+    return toOperationType(await this.ops.upgrade(actor, clusterId, input));
+  }
+
+  @Mutation(() => OperationType, {
+    description: 'Refused by the agent while workloads are meshed, unless force',
+  })
+  @Allow(Role.EDITOR)
+  async uninstallLinkerd(
+    @CurrentActor() actor: Actor,
+    @Args('clusterId', { type: () => ID }) clusterId: string,
+    @Args('force', { type: () => Boolean, nullable: true }) force: boolean | null,
+  ): Promise<OperationType> {
+    return toOperationType(await this.ops.uninstall(actor, clusterId, force ?? false));
+  }
+
+  @Mutation(() => OperationType)
+  @Allow(Role.EDITOR)
+  async rotateIssuer(
+    @CurrentActor() actor: Actor,
+    @Args('clusterId', { type: () => ID }) clusterId: string,
+  ): Promise<OperationType> {
+    return toOperationType(await this.ops.rotateIssuer(actor, clusterId));
+  }
+
+  @Mutation(() => OperationType)
+  @Allow(Role.EDITOR)
+  async restartDataPlane(
+    @CurrentActor() actor: Actor,
+    @Args('clusterId', { type: () => ID }) clusterId: string,
+    @Args('namespaces', { type: () => [String], nullable: true }) namespaces: string[] | null,
+  ): Promise<OperationType> {
+    return toOperationType(await this.ops.restartDataPlane(actor, clusterId, namespaces ?? []));
+  }
+
+  @Mutation(() => OperationType)
+  @Allow(Role.EDITOR)
+  async cancelOperation(
+    @CurrentActor() actor: Actor,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<OperationType> {
+    return toOperationType(await this.ops.cancel(actor, id));
+  }
+}

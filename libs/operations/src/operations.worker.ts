@@ -1,0 +1,49 @@
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Worker } from 'bullmq';
+import { RedisService } from '@meshfleet/queue';
+import { OPERATIONS_QUEUE, OperationsQueue } from './operations.queue';
+import { OperationsOrchestrator } from './operations.orchestrator';
+
+const RECONCILE_EVERY_MS = 5_000;
+
+/** Worker side: BullMQ processor for dispatch jobs plus the periodic reconciler. */
+@Injectable()
+export class OperationsWorker implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger(OperationsWorker.name);
+  private worker: Worker | null = null;
+
+  constructor(
+    private readonly redis: RedisService,
+    private readonly queue: OperationsQueue,
+    private readonly orchestrator: OperationsOrchestrator,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.worker = new Worker(
+      OPERATIONS_QUEUE,
+      async (job) => {
+        if (job.name === 'dispatch') await this.orchestrator.dispatch(String(job.data.operationId));
+        else if (job.name === 'reconcile') await this.orchestrator.reconcile((id) => this.queue.dispatch(id));
+      },
+      {
+        connection: this.redis.create('operations-worker', { maxRetriesPerRequest: null }),
+        prefix: this.redis.key('bull'),
+        concurrency: 8,
+      },
+    );
+    this.worker.on('failed', (job, err) =>
+      this.log.warn(`job ${job?.name} ${job?.id} failed: ${err.message}`),
+    );
+    await this.queue.instance.upsertJobScheduler(
+      'reconcile-operations',
+      { every: RECONCILE_EVERY_MS },
+      { name: 'reconcile', data: {} },
+    );
+    // A first pass at start-up picks up whatever a previous worker (or a flushed Redis) left behind.
+    await this.orchestrator.reconcile((id) => this.queue.dispatch(id));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.worker?.close();
+  }
+}
