@@ -156,7 +156,13 @@ describe('agent against the real API', () => {
     assert.equal(cluster.agent.connected, true);
     assert.notEqual(cluster.health.status, 'UNKNOWN');
     assert.ok(agent.state.heartbeatsSent > 0);
-    assert.equal(agent.state.lastReport?.accepted, true);
+    // The API stores the report before the agent reads the 202, so wait for the agent's side too.
+    await eventually(
+      () => agent.state.lastReport?.accepted,
+      (a) => a === true,
+      5_000,
+      'agent saw its report accepted',
+    );
     const metrics = await (await fetch(`${agent.url}/metrics`)).text();
     assert.match(metrics, /meshfleet_agent_reports_sent_total [1-9]/);
   });

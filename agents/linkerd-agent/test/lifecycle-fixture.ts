@@ -106,7 +106,10 @@ export class FakeApi {
 
 const base = (id: string) => ({ id, issuedAt: new Date().toISOString(), attempt: 1 });
 
-export const installTask = (id: string, release: ReleaseRef): Extract<TaskEnvelope, { kind: 'LINKERD_INSTALL' }> => ({
+export const installTask = (
+  id: string,
+  release: ReleaseRef,
+): Extract<TaskEnvelope, { kind: 'LINKERD_INSTALL' }> => ({
   ...base(id),
   kind: 'LINKERD_INSTALL',
   params: {
@@ -117,7 +120,10 @@ export const installTask = (id: string, release: ReleaseRef): Extract<TaskEnvelo
   },
 });
 
-export const upgradeTask = (id: string, release: ReleaseRef): Extract<TaskEnvelope, { kind: 'LINKERD_UPGRADE' }> => ({
+export const upgradeTask = (
+  id: string,
+  release: ReleaseRef,
+): Extract<TaskEnvelope, { kind: 'LINKERD_UPGRADE' }> => ({
   ...base(id),
   kind: 'LINKERD_UPGRADE',
   params: {
@@ -129,7 +135,10 @@ export const upgradeTask = (id: string, release: ReleaseRef): Extract<TaskEnvelo
   },
 });
 
-export const uninstallTask = (id: string, force: boolean): Extract<TaskEnvelope, { kind: 'LINKERD_UNINSTALL' }> => ({
+export const uninstallTask = (
+  id: string,
+  force: boolean,
+): Extract<TaskEnvelope, { kind: 'LINKERD_UNINSTALL' }> => ({
   ...base(id),
   kind: 'LINKERD_UNINSTALL',
   params: { operationId: `op-${id}`, controlPlaneNamespace: 'linkerd', force },
@@ -152,7 +161,9 @@ export const restartTask = (id: string): Extract<TaskEnvelope, { kind: 'RESTART_
 });
 
 /** Gateway API CRDs a cluster must bring for Linkerd 2.19+ (the platform team installs them). */
-export function gatewayApiCrds(): Array<Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string } }> {
+export function gatewayApiCrds(): Array<
+  Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string } }
+> {
   return [
     ['grpcroutes', 'GRPCRoute'],
     ['httproutes', 'HTTPRoute'],

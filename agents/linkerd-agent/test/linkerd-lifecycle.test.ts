@@ -50,12 +50,16 @@ describe('Linkerd lifecycle on a simulated cluster', () => {
     assert.fail(`${task.kind} was expected to fail`);
   };
   const appPods = async () =>
-    (await ops.list<V1Pod>('v1', 'Pod', 'emojivoto')).filter((p) => isRunning(p) && !p.metadata?.deletionTimestamp);
+    (await ops.list<V1Pod>('v1', 'Pod', 'emojivoto')).filter(
+      (p) => isRunning(p) && !p.metadata?.deletionTimestamp,
+    );
   const issuerPem = async () => (await ops.secretText('linkerd', 'linkerd-identity-issuer'))?.['crt.pem'];
 
   before(async () => {
     sim = await startSimulator({ scenario: { clusters: [PLAIN_CLUSTER] }, podReadyDelayMs: 20 });
-    ops = new ClusterOps(loadKubeConfig({ kubeconfigPath: null, kubeconfigYaml: sim.kubeconfigFor('plain') }).kc);
+    ops = new ClusterOps(
+      loadKubeConfig({ kubeconfigPath: null, kubeconfigYaml: sim.kubeconfigFor('plain') }).kc,
+    );
     for (const crd of gatewayApiCrds()) await ops.apply(crd);
     api = await FakeApi.create();
   });
@@ -76,8 +80,18 @@ describe('Linkerd lifecycle on a simulated cluster', () => {
     const out = await run(installTask(`t${++n}`, releaseRef(V219)));
     assert.equal(out.controlPlaneVersion, V219);
     assert.equal(out.postcheck.errors, 0, out.postcheck.summary);
+    assert.match(out.postcheck.summary, /^[1-9]\d* checks: 0 errors/);
     const steps = api.outcomes(from);
-    for (const s of ['precheck', 'crds', 'crds-established', 'issuer', 'identity', 'control-plane', 'rollout', 'postcheck'])
+    for (const s of [
+      'precheck',
+      'crds',
+      'crds-established',
+      'issuer',
+      'identity',
+      'control-plane',
+      'rollout',
+      'postcheck',
+    ])
       assert.equal(steps[s], 'succeeded', `step ${s}: ${JSON.stringify(steps)}`);
     assert.equal(api.csrCount, 1);
 
@@ -104,10 +118,21 @@ describe('Linkerd lifecycle on a simulated cluster', () => {
   it('restarts the data plane namespace by namespace so pods join the mesh', async () => {
     const out = await run(restartTask(`t${++n}`));
     assert.equal(out.postcheck.errors, 0, out.postcheck.summary);
-    const pods = await eventually(appPods, (ps) => ps.length === 3 && ps.every(isMeshed), 10_000, 'meshed pods');
-    assert.ok(pods.every((p) => proxyVersion(p) === V219), pods.map(proxyVersion).join(','));
+    const pods = await eventually(
+      appPods,
+      (ps) => ps.length === 3 && ps.every(isMeshed),
+      10_000,
+      'meshed pods',
+    );
+    assert.ok(
+      pods.every((p) => proxyVersion(p) === V219),
+      pods.map(proxyVersion).join(','),
+    );
     const legacy = await ops.list<V1Pod>('v1', 'Pod', 'legacy');
-    assert.ok(legacy.every((p) => !isMeshed(p)), 'namespaces without injection are left alone');
+    assert.ok(
+      legacy.every((p) => !isMeshed(p)),
+      'namespaces without injection are left alone',
+    );
   });
 
   it('refuses to uninstall while workloads are meshed', async () => {
@@ -129,7 +154,10 @@ describe('Linkerd lifecycle on a simulated cluster', () => {
     assert.equal(api.csrCount, 1);
     const pods = await appPods();
     assert.equal(pods.length, 3);
-    assert.ok(pods.every((p) => isMeshed(p) && proxyVersion(p) === V220), pods.map(proxyVersion).join(','));
+    assert.ok(
+      pods.every((p) => isMeshed(p) && proxyVersion(p) === V220),
+      pods.map(proxyVersion).join(','),
+    );
   });
 
   it('refuses an upgrade that skips a major version', async () => {
@@ -141,10 +169,13 @@ describe('Linkerd lifecycle on a simulated cluster', () => {
     const before = await issuerPem();
     const out = await run(rotateTask(`t${++n}`));
     assert.equal(out.postcheck.errors, 0, out.postcheck.summary);
+    assert.match(out.postcheck.summary, /^[1-9]\d* checks: 0 errors/);
     const after = await issuerPem();
     assert.notEqual(after, before);
     assert.equal(api.csrCount, 2);
-    assert.ok(await chainsToAny(parseCertificatePem(after!), parseCertificateBundle(api.anchor.certPem).certificates));
+    assert.ok(
+      await chainsToAny(parseCertificatePem(after!), parseCertificateBundle(api.anchor.certPem).certificates),
+    );
     await eventually(
       () => sim.cluster('plain').linkerd.identityProblem('linkerd'),
       (p) => p === undefined,
@@ -159,8 +190,14 @@ describe('Linkerd lifecycle on a simulated cluster', () => {
     assert.equal(await ops.get({ apiVersion: 'v1', kind: 'Namespace', name: 'linkerd' }), null);
     const crds = await ops.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition');
     const names = crds.map((c) => c.metadata?.name ?? '');
-    assert.deepEqual(names.filter((c) => c.endsWith('linkerd.io')), []);
-    assert.ok(names.includes('httproutes.gateway.networking.k8s.io'), 'Gateway API CRDs of the platform stay');
+    assert.deepEqual(
+      names.filter((c) => c.endsWith('linkerd.io')),
+      [],
+    );
+    assert.ok(
+      names.includes('httproutes.gateway.networking.k8s.io'),
+      'Gateway API CRDs of the platform stay',
+    );
     const from = api.events.length;
     await run(uninstallTask(`t${++n}`, false));
     assert.equal(api.outcomes(from)['uninstall'], 'skipped');

@@ -342,3 +342,99 @@ describe('lifecycle operations', () => {
     assert.equal((await op(created.id)).status, 'DISPATCHED');
   });
 });
+
+describe('operation subscriptions', () => {
+  let api: TestApi;
+  let key: string;
+  before(async () => {
+    api = await startApi({ MESHFLEET_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}` });
+    ({ apiKey: key } = await api.newOrg('subs'));
+  });
+  after(() => api.close());
+
+  it('streams operation changes over graphql-ws to an authenticated subscriber of the cluster', async () => {
+    const { createClient } = await import('graphql-ws');
+    const WebSocket = (await import('ws')).default;
+    const reg = await api.gql(
+      `mutation { registerCluster(input: { name: "sub-1", provider: GKE }) { cluster { id } bootstrapToken { token } } }`,
+      {},
+      key,
+    );
+    const clusterId = reg.data!.registerCluster.cluster.id;
+    const enroll = await fetch(`${api.url}/agent/v1/enroll`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+      },
+      body: JSON.stringify({
+        ...exampleEnrollRequest(),
+        bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
+      }),
+    });
+    assert.equal(enroll.status, 200);
+    const client = createClient({
+      url: `${api.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${key}` },
+    });
+    const received: any[] = [];
+    const done = new Promise<void>((resolve, reject) => {
+      client.subscribe(
+        {
+          query: `subscription($c: ID!) { operationUpdated(clusterId: $c) { id kind status } }`,
+          variables: { c: clusterId },
+        },
+        {
+          next: (m) => {
+            if (m.errors) return reject(new Error(JSON.stringify(m.errors)));
+            received.push(m.data!.operationUpdated);
+            if (received.length >= 2) resolve();
+          },
+          error: reject,
+          complete: () => resolve(),
+        },
+      );
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    const op = await api.gql(
+      `mutation($c: ID!) { restartDataPlane(clusterId: $c) { id } }`,
+      { c: clusterId },
+      key,
+    );
+    assert.equal(op.errors, undefined, JSON.stringify(op.errors));
+    const c = await api.gql(
+      `mutation($id: ID!) { cancelOperation(id: $id) { status } }`,
+      { id: op.data!.restartDataPlane.id },
+      key,
+    );
+    assert.equal(c.data!.cancelOperation.status, 'CANCELLED');
+    await Promise.race([
+      done,
+      new Promise((_, rej) => setTimeout(() => rej(new Error(`only got ${JSON.stringify(received)}`)), 5000)),
+    ]);
+    assert.equal(received[0].kind, 'RESTART_DATA_PLANE');
+    assert.ok(
+      received.some((o) => o.status === 'CANCELLED'),
+      JSON.stringify(received),
+    );
+
+    const anon = createClient({ url: `${api.url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket });
+    const denied = await new Promise<string>((resolve) => {
+      anon.subscribe(
+        {
+          query: `subscription($c: ID!) { operationUpdated(clusterId: $c) { id } }`,
+          variables: { c: clusterId },
+        },
+        {
+          next: (m) => resolve(JSON.stringify(m.errors ?? m.data)),
+          error: (e) => resolve(JSON.stringify(e)),
+          complete: () => resolve('complete'),
+        },
+      );
+    });
+    assert.match(denied, /UNAUTHENTICATED|Authentication required/);
+    await client.dispose();
+    await anon.dispose();
+  });
+});

@@ -12,6 +12,7 @@ import {
 } from '@meshfleet/db';
 import { recordDomainEvent } from '@meshfleet/events';
 import { IdentityDomainsService } from '@meshfleet/certificates';
+import { LiveUpdates } from '@meshfleet/queue';
 import { ACTIVE, OperationsRepository } from './operations.repository';
 import type { OperationParams } from './operations.service';
 
@@ -25,6 +26,8 @@ const TASK_KIND: Record<OperationKind, TaskEnvelope['kind']> = {
 
 /** A running task that has been silent this long has lost its agent: the lease ran out. */
 export const LEASE_MS = 120_000;
+
+export const OPERATION_UPDATED = 'operation-updated';
 
 /**
  * Moves operations through their states from what Postgres says: dispatch creates the agent task,
@@ -40,7 +43,18 @@ export class OperationsOrchestrator {
     private readonly repo: OperationsRepository,
     private readonly tasks: AgentTasksService,
     private readonly domains: IdentityDomainsService,
+    private readonly live: LiveUpdates,
   ) {}
+
+  private notify(op: Operation): Promise<void> {
+    return this.live
+      .publish(OPERATION_UPDATED, {
+        operationId: op.id,
+        clusterId: op.clusterId,
+        organizationId: op.organizationId,
+      })
+      .catch(() => undefined);
+  }
 
   async dispatch(operationId: string): Promise<void> {
     const op = await this.repo.byId(operationId);
@@ -92,7 +106,10 @@ export class OperationsOrchestrator {
         if (e instanceof RaceLost) return false;
         throw e;
       });
-    if (dispatched) await this.tasks.wake(op.clusterId);
+    if (dispatched) {
+      await this.tasks.wake(op.clusterId);
+      await this.notify(op);
+    }
   }
 
   /** Mirrors the agent task into the operation (steps, running, outcome, lease, deadline). */
@@ -136,10 +153,15 @@ export class OperationsOrchestrator {
         task,
       );
     const running = task.status === AgentTaskStatus.RUNNING;
+    const changed =
+      running !== (op.status === OperationStatus.RUNNING) ||
+      JSON.stringify(op.steps) !== JSON.stringify(events);
+    if (!changed) return;
     await this.repo.transition(this.prisma, op.id, from, {
       steps,
       ...(running ? { status: OperationStatus.RUNNING, startedAt: op.startedAt ?? now } : {}),
     });
+    await this.notify(op);
   }
 
   async syncTask(taskId: string): Promise<void> {
@@ -235,7 +257,10 @@ export class OperationsOrchestrator {
       }
       return true;
     });
-    if (finished) this.log.log(`operation ${op.id} (${op.kind}) ${status}`);
+    if (finished) {
+      this.log.log(`operation ${op.id} (${op.kind}) ${status}`);
+      await this.notify(op);
+    }
   }
 }
 

@@ -1,4 +1,6 @@
-import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { LiveUpdates } from '@meshfleet/queue';
+import { OPERATION_UPDATED } from './operations.orchestrator';
 import { pageSize, ValidationError } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
 import { Operation, Role } from '@meshfleet/db';
@@ -16,6 +18,8 @@ import {
   OperationType,
   UpgradeLinkerdInput,
 } from './dto/operation.types';
+
+type UpdatePayload = { operationId: string; clusterId: string; organizationId: string };
 
 export const toOperationType = (o: Operation): OperationType => ({
   ...o,
@@ -43,7 +47,35 @@ export class OperationsResolver {
   constructor(
     private readonly ops: OperationsService,
     private readonly catalog: CatalogService,
+    private readonly live: LiveUpdates,
   ) {}
+
+  @Subscription(() => OperationType, {
+    description: 'Every change of one operation, or of any operation on one cluster (graphql-ws)',
+    filter(
+      this: OperationsResolver,
+      payload: UpdatePayload,
+      args: { operationId?: string | null; clusterId?: string | null },
+      ctx: { req?: { user?: Principal } },
+    ) {
+      const user = ctx.req?.user;
+      if (!user || user.organizationId !== payload.organizationId) return false;
+      if (args.operationId && args.operationId !== payload.operationId) return false;
+      if (args.clusterId && args.clusterId !== payload.clusterId) return false;
+      return Boolean(args.operationId || args.clusterId);
+    },
+    async resolve(this: OperationsResolver, payload: UpdatePayload) {
+      return toOperationType(await this.ops.get(payload.organizationId, payload.operationId));
+    },
+  })
+  @Allow(Role.VIEWER)
+  operationUpdated(
+    @Args('operationId', { type: () => ID, nullable: true }) operationId: string | null,
+    @Args('clusterId', { type: () => ID, nullable: true }) clusterId: string | null,
+  ): AsyncIterableIterator<UpdatePayload> {
+    if (!operationId && !clusterId) throw new ValidationError('Give operationId or clusterId', 'operationId');
+    return this.live.iterator<UpdatePayload>(OPERATION_UPDATED);
+  }
 
   @Query(() => [LinkerdReleaseType], {
     description: 'The Linkerd release catalog: shipped and imported releases',

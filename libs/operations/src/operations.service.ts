@@ -22,7 +22,8 @@ import { recordDomainEvent } from '@meshfleet/events';
 import { CatalogService, Variant } from './catalog/catalog.service';
 import { OperationFilter, OperationsRepository } from './operations.repository';
 import { OperationsQueue } from './operations.queue';
-import { OperationsOrchestrator } from './operations.orchestrator';
+import { OPERATION_UPDATED, OperationsOrchestrator } from './operations.orchestrator';
+import { LiveUpdates } from '@meshfleet/queue';
 
 export interface OperationParams {
   release?: { version: string; variant: Variant; crdsDigest: string; controlPlaneDigest: string };
@@ -45,6 +46,7 @@ export class OperationsService {
     private readonly health: HealthRepository,
     private readonly audit: AuditService,
     private readonly prisma: PrismaService,
+    private readonly live: LiveUpdates,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -253,6 +255,11 @@ export class OperationsService {
       return created;
     });
     await this.queue.dispatch(op.id);
+    await this.live.publish(OPERATION_UPDATED, {
+      operationId: op.id,
+      clusterId: op.clusterId,
+      organizationId: op.organizationId,
+    });
     return op;
   }
 }

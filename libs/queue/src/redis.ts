@@ -1,4 +1,4 @@
-import { Global, Inject, Injectable, Module, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { AppConfig } from '@meshfleet/config';
 
@@ -48,7 +48,3 @@ export class RedisService implements OnModuleDestroy {
     this.extra.clear();
   }
 }
-
-@Global()
-@Module({ providers: [RedisService], exports: [RedisService] })
-export class QueueModule {}

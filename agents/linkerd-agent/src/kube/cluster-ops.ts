@@ -42,7 +42,14 @@ export class ClusterOps {
 
   async mergePatch(ref: ObjectRef, patch: Record<string, unknown>): Promise<void> {
     const spec = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: metadataOf(ref), ...patch };
-    await this.objects.patch(spec, undefined, undefined, FIELD_MANAGER, undefined, k8s.PatchStrategy.MergePatch);
+    await this.objects.patch(
+      spec,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      undefined,
+      k8s.PatchStrategy.MergePatch,
+    );
   }
 
   /** The object, or null when it (or its kind) does not exist. */

@@ -21,7 +21,14 @@ describe('tasks', () => {
     const t = parseOrThrow(TaskEnvelopeSchema, task);
     assert.equal(t.kind, 'COLLECT_PROXY_METRICS');
     assert.equal(t.attempt, 1);
-    assert.deepEqual(TASK_KINDS, ['COLLECT_PROXY_METRICS']);
+    assert.deepEqual(TASK_KINDS, [
+      'COLLECT_PROXY_METRICS',
+      'LINKERD_INSTALL',
+      'LINKERD_UPGRADE',
+      'LINKERD_UNINSTALL',
+      'ROTATE_ISSUER',
+      'RESTART_DATA_PLANE',
+    ]);
   });
 
   it('rejects an unknown kind at the discriminator path', () => {

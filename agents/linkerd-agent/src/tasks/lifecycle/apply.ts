@@ -10,7 +10,10 @@ export async function applyAll(ops: ClusterOps, objects: readonly BundleObject[]
       await ops.apply(o);
     } catch (e) {
       // The message names the object only: bodies may hold Secret data.
-      throw lifecycleFailure('APPLY_FAILED', `server-side apply of ${describeObject(o)} failed: ${apiMessage(e)}`);
+      throw lifecycleFailure(
+        'APPLY_FAILED',
+        `server-side apply of ${describeObject(o)} failed: ${apiMessage(e)}`,
+      );
     }
   }
 }

@@ -24,7 +24,8 @@ export type BundleObject = KubernetesObject & {
 export function bundleObjects(yaml: string, namespace: string): BundleObject[] {
   const out: BundleObject[] = [];
   for (const doc of parseAllDocuments(yaml)) {
-    if (doc.errors.length) throw lifecycleFailure('APPLY_FAILED', `bundle is not valid YAML: ${doc.errors[0]?.message}`);
+    if (doc.errors.length)
+      throw lifecycleFailure('APPLY_FAILED', `bundle is not valid YAML: ${doc.errors[0]?.message}`);
     const o = doc.toJS() as BundleObject | null;
     if (!o) continue;
     if (!o.apiVersion || !o.kind || !o.metadata?.name) {

@@ -42,7 +42,10 @@ export function renderControlPlane(yaml: string, namespace: string, identity: Id
   return bundleObjects(filled, namespace);
 }
 
-export async function applyControlPlane(ctx: LifecycleContext, objects: readonly BundleObject[]): Promise<string> {
+export async function applyControlPlane(
+  ctx: LifecycleContext,
+  objects: readonly BundleObject[],
+): Promise<string> {
   await applyAll(ctx.kube, objects);
   return `applied ${objects.length} objects`;
 }

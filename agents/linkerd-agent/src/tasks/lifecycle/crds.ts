@@ -16,7 +16,10 @@ function established(crd: V1CustomResourceDefinition | null): boolean {
   return !!crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
 }
 
-export async function waitCrdsEstablished(ctx: LifecycleContext, crds: readonly BundleObject[]): Promise<string> {
+export async function waitCrdsEstablished(
+  ctx: LifecycleContext,
+  crds: readonly BundleObject[],
+): Promise<string> {
   await waitFor(
     ctx,
     { step: 'crds-established', what: 'CRDs to be Established', timeoutCode: 'CRDS_NOT_ESTABLISHED' },

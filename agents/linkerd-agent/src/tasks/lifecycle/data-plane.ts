@@ -65,7 +65,9 @@ export async function dataPlaneWorkloads(
     if (!out.has(ns)) out.set(ns, new Map());
     out.get(ns)!.set(`${key.kind}/${key.name}`, key);
   }
-  return new Map([...out.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([ns, m]) => [ns, [...m.values()]]));
+  return new Map(
+    [...out.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([ns, m]) => [ns, [...m.values()]]),
+  );
 }
 
 const refOf = (w: WorkloadKey): ObjectRef => ({
@@ -80,11 +82,13 @@ type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
 function rolloutPending(kind: RestartableKind, o: Workload | null): string | null {
   if (!o) return null; // deleted meanwhile: nothing left to roll
   if (kind === 'Deployment') return deploymentPending(o as V1Deployment);
-  if ((o.status?.observedGeneration ?? 0) < (o.metadata?.generation ?? 0)) return 'new generation not observed';
+  if ((o.status?.observedGeneration ?? 0) < (o.metadata?.generation ?? 0))
+    return 'new generation not observed';
   if (kind === 'StatefulSet') {
     const s = (o as V1StatefulSet).status;
     const want = (o as V1StatefulSet).spec?.replicas ?? 1;
-    if ((s?.updatedReplicas ?? 0) < want || (s?.readyReplicas ?? 0) < want) return `${s?.updatedReplicas ?? 0}/${want} updated`;
+    if ((s?.updatedReplicas ?? 0) < want || (s?.readyReplicas ?? 0) < want)
+      return `${s?.updatedReplicas ?? 0}/${want} updated`;
     return null;
   }
   const s = (o as V1DaemonSet).status;
@@ -107,7 +111,9 @@ export async function restartNamespace(
     if (!current) continue;
     if (current.spec?.template?.metadata?.annotations?.[RESTARTED_BY] === operationId) continue;
     await ctx.kube.mergePatch(refOf(w), {
-      spec: { template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt, [RESTARTED_BY]: operationId } } } },
+      spec: {
+        template: { metadata: { annotations: { [RESTARTED_AT]: restartedAt, [RESTARTED_BY]: operationId } } },
+      },
     });
   }
   await waitFor(

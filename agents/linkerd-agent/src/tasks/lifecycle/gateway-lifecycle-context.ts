@@ -39,7 +39,9 @@ export function gatewayLifecycleContext(
   const log = loop.log.child({ taskId: task.id, kind: task.kind });
   return {
     taskId: task.id,
-    deadline: new Date(task.deadlineAt ? Date.parse(task.deadlineAt) : Date.now() + DEFAULT_LIFECYCLE_TIMEOUT_MS),
+    deadline: new Date(
+      task.deadlineAt ? Date.parse(task.deadlineAt) : Date.now() + DEFAULT_LIFECYCLE_TIMEOUT_MS,
+    ),
     signal: loop.signal,
     kube,
     fetchBundles: (release) => withRetries(loop, (c) => loop.gateway.releaseBundles(c, release, loop.signal)),

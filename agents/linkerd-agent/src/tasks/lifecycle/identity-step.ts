@@ -4,7 +4,13 @@ import type { z } from 'zod';
 import type { IdentityParamsSchema } from '@meshfleet/agent-protocol';
 import type { WebhookMaterial } from './agent-pki';
 import type { IdentityInput } from './control-plane';
-import { currentIssuer, currentTrustRoots, issueNewIssuer, issuerProblem, type IssuerMaterial } from './issuer';
+import {
+  currentIssuer,
+  currentTrustRoots,
+  issueNewIssuer,
+  issuerProblem,
+  type IssuerMaterial,
+} from './issuer';
 import type { LifecycleContext } from './lifecycle-context';
 import { lifecycleFailure } from './lifecycle-failure';
 import { runStep } from './step';
@@ -47,7 +53,10 @@ export async function issuerStep(
     const trustAnchorsPem = identity.trustAnchorsPem ?? signed.trustAnchorsPem;
     const chainProblem = await issuerProblem(issuer, trustAnchorsPem);
     if (chainProblem) {
-      throw lifecycleFailure('IDENTITY_MATERIAL_INVALID', `the task's trust anchors do not accept the new issuer: ${chainProblem}`);
+      throw lifecycleFailure(
+        'IDENTITY_MATERIAL_INVALID',
+        `the task's trust anchors do not accept the new issuer: ${chainProblem}`,
+      );
     }
     result = { issuer, trustAnchorsPem };
     return { message: `new issuer signed by the API, valid until ${signed.notAfter}` };
@@ -65,7 +74,9 @@ export async function identityStep(
   await runStep(ctx, 'identity', 'IDENTITY_MATERIAL_INVALID', async () => {
     const w = await webhookMaterial(ctx.kube, namespace);
     webhooks = w.material;
-    return { message: w.reused ? 'webhook certificates re-used' : 'new webhook certificates generated in the agent' };
+    return {
+      message: w.reused ? 'webhook certificates re-used' : 'new webhook certificates generated in the agent',
+    };
   });
   return { trustDomain, trustAnchorsPem: issuer.trustAnchorsPem, issuer: issuer.issuer, webhooks: webhooks! };
 }

@@ -37,7 +37,11 @@ export async function installLinkerd(ctx: LifecycleContext, task: InstallTask): 
     }
     const decision = pathDecision(null, p.release.version, await ctx.kube.serverVersion());
     if (!decision.allowed) throw lifecycleFailure('PRECHECK_FAILED', decision.reason);
-    const missing = await missingGatewayApiCrds(ctx.kube, p.release.version, bundleObjects(bundles.crds.yaml, ns));
+    const missing = await missingGatewayApiCrds(
+      ctx.kube,
+      p.release.version,
+      bundleObjects(bundles.crds.yaml, ns),
+    );
     if (missing.length) {
       throw lifecycleFailure(
         'PRECHECK_FAILED',

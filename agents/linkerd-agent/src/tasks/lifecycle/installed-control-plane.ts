@@ -10,8 +10,16 @@ export interface InstalledControlPlane {
   present: boolean;
 }
 
-export async function installedControlPlane(ops: ClusterOps, namespace: string): Promise<InstalledControlPlane> {
-  const cm = await ops.get<V1ConfigMap>({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name: LINKERD_CONFIG_MAP });
+export async function installedControlPlane(
+  ops: ClusterOps,
+  namespace: string,
+): Promise<InstalledControlPlane> {
+  const cm = await ops.get<V1ConfigMap>({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace,
+    name: LINKERD_CONFIG_MAP,
+  });
   if (!cm) return { version: null, present: false };
   const parsed = parseLinkerdConfig(cm);
   return { version: parsed.ok ? parsed.values.linkerdVersion : null, present: true };

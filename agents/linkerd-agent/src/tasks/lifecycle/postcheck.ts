@@ -20,10 +20,15 @@ export function summarize(results: CheckResults): PostcheckSummary {
   const errors = all.filter((c) => c.result === 'error');
   const warnings = all.filter((c) => c.result === 'warning');
   const lines = [...errors, ...warnings].map(
-    (c) => `${c.result === 'error' ? '×' : '‼'} [${c.category}] ${c.description}${c.error ? `: ${c.error}` : ''}`,
+    (c) =>
+      `${c.result === 'error' ? '×' : '‼'} [${c.category}] ${c.description}${c.error ? `: ${c.error}` : ''}`,
   );
   const head = `${all.length} checks: ${errors.length} errors, ${warnings.length} warnings`;
-  return { errors: errors.length, warnings: warnings.length, summary: [head, ...lines].join('\n').slice(0, 4000) };
+  return {
+    errors: errors.length,
+    warnings: warnings.length,
+    summary: [head, ...lines].join('\n').slice(0, 4000),
+  };
 }
 
 export async function postcheck(
@@ -42,7 +47,9 @@ export async function postcheck(
       results = { ...results, categories: results.categories.filter((c) => only.has(c.name)) };
     }
     const summary = summarize(results);
-    if (summary.errors === 0) return summary;
+    // An empty run proves nothing (e.g. the category asked for did not run): keep waiting.
+    const ran = results.categories.some((c) => c.checks.length > 0);
+    if (summary.errors === 0 && ran) return summary;
     if (Date.now() >= settleUntil || ctx.signal.aborted) {
       throw lifecycleFailure('POSTCHECK_FAILED', `post-check found errors. ${summary.summary}`);
     }

@@ -15,7 +15,10 @@ import { lifecycleFailure } from './lifecycle-failure';
 export function releaseMajor(version: string): number {
   const major = parseLinkerdVersion(version)?.major;
   if (major === null || major === undefined) {
-    throw lifecycleFailure('PRECHECK_FAILED', `"${version}" is not a Linkerd release with a known major version`);
+    throw lifecycleFailure(
+      'PRECHECK_FAILED',
+      `"${version}" is not a Linkerd release with a known major version`,
+    );
   }
   return major;
 }

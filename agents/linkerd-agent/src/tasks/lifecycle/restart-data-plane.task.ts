@@ -11,7 +11,10 @@ import { runStep } from './step';
 
 type RestartTask = Extract<TaskEnvelope, { kind: 'RESTART_DATA_PLANE' }>;
 
-export async function restartDataPlaneTask(ctx: LifecycleContext, task: RestartTask): Promise<LifecycleOutput> {
+export async function restartDataPlaneTask(
+  ctx: LifecycleContext,
+  task: RestartTask,
+): Promise<LifecycleOutput> {
   const { controlPlaneNamespace: ns, namespaces, operationId } = task.params;
   await runStep(ctx, 'precheck', 'PRECHECK_FAILED', async () => {
     if (!(await installedControlPlane(ctx.kube, ns)).present) {

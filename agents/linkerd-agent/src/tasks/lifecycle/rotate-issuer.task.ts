@@ -21,7 +21,8 @@ export async function rotateIssuer(ctx: LifecycleContext, task: RotateTask): Pro
       throw lifecycleFailure('NOT_INSTALLED', `no Linkerd control plane (linkerd-config) in namespace ${ns}`);
     }
     roots = (await currentTrustRoots(ctx.kube, ns)) ?? '';
-    if (!roots) throw lifecycleFailure('PRECHECK_FAILED', `no trust roots (linkerd-identity-trust-roots) in ${ns}`);
+    if (!roots)
+      throw lifecycleFailure('PRECHECK_FAILED', `no trust roots (linkerd-identity-trust-roots) in ${ns}`);
   });
   if (identity.mode === 'EXTERNAL') {
     await skipStep(ctx, 'issuer', 'identity is managed by an external CA');
@@ -46,7 +47,11 @@ export async function rotateIssuer(ctx: LifecycleContext, task: RotateTask): Pro
   }
   let summary: PostcheckSummary | undefined;
   await runStep(ctx, 'postcheck', 'POSTCHECK_FAILED', async () => {
-    summary = await postcheck(ctx, { controlPlaneNamespace: ns, proxy: false, categories: ['linkerd-identity'] });
+    summary = await postcheck(ctx, {
+      controlPlaneNamespace: ns,
+      proxy: false,
+      categories: ['linkerd-identity'],
+    });
     return { message: summary.summary.split('\n')[0] };
   });
   return lifecycleOutput(ctx, ns, summary!);

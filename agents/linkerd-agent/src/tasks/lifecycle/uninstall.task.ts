@@ -21,7 +21,11 @@ const CLUSTER_KINDS = [
 ] as const;
 const CRD = ['apiextensions.k8s.io/v1', 'CustomResourceDefinition'] as const;
 
-async function labelled(ops: ClusterOps, [apiVersion, kind]: readonly [string, string], ns: string): Promise<ObjectRef[]> {
+async function labelled(
+  ops: ClusterOps,
+  [apiVersion, kind]: readonly [string, string],
+  ns: string,
+): Promise<ObjectRef[]> {
   const items = await ops.list<AnyObject>(apiVersion, kind, undefined, `${LABEL_CONTROL_PLANE_NS}=${ns}`);
   return items.map((o) => ({ apiVersion, kind, name: o.metadata?.name ?? '' }));
 }
@@ -32,7 +36,8 @@ async function linkerdCrds(ops: ClusterOps, ns: string): Promise<ObjectRef[]> {
   return all
     .filter(
       (c) =>
-        c.metadata?.labels?.[LABEL_CONTROL_PLANE_NS] === ns || /(^|\.)linkerd\.io$/.test(String((c['spec'] as { group?: string })?.group)),
+        c.metadata?.labels?.[LABEL_CONTROL_PLANE_NS] === ns ||
+        /(^|\.)linkerd\.io$/.test(String((c['spec'] as { group?: string })?.group)),
     )
     .map((c) => ({ apiVersion: CRD[0], kind: CRD[1], name: c.metadata?.name ?? '' }));
 }
@@ -49,6 +54,9 @@ export async function uninstallLinkerd(ctx: LifecycleContext, task: UninstallTas
   const { controlPlaneNamespace: ns, force } = task.params;
   let nothingLeft = false;
   await runStep(ctx, 'precheck', 'PRECHECK_FAILED', async () => {
+    nothingLeft = (await remaining(ctx.kube, ns)).length === 0;
+    // Already gone (a retried task): pods that still carry proxies are no reason to fail.
+    if (nothingLeft) return { message: 'Linkerd is not installed: nothing to remove' };
     const meshed = await meshedPods(ctx.kube, ns);
     if (meshed.length && !force) {
       const where = [...new Set(meshed.map((p) => p.metadata?.namespace))].sort().join(', ');
@@ -57,24 +65,23 @@ export async function uninstallLinkerd(ctx: LifecycleContext, task: UninstallTas
         `${meshed.length} meshed pods still run (namespaces: ${where}); remove injection and restart them, or force the uninstall`,
       );
     }
-    nothingLeft = (await remaining(ctx.kube, ns)).length === 0;
     const installed = await installedControlPlane(ctx.kube, ns);
     return {
-      message: nothingLeft
-        ? 'Linkerd is not installed: nothing to remove'
-        : `removing Linkerd ${installed.version ?? ''} from ${ns}${meshed.length ? ` (forced, ${meshed.length} meshed pods keep their proxies until restarted)` : ''}`,
+      message: `removing Linkerd ${installed.version ?? ''} from ${ns}${meshed.length ? ` (forced, ${meshed.length} meshed pods keep their proxies until restarted)` : ''}`,
     };
   });
   if (nothingLeft) {
     await skipStep(ctx, 'uninstall', 'nothing to remove');
   } else {
     await runStep(ctx, 'uninstall', 'UNINSTALL_INCOMPLETE', async () => {
-      for (const kind of CLUSTER_KINDS) for (const ref of await labelled(ctx.kube, kind, ns)) await ctx.kube.delete(ref);
+      for (const kind of CLUSTER_KINDS)
+        for (const ref of await labelled(ctx.kube, kind, ns)) await ctx.kube.delete(ref);
       await ctx.kube.delete({ apiVersion: 'v1', kind: 'Namespace', name: ns });
       await waitFor(
         ctx,
         { step: 'uninstall', what: `namespace ${ns} to be deleted`, timeoutCode: 'UNINSTALL_INCOMPLETE' },
-        async () => ((await ctx.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })) ? 'terminating' : null),
+        async () =>
+          (await ctx.kube.get({ apiVersion: 'v1', kind: 'Namespace', name: ns })) ? 'terminating' : null,
       );
       const crds = await linkerdCrds(ctx.kube, ns);
       for (const ref of crds) await ctx.kube.delete(ref);

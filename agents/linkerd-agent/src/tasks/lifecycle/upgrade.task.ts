@@ -28,15 +28,27 @@ export async function upgradeLinkerd(ctx: LifecycleContext, task: UpgradeTask): 
     const proxies = [
       ...new Set((await meshedPods(ctx.kube, ns)).map(proxyVersion).filter((v): v is string => !!v)),
     ];
-    const decision = pathDecision(installed.version, p.release.version, await ctx.kube.serverVersion(), proxies);
+    const decision = pathDecision(
+      installed.version,
+      p.release.version,
+      await ctx.kube.serverVersion(),
+      proxies,
+    );
     // SAME_VERSION is a retried upgrade: converge instead of refusing.
     if (!decision.allowed && decision.code !== 'SAME_VERSION') {
       throw lifecycleFailure('UPGRADE_PATH_REFUSED', decision.reason);
     }
     bundles = await fetchVerifiedBundles(ctx, p.release);
-    const missing = await missingGatewayApiCrds(ctx.kube, p.release.version, bundleObjects(bundles.crds.yaml, ns));
+    const missing = await missingGatewayApiCrds(
+      ctx.kube,
+      p.release.version,
+      bundleObjects(bundles.crds.yaml, ns),
+    );
     if (missing.length) {
-      throw lifecycleFailure('PRECHECK_FAILED', `${p.release.version} needs the Gateway API CRDs, missing: ${missing.join(', ')}`);
+      throw lifecycleFailure(
+        'PRECHECK_FAILED',
+        `${p.release.version} needs the Gateway API CRDs, missing: ${missing.join(', ')}`,
+      );
     }
     return {
       message: decision.allowed
