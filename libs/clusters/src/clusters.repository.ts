@@ -51,6 +51,18 @@ function escapeLike(s: string): string {
   return s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
+/** The SQL condition (over alias c) for a tenant-scoped cluster filter; shared by list and fleet views. */
+export function clusterWhereSql(organizationId: string, filter: ClusterListFilter): Prisma.Sql {
+  const conds: Prisma.Sql[] = [Prisma.sql`c."organizationId" = ${organizationId}::uuid`];
+  if (filter.provider) conds.push(Prisma.sql`c."provider" = ${filter.provider}::"CloudProvider"`);
+  if (filter.region) conds.push(Prisma.sql`c."region" = ${filter.region}`);
+  if (filter.status) conds.push(Prisma.sql`c."status" = ${filter.status}::"ClusterStatus"`);
+  else if (!filter.includeDeregistered) conds.push(Prisma.sql`c."status" <> 'DEREGISTERED'::"ClusterStatus"`);
+  if (filter.search) conds.push(Prisma.sql`c."name" ILIKE ${`%${escapeLike(filter.search)}%`}`);
+  for (const r of filter.labelSelector ?? []) conds.push(requirementSql(r));
+  return Prisma.join(conds, ' AND ');
+}
+
 @Injectable()
 export class ClustersRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -95,15 +107,7 @@ export class ClustersRepository {
     first: number,
     after: string | null,
   ): Promise<Page<Cluster>> {
-    const conds: Prisma.Sql[] = [Prisma.sql`c."organizationId" = ${organizationId}::uuid`];
-    if (filter.provider) conds.push(Prisma.sql`c."provider" = ${filter.provider}::"CloudProvider"`);
-    if (filter.region) conds.push(Prisma.sql`c."region" = ${filter.region}`);
-    if (filter.status) conds.push(Prisma.sql`c."status" = ${filter.status}::"ClusterStatus"`);
-    else if (!filter.includeDeregistered)
-      conds.push(Prisma.sql`c."status" <> 'DEREGISTERED'::"ClusterStatus"`);
-    if (filter.search) conds.push(Prisma.sql`c."name" ILIKE ${`%${escapeLike(filter.search)}%`}`);
-    for (const r of filter.labelSelector ?? []) conds.push(requirementSql(r));
-    const where = Prisma.join(conds, ' AND ');
+    const where = clusterWhereSql(organizationId, filter);
     const pos = after ? decodeCursor(after, isPos) : null;
     const pageWhere = pos ? Prisma.sql`${where} AND c."name" > ${pos.n}` : where;
 

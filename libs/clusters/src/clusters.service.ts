@@ -13,7 +13,7 @@ import { Actor, AgentCredentialCache } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
 import { CloudProvider, Cluster, ClusterStatus, Db } from '@meshfleet/db';
 import { renderAgentManifest } from './agent-manifest';
-import { ClustersRepository } from './clusters.repository';
+import { ClusterListFilter, ClustersRepository } from './clusters.repository';
 
 export interface RegisterClusterData {
   name: string;
@@ -107,20 +107,19 @@ export class ClustersService {
     first: number,
     after: string | null,
   ): Promise<Page<Cluster>> {
-    const labelSelector = query.labelSelector ? parseLabelSelector(query.labelSelector) : [];
-    return this.repo.list(
-      organizationId,
-      {
-        provider: query.provider ?? null,
-        region: query.region ?? null,
-        status: query.status ?? null,
-        search: query.search?.trim() || null,
-        labelSelector,
-        includeDeregistered: query.includeDeregistered ?? false,
-      },
-      first,
-      after,
-    );
+    return this.repo.list(organizationId, this.listFilter(query), first, after);
+  }
+
+  /** Validates a user's cluster filter (label selector syntax included) into the repository's form. */
+  listFilter(query: ClusterListQuery): ClusterListFilter {
+    return {
+      provider: query.provider ?? null,
+      region: query.region ?? null,
+      status: query.status ?? null,
+      search: query.search?.trim() || null,
+      labelSelector: query.labelSelector ? parseLabelSelector(query.labelSelector) : [],
+      includeDeregistered: query.includeDeregistered ?? false,
+    };
   }
 
   async update(

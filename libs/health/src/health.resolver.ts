@@ -4,7 +4,9 @@ import { ValidationError } from '@meshfleet/core';
 import { AppConfig } from '@meshfleet/config';
 import { Allow, CurrentPrincipal, Principal } from '@meshfleet/auth';
 import { Cluster, ClusterHealth, Role } from '@meshfleet/db';
-import { ClustersService, ClusterType } from '@meshfleet/clusters';
+import { ClusterFilter, ClustersService, ClusterType } from '@meshfleet/clusters';
+import { FleetSummaryService } from './fleet-summary.service';
+import { FleetSummaryType } from './dto/fleet-summary.types';
 import { HealthRepository } from './health.repository';
 import { agentView, certificatesView, healthView, linkerdView, mtlsView } from './health.view';
 import {
@@ -23,6 +25,7 @@ export class ClusterHealthResolver {
   constructor(
     private readonly repo: HealthRepository,
     private readonly clusters: ClustersService,
+    private readonly fleet: FleetSummaryService,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
@@ -65,6 +68,19 @@ export class ClusterHealthResolver {
   @ResolveField(() => AgentStatusType)
   agent(@Parent() cluster: ClusterType): AgentStatusType {
     return agentView(cluster as unknown as Cluster);
+  }
+
+  @Query(() => FleetSummaryType, {
+    description: 'Is the mesh fleet OK? Health, versions, coverage, certificates',
+  })
+  @Allow(Role.VIEWER)
+  fleetSummary(
+    @CurrentPrincipal() p: Principal,
+    @Args('filter', { type: () => ClusterFilter, nullable: true }) filter: ClusterFilter | null,
+    @Args('expiringWithinDays', { type: () => Int, nullable: true, defaultValue: 30 })
+    expiringWithinDays: number,
+  ): Promise<FleetSummaryType> {
+    return this.fleet.summary(p.organizationId, filter ?? {}, expiringWithinDays);
   }
 
   @Query(() => [HealthSampleType], { description: 'Health time series of one cluster (oldest first)' })

@@ -1,0 +1,80 @@
+import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
+
+@ObjectType('HealthCounts')
+export class HealthCountsType {
+  @Field(() => Int) total!: number;
+  @Field(() => Int) healthy!: number;
+  @Field(() => Int) degraded!: number;
+  @Field(() => Int) unhealthy!: number;
+  @Field(() => Int, { description: 'No data, stale data or agent offline' }) unknown!: number;
+}
+
+@ObjectType('ProviderHealth')
+export class ProviderHealthType extends HealthCountsType {
+  @Field() provider!: string;
+}
+
+@ObjectType('RegionCount')
+export class RegionCountType {
+  @Field(() => String, { nullable: true }) region!: string | null;
+  @Field(() => Int) clusters!: number;
+}
+
+@ObjectType('VersionClusters')
+export class VersionClustersType {
+  @Field() version!: string;
+  @Field(() => Int) clusters!: number;
+  @Field(() => Int, { description: 'Clusters whose proxies differ from this control plane' })
+  proxiesLagging!: number;
+}
+
+@ObjectType('ClusterCoverage')
+export class ClusterCoverageType {
+  @Field(() => ID) clusterId!: string;
+  @Field() clusterName!: string;
+  @Field(() => Float, { nullable: true }) podCoverage!: number | null;
+  @Field(() => Float, { nullable: true }) trafficCoverage!: number | null;
+}
+
+@ObjectType('ExpiringCertificate')
+export class ExpiringCertificateType {
+  @Field(() => ID) clusterId!: string;
+  @Field() clusterName!: string;
+  @Field({ description: 'trust-anchor | issuer | webhook' }) role!: string;
+  @Field() name!: string;
+  @Field() notAfter!: Date;
+  @Field(() => Float) expiresInDays!: number;
+}
+
+@ObjectType('TrustAnchorGroup', {
+  description: 'Clusters sharing a trust anchor (what multicluster links need)',
+})
+export class TrustAnchorGroupType {
+  @Field() sha256Fingerprint!: string;
+  @Field() subject!: string;
+  @Field(() => [String]) clusters!: string[];
+}
+
+@ObjectType('FleetSummary')
+export class FleetSummaryType {
+  @Field(() => HealthCountsType) health!: HealthCountsType;
+  @Field(() => [ProviderHealthType]) byProvider!: ProviderHealthType[];
+  @Field(() => [RegionCountType]) byRegion!: RegionCountType[];
+  @Field(() => Int) agentsOffline!: number;
+  @Field(() => Int) pendingEnrollment!: number;
+  @Field(() => [VersionClustersType], { description: 'Linkerd control-plane versions, most common first' })
+  versions!: VersionClustersType[];
+  @Field(() => String, { nullable: true, description: 'Newest release in the catalog' }) newestRelease!:
+    string | null;
+  @Field(() => Int, { description: 'Clusters running a control plane older than the newest release' })
+  clustersBehindNewest!: number;
+  @Field(() => Int) clustersWithoutLinkerd!: number;
+  @Field(() => Float, { nullable: true, description: 'Meshed / running pods across the fleet' })
+  podCoverage!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Traffic over mTLS, weighted by pods' })
+  trafficCoverage!: number | null;
+  @Field(() => [ClusterCoverageType]) worstCoverage!: ClusterCoverageType[];
+  @Field(() => [ExpiringCertificateType], { description: 'Soonest first' })
+  expiringCertificates!: ExpiringCertificateType[];
+  @Field(() => [TrustAnchorGroupType]) trustAnchorGroups!: TrustAnchorGroupType[];
+}

@@ -1,0 +1,142 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppConfig } from '@meshfleet/config';
+import { ClusterListQuery, ClustersService } from '@meshfleet/clusters';
+import { ValidationError } from '@meshfleet/core';
+import { compareLinkerdVersions, parseLinkerdVersion } from '@meshfleet/linkerd';
+import { FleetSummaryRepository } from './fleet-summary.repository';
+import { FleetSummaryType, HealthCountsType } from './dto/fleet-summary.types';
+
+const emptyCounts = (): HealthCountsType => ({ total: 0, healthy: 0, degraded: 0, unhealthy: 0, unknown: 0 });
+
+function add(c: HealthCountsType, health: string, n: number): void {
+  c.total += n;
+  const key = health.toLowerCase() as keyof Omit<HealthCountsType, 'total'>;
+  if (key in c) c[key] += n;
+  else c.unknown += n;
+}
+
+@Injectable()
+export class FleetSummaryService {
+  constructor(
+    private readonly repo: FleetSummaryRepository,
+    private readonly clusters: ClustersService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {}
+
+  async summary(
+    organizationId: string,
+    query: ClusterListQuery,
+    expiringWithinDays: number,
+  ): Promise<FleetSummaryType> {
+    if (!Number.isInteger(expiringWithinDays) || expiringWithinDays < 0 || expiringWithinDays > 3650)
+      throw new ValidationError('expiringWithinDays must be between 0 and 3650', 'expiringWithinDays');
+    const f = this.clusters.listFilter(query);
+    const now = new Date();
+    const freshAfter = new Date(now.getTime() - this.config.reportIntervalSeconds * 3 * 1000);
+    const [rows, statuses, versions, coverage, worst, expiring, anchors, catalog] = await Promise.all([
+      this.repo.byProviderRegionHealth(organizationId, f, freshAfter),
+      this.repo.statusCounts(organizationId, f),
+      this.repo.versions(organizationId, f),
+      this.repo.coverage(organizationId, f),
+      this.repo.worstCoverage(organizationId, f, 5),
+      this.repo.expiringCertificates(
+        organizationId,
+        f,
+        new Date(now.getTime() + expiringWithinDays * 86_400_000),
+        50,
+      ),
+      this.repo.trustAnchorGroups(organizationId, f),
+      this.repo.catalogVersions(organizationId),
+    ]);
+    const health = emptyCounts();
+    const providers = new Map<string, HealthCountsType>();
+    const regions = new Map<string | null, number>();
+    for (const r of rows) {
+      const n = Number(r.clusters);
+      add(health, r.health, n);
+      const p = providers.get(r.provider) ?? emptyCounts();
+      add(p, r.health, n);
+      providers.set(r.provider, p);
+      regions.set(r.region, (regions.get(r.region) ?? 0) + n);
+    }
+    const status = (s: string) => Number(statuses.find((x) => x.status === s)?.clusters ?? 0);
+    const newest = newestOf(catalog);
+    const withLinkerd = versions.reduce((a, v) => a + Number(v.clusters), 0);
+    const behind = newest
+      ? versions
+          .filter((v) => {
+            const a = parseLinkerdVersion(v.version);
+            const b = parseLinkerdVersion(newest);
+            return (
+              a &&
+              b &&
+              a.major !== null &&
+              b.major !== null &&
+              (a.major < b.major || (a.channel === b.channel && (compareLinkerdVersions(a, b) ?? 0) < 0))
+            );
+          })
+          .reduce((a, v) => a + Number(v.clusters), 0)
+      : 0;
+    return {
+      health,
+      byProvider: [...providers]
+        .map(([provider, c]) => ({ provider, ...c }))
+        .sort((a, b) => a.provider.localeCompare(b.provider)),
+      byRegion: [...regions]
+        .map(([region, clusters]) => ({ region, clusters }))
+        .sort((a, b) => b.clusters - a.clusters),
+      agentsOffline: status('OFFLINE'),
+      pendingEnrollment: status('PENDING'),
+      versions: versions.map((v) => ({
+        version: v.version,
+        clusters: Number(v.clusters),
+        proxiesLagging: Number(v.lagging),
+      })),
+      newestRelease: newest,
+      clustersBehindNewest: behind,
+      clustersWithoutLinkerd: Math.max(0, health.total - withLinkerd),
+      podCoverage:
+        coverage.total && Number(coverage.total) > 0
+          ? Number(coverage.meshed) / Number(coverage.total)
+          : null,
+      trafficCoverage: coverage.traffic === null ? null : Number(coverage.traffic),
+      worstCoverage: worst.map((w) => ({
+        clusterId: w.id,
+        clusterName: w.name,
+        podCoverage: w.podCoverage,
+        trafficCoverage: w.trafficCoverage,
+      })),
+      expiringCertificates: expiring.map((e) => ({
+        clusterId: e.clusterId,
+        clusterName: e.clusterName,
+        role: e.role,
+        name: e.name,
+        notAfter: new Date(e.notAfter),
+        expiresInDays: Math.round(((Date.parse(e.notAfter) - now.getTime()) / 86_400_000) * 10) / 10,
+      })),
+      trustAnchorGroups: anchors.map((a) => ({
+        sha256Fingerprint: a.fingerprint,
+        subject: a.subject,
+        clusters: a.clusters,
+      })),
+    };
+  }
+}
+
+/** The newest release among the given versions (the catalog). */
+export function newestOf(versions: string[]): string | null {
+  let best: string | null = null;
+  for (const v of versions) {
+    const p = parseLinkerdVersion(v);
+    if (!p || p.major === null) continue;
+    const b = best ? parseLinkerdVersion(best) : null;
+    if (
+      !b ||
+      b.major === null ||
+      p.major > b.major ||
+      (p.major === b.major && p.channel === b.channel && (compareLinkerdVersions(p, b) ?? 0) > 0)
+    )
+      best = v;
+  }
+  return best;
+}
