@@ -61,6 +61,19 @@ export function freePort() {
   });
 }
 
+/** SIGTERM, then SIGKILL if the process has not exited within graceMs. */
+function stopChild(child, graceMs = 15_000) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 /** Starts the built API as its own process and waits for /readyz. */
 export async function startApiProcess(env) {
   const port = await freePort();
@@ -78,7 +91,10 @@ export async function startApiProcess(env) {
     } catch {
       /* not up yet */
     }
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('API did not become ready');
+    if (Date.now() > deadline || child.exitCode !== null) {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      throw new Error('API did not become ready');
+    }
     await new Promise((r) => setTimeout(r, 200));
   }
   return {
@@ -89,8 +105,8 @@ export async function startApiProcess(env) {
       const m = /meshfleet_process_resident_memory_bytes (\d+)/.exec(text);
       return m ? Number(m[1]) : null;
     },
-    stop: () =>
-      new Promise((r) => (child.exitCode !== null ? r() : (child.on('exit', r), child.kill('SIGTERM')))),
+    kill: () => child.exitCode === null && child.kill('SIGKILL'),
+    stop: () => stopChild(child),
   };
 }
 
@@ -168,4 +184,66 @@ export function recordResults(name, rows) {
   }
   writeFileSync(join(dir, 'latest.md'), `${lines.join('\n')}\n`);
   console.log(lines.join('\n'));
+}
+
+/** Starts the built worker as its own process and waits for its "worker ready" log line. */
+export async function startWorkerProcess(env) {
+  const child = spawn(process.execPath, [join(ROOT, 'apps/worker/dist/src/main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => fail(new Error('worker did not become ready')), 30_000);
+    const onExit = (code) => fail(new Error(`worker exited ${code} before becoming ready`));
+    function fail(e) {
+      clearTimeout(timer);
+      child.off('exit', onExit);
+      child.kill('SIGKILL');
+      reject(e);
+    }
+    child.on('exit', onExit);
+    // stdout is drained for the whole run (a full pipe would block the worker); only the start is read.
+    child.stdout.on('data', (chunk) => {
+      if (seen === null) return;
+      seen = (seen + chunk.toString()).slice(-4096);
+      if (seen.includes('worker ready')) {
+        seen = null;
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        resolve();
+      }
+    });
+  });
+  return {
+    pid: child.pid,
+    kill: () => child.exitCode === null && child.kill('SIGKILL'),
+    stop: () => stopChild(child),
+  };
+}
+
+/** The 1-minute load average next to the CPU count, e.g. "3.1 on 2 CPUs". */
+export function loadNote() {
+  return `${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`;
+}
+
+/**
+ * Hard stop for a benchmark: after ms, runs cleanup (bounded to 20 s) and exits 1. Returns a
+ * function that disarms it.
+ */
+export function watchdog(ms, cleanup) {
+  const timer = setTimeout(() => {
+    console.error(`benchmark exceeded ${Math.round(ms / 1000)} s; stopping`);
+    const bail = setTimeout(() => process.exit(1), 20_000);
+    Promise.resolve()
+      .then(cleanup)
+      .catch((e) => console.error(e))
+      .finally(() => {
+        clearTimeout(bail);
+        process.exit(1);
+      });
+  }, ms);
+  timer.unref();
+  return () => clearTimeout(timer);
 }

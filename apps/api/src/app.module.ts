@@ -20,6 +20,7 @@ import { ClustersModule } from '@meshfleet/clusters';
 import { HealthModule } from '@meshfleet/health';
 import { CertificatesModule } from '@meshfleet/certificates';
 import { OperationsModule } from '@meshfleet/operations';
+import { RolloutsModule } from '@meshfleet/rollouts';
 import { EventsModule } from '@meshfleet/events';
 import { AgentGatewayModule } from '@meshfleet/agent-gateway';
 import { BootstrapAdmin } from './bootstrap-admin';
@@ -45,6 +46,7 @@ export class AppModule {
         CertificatesModule,
         EventsModule,
         OperationsModule,
+        RolloutsModule,
         AgentGatewayModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,

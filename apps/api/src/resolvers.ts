@@ -6,6 +6,7 @@ import { ClusterHealthResolver } from '@meshfleet/health';
 import { DiagnosticsResolver } from '@meshfleet/agent-gateway';
 import { IdentityDomainsResolver } from '@meshfleet/certificates';
 import { OperationsResolver } from '@meshfleet/operations';
+import { RolloutsResolver } from '@meshfleet/rollouts';
 
 export const API_RESOLVERS = [
   TenancyResolver,
@@ -14,5 +15,6 @@ export const API_RESOLVERS = [
   DiagnosticsResolver,
   IdentityDomainsResolver,
   OperationsResolver,
+  RolloutsResolver,
   AuditResolver,
 ];

@@ -95,7 +95,17 @@ export class FleetError extends Error {
   }
 }
 
-const DEFAULT_SCENARIO = join(__dirname, '..', '..', '..', '..', 'libs', 'kube-sim', 'scenarios', 'demo.yaml');
+const DEFAULT_SCENARIO = join(
+  __dirname,
+  '..',
+  '..',
+  '..',
+  '..',
+  'libs',
+  'kube-sim',
+  'scenarios',
+  'demo.yaml',
+);
 
 export function defaultScenarioPath(): string {
   return DEFAULT_SCENARIO;
@@ -121,7 +131,10 @@ async function readState(file: string): Promise<{ clusterId?: string; credential
   }
 }
 
-async function findCluster(client: GraphqlClient, name: string): Promise<{ id: string; status: string } | null> {
+async function findCluster(
+  client: GraphqlClient,
+  name: string,
+): Promise<{ id: string; status: string } | null> {
   const data = await client.request<{
     clusters: { edges: { node: { id: string; name: string; status: string } }[] };
   }>(FIND, { name });
@@ -246,7 +259,8 @@ async function waitReady(agent: RunningAgent, name: string, timeoutMs: number): 
 
 export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
   const log =
-    options.logger ?? createLogger(options.logLevel ?? 'info', { component: 'fleet-sim' }, pino.destination(2));
+    options.logger ??
+    createLogger(options.logLevel ?? 'info', { component: 'fleet-sim' }, pino.destination(2));
   const scenario: Scenario = loadScenario(options.scenario ?? DEFAULT_SCENARIO);
   if (scenario.clusters.length === 0) throw new FleetError('the scenario has no clusters');
   if (options.mode === 'register' && !options.adminKey)

@@ -57,7 +57,8 @@ async function main(): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  if (values.register === Boolean(values['tokens-file'])) fail(`give exactly one of --register or --tokens-file\n${USAGE}`);
+  if (values.register === Boolean(values['tokens-file']))
+    fail(`give exactly one of --register or --tokens-file\n${USAGE}`);
 
   const apiUrl = values['api-url'] ?? process.env.MESHFLEET_API_URL ?? 'http://127.0.0.1:3000';
   let tokens: Record<string, string> | undefined;

@@ -5,6 +5,8 @@ import { QueueModule } from '@meshfleet/queue';
 import { ObservabilityModule } from '@meshfleet/observability';
 import { AgentLivenessModule } from '@meshfleet/agent-gateway';
 import { OperationsWorkerModule } from '@meshfleet/operations';
+import { RolloutsWorkerModule } from '@meshfleet/rollouts';
+import { AuthModule } from '@meshfleet/auth';
 import { EventsModule } from '@meshfleet/events';
 import { AuditModule } from '@meshfleet/audit';
 
@@ -23,6 +25,8 @@ export class WorkerModule {
         AuditModule,
         AgentLivenessModule,
         OperationsWorkerModule,
+        AuthModule,
+        RolloutsWorkerModule,
       ],
     };
   }

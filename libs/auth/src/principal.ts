@@ -1,6 +1,6 @@
 import { Role } from '@meshfleet/db';
 
-export type PrincipalKind = 'USER' | 'API_KEY';
+export type PrincipalKind = 'USER' | 'API_KEY' | 'SYSTEM';
 
 /** Who is calling, in which organization, with which role. Set by authentication. */
 export interface Principal {

@@ -62,6 +62,17 @@ export const configSchema = z
     MESHFLEET_ISSUER_VALIDITY_DAYS: positiveInt.default(365),
     MESHFLEET_OPERATION_TIMEOUT_SECONDS: positiveInt.default(900),
     MESHFLEET_SIMULATED_CATALOG: bool.default(true),
+    // Webhook targets that may resolve to private, loopback or link-local addresses: hosts or CIDRs.
+    MESHFLEET_WEBHOOK_ALLOWED_HOSTS: z.string().default(''),
+    // Delays before each webhook attempt, e.g. "0,5s,5m,30m,2h,5h,10h,10h".
+    MESHFLEET_WEBHOOK_RETRY_SCHEDULE: z
+      .string()
+      .regex(/^\s*\d+(ms|s|m|h)?\s*(,\s*\d+(ms|s|m|h)?\s*)*$/, 'comma list of durations like 0,5s,5m,2h')
+      .default('0,5s,5m,30m,2h,5h,10h,10h'),
+    MESHFLEET_WEBHOOK_TIMEOUT_SECONDS: positiveInt.max(60).default(15),
+    // How often the worker reads the event outbox, and how often it re-evaluates every alert rule.
+    MESHFLEET_ALERT_POLL_INTERVAL_MS: positiveInt.default(1000),
+    MESHFLEET_ALERT_EVALUATION_INTERVAL_SECONDS: positiveInt.default(30),
   })
   .superRefine((c, ctx) => {
     if (c.MESHFLEET_ENCRYPTION_KEYS) {

@@ -41,6 +41,9 @@ export class AppConfig {
   readonly operationTimeoutSeconds: number;
   /** Ship the simulated Linkerd 2.18–2.20 catalog (for the simulator and demos). */
   readonly simulatedCatalog: boolean;
+  /** Webhooks: allowlisted private targets, retry delays (ms, one per attempt), request timeout. */
+  readonly webhooks: { allowedHosts: string[]; retryScheduleMs: number[]; timeoutMs: number };
+  readonly alerts: { pollIntervalMs: number; evaluationIntervalMs: number };
 
   constructor(raw: RawConfig) {
     this.env = raw.NODE_ENV;
@@ -85,7 +88,27 @@ export class AppConfig {
     this.issuerValidityDays = raw.MESHFLEET_ISSUER_VALIDITY_DAYS;
     this.operationTimeoutSeconds = raw.MESHFLEET_OPERATION_TIMEOUT_SECONDS;
     this.simulatedCatalog = raw.MESHFLEET_SIMULATED_CATALOG;
+    this.webhooks = {
+      allowedHosts: raw.MESHFLEET_WEBHOOK_ALLOWED_HOSTS.split(',')
+        .map((h) => h.trim())
+        .filter((h) => h !== ''),
+      retryScheduleMs: raw.MESHFLEET_WEBHOOK_RETRY_SCHEDULE.split(',').map(parseDurationMs),
+      timeoutMs: raw.MESHFLEET_WEBHOOK_TIMEOUT_SECONDS * 1000,
+    };
+    this.alerts = {
+      pollIntervalMs: raw.MESHFLEET_ALERT_POLL_INTERVAL_MS,
+      evaluationIntervalMs: raw.MESHFLEET_ALERT_EVALUATION_INTERVAL_SECONDS * 1000,
+    };
   }
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "5s" → 5000; a bare number is seconds. */
+export function parseDurationMs(text: string): number {
+  const m = /^(\d+)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new ConfigError([`"${text}" is not a duration`]);
+  return Number(m[1]) * UNIT_MS[m[2] ?? 's']!;
 }
 
 /** Parses settings from an environment map; empty strings count as unset. */

@@ -3,6 +3,18 @@
 // consume them.
 import { Db, Prisma } from '@meshfleet/db';
 
+/** What alert.firing and alert.resolved carry (a snapshot of the alert at the transition). */
+export interface AlertEventPayload {
+  alertId: string;
+  kind: string;
+  severity: string;
+  subject: string;
+  summary: string;
+  clusterName: string | null;
+  firstFiredAt: string;
+  resolvedAt: string | null;
+}
+
 export interface DomainEventPayloads {
   'cluster.online': { clusterName: string; previousStatus: string };
   'cluster.offline': { clusterName: string; lastSeenAt: string | null };
@@ -18,6 +30,24 @@ export interface DomainEventPayloads {
     reason: string;
   };
   'operation.cancelled': { operationId: string; kind: string; clusterName: string };
+  'rollout.started': { rolloutId: string; name: string; targetVersion: string; clusters: number };
+  'rollout.wave_started': { rolloutId: string; name: string; wave: number; clusters: number };
+  'rollout.wave_completed': {
+    rolloutId: string;
+    name: string;
+    wave: number;
+    done: number;
+    failed: number;
+    skipped: number;
+  };
+  'rollout.paused': { rolloutId: string; name: string; reason: string };
+  'rollout.resumed': { rolloutId: string; name: string };
+  'rollout.succeeded': { rolloutId: string; name: string; targetVersion: string };
+  'rollout.failed': { rolloutId: string; name: string; reason: string };
+  'rollout.aborted': { rolloutId: string; name: string };
+  'rollout.rolled_back': { rolloutId: string; name: string; clusters: number };
+  'alert.firing': AlertEventPayload;
+  'alert.resolved': AlertEventPayload;
 }
 
 export type DomainEventType = keyof DomainEventPayloads;

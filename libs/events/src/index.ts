@@ -1,2 +1,3 @@
 export * from './domain-events';
 export * from './task-updates';
+export * from './outbox';

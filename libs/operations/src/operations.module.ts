@@ -36,13 +36,14 @@ const CORE = [
     OperationsSyncListener,
     CatalogSeeder,
   ],
-  exports: [OperationsService, CatalogService],
+  exports: [OperationsService, OperationsRepository, CatalogService],
 })
 export class OperationsModule {}
 
-/** Worker side: dispatch jobs and the reconciler. */
+/** Worker side: dispatch jobs and the reconciler; OperationsService for rollouts. */
 @Module({
-  imports: [CertificatesModule, AgentLivenessModule],
-  providers: [...CORE, OperationsWorker],
+  imports: [CertificatesModule, AgentLivenessModule, ClustersModule, HealthStoreModule],
+  providers: [...CORE, OperationsWorker, OperationsService],
+  exports: [OperationsService, OperationsRepository, CatalogService],
 })
 export class OperationsWorkerModule {}

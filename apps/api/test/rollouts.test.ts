@@ -1,0 +1,275 @@
+// Fleet rollouts through the real API and worker; the agents are played over HTTP by this test
+// (a real-agent upgrade on the simulator is covered in agents/linkerd-agent/test/operations-e2e).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { INestApplicationContext } from '@nestjs/common';
+import { exampleEnrollRequest, exampleHealthReport, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
+import { loadConfig } from '@meshfleet/config';
+import { PrismaService } from '@meshfleet/db';
+import { RedisService } from '@meshfleet/queue';
+import { testRedisUrl } from '@meshfleet/testing';
+import { createWorker } from '@meshfleet/worker';
+import { startApi, TestApi } from './harness';
+
+interface FakeCluster {
+  id: string;
+  name: string;
+  credential: string;
+  version: string;
+  fail: boolean;
+  upgradedAt?: number;
+}
+
+describe('fleet rollouts', () => {
+  let api: TestApi;
+  let worker: INestApplicationContext;
+  let key: string;
+  const fleet: FakeCluster[] = [];
+  let running = true;
+  const loops: Promise<void>[] = [];
+
+  const call = async (c: FakeCluster, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${api.url}/agent/v1${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+        authorization: `Bearer ${c.credential}`,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return text ? JSON.parse(text) : null;
+  };
+  const report = (c: FakeCluster) => {
+    const r = exampleHealthReport() as any;
+    r.sequence = Date.now() + Math.floor(Math.random() * 1000);
+    r.generatedAt = new Date().toISOString();
+    r.kubernetesVersion = 'v1.33.2';
+    r.linkerd = {
+      ...r.linkerd,
+      installed: true,
+      version: c.version,
+      proxyVersions: [{ version: c.version, count: 4 }],
+      skew: { ...r.linkerd.skew, controlPlane: c.version, oldestProxy: c.version, newestProxy: c.version },
+    };
+    return call(c, 'POST', '/reports', r);
+  };
+  /** Plays an agent: takes upgrade tasks, succeeds (or fails on purpose) and reports the new version. */
+  const agentLoop = async (c: FakeCluster) => {
+    while (running) {
+      const poll = await call(c, 'GET', '/tasks/next?waitSeconds=1').catch(() => null);
+      const task = poll?.task;
+      if (!task) continue;
+      const at = () => new Date().toISOString();
+      await call(c, 'POST', `/tasks/${task.id}/events`, {
+        taskId: task.id,
+        step: 'precheck',
+        status: 'succeeded',
+        at: at(),
+      });
+      if (c.fail) {
+        await call(c, 'POST', `/tasks/${task.id}/result`, {
+          taskId: task.id,
+          status: 'failed',
+          finishedAt: at(),
+          error: { code: 'ROLLOUT_TIMEOUT', message: 'linkerd-destination never became available' },
+        });
+        continue;
+      }
+      c.version = task.params.release.version;
+      c.upgradedAt = Date.now();
+      await call(c, 'POST', `/tasks/${task.id}/result`, {
+        taskId: task.id,
+        status: 'succeeded',
+        finishedAt: at(),
+        output: {
+          kind: 'LIFECYCLE',
+          controlPlaneVersion: c.version,
+          postcheck: { errors: 0, warnings: 0, summary: 'ok' },
+        },
+      });
+      await report(c);
+    }
+  };
+  const rollout = async (id: string) =>
+    (
+      await api.gql(
+        `query($id: ID!) { rollout(id: $id) { status currentWave pausedReason targets { clusterName wave status reason operationId } } }`,
+        { id },
+        key,
+      )
+    ).data!.rollout;
+  const until = async <T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (ok(v)) return v;
+      if (Date.now() > end) throw new Error(`timed out: ${JSON.stringify(v)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+
+  before(async () => {
+    api = await startApi({
+      MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '100000',
+      MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '2',
+    });
+    ({ apiKey: key } = await api.newOrg('rollouts'));
+    worker = await createWorker(
+      loadConfig({
+        DATABASE_URL: api.db.url,
+        REDIS_URL: testRedisUrl(),
+        MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      }),
+    );
+    const specs = [
+      ['r-a', 'enterprise-2.19.1'],
+      ['r-b', 'enterprise-2.19.1'],
+      ['r-c', 'enterprise-2.19.1'],
+      ['r-d', 'enterprise-2.19.1'],
+      ['r-e', 'enterprise-2.19.1'],
+      ['r-old', 'enterprise-2.18.0'],
+    ] as const;
+    for (const [name, version] of specs) {
+      const reg = await api.gql(
+        `mutation($n: String!) { registerCluster(input: { name: $n, provider: EKS, labels: { ring: "prod" } }) { cluster { id } bootstrapToken { token } } }`,
+        { n: name },
+        key,
+      );
+      const res = await fetch(`${api.url}/agent/v1/enroll`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+        },
+        body: JSON.stringify({
+          ...exampleEnrollRequest(),
+          bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
+          cluster: { ...exampleEnrollRequest().cluster, kubernetesVersion: 'v1.33.2' },
+        }),
+      });
+      const { credential } = (await res.json()) as { credential: string };
+      const c: FakeCluster = {
+        id: reg.data!.registerCluster.cluster.id,
+        name,
+        credential,
+        version,
+        fail: false,
+      };
+      fleet.push(c);
+      await report(c);
+    }
+    for (const c of fleet) loops.push(agentLoop(c));
+  });
+  after(async () => {
+    running = false;
+    await Promise.all(loops);
+    await worker?.close();
+    await api.close();
+  });
+
+  const INPUT = (extra: Record<string, unknown> = {}) => ({
+    targetVersion: 'enterprise-2.20.0',
+    selector: { labelSelector: 'ring=prod' },
+    strategy: { canaryCount: 1, waveSizes: [2], healthGateSeconds: 1, maxUnavailable: 2, ...extra },
+  });
+
+  it('plans canary and waves and lists the cluster it cannot upgrade, with the reason', async () => {
+    const r = await api.gql(
+      `query($i: RolloutInput!) { planRollout(input: $i) { waves { name clusters { name fromVersion } } excluded { clusterName code reason } } }`,
+      { i: INPUT() },
+      key,
+    );
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    const plan = r.data!.planRollout;
+    assert.deepEqual(
+      plan.waves.map((w: any) => [w.name, w.clusters.map((c: any) => c.name)]),
+      [
+        ['canary', ['r-a']],
+        ['wave 1', ['r-b', 'r-c']],
+        ['wave 2', ['r-d', 'r-e']],
+      ],
+    );
+    assert.deepEqual(
+      plan.excluded.map((e: any) => [e.clusterName, e.code]),
+      [['r-old', 'SKIPS_MAJOR']],
+    );
+    assert.equal(await api.app.get(PrismaService).rollout.count(), 0, 'planning writes nothing');
+  });
+
+  it('pauses when a wave exhausts the failure budget, and finishes after the fault is fixed and it resumes', async () => {
+    fleet.find((c) => c.name === 'r-c')!.fail = true;
+    const start = await api.gql(
+      `mutation($i: RolloutInput!) { startRollout(input: $i) { id status } }`,
+      { i: INPUT() },
+      key,
+    );
+    assert.equal(start.errors, undefined, JSON.stringify(start.errors));
+    const id = start.data!.startRollout.id;
+    const paused = await until(
+      () => rollout(id),
+      (r) => r.status === 'PAUSED',
+      40_000,
+    );
+    assert.match(paused.pausedReason, /Failure budget exhausted: 1 failed \(budget 0\)/);
+    const byName = Object.fromEntries(paused.targets.map((t: any) => [t.clusterName, t]));
+    assert.equal(byName['r-a'].status, 'DONE');
+    assert.equal(byName['r-c'].status, 'FAILED');
+    assert.match(byName['r-c'].reason, /never became available/);
+    assert.equal(byName['r-d'].status, 'WAITING', 'no later wave starts while the budget is exhausted');
+    assert.equal(byName['r-e'].status, 'WAITING');
+    // The canary went first: it was upgraded before any wave-1 cluster.
+    const a = fleet.find((c) => c.name === 'r-a')!;
+    const b = fleet.find((c) => c.name === 'r-b')!;
+    assert.ok(a.upgradedAt! < b.upgradedAt!, 'canary before wave 1');
+
+    fleet.find((c) => c.name === 'r-c')!.fail = false;
+    const resumed = await api.gql(`mutation($id: ID!) { resumeRollout(id: $id) { status } }`, { id }, key);
+    assert.equal(resumed.data!.resumeRollout.status, 'RUNNING');
+    const done = await until(
+      () => rollout(id),
+      (r) => r.status === 'SUCCEEDED',
+      40_000,
+    );
+    assert.ok(
+      done.targets.every((t: any) => t.status === 'DONE'),
+      JSON.stringify(done.targets),
+    );
+    assert.ok(fleet.filter((c) => c.name !== 'r-old').every((c) => c.version === 'enterprise-2.20.0'));
+    const events = await api.app
+      .get(PrismaService)
+      .domainEvent.findMany({ where: { type: { startsWith: 'rollout.' } }, orderBy: { createdAt: 'asc' } });
+    const types = events.map((e) => e.type);
+    for (const t of [
+      'rollout.started',
+      'rollout.wave_completed',
+      'rollout.paused',
+      'rollout.resumed',
+      'rollout.wave_started',
+      'rollout.succeeded',
+    ])
+      assert.ok(types.includes(t), `${t} in ${types}`);
+  });
+
+  it('refuses an empty rollout and aborts cleanly', async () => {
+    const empty = await api.gql(
+      `mutation($i: RolloutInput!) { startRollout(input: $i) { id } }`,
+      { i: INPUT() },
+      key,
+    );
+    assert.equal(
+      empty.errors?.[0]?.extensions?.['code'],
+      'FAILED_PRECONDITION',
+      'everything is already at 2.20',
+    );
+    const bad = await api.gql(
+      `query($i: RolloutInput!) { planRollout(input: $i) { waves { name } } }`,
+      { i: { ...INPUT(), strategy: { waveSizes: [1], wavePercentages: [50] } } },
+      key,
+    );
+    assert.equal(bad.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
+  });
+});

@@ -1,0 +1,191 @@
+// Which alerts a cluster's current state calls for. Pure: the evaluator supplies the state.
+import { AlertKind, AlertSeverity, EffectiveRule } from './alert-rules.catalog';
+
+export interface ClusterState {
+  id: string;
+  name: string;
+  status: string;
+  health: {
+    status: string;
+    podCoverage: number | null;
+    report: unknown;
+  } | null;
+}
+
+export interface Condition {
+  kind: AlertKind;
+  subject: string;
+  severity: AlertSeverity;
+  summary: string;
+}
+
+interface ReportCert {
+  role?: string;
+  name?: string;
+  notAfter?: string;
+}
+
+interface ReportShape {
+  certificates?: ReportCert[];
+  linkerd?: { skew?: { status?: string; oldestProxy?: string | null; controlPlane?: string | null } };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Stable identity of an alert: the same rule, cluster and subject is the same alert. */
+export function fingerprint(kind: string, clusterId: string | null, subject: string): string {
+  return `${kind}|${clusterId ?? '-'}|${subject}`;
+}
+
+function severityForDays(days: number, thresholds: number[]): AlertSeverity | null {
+  const crossed = thresholds.filter((t) => days <= t);
+  if (crossed.length === 0) return null;
+  // The tightest threshold crossed decides: with 30/7/1, ≤1 day is critical, ≤7 warning, ≤30 info.
+  const rank = thresholds.length - 1 - thresholds.indexOf(Math.min(...crossed));
+  return rank === 0 ? AlertSeverity.CRITICAL : rank === 1 ? AlertSeverity.WARNING : AlertSeverity.INFO;
+}
+
+export function clusterConditions(rules: EffectiveRule[], s: ClusterState, now: Date): Condition[] {
+  if (s.status === 'DEREGISTERED') return [];
+  const on = new Map(rules.filter((r) => r.enabled && !r.eventDriven).map((r) => [r.kind, r]));
+  const out: Condition[] = [];
+  const rule = (k: AlertKind) => on.get(k);
+  const offline = s.status === 'OFFLINE';
+
+  if (offline && rule(AlertKind.AGENT_OFFLINE))
+    out.push({
+      kind: AlertKind.AGENT_OFFLINE,
+      subject: 'agent',
+      severity: rule(AlertKind.AGENT_OFFLINE)!.severity,
+      summary: `The Meshfleet agent of cluster ${s.name} stopped reporting`,
+    });
+  const h = s.health;
+  // An offline cluster's last report is stale: only AGENT_OFFLINE speaks for it.
+  if (!h || offline) return out;
+
+  if (h.status === 'UNHEALTHY' && rule(AlertKind.CONTROL_PLANE_UNHEALTHY))
+    out.push({
+      kind: AlertKind.CONTROL_PLANE_UNHEALTHY,
+      subject: 'control-plane',
+      severity: rule(AlertKind.CONTROL_PLANE_UNHEALTHY)!.severity,
+      summary: `Linkerd on cluster ${s.name} is unhealthy`,
+    });
+  if (h.status === 'DEGRADED' && rule(AlertKind.MESH_DEGRADED))
+    out.push({
+      kind: AlertKind.MESH_DEGRADED,
+      subject: 'mesh',
+      severity: rule(AlertKind.MESH_DEGRADED)!.severity,
+      summary: `Linkerd on cluster ${s.name} reports warnings`,
+    });
+
+  const report = (h.report ?? {}) as ReportShape;
+  const expiring = rule(AlertKind.CERTIFICATE_EXPIRING);
+  const expired = rule(AlertKind.CERTIFICATE_EXPIRED);
+  for (const c of report.certificates ?? []) {
+    if (!c.notAfter) continue;
+    const subject = `certificate:${c.role ?? 'unknown'}/${c.name ?? ''}`;
+    const left = (new Date(c.notAfter).getTime() - now.getTime()) / DAY_MS;
+    if (left <= 0) {
+      if (expired)
+        out.push({
+          kind: AlertKind.CERTIFICATE_EXPIRED,
+          subject,
+          severity: expired.severity,
+          summary: `The ${c.role} certificate ${c.name} on cluster ${s.name} expired at ${c.notAfter}`,
+        });
+    } else if (expiring) {
+      const sev = severityForDays(left, expiring.params.days ?? [30, 7, 1]);
+      if (sev)
+        out.push({
+          kind: AlertKind.CERTIFICATE_EXPIRING,
+          subject,
+          severity: sev,
+          summary: `The ${c.role} certificate ${c.name} on cluster ${s.name} expires in ${Math.ceil(left)} day(s)`,
+        });
+    }
+  }
+
+  const mtls = rule(AlertKind.MTLS_COVERAGE_BELOW);
+  const threshold = mtls?.params.threshold ?? 0.9;
+  if (mtls && h.podCoverage !== null && h.podCoverage < threshold)
+    out.push({
+      kind: AlertKind.MTLS_COVERAGE_BELOW,
+      subject: 'mtls',
+      severity: mtls.severity,
+      summary: `mTLS pod coverage on cluster ${s.name} is ${Math.round(h.podCoverage * 100)}% (below ${Math.round(threshold * 100)}%)`,
+    });
+
+  const skew = report.linkerd?.skew;
+  const skewRule = rule(AlertKind.VERSION_SKEW);
+  if (skewRule && skew?.status === 'unsupported')
+    out.push({
+      kind: AlertKind.VERSION_SKEW,
+      subject: 'proxy-skew',
+      severity: skewRule.severity,
+      summary: `Proxies on cluster ${s.name} (oldest ${skew.oldestProxy}) are too far behind the control plane ${skew.controlPlane}`,
+    });
+  return out;
+}
+
+/** The alert an event calls for (fire) or clears (resolve), for event-driven rules. */
+export interface EventTransition {
+  action: 'fire' | 'resolve';
+  kind: AlertKind;
+  subject: string;
+  summary: string;
+}
+
+export function eventTransitions(type: string, payload: Record<string, unknown>): EventTransition[] {
+  const str = (k: string) => String(payload[k] ?? '');
+  switch (type) {
+    case 'operation.failed':
+      return [
+        {
+          action: 'fire',
+          kind: AlertKind.OPERATION_FAILED,
+          subject: `operation:${str('kind')}`,
+          summary: `${str('kind')} on cluster ${str('clusterName')} failed: ${str('reason')}`,
+        },
+      ];
+    case 'operation.succeeded':
+      return [{ action: 'resolve', kind: AlertKind.OPERATION_FAILED, subject: `operation:${str('kind')}`, summary: '' }];
+    case 'rollout.paused':
+      return [
+        {
+          action: 'fire',
+          kind: AlertKind.ROLLOUT_PAUSED,
+          subject: `rollout:${str('rolloutId')}`,
+          summary: `Rollout ${str('name')} paused: ${str('reason')}`,
+        },
+      ];
+    case 'rollout.failed':
+      return [
+        { action: 'resolve', kind: AlertKind.ROLLOUT_PAUSED, subject: `rollout:${str('rolloutId')}`, summary: '' },
+        {
+          action: 'fire',
+          kind: AlertKind.ROLLOUT_FAILED,
+          subject: `rollout:${str('rolloutId')}`,
+          summary: `Rollout ${str('name')} failed: ${str('reason')}`,
+        },
+      ];
+    case 'rollout.resumed':
+    case 'rollout.succeeded':
+    case 'rollout.aborted':
+    case 'rollout.rolled_back':
+      return [
+        { action: 'resolve', kind: AlertKind.ROLLOUT_PAUSED, subject: `rollout:${str('rolloutId')}`, summary: '' },
+        ...(type === 'rollout.succeeded'
+          ? [
+              {
+                action: 'resolve' as const,
+                kind: AlertKind.ROLLOUT_FAILED,
+                subject: `rollout:${str('rolloutId')}`,
+                summary: '',
+              },
+            ]
+          : []),
+      ];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,169 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { Alert, Db, DomainEvent } from '@meshfleet/db';
+import { recordDomainEvent } from '@meshfleet/events';
+import { RedisService } from '@meshfleet/queue';
+import { clusterConditions, Condition, eventTransitions, fingerprint } from './alert-conditions';
+import { cooldownSeconds, EffectiveRule, effectiveRules } from './alert-rules.catalog';
+import { AlertsRepository } from './alerts.repository';
+
+// Leftover pending marks (a condition seen once, then the worker died) expire on their own.
+const PENDING_TTL_SECONDS = 7 * 86_400;
+
+/**
+ * Level-triggered alert evaluation: for a cluster, compare the alerts its current state calls for
+ * with the firing ones, then fire and resolve the difference. Runs on outbox events (for the
+ * clusters they touch) and periodically for every cluster (time-based rules: expiry, `for`).
+ */
+@Injectable()
+export class AlertsEvaluator {
+  private readonly log = new Logger(AlertsEvaluator.name);
+
+  constructor(
+    private readonly repo: AlertsRepository,
+    private readonly redis: RedisService,
+  ) {}
+
+  /** The outbox handler: event-driven rules first, then each touched cluster's state. */
+  async onEvents(db: Db, events: DomainEvent[], now = new Date()): Promise<void> {
+    const rules = new Map<string, EffectiveRule[]>();
+    const rulesOf = async (orgId: string) => {
+      let r = rules.get(orgId);
+      if (!r) rules.set(orgId, (r = effectiveRules(await this.repo.rules(db, orgId))));
+      return r;
+    };
+    const clusters = new Set<string>();
+    for (const e of events) {
+      if (e.type.startsWith('alert.')) continue;
+      const transitions = eventTransitions(e.type, (e.payload ?? {}) as Record<string, unknown>);
+      for (const t of transitions) {
+        const rule = (await rulesOf(e.organizationId)).find((r) => r.kind === t.kind)!;
+        const fp = fingerprint(t.kind, e.clusterId, t.subject);
+        await this.repo.lockKey(db, fp);
+        if (t.action === 'resolve') {
+          const firing = await this.repo.firingByFingerprint(db, fp);
+          if (firing && firing.organizationId === e.organizationId) await this.resolve(db, firing, now);
+        } else if (rule.enabled) {
+          const cond: Condition = { kind: t.kind, subject: t.subject, severity: rule.severity, summary: t.summary };
+          const name = (e.payload as { clusterName?: string } | null)?.clusterName ?? null;
+          await this.fireUnlessCooling(db, e.organizationId, e.clusterId, name, rule, cond, fp, now);
+        }
+      }
+      if (e.clusterId) clusters.add(e.clusterId);
+    }
+    for (const id of clusters) await this.evaluateCluster(db, id, now, rulesOf);
+  }
+
+  /** Brings one cluster's state-driven alerts in line with its current state. */
+  async evaluateCluster(
+    db: Db,
+    clusterId: string,
+    now = new Date(),
+    rulesOf?: (orgId: string) => Promise<EffectiveRule[]>,
+  ): Promise<void> {
+    await this.repo.lockKey(db, clusterId);
+    const state = await this.repo.clusterState(db, clusterId);
+    if (!state) return;
+    const rules = rulesOf
+      ? await rulesOf(state.organizationId)
+      : effectiveRules(await this.repo.rules(db, state.organizationId));
+    const byKind = new Map(rules.map((r) => [r.kind as string, r]));
+    const desired = new Map(
+      clusterConditions(rules, state, now).map((c) => [fingerprint(c.kind, clusterId, c.subject), c]),
+    );
+    const pendingKey = this.redis.key('alerts', 'pending', clusterId);
+    const pending = await this.redis.client.hgetall(pendingKey);
+
+    for (const a of await this.repo.firingForCluster(db, state.organizationId, clusterId)) {
+      if (byKind.get(a.kind)?.eventDriven) continue;
+      const want = desired.get(a.fingerprint);
+      if (!want) await this.resolve(db, a, now);
+      else if (want.severity !== a.severity || want.summary !== a.summary || +now - +a.lastSeenAt > 60_000)
+        await this.repo.update(db, a.id, { severity: want.severity, summary: want.summary, lastSeenAt: now });
+      desired.delete(a.fingerprint);
+    }
+    const stale = Object.keys(pending).filter((fp) => !desired.has(fp));
+    if (stale.length) await this.redis.client.hdel(pendingKey, ...stale);
+
+    for (const [fp, cond] of desired) {
+      const rule = byKind.get(cond.kind)!;
+      // `for`: the condition must hold this long before the alert fires.
+      const since = pending[fp] ? Number(pending[fp]) : now.getTime();
+      if (!pending[fp] && rule.forSeconds > 0) {
+        await this.redis.client.hset(pendingKey, fp, String(since));
+        await this.redis.client.expire(pendingKey, PENDING_TTL_SECONDS);
+      }
+      if (now.getTime() - since < rule.forSeconds * 1000) continue;
+      if (await this.fireUnlessCooling(db, state.organizationId, clusterId, state.name, rule, cond, fp, now))
+        await this.redis.client.hdel(pendingKey, fp);
+    }
+  }
+
+  /** Fires unless it fires already or resolved within the rule's cool-down (flapping). */
+  private async fireUnlessCooling(
+    db: Db,
+    organizationId: string,
+    clusterId: string | null,
+    clusterName: string | null,
+    rule: EffectiveRule,
+    cond: Condition,
+    fp: string,
+    now: Date,
+  ): Promise<boolean> {
+    if (await this.repo.firingByFingerprint(db, fp)) return true;
+    const last = await this.repo.lastResolved(db, organizationId, fp);
+    if (last?.resolvedAt && +now - +last.resolvedAt < cooldownSeconds(rule) * 1000) return false;
+    const alert = await this.repo.fire(
+      db,
+      { organizationId, kind: cond.kind, fingerprint: fp, clusterId, subject: cond.subject, severity: cond.severity, summary: cond.summary },
+      now,
+    );
+    if (!alert) return true;
+    // A silence set on the previous occurrence still holds for a re-fire.
+    const silencedUntil = last?.silencedUntil && last.silencedUntil > now ? last.silencedUntil : null;
+    if (silencedUntil) await this.repo.update(db, alert.id, { silencedUntil });
+    else await recordDomainEvent(db, organizationId, 'alert.firing', clusterId, this.payload(alert, clusterName));
+    this.log.log(`alert ${cond.kind} firing for ${fp}`);
+    return true;
+  }
+
+  private async resolve(db: Db, a: Alert, now: Date): Promise<void> {
+    const resolved = await this.repo.resolve(db, a.id, now);
+    const silenced = a.silencedUntil !== null && a.silencedUntil > now;
+    if (!silenced) {
+      const state = a.clusterId ? await this.repo.clusterState(db, a.clusterId) : null;
+      await recordDomainEvent(db, a.organizationId, 'alert.resolved', a.clusterId, this.payload(resolved, state?.name ?? null));
+    }
+  }
+
+  private payload(a: Alert, clusterName: string | null) {
+    return {
+      alertId: a.id,
+      kind: a.kind,
+      severity: a.severity,
+      subject: a.subject,
+      summary: a.summary,
+      clusterName,
+      firstFiredAt: a.firstFiredAt.toISOString(),
+      resolvedAt: a.resolvedAt?.toISOString() ?? null,
+    };
+  }
+
+  /** The periodic pass over every cluster, each in its own short transaction. */
+  async evaluateAll(now = new Date()): Promise<number> {
+    let after: string | null = null;
+    let n = 0;
+    for (;;) {
+      const ids = await this.repo.clustersToEvaluate(after, 500);
+      for (const id of ids) {
+        try {
+          await this.repo.transaction((db) => this.evaluateCluster(db, id, now));
+          n++;
+        } catch (e) {
+          this.log.warn(`evaluating cluster ${id} failed: ${(e as Error).message}`);
+        }
+      }
+      if (ids.length < 500) return n;
+      after = ids.at(-1)!;
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// Planning is pure: which clusters go in which wave, and which are left out and why.
+import { checkUpgradePath } from '@meshfleet/linkerd';
+import { RolloutStrategy } from './rollout-strategy';
+
+export interface PlanCandidate {
+  id: string;
+  name: string;
+  status: string;
+  linkerdInstalled: boolean;
+  currentVersion: string | null;
+  kubernetesVersion: string | null;
+  oldestProxyVersion: string | null;
+}
+
+export interface PlanRelease {
+  version: string;
+  kubernetesMin: string;
+  kubernetesMax: string | null;
+}
+
+export interface PlannedWave {
+  index: number;
+  name: string;
+  clusters: { id: string; name: string; fromVersion: string | null }[];
+}
+
+export interface Excluded {
+  clusterId: string;
+  clusterName: string;
+  code: string;
+  reason: string;
+}
+
+export interface Plan {
+  targetVersion: string;
+  waves: PlannedWave[];
+  excluded: Excluded[];
+}
+
+export function planRollout(candidates: PlanCandidate[], release: PlanRelease, s: RolloutStrategy): Plan {
+  const excluded: Excluded[] = [];
+  const eligible: PlanCandidate[] = [];
+  for (const c of [...candidates].sort((a, b) => a.name.localeCompare(b.name))) {
+    const out = (code: string, reason: string) =>
+      excluded.push({ clusterId: c.id, clusterName: c.name, code, reason });
+    if (c.status === 'PENDING') {
+      out('NOT_ENROLLED', 'The agent has not enrolled yet');
+      continue;
+    }
+    if (c.status === 'OFFLINE' && s.offlineClusters.mode === 'SKIP') {
+      out('OFFLINE', 'The agent is offline and offline clusters are skipped');
+      continue;
+    }
+    if (!c.linkerdInstalled || !c.currentVersion) {
+      out('NOT_INSTALLED', 'Linkerd is not installed (or no report yet); install it first');
+      continue;
+    }
+    const path = checkUpgradePath({
+      from: c.currentVersion,
+      to: release.version,
+      clusterKubernetesVersion: c.kubernetesVersion ?? '',
+      target: { kubernetesMin: release.kubernetesMin, kubernetesMax: release.kubernetesMax },
+      oldestProxyVersion: c.oldestProxyVersion,
+    });
+    if (!path.allowed) {
+      out(path.code, path.reason);
+      continue;
+    }
+    eligible.push(c);
+  }
+  const pick = (c: PlanCandidate) => ({ id: c.id, name: c.name, fromVersion: c.currentVersion });
+  const waves: PlannedWave[] = [];
+  let rest = eligible;
+  const canary = s.canary.clusterIds.length
+    ? rest.filter((c) => s.canary.clusterIds.includes(c.id))
+    : rest.slice(0, Math.min(s.canary.count, rest.length));
+  if (canary.length) {
+    waves.push({ index: 0, name: 'canary', clusters: canary.map(pick) });
+    rest = rest.filter((c) => !canary.includes(c));
+  }
+  const sizes =
+    s.waves.sizes ??
+    (s.waves.percentages
+      ? s.waves.percentages.map((p) => Math.max(1, Math.round((p / 100) * rest.length)))
+      : []);
+  for (const size of sizes) {
+    if (!rest.length) break;
+    waves.push({
+      index: waves.length,
+      name: `wave ${waves.length}`,
+      clusters: rest.slice(0, size).map(pick),
+    });
+    rest = rest.slice(size);
+  }
+  if (rest.length)
+    waves.push({ index: waves.length, name: `wave ${waves.length}`, clusters: rest.map(pick) });
+  return { targetVersion: release.version, waves, excluded };
+}

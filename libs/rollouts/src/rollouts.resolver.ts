@@ -1,0 +1,112 @@
+import { Args, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
+import { pageSize } from '@meshfleet/core';
+import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
+import { Role, RolloutStatus } from '@meshfleet/db';
+import { toConnection } from '@meshfleet/graphql';
+import { LiveUpdates } from '@meshfleet/queue';
+import { RolloutWithTargets } from './rollouts.repository';
+import { ROLLOUT_UPDATED, RolloutsService } from './rollouts.service';
+import { RolloutConnection, RolloutInput, RolloutPlanType, RolloutType } from './dto/rollout.types';
+
+const toType = (r: RolloutWithTargets): RolloutType => ({
+  ...r,
+  selector: r.selector as Record<string, unknown>,
+  strategy: r.strategy as Record<string, unknown>,
+});
+
+type Payload = { organizationId: string; rolloutId: string };
+
+@Resolver(() => RolloutType)
+export class RolloutsResolver {
+  constructor(
+    private readonly service: RolloutsService,
+    private readonly live: LiveUpdates,
+  ) {}
+
+  @Query(() => RolloutPlanType, { description: 'The waves a rollout would run, without running anything' })
+  @Allow(Role.VIEWER)
+  planRollout(@CurrentActor() actor: Actor, @Args('input') input: RolloutInput): Promise<RolloutPlanType> {
+    return this.service.plan(actor, input);
+  }
+
+  @Mutation(() => RolloutType)
+  @Allow(Role.EDITOR)
+  async startRollout(@CurrentActor() actor: Actor, @Args('input') input: RolloutInput): Promise<RolloutType> {
+    return toType(await this.service.start(actor, input));
+  }
+
+  @Mutation(() => RolloutType)
+  @Allow(Role.EDITOR)
+  async pauseRollout(
+    @CurrentActor() actor: Actor,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<RolloutType> {
+    return toType(await this.service.pause(actor, id));
+  }
+
+  @Mutation(() => RolloutType, { description: 'Continues a paused rollout; failed clusters are retried' })
+  @Allow(Role.EDITOR)
+  async resumeRollout(
+    @CurrentActor() actor: Actor,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<RolloutType> {
+    return toType(await this.service.resume(actor, id));
+  }
+
+  @Mutation(() => RolloutType)
+  @Allow(Role.EDITOR)
+  async approveWave(
+    @CurrentActor() actor: Actor,
+    @Args('id', { type: () => ID }) id: string,
+    @Args('wave', { type: () => Int }) wave: number,
+  ): Promise<RolloutType> {
+    return toType(await this.service.approveWave(actor, id, wave));
+  }
+
+  @Mutation(() => RolloutType, { description: 'Stops new upgrades; finished ones are left alone' })
+  @Allow(Role.EDITOR)
+  async abortRollout(
+    @CurrentActor() actor: Actor,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<RolloutType> {
+    return toType(await this.service.abort(actor, id));
+  }
+
+  @Query(() => RolloutType)
+  @Allow(Role.VIEWER)
+  async rollout(
+    @CurrentPrincipal() p: Principal,
+    @Args('id', { type: () => ID }) id: string,
+  ): Promise<RolloutType> {
+    return toType(await this.service.get(p.organizationId, id));
+  }
+
+  @Query(() => RolloutConnection)
+  @Allow(Role.VIEWER)
+  async rollouts(
+    @CurrentPrincipal() p: Principal,
+    @Args('status', { type: () => RolloutStatus, nullable: true }) status: RolloutStatus | null,
+    @Args('first', { type: () => Int, nullable: true }) first: number | null,
+    @Args('after', { type: () => String, nullable: true }) after: string | null,
+  ): Promise<RolloutConnection> {
+    return toConnection(await this.service.list(p.organizationId, status, pageSize(first), after), toType);
+  }
+
+  @Subscription(() => RolloutType, {
+    filter(
+      this: RolloutsResolver,
+      payload: Payload,
+      args: { id: string },
+      ctx: { req?: { user?: Principal } },
+    ) {
+      return ctx.req?.user?.organizationId === payload.organizationId && args.id === payload.rolloutId;
+    },
+    async resolve(this: RolloutsResolver, payload: Payload) {
+      return toType(await this.service.get(payload.organizationId, payload.rolloutId));
+    },
+  })
+  @Allow(Role.VIEWER)
+  rolloutUpdated(@Args('id', { type: () => ID }) _id: string): AsyncIterableIterator<Payload> {
+    return this.live.iterator<Payload>(ROLLOUT_UPDATED);
+  }
+}

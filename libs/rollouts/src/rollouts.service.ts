@@ -1,0 +1,220 @@
+import { Injectable } from '@nestjs/common';
+import {
+  ConflictError,
+  FailedPreconditionError,
+  NotFoundError,
+  Page,
+  ValidationError,
+} from '@meshfleet/core';
+import { Actor } from '@meshfleet/auth';
+import { AuditService } from '@meshfleet/audit';
+import { ClusterListQuery, ClustersService } from '@meshfleet/clusters';
+import { Prisma, RolloutStatus, RolloutTargetStatus } from '@meshfleet/db';
+import { recordDomainEvent } from '@meshfleet/events';
+import { CatalogService } from '@meshfleet/operations';
+import { LiveUpdates } from '@meshfleet/queue';
+import { Plan, planRollout } from './rollout-plan';
+import { resolveStrategy, StrategyInput } from './rollout-strategy';
+import { RolloutsRepository, RolloutWithTargets } from './rollouts.repository';
+
+export const ROLLOUT_UPDATED = 'rollout-updated';
+
+export interface RolloutRequest {
+  name?: string | null;
+  targetVersion: string;
+  selector?: (ClusterListQuery & { clusterIds?: string[] | null }) | null;
+  strategy?: StrategyInput | null;
+}
+
+@Injectable()
+export class RolloutsService {
+  constructor(
+    private readonly repo: RolloutsRepository,
+    private readonly clusters: ClustersService,
+    private readonly catalog: CatalogService,
+    private readonly audit: AuditService,
+    private readonly live: LiveUpdates,
+  ) {}
+
+  async plan(actor: Actor, req: RolloutRequest): Promise<Plan> {
+    const strategy = resolveStrategy(req.strategy ?? {});
+    let release;
+    try {
+      release = await this.catalog.get(actor.organizationId, req.targetVersion);
+    } catch (e) {
+      if (e instanceof NotFoundError)
+        throw new ValidationError(
+          `Linkerd release ${req.targetVersion} is not in the catalog`,
+          'targetVersion',
+        );
+      throw e;
+    }
+    const sel = req.selector ?? {};
+    const candidates = await this.repo.candidates(
+      actor.organizationId,
+      this.clusters.listFilter(sel),
+      sel.clusterIds ?? [],
+    );
+    return planRollout(candidates, release, strategy);
+  }
+
+  async start(actor: Actor, req: RolloutRequest): Promise<RolloutWithTargets> {
+    const plan = await this.plan(actor, req);
+    const total = plan.waves.reduce((a, w) => a + w.clusters.length, 0);
+    if (total === 0)
+      throw new FailedPreconditionError(
+        'No cluster of the selection can be upgraded: see planRollout for the reasons',
+        { reason: 'EMPTY_PLAN' },
+      );
+    const name = (req.name?.trim() || `upgrade to ${req.targetVersion}`).slice(0, 120);
+    const strategy = resolveStrategy(req.strategy ?? {});
+    const id = await this.repo.transaction(async (db) => {
+      const r = await db.rollout.create({
+        data: {
+          organizationId: actor.organizationId,
+          name,
+          targetVersion: req.targetVersion,
+          selector: (req.selector ?? {}) as Prisma.InputJsonValue,
+          strategy: strategy as unknown as Prisma.InputJsonValue,
+          status: RolloutStatus.RUNNING,
+          createdBy: actor.actorName,
+          startedAt: new Date(),
+        },
+      });
+      await db.rolloutTarget.createMany({
+        data: plan.waves.flatMap((w) =>
+          w.clusters.map((c) => ({
+            rolloutId: r.id,
+            clusterId: c.id,
+            clusterName: c.name,
+            wave: w.index,
+            fromVersion: c.fromVersion,
+          })),
+        ),
+      });
+      await this.audit.recordActor(
+        db,
+        actor,
+        'rollout.start',
+        { type: 'Rollout', id: r.id },
+        { targetVersion: req.targetVersion, clusters: total, excluded: plan.excluded.length },
+      );
+      await recordDomainEvent(db, actor.organizationId, 'rollout.started', null, {
+        rolloutId: r.id,
+        name,
+        targetVersion: req.targetVersion,
+        clusters: total,
+      });
+      return r.id;
+    });
+    await this.notify(actor.organizationId, id);
+    return this.repo.get(actor.organizationId, id);
+  }
+
+  get(org: string, id: string): Promise<RolloutWithTargets> {
+    return this.repo.get(org, id);
+  }
+
+  list(
+    org: string,
+    status: RolloutStatus | null,
+    first: number,
+    after: string | null,
+  ): Promise<Page<RolloutWithTargets>> {
+    return this.repo.list(org, status, first, after);
+  }
+
+  async pause(actor: Actor, id: string): Promise<RolloutWithTargets> {
+    return this.move(
+      actor,
+      id,
+      [RolloutStatus.RUNNING],
+      { status: RolloutStatus.PAUSED, pausedReason: `Paused by ${actor.actorName}` },
+      'rollout.pause',
+      async (db, r) =>
+        recordDomainEvent(db, actor.organizationId, 'rollout.paused', null, {
+          rolloutId: r.id,
+          name: r.name,
+          reason: `Paused by ${actor.actorName}`,
+        }),
+    );
+  }
+
+  async resume(actor: Actor, id: string): Promise<RolloutWithTargets> {
+    return this.move(
+      actor,
+      id,
+      [RolloutStatus.PAUSED],
+      { status: RolloutStatus.RUNNING, pausedReason: null },
+      'rollout.resume',
+      async (db, r) => {
+        // Resuming after the failure budget ran out: failed targets get another chance.
+        await db.rolloutTarget.updateMany({
+          where: { rolloutId: r.id, status: RolloutTargetStatus.FAILED },
+          data: { status: RolloutTargetStatus.WAITING, operationId: null, reason: 'retried after resume' },
+        });
+        await recordDomainEvent(db, actor.organizationId, 'rollout.resumed', null, {
+          rolloutId: r.id,
+          name: r.name,
+        });
+      },
+    );
+  }
+
+  async approveWave(actor: Actor, id: string, wave: number): Promise<RolloutWithTargets> {
+    const r = await this.repo.get(actor.organizationId, id);
+    if (wave !== r.currentWave)
+      throw new ValidationError(`The next wave to approve is ${r.currentWave}`, 'wave');
+    return this.move(
+      actor,
+      id,
+      [RolloutStatus.RUNNING, RolloutStatus.PAUSED],
+      { approvedWave: wave, status: RolloutStatus.RUNNING, pausedReason: null },
+      'rollout.approve-wave',
+    );
+  }
+
+  async abort(actor: Actor, id: string): Promise<RolloutWithTargets> {
+    return this.move(
+      actor,
+      id,
+      [RolloutStatus.PENDING, RolloutStatus.RUNNING, RolloutStatus.PAUSED],
+      { status: RolloutStatus.ABORTED, finishedAt: new Date() },
+      'rollout.abort',
+      async (db, r) => {
+        await db.rolloutTarget.updateMany({
+          where: { rolloutId: r.id, status: RolloutTargetStatus.WAITING },
+          data: { status: RolloutTargetStatus.SKIPPED, reason: 'rollout aborted' },
+        });
+        await recordDomainEvent(db, actor.organizationId, 'rollout.aborted', null, {
+          rolloutId: r.id,
+          name: r.name,
+        });
+      },
+    );
+  }
+
+  private async move(
+    actor: Actor,
+    id: string,
+    from: RolloutStatus[],
+    data: Prisma.RolloutUpdateManyMutationInput,
+    action: string,
+    also?: (db: Prisma.TransactionClient, r: RolloutWithTargets) => Promise<void>,
+  ): Promise<RolloutWithTargets> {
+    const r = await this.repo.get(actor.organizationId, id);
+    await this.repo.transaction(async (db) => {
+      const moved = await db.rollout.updateMany({ where: { id, status: { in: from } }, data });
+      if (moved.count !== 1)
+        throw new ConflictError(`Rollout ${r.name} is ${r.status}`, { status: r.status });
+      await also?.(db as Prisma.TransactionClient, r);
+      await this.audit.recordActor(db, actor, action, { type: 'Rollout', id }, {});
+    });
+    await this.notify(actor.organizationId, id);
+    return this.repo.get(actor.organizationId, id);
+  }
+
+  notify(organizationId: string, rolloutId: string): Promise<void> {
+    return this.live.publish(ROLLOUT_UPDATED, { organizationId, rolloutId }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,36 @@
+import { Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Queue } from 'bullmq';
+import { RedisService } from '@meshfleet/queue';
+
+export const WEBHOOKS_QUEUE = 'webhooks';
+
+/** Producer side of the delivery queue. Jobs carry the delivery id; the handler re-reads it. */
+@Injectable()
+export class WebhooksQueue implements OnModuleDestroy {
+  private queue: Queue | null = null;
+
+  constructor(private readonly redis: RedisService) {}
+
+  get instance(): Queue {
+    this.queue ??= new Queue(WEBHOOKS_QUEUE, {
+      connection: this.redis.create('webhooks-queue', { maxRetriesPerRequest: null }),
+      prefix: this.redis.key('bull'),
+      // Retries are ours (the schedule in Postgres), not BullMQ's.
+      defaultJobOptions: { removeOnComplete: 1000, removeOnFail: 5000, attempts: 1 },
+    });
+    return this.queue;
+  }
+
+  /** Deterministic per attempt: enqueueing the same attempt twice runs it once. */
+  async deliver(deliveryId: string, attemptNo: number, delayMs = 0): Promise<void> {
+    await this.instance.add(
+      'deliver',
+      { deliveryId },
+      { jobId: `deliver-${deliveryId}-${attemptNo}`, delay: Math.max(0, delayMs) },
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.queue?.close();
+  }
+}
