@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import pg from 'pg';
 import {
+  dropRedisPrefix,
   freshDatabase,
   loadNote,
   recordResults,
@@ -224,6 +225,7 @@ async function main() {
   let worker;
   let fleet;
   let stopHeartbeats = false;
+  const redisPrefix = `mf_bench_dispatch_${Date.now()}`;
   const disarm = watchdog(10 * 60_000, async () => {
     fleet?.stop();
     api?.kill();
@@ -237,7 +239,7 @@ async function main() {
     const env = {
       DATABASE_URL: db.url,
       DATABASE_POOL_SIZE: '20',
-      MESHFLEET_REDIS_PREFIX: `mf_bench_dispatch_${Date.now()}`,
+      MESHFLEET_REDIS_PREFIX: redisPrefix,
       MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '100000',
       MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: String(POLL_WAIT_SECONDS),
     };
@@ -427,6 +429,7 @@ async function main() {
     await api?.stop();
     await worker?.stop();
     await db.drop();
+    await dropRedisPrefix(redisPrefix).catch((e) => console.error(`Redis cleanup failed: ${e.message}`));
     apiAgent.destroy();
     agentCallsAgent.destroy();
     disarm();

@@ -13,6 +13,13 @@ export const ADMIN_URL =
   process.env.MESHFLEET_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.MESHFLEET_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+// Benchmarks drive load: they only ever target this machine.
+for (const u of [ADMIN_URL, REDIS_URL]) {
+  const host = new URL(u).hostname;
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(host))
+    throw new Error(`benchmarks only run against 127.0.0.1; refusing ${host}`);
+}
+
 export function dbUrl(name) {
   const u = new URL(ADMIN_URL);
   u.pathname = `/${name}`;
@@ -172,7 +179,11 @@ export function recordResults(name, rows) {
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
     node: process.version,
   };
-  all.benchmarks[name] = { measuredAt: new Date().toISOString(), rows };
+  all.benchmarks[name] = {
+    measuredAt: new Date().toISOString(),
+    loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
+    rows,
+  };
   writeFileSync(file, `${JSON.stringify(all, null, 2)}\n`);
   const lines = ['| benchmark | figure | value | goal | meets goal |', '| --- | --- | --- | --- | --- |'];
   for (const [bench, { rows: rs }] of Object.entries(all.benchmarks)) {
@@ -182,6 +193,15 @@ export function recordResults(name, rows) {
       );
     }
   }
+  const notes = Object.entries(all.benchmarks)
+    .filter(([, b]) => b.loadAverage)
+    .map(([bench, b]) => `${bench} ${b.measuredAt} (load ${b.loadAverage.join(' / ')})`);
+  if (notes.length)
+    lines.push(
+      '',
+      `Measured on ${all.machine.cpus} CPUs, ${all.machine.memoryGiB} GiB, Node ${all.machine.node}; ` +
+        `finished at, with the 1/5/15-min load average then: ${notes.join('; ')}.`,
+    );
   writeFileSync(join(dir, 'latest.md'), `${lines.join('\n')}\n`);
   console.log(lines.join('\n'));
 }
@@ -246,4 +266,24 @@ export function watchdog(ms, cleanup) {
   }, ms);
   timer.unref();
   return () => clearTimeout(timer);
+}
+
+/** Deletes the Redis keys a benchmark's processes wrote under their MESHFLEET_REDIS_PREFIX. */
+export async function dropRedisPrefix(prefix) {
+  if (!/^mf_bench_[a-z0-9_]+$/.test(prefix)) throw new Error(`not a benchmark prefix: ${prefix}`);
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    for (let i = 0; i < 100_000; i++) {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      if (keys.length) deleted += await redis.unlink(...keys);
+      cursor = next;
+      if (cursor === '0') break;
+    }
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
 }

@@ -12,7 +12,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { startSimulator, type Simulator } from '@meshfleet/kube-sim';
-import { createTestDatabase, gql, testRedisUrl, uniqueRedisPrefix, type TestDatabase } from '@meshfleet/testing';
+import {
+  createTestDatabase,
+  gql,
+  testRedisUrl,
+  uniqueRedisPrefix,
+  type TestDatabase,
+} from '@meshfleet/testing';
 import { loadAgentConfig, startAgent, type RunningAgent } from '../src';
 import { gatewayApiCrds, PLAIN_CLUSTER } from './lifecycle-fixture';
 import { ClusterOps } from '../src/kube/cluster-ops';
@@ -57,13 +63,16 @@ describe('lifecycle operations end to end', () => {
     const r = await gql<Record<string, any>>(apiUrl, query, variables, adminKey);
     return r;
   };
-  const op = async (id: string) => (await q(`query($id: ID!) { operation(id: $id) { ${OP} } }`, { id })).data!.operation;
+  const op = async (id: string) =>
+    (await q(`query($id: ID!) { operation(id: $id) { ${OP} } }`, { id })).data!.operation;
   const cluster = async () => (await q(CLUSTER, { id: clusterId })).data!.cluster;
 
   before(async () => {
     sim = await startSimulator({ scenario: { clusters: [PLAIN_CLUSTER] }, podReadyDelayMs: 20 });
     // The platform team brings the Gateway API CRDs that Linkerd 2.19+ needs.
-    const ops = new ClusterOps(loadKubeConfig({ kubeconfigPath: null, kubeconfigYaml: sim.kubeconfigFor('plain') }).kc);
+    const ops = new ClusterOps(
+      loadKubeConfig({ kubeconfigPath: null, kubeconfigYaml: sim.kubeconfigFor('plain') }).kc,
+    );
     for (const crd of gatewayApiCrds()) await ops.apply(crd);
     db = await createTestDatabase();
     const port = await freePort();
@@ -87,9 +96,21 @@ describe('lifecycle operations end to end', () => {
       env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
       stdio: 'ignore',
     });
-    await eventually(() => fetch(`${apiUrl}/readyz`).then((r) => r.status, () => 0), (s) => s === 200, 30_000, 'API ready');
-    domainId = (await q(`mutation { createIdentityDomain(input: { name: "fleet" }) { id } }`)).data!.createIdentityDomain.id;
-    const reg = await q(`mutation { registerCluster(input: { name: "plain", provider: AKS }) { cluster { id } bootstrapToken { token } } }`);
+    await eventually(
+      () =>
+        fetch(`${apiUrl}/readyz`).then(
+          (r) => r.status,
+          () => 0,
+        ),
+      (s) => s === 200,
+      30_000,
+      'API ready',
+    );
+    domainId = (await q(`mutation { createIdentityDomain(input: { name: "fleet" }) { id } }`)).data!
+      .createIdentityDomain.id;
+    const reg = await q(
+      `mutation { registerCluster(input: { name: "plain", provider: AKS }) { cluster { id } bootstrapToken { token } } }`,
+    );
     clusterId = reg.data!.registerCluster.cluster.id;
     agent = await startAgent(
       {
@@ -103,7 +124,12 @@ describe('lifecycle operations end to end', () => {
       { logger: quietLog, reportMinSpacingMs: 300 },
     );
     await agent.ready();
-    await eventually(cluster, (c) => c.status === 'CONNECTED' && c.linkerd?.installed === false, 20_000, 'first report');
+    await eventually(
+      cluster,
+      (c) => c.status === 'CONNECTED' && c.linkerd?.installed === false,
+      20_000,
+      'first report',
+    );
   });
 
   after(async () => {
@@ -115,10 +141,15 @@ describe('lifecycle operations end to end', () => {
   });
 
   it('installs Linkerd 2.19 even though Redis lost the dispatch job, and refuses a second operation meanwhile', async () => {
-    const r = await q(`mutation($c: ID!, $d: ID!) { installLinkerd(clusterId: $c, input: { version: "enterprise-2.19.1", identityDomainId: $d }) { ${OP} } }`, { c: clusterId, d: domainId });
+    const r = await q(
+      `mutation($c: ID!, $d: ID!) { installLinkerd(clusterId: $c, input: { version: "enterprise-2.19.1", identityDomainId: $d }) { ${OP} } }`,
+      { c: clusterId, d: domainId },
+    );
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
     const opId = r.data!.installLinkerd.id;
-    const conflict = await q(`mutation($c: ID!) { restartDataPlane(clusterId: $c) { id } }`, { c: clusterId });
+    const conflict = await q(`mutation($c: ID!) { restartDataPlane(clusterId: $c) { id } }`, {
+      c: clusterId,
+    });
     assert.equal(conflict.errors?.[0]?.extensions?.['code'], 'CONFLICT');
     // Redis loses everything of ours before any worker ran: only Postgres knows the operation.
     const redis = new Redis(testRedisUrl());
@@ -126,29 +157,72 @@ describe('lifecycle operations end to end', () => {
     if (keys.length) await redis.del(...keys);
     redis.disconnect();
     assert.equal((await op(opId)).status, 'QUEUED');
-    worker = spawn(process.execPath, [join(REPO, 'apps/worker/dist/src/main.js')], { cwd: REPO, env: { ...process.env, ...env }, stdio: 'ignore' });
-    const done = await eventually(() => op(opId), (o) => ['SUCCEEDED', 'FAILED', 'TIMED_OUT'].includes(o.status), 90_000, 'install finished');
+    worker = spawn(process.execPath, [join(REPO, 'apps/worker/dist/src/main.js')], {
+      cwd: REPO,
+      env: { ...process.env, ...env },
+      stdio: 'ignore',
+    });
+    const done = await eventually(
+      () => op(opId),
+      (o) => ['SUCCEEDED', 'FAILED', 'TIMED_OUT'].includes(o.status),
+      90_000,
+      'install finished',
+    );
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.error));
     const steps = done.steps.filter((s: any) => s.status === 'succeeded').map((s: any) => s.step);
-    for (const s of ['precheck', 'crds', 'crds-established', 'issuer', 'control-plane', 'rollout', 'postcheck']) assert.ok(steps.includes(s), `${s} in ${steps}`);
-    const c = await eventually(cluster, (c) => c.linkerd?.installed === true && c.linkerd.version === 'enterprise-2.19.1', 20_000, 'report shows 2.19');
+    for (const s of [
+      'precheck',
+      'crds',
+      'crds-established',
+      'issuer',
+      'control-plane',
+      'rollout',
+      'postcheck',
+    ])
+      assert.ok(steps.includes(s), `${s} in ${steps}`);
+    const c = await eventually(
+      cluster,
+      (c) => c.linkerd?.installed === true && c.linkerd.version === 'enterprise-2.19.1',
+      20_000,
+      'report shows 2.19',
+    );
     assert.notEqual(c.health.status, 'UNHEALTHY', JSON.stringify(c.health.categories));
-    const issuers = (await q(`query($d: ID!) { identityDomain(id: $d) { issuers { clusterId } } }`, { d: domainId })).data!.identityDomain.issuers;
-    assert.deepEqual(issuers.map((i: any) => i.clusterId), [clusterId], 'the issuer was signed from the in-cluster CSR');
+    const issuers = (
+      await q(`query($d: ID!) { identityDomain(id: $d) { issuers { clusterId } } }`, { d: domainId })
+    ).data!.identityDomain.issuers;
+    assert.deepEqual(
+      issuers.map((i: any) => i.clusterId),
+      [clusterId],
+      'the issuer was signed from the in-cluster CSR',
+    );
   });
 
   it('refuses to skip a major, then upgrades to 2.20 with a data-plane restart', async () => {
-    const skip = await q(`mutation($c: ID!) { upgradeLinkerd(clusterId: $c, input: { version: "enterprise-2.18.0" }) { id } }`, { c: clusterId });
+    const skip = await q(
+      `mutation($c: ID!) { upgradeLinkerd(clusterId: $c, input: { version: "enterprise-2.18.0" }) { id } }`,
+      { c: clusterId },
+    );
     assert.equal(skip.errors?.[0]?.extensions?.['code'], 'FAILED_PRECONDITION');
     assert.equal(skip.errors?.[0]?.extensions?.['reason'], 'DOWNGRADE');
-    const r = await q(`mutation($c: ID!) { upgradeLinkerd(clusterId: $c, input: { version: "enterprise-2.20.0", restartDataPlane: true }) { ${OP} } }`, { c: clusterId });
+    const r = await q(
+      `mutation($c: ID!) { upgradeLinkerd(clusterId: $c, input: { version: "enterprise-2.20.0", restartDataPlane: true }) { ${OP} } }`,
+      { c: clusterId },
+    );
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
-    const done = await eventually(() => op(r.data!.upgradeLinkerd.id), (o) => ['SUCCEEDED', 'FAILED', 'TIMED_OUT'].includes(o.status), 90_000, 'upgrade finished');
+    const done = await eventually(
+      () => op(r.data!.upgradeLinkerd.id),
+      (o) => ['SUCCEEDED', 'FAILED', 'TIMED_OUT'].includes(o.status),
+      90_000,
+      'upgrade finished',
+    );
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.error));
     assert.ok(done.steps.some((s: any) => s.step === 'data-plane-restart' && s.status === 'succeeded'));
     const c = await eventually(
       cluster,
-      (c) => c.linkerd?.version === 'enterprise-2.20.0' && c.linkerd.proxyVersions.every((p: any) => p.version === 'enterprise-2.20.0') && c.linkerd.proxyVersions.length > 0,
+      (c) =>
+        c.linkerd?.version === 'enterprise-2.20.0' &&
+        c.linkerd.proxyVersions.every((p: any) => p.version === 'enterprise-2.20.0') &&
+        c.linkerd.proxyVersions.length > 0,
       30_000,
       'report shows 2.20 everywhere',
     );

@@ -23,6 +23,8 @@ import { OperationsModule } from '@meshfleet/operations';
 import { RolloutsModule } from '@meshfleet/rollouts';
 import { EventsModule } from '@meshfleet/events';
 import { AgentGatewayModule } from '@meshfleet/agent-gateway';
+import { AlertsModule } from '@meshfleet/alerts';
+import { WebhooksModule } from '@meshfleet/webhooks';
 import { BootstrapAdmin } from './bootstrap-admin';
 import { graphqlOptions } from './graphql.options';
 
@@ -48,6 +50,8 @@ export class AppModule {
         OperationsModule,
         RolloutsModule,
         AgentGatewayModule,
+        AlertsModule,
+        WebhooksModule,
         GraphQLModule.forRoot<ApolloDriverConfig>({
           driver: ApolloDriver,
           ...graphqlOptions(config, logger),

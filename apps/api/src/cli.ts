@@ -8,11 +8,24 @@ import { DbModule } from '@meshfleet/db';
 import { AuditModule } from '@meshfleet/audit';
 import { OrganizationsModule, OrganizationsService } from '@meshfleet/tenancy';
 import { DomainError } from '@meshfleet/core';
+import { CatalogModule, CatalogService } from '@meshfleet/operations';
+import { readFileSync } from 'node:fs';
 
-const USAGE = 'usage: cli org create <name> | cli org list';
+const USAGE = [
+  'usage: cli org create <name>',
+  '       cli org list',
+  '       cli release import --org <organizationId> --version <v> --variant default|ha --crds <file> --control-plane <file>',
+].join('\n');
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
 
 async function run(config: AppConfig, args: string[]): Promise<number> {
-  @Module({ imports: [ConfigModule.forRoot(config), DbModule, AuditModule, OrganizationsModule] })
+  @Module({
+    imports: [ConfigModule.forRoot(config), DbModule, AuditModule, OrganizationsModule, CatalogModule],
+  })
   class CliModule {}
   const ctx = await NestFactory.createApplicationContext(CliModule, { logger: false });
   try {
@@ -29,6 +42,39 @@ async function run(config: AppConfig, args: string[]): Promise<number> {
           `${JSON.stringify({ organizationId: o.id, name: o.name, createdAt: o.createdAt })}\n`,
         );
       }
+      return 0;
+    }
+    if (noun === 'release' && verb === 'import') {
+      const [org, version, variant, crds, cp] = ['org', 'version', 'variant', 'crds', 'control-plane'].map(
+        (f) => flag(rest, f),
+      );
+      if (!org || !version || !crds || !cp || (variant !== 'default' && variant !== 'ha')) {
+        console.error(USAGE);
+        return 64;
+      }
+      const organization = await orgs.get(org);
+      const release = await ctx.get(CatalogService).import(
+        {
+          organizationId: organization.id,
+          role: 'ADMIN',
+          kind: 'SYSTEM',
+          actorId: 'cli',
+          actorName: 'operator-cli',
+          ip: null,
+          userAgent: null,
+          requestId: null,
+        },
+        {
+          version,
+          variant,
+          crdsYaml: readFileSync(crds, 'utf8'),
+          controlPlaneYaml: readFileSync(cp, 'utf8'),
+        },
+      );
+      const bundle = release.bundles.find((b) => b.variant === variant)!;
+      process.stdout.write(
+        `${JSON.stringify({ version: release.version, variant, major: release.major, crdsDigest: bundle.crdsDigest, controlPlaneDigest: bundle.controlPlaneDigest })}\n`,
+      );
       return 0;
     }
     console.error(USAGE);

@@ -6,6 +6,8 @@ import { ClusterHealthResolver } from '@meshfleet/health';
 import { DiagnosticsResolver } from '@meshfleet/agent-gateway';
 import { IdentityDomainsResolver } from '@meshfleet/certificates';
 import { OperationsResolver } from '@meshfleet/operations';
+import { AlertsResolver } from '@meshfleet/alerts';
+import { WebhooksResolver } from '@meshfleet/webhooks';
 import { RolloutsResolver } from '@meshfleet/rollouts';
 
 export const API_RESOLVERS = [
@@ -17,4 +19,6 @@ export const API_RESOLVERS = [
   OperationsResolver,
   RolloutsResolver,
   AuditResolver,
+  AlertsResolver,
+  WebhooksResolver,
 ];

@@ -10,7 +10,9 @@ import {
   lexicographicSortSchema,
   printSchema,
 } from 'graphql';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { PrismaService } from '@meshfleet/db';
 import { errorCode } from '@meshfleet/testing';
 import { startApi, TestApi } from './harness';
 import { BootstrapAdmin } from '../src/bootstrap-admin';
@@ -65,10 +67,15 @@ function sampleFor(type: string): unknown {
   if (t === 'ID' || t === 'String') return '00000000-0000-4000-8000-000000000000';
   if (t === 'Role') return 'VIEWER';
   if (t === 'Int') return 1;
+  if (t === 'Float') return 1;
+  if (t === 'DateTime') return '2030-01-01T00:00:00.000Z';
+  if (t === 'AlertKind') return 'AGENT_OFFLINE';
+  if (t === 'CreateWebhookEndpointInput') return { url: 'https://x.example', eventTypes: ['alert.firing'] };
   if (t === 'RegisterClusterInput') return { name: 'x', provider: 'AKS' };
   if (t === 'UpdateClusterInput') return {};
   if (t === 'CreateApiKeyInput') return { name: 'x', role: 'VIEWER' };
   if (t === 'CreateIdentityDomainInput') return { name: 'x' };
+  if (t === 'RolloutInput') return { targetVersion: 'x' };
   if (t === 'InstallLinkerdInput') return { version: 'x', identityDomainId: 'x' };
   if (t === 'UpgradeLinkerdInput') return { version: 'x' };
   if (t === 'ImportLinkerdReleaseInput')
@@ -196,5 +203,66 @@ describe('bootstrap admin key and operator CLI', () => {
     return api.gql('{ viewer { organization { id name } } }', {}, out.apiKey).then((r) => {
       assert.deepEqual(r.data!.viewer.organization, { id: out.organizationId, name: 'from-cli' });
     });
+  });
+
+  it('imports rendered Linkerd manifests from the CLI, with identity material replaced', async () => {
+    const env = { ...process.env, DATABASE_URL: api.db.url, LOG_LEVEL: 'silent' };
+    const cli = join(ROOT, 'apps/api/dist/src/cli.js');
+    const org = JSON.parse(
+      spawnSync(process.execPath, [cli, 'org', 'create', 'importer'], { env, encoding: 'utf8' }).stdout,
+    ) as {
+      organizationId: string;
+      apiKey: string;
+    };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { realRender } = require(
+      join(ROOT, 'libs/linkerd/dist/src/catalog/testing/real-render.fixture.js'),
+    ) as {
+      realRender: (v: string, variant: 'default' | 'ha') => { crdsYaml: string; controlPlaneYaml: string };
+    };
+    const render = realRender('enterprise-2.19.0', 'default');
+    assert.match(render.controlPlaneYaml, /BEGIN/, 'the input carries identity material');
+    const dir = mkdtempSync(join(tmpdir(), 'mf-import-'));
+    writeFileSync(join(dir, 'crds.yaml'), render.crdsYaml);
+    writeFileSync(join(dir, 'cp.yaml'), render.controlPlaneYaml);
+    const args = [
+      'release',
+      'import',
+      '--org',
+      org.organizationId,
+      '--version',
+      'enterprise-2.19.0',
+      '--variant',
+      'default',
+    ];
+    const r = spawnSync(
+      process.execPath,
+      [cli, ...args, '--crds', join(dir, 'crds.yaml'), '--control-plane', join(dir, 'cp.yaml')],
+      { env, encoding: 'utf8' },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { version: string; major: string; crdsDigest: string };
+    assert.equal(out.major, '2.19');
+    assert.match(out.crdsDigest, /^[0-9a-f]{64}$/);
+    const releases = await api.gql('{ linkerdReleases { version imported simulated } }', {}, org.apiKey);
+    assert.deepEqual(
+      releases.data!.linkerdReleases.filter((x: any) => x.imported),
+      [{ version: 'enterprise-2.19.0', imported: true, simulated: false }],
+    );
+    const prisma = api.app.get(PrismaService);
+    const bundle = await prisma.releaseBundle.findFirstOrThrow({
+      where: { release: { organizationId: org.organizationId } },
+    });
+    assert.ok(
+      !/PRIVATE KEY|BEGIN CERTIFICATE/.test(bundle.controlPlaneYaml),
+      'identity material was replaced by placeholders',
+    );
+    const bad = spawnSync(
+      process.execPath,
+      [cli, ...args, '--crds', join(dir, 'cp.yaml'), '--control-plane', join(dir, 'cp.yaml')],
+      { env, encoding: 'utf8' },
+    );
+    assert.notEqual(bad.status, 0);
+    assert.match(bad.stderr, /error:/);
   });
 });

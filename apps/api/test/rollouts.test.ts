@@ -2,7 +2,6 @@
 // (a real-agent upgrade on the simulator is covered in agents/linkerd-agent/test/operations-e2e).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { INestApplicationContext } from '@nestjs/common';
 import { exampleEnrollRequest, exampleHealthReport, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
 import { loadConfig } from '@meshfleet/config';

@@ -9,6 +9,8 @@ import { RolloutsWorkerModule } from '@meshfleet/rollouts';
 import { AuthModule } from '@meshfleet/auth';
 import { EventsModule } from '@meshfleet/events';
 import { AuditModule } from '@meshfleet/audit';
+import { AlertsWorkerModule } from '@meshfleet/alerts';
+import { WebhooksWorkerModule } from '@meshfleet/webhooks';
 
 /** The worker process: BullMQ processors and periodic sweeps (feature modules add theirs here). */
 @Module({})
@@ -25,6 +27,8 @@ export class WorkerModule {
         AuditModule,
         AgentLivenessModule,
         OperationsWorkerModule,
+        AlertsWorkerModule,
+        WebhooksWorkerModule,
         AuthModule,
         RolloutsWorkerModule,
       ],

@@ -148,7 +148,14 @@ export function eventTransitions(type: string, payload: Record<string, unknown>)
         },
       ];
     case 'operation.succeeded':
-      return [{ action: 'resolve', kind: AlertKind.OPERATION_FAILED, subject: `operation:${str('kind')}`, summary: '' }];
+      return [
+        {
+          action: 'resolve',
+          kind: AlertKind.OPERATION_FAILED,
+          subject: `operation:${str('kind')}`,
+          summary: '',
+        },
+      ];
     case 'rollout.paused':
       return [
         {
@@ -160,7 +167,12 @@ export function eventTransitions(type: string, payload: Record<string, unknown>)
       ];
     case 'rollout.failed':
       return [
-        { action: 'resolve', kind: AlertKind.ROLLOUT_PAUSED, subject: `rollout:${str('rolloutId')}`, summary: '' },
+        {
+          action: 'resolve',
+          kind: AlertKind.ROLLOUT_PAUSED,
+          subject: `rollout:${str('rolloutId')}`,
+          summary: '',
+        },
         {
           action: 'fire',
           kind: AlertKind.ROLLOUT_FAILED,
@@ -173,7 +185,12 @@ export function eventTransitions(type: string, payload: Record<string, unknown>)
     case 'rollout.aborted':
     case 'rollout.rolled_back':
       return [
-        { action: 'resolve', kind: AlertKind.ROLLOUT_PAUSED, subject: `rollout:${str('rolloutId')}`, summary: '' },
+        {
+          action: 'resolve',
+          kind: AlertKind.ROLLOUT_PAUSED,
+          subject: `rollout:${str('rolloutId')}`,
+          summary: '',
+        },
         ...(type === 'rollout.succeeded'
           ? [
               {

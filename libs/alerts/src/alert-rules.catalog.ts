@@ -42,7 +42,13 @@ export interface EffectiveRule {
 const COOLDOWN = 300;
 
 export const RULE_DEFAULTS: Record<AlertKind, Omit<EffectiveRule, 'kind'>> = {
-  AGENT_OFFLINE: { enabled: true, severity: AlertSeverity.CRITICAL, forSeconds: 0, params: {}, eventDriven: false },
+  AGENT_OFFLINE: {
+    enabled: true,
+    severity: AlertSeverity.CRITICAL,
+    forSeconds: 0,
+    params: {},
+    eventDriven: false,
+  },
   CONTROL_PLANE_UNHEALTHY: {
     enabled: true,
     severity: AlertSeverity.CRITICAL,
@@ -50,7 +56,13 @@ export const RULE_DEFAULTS: Record<AlertKind, Omit<EffectiveRule, 'kind'>> = {
     params: {},
     eventDriven: false,
   },
-  MESH_DEGRADED: { enabled: false, severity: AlertSeverity.WARNING, forSeconds: 300, params: {}, eventDriven: false },
+  MESH_DEGRADED: {
+    enabled: false,
+    severity: AlertSeverity.WARNING,
+    forSeconds: 300,
+    params: {},
+    eventDriven: false,
+  },
   CERTIFICATE_EXPIRING: {
     enabled: true,
     severity: AlertSeverity.WARNING,
@@ -72,10 +84,34 @@ export const RULE_DEFAULTS: Record<AlertKind, Omit<EffectiveRule, 'kind'>> = {
     params: { threshold: 0.9 },
     eventDriven: false,
   },
-  VERSION_SKEW: { enabled: true, severity: AlertSeverity.WARNING, forSeconds: 600, params: {}, eventDriven: false },
-  OPERATION_FAILED: { enabled: true, severity: AlertSeverity.WARNING, forSeconds: 0, params: {}, eventDriven: true },
-  ROLLOUT_PAUSED: { enabled: true, severity: AlertSeverity.WARNING, forSeconds: 0, params: {}, eventDriven: true },
-  ROLLOUT_FAILED: { enabled: true, severity: AlertSeverity.CRITICAL, forSeconds: 0, params: {}, eventDriven: true },
+  VERSION_SKEW: {
+    enabled: true,
+    severity: AlertSeverity.WARNING,
+    forSeconds: 600,
+    params: {},
+    eventDriven: false,
+  },
+  OPERATION_FAILED: {
+    enabled: true,
+    severity: AlertSeverity.WARNING,
+    forSeconds: 0,
+    params: {},
+    eventDriven: true,
+  },
+  ROLLOUT_PAUSED: {
+    enabled: true,
+    severity: AlertSeverity.WARNING,
+    forSeconds: 0,
+    params: {},
+    eventDriven: true,
+  },
+  ROLLOUT_FAILED: {
+    enabled: true,
+    severity: AlertSeverity.CRITICAL,
+    forSeconds: 0,
+    params: {},
+    eventDriven: true,
+  },
 };
 
 export const ALL_KINDS = Object.values(AlertKind);
@@ -121,7 +157,12 @@ export function validateParams(kind: AlertKind, raw: Record<string, unknown>): R
         throw new ValidationError('params.cooldownSeconds must be an integer 0..86400', 'params');
       out.cooldownSeconds = v;
     } else if (key === 'days' && kind === AlertKind.CERTIFICATE_EXPIRING) {
-      if (!Array.isArray(v) || v.length < 1 || v.length > 5 || !v.every((d) => isNum(d) && d > 0 && d <= 3650))
+      if (
+        !Array.isArray(v) ||
+        v.length < 1 ||
+        v.length > 5 ||
+        !v.every((d) => isNum(d) && d > 0 && d <= 3650)
+      )
         throw new ValidationError('params.days must be 1 to 5 positive day counts', 'params');
       out.days = [...new Set(v as number[])].sort((a, b) => b - a);
     } else if (key === 'threshold' && kind === AlertKind.MTLS_COVERAGE_BELOW) {

@@ -43,7 +43,12 @@ export class AlertsEvaluator {
           const firing = await this.repo.firingByFingerprint(db, fp);
           if (firing && firing.organizationId === e.organizationId) await this.resolve(db, firing, now);
         } else if (rule.enabled) {
-          const cond: Condition = { kind: t.kind, subject: t.subject, severity: rule.severity, summary: t.summary };
+          const cond: Condition = {
+            kind: t.kind,
+            subject: t.subject,
+            severity: rule.severity,
+            summary: t.summary,
+          };
           const name = (e.payload as { clusterName?: string } | null)?.clusterName ?? null;
           await this.fireUnlessCooling(db, e.organizationId, e.clusterId, name, rule, cond, fp, now);
         }
@@ -114,14 +119,29 @@ export class AlertsEvaluator {
     if (last?.resolvedAt && +now - +last.resolvedAt < cooldownSeconds(rule) * 1000) return false;
     const alert = await this.repo.fire(
       db,
-      { organizationId, kind: cond.kind, fingerprint: fp, clusterId, subject: cond.subject, severity: cond.severity, summary: cond.summary },
+      {
+        organizationId,
+        kind: cond.kind,
+        fingerprint: fp,
+        clusterId,
+        subject: cond.subject,
+        severity: cond.severity,
+        summary: cond.summary,
+      },
       now,
     );
     if (!alert) return true;
     // A silence set on the previous occurrence still holds for a re-fire.
     const silencedUntil = last?.silencedUntil && last.silencedUntil > now ? last.silencedUntil : null;
     if (silencedUntil) await this.repo.update(db, alert.id, { silencedUntil });
-    else await recordDomainEvent(db, organizationId, 'alert.firing', clusterId, this.payload(alert, clusterName));
+    else
+      await recordDomainEvent(
+        db,
+        organizationId,
+        'alert.firing',
+        clusterId,
+        this.payload(alert, clusterName),
+      );
     this.log.log(`alert ${cond.kind} firing for ${fp}`);
     return true;
   }
@@ -131,7 +151,13 @@ export class AlertsEvaluator {
     const silenced = a.silencedUntil !== null && a.silencedUntil > now;
     if (!silenced) {
       const state = a.clusterId ? await this.repo.clusterState(db, a.clusterId) : null;
-      await recordDomainEvent(db, a.organizationId, 'alert.resolved', a.clusterId, this.payload(resolved, state?.name ?? null));
+      await recordDomainEvent(
+        db,
+        a.organizationId,
+        'alert.resolved',
+        a.clusterId,
+        this.payload(resolved, state?.name ?? null),
+      );
     }
   }
 

@@ -21,7 +21,10 @@ export interface NewAlert {
 
 type Pos = { t: string; id: string };
 const isPos = (v: unknown): v is Pos =>
-  typeof v === 'object' && v !== null && typeof (v as Pos).t === 'string' && typeof (v as Pos).id === 'string';
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Pos).t === 'string' &&
+  typeof (v as Pos).id === 'string';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()

@@ -27,7 +27,9 @@ const toRuleType = (r: RuleView): AlertRuleType => ({
 export class AlertsResolver {
   constructor(private readonly service: AlertsService) {}
 
-  @Query(() => [AlertRuleType], { description: "Your organization's alert rules (defaults where not changed)" })
+  @Query(() => [AlertRuleType], {
+    description: "Your organization's alert rules (defaults where not changed)",
+  })
   @Allow(Role.VIEWER)
   async alertRules(@CurrentPrincipal() p: Principal): Promise<AlertRuleType[]> {
     return (await this.service.rules(p.organizationId)).map(toRuleType);
@@ -51,7 +53,10 @@ export class AlertsResolver {
     @Args('first', { type: () => Int, nullable: true }) first: number | null,
     @Args('after', { type: () => String, nullable: true }) after: string | null,
   ): Promise<AlertConnection> {
-    return toConnection(await this.service.list(p.organizationId, filter ?? {}, pageSize(first), after), toAlertType);
+    return toConnection(
+      await this.service.list(p.organizationId, filter ?? {}, pageSize(first), after),
+      toAlertType,
+    );
   }
 
   @Mutation(() => AlertType, { description: 'Suppresses notifications for the alert until the given time' })

@@ -47,7 +47,9 @@ export class AlertsService {
       throw new ValidationError(`forSeconds must be between 0 and ${MAX_FOR_SECONDS}`, 'forSeconds');
     const params = input.params ? validateParams(kind, input.params) : {};
     return this.repo.transaction(async (db) => {
-      const current = effectiveRules(await this.repo.rules(db, actor.organizationId)).find((r) => r.kind === kind)!;
+      const current = effectiveRules(await this.repo.rules(db, actor.organizationId)).find(
+        (r) => r.kind === kind,
+      )!;
       const next = {
         enabled: input.enabled ?? current.enabled,
         severity: input.severity ?? current.severity,
@@ -58,15 +60,31 @@ export class AlertsService {
         ...next,
         params: next.params as Prisma.InputJsonValue,
       });
-      await this.audit.recordActor(db, actor, 'alert-rule.update', { type: 'AlertRule', id: kind }, {
-        before: { enabled: current.enabled, severity: current.severity, forSeconds: current.forSeconds, params: current.params },
-        after: next,
-      });
+      await this.audit.recordActor(
+        db,
+        actor,
+        'alert-rule.update',
+        { type: 'AlertRule', id: kind },
+        {
+          before: {
+            enabled: current.enabled,
+            severity: current.severity,
+            forSeconds: current.forSeconds,
+            params: current.params,
+          },
+          after: next,
+        },
+      );
       return { kind, ...next, eventDriven: RULE_DEFAULTS[kind].eventDriven, customized: true };
     });
   }
 
-  list(organizationId: string, filter: AlertListFilter, first: number, after: string | null): Promise<Page<Alert>> {
+  list(
+    organizationId: string,
+    filter: AlertListFilter,
+    first: number,
+    after: string | null,
+  ): Promise<Page<Alert>> {
     return this.repo.list(organizationId, filter, first, after);
   }
 
@@ -76,7 +94,13 @@ export class AlertsService {
     return this.repo.transaction(async (db) => {
       await this.repo.get(db, actor.organizationId, id);
       const alert = await this.repo.update(db, id, { silencedUntil: until });
-      await this.audit.recordActor(db, actor, 'alert.silence', { type: 'Alert', id }, { until: until.toISOString() });
+      await this.audit.recordActor(
+        db,
+        actor,
+        'alert.silence',
+        { type: 'Alert', id },
+        { until: until.toISOString() },
+      );
       return alert;
     });
   }
@@ -85,7 +109,10 @@ export class AlertsService {
     return this.repo.transaction(async (db) => {
       const before = await this.repo.get(db, actor.organizationId, id);
       if (before.acknowledgedAt) return before;
-      const alert = await this.repo.update(db, id, { acknowledgedAt: new Date(), acknowledgedBy: actor.actorName });
+      const alert = await this.repo.update(db, id, {
+        acknowledgedAt: new Date(),
+        acknowledgedBy: actor.actorName,
+      });
       await this.audit.recordActor(db, actor, 'alert.acknowledge', { type: 'Alert', id });
       return alert;
     });

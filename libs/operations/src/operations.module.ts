@@ -47,3 +47,7 @@ export class OperationsModule {}
   exports: [OperationsService, OperationsRepository, CatalogService],
 })
 export class OperationsWorkerModule {}
+
+/** The release catalog alone (operator CLI). */
+@Module({ providers: [CatalogRepository, CatalogService], exports: [CatalogService] })
+export class CatalogModule {}

@@ -1,7 +1,9 @@
 // When the next attempt of a failed delivery runs.
 
 /** Svix's schedule: now, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (about 28 h of retrying). */
-export const DEFAULT_RETRY_SCHEDULE_MS = [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+export const DEFAULT_RETRY_SCHEDULE_MS = [
+  0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000,
+];
 
 /** A receiver's Retry-After never pushes an attempt further out than this. */
 const MAX_RETRY_AFTER_MS = 24 * 3_600_000;

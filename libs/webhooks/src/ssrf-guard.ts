@@ -54,7 +54,8 @@ export class HostAllowlist {
       const e = raw.trim().toLowerCase();
       const [net, bits] = e.split('/');
       const family = isIP(net ?? '');
-      if (family && bits !== undefined) this.nets.addSubnet(net!, Number(bits), family === 6 ? 'ipv6' : 'ipv4');
+      if (family && bits !== undefined)
+        this.nets.addSubnet(net!, Number(bits), family === 6 ? 'ipv6' : 'ipv4');
       else if (family) this.nets.addAddress(net!, family === 6 ? 'ipv6' : 'ipv4');
       else if (e) this.hosts.add(e);
     }

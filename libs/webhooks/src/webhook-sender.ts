@@ -77,7 +77,10 @@ export async function sendWebhook(
           finish({
             statusCode: status,
             responseBody: Buffer.concat(chunks).toString('utf8'),
-            error: status >= 300 && status < 400 ? `redirect to ${res.headers.location ?? '?'} not followed` : null,
+            error:
+              status >= 300 && status < 400
+                ? `redirect to ${res.headers.location ?? '?'} not followed`
+                : null,
             retryAfter: (res.headers['retry-after'] as string | undefined) ?? null,
           });
         };
@@ -89,7 +92,9 @@ export async function sendWebhook(
       req.destroy(new Error(`timed out after ${opts.timeoutMs} ms`));
     }, opts.timeoutMs);
     req.on('timeout', () => req.destroy(new Error(`timed out after ${opts.timeoutMs} ms`)));
-    req.on('error', (e) => finish({ statusCode: null, responseBody: null, error: e.message, retryAfter: null }));
+    req.on('error', (e) =>
+      finish({ statusCode: null, responseBody: null, error: e.message, retryAfter: null }),
+    );
     req.on('close', () => clearTimeout(timer));
     req.end(body);
   });

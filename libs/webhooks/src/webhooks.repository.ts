@@ -12,7 +12,10 @@ import {
 
 type Pos = { t: string; id: string };
 const isPos = (v: unknown): v is Pos =>
-  typeof v === 'object' && v !== null && typeof (v as Pos).t === 'string' && typeof (v as Pos).id === 'string';
+  typeof v === 'object' &&
+  v !== null &&
+  typeof (v as Pos).t === 'string' &&
+  typeof (v as Pos).id === 'string';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type DeliveryWithAttempts = WebhookDelivery & { attemptsLog: WebhookAttempt[] };
@@ -113,7 +116,12 @@ export class WebhooksRepository {
       ? {
           AND: [
             where,
-            { OR: [{ createdAt: { lt: new Date(pos.t) } }, { createdAt: new Date(pos.t), id: { lt: pos.id } }] },
+            {
+              OR: [
+                { createdAt: { lt: new Date(pos.t) } },
+                { createdAt: new Date(pos.t), id: { lt: pos.id } },
+              ],
+            },
           ],
         }
       : where;
@@ -146,7 +154,10 @@ export class WebhooksRepository {
   }
 
   clusters(db: Db, ids: string[]) {
-    return db.cluster.findMany({ where: { id: { in: ids } }, select: { id: true, name: true, labels: true } });
+    return db.cluster.findMany({
+      where: { id: { in: ids } },
+      select: { id: true, name: true, labels: true },
+    });
   }
 
   organizations(db: Db, ids: string[]) {

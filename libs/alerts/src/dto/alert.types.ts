@@ -22,7 +22,8 @@ export class AlertRuleType {
   forSeconds!: number;
 
   @Field(() => GraphQLJSONObject, {
-    description: 'Thresholds: days (CERTIFICATE_EXPIRING), threshold (MTLS_COVERAGE_BELOW), cooldownSeconds (all)',
+    description:
+      'Thresholds: days (CERTIFICATE_EXPIRING), threshold (MTLS_COVERAGE_BELOW), cooldownSeconds (all)',
   })
   params!: Record<string, unknown>;
 

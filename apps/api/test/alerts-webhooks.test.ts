@@ -1,0 +1,342 @@
+// Alerts and webhooks through the real API and worker: this test plays the agent over HTTP and
+// runs local receivers on 127.0.0.1 (allowed by MESHFLEET_WEBHOOK_ALLOWED_HOSTS).
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { INestApplicationContext } from '@nestjs/common';
+import { Webhook } from 'standardwebhooks';
+import { exampleEnrollRequest, exampleHealthReport, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
+import { loadConfig } from '@meshfleet/config';
+import { RedisService } from '@meshfleet/queue';
+import { errorCode, testRedisUrl } from '@meshfleet/testing';
+import { createWorker } from '@meshfleet/worker';
+import { startApi, TestApi } from './harness';
+
+interface Received {
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A receiver whose answer per path the test decides (default 200). */
+async function startReceiver(port = 0) {
+  const got: Received[] = [];
+  const status = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      got.push({
+        path: req.url ?? '',
+        headers: req.headers as Record<string, string>,
+        body: Buffer.concat(chunks).toString(),
+      });
+      res.writeHead(status.get(req.url ?? '') ?? 200).end('ok');
+    });
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { got, status, url, server, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const until = async <T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, ms = 15_000): Promise<T> => {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+};
+
+describe('alerts and webhooks', () => {
+  const keys = `k1:${randomBytes(32).toString('base64')}`;
+  let api: TestApi;
+  let worker: INestApplicationContext;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let keyA: string;
+  let keyB: string;
+  let secretA: string;
+  let endpointA: string;
+  let cluster: { id: string; credential: string };
+  let sequence = Date.now();
+
+  const report = async (credential: string, healthy: boolean) => {
+    const r = exampleHealthReport() as any;
+    r.sequence = ++sequence;
+    r.generatedAt = new Date().toISOString();
+    r.certificates = [];
+    r.checks = {
+      success: healthy,
+      categories: [
+        {
+          name: 'linkerd-control-plane',
+          checks: [
+            {
+              description: 'control plane pods are ready',
+              result: healthy ? 'success' : 'error',
+              fatal: true,
+            },
+          ],
+        },
+      ],
+    };
+    const res = await fetch(`${api.url}/agent/v1/reports`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+        authorization: `Bearer ${credential}`,
+      },
+      body: JSON.stringify(r),
+    });
+    assert.equal(res.status, 202);
+  };
+  const enroll = async (name: string, key: string) => {
+    const reg = await api.gql(
+      `mutation($n: String!) { registerCluster(input: { name: $n, provider: EKS, labels: { env: "prod" } }) { cluster { id } bootstrapToken { token } } }`,
+      { n: name },
+      key,
+    );
+    const res = await fetch(`${api.url}/agent/v1/enroll`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+      },
+      body: JSON.stringify({
+        ...exampleEnrollRequest(),
+        bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
+      }),
+    });
+    const credential = ((await res.json()) as { credential: string }).credential;
+    return { id: reg.data!.registerCluster.cluster.id as string, credential };
+  };
+  const createEndpoint = async (key: string, url: string, eventTypes: string[], extra = '') => {
+    const r = await api.gql(
+      `mutation($u: String!, $t: [String!]!) { createWebhookEndpoint(input: { url: $u, eventTypes: $t${extra} }) { secret endpoint { id enabled } } }`,
+      { u: url, t: eventTypes },
+      key,
+    );
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    return r.data!.createWebhookEndpoint as { secret: string; endpoint: { id: string } };
+  };
+  const alerts = async (status?: string) =>
+    (
+      await api.gql(
+        `query($s: AlertStatus) { alerts(filter: { status: $s, kind: CONTROL_PLANE_UNHEALTHY }) { totalCount edges { node { id status severity summary clusterId acknowledgedBy } } } }`,
+        { s: status ?? null },
+        keyA,
+      )
+    ).data!.alerts;
+  const deliveries = async (endpointId: string) =>
+    (
+      await api.gql(
+        `query($e: ID!) { webhookDeliveries(endpointId: $e) { edges { node { id eventType status attemptCount lastStatusCode attempts { attemptNo statusCode error latencyMs } } } } }`,
+        { e: endpointId },
+        keyA,
+      )
+    ).data!.webhookDeliveries.edges.map((e: any) => e.node);
+  const at = (path: string, type?: string) =>
+    receiver.got.filter((r) => r.path === path && (!type || JSON.parse(r.body).type === type));
+
+  before(async () => {
+    const env = { MESHFLEET_ENCRYPTION_KEYS: keys, MESHFLEET_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
+    api = await startApi({ ...env, MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '6000' });
+    ({ apiKey: keyA } = await api.newOrg('alerts-a'));
+    ({ apiKey: keyB } = await api.newOrg('alerts-b'));
+    worker = await createWorker(
+      loadConfig({
+        ...env,
+        DATABASE_URL: api.db.url,
+        REDIS_URL: testRedisUrl(),
+        MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
+        MESHFLEET_PUBLIC_URL: 'https://meshfleet.example.test',
+        MESHFLEET_WEBHOOK_RETRY_SCHEDULE: '0,400ms,400ms,400ms,400ms,400ms,400ms,400ms',
+        MESHFLEET_ALERT_POLL_INTERVAL_MS: '100',
+        MESHFLEET_ALERT_EVALUATION_INTERVAL_SECONDS: '2',
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      }),
+    );
+    receiver = await startReceiver();
+    const a = await createEndpoint(keyA, `${receiver.url}/a`, ['alert.*'], ', clusterSelector: "env=prod"');
+    secretA = a.secret;
+    endpointA = a.endpoint.id;
+    await createEndpoint(keyB, `${receiver.url}/b`, ['*']);
+    cluster = await enroll('prod-eu', keyA);
+    await report(cluster.credential, true);
+  });
+  after(async () => {
+    await worker?.close();
+    await receiver?.close();
+    await api?.close();
+  });
+
+  it('shows the secret once: never in endpoint queries', async () => {
+    assert.match(secretA, /^whsec_/);
+    const r = await api.gql(
+      `{ webhookEndpoints { id url eventTypes clusterSelector format enabled } }`,
+      {},
+      keyA,
+    );
+    assert.equal(r.data!.webhookEndpoints.length, 1);
+    assert.ok(!JSON.stringify(r).includes(secretA.slice(6)));
+  });
+
+  it('fires CONTROL_PLANE_UNHEALTHY on an unhealthy report and delivers a verifiable webhook', async () => {
+    await report(cluster.credential, false);
+    const firing = await until(
+      () => alerts('FIRING'),
+      (a) => a.totalCount === 1,
+    );
+    assert.equal(firing.edges[0].node.clusterId, cluster.id);
+    assert.equal(firing.edges[0].node.severity, 'CRITICAL');
+    const [msg] = await until(
+      () => at('/a', 'alert.firing'),
+      (m) => m.length === 1,
+    );
+    const payload = new Webhook(secretA).verify(msg!.body, msg!.headers) as any;
+    assert.equal(payload.data.alert.kind, 'CONTROL_PLANE_UNHEALTHY');
+    assert.equal(payload.data.alert.status, 'FIRING');
+    assert.deepEqual(payload.data.cluster, { id: cluster.id, name: 'prod-eu' });
+    assert.equal(payload.data.organization.name, 'alerts-a');
+    assert.match(payload.data.link, /^https:\/\/meshfleet\.example\.test\/alerts\//);
+    assert.match(msg!.headers['webhook-signature']!, /^v1,/);
+  });
+
+  it('does not duplicate the alert or the webhook for repeated unhealthy reports', async () => {
+    await report(cluster.credential, false);
+    await report(cluster.credential, false);
+    await new Promise((r) => setTimeout(r, 2500)); // covers an outbox poll and a full evaluation
+    assert.equal((await alerts()).totalCount, 1);
+    assert.equal(at('/a', 'alert.firing').length, 1);
+  });
+
+  it('acknowledges an alert, recording who', async () => {
+    const id = (await alerts('FIRING')).edges[0].node.id;
+    const r = await api.gql(
+      `mutation($id: ID!) { acknowledgeAlert(id: $id) { acknowledgedBy } }`,
+      { id },
+      keyA,
+    );
+    assert.match(r.data!.acknowledgeAlert.acknowledgedBy, /^api-key:/);
+  });
+
+  it('resolves the alert on a healthy report and says so', async () => {
+    await report(cluster.credential, true);
+    await until(
+      () => alerts('RESOLVED'),
+      (a) => a.totalCount === 1,
+    );
+    assert.equal((await alerts('FIRING')).totalCount, 0);
+    const [msg] = await until(
+      () => at('/a', 'alert.resolved'),
+      (m) => m.length === 1,
+    );
+    assert.equal((new Webhook(secretA).verify(msg!.body, msg!.headers) as any).data.alert.status, 'RESOLVED');
+  });
+
+  it('does not re-fire a flapping cluster within the cool-down', async () => {
+    await report(cluster.credential, false);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.equal((await alerts('FIRING')).totalCount, 0);
+    assert.equal(at('/a', 'alert.firing').length, 1);
+  });
+
+  it("never sends one organization's events to another's endpoint", () => {
+    assert.equal(at('/b').length, 0);
+  });
+
+  it('signs with both secrets during a rotation overlap', async () => {
+    const r = await api.gql(
+      `mutation($id: ID!) { rotateWebhookSecret(id: $id, overlapHours: 1) { secret endpoint { previousSecretExpiresAt } } }`,
+      { id: endpointA },
+      keyA,
+    );
+    const next = r.data!.rotateWebhookSecret.secret as string;
+    assert.notEqual(next, secretA);
+    await api.gql(`mutation($id: ID!) { testWebhook(endpointId: $id) { id } }`, { id: endpointA }, keyA);
+    const [msg] = await until(
+      () => at('/a', 'webhook.test'),
+      (m) => m.length === 1,
+    );
+    assert.equal(msg!.headers['webhook-signature']!.split(' ').length, 2);
+    new Webhook(next).verify(msg!.body, msg!.headers);
+    new Webhook(secretA).verify(msg!.body, msg!.headers);
+  });
+
+  it('disables an endpoint that answers 410 Gone', async () => {
+    receiver.status.set('/gone', 410);
+    const { endpoint } = await createEndpoint(keyA, `${receiver.url}/gone`, ['cluster.offline']);
+    await api.gql(`mutation($id: ID!) { testWebhook(endpointId: $id) { id } }`, { id: endpoint.id }, keyA);
+    const ep = await until(
+      async () =>
+        (
+          await api.gql(`{ webhookEndpoints { id enabled disabledReason } }`, {}, keyA)
+        ).data!.webhookEndpoints.find((e: any) => e.id === endpoint.id),
+      (e: any) => e.enabled === false,
+    );
+    assert.match(ep.disabledReason, /410/);
+    const [d] = await deliveries(endpoint.id);
+    assert.equal(d.status, 'FAILED');
+    assert.equal(d.attemptCount, 1);
+  });
+
+  it('delivers to a receiver that was down once it comes back', async () => {
+    const probe = await startReceiver();
+    const port = (probe.server.address() as AddressInfo).port;
+    await probe.close(); // nothing listens there now
+    const { endpoint } = await createEndpoint(keyA, `http://127.0.0.1:${port}/late`, ['alert.firing']);
+    await api.gql(`mutation($id: ID!) { testWebhook(endpointId: $id) { id } }`, { id: endpoint.id }, keyA);
+    const failed = await until(
+      () => deliveries(endpoint.id),
+      (d) => d[0]?.attemptCount >= 2,
+    );
+    assert.equal(failed[0].status, 'PENDING');
+    assert.equal(failed[0].attempts[0].statusCode, null);
+    assert.ok(failed[0].attempts[0].error);
+    const back = await startReceiver(port);
+    try {
+      const [d] = await until(
+        () => deliveries(endpoint.id),
+        (d) => d[0]?.status === 'SUCCEEDED',
+      );
+      assert.equal(d.lastStatusCode, 200);
+      assert.equal(back.got.length, 1);
+      assert.equal(back.got[0]!.headers['webhook-id'], d.id);
+    } finally {
+      await back.close();
+    }
+  });
+
+  it('refuses private targets the allowlist does not name', async () => {
+    for (const url of ['http://10.0.0.1/hook', 'http://169.254.169.254/latest', 'http://[::1]:8080/x']) {
+      const r = await api.gql(
+        `mutation($u: String!) { createWebhookEndpoint(input: { url: $u, eventTypes: ["alert.firing"] }) { secret } }`,
+        { u: url },
+        keyA,
+      );
+      assert.equal(errorCode(r), 'BAD_USER_INPUT', url);
+    }
+  });
+
+  it('changes a rule and validates its params', async () => {
+    const r = await api.gql(
+      `mutation { updateAlertRule(kind: CERTIFICATE_EXPIRING, input: { params: { days: [14, 3] } }) { kind params customized } }`,
+      {},
+      keyA,
+    );
+    assert.deepEqual(r.data!.updateAlertRule.params.days, [14, 3]);
+    const bad = await api.gql(
+      `mutation { updateAlertRule(kind: MTLS_COVERAGE_BELOW, input: { params: { threshold: 5 } }) { kind } }`,
+      {},
+      keyA,
+    );
+    assert.equal(errorCode(bad), 'BAD_USER_INPUT');
+    const rules = await api.gql(`{ alertRules { kind enabled } }`, {}, keyA);
+    assert.equal(rules.data!.alertRules.length, 10);
+    assert.equal(rules.data!.alertRules.find((x: any) => x.kind === 'MESH_DEGRADED').enabled, false);
+  });
+});

@@ -1,0 +1,94 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { clusterConditions, eventTransitions, fingerprint } from './alert-conditions';
+import { AlertKind, effectiveRules, validateParams } from './alert-rules.catalog';
+
+const NOW = new Date('2026-06-01T00:00:00Z');
+const inDays = (d: number) => new Date(NOW.getTime() + d * 86_400_000).toISOString();
+const state = (over: Record<string, unknown> = {}, report: Record<string, unknown> = {}) => ({
+  id: 'c1',
+  name: 'prod-eu',
+  status: 'CONNECTED',
+  health: { status: 'HEALTHY', podCoverage: 1, report, ...over },
+});
+
+describe('alert conditions', () => {
+  const rules = effectiveRules([]);
+
+  it('has every rule with defaults, MESH_DEGRADED off', () => {
+    assert.equal(rules.length, 10);
+    assert.equal(rules.find((r) => r.kind === AlertKind.MESH_DEGRADED)!.enabled, false);
+    assert.deepEqual(rules.find((r) => r.kind === AlertKind.CERTIFICATE_EXPIRING)!.params.days, [30, 7, 1]);
+  });
+
+  it('fires CONTROL_PLANE_UNHEALTHY for an unhealthy cluster and nothing for a healthy one', () => {
+    assert.deepEqual(clusterConditions(rules, state(), NOW), []);
+    const c = clusterConditions(rules, state({ status: 'UNHEALTHY' }), NOW);
+    assert.deepEqual(
+      c.map((x) => [x.kind, x.severity]),
+      [['CONTROL_PLANE_UNHEALTHY', 'CRITICAL']],
+    );
+  });
+
+  it('only AGENT_OFFLINE speaks for an offline cluster', () => {
+    const c = clusterConditions(rules, { ...state({ status: 'UNHEALTHY' }), status: 'OFFLINE' }, NOW);
+    assert.deepEqual(
+      c.map((x) => x.kind),
+      ['AGENT_OFFLINE'],
+    );
+  });
+
+  it('grades certificate expiry by the 30/7/1 day thresholds and flags expired ones', () => {
+    const certs = [
+      { role: 'issuer', name: 'a', notAfter: inDays(20) },
+      { role: 'issuer', name: 'b', notAfter: inDays(5) },
+      { role: 'webhook', name: 'c', notAfter: inDays(0.5) },
+      { role: 'trust-anchor', name: 'd', notAfter: inDays(-1) },
+      { role: 'trust-anchor', name: 'e', notAfter: inDays(90) },
+    ];
+    const c = clusterConditions(rules, state({}, { certificates: certs }), NOW);
+    assert.deepEqual(
+      c.map((x) => [x.kind, x.subject, x.severity]),
+      [
+        ['CERTIFICATE_EXPIRING', 'certificate:issuer/a', 'INFO'],
+        ['CERTIFICATE_EXPIRING', 'certificate:issuer/b', 'WARNING'],
+        ['CERTIFICATE_EXPIRING', 'certificate:webhook/c', 'CRITICAL'],
+        ['CERTIFICATE_EXPIRED', 'certificate:trust-anchor/d', 'CRITICAL'],
+      ],
+    );
+  });
+
+  it('checks mTLS coverage against the threshold and unsupported proxy skew', () => {
+    const c = clusterConditions(
+      rules,
+      state(
+        { podCoverage: 0.5 },
+        { linkerd: { skew: { status: 'unsupported', oldestProxy: 'a', controlPlane: 'b' } } },
+      ),
+      NOW,
+    );
+    assert.deepEqual(
+      c.map((x) => x.kind),
+      ['MTLS_COVERAGE_BELOW', 'VERSION_SKEW'],
+    );
+  });
+
+  it('turns operation and rollout events into fire/resolve transitions', () => {
+    assert.deepEqual(
+      eventTransitions('operation.failed', { kind: 'UPGRADE', clusterName: 'x', reason: 'boom' }).map((t) => [
+        t.action,
+        t.kind,
+      ]),
+      [['fire', 'OPERATION_FAILED']],
+    );
+    assert.equal(eventTransitions('operation.succeeded', { kind: 'UPGRADE' })[0]!.action, 'resolve');
+    assert.deepEqual(eventTransitions('cluster.online', {}), []);
+    assert.equal(fingerprint('A', 'c', 's'), 'A|c|s');
+  });
+
+  it('validates rule params per kind', () => {
+    assert.deepEqual(validateParams(AlertKind.CERTIFICATE_EXPIRING, { days: [7, 30] }), { days: [30, 7] });
+    assert.throws(() => validateParams(AlertKind.MTLS_COVERAGE_BELOW, { threshold: 2 }), /between 0 and 1/);
+    assert.throws(() => validateParams(AlertKind.AGENT_OFFLINE, { days: [1] }), /not a setting/);
+  });
+});
