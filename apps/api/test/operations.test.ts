@@ -438,3 +438,181 @@ describe('operation subscriptions', () => {
     await anon.dispose();
   });
 });
+
+describe('operation attempts and leases', () => {
+  let api: TestApi;
+  let worker: INestApplicationContext;
+  let key: string;
+  const env = { MESHFLEET_OPERATION_LEASE_SECONDS: '2', MESHFLEET_OPERATION_MAX_ATTEMPTS: '2' };
+
+  const agentCall = async (method: string, path: string, credential: string, body?: unknown) => {
+    const res = await fetch(`${api.url}/agent/v1${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+        authorization: `Bearer ${credential}`,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  };
+  const op = async (id: string) =>
+    (await api.gql(`query($id: ID!) { operation(id: $id) { status attempt error } }`, { id }, key)).data!
+      .operation;
+  const until = async <T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> => {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = await fn();
+      if (ok(v)) return v;
+      if (Date.now() > end) throw new Error(`timed out: ${JSON.stringify(v)}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
+  const cluster = async (name: string) => {
+    const reg = await api.gql(
+      `mutation($n: String!) { registerCluster(input: { name: $n, provider: EKS }) { cluster { id } bootstrapToken { token } } }`,
+      { n: name },
+      key,
+    );
+    const res = await fetch(`${api.url}/agent/v1/enroll`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+      },
+      body: JSON.stringify({
+        ...exampleEnrollRequest(),
+        bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
+      }),
+    });
+    return {
+      id: reg.data!.registerCluster.cluster.id as string,
+      credential: ((await res.json()) as { credential: string }).credential,
+    };
+  };
+  const at = () => new Date().toISOString();
+
+  before(async () => {
+    api = await startApi({
+      ...env,
+      MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5',
+      MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '6000',
+    });
+    ({ apiKey: key } = await api.newOrg('attempts'));
+    worker = await createWorker(
+      loadConfig({
+        ...env,
+        DATABASE_URL: api.db.url,
+        REDIS_URL: testRedisUrl(),
+        MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      }),
+    );
+  });
+  after(async () => {
+    await worker?.close();
+    await api.close();
+  });
+
+  it('retries a transient failure with a new attempt of the same task', async () => {
+    const c = await cluster('retry-1');
+    const r = await api.gql(`mutation($c: ID!) { restartDataPlane(clusterId: $c) { id } }`, { c: c.id }, key);
+    const id = r.data!.restartDataPlane.id;
+    const first = (await agentCall('GET', '/tasks/next?waitSeconds=5', c.credential)).body.task;
+    assert.equal(first.attempt, 1);
+    await agentCall('POST', `/tasks/${first.id}/result`, c.credential, {
+      taskId: first.id,
+      status: 'failed',
+      finishedAt: at(),
+      error: { code: 'APPLY_FAILED', message: 'API server said 503' },
+    });
+    const second = (await agentCall('GET', '/tasks/next?waitSeconds=5', c.credential)).body.task;
+    assert.equal(second.attempt, 2);
+    assert.equal(second.kind, first.kind);
+    assert.deepEqual(second.params, first.params);
+    assert.equal((await op(id)).attempt, 2);
+    await agentCall('POST', `/tasks/${second.id}/result`, c.credential, {
+      taskId: second.id,
+      status: 'succeeded',
+      finishedAt: at(),
+      output: {
+        kind: 'LIFECYCLE',
+        controlPlaneVersion: null,
+        postcheck: { errors: 0, warnings: 0, summary: 'ok' },
+      },
+    });
+    const done = await until(
+      () => op(id),
+      (o) => o.status === 'SUCCEEDED',
+    );
+    assert.equal(done.attempt, 2);
+    assert.equal(done.error, null);
+  });
+
+  it('does not retry a failure that is not transient', async () => {
+    const c = await cluster('noretry-1');
+    const id = (
+      await api.gql(`mutation($c: ID!) { restartDataPlane(clusterId: $c) { id } }`, { c: c.id }, key)
+    ).data!.restartDataPlane.id;
+    const task = (await agentCall('GET', '/tasks/next?waitSeconds=5', c.credential)).body.task;
+    await agentCall('POST', `/tasks/${task.id}/result`, c.credential, {
+      taskId: task.id,
+      status: 'failed',
+      finishedAt: at(),
+      error: { code: 'PRECHECK_FAILED', message: 'another mesh is installed' },
+    });
+    const done = await until(
+      () => op(id),
+      (o) => o.status === 'FAILED',
+    );
+    assert.equal(done.attempt, 1);
+    assert.equal(done.error.code, 'PRECHECK_FAILED');
+  });
+
+  it('resumes when the agent dies mid-task (lease), and ends TIMED_OUT when attempts run out — never stuck', async () => {
+    const c = await cluster('lease-1');
+    const id = (
+      await api.gql(`mutation($c: ID!) { restartDataPlane(clusterId: $c) { id } }`, { c: c.id }, key)
+    ).data!.restartDataPlane.id;
+    const first = (await agentCall('GET', '/tasks/next?waitSeconds=5', c.credential)).body.task;
+    await agentCall('POST', `/tasks/${first.id}/events`, c.credential, {
+      taskId: first.id,
+      step: 'data-plane-restart',
+      status: 'started',
+      at: at(),
+    });
+    // The agent is killed here: no more events. The lease (2 s) runs out and a second attempt is dispatched.
+    const second = await until(
+      () => agentCall('GET', '/tasks/next?waitSeconds=2', c.credential),
+      (p) => p.body.task !== null,
+    );
+    assert.equal(second.body.task.attempt, 2);
+    const stale = await agentCall('POST', `/tasks/${first.id}/events`, c.credential, {
+      taskId: first.id,
+      step: 'data-plane-restart',
+      status: 'progress',
+      at: at(),
+    });
+    assert.equal(stale.status, 409, 'the dead attempt is told to stop');
+    await agentCall('POST', `/tasks/${second.body.task.id}/events`, c.credential, {
+      taskId: second.body.task.id,
+      step: 'data-plane-restart',
+      status: 'started',
+      at: at(),
+    });
+    // Dies again: attempts are exhausted (2), so the operation ends TIMED_OUT with the reason.
+    const done = await until(
+      () => op(id),
+      (o) => o.status === 'TIMED_OUT',
+    );
+    assert.equal(done.error.code, 'LEASE_EXPIRED');
+    const next = await api.gql(
+      `mutation($c: ID!) { restartDataPlane(clusterId: $c) { id } }`,
+      { c: c.id },
+      key,
+    );
+    assert.equal(next.errors, undefined, 'the cluster is free again');
+  });
+});

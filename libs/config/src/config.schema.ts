@@ -61,6 +61,8 @@ export const configSchema = z
     MESHFLEET_TRUST_ANCHOR_VALIDITY_DAYS: positiveInt.default(3650),
     MESHFLEET_ISSUER_VALIDITY_DAYS: positiveInt.default(365),
     MESHFLEET_OPERATION_TIMEOUT_SECONDS: positiveInt.default(900),
+    MESHFLEET_OPERATION_LEASE_SECONDS: positiveInt.default(120),
+    MESHFLEET_OPERATION_MAX_ATTEMPTS: positiveInt.max(10).default(3),
     MESHFLEET_SIMULATED_CATALOG: bool.default(true),
     // Webhook targets that may resolve to private, loopback or link-local addresses: hosts or CIDRs.
     MESHFLEET_WEBHOOK_ALLOWED_HOSTS: z.string().default(''),

@@ -39,6 +39,10 @@ export class AppConfig {
   readonly trustAnchorValidityDays: number;
   readonly issuerValidityDays: number;
   readonly operationTimeoutSeconds: number;
+  /** A running task silent this long has lost its agent. */
+  readonly operationLeaseSeconds: number;
+  /** Attempts for an operation whose failures are transient (the agent's steps are idempotent). */
+  readonly operationMaxAttempts: number;
   /** Ship the simulated Linkerd 2.18–2.20 catalog (for the simulator and demos). */
   readonly simulatedCatalog: boolean;
   /** Webhooks: allowlisted private targets, retry delays (ms, one per attempt), request timeout. */
@@ -87,6 +91,8 @@ export class AppConfig {
     this.trustAnchorValidityDays = raw.MESHFLEET_TRUST_ANCHOR_VALIDITY_DAYS;
     this.issuerValidityDays = raw.MESHFLEET_ISSUER_VALIDITY_DAYS;
     this.operationTimeoutSeconds = raw.MESHFLEET_OPERATION_TIMEOUT_SECONDS;
+    this.operationLeaseSeconds = raw.MESHFLEET_OPERATION_LEASE_SECONDS;
+    this.operationMaxAttempts = raw.MESHFLEET_OPERATION_MAX_ATTEMPTS;
     this.simulatedCatalog = raw.MESHFLEET_SIMULATED_CATALOG;
     this.webhooks = {
       allowedHosts: raw.MESHFLEET_WEBHOOK_ALLOWED_HOSTS.split(',')

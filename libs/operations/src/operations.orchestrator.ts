@@ -1,4 +1,5 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '@meshfleet/config';
 import { TaskEvent, TaskEnvelope } from '@meshfleet/agent-protocol';
 import { AgentTasksService } from '@meshfleet/agent-gateway';
 import {
@@ -24,8 +25,17 @@ const TASK_KIND: Record<OperationKind, TaskEnvelope['kind']> = {
   RESTART_DATA_PLANE: 'RESTART_DATA_PLANE',
 };
 
-/** A running task that has been silent this long has lost its agent: the lease ran out. */
-export const LEASE_MS = 120_000;
+/**
+ * Failures worth another attempt: the cluster or the network was in the way, not the request.
+ * Every agent step is idempotent, so a new attempt converges where the last one stopped.
+ */
+export const TRANSIENT_FAILURES = new Set([
+  'BUNDLE_UNAVAILABLE',
+  'APPLY_FAILED',
+  'CRDS_NOT_ESTABLISHED',
+  'ROLLOUT_TIMEOUT',
+  'LEASE_EXPIRED',
+]);
 
 export const OPERATION_UPDATED = 'operation-updated';
 
@@ -44,6 +54,7 @@ export class OperationsOrchestrator {
     private readonly tasks: AgentTasksService,
     private readonly domains: IdentityDomainsService,
     private readonly live: LiveUpdates,
+    @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
   private notify(op: Operation): Promise<void> {
@@ -123,8 +134,11 @@ export class OperationsOrchestrator {
     switch (task.status) {
       case AgentTaskStatus.SUCCEEDED:
         return this.finish(op, OperationStatus.SUCCEEDED, null, task);
-      case AgentTaskStatus.FAILED:
+      case AgentTaskStatus.FAILED: {
+        const code = (task.error as { code?: string } | null)?.code ?? '';
+        if (TRANSIENT_FAILURES.has(code) && (await this.retry(op, task, now))) return;
         return this.finish(op, OperationStatus.FAILED, (task.error ?? null) as Prisma.InputJsonValue, task);
+      }
       case AgentTaskStatus.EXPIRED:
         return this.finish(
           op,
@@ -144,14 +158,18 @@ export class OperationsOrchestrator {
     if (
       task.status === AgentTaskStatus.RUNNING &&
       lastEvent &&
-      now.getTime() - Date.parse(lastEvent.at) > LEASE_MS
-    )
+      now.getTime() - Date.parse(lastEvent.at) > this.config.operationLeaseSeconds * 1000
+    ) {
+      // The agent died or lost its way mid-task: a new attempt resumes when it is back.
+      await this.tasks.expire(this.prisma, task.id, 'Lease expired: the agent stopped reporting progress');
+      if (await this.retry(op, task, now)) return;
       return this.finish(
         op,
         OperationStatus.TIMED_OUT,
         { code: 'LEASE_EXPIRED', message: 'The agent stopped reporting progress' },
         task,
       );
+    }
     const running = task.status === AgentTaskStatus.RUNNING;
     const changed =
       running !== (op.status === OperationStatus.RUNNING) ||
@@ -162,6 +180,38 @@ export class OperationsOrchestrator {
       ...(running ? { status: OperationStatus.RUNNING, startedAt: op.startedAt ?? now } : {}),
     });
     await this.notify(op);
+  }
+
+  /** Dispatches a fresh attempt of the same task when attempts and time remain. */
+  private async retry(op: Operation, task: AgentTask, now: Date): Promise<boolean> {
+    if (op.attempt >= this.config.operationMaxAttempts || now >= op.deadlineAt) return false;
+    const retried = await this.prisma.$transaction(async (db) => {
+      const next = await this.tasks.createIn(db, {
+        organizationId: op.organizationId,
+        clusterId: op.clusterId,
+        kind: task.kind as TaskEnvelope['kind'],
+        params: task.params as Record<string, unknown>,
+        requestedBy: op.requestedBy,
+        ttlSeconds: 0,
+        deadlineAt: op.deadlineAt,
+      });
+      await db.agentTask.update({ where: { id: next.id }, data: { attempt: op.attempt + 1 } });
+      return this.repo.transition(db, op.id, [OperationStatus.DISPATCHED, OperationStatus.RUNNING], {
+        status: OperationStatus.DISPATCHED,
+        agentTaskId: next.id,
+        attempt: op.attempt + 1,
+        error: {
+          code: 'RETRYING',
+          message: `Attempt ${op.attempt} failed: ${(task.error as { message?: string } | null)?.message ?? 'lease expired'}`,
+        },
+      });
+    });
+    if (retried) {
+      this.log.log(`operation ${op.id} attempt ${op.attempt + 1}`);
+      await this.tasks.wake(op.clusterId);
+      await this.notify(op);
+    }
+    return retried;
   }
 
   async syncTask(taskId: string): Promise<void> {
@@ -217,7 +267,7 @@ export class OperationsOrchestrator {
       const moved = await this.repo.transition(db, op.id, ACTIVE, {
         status,
         finishedAt: new Date(),
-        ...(error ? { error } : {}),
+        ...(error ? { error } : status === OperationStatus.SUCCEEDED ? { error: Prisma.DbNull } : {}),
         ...(task ? { steps: task.events as Prisma.InputJsonValue } : {}),
       });
       if (!moved) return false;
