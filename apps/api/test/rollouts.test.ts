@@ -272,3 +272,192 @@ describe('fleet rollouts', () => {
     assert.equal(bad.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
   });
 });
+
+/** A fleet of agents played over HTTP against one API (used by the rollback scenario). */
+function playedFleet(api: TestApi, key: string) {
+  const clusters: FakeCluster[] = [];
+  let running = true;
+  const loops: Promise<void>[] = [];
+  const call = async (c: FakeCluster, method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${api.url}/agent/v1${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+        authorization: `Bearer ${c.credential}`,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return text ? JSON.parse(text) : null;
+  };
+  const report = (c: FakeCluster) => {
+    const r = exampleHealthReport() as any;
+    r.sequence = Date.now() + Math.floor(Math.random() * 1000);
+    r.generatedAt = new Date().toISOString();
+    r.kubernetesVersion = 'v1.33.2';
+    r.linkerd = {
+      ...r.linkerd,
+      installed: true,
+      version: c.version,
+      proxyVersions: [{ version: c.version, count: 4 }],
+      skew: { ...r.linkerd.skew, controlPlane: c.version, oldestProxy: c.version, newestProxy: c.version },
+    };
+    return call(c, 'POST', '/reports', r);
+  };
+  const loop = async (c: FakeCluster) => {
+    while (running) {
+      const task = (await call(c, 'GET', '/tasks/next?waitSeconds=1').catch(() => null))?.task;
+      if (!task) continue;
+      const at = () => new Date().toISOString();
+      if (c.fail && task.params.release.version !== c.version) {
+        await call(c, 'POST', `/tasks/${task.id}/result`, {
+          taskId: task.id,
+          status: 'failed',
+          finishedAt: at(),
+          error: { code: 'POSTCHECK_FAILED', message: 'linkerd-identity errors after the upgrade' },
+        });
+        continue;
+      }
+      c.version = task.params.release.version;
+      await call(c, 'POST', `/tasks/${task.id}/result`, {
+        taskId: task.id,
+        status: 'succeeded',
+        finishedAt: at(),
+        output: {
+          kind: 'LIFECYCLE',
+          controlPlaneVersion: c.version,
+          postcheck: { errors: 0, warnings: 0, summary: 'ok' },
+        },
+      });
+      await report(c);
+    }
+  };
+  return {
+    clusters,
+    async add(name: string, version: string) {
+      const reg = await api.gql(
+        `mutation($n: String!) { registerCluster(input: { name: $n, provider: GKE, labels: { ring: "rb" } }) { cluster { id } bootstrapToken { token } } }`,
+        { n: name },
+        key,
+      );
+      const res = await fetch(`${api.url}/agent/v1/enroll`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+        },
+        body: JSON.stringify({
+          ...exampleEnrollRequest(),
+          bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
+          cluster: { ...exampleEnrollRequest().cluster, kubernetesVersion: 'v1.33.2' },
+        }),
+      });
+      const { credential } = (await res.json()) as { credential: string };
+      const c: FakeCluster = {
+        id: reg.data!.registerCluster.cluster.id,
+        name,
+        credential,
+        version,
+        fail: false,
+      };
+      clusters.push(c);
+      await report(c);
+      loops.push(loop(c));
+      return c;
+    },
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
+
+describe('rollout rollback and worker restarts', () => {
+  let api: TestApi;
+  let worker: INestApplicationContext;
+  let key: string;
+  let fleet: ReturnType<typeof playedFleet>;
+  const workerConfig = () =>
+    loadConfig({
+      DATABASE_URL: api.db.url,
+      REDIS_URL: testRedisUrl(),
+      MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    });
+
+  before(async () => {
+    api = await startApi({
+      MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '100000',
+      MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '2',
+      MESHFLEET_OPERATION_MAX_ATTEMPTS: '1',
+    });
+    ({ apiKey: key } = await api.newOrg('rollback'));
+    worker = await createWorker(workerConfig());
+    fleet = playedFleet(api, key);
+    for (const n of ['rb-a', 'rb-b', 'rb-c']) await fleet.add(n, 'enterprise-2.19.1');
+  });
+  after(async () => {
+    await fleet.stop();
+    await worker?.close();
+    await api.close();
+  });
+
+  it('rolls the failed wave back to its previous version, leaves the canary alone, and survives a worker restart', async () => {
+    fleet.clusters.find((c) => c.name === 'rb-c')!.fail = true;
+    const start = await api.gql(
+      `mutation($i: RolloutInput!) { startRollout(input: $i) { id } }`,
+      {
+        i: {
+          targetVersion: 'enterprise-2.20.0',
+          selector: { labelSelector: 'ring=rb' },
+          strategy: {
+            canaryCount: 1,
+            waveSizes: [2],
+            maxUnavailable: 2,
+            healthGateSeconds: 1,
+            autoRollback: true,
+          },
+        },
+      },
+      key,
+    );
+    assert.equal(start.errors, undefined, JSON.stringify(start.errors));
+    const id = start.data!.startRollout.id;
+    // The worker dies right after the start; a new one picks the rollout up from Postgres.
+    await worker.close();
+    await new Promise((r) => setTimeout(r, 500));
+    worker = await createWorker(workerConfig());
+    const get = async () =>
+      (
+        await api.gql(
+          `query($id: ID!) { rollout(id: $id) { status pausedReason targets { clusterName status reason } } }`,
+          { id },
+          key,
+        )
+      ).data!.rollout;
+    const end = Date.now() + 45_000;
+    let r = await get();
+    while (!['ROLLED_BACK', 'SUCCEEDED', 'PAUSED', 'FAILED'].includes(r.status) && Date.now() < end) {
+      await new Promise((res) => setTimeout(res, 300));
+      r = await get();
+    }
+    assert.equal(r.status, 'ROLLED_BACK', JSON.stringify(r));
+    assert.match(r.pausedReason, /Failure budget exhausted/);
+    const v = Object.fromEntries(fleet.clusters.map((c) => [c.name, c.version]));
+    assert.deepEqual(v, {
+      'rb-a': 'enterprise-2.20.0',
+      'rb-b': 'enterprise-2.19.1',
+      'rb-c': 'enterprise-2.19.1',
+    });
+    const t = Object.fromEntries(r.targets.map((x: any) => [x.clusterName, x.status]));
+    assert.deepEqual(t, { 'rb-a': 'DONE', 'rb-b': 'ROLLED_BACK', 'rb-c': 'ROLLED_BACK' });
+    const types = (
+      await api.app.get(PrismaService).domainEvent.findMany({ where: { type: { startsWith: 'rollout.' } } })
+    ).map((e) => e.type);
+    assert.ok(
+      types.includes('rollout.failed') && types.includes('rollout.rolled_back'),
+      JSON.stringify(types),
+    );
+  });
+});
