@@ -7,12 +7,13 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { INestApplicationContext } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
-import { exampleEnrollRequest, exampleHealthReport, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
+import { exampleHealthReport, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
 import { loadConfig } from '@meshfleet/config';
 import { RedisService } from '@meshfleet/queue';
 import { errorCode, testRedisUrl } from '@meshfleet/testing';
 import { createWorker } from '@meshfleet/worker';
 import { startApi, TestApi } from './harness';
+import { eventually, registerAndEnroll } from './agent-http';
 
 interface Received {
   path: string;
@@ -41,15 +42,7 @@ async function startReceiver(port = 0) {
   return { got, status, url, server, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
 
-const until = async <T>(fn: () => Promise<T> | T, ok: (v: T) => boolean, ms = 15_000): Promise<T> => {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-};
+const until = <T>(fn: () => Promise<T> | T, ok: (v: T) => boolean) => eventually(fn, ok);
 
 describe('alerts and webhooks', () => {
   const keys = `k1:${randomBytes(32).toString('base64')}`;
@@ -94,26 +87,8 @@ describe('alerts and webhooks', () => {
     });
     assert.equal(res.status, 202);
   };
-  const enroll = async (name: string, key: string) => {
-    const reg = await api.gql(
-      `mutation($n: String!) { registerCluster(input: { name: $n, provider: EKS, labels: { env: "prod" } }) { cluster { id } bootstrapToken { token } } }`,
-      { n: name },
-      key,
-    );
-    const res = await fetch(`${api.url}/agent/v1/enroll`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-      },
-      body: JSON.stringify({
-        ...exampleEnrollRequest(),
-        bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
-      }),
-    });
-    const credential = ((await res.json()) as { credential: string }).credential;
-    return { id: reg.data!.registerCluster.cluster.id as string, credential };
-  };
+  const enroll = (name: string, key: string) =>
+    registerAndEnroll(api, key, { name, labels: { env: 'prod' } });
   const createEndpoint = async (key: string, url: string, eventTypes: string[], extra = '') => {
     const r = await api.gql(
       `mutation($u: String!, $t: [String!]!) { createWebhookEndpoint(input: { url: $u, eventTypes: $t${extra} }) { secret endpoint { id enabled } } }`,

@@ -8,7 +8,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplicationContext } from '@nestjs/common';
-import { exampleEnrollRequest, exampleHealthReport, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
 import { createIssuerCsr } from '@meshfleet/certificates';
 import { loadConfig } from '@meshfleet/config';
 import { PrismaService } from '@meshfleet/db';
@@ -17,6 +16,7 @@ import { RedisService } from '@meshfleet/queue';
 import { errorCode, testRedisUrl } from '@meshfleet/testing';
 import { createWorker } from '@meshfleet/worker';
 import { startApi, TestApi } from './harness';
+import { agentCall as agentHttp, eventually, linkerdReport, registerAndEnroll } from './agent-http';
 
 const OP = `id kind status error steps { step status } params`;
 
@@ -26,66 +26,24 @@ describe('lifecycle operations', () => {
   let key: string;
   let domainId: string;
 
-  const agentCall = async (method: string, path: string, credential: string, body?: unknown) => {
-    const res = await fetch(`${api.url}/agent/v1${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-        authorization: `Bearer ${credential}`,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const agentCall = (method: string, path: string, credential: string, body?: unknown) =>
+    agentHttp(api, method, path, credential, body);
   const enrolledCluster = async (
     name: string,
     linkerd: { installed: boolean; version: string | null; oldestProxy?: string },
   ) => {
-    const reg = await api.gql(
-      `mutation($n: String!) { registerCluster(input: { name: $n, provider: EKS }) { cluster { id } bootstrapToken { token } } }`,
-      { n: name },
-      key,
-    );
-    const { id } = reg.data!.registerCluster.cluster;
-    const enroll = await fetch(`${api.url}/agent/v1/enroll`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-      },
-      body: JSON.stringify({
-        ...exampleEnrollRequest(),
-        bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
-        cluster: { ...exampleEnrollRequest().cluster, kubernetesVersion: 'v1.31.4' },
-      }),
-    });
-    const credential = ((await enroll.json()) as { credential: string }).credential;
-    const report = exampleHealthReport() as any;
-    report.sequence = Date.now();
-    report.generatedAt = new Date().toISOString();
-    report.kubernetesVersion = 'v1.31.4';
-    report.linkerd = {
-      ...report.linkerd,
+    const c = await registerAndEnroll(api, key, { name, kubernetesVersion: 'v1.31.4' });
+    const report = linkerdReport(linkerd.version, {
       installed: linkerd.installed,
-      version: linkerd.version,
-      skew: { ...report.linkerd.skew, oldestProxy: linkerd.oldestProxy ?? linkerd.version },
-    };
-    assert.equal((await agentCall('POST', '/reports', credential, report)).status, 202);
-    return { id: id as string, credential };
+      kubernetesVersion: 'v1.31.4',
+      oldestProxy: linkerd.oldestProxy ?? linkerd.version,
+    });
+    assert.equal((await agentCall('POST', '/reports', c.credential, report)).status, 202);
+    return c;
   };
   const op = async (id: string) =>
     (await api.gql(`query($id: ID!) { operation(id: $id) { ${OP} } }`, { id }, key)).data!.operation;
-  const until = async <T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000): Promise<T> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`timed out: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const until = <T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 15_000) => eventually(fn, ok, ms);
 
   before(async () => {
     api = await startApi({
@@ -355,24 +313,7 @@ describe('operation subscriptions', () => {
   it('streams operation changes over graphql-ws to an authenticated subscriber of the cluster', async () => {
     const { createClient } = await import('graphql-ws');
     const WebSocket = (await import('ws')).default;
-    const reg = await api.gql(
-      `mutation { registerCluster(input: { name: "sub-1", provider: GKE }) { cluster { id } bootstrapToken { token } } }`,
-      {},
-      key,
-    );
-    const clusterId = reg.data!.registerCluster.cluster.id;
-    const enroll = await fetch(`${api.url}/agent/v1/enroll`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-      },
-      body: JSON.stringify({
-        ...exampleEnrollRequest(),
-        bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
-      }),
-    });
-    assert.equal(enroll.status, 200);
+    const { id: clusterId } = await registerAndEnroll(api, key, { name: 'sub-1', provider: 'GKE' });
     const client = createClient({
       url: `${api.url.replace('http', 'ws')}/graphql`,
       webSocketImpl: WebSocket,
@@ -445,53 +386,13 @@ describe('operation attempts and leases', () => {
   let key: string;
   const env = { MESHFLEET_OPERATION_LEASE_SECONDS: '2', MESHFLEET_OPERATION_MAX_ATTEMPTS: '2' };
 
-  const agentCall = async (method: string, path: string, credential: string, body?: unknown) => {
-    const res = await fetch(`${api.url}/agent/v1${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-        authorization: `Bearer ${credential}`,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : null };
-  };
+  const agentCall = (method: string, path: string, credential: string, body?: unknown) =>
+    agentHttp(api, method, path, credential, body);
   const op = async (id: string) =>
     (await api.gql(`query($id: ID!) { operation(id: $id) { status attempt error } }`, { id }, key)).data!
       .operation;
-  const until = async <T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`timed out: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
-  const cluster = async (name: string) => {
-    const reg = await api.gql(
-      `mutation($n: String!) { registerCluster(input: { name: $n, provider: EKS }) { cluster { id } bootstrapToken { token } } }`,
-      { n: name },
-      key,
-    );
-    const res = await fetch(`${api.url}/agent/v1/enroll`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-      },
-      body: JSON.stringify({
-        ...exampleEnrollRequest(),
-        bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
-      }),
-    });
-    return {
-      id: reg.data!.registerCluster.cluster.id as string,
-      credential: ((await res.json()) as { credential: string }).credential,
-    };
-  };
+  const until = <T>(fn: () => Promise<T>, ok: (v: T) => boolean) => eventually(fn, ok, 20_000);
+  const cluster = (name: string) => registerAndEnroll(api, key, { name });
   const at = () => new Date().toISOString();
 
   before(async () => {

@@ -3,95 +3,20 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { INestApplicationContext } from '@nestjs/common';
-import { exampleEnrollRequest, exampleHealthReport, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
 import { loadConfig } from '@meshfleet/config';
 import { PrismaService } from '@meshfleet/db';
 import { RedisService } from '@meshfleet/queue';
 import { testRedisUrl } from '@meshfleet/testing';
 import { createWorker } from '@meshfleet/worker';
 import { startApi, TestApi } from './harness';
-
-interface FakeCluster {
-  id: string;
-  name: string;
-  credential: string;
-  version: string;
-  fail: boolean;
-  upgradedAt?: number;
-}
+import { eventually, playedFleet } from './agent-http';
 
 describe('fleet rollouts', () => {
   let api: TestApi;
   let worker: INestApplicationContext;
   let key: string;
-  const fleet: FakeCluster[] = [];
-  let running = true;
-  const loops: Promise<void>[] = [];
+  let fleet: ReturnType<typeof playedFleet>;
 
-  const call = async (c: FakeCluster, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${api.url}/agent/v1${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-        authorization: `Bearer ${c.credential}`,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return text ? JSON.parse(text) : null;
-  };
-  const report = (c: FakeCluster) => {
-    const r = exampleHealthReport() as any;
-    r.sequence = Date.now() + Math.floor(Math.random() * 1000);
-    r.generatedAt = new Date().toISOString();
-    r.kubernetesVersion = 'v1.33.2';
-    r.linkerd = {
-      ...r.linkerd,
-      installed: true,
-      version: c.version,
-      proxyVersions: [{ version: c.version, count: 4 }],
-      skew: { ...r.linkerd.skew, controlPlane: c.version, oldestProxy: c.version, newestProxy: c.version },
-    };
-    return call(c, 'POST', '/reports', r);
-  };
-  /** Plays an agent: takes upgrade tasks, succeeds (or fails on purpose) and reports the new version. */
-  const agentLoop = async (c: FakeCluster) => {
-    while (running) {
-      const poll = await call(c, 'GET', '/tasks/next?waitSeconds=1').catch(() => null);
-      const task = poll?.task;
-      if (!task) continue;
-      const at = () => new Date().toISOString();
-      await call(c, 'POST', `/tasks/${task.id}/events`, {
-        taskId: task.id,
-        step: 'precheck',
-        status: 'succeeded',
-        at: at(),
-      });
-      if (c.fail) {
-        await call(c, 'POST', `/tasks/${task.id}/result`, {
-          taskId: task.id,
-          status: 'failed',
-          finishedAt: at(),
-          error: { code: 'ROLLOUT_TIMEOUT', message: 'linkerd-destination never became available' },
-        });
-        continue;
-      }
-      c.version = task.params.release.version;
-      c.upgradedAt = Date.now();
-      await call(c, 'POST', `/tasks/${task.id}/result`, {
-        taskId: task.id,
-        status: 'succeeded',
-        finishedAt: at(),
-        output: {
-          kind: 'LIFECYCLE',
-          controlPlaneVersion: c.version,
-          postcheck: { errors: 0, warnings: 0, summary: 'ok' },
-        },
-      });
-      await report(c);
-    }
-  };
   const rollout = async (id: string) =>
     (
       await api.gql(
@@ -100,16 +25,6 @@ describe('fleet rollouts', () => {
         key,
       )
     ).data!.rollout;
-  const until = async <T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const v = await fn();
-      if (ok(v)) return v;
-      if (Date.now() > end) throw new Error(`timed out: ${JSON.stringify(v)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
-
   before(async () => {
     api = await startApi({
       MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '100000',
@@ -132,40 +47,11 @@ describe('fleet rollouts', () => {
       ['r-e', 'enterprise-2.19.1'],
       ['r-old', 'enterprise-2.18.0'],
     ] as const;
-    for (const [name, version] of specs) {
-      const reg = await api.gql(
-        `mutation($n: String!) { registerCluster(input: { name: $n, provider: EKS, labels: { ring: "prod" } }) { cluster { id } bootstrapToken { token } } }`,
-        { n: name },
-        key,
-      );
-      const res = await fetch(`${api.url}/agent/v1/enroll`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-        },
-        body: JSON.stringify({
-          ...exampleEnrollRequest(),
-          bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
-          cluster: { ...exampleEnrollRequest().cluster, kubernetesVersion: 'v1.33.2' },
-        }),
-      });
-      const { credential } = (await res.json()) as { credential: string };
-      const c: FakeCluster = {
-        id: reg.data!.registerCluster.cluster.id,
-        name,
-        credential,
-        version,
-        fail: false,
-      };
-      fleet.push(c);
-      await report(c);
-    }
-    for (const c of fleet) loops.push(agentLoop(c));
+    fleet = playedFleet(api, key);
+    for (const [name, version] of specs) await fleet.add({ name, version, labels: { ring: 'prod' } });
   });
   after(async () => {
-    running = false;
-    await Promise.all(loops);
+    await fleet.stop();
     await worker?.close();
     await api.close();
   });
@@ -200,7 +86,10 @@ describe('fleet rollouts', () => {
   });
 
   it('pauses when a wave exhausts the failure budget, and finishes after the fault is fixed and it resumes', async () => {
-    fleet.find((c) => c.name === 'r-c')!.fail = true;
+    fleet.byName('r-c').failWith = {
+      code: 'ROLLOUT_TIMEOUT',
+      message: 'linkerd-destination never became available',
+    };
     const start = await api.gql(
       `mutation($i: RolloutInput!) { startRollout(input: $i) { id status } }`,
       { i: INPUT() },
@@ -208,7 +97,7 @@ describe('fleet rollouts', () => {
     );
     assert.equal(start.errors, undefined, JSON.stringify(start.errors));
     const id = start.data!.startRollout.id;
-    const paused = await until(
+    const paused = await eventually(
       () => rollout(id),
       (r) => r.status === 'PAUSED',
       40_000,
@@ -221,14 +110,14 @@ describe('fleet rollouts', () => {
     assert.equal(byName['r-d'].status, 'WAITING', 'no later wave starts while the budget is exhausted');
     assert.equal(byName['r-e'].status, 'WAITING');
     // The canary went first: it was upgraded before any wave-1 cluster.
-    const a = fleet.find((c) => c.name === 'r-a')!;
-    const b = fleet.find((c) => c.name === 'r-b')!;
+    const a = fleet.byName('r-a');
+    const b = fleet.byName('r-b');
     assert.ok(a.upgradedAt! < b.upgradedAt!, 'canary before wave 1');
 
-    fleet.find((c) => c.name === 'r-c')!.fail = false;
+    fleet.byName('r-c').failWith = null;
     const resumed = await api.gql(`mutation($id: ID!) { resumeRollout(id: $id) { status } }`, { id }, key);
     assert.equal(resumed.data!.resumeRollout.status, 'RUNNING');
-    const done = await until(
+    const done = await eventually(
       () => rollout(id),
       (r) => r.status === 'SUCCEEDED',
       40_000,
@@ -237,7 +126,9 @@ describe('fleet rollouts', () => {
       done.targets.every((t: any) => t.status === 'DONE'),
       JSON.stringify(done.targets),
     );
-    assert.ok(fleet.filter((c) => c.name !== 'r-old').every((c) => c.version === 'enterprise-2.20.0'));
+    assert.ok(
+      fleet.clusters.filter((c) => c.name !== 'r-old').every((c) => c.version === 'enterprise-2.20.0'),
+    );
     const events = await api.app
       .get(PrismaService)
       .domainEvent.findMany({ where: { type: { startsWith: 'rollout.' } }, orderBy: { createdAt: 'asc' } });
@@ -273,106 +164,6 @@ describe('fleet rollouts', () => {
   });
 });
 
-/** A fleet of agents played over HTTP against one API (used by the rollback scenario). */
-function playedFleet(api: TestApi, key: string) {
-  const clusters: FakeCluster[] = [];
-  let running = true;
-  const loops: Promise<void>[] = [];
-  const call = async (c: FakeCluster, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${api.url}/agent/v1${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-        authorization: `Bearer ${c.credential}`,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    return text ? JSON.parse(text) : null;
-  };
-  const report = (c: FakeCluster) => {
-    const r = exampleHealthReport() as any;
-    r.sequence = Date.now() + Math.floor(Math.random() * 1000);
-    r.generatedAt = new Date().toISOString();
-    r.kubernetesVersion = 'v1.33.2';
-    r.linkerd = {
-      ...r.linkerd,
-      installed: true,
-      version: c.version,
-      proxyVersions: [{ version: c.version, count: 4 }],
-      skew: { ...r.linkerd.skew, controlPlane: c.version, oldestProxy: c.version, newestProxy: c.version },
-    };
-    return call(c, 'POST', '/reports', r);
-  };
-  const loop = async (c: FakeCluster) => {
-    while (running) {
-      const task = (await call(c, 'GET', '/tasks/next?waitSeconds=1').catch(() => null))?.task;
-      if (!task) continue;
-      const at = () => new Date().toISOString();
-      if (c.fail && task.params.release.version !== c.version) {
-        await call(c, 'POST', `/tasks/${task.id}/result`, {
-          taskId: task.id,
-          status: 'failed',
-          finishedAt: at(),
-          error: { code: 'POSTCHECK_FAILED', message: 'linkerd-identity errors after the upgrade' },
-        });
-        continue;
-      }
-      c.version = task.params.release.version;
-      await call(c, 'POST', `/tasks/${task.id}/result`, {
-        taskId: task.id,
-        status: 'succeeded',
-        finishedAt: at(),
-        output: {
-          kind: 'LIFECYCLE',
-          controlPlaneVersion: c.version,
-          postcheck: { errors: 0, warnings: 0, summary: 'ok' },
-        },
-      });
-      await report(c);
-    }
-  };
-  return {
-    clusters,
-    async add(name: string, version: string) {
-      const reg = await api.gql(
-        `mutation($n: String!) { registerCluster(input: { name: $n, provider: GKE, labels: { ring: "rb" } }) { cluster { id } bootstrapToken { token } } }`,
-        { n: name },
-        key,
-      );
-      const res = await fetch(`${api.url}/agent/v1/enroll`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-        },
-        body: JSON.stringify({
-          ...exampleEnrollRequest(),
-          bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
-          cluster: { ...exampleEnrollRequest().cluster, kubernetesVersion: 'v1.33.2' },
-        }),
-      });
-      const { credential } = (await res.json()) as { credential: string };
-      const c: FakeCluster = {
-        id: reg.data!.registerCluster.cluster.id,
-        name,
-        credential,
-        version,
-        fail: false,
-      };
-      clusters.push(c);
-      await report(c);
-      loops.push(loop(c));
-      return c;
-    },
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-    },
-  };
-}
-
 describe('rollout rollback and worker restarts', () => {
   let api: TestApi;
   let worker: INestApplicationContext;
@@ -395,7 +186,8 @@ describe('rollout rollback and worker restarts', () => {
     ({ apiKey: key } = await api.newOrg('rollback'));
     worker = await createWorker(workerConfig());
     fleet = playedFleet(api, key);
-    for (const n of ['rb-a', 'rb-b', 'rb-c']) await fleet.add(n, 'enterprise-2.19.1');
+    for (const name of ['rb-a', 'rb-b', 'rb-c'])
+      await fleet.add({ name, version: 'enterprise-2.19.1', provider: 'GKE', labels: { ring: 'rb' } });
   });
   after(async () => {
     await fleet.stop();
@@ -404,7 +196,10 @@ describe('rollout rollback and worker restarts', () => {
   });
 
   it('rolls the failed wave back to its previous version, leaves the canary alone, and survives a worker restart', async () => {
-    fleet.clusters.find((c) => c.name === 'rb-c')!.fail = true;
+    fleet.byName('rb-c').failWith = {
+      code: 'POSTCHECK_FAILED',
+      message: 'linkerd-identity errors after the upgrade',
+    };
     const start = await api.gql(
       `mutation($i: RolloutInput!) { startRollout(input: $i) { id } }`,
       {

@@ -1,0 +1,186 @@
+// Test helpers for playing agents over HTTP against the real API: the calls an agent makes,
+// enrollment, health reports, and a fleet of played agents that take upgrade tasks.
+import assert from 'node:assert/strict';
+import { exampleEnrollRequest, exampleHealthReport, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
+import type { TestApi } from './harness';
+
+export interface AgentResponse {
+  status: number;
+  body: any;
+}
+
+/** One `/agent/v1` call with the protocol header and, when given, the agent credential. */
+export async function agentCall(
+  api: TestApi,
+  method: string,
+  path: string,
+  credential?: string,
+  body?: unknown,
+): Promise<AgentResponse> {
+  const res = await fetch(`${api.url}/agent/v1${path}`, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+      ...(credential ? { authorization: `Bearer ${credential}` } : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+export interface NewCluster {
+  name: string;
+  provider?: string;
+  labels?: Record<string, string>;
+  kubernetesVersion?: string;
+}
+
+/** Registers a cluster through GraphQL, as a user would, and enrolls an agent for it. */
+export async function registerAndEnroll(
+  api: TestApi,
+  key: string,
+  c: NewCluster,
+): Promise<{ id: string; credential: string }> {
+  const reg = await api.gql(
+    `mutation($n: String!, $p: CloudProvider!, $l: JSONObject) { registerCluster(input: { name: $n, provider: $p, labels: $l }) { cluster { id } bootstrapToken { token } } }`,
+    { n: c.name, p: c.provider ?? 'EKS', l: c.labels ?? null },
+    key,
+  );
+  assert.equal(reg.errors, undefined, JSON.stringify(reg.errors));
+  const example = exampleEnrollRequest();
+  const enrolled = await agentCall(api, 'POST', '/enroll', undefined, {
+    ...example,
+    bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
+    cluster: {
+      ...example.cluster,
+      ...(c.kubernetesVersion ? { kubernetesVersion: c.kubernetesVersion } : {}),
+    },
+  });
+  assert.equal(enrolled.status, 200, JSON.stringify(enrolled.body));
+  return {
+    id: reg.data!.registerCluster.cluster.id as string,
+    credential: enrolled.body.credential as string,
+  };
+}
+
+/** A fresh, valid health report saying Linkerd `version` runs with matching proxies. */
+export function linkerdReport(
+  version: string | null,
+  opts: { installed?: boolean; kubernetesVersion?: string; oldestProxy?: string | null } = {},
+): any {
+  const r = exampleHealthReport() as any;
+  r.sequence = Date.now() + Math.floor(Math.random() * 1000);
+  r.generatedAt = new Date().toISOString();
+  r.kubernetesVersion = opts.kubernetesVersion ?? 'v1.33.2';
+  const oldest = opts.oldestProxy === undefined ? version : opts.oldestProxy;
+  r.linkerd = {
+    ...r.linkerd,
+    installed: opts.installed ?? version !== null,
+    version,
+    proxyVersions: version ? [{ version, count: 4 }] : [],
+    skew: { ...r.linkerd.skew, controlPlane: version, oldestProxy: oldest, newestProxy: version },
+  };
+  return r;
+}
+
+/** Polls until `ok` holds, or fails with the last value. */
+export async function eventually<T>(
+  fn: () => Promise<T> | T,
+  ok: (v: T) => boolean,
+  ms = 15_000,
+  intervalMs = 100,
+): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export interface PlayedCluster {
+  id: string;
+  name: string;
+  credential: string;
+  version: string;
+  /** When set, upgrades to another version fail with this error. */
+  failWith: { code: string; message: string } | null;
+  upgradedAt?: number;
+}
+
+/**
+ * Agents played over HTTP: each long-polls, takes upgrade tasks, succeeds (or fails on purpose)
+ * and reports its new version — the agent's contract without Kubernetes.
+ */
+export function playedFleet(api: TestApi, key: string) {
+  const clusters: PlayedCluster[] = [];
+  let running = true;
+  const loops: Promise<void>[] = [];
+  const at = () => new Date().toISOString();
+  const loop = async (c: PlayedCluster) => {
+    while (running) {
+      const task = (await agentCall(api, 'GET', '/tasks/next?waitSeconds=1', c.credential).catch(() => null))
+        ?.body?.task;
+      if (!task) continue;
+      await agentCall(api, 'POST', `/tasks/${task.id}/events`, c.credential, {
+        taskId: task.id,
+        step: 'precheck',
+        status: 'succeeded',
+        at: at(),
+      });
+      if (c.failWith && task.params.release.version !== c.version) {
+        await agentCall(api, 'POST', `/tasks/${task.id}/result`, c.credential, {
+          taskId: task.id,
+          status: 'failed',
+          finishedAt: at(),
+          error: c.failWith,
+        });
+        continue;
+      }
+      c.version = task.params.release.version;
+      c.upgradedAt = Date.now();
+      await agentCall(api, 'POST', `/tasks/${task.id}/result`, c.credential, {
+        taskId: task.id,
+        status: 'succeeded',
+        finishedAt: at(),
+        output: {
+          kind: 'LIFECYCLE',
+          controlPlaneVersion: c.version,
+          postcheck: { errors: 0, warnings: 0, summary: 'ok' },
+        },
+      });
+      await agentCall(api, 'POST', '/reports', c.credential, linkerdReport(c.version));
+    }
+  };
+  return {
+    clusters,
+    byName: (name: string) => clusters.find((c) => c.name === name)!,
+    async add(cluster: NewCluster & { version: string }): Promise<PlayedCluster> {
+      const { id, credential } = await registerAndEnroll(api, key, {
+        kubernetesVersion: 'v1.33.2',
+        ...cluster,
+      });
+      const c: PlayedCluster = {
+        id,
+        name: cluster.name,
+        credential,
+        version: cluster.version,
+        failWith: null,
+      };
+      clusters.push(c);
+      assert.equal(
+        (await agentCall(api, 'POST', '/reports', credential, linkerdReport(c.version))).status,
+        202,
+      );
+      loops.push(loop(c));
+      return c;
+    },
+    async stop(): Promise<void> {
+      running = false;
+      await Promise.all(loops);
+    },
+  };
+}
