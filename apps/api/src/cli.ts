@@ -1,4 +1,5 @@
-// Operator CLI: `npm run --silent cli -- org create <name>` | `org list`.
+// Operator CLI: `npm run --silent cli -- org create <name>` | `org list` | `release import …` |
+// `keys status` | `keys rewrap`.
 // Results are JSON on stdout; messages go to stderr.
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
@@ -9,12 +10,15 @@ import { AuditModule } from '@meshfleet/audit';
 import { OrganizationsModule, OrganizationsService } from '@meshfleet/tenancy';
 import { DomainError } from '@meshfleet/core';
 import { CatalogModule, CatalogService } from '@meshfleet/operations';
+import { KeyRotationService } from '@meshfleet/certificates';
 import { readFileSync } from 'node:fs';
 
 const USAGE = [
   'usage: cli org create <name>',
   '       cli org list',
   '       cli release import --org <organizationId> --version <v> --variant default|ha --crds <file> --control-plane <file>',
+  '       cli keys status      which encryption key ids the stored secrets use',
+  '       cli keys rewrap      re-wrap every stored secret under MESHFLEET_ENCRYPTION_ACTIVE_KEY',
 ].join('\n');
 
 function flag(args: string[], name: string): string | undefined {
@@ -25,6 +29,7 @@ function flag(args: string[], name: string): string | undefined {
 async function run(config: AppConfig, args: string[]): Promise<number> {
   @Module({
     imports: [ConfigModule.forRoot(config), DbModule, AuditModule, OrganizationsModule, CatalogModule],
+    providers: [KeyRotationService],
   })
   class CliModule {}
   const ctx = await NestFactory.createApplicationContext(CliModule, { logger: false });
@@ -42,6 +47,17 @@ async function run(config: AppConfig, args: string[]): Promise<number> {
           `${JSON.stringify({ organizationId: o.id, name: o.name, createdAt: o.createdAt })}\n`,
         );
       }
+      return 0;
+    }
+    if (noun === 'keys' && verb === 'status' && rest.length === 0) {
+      const keys = ctx.get(KeyRotationService);
+      const activeKeyId = config.encryption?.activeKeyId ?? null;
+      process.stdout.write(`${JSON.stringify({ activeKeyId, keysInUse: await keys.keysInUse() })}\n`);
+      return 0;
+    }
+    if (noun === 'keys' && verb === 'rewrap' && rest.length === 0) {
+      const report = await ctx.get(KeyRotationService).rewrapAll();
+      process.stdout.write(`${JSON.stringify(report)}\n`);
       return 0;
     }
     if (noun === 'release' && verb === 'import') {

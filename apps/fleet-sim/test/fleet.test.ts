@@ -3,24 +3,21 @@
 // and report, and a restart reuses the saved credentials. Run through `node scripts/test.mjs`.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ScenarioInput } from '@meshfleet/kube-sim';
 import { createLogger } from '@meshfleet/linkerd-agent';
 import {
   createTestDatabase,
   gql,
-  testRedisUrl,
-  uniqueRedisPrefix,
+  processEnv,
+  startApiProcess,
+  type ApiProcess,
   type TestDatabase,
 } from '@meshfleet/testing';
 import { FleetError, startFleet, type RunningFleet } from '../src';
 
-const REPO = resolve(__dirname, '..', '..', '..', '..');
 const quietLog = createLogger(process.env.LOG_LEVEL ?? 'silent');
 
 const SCENARIO: ScenarioInput = {
@@ -57,14 +54,6 @@ const CLUSTERS = `{ clusters { edges { node {
   linkerd { installed version }
 } } } }`;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 async function eventually<T>(
   fn: () => Promise<T>,
   ok: (v: T) => boolean,
@@ -83,12 +72,11 @@ async function eventually<T>(
 
 describe('fleet-sim in register mode against the real API', () => {
   let db: TestDatabase;
-  let api: ChildProcess;
+  let api: ApiProcess | undefined;
   let apiUrl: string;
-  let apiLog = '';
+  let adminKey: string;
   let stateDir: string;
   let fleet: RunningFleet | undefined;
-  const adminKey = `mfadmin_${randomBytes(16).toString('hex')}`;
   const start = () =>
     startFleet({
       scenario: SCENARIO,
@@ -115,51 +103,15 @@ describe('fleet-sim in register mode against the real API', () => {
   before(async () => {
     stateDir = await mkdtemp(join(tmpdir(), 'mf-fleet-sim-'));
     db = await createTestDatabase();
-    const port = await freePort();
-    apiUrl = `http://127.0.0.1:${port}`;
-    api = spawn(process.execPath, [join(REPO, 'apps/api/dist/src/main.js')], {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: db.url,
-        DATABASE_POOL_SIZE: '5',
-        REDIS_URL: testRedisUrl(),
-        MESHFLEET_REDIS_PREFIX: uniqueRedisPrefix(),
-        MESHFLEET_PUBLIC_URL: apiUrl,
-        MESHFLEET_BOOTSTRAP_ADMIN_KEY: adminKey,
-        MESHFLEET_HEARTBEAT_INTERVAL_SECONDS: '1',
-        MESHFLEET_REPORT_INTERVAL_SECONDS: '2',
-        MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const keep = (b: Buffer) => (apiLog = (apiLog + b.toString()).slice(-5000));
-    api.stdout!.on('data', keep);
-    api.stderr!.on('data', keep);
-    await eventually(
-      () =>
-        fetch(`${apiUrl}/readyz`).then(
-          (r) => r.status,
-          () => 0,
-        ),
-      (s) => s === 200 || api.exitCode !== null,
-      30_000,
-      'API /readyz',
-    );
-    if (api.exitCode !== null) throw new Error(`API exited during start-up:\n${apiLog}`);
+    const settings = processEnv({ db, extra: { MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5' } });
+    adminKey = settings.adminKey;
+    api = await startApiProcess(settings.env);
+    apiUrl = api.url;
   });
 
   after(async () => {
     await fleet?.stop();
-    if (api && api.exitCode === null) {
-      const exited = new Promise((r) => api.once('exit', r));
-      api.kill('SIGTERM');
-      await exited;
-    }
+    await api?.stop();
     await db?.drop();
     await rm(stateDir, { recursive: true, force: true });
   });

@@ -2,9 +2,10 @@ import { Module } from '@nestjs/common';
 import { IdentityDomainsRepository } from './identity-domains.repository';
 import { IdentityDomainsResolver } from './identity-domains.resolver';
 import { IdentityDomainsService } from './identity-domains.service';
+import { KeyRotationService } from './key-rotation.service';
 
 @Module({
-  providers: [IdentityDomainsRepository, IdentityDomainsService, IdentityDomainsResolver],
-  exports: [IdentityDomainsService],
+  providers: [IdentityDomainsRepository, IdentityDomainsService, IdentityDomainsResolver, KeyRotationService],
+  exports: [IdentityDomainsService, KeyRotationService],
 })
 export class CertificatesModule {}

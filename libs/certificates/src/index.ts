@@ -4,3 +4,4 @@ export * from './identity-domains.service';
 export * from './identity-domains.resolver';
 export * from './certificates.module';
 export * from './dto/identity-domain.types';
+export * from './key-rotation.service';

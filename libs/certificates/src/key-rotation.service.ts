@@ -1,0 +1,115 @@
+// Key-encryption-key rotation: re-wraps every envelope-encrypted secret (trust-anchor keys,
+// webhook signing secrets) under the active key, so an old key can then be removed from
+// MESHFLEET_ENCRYPTION_KEYS. Only the wrapped data keys change; the ciphertexts stay as they are.
+// Each row is updated only if it still holds what was read, so a concurrent secret rotation wins.
+import { Injectable } from '@nestjs/common';
+import { AppConfig } from '@meshfleet/config';
+import { DomainError } from '@meshfleet/core';
+import { Prisma, PrismaService } from '@meshfleet/db';
+import { rewrap, type Keyring, type Sealed } from './envelope';
+
+export interface RewrapReport {
+  activeKeyId: string;
+  /** Secrets re-wrapped under the active key, by where they live. */
+  rewrapped: { trustAnchorKeys: number; webhookSecrets: number };
+  /** Secrets already under the active key. */
+  alreadyCurrent: number;
+  /** Rows changed by someone else between read and write; run again to pick them up. */
+  skippedConcurrentChanges: number;
+  /** Key ids still referenced after the run, with counts (only the active one, once complete). */
+  keysInUse: Record<string, number>;
+}
+
+function isSealed(v: unknown): v is Sealed {
+  return (
+    typeof v === 'object' && v !== null && (v as Sealed).v === 1 && typeof (v as Sealed).kid === 'string'
+  );
+}
+
+const json = (s: Sealed) => s as unknown as Prisma.InputJsonValue;
+
+@Injectable()
+export class KeyRotationService {
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly config: AppConfig,
+  ) {}
+
+  private keyring(): Keyring {
+    const k = this.config.encryption;
+    if (!k) throw new DomainError('FAILED_PRECONDITION', 'MESHFLEET_ENCRYPTION_KEYS is not configured');
+    return k;
+  }
+
+  async rewrapAll(): Promise<RewrapReport> {
+    const keyring = this.keyring();
+    const report: RewrapReport = {
+      activeKeyId: keyring.activeKeyId,
+      rewrapped: { trustAnchorKeys: 0, webhookSecrets: 0 },
+      alreadyCurrent: 0,
+      skippedConcurrentChanges: 0,
+      keysInUse: {},
+    };
+    // Refuse before writing anything if some secret is wrapped with a key we don't have.
+    const missing = Object.keys(await this.keysInUse()).filter((kid) => !keyring.keys.has(kid));
+    if (missing.length > 0)
+      throw new DomainError(
+        'FAILED_PRECONDITION',
+        `Secrets are wrapped with key(s) ${missing.join(', ')} that MESHFLEET_ENCRYPTION_KEYS does not contain; add them and run again`,
+      );
+    const next = (sealed: Sealed): Sealed | null => {
+      if (sealed.kid === keyring.activeKeyId) {
+        report.alreadyCurrent++;
+        return null;
+      }
+      return rewrap(keyring, sealed);
+    };
+
+    const domains = await this.prisma.identityDomain.findMany({
+      select: { id: true, anchorKeyEnc: true },
+    });
+    for (const d of domains) {
+      if (!isSealed(d.anchorKeyEnc)) continue;
+      const moved = next(d.anchorKeyEnc);
+      if (!moved) continue;
+      const r = await this.prisma.identityDomain.updateMany({
+        where: { id: d.id, anchorKeyEnc: { equals: json(d.anchorKeyEnc) } },
+        data: { anchorKeyEnc: json(moved) },
+      });
+      if (r.count === 1) report.rewrapped.trustAnchorKeys++;
+      else report.skippedConcurrentChanges++;
+    }
+
+    const endpoints = await this.prisma.webhookEndpoint.findMany({
+      select: { id: true, secretEnc: true, previousSecretEnc: true },
+    });
+    for (const e of endpoints) {
+      for (const field of ['secretEnc', 'previousSecretEnc'] as const) {
+        const sealed = e[field];
+        if (!isSealed(sealed)) continue;
+        const moved = next(sealed);
+        if (!moved) continue;
+        const r = await this.prisma.webhookEndpoint.updateMany({
+          where: { id: e.id, [field]: { equals: json(sealed) } },
+          data: { [field]: json(moved) },
+        });
+        if (r.count === 1) report.rewrapped.webhookSecrets++;
+        else report.skippedConcurrentChanges++;
+      }
+    }
+
+    report.keysInUse = await this.keysInUse();
+    return report;
+  }
+
+  /** Which key ids the stored secrets reference, with counts. */
+  async keysInUse(): Promise<Record<string, number>> {
+    const rows = await this.prisma.$queryRaw<{ kid: string; n: bigint }[]>`
+      SELECT kid, count(*) AS n FROM (
+        SELECT "anchorKeyEnc"->>'kid' AS kid FROM "IdentityDomain" WHERE "anchorKeyEnc" IS NOT NULL
+        UNION ALL SELECT "secretEnc"->>'kid' FROM "WebhookEndpoint"
+        UNION ALL SELECT "previousSecretEnc"->>'kid' FROM "WebhookEndpoint" WHERE "previousSecretEnc" IS NOT NULL
+      ) k GROUP BY kid ORDER BY kid`;
+    return Object.fromEntries(rows.map((r) => [r.kid, Number(r.n)]));
+  }
+}
