@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, encodeCursor, Page } from '@meshfleet/core';
+import { newestFirstPage, Page } from '@meshfleet/core';
 import { ActorType, AuditEvent, Db, Prisma, PrismaService } from '@meshfleet/db';
 
 export interface AuditEntry {
@@ -24,13 +24,6 @@ export interface AuditFilter {
   since?: Date | null;
   until?: Date | null;
 }
-
-type CursorPos = { t: string; id: string };
-const isPos = (v: unknown): v is CursorPos =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as CursorPos).t === 'string' &&
-  typeof (v as CursorPos).id === 'string';
 
 @Injectable()
 export class AuditRepository {
@@ -64,26 +57,14 @@ export class AuditRepository {
           }
         : {}),
     };
-    const pos = after ? decodeCursor(after, isPos) : null;
-    const keyset: Prisma.AuditEventWhereInput | undefined = pos
-      ? {
-          OR: [{ createdAt: { lt: new Date(pos.t) } }, { createdAt: new Date(pos.t), id: { lt: pos.id } }],
-        }
-      : undefined;
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.auditEvent.findMany({
-        where: keyset ? { AND: [where, keyset] } : where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: first + 1,
-      }),
-      this.prisma.auditEvent.count({ where }),
-    ]);
-    const items = rows.slice(0, first);
-    return {
-      items,
-      cursors: items.map((e) => encodeCursor({ t: e.createdAt.toISOString(), id: e.id })),
-      hasNextPage: rows.length > first,
-      totalCount,
-    };
+    return newestFirstPage({
+      where,
+      first,
+      after,
+      timeField: 'createdAt',
+      time: (e) => e.createdAt,
+      findMany: (a) => this.prisma.auditEvent.findMany(a),
+      count: (a) => this.prisma.auditEvent.count(a),
+    });
   }
 }

@@ -32,3 +32,66 @@ export interface Page<T> {
   hasNextPage: boolean;
   totalCount: number;
 }
+
+/** Keyset position of newest-first lists: the row's timestamp, then its id as the tie-breaker. */
+interface TimeIdPosition {
+  t: string;
+  id: string;
+}
+
+function isTimeIdPosition(v: unknown): v is TimeIdPosition {
+  const p = v as TimeIdPosition;
+  return (
+    typeof p === 'object' &&
+    p !== null &&
+    typeof p.t === 'string' &&
+    !Number.isNaN(Date.parse(p.t)) &&
+    typeof p.id === 'string'
+  );
+}
+
+export interface NewestFirstQuery<T, W> {
+  /** The list's filter (organization first). */
+  where: W;
+  first: number;
+  after: string | null;
+  /** The timestamp column the list is ordered by (newest first, id breaking ties). */
+  timeField: string;
+  time(row: T): Date;
+  findMany(args: { where: W; orderBy: Record<string, 'desc'>[]; take: number }): Promise<T[]>;
+  count(args: { where: W }): Promise<number>;
+}
+
+/**
+ * One page of a newest-first list with Relay cursors over (timestamp, id), plus the filter's total
+ * count. Works with any Prisma delegate: pass its findMany and count.
+ */
+export async function newestFirstPage<T extends { id: string }, W extends object>(
+  q: NewestFirstQuery<T, W>,
+): Promise<Page<T>> {
+  const pos = q.after ? decodeCursor(q.after, isTimeIdPosition) : null;
+  const where = pos
+    ? ({
+        AND: [
+          q.where,
+          {
+            OR: [
+              { [q.timeField]: { lt: new Date(pos.t) } },
+              { [q.timeField]: new Date(pos.t), id: { lt: pos.id } },
+            ],
+          },
+        ],
+      } as unknown as W)
+    : q.where;
+  const [rows, totalCount] = await Promise.all([
+    q.findMany({ where, orderBy: [{ [q.timeField]: 'desc' }, { id: 'desc' }], take: q.first + 1 }),
+    q.count({ where: q.where }),
+  ]);
+  const items = rows.slice(0, q.first);
+  return {
+    items,
+    cursors: items.map((r) => encodeCursor({ t: q.time(r).toISOString(), id: r.id })),
+    hasNextPage: rows.length > q.first,
+    totalCount,
+  };
+}
