@@ -1,11 +1,18 @@
 // Ingestion benchmark: one API process carrying N simulated agents (heartbeat every 15 s,
 // report every 60 s), next to raw Postgres upserts and Redis round trips measured in the same run,
 // and the API's memory with M agents long-polling.
+// It also measures the API's own CPU time per heartbeat and per report (from /proc/<pid>/stat in
+// separate heartbeat-only and report-only phases), which stays meaningful when the load generator,
+// Postgres and Redis share the machine's cores; the generator sends pre-serialized bodies so that
+// it takes as little of those cores as it can, and reports its own CPU share.
 // Usage: node bench/ingest.mjs [--clusters 25000] [--seconds 30] [--pollers 10000]
+//   [--cpu-seconds 10] [--raw-seconds 10] [--profile <dir>] [--api-node-options '<flags>']
+//   [--via-nest] [--no-record]   (--profile: the API runs under --cpu-prof; e.g. --api-node-options --perf-basic-prof for perf)
 import http from 'node:http';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
 import { freshDatabase, recordResults, REDIS_URL, seedClusters, startApiProcess, summarize } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
@@ -15,9 +22,27 @@ const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
+const strArg = (name) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : null;
+};
 const CLUSTERS = arg('clusters', 25_000);
 const SECONDS = arg('seconds', 30);
 const POLLERS = arg('pollers', 10_000);
+const CPU_SECONDS = arg('cpu-seconds', 10);
+const RAW_SECONDS = arg('raw-seconds', 10);
+const PROFILE_DIR = strArg('profile');
+// --via-nest: a query string makes the API serve heartbeats and reports through the whole
+// express/Nest pipeline instead of its hot path (same services), for an A/B of the transport cost.
+const VIA = process.argv.includes('--via-nest') ? '?via=nest' : '';
+// --no-record: print the figures without replacing the recorded ones (for reduced or A/B runs).
+const RECORD = !process.argv.includes('--no-record');
+const API_NODE_OPTIONS = [
+  PROFILE_DIR && `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}`,
+  strArg('api-node-options'),
+]
+  .filter(Boolean)
+  .join(' ');
 const HB_RATE = CLUSTERS / 15;
 const REPORT_RATE = CLUSTERS / 60;
 
@@ -34,9 +59,16 @@ function realisticReport() {
 const REPORT = realisticReport();
 const REPORT_BYTES = Buffer.byteLength(JSON.stringify(REPORT));
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-function post(base, path, body, credential) {
-  const data = JSON.stringify(body);
+// Idle sockets are dropped after 4 s, before the API's 5 s keep-alive timeout closes them under a
+// request that is being sent (which would count as an error).
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
+const HEADERS = {
+  'content-type': 'application/json',
+  'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+};
+
+/** POSTs a pre-serialized body (a Buffer): the generator should spend its CPU on sockets only. */
+function post(base, path, data, credential) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const req = http.request(
@@ -44,12 +76,7 @@ function post(base, path, body, credential) {
       {
         method: 'POST',
         agent,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(data),
-          'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-          authorization: `Bearer ${credential}`,
-        },
+        headers: { ...HEADERS, 'content-length': data.length, authorization: `Bearer ${credential}` },
       },
       (res) => {
         res.resume();
@@ -60,6 +87,31 @@ function post(base, path, body, credential) {
     req.end(data);
   });
 }
+
+const HEARTBEAT_BODY = Buffer.from(JSON.stringify({ agentVersion: 'bench', uptimeSeconds: 1 }));
+// The report minus sequence and generatedAt, which change per request and are spliced in front.
+const { sequence: _s, generatedAt: _g, ...REPORT_REST } = REPORT;
+const REPORT_TAIL = Buffer.from(`,${JSON.stringify(REPORT_REST).slice(1)}`);
+function reportBody(sequence) {
+  const head = Buffer.from(`{"sequence":${sequence},"generatedAt":"${new Date().toISOString()}"`);
+  return Buffer.concat([head, REPORT_TAIL], head.length + REPORT_TAIL.length);
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux; null elsewhere). */
+function cpuSecondsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = 100;
+const selfCpuSeconds = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
 
 /** Open-loop load: fires at the target rate for the duration, capped in flight. */
 async function drive(rate, seconds, fire, maxInFlight = 512) {
@@ -146,13 +198,14 @@ async function main() {
     console.error(`seeding ${CLUSTERS} enrolled clusters…`);
     const { creds } = await seedClusters(db.url, CLUSTERS);
     console.error('raw baselines…');
-    const pgRaw = await rawPostgres(db.url, Math.min(10, SECONDS));
-    const redisRaw = await rawRedis(Math.min(5, SECONDS));
+    const pgRaw = await rawPostgres(db.url, Math.min(RAW_SECONDS, SECONDS));
+    const redisRaw = await rawRedis(Math.min(RAW_SECONDS / 2, SECONDS));
     api = await startApiProcess({
       DATABASE_URL: db.url,
       DATABASE_POOL_SIZE: '20',
       MESHFLEET_REDIS_PREFIX: `mf_bench_${Date.now()}`,
       MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '100000',
+      ...(API_NODE_OPTIONS ? { NODE_OPTIONS: API_NODE_OPTIONS } : {}),
     });
     // Steady state first: every agent has been seen once (this is also a reconnect storm after a
     // Redis loss, when every agent's next heartbeat is "new").
@@ -160,36 +213,49 @@ async function main() {
     const warmStart = performance.now();
     for (let i = 0; i < creds.length; i += 64) {
       await Promise.all(
-        creds
-          .slice(i, i + 64)
-          .map((c) => post(api.url, '/heartbeat', { agentVersion: 'bench', uptimeSeconds: 1 }, c.credential)),
+        creds.slice(i, i + 64).map((c) => post(api.url, '/heartbeat', HEARTBEAT_BODY, c.credential)),
       );
     }
     const reconnectSeconds = (performance.now() - warmStart) / 1000;
+    let seq = Date.now();
+    const heartbeat = (n) =>
+      post(api.url, `/heartbeat${VIA}`, HEARTBEAT_BODY, creds[n % creds.length].credential);
+    const report = (n) =>
+      post(api.url, `/reports${VIA}`, reportBody(seq++), creds[(n * 7) % creds.length].credential);
+
+    // The API's CPU time per request, one kind at a time (the API does nothing else meanwhile).
+    const cpuPer = async (label, rate, fire) => {
+      console.error(`CPU phase: ${Math.round(rate)} ${label}/s for ${CPU_SECONDS} s…`);
+      const before = cpuSecondsOf(api.pid);
+      const r = await drive(rate, CPU_SECONDS, fire);
+      const after = cpuSecondsOf(api.pid);
+      console.error(
+        `  ${r.perSecond}/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ${r.errors} errors, ${r.skipped} skipped`,
+      );
+      const done = r.count + r.errors;
+      return before === null || after === null || done === 0
+        ? null
+        : Math.round(((after - before) * 1000 * 1000) / done) / 1000;
+    };
+    const cpuHb = await cpuPer('heartbeats', HB_RATE, heartbeat);
+    const cpuRep = await cpuPer('reports', REPORT_RATE, report);
+
     console.error(
       `driving ${Math.round(HB_RATE)} heartbeats/s + ${Math.round(REPORT_RATE)} reports/s for ${SECONDS} s…`,
     );
-    let seq = Date.now();
+    const apiCpu0 = cpuSecondsOf(api.pid);
+    const selfCpu0 = selfCpuSeconds();
+    const mixedStart = performance.now();
     const [hb, rep] = await Promise.all([
-      drive(HB_RATE, SECONDS, (n) =>
-        post(
-          api.url,
-          '/heartbeat',
-          { agentVersion: 'bench', uptimeSeconds: n },
-          creds[n % creds.length].credential,
-        ),
-      ),
-      drive(REPORT_RATE, SECONDS, (n) =>
-        post(
-          api.url,
-          '/reports',
-          { ...REPORT, sequence: seq++, generatedAt: new Date().toISOString() },
-          creds[(n * 7) % creds.length].credential,
-        ),
-      ),
+      drive(HB_RATE, SECONDS, heartbeat),
+      drive(REPORT_RATE, SECONDS, report),
     ]);
+    const mixedSeconds = (performance.now() - mixedStart) / 1000;
+    const apiCores = apiCpu0 === null ? null : (cpuSecondsOf(api.pid) - apiCpu0) / mixedSeconds;
+    const selfCores = (selfCpuSeconds() - selfCpu0) / mixedSeconds;
+    const cores = (c) => (c === null ? 'n/a' : `${Math.round(c * 100) / 100} cores`);
     const rssBefore = await api.rssBytes();
-    console.error(`opening ${POLLERS} long-polls…`);
+    if (POLLERS > 0) console.error(`opening ${POLLERS} long-polls…`);
     const pollAgent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
     const polls = [];
     for (let i = 0; i < POLLERS; i++) {
@@ -215,7 +281,7 @@ async function main() {
       );
       if (i % 500 === 499) await new Promise((r) => setTimeout(r, 50));
     }
-    await new Promise((r) => setTimeout(r, 5000));
+    if (POLLERS > 0) await new Promise((r) => setTimeout(r, 5000));
     const rssPolling = await api.rssBytes();
     const statuses = await Promise.all(polls);
     const okPolls = statuses.filter((s) => s === 200).length;
@@ -251,6 +317,12 @@ async function main() {
         goal: '0',
         meets: hb.errors + rep.errors + hb.skipped + rep.skipped === 0,
       },
+      { figure: 'API CPU ms per heartbeat (heartbeat-only phase)', value: cpuHb },
+      { figure: 'API CPU ms per report (report-only phase)', value: cpuRep },
+      {
+        figure: 'CPU used during the mixed phase: API / load generator',
+        value: `${cores(apiCores)} / ${cores(selfCores)}`,
+      },
       { figure: 'raw Postgres upserts/s of the same report (10 connections)', value: pgRaw.perSecond },
       {
         figure: 'API reports/s as a share of raw upserts/s',
@@ -272,7 +344,8 @@ async function main() {
         goal: '—',
       },
     ];
-    recordResults('ingest', rows);
+    if (RECORD) recordResults('ingest', rows);
+    else for (const r of rows) console.log(`| ingest (not recorded) | ${r.figure} | ${r.value} |`);
   } finally {
     await api?.stop();
     await db.drop();

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import type { Server } from 'node:http';
 import pinoHttp from 'pino-http';
+import type { Logger } from 'pino';
 import { AppConfig } from '@meshfleet/config';
 import {
   createLogger,
@@ -12,7 +14,7 @@ import {
   requestIdMiddleware,
   requestIdOf,
 } from '@meshfleet/observability';
-import { AGENT_BASE, agentHttpMiddleware } from '@meshfleet/agent-gateway';
+import { AGENT_BASE, agentHttpMiddleware, AgentHotPath, HotPathHooks } from '@meshfleet/agent-gateway';
 import { AppModule } from './app.module';
 
 /** Builds the API application (used by main and by the integration tests). */
@@ -35,5 +37,41 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
     }),
   );
+  serveAgentHotPath(app, logger);
   return app;
+}
+
+/**
+ * Heartbeats and reports (thousands a second at fleet scale) are answered before express sees
+ * them; the hooks keep what the middleware above does for them: request id, metrics, access log.
+ */
+function serveAgentHotPath(app: NestExpressApplication, logger: Logger): void {
+  const hot = app.get(AgentHotPath);
+  const metrics = app.get(MetricsService);
+  const hooks: HotPathHooks = {
+    begin: (req, res) => res.setHeader('x-request-id', requestIdOf(req)),
+    end: (req, res, route, startedAt) => {
+      const ms = performance.now() - startedAt;
+      metrics.httpDuration.observe(
+        { method: req.method ?? 'POST', route, status: String(res.statusCode) },
+        ms / 1000,
+      );
+      if (logger.isLevelEnabled('info'))
+        logger.info(
+          {
+            req: { id: requestIdOf(req), method: req.method, url: req.url },
+            res: { statusCode: res.statusCode },
+            responseTime: Math.round(ms),
+          },
+          'request completed',
+        );
+    },
+    crash: (e) => logger.error({ context: 'ExceptionsHandler', err: e }, 'Internal server error'),
+  };
+  const server = app.getHttpServer() as Server;
+  const rest = server.listeners('request') as ((...args: unknown[]) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req, res) => {
+    if (!hot.handle(req, res, hooks)) for (const l of rest) l.call(server, req, res);
+  });
 }

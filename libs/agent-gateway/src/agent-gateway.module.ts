@@ -3,6 +3,8 @@ import { ClustersModule } from '@meshfleet/clusters';
 import { HealthModule, HealthStoreModule } from '@meshfleet/health';
 import { AgentGatewayController } from './agent-gateway.controller';
 import { AgentGatewayService } from './agent-gateway.service';
+import { AgentHotPath } from './agent-hot-path';
+import { ConnectBatcher } from './connect.batcher';
 import { CredentialCacheBridge } from './credential-cache.bridge';
 import { AgentTasksService } from './agent-tasks.service';
 import { AgentWakeupService } from './agent-wakeup.service';
@@ -11,6 +13,8 @@ import { EnrollmentService } from './enrollment.service';
 import { LivenessRepository } from './liveness.repository';
 import { LivenessSweeper } from './liveness-sweeper';
 import { PresenceService } from './presence.service';
+import { ReportIngestBatcher } from './reports/report-ingest.batcher';
+import { ReportIngestRepository } from './reports/report-ingest.repository';
 
 const SHARED = [PresenceService, LivenessRepository, AgentWakeupService, AgentTasksService];
 
@@ -18,7 +22,17 @@ const SHARED = [PresenceService, LivenessRepository, AgentWakeupService, AgentTa
 @Module({
   imports: [ClustersModule, HealthModule],
   controllers: [AgentGatewayController],
-  providers: [...SHARED, EnrollmentService, AgentGatewayService, DiagnosticsResolver, CredentialCacheBridge],
+  providers: [
+    ...SHARED,
+    EnrollmentService,
+    AgentGatewayService,
+    AgentHotPath,
+    ConnectBatcher,
+    ReportIngestRepository,
+    ReportIngestBatcher,
+    DiagnosticsResolver,
+    CredentialCacheBridge,
+  ],
   exports: [AgentTasksService, PresenceService],
 })
 export class AgentGatewayModule {}

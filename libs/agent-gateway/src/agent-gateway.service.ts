@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Heartbeat, HeartbeatResponse, HealthReport } from '@meshfleet/agent-protocol';
 import { AppConfig } from '@meshfleet/config';
 import { AgentPrincipal } from '@meshfleet/auth';
-import { HealthIngestService } from '@meshfleet/health';
-import { LivenessRepository } from './liveness.repository';
+import { ConnectBatcher } from './connect.batcher';
 import { PresenceService } from './presence.service';
 import { RateLimiter } from './rate-limiter';
+import { ReportIngestBatcher } from './reports/report-ingest.batcher';
 
 @Injectable()
 export class AgentGatewayService {
@@ -13,8 +13,8 @@ export class AgentGatewayService {
 
   constructor(
     private readonly presence: PresenceService,
-    private readonly liveness: LivenessRepository,
-    private readonly ingest: HealthIngestService,
+    private readonly connect: ConnectBatcher,
+    private readonly reports: ReportIngestBatcher,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {
     this.limiter = new RateLimiter(config.agentRateLimitPerMinute);
@@ -33,12 +33,7 @@ export class AgentGatewayService {
     const now = Date.now();
     const wasAbsent = await this.presence.touch(agent.clusterId, now);
     if (wasAbsent)
-      await this.liveness.markConnected(
-        agent.organizationId,
-        agent.clusterId,
-        hb.agentVersion,
-        new Date(now),
-      );
+      await this.connect.markConnected(agent.organizationId, agent.clusterId, hb.agentVersion, new Date(now));
     return {
       serverTime: new Date(now).toISOString(),
       heartbeatIntervalSeconds: this.config.heartbeatIntervalSeconds,
@@ -52,7 +47,8 @@ export class AgentGatewayService {
     const now = new Date();
     const wasAbsent = await this.presence.touch(agent.clusterId, now.getTime());
     if (wasAbsent)
-      await this.liveness.markConnected(agent.organizationId, agent.clusterId, report.agentVersion, now);
-    return this.ingest.ingest(agent, report, now);
+      await this.connect.markConnected(agent.organizationId, agent.clusterId, report.agentVersion, now);
+    const accepted = await this.reports.ingest({ ...agent, report, receivedAt: now });
+    return { accepted };
   }
 }

@@ -38,6 +38,47 @@ export class LivenessRepository {
   }
 
   /**
+   * markConnected for many clusters in one statement (a reconnect storm after a Redis loss makes
+   * every agent's next heartbeat a transition). Distinct cluster ids; returns those that were not
+   * CONNECTED before. Rows are locked in id order, like every multi-row writer of "Cluster" here.
+   */
+  async markConnectedMany(
+    items: readonly { organizationId: string; clusterId: string; agentVersion: string; at: Date }[],
+  ): Promise<Set<string>> {
+    const input = JSON.stringify(
+      items.map((i) => ({
+        id: i.clusterId,
+        organizationId: i.organizationId,
+        agentVersion: i.agentVersion,
+        at: i.at.toISOString(),
+      })),
+    );
+    const rows = await this.prisma.$queryRawUnsafe<{ id: string; before: string }[]>(
+      `WITH input AS (
+        SELECT * FROM jsonb_to_recordset($1::jsonb) AS t("id" uuid, "organizationId" uuid, "agentVersion" text, "at" timestamp(3))
+      ), prev AS (
+        SELECT c."id", c."status", c."name", c."organizationId" FROM "Cluster" c
+        JOIN input i ON i."id" = c."id" AND i."organizationId" = c."organizationId"
+        ORDER BY c."id" FOR UPDATE OF c
+      ), upd AS (
+        UPDATE "Cluster" c SET "status" = 'CONNECTED', "lastSeenAt" = i."at", "agentVersion" = i."agentVersion", "updatedAt" = now()
+        FROM prev JOIN input i USING ("id")
+        WHERE c."id" = prev."id" AND prev."status" <> 'DEREGISTERED'
+        RETURNING c."id", prev."organizationId", prev."status"::text AS before, prev."name" AS name
+      ), ev AS (
+        INSERT INTO "DomainEvent" ("id", "organizationId", "type", "clusterId", "payload")
+        SELECT gen_random_uuid(), "organizationId", 'cluster.online', "id",
+               jsonb_build_object('clusterName', name, 'previousStatus', before)
+        FROM upd WHERE before <> 'CONNECTED'
+        RETURNING 1
+      )
+      SELECT "id"::text AS id, before FROM upd`,
+      input,
+    );
+    return new Set(rows.filter((r) => r.before !== 'CONNECTED').map((r) => r.id));
+  }
+
+  /**
    * CONNECTED -> OFFLINE for clusters not seen since the cutoff. The lastSeenAt condition keeps a
    * cluster whose agent came back between the Redis pop and this update from being marked offline.
    */

@@ -5,7 +5,12 @@ import { DomainError, ForbiddenError, UnauthenticatedError } from '@meshfleet/co
 import { ACCESS_POLICY, AccessPolicy } from './access.decorators';
 import { Principal, roleAtLeast } from './principal';
 import { requestOf } from './request';
-import { AgentAuthenticator, AgentPrincipal } from './agent.authenticator';
+import {
+  AGENT_CREDENTIAL_REQUIRED,
+  agentCredentialOf,
+  AgentAuthenticator,
+  AgentPrincipal,
+} from './agent.authenticator';
 
 /**
  * Global guard. Fails closed: a handler without @Public() or @Allow(role) is refused,
@@ -38,10 +43,8 @@ export class AccessGuard extends AuthGuard('bearer') {
     if (policy.public) return true;
     if ('agent' in policy) {
       const req = requestOf(ctx) as ReturnType<typeof requestOf> & { agent?: AgentPrincipal };
-      const header = req.headers.authorization;
-      const token = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : '';
-      if (!token)
-        throw new UnauthenticatedError('Agent credential required: Authorization: Bearer <credential>');
+      const token = agentCredentialOf(req.headers.authorization);
+      if (!token) throw new UnauthenticatedError(AGENT_CREDENTIAL_REQUIRED);
       req.agent = await this.agents.authenticate(token);
       return true;
     }

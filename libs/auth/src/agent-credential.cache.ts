@@ -8,13 +8,20 @@ export interface CacheBus {
   channel: string;
 }
 
+// Every revocation is published (invalidateCluster) and reaches a connected subscriber, so while
+// it is connected entries live long: a fleet's heartbeats are then not a stream of credential
+// queries (with 60 s, every fourth heartbeat of every agent went to Postgres). Without the
+// subscriber (not attached, or disconnected, when messages can be missed) the short TTL bounds
+// how long a revoked credential may still be accepted, and a (re)connect or a disconnect drops
+// everything cached.
 const TTL_MS = 60_000;
+const TTL_SUBSCRIBED_MS = 10 * 60_000;
 const MAX_ENTRIES = 200_000;
 
 /**
  * Agents authenticate on every heartbeat; caching the credential lookup keeps Postgres out of
  * that path. Revocation (deregistration, re-enrollment) invalidates the cluster's entries here at
- * once and on other replicas through Redis pub/sub; the TTL bounds any missed message.
+ * once and on other replicas through Redis pub/sub; the TTL bounds any missed message (see TTL_MS).
  */
 @Injectable()
 export class AgentCredentialCache implements OnModuleDestroy {
@@ -22,13 +29,33 @@ export class AgentCredentialCache implements OnModuleDestroy {
   private readonly hashesByCluster = new Map<string, Set<string>>();
   private bus: CacheBus | null = null;
   private sub: Redis | null = null;
+  private subscribed = false;
+  private invalidations = 0;
 
   /** Connects cross-replica invalidation (done by the app that has Redis). */
   async attach(bus: CacheBus): Promise<void> {
     this.bus = bus;
     this.sub = bus.subscriber();
     this.sub.on('message', (_c: string, clusterId: string) => this.dropLocal(clusterId));
+    this.sub.on('close', () => {
+      this.subscribed = false;
+      this.clear();
+    });
+    // Back after a disconnect: once subscribed again (idempotent; ioredis also resubscribes),
+    // drop what was cached meanwhile, when revocations could be missed.
+    this.sub.on('ready', () => {
+      if (this.subscribed) return;
+      this.sub?.subscribe(bus.channel).then(
+        () => {
+          this.clear();
+          this.subscribed = true;
+        },
+        () => undefined,
+      );
+    });
     await this.sub.subscribe(bus.channel);
+    this.clear();
+    this.subscribed = true;
   }
 
   get(hash: string, now = Date.now()): AgentPrincipal | null {
@@ -41,9 +68,16 @@ export class AgentCredentialCache implements OnModuleDestroy {
     return e.principal;
   }
 
-  set(hash: string, principal: AgentPrincipal, now = Date.now()): void {
+  /** Changes with every invalidation: take it before a lookup and pass it to set(). */
+  get generation(): number {
+    return this.invalidations;
+  }
+
+  /** Caches a lookup's result, unless an invalidation happened since the lookup began. */
+  set(hash: string, principal: AgentPrincipal, now = Date.now(), generation = this.invalidations): void {
+    if (generation !== this.invalidations) return;
     if (this.byHash.size >= MAX_ENTRIES) this.byHash.clear();
-    this.byHash.set(hash, { principal, until: now + TTL_MS });
+    this.byHash.set(hash, { principal, until: now + (this.subscribed ? TTL_SUBSCRIBED_MS : TTL_MS) });
     const set = this.hashesByCluster.get(principal.clusterId) ?? new Set();
     set.add(hash);
     this.hashesByCluster.set(principal.clusterId, set);
@@ -55,13 +89,19 @@ export class AgentCredentialCache implements OnModuleDestroy {
     await this.bus?.publish(this.bus.channel, clusterId);
   }
 
+  private clear(): void {
+    this.invalidations++;
+    this.byHash.clear();
+    this.hashesByCluster.clear();
+  }
+
   private dropLocal(clusterId: string): void {
+    this.invalidations++;
     for (const h of this.hashesByCluster.get(clusterId) ?? []) this.byHash.delete(h);
     this.hashesByCluster.delete(clusterId);
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.byHash.clear();
-    this.hashesByCluster.clear();
+    this.clear();
   }
 }
