@@ -5,9 +5,11 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
+import pg from 'pg';
 import { INestApplicationContext } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { exampleHealthReport, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
+import { AlertsEvaluator } from '@meshfleet/alerts';
 import { loadConfig } from '@meshfleet/config';
 import { RedisService } from '@meshfleet/queue';
 import { errorCode, testRedisUrl } from '@meshfleet/testing';
@@ -313,5 +315,235 @@ describe('alerts and webhooks', () => {
     const rules = await api.gql(`{ alertRules { kind enabled } }`, {}, keyA);
     assert.equal(rules.data!.alertRules.length, 10);
     assert.equal(rules.data!.alertRules.find((x: any) => x.kind === 'MESH_DEGRADED').enabled, false);
+  });
+});
+
+// The periodic pass only visits the clusters time can change; here it runs on a clock the test
+// moves forward (the worker's own timer is set far off so it does not interfere).
+describe('periodic alert pass', () => {
+  const DAY = 86_400_000;
+  const keys = `k1:${randomBytes(32).toString('base64')}`;
+  let api: TestApi;
+  let worker: INestApplicationContext;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let key: string;
+  let certs: { id: string; credential: string };
+  let calm: { id: string; credential: string };
+  let sequence = Date.now();
+
+  const report = async (credential: string, o: { issuerDays: number; meshed?: number }) => {
+    const r = exampleHealthReport() as any;
+    r.sequence = ++sequence;
+    r.generatedAt = new Date().toISOString();
+    const anchor = { ...r.certificates[0], notAfter: new Date(Date.now() + 3650 * DAY).toISOString() };
+    const issuer = {
+      ...anchor,
+      role: 'issuer',
+      name: 'identity.linkerd.cluster.local',
+      sha256Fingerprint: 'c'.repeat(64),
+      notAfter: new Date(Date.now() + o.issuerDays * DAY).toISOString(),
+    };
+    r.certificates = [anchor, issuer];
+    const meshed = o.meshed ?? 4;
+    r.mtls = { ...r.mtls, meshedPods: meshed, totalPods: 4, podCoverage: meshed / 4 };
+    const res = await fetch(`${api.url}/agent/v1/reports`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+        authorization: `Bearer ${credential}`,
+      },
+      body: JSON.stringify(r),
+    });
+    assert.equal(res.status, 202);
+  };
+  const firing = (kind: string) =>
+    receiver.got
+      .map((m) => JSON.parse(m.body))
+      .filter((b) => b.type === 'alert.firing' && b.data.alert.kind === kind);
+  const alertsOf = async (kind: string) =>
+    (
+      await api.gql(
+        `query($k: AlertKind) { alerts(filter: { kind: $k }) { totalCount edges { node { status severity clusterId } } } }`,
+        { k: kind },
+        key,
+      )
+    ).data!.alerts;
+  const pass = (offsetMs: number) => worker.get(AlertsEvaluator).evaluateAll(new Date(Date.now() + offsetMs));
+
+  before(async () => {
+    const env = { MESHFLEET_ENCRYPTION_KEYS: keys, MESHFLEET_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
+    api = await startApi(env);
+    ({ apiKey: key } = await api.newOrg('alerts-time'));
+    worker = await createWorker(
+      loadConfig({
+        ...env,
+        DATABASE_URL: api.db.url,
+        REDIS_URL: testRedisUrl(),
+        MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
+        MESHFLEET_ALERT_POLL_INTERVAL_MS: '100',
+        MESHFLEET_ALERT_EVALUATION_INTERVAL_SECONDS: '3600',
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      }),
+    );
+    receiver = await startReceiver();
+    const r = await api.gql(
+      `mutation($u: String!) { createWebhookEndpoint(input: { url: $u, eventTypes: ["alert.firing"] }) { secret } }`,
+      { u: `${receiver.url}/t` },
+      key,
+    );
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    certs = await registerAndEnroll(api, key, { name: 'certs' });
+    calm = await registerAndEnroll(api, key, { name: 'calm' });
+    await report(certs.credential, { issuerDays: 10 });
+    await report(calm.credential, { issuerDays: 300 });
+  });
+  after(async () => {
+    await worker?.close();
+    await receiver?.close();
+    await api?.close();
+  });
+
+  it('re-notifies when a certificate crosses a tighter threshold, once per escalation', async () => {
+    // The first report's health change evaluates at once: 10 days left is INFO (≤ 30).
+    await until(
+      () => firing('CERTIFICATE_EXPIRING'),
+      (m) => m.length === 1,
+    );
+    assert.equal(firing('CERTIFICATE_EXPIRING')[0].data.alert.severity, 'INFO');
+    assert.equal(firing('CERTIFICATE_EXPIRING')[0].data.alert.previousSeverity, null);
+
+    // Four days on, 6 days are left: WARNING. Only the expiring cluster needs a look.
+    assert.equal(await pass(4 * DAY), 1);
+    const [, warning] = await until(
+      () => firing('CERTIFICATE_EXPIRING'),
+      (m) => m.length === 2,
+    );
+    assert.equal(warning.data.alert.severity, 'WARNING');
+    assert.equal(warning.data.alert.previousSeverity, 'INFO');
+    assert.equal(warning.data.alert.id, firing('CERTIFICATE_EXPIRING')[0].data.alert.id);
+
+    // The same severity again: no new notification.
+    await pass(4 * DAY + 3600_000);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(firing('CERTIFICATE_EXPIRING').length, 2);
+
+    // Half a day left: CRITICAL.
+    await pass(9.5 * DAY);
+    const third = await until(
+      () => firing('CERTIFICATE_EXPIRING'),
+      (m) => m.length === 3,
+    );
+    assert.equal(third[2].data.alert.severity, 'CRITICAL');
+    assert.equal(third[2].data.alert.previousSeverity, 'WARNING');
+    const stored = await alertsOf('CERTIFICATE_EXPIRING');
+    assert.equal(stored.totalCount, 1);
+    assert.equal(stored.edges[0].node.severity, 'CRITICAL');
+  });
+
+  it('fires a pending `for` alert once its duration has passed, with no event in between', async () => {
+    // Coverage drops while the status stays HEALTHY: no health_changed event, only the pass sees it.
+    await report(calm.credential, { issuerDays: 300, meshed: 1 });
+    await pass(0);
+    assert.equal((await alertsOf('MTLS_COVERAGE_BELOW')).totalCount, 0); // `for` is 300 s
+    await pass(301_000);
+    const a = await alertsOf('MTLS_COVERAGE_BELOW');
+    assert.equal(a.totalCount, 1);
+    assert.equal(a.edges[0].node.clusterId, calm.id);
+    await until(
+      () => firing('MTLS_COVERAGE_BELOW'),
+      (m) => m.length === 1,
+    );
+  });
+
+  it('records a health change only when the status changes, not on every report', async () => {
+    // Every event wakes the evaluator: a report that changes nothing must not record one.
+    await report(calm.credential, { issuerDays: 300, meshed: 1 });
+    const c = new pg.Client({ connectionString: api.db.url });
+    await c.connect();
+    try {
+      const { rows } = await c.query(
+        `SELECT "payload"->>'from' AS "from", "payload"->>'to' AS "to" FROM "DomainEvent"
+         WHERE "clusterId" = $1 AND "type" = 'cluster.health_changed'`,
+        [calm.id],
+      );
+      assert.deepEqual(rows, [{ from: null, to: 'HEALTHY' }]);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('holds CONTROL_PLANE_UNHEALTHY while an operation changes the cluster; the first report after it decides', async () => {
+    const busy = await registerAndEnroll(api, key, { name: 'busy' });
+    const post = async (healthy: boolean) => {
+      const r = exampleHealthReport() as any;
+      r.sequence = ++sequence;
+      r.generatedAt = new Date().toISOString();
+      r.certificates = [];
+      r.checks = {
+        success: healthy,
+        categories: [
+          {
+            name: 'linkerd-control-plane',
+            checks: [
+              {
+                description: 'control plane pods are ready',
+                result: healthy ? 'success' : 'error',
+                fatal: true,
+              },
+            ],
+          },
+        ],
+      };
+      const res = await fetch(`${api.url}/agent/v1/reports`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+          authorization: `Bearer ${busy.credential}`,
+        },
+        body: JSON.stringify(r),
+      });
+      assert.equal(res.status, 202);
+    };
+    const unhealthyAlerts = async () =>
+      (await alertsOf('CONTROL_PLANE_UNHEALTHY')).edges.filter((e: any) => e.node.clusterId === busy.id);
+    await post(true);
+    const op = await api.gql(
+      `mutation($c: ID!) { restartDataPlane(clusterId: $c) { id } }`,
+      { c: busy.id },
+      key,
+    );
+    assert.equal(op.errors, undefined, JSON.stringify(op.errors));
+    const opId = op.data!.restartDataPlane.id;
+
+    // Mid-change the control plane rolls: the unhealthy report (an event) and the pass stay quiet.
+    await post(false);
+    await new Promise((r) => setTimeout(r, 1500)); // several outbox polls
+    await pass(0);
+    assert.deepEqual(await unhealthyAlerts(), []);
+
+    // The operation ends; the stored report still predates its end, so it is still held.
+    const cancelled = await api.gql(
+      `mutation($id: ID!) { cancelOperation(id: $id) { id } }`,
+      { id: opId },
+      key,
+    );
+    assert.equal(cancelled.errors, undefined, JSON.stringify(cancelled.errors));
+    await until(
+      async () =>
+        (await api.gql(`query($id: ID!) { operation(id: $id) { status } }`, { id: opId }, key)).data!
+          .operation.status,
+      (s) => s === 'CANCELLED',
+    );
+    await pass(0);
+    assert.deepEqual(await unhealthyAlerts(), []);
+
+    // The first report after the change is still unhealthy (no status change, so no event): the
+    // pass fires the alert.
+    await post(false);
+    await pass(0);
+    const firingNow = await until(unhealthyAlerts, (a) => a.length === 1);
+    assert.equal(firingNow[0].node.status, 'FIRING');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { clusterConditions, eventTransitions, fingerprint } from './alert-conditions';
-import { AlertKind, effectiveRules, validateParams } from './alert-rules.catalog';
+import { AlertKind, effectiveRules, severityRank, validateParams } from './alert-rules.catalog';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const inDays = (d: number) => new Date(NOW.getTime() + d * 86_400_000).toISOString();
@@ -27,6 +27,23 @@ describe('alert conditions', () => {
     assert.deepEqual(
       c.map((x) => [x.kind, x.severity]),
       [['CONTROL_PLANE_UNHEALTHY', 'CRITICAL']],
+    );
+  });
+
+  it('holds control-plane and mesh alerts while Meshfleet changes the cluster, not the others', () => {
+    const mid = { ...state({ status: 'UNHEALTHY', podCoverage: 0.5 }), changing: true };
+    assert.deepEqual(
+      clusterConditions(rules, mid, NOW).map((x) => x.kind),
+      ['MTLS_COVERAGE_BELOW'],
+    );
+    const withDegraded = effectiveRules([
+      { kind: AlertKind.MESH_DEGRADED, enabled: true, severity: 'WARNING', forSeconds: 0, params: {} },
+    ] as any);
+    const degraded = { ...state({ status: 'DEGRADED' }), changing: true };
+    assert.deepEqual(clusterConditions(withDegraded, degraded, NOW), []);
+    assert.deepEqual(
+      clusterConditions(withDegraded, { ...degraded, changing: false }, NOW).map((x) => x.kind),
+      ['MESH_DEGRADED'],
     );
   });
 
@@ -90,5 +107,13 @@ describe('alert conditions', () => {
     assert.deepEqual(validateParams(AlertKind.CERTIFICATE_EXPIRING, { days: [7, 30] }), { days: [30, 7] });
     assert.throws(() => validateParams(AlertKind.MTLS_COVERAGE_BELOW, { threshold: 2 }), /between 0 and 1/);
     assert.throws(() => validateParams(AlertKind.AGENT_OFFLINE, { days: [1] }), /not a setting/);
+  });
+});
+
+describe('severityRank', () => {
+  it('orders severities so only a rise counts as an escalation', () => {
+    assert.ok(severityRank('CRITICAL') > severityRank('WARNING'));
+    assert.ok(severityRank('WARNING') > severityRank('INFO'));
+    assert.ok(severityRank('INFO') > severityRank('SOMETHING-ELSE'));
   });
 });

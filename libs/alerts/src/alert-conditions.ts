@@ -10,7 +10,22 @@ export interface ClusterState {
     podCoverage: number | null;
     report: unknown;
   } | null;
+  /**
+   * Meshfleet itself is changing the mesh: a lifecycle operation is active on the cluster, or the
+   * stored report was received before the last one finished (it shows the cluster mid-change).
+   */
+  changing?: boolean;
 }
+
+/**
+ * Rules a cluster's own install, upgrade or restart trips on the way (pods roll, checks fail for
+ * seconds). While Meshfleet changes the cluster they are held: nothing new fires and what fires
+ * stays firing; the first report after the change decides. A failed operation alerts on its own.
+ */
+export const HELD_WHILE_CHANGING: ReadonlySet<AlertKind> = new Set([
+  AlertKind.CONTROL_PLANE_UNHEALTHY,
+  AlertKind.MESH_DEGRADED,
+]);
 
 export interface Condition {
   kind: AlertKind;
@@ -49,7 +64,7 @@ export function clusterConditions(rules: EffectiveRule[], s: ClusterState, now: 
   if (s.status === 'DEREGISTERED') return [];
   const on = new Map(rules.filter((r) => r.enabled && !r.eventDriven).map((r) => [r.kind, r]));
   const out: Condition[] = [];
-  const rule = (k: AlertKind) => on.get(k);
+  const rule = (k: AlertKind) => (s.changing && HELD_WHILE_CHANGING.has(k) ? undefined : on.get(k));
   const offline = s.status === 'OFFLINE';
 
   if (offline && rule(AlertKind.AGENT_OFFLINE))

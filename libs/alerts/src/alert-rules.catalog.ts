@@ -116,6 +116,13 @@ export const RULE_DEFAULTS: Record<AlertKind, Omit<EffectiveRule, 'kind'>> = {
 
 export const ALL_KINDS = Object.values(AlertKind);
 
+const RANK: Record<string, number> = { INFO: 0, WARNING: 1, CRITICAL: 2 };
+
+/** Orders severities (INFO < WARNING < CRITICAL); unknown values rank lowest. */
+export function severityRank(severity: string): number {
+  return RANK[severity] ?? -1;
+}
+
 export function cooldownSeconds(rule: EffectiveRule): number {
   return rule.params.cooldownSeconds ?? COOLDOWN;
 }

@@ -2,17 +2,37 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Alert, Db, DomainEvent } from '@meshfleet/db';
 import { recordDomainEvent } from '@meshfleet/events';
 import { RedisService } from '@meshfleet/queue';
-import { clusterConditions, Condition, eventTransitions, fingerprint } from './alert-conditions';
-import { cooldownSeconds, EffectiveRule, effectiveRules } from './alert-rules.catalog';
+import {
+  clusterConditions,
+  Condition,
+  eventTransitions,
+  fingerprint,
+  HELD_WHILE_CHANGING,
+} from './alert-conditions';
+import {
+  AlertKind,
+  ALL_KINDS,
+  cooldownSeconds,
+  EffectiveRule,
+  effectiveRules,
+  RULE_DEFAULTS,
+  severityRank,
+} from './alert-rules.catalog';
 import { AlertsRepository } from './alerts.repository';
 
 // Leftover pending marks (a condition seen once, then the worker died) expire on their own.
 const PENDING_TTL_SECONDS = 7 * 86_400;
 
+const STATE_KINDS = ALL_KINDS.filter((k) => !RULE_DEFAULTS[k].eventDriven);
+const DEFAULT_EXPIRING_DAYS = Math.max(
+  ...(RULE_DEFAULTS[AlertKind.CERTIFICATE_EXPIRING].params.days ?? [30]),
+);
+
 /**
  * Level-triggered alert evaluation: for a cluster, compare the alerts its current state calls for
  * with the firing ones, then fire and resolve the difference. Runs on outbox events (for the
- * clusters they touch) and periodically for every cluster (time-based rules: expiry, `for`).
+ * clusters they touch) and periodically for the clusters time can change (expiry, `for`,
+ * cool-downs) or whose state meets a rule (see AlertsRepository.clustersToEvaluate).
  */
 @Injectable()
 export class AlertsEvaluator {
@@ -67,7 +87,10 @@ export class AlertsEvaluator {
   ): Promise<void> {
     await this.repo.lockKey(db, clusterId);
     const state = await this.repo.clusterState(db, clusterId);
-    if (!state) return;
+    if (!state) {
+      await this.redis.client.zrem(this.dueKey(), clusterId);
+      return;
+    }
     const rules = rulesOf
       ? await rulesOf(state.organizationId)
       : effectiveRules(await this.repo.rules(db, state.organizationId));
@@ -80,15 +103,33 @@ export class AlertsEvaluator {
 
     for (const a of await this.repo.firingForCluster(db, state.organizationId, clusterId)) {
       if (byKind.get(a.kind)?.eventDriven) continue;
+      if (state.changing && HELD_WHILE_CHANGING.has(a.kind as AlertKind)) continue;
       const want = desired.get(a.fingerprint);
       if (!want) await this.resolve(db, a, now);
-      else if (want.severity !== a.severity || want.summary !== a.summary || +now - +a.lastSeenAt > 60_000)
-        await this.repo.update(db, a.id, { severity: want.severity, summary: want.summary, lastSeenAt: now });
+      else if (want.severity !== a.severity || want.summary !== a.summary || +now - +a.lastSeenAt > 60_000) {
+        const updated = await this.repo.update(db, a.id, {
+          severity: want.severity,
+          summary: want.summary,
+          lastSeenAt: now,
+        });
+        // Escalation (e.g. 30 → 7 → 1 days left) notifies again; anything else updates quietly.
+        const silenced = a.silencedUntil !== null && a.silencedUntil > now;
+        if (severityRank(want.severity) > severityRank(a.severity) && !silenced)
+          await recordDomainEvent(
+            db,
+            a.organizationId,
+            'alert.firing',
+            clusterId,
+            this.payload(updated, state.name, a.severity),
+          );
+      }
       desired.delete(a.fingerprint);
     }
     const stale = Object.keys(pending).filter((fp) => !desired.has(fp));
     if (stale.length) await this.redis.client.hdel(pendingKey, ...stale);
 
+    // When this cluster needs a look again although nothing happens to it (the periodic pass reads it).
+    let nextDue = Infinity;
     for (const [fp, cond] of desired) {
       const rule = byKind.get(cond.kind)!;
       // `for`: the condition must hold this long before the alert fires.
@@ -97,13 +138,36 @@ export class AlertsEvaluator {
         await this.redis.client.hset(pendingKey, fp, String(since));
         await this.redis.client.expire(pendingKey, PENDING_TTL_SECONDS);
       }
-      if (now.getTime() - since < rule.forSeconds * 1000) continue;
-      if (await this.fireUnlessCooling(db, state.organizationId, clusterId, state.name, rule, cond, fp, now))
-        await this.redis.client.hdel(pendingKey, fp);
+      if (now.getTime() - since < rule.forSeconds * 1000) {
+        nextDue = Math.min(nextDue, since + rule.forSeconds * 1000);
+        continue;
+      }
+      const r = await this.fireUnlessCooling(
+        db,
+        state.organizationId,
+        clusterId,
+        state.name,
+        rule,
+        cond,
+        fp,
+        now,
+      );
+      if (r === true) await this.redis.client.hdel(pendingKey, fp);
+      else nextDue = Math.min(nextDue, r.getTime());
     }
+    if (nextDue === Infinity) await this.redis.client.zrem(this.dueKey(), clusterId);
+    else await this.redis.client.zadd(this.dueKey(), nextDue, clusterId);
   }
 
-  /** Fires unless it fires already or resolved within the rule's cool-down (flapping). */
+  /** Clusters the evaluator wants to see again at a time (score: epoch ms). */
+  private dueKey(): string {
+    return this.redis.key('alerts', 'due');
+  }
+
+  /**
+   * Fires unless it fires already or resolved within the rule's cool-down (flapping); returns true
+   * when it fires (now or already), else the end of the cool-down.
+   */
   private async fireUnlessCooling(
     db: Db,
     organizationId: string,
@@ -113,10 +177,11 @@ export class AlertsEvaluator {
     cond: Condition,
     fp: string,
     now: Date,
-  ): Promise<boolean> {
+  ): Promise<true | Date> {
     if (await this.repo.firingByFingerprint(db, fp)) return true;
     const last = await this.repo.lastResolved(db, organizationId, fp);
-    if (last?.resolvedAt && +now - +last.resolvedAt < cooldownSeconds(rule) * 1000) return false;
+    const coolUntil = last?.resolvedAt ? +last.resolvedAt + cooldownSeconds(rule) * 1000 : 0;
+    if (coolUntil > +now) return new Date(coolUntil);
     const alert = await this.repo.fire(
       db,
       {
@@ -140,7 +205,7 @@ export class AlertsEvaluator {
         organizationId,
         'alert.firing',
         clusterId,
-        this.payload(alert, clusterName),
+        this.payload(alert, clusterName, null),
       );
     this.log.log(`alert ${cond.kind} firing for ${fp}`);
     return true;
@@ -156,12 +221,12 @@ export class AlertsEvaluator {
         a.organizationId,
         'alert.resolved',
         a.clusterId,
-        this.payload(resolved, state?.name ?? null),
+        this.payload(resolved, state?.name ?? null, null),
       );
     }
   }
 
-  private payload(a: Alert, clusterName: string | null) {
+  private payload(a: Alert, clusterName: string | null, previousSeverity: string | null) {
     return {
       alertId: a.id,
       kind: a.kind,
@@ -171,25 +236,31 @@ export class AlertsEvaluator {
       clusterName,
       firstFiredAt: a.firstFiredAt.toISOString(),
       resolvedAt: a.resolvedAt?.toISOString() ?? null,
+      previousSeverity,
     };
   }
 
-  /** The periodic pass over every cluster, each in its own short transaction. */
+  /**
+   * The periodic pass, each cluster in its own short transaction: only the clusters time can
+   * change or whose state meets a rule, chosen in one query (event-driven evaluation covers the
+   * rest as it happens). Returns how many clusters it evaluated.
+   */
   async evaluateAll(now = new Date()): Promise<number> {
-    let after: string | null = null;
+    const due = await this.redis.client.zrangebyscore(this.dueKey(), '-inf', now.getTime());
+    const ids = await this.repo.clustersToEvaluate(now, STATE_KINDS, due, {
+      degradedEnabled: RULE_DEFAULTS[AlertKind.MESH_DEGRADED].enabled,
+      coverageThreshold: RULE_DEFAULTS[AlertKind.MTLS_COVERAGE_BELOW].params.threshold ?? 0.9,
+      expiringDays: DEFAULT_EXPIRING_DAYS,
+    });
     let n = 0;
-    for (;;) {
-      const ids = await this.repo.clustersToEvaluate(after, 500);
-      for (const id of ids) {
-        try {
-          await this.repo.transaction((db) => this.evaluateCluster(db, id, now));
-          n++;
-        } catch (e) {
-          this.log.warn(`evaluating cluster ${id} failed: ${(e as Error).message}`);
-        }
+    for (const id of ids) {
+      try {
+        await this.repo.transaction((db) => this.evaluateCluster(db, id, now));
+        n++;
+      } catch (e) {
+        this.log.warn(`evaluating cluster ${id} failed: ${(e as Error).message}`);
       }
-      if (ids.length < 500) return n;
-      after = ids.at(-1)!;
     }
+    return n;
   }
 }

@@ -113,7 +113,18 @@ export class AlertsRepository {
   async clusterState(db: Db, clusterId: string): Promise<(ClusterState & { organizationId: string }) | null> {
     const c = await db.cluster.findUnique({ where: { id: clusterId }, include: { health: true } });
     if (!c) return null;
+    const [lock, lastOperation] = await Promise.all([
+      db.clusterOperationLock.findUnique({ where: { clusterId }, select: { clusterId: true } }),
+      db.operation.findFirst({
+        where: { clusterId },
+        orderBy: { createdAt: 'desc' },
+        select: { finishedAt: true },
+      }),
+    ]);
+    const finishedAt = lastOperation?.finishedAt ?? null;
     return {
+      changing:
+        lock !== null || (c.health !== null && finishedAt !== null && c.health.receivedAt < finishedAt),
       id: c.id,
       organizationId: c.organizationId,
       name: c.name,
@@ -159,14 +170,42 @@ export class AlertsRepository {
     });
   }
 
-  /** Clusters worth a periodic look: those still managed, and any with a firing alert. */
-  async clustersToEvaluate(afterId: string | null, limit: number): Promise<string[]> {
+  /**
+   * Clusters the periodic pass must look at, in one set-based query: those with a firing
+   * state-driven alert (it may resolve, escalate or need its lastSeenAt refreshed), those whose
+   * stored state meets a rule's condition (a report can change coverage, skew or certificates
+   * without any event; rules can be enabled or re-tuned), those whose certificates come within the
+   * largest CERTIFICATE_EXPIRING threshold, and the ones the evaluator asked to see again (`due`:
+   * a pending `for` or a cool-down ending). Rule params are read per organization, over defaults.
+   */
+  async clustersToEvaluate(
+    now: Date,
+    stateKinds: string[],
+    due: string[],
+    defaults: { degradedEnabled: boolean; coverageThreshold: number; expiringDays: number },
+  ): Promise<string[]> {
+    const ids = due.filter((id) => UUID.test(id));
     const rows = await this.prisma.$queryRaw<{ id: string }[]>`
       SELECT c."id" FROM "Cluster" c
-      WHERE (c."status" <> 'DEREGISTERED'::"ClusterStatus"
-        OR EXISTS (SELECT 1 FROM "Alert" a WHERE a."clusterId" = c."id" AND a."status" = 'FIRING'::"AlertStatus"))
-        AND (${afterId}::uuid IS NULL OR c."id" > ${afterId}::uuid)
-      ORDER BY c."id" LIMIT ${limit}`;
+        LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id"
+        LEFT JOIN "AlertRule" rd ON rd."organizationId" = c."organizationId" AND rd."kind" = 'MESH_DEGRADED'
+        LEFT JOIN "AlertRule" rm ON rm."organizationId" = c."organizationId" AND rm."kind" = 'MTLS_COVERAGE_BELOW'
+        LEFT JOIN "AlertRule" re ON re."organizationId" = c."organizationId" AND re."kind" = 'CERTIFICATE_EXPIRING'
+      WHERE c."status" <> 'DEREGISTERED'::"ClusterStatus" AND (
+        c."status" = 'OFFLINE'::"ClusterStatus"
+        OR h."status" = 'UNHEALTHY'::"HealthStatus"
+        OR (h."status" = 'DEGRADED'::"HealthStatus" AND COALESCE(rd."enabled", ${defaults.degradedEnabled}))
+        OR h."proxySkew" = 'unsupported'
+        OR h."podCoverage" < COALESCE((rm."params"->>'threshold')::float8, ${defaults.coverageThreshold})
+        OR h."earliestCertExpiry" < ${now}::timestamptz + interval '1 day' * COALESCE(
+          (SELECT MAX(d::float8) FROM jsonb_array_elements_text(
+            CASE WHEN jsonb_typeof(re."params"->'days') = 'array' THEN re."params"->'days' END) AS d),
+          ${defaults.expiringDays}))
+      UNION
+      SELECT a."clusterId" FROM "Alert" a
+      WHERE a."activeKey" IS NOT NULL AND a."clusterId" IS NOT NULL AND a."kind" = ANY(${stateKinds}::text[])
+      UNION
+      SELECT c."id" FROM "Cluster" c WHERE c."id" = ANY(${ids}::uuid[])`;
     return rows.map((r) => r.id);
   }
 }

@@ -3,7 +3,10 @@
 // consume them.
 import { Db, Prisma } from '@meshfleet/db';
 
-/** What alert.firing and alert.resolved carry (a snapshot of the alert at the transition). */
+/**
+ * What alert.firing and alert.resolved carry (a snapshot of the alert at the transition). A firing
+ * alert whose severity rises (e.g. a certificate crossing 7 then 1 days) fires again with the new one.
+ */
 export interface AlertEventPayload {
   alertId: string;
   kind: string;
@@ -13,6 +16,8 @@ export interface AlertEventPayload {
   clusterName: string | null;
   firstFiredAt: string;
   resolvedAt: string | null;
+  /** On alert.firing: null when it starts firing, the lower severity when it escalates. */
+  previousSeverity: string | null;
 }
 
 export interface DomainEventPayloads {
@@ -61,5 +66,23 @@ export async function recordDomainEvent<T extends DomainEventType>(
 ): Promise<void> {
   await db.domainEvent.create({
     data: { organizationId, type, clusterId, payload: payload as unknown as Prisma.InputJsonValue },
+  });
+}
+
+/** Many events of one type in one statement (a batch of operations, say). */
+export async function recordDomainEvents<T extends DomainEventType>(
+  db: Db,
+  organizationId: string,
+  type: T,
+  events: { clusterId: string | null; payload: DomainEventPayloads[T] }[],
+): Promise<void> {
+  if (!events.length) return;
+  await db.domainEvent.createMany({
+    data: events.map((e) => ({
+      organizationId,
+      type,
+      clusterId: e.clusterId,
+      payload: e.payload as unknown as Prisma.InputJsonValue,
+    })),
   });
 }

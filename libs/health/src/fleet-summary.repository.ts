@@ -1,110 +1,97 @@
 import { Injectable } from '@nestjs/common';
 import { ClusterListFilter, clusterWhereSql } from '@meshfleet/clusters';
-import { Prisma, PrismaService } from '@meshfleet/db';
+import { PrismaService } from '@meshfleet/db';
 
 export interface FleetRow {
   provider: string;
   region: string | null;
   health: string;
-  clusters: bigint;
+  clusters: number;
+}
+
+export interface FleetAggregates {
+  groups: FleetRow[];
+  statuses: { status: string; clusters: number }[];
+  versions: { version: string; clusters: number; lagging: number }[];
+  coverage: { meshed: number | null; total: number | null; traffic: number | null };
+  worst: { id: string; name: string; podCoverage: number | null; trafficCoverage: number | null }[];
+  expiring: {
+    clusterId: string;
+    clusterName: string;
+    role: string;
+    name: string;
+    notAfter: string;
+  }[];
+  /** Clusters sharing the same trust-anchor bundle (fingerprints and subjects pair up by position). */
+  anchorSets: { fingerprints: string[]; subjects: string[]; clusters: string[] }[];
+  catalog: string[];
 }
 
 /**
- * Fleet-wide aggregates straight from the stored, indexed snapshots (Cluster + ClusterHealth).
- * Health is UNKNOWN unless the agent is connected and the report is fresh, as everywhere else.
+ * Fleet-wide aggregates straight from the stored snapshots (Cluster + ClusterHealth), in one
+ * statement: the filtered clusters are read once, narrow (no report), into a CTE that every
+ * aggregate shares. Only the clusters whose certificates can make the expiring list have their
+ * report opened. Health is UNKNOWN unless the agent is connected and the report is fresh.
  */
 @Injectable()
 export class FleetSummaryRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  private effectiveHealth(freshAfter: Date): Prisma.Sql {
-    return Prisma.sql`CASE WHEN c."status" = 'CONNECTED' AND h."generatedAt" >= ${freshAfter} THEN h."status"::text ELSE 'UNKNOWN' END`;
-  }
-
-  async byProviderRegionHealth(org: string, f: ClusterListFilter, freshAfter: Date): Promise<FleetRow[]> {
-    return this.prisma.$queryRaw<FleetRow[]>`
-      SELECT c."provider"::text AS provider, c."region" AS region, ${this.effectiveHealth(freshAfter)} AS health, COUNT(*) AS clusters
-      FROM "Cluster" c LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id"
-      WHERE ${clusterWhereSql(org, f)}
-      GROUP BY 1, 2, 3`;
-  }
-
-  async statusCounts(org: string, f: ClusterListFilter): Promise<{ status: string; clusters: bigint }[]> {
-    return this.prisma.$queryRaw`
-      SELECT c."status"::text AS status, COUNT(*) AS clusters FROM "Cluster" c WHERE ${clusterWhereSql(org, f)} GROUP BY 1`;
-  }
-
-  async versions(
+  async aggregates(
     org: string,
     f: ClusterListFilter,
-  ): Promise<{ version: string; clusters: bigint; lagging: bigint }[]> {
-    return this.prisma.$queryRaw`
-      SELECT h."controlPlaneVersion" AS version, COUNT(*) AS clusters,
-             COUNT(*) FILTER (WHERE h."report"->'linkerd'->'skew'->>'status' NOT IN ('none', 'unknown')) AS lagging
-      FROM "Cluster" c JOIN "ClusterHealth" h ON h."clusterId" = c."id"
-      WHERE ${clusterWhereSql(org, f)} AND h."linkerdInstalled" AND h."controlPlaneVersion" IS NOT NULL
-      GROUP BY 1 ORDER BY 2 DESC`;
-  }
-
-  async coverage(
-    org: string,
-    f: ClusterListFilter,
-  ): Promise<{ meshed: bigint | null; total: bigint | null; traffic: number | null }> {
-    const rows = await this.prisma.$queryRaw<
-      { meshed: bigint | null; total: bigint | null; traffic: number | null }[]
-    >`
-      SELECT SUM(h."meshedPods") AS meshed, SUM(h."totalPods") AS total,
-             SUM(h."trafficCoverage" * h."totalPods") / NULLIF(SUM(h."totalPods") FILTER (WHERE h."trafficCoverage" IS NOT NULL), 0) AS traffic
-      FROM "Cluster" c JOIN "ClusterHealth" h ON h."clusterId" = c."id"
-      WHERE ${clusterWhereSql(org, f)}`;
-    return rows[0] ?? { meshed: null, total: null, traffic: null };
-  }
-
-  async worstCoverage(org: string, f: ClusterListFilter, limit: number) {
-    return this.prisma.$queryRaw<
-      { id: string; name: string; podCoverage: number | null; trafficCoverage: number | null }[]
-    >`
-      SELECT c."id", c."name", h."podCoverage" AS "podCoverage", h."trafficCoverage" AS "trafficCoverage"
-      FROM "Cluster" c JOIN "ClusterHealth" h ON h."clusterId" = c."id"
-      WHERE ${clusterWhereSql(org, f)} AND h."podCoverage" IS NOT NULL
-      ORDER BY h."podCoverage" ASC, c."name" ASC LIMIT ${limit}`;
-  }
-
-  async expiringCertificates(org: string, f: ClusterListFilter, before: Date, limit: number) {
-    return this.prisma.$queryRaw<
-      {
-        clusterId: string;
-        clusterName: string;
-        role: string;
-        name: string;
-        notAfter: string;
-        fingerprint: string;
-      }[]
-    >`
-      SELECT c."id" AS "clusterId", c."name" AS "clusterName", cert->>'role' AS role, cert->>'name' AS name,
-             cert->>'notAfter' AS "notAfter", cert->>'sha256Fingerprint' AS fingerprint
-      FROM "Cluster" c JOIN "ClusterHealth" h ON h."clusterId" = c."id",
-           jsonb_array_elements(h."report"->'certificates') AS cert
-      WHERE ${clusterWhereSql(org, f)} AND h."earliestCertExpiry" < ${before}
-        AND (cert->>'notAfter')::timestamptz < ${before}
-      ORDER BY (cert->>'notAfter')::timestamptz ASC LIMIT ${limit}`;
-  }
-
-  /** Release versions the organization can install (shipped catalog and its imports). */
-  async catalogVersions(org: string): Promise<string[]> {
-    const rows = await this.prisma.linkerdRelease.findMany({
-      where: { OR: [{ organizationId: null }, { organizationId: org }] },
-      select: { version: true },
-    });
-    return rows.map((r) => r.version);
-  }
-
-  async trustAnchorGroups(org: string, f: ClusterListFilter) {
-    return this.prisma.$queryRaw<{ fingerprint: string; subject: string; clusters: string[] }[]>`
-      SELECT cert->>'sha256Fingerprint' AS fingerprint, MIN(cert->>'subject') AS subject, array_agg(DISTINCT c."name") AS clusters
-      FROM "Cluster" c JOIN "ClusterHealth" h ON h."clusterId" = c."id",
-           jsonb_array_elements(h."report"->'certificates') AS cert
-      WHERE ${clusterWhereSql(org, f)} AND cert->>'role' = 'trust-anchor'
-      GROUP BY 1 ORDER BY COUNT(DISTINCT c."id") DESC`;
+    freshAfter: Date,
+    expiringBefore: Date,
+    expiringLimit: number,
+    worstLimit: number,
+  ): Promise<FleetAggregates> {
+    const rows = await this.prisma.$queryRaw<FleetAggregates[]>`
+      WITH f AS MATERIALIZED (
+        -- Enums stay enums per row (NULL health is UNKNOWN); only the few grouped rows become text.
+        SELECT c."id", c."name", c."provider", c."region", c."status",
+          CASE WHEN c."status" = 'CONNECTED' AND h."generatedAt" >= ${freshAfter} THEN h."status" END AS health,
+          h."clusterId" IS NOT NULL AS reported, h."linkerdInstalled" AS installed,
+          h."controlPlaneVersion" AS version, h."proxySkew" AS skew, h."podCoverage" AS pc,
+          h."trafficCoverage" AS tc, h."meshedPods" AS meshed, h."totalPods" AS total,
+          h."earliestCertExpiry" AS expiry, h."trustAnchorFingerprints" AS anchors,
+          h."trustAnchorSubjects" AS subjects
+        FROM "Cluster" c LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id"
+        WHERE ${clusterWhereSql(org, f)}
+      ), soonest AS (
+        -- The N soonest certificates belong to the N clusters whose earliest expiry is soonest.
+        SELECT "id", "name" FROM f WHERE expiry < ${expiringBefore} ORDER BY expiry LIMIT ${expiringLimit}
+      )
+      SELECT
+        COALESCE((SELECT json_agg(x) FROM (
+          SELECT provider::text AS provider, region, COALESCE(health::text, 'UNKNOWN') AS health,
+                 COUNT(*)::int AS clusters
+          FROM f GROUP BY f.provider, f.region, f.health) x), '[]') AS groups,
+        COALESCE((SELECT json_agg(x) FROM (
+          SELECT status::text AS status, COUNT(*)::int AS clusters FROM f GROUP BY f.status) x), '[]') AS statuses,
+        COALESCE((SELECT json_agg(x) FROM (
+          SELECT version, COUNT(*)::int AS clusters,
+                 (COUNT(*) FILTER (WHERE skew NOT IN ('none', 'unknown')))::int AS lagging
+          FROM f WHERE installed AND version IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1) x), '[]') AS versions,
+        (SELECT json_build_object('meshed', SUM(meshed), 'total', SUM(total),
+                  'traffic', SUM(tc * total) / NULLIF(SUM(total) FILTER (WHERE tc IS NOT NULL), 0))
+         FROM f WHERE reported) AS coverage,
+        COALESCE((SELECT json_agg(x) FROM (
+          SELECT "id", "name", pc AS "podCoverage", tc AS "trafficCoverage" FROM f
+          WHERE pc IS NOT NULL ORDER BY pc ASC, "name" ASC LIMIT ${worstLimit}) x), '[]') AS worst,
+        COALESCE((SELECT json_agg(x) FROM (
+          SELECT s."id" AS "clusterId", s."name" AS "clusterName", cert->>'role' AS role, cert->>'name' AS name,
+                 cert->>'notAfter' AS "notAfter"
+          FROM soonest s JOIN "ClusterHealth" h ON h."clusterId" = s."id",
+               jsonb_array_elements(h."report"->'certificates') AS cert
+          WHERE (cert->>'notAfter')::timestamptz < ${expiringBefore}
+          ORDER BY (cert->>'notAfter')::timestamptz ASC LIMIT ${expiringLimit}) x), '[]') AS expiring,
+        -- Clusters grouped by their whole trust-anchor bundle: few groups, merged per anchor by the caller.
+        COALESCE((SELECT json_agg(x) FROM (
+          SELECT anchors AS fingerprints, subjects, array_agg("name") AS clusters
+          FROM f WHERE jsonb_array_length(anchors) > 0 GROUP BY anchors, subjects) x), '[]') AS "anchorSets",
+        -- Release versions the organization can install (shipped catalog and its imports).
+        COALESCE((SELECT json_agg(r."version") FROM "LinkerdRelease" r
+          WHERE r."organizationId" IS NULL OR r."organizationId" = ${org}::uuid), '[]') AS catalog`;
+    return rows[0]!;
   }
 }

@@ -3,8 +3,8 @@ import { AppConfig } from '@meshfleet/config';
 import { ClusterListQuery, ClustersService } from '@meshfleet/clusters';
 import { ValidationError } from '@meshfleet/core';
 import { compareLinkerdVersions, parseLinkerdVersion } from '@meshfleet/linkerd';
-import { FleetSummaryRepository } from './fleet-summary.repository';
-import { FleetSummaryType, HealthCountsType } from './dto/fleet-summary.types';
+import { FleetAggregates, FleetSummaryRepository } from './fleet-summary.repository';
+import { FleetSummaryType, HealthCountsType, TrustAnchorGroupType } from './dto/fleet-summary.types';
 
 const emptyCounts = (): HealthCountsType => ({ total: 0, healthy: 0, degraded: 0, unhealthy: 0, unknown: 0 });
 
@@ -33,26 +33,20 @@ export class FleetSummaryService {
     const f = this.clusters.listFilter(query);
     const now = new Date();
     const freshAfter = new Date(now.getTime() - this.config.reportIntervalSeconds * 3 * 1000);
-    const [rows, statuses, versions, coverage, worst, expiring, anchors, catalog] = await Promise.all([
-      this.repo.byProviderRegionHealth(organizationId, f, freshAfter),
-      this.repo.statusCounts(organizationId, f),
-      this.repo.versions(organizationId, f),
-      this.repo.coverage(organizationId, f),
-      this.repo.worstCoverage(organizationId, f, 5),
-      this.repo.expiringCertificates(
+    const { groups, statuses, versions, coverage, worst, expiring, anchorSets, catalog } =
+      await this.repo.aggregates(
         organizationId,
         f,
+        freshAfter,
         new Date(now.getTime() + expiringWithinDays * 86_400_000),
         50,
-      ),
-      this.repo.trustAnchorGroups(organizationId, f),
-      this.repo.catalogVersions(organizationId),
-    ]);
+        5,
+      );
     const health = emptyCounts();
     const providers = new Map<string, HealthCountsType>();
     const regions = new Map<string | null, number>();
-    for (const r of rows) {
-      const n = Number(r.clusters);
+    for (const r of groups) {
+      const n = r.clusters;
       add(health, r.health, n);
       const p = providers.get(r.provider) ?? emptyCounts();
       add(p, r.health, n);
@@ -114,11 +108,7 @@ export class FleetSummaryService {
         notAfter: new Date(e.notAfter),
         expiresInDays: Math.round(((Date.parse(e.notAfter) - now.getTime()) / 86_400_000) * 10) / 10,
       })),
-      trustAnchorGroups: anchors.map((a) => ({
-        sha256Fingerprint: a.fingerprint,
-        subject: a.subject,
-        clusters: a.clusters,
-      })),
+      trustAnchorGroups: trustAnchorGroups(anchorSets),
     };
   }
 }
@@ -139,4 +129,35 @@ export function newestOf(versions: string[]): string | null {
       best = v;
   }
   return best;
+}
+
+/**
+ * Clusters per trust anchor, most shared first, from clusters grouped by bundle: a cluster whose
+ * bundle holds two anchors (a rotation) counts in both groups, once each.
+ */
+export function trustAnchorGroups(sets: FleetAggregates['anchorSets']): TrustAnchorGroupType[] {
+  const byAnchor = new Map<string, { subject: string; clusters: Set<string> }>();
+  for (const s of sets) {
+    s.fingerprints.forEach((fp, i) => {
+      const subject = s.subjects[i] ?? '';
+      const g = byAnchor.get(fp);
+      if (!g) byAnchor.set(fp, { subject, clusters: new Set(s.clusters) });
+      else {
+        if (subject < g.subject) g.subject = subject;
+        for (const c of s.clusters) g.clusters.add(c);
+      }
+    });
+  }
+  return [...byAnchor]
+    .map(([fp, g]) => ({
+      sha256Fingerprint: fp,
+      subject: g.subject,
+      // Default sort: by code unit, as Postgres' C collation would.
+      clusters: [...g.clusters].sort(),
+    }))
+    .sort(
+      (a, b) =>
+        b.clusters.length - a.clusters.length ||
+        (a.sha256Fingerprint < b.sha256Fingerprint ? -1 : a.sha256Fingerprint > b.sha256Fingerprint ? 1 : 0),
+    );
 }

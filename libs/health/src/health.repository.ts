@@ -40,9 +40,13 @@ export class HealthRepository {
         INSERT INTO "ClusterHealth" ("clusterId", "organizationId", "sequence", "generatedAt", "receivedAt", "status",
           "linkerdInstalled", "controlPlaneVersion", "podCoverage", "trafficCoverage", "meshedPods", "totalPods",
           "errorCount", "warningCount", "earliestCertExpiry", "report")
-        VALUES (${r.clusterId}::uuid, ${r.organizationId}::uuid, ${r.sequence}, ${r.generatedAt}, ${r.receivedAt},
+        SELECT ${r.clusterId}::uuid, ${r.organizationId}::uuid, ${r.sequence}, ${r.generatedAt}, ${r.receivedAt},
           ${r.status}::"HealthStatus", ${r.linkerdInstalled}, ${r.controlPlaneVersion}, ${r.podCoverage}, ${r.trafficCoverage},
-          ${r.meshedPods}, ${r.totalPods}, ${r.errorCount}, ${r.warningCount}, ${r.earliestCertExpiry}, ${r.reportJson}::jsonb)
+          ${r.meshedPods}, ${r.totalPods}, ${r.errorCount}, ${r.warningCount}, ${r.earliestCertExpiry}, ${r.reportJson}::jsonb
+        -- Reads (and locks) prev before this statement changes the row: read afterwards, FOR UPDATE
+        -- skips a row the same statement updated, prev comes back empty and every report looks like
+        -- a health change.
+        WHERE (SELECT COUNT(*) FROM prev) >= 0
         ON CONFLICT ("clusterId") DO UPDATE SET
           "sequence" = EXCLUDED."sequence", "generatedAt" = EXCLUDED."generatedAt", "receivedAt" = EXCLUDED."receivedAt",
           "status" = EXCLUDED."status", "linkerdInstalled" = EXCLUDED."linkerdInstalled",

@@ -55,7 +55,8 @@ export function slackBody(p: WebhookPayload): { text: string } {
   if (p.data.alert) {
     const a = p.data.alert;
     const state = p.type === 'alert.firing' ? ':rotating_light: FIRING' : ':white_check_mark: RESOLVED';
-    line = `${state} [${String(a.severity)}] ${String(a.kind)}${where}: ${String(a.summary)}`;
+    const was = p.type === 'alert.firing' && a.previousSeverity ? ` (was ${String(a.previousSeverity)})` : '';
+    line = `${state} [${String(a.severity)}]${was} ${String(a.kind)}${where}: ${String(a.summary)}`;
   } else if (p.data.operation) {
     const o = p.data.operation;
     line = `Operation ${String(o.kind)}${where}: ${p.type.split('.')[1]}${o.reason ? ` (${String(o.reason)})` : ''}`;
