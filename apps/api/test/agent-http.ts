@@ -65,13 +65,17 @@ export async function registerAndEnroll(
   };
 }
 
+let lastSequence = 0;
+
 /** A fresh, valid health report saying Linkerd `version` runs with matching proxies. */
 export function linkerdReport(
   version: string | null,
   opts: { installed?: boolean; kubernetesVersion?: string; oldestProxy?: string | null } = {},
 ): any {
   const r = exampleHealthReport() as any;
-  r.sequence = Date.now() + Math.floor(Math.random() * 1000);
+  // Sequences only grow (the API ignores an older one), even for reports made within a millisecond.
+  lastSequence = Math.max(Date.now(), lastSequence + 1);
+  r.sequence = lastSequence;
   r.generatedAt = new Date().toISOString();
   r.kubernetesVersion = opts.kubernetesVersion ?? 'v1.33.2';
   const oldest = opts.oldestProxy === undefined ? version : opts.oldestProxy;
@@ -183,4 +187,61 @@ export function playedFleet(api: TestApi, key: string) {
       await Promise.all(loops);
     },
   };
+}
+
+/**
+ * One agent the test drives step by step: it takes a task when asked and holds it (an upgrade
+ * in flight) until the test posts the step events and the result.
+ */
+export async function manualAgent(api: TestApi, key: string, cluster: NewCluster & { version: string }) {
+  const { id, credential } = await registerAndEnroll(api, key, {
+    kubernetesVersion: 'v1.33.2',
+    ...cluster,
+  });
+  assert.equal(
+    (await agentCall(api, 'POST', '/reports', credential, linkerdReport(cluster.version))).status,
+    202,
+  );
+  const at = () => new Date().toISOString();
+  const agent = {
+    id,
+    name: cluster.name,
+    credential,
+    version: cluster.version,
+    /** Long-polls until a task arrives. */
+    async takeTask(ms = 20_000): Promise<any> {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        const task = (await agentCall(api, 'GET', '/tasks/next?waitSeconds=1', credential)).body?.task;
+        if (task) return task;
+      }
+      throw new Error(`${cluster.name}: no task within ${ms} ms`);
+    },
+    async step(task: any, step: string, status: 'started' | 'succeeded'): Promise<void> {
+      const r = await agentCall(api, 'POST', `/tasks/${task.id}/events`, credential, {
+        taskId: task.id,
+        step,
+        status,
+        at: at(),
+      });
+      assert.equal(r.status, 204, JSON.stringify(r.body));
+    },
+    /** Finishes an upgrade task and reports the new version, as the real agent does. */
+    async succeed(task: any): Promise<void> {
+      agent.version = task.params.release.version;
+      const r = await agentCall(api, 'POST', `/tasks/${task.id}/result`, credential, {
+        taskId: task.id,
+        status: 'succeeded',
+        finishedAt: at(),
+        output: {
+          kind: 'LIFECYCLE',
+          controlPlaneVersion: agent.version,
+          postcheck: { errors: 0, warnings: 0, summary: 'ok' },
+        },
+      });
+      assert.equal(r.status, 204, JSON.stringify(r.body));
+      await agentCall(api, 'POST', '/reports', credential, linkerdReport(agent.version));
+    },
+  };
+  return agent;
 }

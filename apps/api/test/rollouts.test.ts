@@ -9,7 +9,7 @@ import { RedisService } from '@meshfleet/queue';
 import { testRedisUrl } from '@meshfleet/testing';
 import { createWorker } from '@meshfleet/worker';
 import { startApi, TestApi } from './harness';
-import { eventually, playedFleet } from './agent-http';
+import { eventually, manualAgent, playedFleet } from './agent-http';
 
 describe('fleet rollouts', () => {
   let api: TestApi;
@@ -144,6 +144,60 @@ describe('fleet rollouts', () => {
       assert.ok(types.includes(t), `${t} in ${types}`);
   });
 
+  it('names the failed clusters when pausing, and on resume retries a failure the budget had tolerated in an earlier wave', async () => {
+    for (const name of ['t-a', 't-b', 't-c'])
+      await fleet.add({ name, version: 'enterprise-2.19.1', labels: { ring: 'retry' } });
+    const input = {
+      targetVersion: 'enterprise-2.20.0',
+      selector: { labelSelector: 'ring=retry' },
+      strategy: { canaryCount: 1, waveSizes: [2], healthGateSeconds: 1, maxUnavailable: 2, maxFailures: 1 },
+    };
+    // The canary's failure fits the budget of one; a wave-1 failure exhausts it.
+    fleet.byName('t-a').failWith = { code: 'POSTCHECK_FAILED', message: 'identity check failed' };
+    fleet.byName('t-b').failWith = { code: 'POSTCHECK_FAILED', message: 'destination check failed' };
+    const start = await api.gql(
+      `mutation($i: RolloutInput!) { startRollout(input: $i) { id targets { clusterName wave } } }`,
+      { i: input },
+      key,
+    );
+    assert.equal(start.errors, undefined, JSON.stringify(start.errors));
+    const { id, targets } = start.data!.startRollout;
+    assert.deepEqual(
+      targets.map((t: any) => [t.clusterName, t.wave]),
+      [
+        ['t-a', 0],
+        ['t-b', 1],
+        ['t-c', 1],
+      ],
+    );
+    const paused = await eventually(
+      () => rollout(id),
+      (r) => r.status === 'PAUSED',
+      40_000,
+    );
+    assert.match(paused.pausedReason, /Failure budget exhausted: 2 failed \(budget 1\): t-a, t-b\./);
+    assert.equal(paused.currentWave, 1);
+
+    fleet.byName('t-a').failWith = null;
+    fleet.byName('t-b').failWith = null;
+    await api.gql(`mutation($id: ID!) { resumeRollout(id: $id) { status } }`, { id }, key);
+    const done = await eventually(
+      () => rollout(id),
+      (r) => r.status === 'SUCCEEDED',
+      40_000,
+    );
+    assert.deepEqual(
+      done.targets.map((t: any) => [t.clusterName, t.status]),
+      [
+        ['t-a', 'DONE'],
+        ['t-b', 'DONE'],
+        ['t-c', 'DONE'],
+      ],
+    );
+    for (const name of ['t-a', 't-b', 't-c'])
+      assert.equal(fleet.byName(name).version, 'enterprise-2.20.0', `${name} upgraded`);
+  });
+
   it('refuses an empty rollout and aborts cleanly', async () => {
     const empty = await api.gql(
       `mutation($i: RolloutInput!) { startRollout(input: $i) { id } }`,
@@ -253,6 +307,150 @@ describe('rollout rollback and worker restarts', () => {
     assert.ok(
       types.includes('rollout.failed') && types.includes('rollout.rolled_back'),
       JSON.stringify(types),
+    );
+  });
+});
+
+describe('aborting a rollout with upgrades in flight', () => {
+  let api: TestApi;
+  let worker: INestApplicationContext;
+  let key: string;
+  let fleet: ReturnType<typeof playedFleet>;
+  let held: Awaited<ReturnType<typeof manualAgent>>[];
+
+  before(async () => {
+    api = await startApi({
+      MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '100000',
+      MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '2',
+    });
+    ({ apiKey: key } = await api.newOrg('abort'));
+    worker = await createWorker(
+      loadConfig({
+        DATABASE_URL: api.db.url,
+        REDIS_URL: testRedisUrl(),
+        MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+      }),
+    );
+    fleet = playedFleet(api, key);
+    const labels = { ring: 'ab' };
+    await fleet.add({ name: 'ab-a', version: 'enterprise-2.19.1', labels });
+    held = [
+      await manualAgent(api, key, { name: 'ab-b', version: 'enterprise-2.19.1', labels }),
+      await manualAgent(api, key, { name: 'ab-c', version: 'enterprise-2.19.1', labels }),
+    ];
+    await fleet.add({ name: 'ab-d', version: 'enterprise-2.19.1', labels });
+    await fleet.add({ name: 'ab-e', version: 'enterprise-2.19.1', labels });
+  });
+  after(async () => {
+    await fleet.stop();
+    await worker?.close();
+    await api.close();
+  });
+
+  it('starts nothing after the abort, lets the in-flight upgrade finish and records every cluster truthfully', async () => {
+    const start = await api.gql(
+      `mutation($i: RolloutInput!) { startRollout(input: $i) { id } }`,
+      {
+        i: {
+          targetVersion: 'enterprise-2.20.0',
+          selector: { labelSelector: 'ring=ab' },
+          strategy: { canaryCount: 1, waveSizes: [2], maxUnavailable: 2, healthGateSeconds: 6 },
+        },
+      },
+      key,
+    );
+    assert.equal(start.errors, undefined, JSON.stringify(start.errors));
+    const id = start.data!.startRollout.id;
+    const get = async () =>
+      (
+        await api.gql(
+          `query($id: ID!) { rollout(id: $id) { status currentWave finishedAt targets { clusterName status reason operationId } } }`,
+          { id },
+          key,
+        )
+      ).data!.rollout;
+    const byName = (r: any) => Object.fromEntries(r.targets.map((t: any) => [t.clusterName, t]));
+
+    // Wave 1 (ab-b, ab-c) starts once the canary passed its gate; both agents take their task.
+    const [b, c] = held as [(typeof held)[0], (typeof held)[0]];
+    const [taskB, taskC] = await Promise.all([b.takeTask(30_000), c.takeTask(30_000)]);
+    await c.step(taskC, 'precheck', 'succeeded');
+    await c.step(taskC, 'control-plane', 'started'); // ab-c is mid-upgrade and stays so
+    await b.step(taskB, 'precheck', 'succeeded');
+    await b.succeed(taskB); // ab-b is upgraded and sits in its health gate
+    await eventually(
+      get,
+      (r) => byName(r)['ab-b'].status === 'GATING' && byName(r)['ab-c'].status === 'UPGRADING',
+      15_000,
+    );
+
+    const aborted = await api.gql(
+      `mutation($id: ID!) { abortRollout(id: $id) { status targets { clusterName status reason } } }`,
+      { id },
+      key,
+    );
+    assert.equal(aborted.errors, undefined, JSON.stringify(aborted.errors));
+    const now = byName(aborted.data!.abortRollout);
+    assert.equal(aborted.data!.abortRollout.status, 'ABORTED');
+    assert.equal(now['ab-a'].status, 'DONE', 'the canary stays upgraded');
+    assert.equal(now['ab-b'].status, 'DONE');
+    assert.match(now['ab-b'].reason, /health gate cut short by the abort/);
+    assert.equal(now['ab-c'].status, 'UPGRADING', 'the in-flight upgrade is not cut off');
+    assert.equal(now['ab-d'].status, 'SKIPPED');
+    assert.equal(now['ab-e'].reason, 'rollout aborted');
+
+    // The held upgrade finishes after the abort; the worker records it against the target.
+    await c.succeed(taskC);
+    const settled = await eventually(get, (r) => byName(r)['ab-c'].status !== 'UPGRADING', 15_000);
+    assert.equal(settled.status, 'ABORTED');
+    assert.equal(byName(settled)['ab-c'].status, 'DONE');
+    assert.match(byName(settled)['ab-c'].reason, /finished after the abort/);
+
+    // Several ticks later still nothing started on the later wave.
+    await new Promise((r) => setTimeout(r, 4_500));
+    const last = await get();
+    assert.equal(last.status, 'ABORTED');
+    assert.deepEqual(
+      last.targets.map((t: any) => [t.clusterName, t.status]),
+      [
+        ['ab-a', 'DONE'],
+        ['ab-b', 'DONE'],
+        ['ab-c', 'DONE'],
+        ['ab-d', 'SKIPPED'],
+        ['ab-e', 'SKIPPED'],
+      ],
+    );
+    const prisma = api.app.get(PrismaService);
+    const later = [fleet.byName('ab-d').id, fleet.byName('ab-e').id];
+    assert.equal(
+      await prisma.operation.count({ where: { clusterId: { in: later } } }),
+      0,
+      'no upgrade operation for the clusters of the later wave',
+    );
+    assert.deepEqual(Object.fromEntries(fleet.clusters.map((x) => [x.name, x.version])), {
+      'ab-a': 'enterprise-2.20.0',
+      'ab-d': 'enterprise-2.19.1',
+      'ab-e': 'enterprise-2.19.1',
+    });
+    assert.deepEqual(
+      [b.version, c.version],
+      ['enterprise-2.20.0', 'enterprise-2.20.0'],
+      'finished clusters stay on the new version',
+    );
+    const types = (
+      await prisma.domainEvent.findMany({
+        where: { type: { startsWith: 'rollout.' } },
+        orderBy: { createdAt: 'asc' },
+      })
+    ).map((e) => [e.type, (e.payload as { wave?: number } | null)?.wave ?? null]);
+    assert.ok(
+      types.some(([t]) => t === 'rollout.aborted'),
+      JSON.stringify(types),
+    );
+    assert.ok(
+      !types.some(([t, w]) => t === 'rollout.wave_started' && w === 2),
+      `wave 2 never started: ${JSON.stringify(types)}`,
     );
   });
 });

@@ -36,6 +36,13 @@ export class AuditRepository {
     });
   }
 
+  async recordMany(db: Db, entries: AuditEntry[]): Promise<void> {
+    if (!entries.length) return;
+    await db.auditEvent.createMany({
+      data: entries.map((e) => ({ ...e, metadata: (e.metadata ?? {}) as Prisma.InputJsonValue })),
+    });
+  }
+
   async list(
     organizationId: string,
     filter: AuditFilter,

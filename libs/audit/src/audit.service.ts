@@ -35,6 +35,31 @@ export class AuditService {
     });
   }
 
+  /** One caller's action on many targets (a batch), in one statement. */
+  async recordActorMany(
+    db: Db,
+    actor: Actor,
+    action: string,
+    entries: { target: AuditTarget | null; metadata?: Record<string, unknown> }[],
+  ): Promise<void> {
+    await this.repo.recordMany(
+      db,
+      entries.map(({ target, metadata }) => ({
+        organizationId: actor.organizationId,
+        actorType: actor.kind,
+        actorId: actor.actorId,
+        actorName: actor.actorName,
+        action,
+        targetType: target?.type ?? null,
+        targetId: target?.id ?? null,
+        metadata: metadata ?? {},
+        ip: actor.ip,
+        userAgent: actor.userAgent,
+        requestId: actor.requestId,
+      })),
+    );
+  }
+
   /** Records what the system or an agent did. */
   async record(db: Db, entry: AuditEntry): Promise<void> {
     await this.repo.record(db, entry);

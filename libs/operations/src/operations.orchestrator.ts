@@ -63,6 +63,7 @@ export class OperationsOrchestrator {
         operationId: op.id,
         clusterId: op.clusterId,
         organizationId: op.organizationId,
+        status: op.status,
       })
       .catch(() => undefined);
   }
@@ -309,7 +310,7 @@ export class OperationsOrchestrator {
     });
     if (finished) {
       this.log.log(`operation ${op.id} (${op.kind}) ${status}`);
-      await this.notify(op);
+      await this.notify({ ...op, status });
     }
   }
 }

@@ -32,6 +32,17 @@ export class OperationsQueue implements OnModuleDestroy {
     await this.instance.add('dispatch', { operationId }, { jobId: `dispatch-${operationId}` });
   }
 
+  async dispatchMany(operationIds: string[]): Promise<void> {
+    if (!operationIds.length) return;
+    await this.instance.addBulk(
+      operationIds.map((operationId) => ({
+        name: 'dispatch',
+        data: { operationId },
+        opts: { jobId: `dispatch-${operationId}` },
+      })),
+    );
+  }
+
   async onModuleDestroy(): Promise<void> {
     await this.queue?.close();
   }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ConflictError, decodeCursor, encodeCursor, NotFoundError, Page } from '@meshfleet/core';
 import {
+  Cluster,
   Db,
   isUniqueViolation,
   Operation,
@@ -60,6 +61,38 @@ export class OperationsRepository {
     return op;
   }
 
+  /**
+   * Creates many operations and takes each cluster's lock; a cluster already locked gets no
+   * operation (it is left out of the result, not an error for the batch).
+   */
+  async createManyLocked(
+    db: Db,
+    rows: (Prisma.OperationCreateManyInput & { id: string })[],
+  ): Promise<Operation[]> {
+    if (!rows.length) return [];
+    await db.operation.createMany({ data: rows });
+    const locked = await db.$queryRaw<{ operationId: string }[]>`
+      INSERT INTO "ClusterOperationLock" ("clusterId", "operationId")
+      SELECT * FROM unnest(${rows.map((r) => r.clusterId)}::uuid[], ${rows.map((r) => r.id)}::uuid[])
+      ON CONFLICT DO NOTHING RETURNING "operationId"`;
+    const won = new Set(locked.map((l) => l.operationId));
+    const lost = rows.filter((r) => !won.has(r.id)).map((r) => r.id);
+    if (lost.length) await db.operation.deleteMany({ where: { id: { in: lost } } });
+    return db.operation.findMany({ where: { id: { in: [...won] } } });
+  }
+
+  /** Clusters of an organization with their latest report, for checks over a batch. */
+  async clustersWithReports(
+    organizationId: string,
+    ids: string[],
+  ): Promise<{ cluster: Cluster; report: Prisma.JsonValue | null }[]> {
+    const rows = await this.prisma.cluster.findMany({
+      where: { organizationId, id: { in: ids.filter((i) => UUID.test(i)) } },
+      include: { health: { select: { report: true } } },
+    });
+    return rows.map(({ health, ...cluster }) => ({ cluster, report: health?.report ?? null }));
+  }
+
   async get(organizationId: string, id: string): Promise<Operation> {
     const op = UUID.test(id)
       ? await this.prisma.operation.findFirst({ where: { id, organizationId } })
@@ -70,6 +103,11 @@ export class OperationsRepository {
 
   byId(id: string): Promise<Operation | null> {
     return this.prisma.operation.findUnique({ where: { id } });
+  }
+
+  byIds(ids: string[]): Promise<Operation[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.prisma.operation.findMany({ where: { id: { in: ids } } });
   }
 
   byTask(taskId: string): Promise<Operation | null> {

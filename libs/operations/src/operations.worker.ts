@@ -28,7 +28,7 @@ export class OperationsWorker implements OnModuleInit, OnModuleDestroy {
       {
         connection: this.redis.create('operations-worker', { maxRetriesPerRequest: null }),
         prefix: this.redis.key('bull'),
-        concurrency: 8,
+        concurrency: 16, // dispatch jobs wait on Postgres, not CPU: a rollout wave enqueues ~100 at once
       },
     );
     this.worker.on('failed', (job, err) =>

@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { ClusterListFilter, clusterWhereSql } from '@meshfleet/clusters';
 import { decodeCursor, encodeCursor, NotFoundError, Page } from '@meshfleet/core';
-import { Db, Prisma, PrismaService, Rollout, RolloutStatus, RolloutTarget } from '@meshfleet/db';
+import {
+  Db,
+  Prisma,
+  PrismaService,
+  Rollout,
+  RolloutStatus,
+  RolloutTarget,
+  RolloutTargetStatus,
+} from '@meshfleet/db';
 import { PlanCandidate } from './rollout-plan';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -13,6 +21,16 @@ const isPos = (v: unknown): v is Pos =>
   typeof (v as Pos).id === 'string';
 
 export type RolloutWithTargets = Rollout & { targets: RolloutTarget[] };
+
+/** What the health gate reads about a cluster: its status and latest report. */
+export interface GateFact {
+  id: string;
+  status: string;
+  health: string | null;
+  generatedAt: Date | null;
+  podCoverage: number | null;
+  version: string | null;
+}
 
 @Injectable()
 export class RolloutsRepository {
@@ -55,9 +73,75 @@ export class RolloutsRepository {
     });
   }
 
+  /** Rollouts the orchestrator still drives, including aborted ones with upgrades in flight. */
   active(): Promise<Rollout[]> {
     return this.prisma.rollout.findMany({
-      where: { status: { in: [RolloutStatus.RUNNING, RolloutStatus.ROLLING_BACK] } },
+      where: {
+        OR: [
+          { status: { in: [RolloutStatus.RUNNING, RolloutStatus.ROLLING_BACK] } },
+          {
+            status: RolloutStatus.ABORTED,
+            targets: {
+              some: { status: { in: [RolloutTargetStatus.UPGRADING, RolloutTargetStatus.WAITING] } },
+            },
+          },
+        ],
+      },
+    });
+  }
+
+  waveTargets(rolloutId: string, wave: number): Promise<RolloutTarget[]> {
+    return this.prisma.rolloutTarget.findMany({
+      where: { rolloutId, wave },
+      orderBy: { clusterName: 'asc' },
+    });
+  }
+
+  failedCount(rolloutId: string): Promise<number> {
+    return this.prisma.rolloutTarget.count({ where: { rolloutId, status: RolloutTargetStatus.FAILED } });
+  }
+
+  /** Conditional move of targets: only those still in `from` change, so racing ticks cannot regress one. */
+  async moveTargets(
+    ids: string[],
+    from: RolloutTargetStatus,
+    data: Prisma.RolloutTargetUpdateManyMutationInput,
+    extra: Prisma.RolloutTargetWhereInput = {},
+  ): Promise<number> {
+    if (!ids.length) return 0;
+    const r = await this.prisma.rolloutTarget.updateMany({
+      where: { id: { in: ids }, status: from, ...extra },
+      data,
+    });
+    return r.count;
+  }
+
+  /** Records the operation (and gate baseline) of claimed targets, in one statement. */
+  async recordOperations(rows: { id: string; operationId: string; reason: string | null }[]): Promise<void> {
+    if (!rows.length) return;
+    await this.prisma.$executeRaw`
+      UPDATE "RolloutTarget" t SET "operationId" = v.op, "reason" = v.reason, "updatedAt" = now()
+      FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.operationId)}::uuid[],
+                  ${rows.map((r) => r.reason)}::text[]) AS v(id, op, reason)
+      WHERE t."id" = v.id AND t."status" = 'UPGRADING' AND t."operationId" IS NULL`;
+  }
+
+  /**
+   * Claims WAITING targets (→ UPGRADING, no operation yet) while the rollout is still RUNNING.
+   * The rollout row is share-locked, so an abort either waits for the claim (and the claimed
+   * upgrades are in flight when it lands) or wins (and nothing is claimed): no upgrade starts
+   * after an abort has returned.
+   */
+  claim(rolloutId: string, targetIds: string[]): Promise<string[]> {
+    if (!targetIds.length) return Promise.resolve([]);
+    return this.prisma.$transaction(async (db) => {
+      const running = await db.$queryRaw<{ id: string }[]>`
+        SELECT "id" FROM "Rollout" WHERE "id" = ${rolloutId}::uuid AND "status" = 'RUNNING' FOR SHARE`;
+      if (!running.length) return [];
+      const rows = await db.$queryRaw<{ id: string }[]>`
+        UPDATE "RolloutTarget" SET "status" = 'UPGRADING', "operationId" = NULL, "updatedAt" = now()
+        WHERE "id" = ANY(${targetIds}::uuid[]) AND "status" = 'WAITING' RETURNING "id"`;
+      return rows.map((r) => r.id);
     });
   }
 
@@ -91,18 +175,9 @@ export class RolloutsRepository {
   }
 
   /** Latest effective health of clusters (status, fresh report) for the health gate. */
-  async gateFacts(clusterIds: string[]) {
+  async gateFacts(clusterIds: string[]): Promise<GateFact[]> {
     if (!clusterIds.length) return [];
-    return this.prisma.$queryRaw<
-      {
-        id: string;
-        status: string;
-        health: string | null;
-        generatedAt: Date | null;
-        podCoverage: number | null;
-        version: string | null;
-      }[]
-    >`
+    return this.prisma.$queryRaw<GateFact[]>`
       SELECT c."id", c."status"::text AS status, h."status"::text AS health, h."generatedAt" AS "generatedAt",
              h."podCoverage" AS "podCoverage", h."controlPlaneVersion" AS version
       FROM "Cluster" c LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id" WHERE c."id" = ANY(${clusterIds}::uuid[])`;

@@ -18,6 +18,7 @@ import { resolveStrategy, StrategyInput } from './rollout-strategy';
 import { RolloutsRepository, RolloutWithTargets } from './rollouts.repository';
 
 export const ROLLOUT_UPDATED = 'rollout-updated';
+const ABORTED_DURING_GATE = 'upgraded; health gate cut short by the abort';
 
 export interface RolloutRequest {
   name?: string | null;
@@ -148,11 +149,20 @@ export class RolloutsService {
       { status: RolloutStatus.RUNNING, pausedReason: null },
       'rollout.resume',
       async (db, r) => {
-        // Resuming after the failure budget ran out: failed targets get another chance.
+        // Resuming after the failure budget ran out: failed targets get another chance. Only the
+        // current wave is ever worked on, so the rollout steps back to the earliest wave with a
+        // retried cluster (finished clusters of the waves in between stay as they are).
+        const failed = await db.rolloutTarget.findMany({
+          where: { rolloutId: r.id, status: RolloutTargetStatus.FAILED },
+          select: { wave: true },
+        });
         await db.rolloutTarget.updateMany({
           where: { rolloutId: r.id, status: RolloutTargetStatus.FAILED },
           data: { status: RolloutTargetStatus.WAITING, operationId: null, reason: 'retried after resume' },
         });
+        const earliest = Math.min(...failed.map((t) => t.wave));
+        if (earliest < r.currentWave)
+          await db.rollout.update({ where: { id: r.id }, data: { currentWave: earliest } });
         await recordDomainEvent(db, actor.organizationId, 'rollout.resumed', null, {
           rolloutId: r.id,
           name: r.name,
@@ -186,6 +196,12 @@ export class RolloutsService {
           where: { rolloutId: r.id, status: RolloutTargetStatus.WAITING },
           data: { status: RolloutTargetStatus.SKIPPED, reason: 'rollout aborted' },
         });
+        // Upgraded clusters keep the new version; their gate is not waited for after an abort.
+        // Upgrades still in flight run to their end and the worker records how they ended.
+        await db.rolloutTarget.updateMany({
+          where: { rolloutId: r.id, status: RolloutTargetStatus.GATING },
+          data: { status: RolloutTargetStatus.DONE, reason: ABORTED_DURING_GATE },
+        });
         await recordDomainEvent(db, actor.organizationId, 'rollout.aborted', null, {
           rolloutId: r.id,
           name: r.name,
@@ -214,7 +230,8 @@ export class RolloutsService {
     return this.repo.get(actor.organizationId, id);
   }
 
-  notify(organizationId: string, rolloutId: string): Promise<void> {
-    return this.live.publish(ROLLOUT_UPDATED, { organizationId, rolloutId }).catch(() => undefined);
+  /** `byWorker` marks the orchestrator's own changes, which need no extra tick. */
+  notify(organizationId: string, rolloutId: string, byWorker = false): Promise<void> {
+    return this.live.publish(ROLLOUT_UPDATED, { organizationId, rolloutId, byWorker }).catch(() => undefined);
   }
 }

@@ -1,19 +1,38 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
-import { RedisService } from '@meshfleet/queue';
+import { OPERATION_UPDATED } from '@meshfleet/operations';
+import { LiveUpdates, RedisService } from '@meshfleet/queue';
 import { RolloutsOrchestrator } from './rollouts.orchestrator';
+import { ROLLOUT_UPDATED } from './rollouts.service';
 
 const QUEUE = 'rollouts';
 const TICK_EVERY_MS = 2_000;
+/** Kicks closer together than this share one tick: a wave's operations end in a burst. */
+const KICK_GAP_MS = 100;
+const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
+type Update = { status?: string; byWorker?: boolean };
 
-/** Worker side: a BullMQ job scheduler ticks every active rollout; ticks are idempotent. */
+/**
+ * Worker side: a BullMQ job scheduler ticks every active rollout every 2 s as the safety net, and
+ * a tick also runs as soon as something it waits for happens: an operation or a rollout changed
+ * (live updates over Redis) or a health gate ends. Ticks are idempotent and run one at a time in
+ * this process; kicks arriving during a tick coalesce into one more tick.
+ */
 @Injectable()
 export class RolloutsWorker implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger(RolloutsWorker.name);
   private queue: Queue | null = null;
   private worker: Worker | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private closed = false;
+  private gateTimer: NodeJS.Timeout | null = null;
+  private lastStart = 0;
+  private readonly feeds: AsyncIterableIterator<unknown>[] = [];
 
   constructor(
     private readonly redis: RedisService,
+    private readonly live: LiveUpdates,
     private readonly orchestrator: RolloutsOrchestrator,
   ) {}
 
@@ -23,7 +42,7 @@ export class RolloutsWorker implements OnModuleInit, OnModuleDestroy {
       connection: this.redis.create('rollouts-queue', { maxRetriesPerRequest: null }),
       prefix,
     });
-    this.worker = new Worker(QUEUE, () => this.orchestrator.tickAll(), {
+    this.worker = new Worker(QUEUE, () => this.kick(), {
       connection: this.redis.create('rollouts-worker', { maxRetriesPerRequest: null }),
       prefix,
       concurrency: 1,
@@ -33,10 +52,61 @@ export class RolloutsWorker implements OnModuleInit, OnModuleDestroy {
       { every: TICK_EVERY_MS },
       { name: 'tick', data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },
     );
+    // What a tick waits for: an operation ending, or a user starting/resuming/approving a rollout.
+    this.follow(OPERATION_UPDATED, (u) => FINISHED.has(u.status ?? ''));
+    this.follow(ROLLOUT_UPDATED, (u) => !u.byWorker);
+  }
+
+  /** Ticks now, or once more right after the tick in progress. */
+  kick(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await sleep(this.lastStart + KICK_GAP_MS - Date.now());
+        this.lastStart = Date.now();
+        const next = await this.orchestrator.tickAll();
+        this.wakeAt(next);
+      } while (this.again && !this.closed);
+    })().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private wakeAt(at: Date | null): void {
+    if (this.gateTimer) clearTimeout(this.gateTimer);
+    this.gateTimer = null;
+    if (!at || this.closed) return;
+    const ms = Math.max(0, at.getTime() - Date.now()) + 20;
+    if (ms > TICK_EVERY_MS) return; // the scheduled tick comes first
+    this.gateTimer = setTimeout(() => void this.kick().catch(() => undefined), ms);
+    this.gateTimer.unref();
+  }
+
+  private follow(topic: string, wanted: (u: Update) => boolean): void {
+    const feed = this.live.iterator<Update>(topic);
+    this.feeds.push(feed);
+    void (async () => {
+      for await (const u of feed) {
+        if (this.closed) break;
+        if (!wanted(u ?? {})) continue;
+        void this.kick().catch((e: unknown) =>
+          this.log.warn(`rollout tick failed: ${e instanceof Error ? e.message : 'error'}`),
+        );
+      }
+    })().catch(() => undefined);
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closed = true;
+    if (this.gateTimer) clearTimeout(this.gateTimer);
+    for (const feed of this.feeds) await feed.return?.().catch(() => undefined);
     await this.worker?.close();
+    await this.running?.catch(() => undefined);
     await this.queue?.close();
   }
 }
+
+const sleep = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
