@@ -1,5 +1,7 @@
 // Shared helpers for the benchmark scripts: start processes, seed data, measure latency.
 import { spawn } from 'node:child_process';
+import http from 'node:http';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { randomBytes, createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
@@ -286,4 +288,113 @@ export async function dropRedisPrefix(prefix) {
     redis.disconnect();
   }
   return deleted;
+}
+
+// --- shared by fleet-summary and alert-webhook (and ingest's report payload) -------------------
+
+/** Inserts an ADMIN API key for an organization (stored as sha256(secret), like the API does). */
+export async function insertApiKey(url, organizationId, name = 'bench') {
+  const secret = `mfk_bench_${randomBytes(32).toString('base64url')}`;
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(
+      `INSERT INTO "ApiKey" (id, "organizationId", name, prefix, "keyHash", role)
+       VALUES (gen_random_uuid(), $1, $2, 'mfk_bench', $3, 'ADMIN')`,
+      [organizationId, name, createHash('sha256').update(secret).digest('hex')],
+    );
+  } finally {
+    await c.end();
+  }
+  return secret;
+}
+
+/** POSTs GraphQL with an API key over a keep-alive socket; returns data, throws on errors. */
+export function graphqlClient(apiUrl, apiKey) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+  return (query, variables = {}) =>
+    new Promise((resolve, reject) => {
+      const data = JSON.stringify({ query, variables });
+      const req = http.request(
+        `${apiUrl}/graphql`,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(data),
+            authorization: `Bearer ${apiKey}`,
+          },
+        },
+        (res) => {
+          const chunks = [];
+          res.on('data', (ch) => chunks.push(ch));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString();
+            let body;
+            try {
+              body = JSON.parse(text);
+            } catch {
+              return reject(new Error(`GraphQL ${res.statusCode}: ${text.slice(0, 200)}`));
+            }
+            if (res.statusCode !== 200 || body.errors?.length)
+              return reject(
+                new Error(`GraphQL ${res.statusCode}: ${body.errors?.[0]?.message ?? text.slice(0, 200)}`),
+              );
+            resolve(body.data);
+          });
+        },
+      );
+      req.setTimeout(30_000, () => req.destroy(new Error('GraphQL request timed out')));
+      req.on('error', reject);
+      req.end(data);
+    });
+}
+
+const agentProtocol = () => createRequire(import.meta.url)('../libs/agent-protocol/dist/src/index.js');
+
+/** The example report grown to a realistic size: 12 namespaces of 6 workloads (~13 KiB). */
+export function realisticReport() {
+  const r = agentProtocol().exampleHealthReport();
+  const ns0 = r.mtls.namespaces[0];
+  r.mtls.namespaces = Array.from({ length: 12 }, (_, i) => ({
+    ...ns0,
+    name: `team-${i}`,
+    workloads: Array.from({ length: 6 }, (_, j) => ({ ...ns0.workloads[0], name: `svc-${j}` })),
+  }));
+  return r;
+}
+
+/**
+ * An agent-side HTTP client: post(path, body, credential) → { status, ms } against /agent/v1,
+ * with its own keep-alive socket pool.
+ */
+export function agentPoster(apiUrl, maxSockets = 256) {
+  const { PROTOCOL_VERSION } = agentProtocol();
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
+  return (path, body, credential) => {
+    const data = JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const started = performance.now();
+      const req = http.request(
+        `${apiUrl}/agent/v1${path}`,
+        {
+          method: 'POST',
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(data),
+            'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+            authorization: `Bearer ${credential}`,
+          },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve({ status: res.statusCode, ms: performance.now() - started }));
+        },
+      );
+      req.on('error', reject);
+      req.end(data);
+    });
+  };
 }

@@ -39,10 +39,13 @@ async function dropRunDatabases() {
 }
 
 const patterns = process.argv.slice(2);
-const defaults = ['libs', 'apps', 'agents'].flatMap((top) => [
-  `${top}/*/dist/**/*.spec.js`,
-  `${top}/*/dist/**/*.test.js`,
-]);
+const defaults = [
+  ...['libs', 'apps', 'agents'].flatMap((top) => [
+    `${top}/*/dist/**/*.spec.js`,
+    `${top}/*/dist/**/*.test.js`,
+  ]),
+  'e2e/dist/**/*.test.js',
+];
 
 let status = 1;
 try {

@@ -3,26 +3,24 @@
 // prepares the template database.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { exampleEnrollRequest, PROTOCOL_VERSION, PROTOCOL_VERSION_HEADER } from '@meshfleet/agent-protocol';
 import type { Simulator } from '@meshfleet/kube-sim';
 import { isMeshed, isRunning } from '@meshfleet/linkerd';
 import {
   createTestDatabase,
   gql,
-  testRedisUrl,
-  uniqueRedisPrefix,
+  processEnv,
+  startApiProcess,
+  type ApiProcess,
   type TestDatabase,
 } from '@meshfleet/testing';
 import { loadAgentConfig, startAgent, type AgentConfig, type RunningAgent } from '../src';
 import { eventually, quietLog, startSim } from './sim-fixture';
 
-const REPO = resolve(__dirname, '..', '..', '..', '..');
 const REGISTER = `mutation($name: String!) { registerCluster(input: { name: $name, provider: EKS }) {
   cluster { id } bootstrapToken { token } } }`;
 const ROTATE = `mutation($id: ID!) { rotateBootstrapToken(clusterId: $id) { bootstrapToken { token } } }`;
@@ -37,20 +35,11 @@ const COLLECT = `mutation($id: ID!, $ns: String!, $pod: String!) {
   collectProxyMetrics(clusterId: $id, namespace: $ns, pod: $pod) { id status } }`;
 const TASK = `query($id: ID!) { agentTask(id: $id) { status output error events { step status } } }`;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 describe('agent against the real API', () => {
   let sim: Simulator;
   let db: TestDatabase;
-  let api: ChildProcess;
+  let api: ApiProcess;
   let apiUrl: string;
-  let apiLog = '';
   const adminKey = `mfadmin_${randomBytes(16).toString('hex')}`;
   const agents: RunningAgent[] = [];
   let clusterId: string;
@@ -84,42 +73,9 @@ describe('agent against the real API', () => {
     sim = await startSim();
     stateDir = await mkdtemp(join(tmpdir(), 'mf-agent-e2e-'));
     db = await createTestDatabase();
-    const port = await freePort();
-    apiUrl = `http://127.0.0.1:${port}`;
-    api = spawn(process.execPath, [join(REPO, 'apps/api/dist/src/main.js')], {
-      cwd: REPO,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        DATABASE_URL: db.url,
-        DATABASE_POOL_SIZE: '5',
-        REDIS_URL: testRedisUrl(),
-        MESHFLEET_REDIS_PREFIX: uniqueRedisPrefix(),
-        MESHFLEET_PUBLIC_URL: apiUrl,
-        MESHFLEET_BOOTSTRAP_ADMIN_KEY: adminKey,
-        MESHFLEET_HEARTBEAT_INTERVAL_SECONDS: '1',
-        MESHFLEET_REPORT_INTERVAL_SECONDS: '2',
-        MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5',
-        LOG_LEVEL: 'warn',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    api.stdout!.on('data', (b: Buffer) => (apiLog = (apiLog + b.toString()).slice(-5000)));
-    api.stderr!.on('data', (b: Buffer) => (apiLog = (apiLog + b.toString()).slice(-5000)));
-    await eventually(
-      () =>
-        fetch(`${apiUrl}/healthz`).then(
-          (r) => r.status,
-          () => 0,
-        ),
-      (s) => s === 200,
-      30_000,
-      'API /healthz',
-    ).catch((e: Error) => {
-      throw new Error(`${e.message}\n${apiLog}`);
-    });
+    const p = processEnv({ db, adminKey, extra: { MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5' } });
+    api = await startApiProcess(p.env);
+    apiUrl = api.url;
     const reg = await q(REGISTER, { name: 'meshed' });
     clusterId = reg.registerCluster.cluster.id;
     bootstrapToken = reg.registerCluster.bootstrapToken.token;
@@ -127,10 +83,7 @@ describe('agent against the real API', () => {
 
   after(async () => {
     for (const a of agents) await a.stop();
-    if (api && api.exitCode === null) {
-      api.kill('SIGTERM');
-      await new Promise((r) => api.once('exit', r));
-    }
+    await api?.stop();
     await db?.drop();
     await sim?.close();
   });

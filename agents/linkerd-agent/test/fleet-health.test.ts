@@ -3,25 +3,24 @@
 // agent must turn the cluster OFFLINE (health UNKNOWN) within three heartbeat intervals.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { Simulator } from '@meshfleet/kube-sim';
 import {
   createTestDatabase,
   gql,
-  testRedisUrl,
-  uniqueRedisPrefix,
+  processEnv,
+  startApiProcess,
+  startWorkerProcess,
+  type ApiProcess,
+  type ChildHandle,
   type TestDatabase,
 } from '@meshfleet/testing';
 import { loadAgentConfig, startAgent, type RunningAgent } from '../src';
 import { eventually, quietLog, startSim } from './sim-fixture';
 
-const REPO = resolve(__dirname, '..', '..', '..', '..');
 const CLUSTER = `query($id: ID!) { cluster(id: $id) {
   status
   agent { connected }
@@ -30,43 +29,19 @@ const CLUSTER = `query($id: ID!) { cluster(id: $id) {
   certificates { role chainsToAnchors notAfter }
 } }`;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-function spawnNode(file: string, env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, [join(REPO, file)], {
-    cwd: REPO,
-    env: { ...process.env, ...env },
-    stdio: 'ignore',
-  });
-  return child;
-}
-
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 type Check = { description: string; result: string; error: string | null };
 type Category = { name: string; checks: Check[] };
 
 describe('fleet health end to end', () => {
   let sim: Simulator;
   let db: TestDatabase;
-  let api: ChildProcess;
-  let worker: ChildProcess;
+  let api: ApiProcess;
+  let worker: ChildHandle;
   let apiUrl: string;
+  let adminKey: string;
   let agent: RunningAgent | undefined;
   let clusterId: string;
   let stateFile: string;
-  const adminKey = `mfadmin_${randomBytes(16).toString('hex')}`;
 
   const cluster = async () => {
     const r = await gql<Record<string, any>>(apiUrl, CLUSTER, { id: clusterId }, adminKey);
@@ -94,32 +69,11 @@ describe('fleet health end to end', () => {
     sim = await startSim();
     db = await createTestDatabase();
     stateFile = join(await mkdtemp(join(tmpdir(), 'mf-e2e-')), 'state.json');
-    const port = await freePort();
-    apiUrl = `http://127.0.0.1:${port}`;
-    const env = {
-      NODE_ENV: 'test',
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '5',
-      REDIS_URL: testRedisUrl(),
-      MESHFLEET_REDIS_PREFIX: uniqueRedisPrefix(),
-      MESHFLEET_PUBLIC_URL: apiUrl,
-      MESHFLEET_BOOTSTRAP_ADMIN_KEY: adminKey,
-      MESHFLEET_HEARTBEAT_INTERVAL_SECONDS: '1',
-      MESHFLEET_REPORT_INTERVAL_SECONDS: '2',
-      LOG_LEVEL: 'warn',
-    };
-    api = spawnNode('apps/api/dist/src/main.js', { ...env, PORT: String(port), HOST: '127.0.0.1' });
-    worker = spawnNode('apps/worker/dist/src/main.js', env);
-    await eventually(
-      () =>
-        fetch(`${apiUrl}/readyz`).then(
-          (r) => r.status,
-          () => 0,
-        ),
-      (s) => s === 200,
-      30_000,
-      'API ready',
-    );
+    const p = processEnv({ db });
+    adminKey = p.adminKey;
+    api = await startApiProcess(p.env);
+    apiUrl = api.url;
+    worker = startWorkerProcess(p.env);
     const reg = await gql<Record<string, any>>(
       apiUrl,
       `mutation { registerCluster(input: { name: "meshed", provider: EKS }) { cluster { id } bootstrapToken { token } } }`,
@@ -132,8 +86,8 @@ describe('fleet health end to end', () => {
 
   after(async () => {
     await agent?.stop();
-    await stopChild(worker);
-    await stopChild(api);
+    await worker?.stop();
+    await api?.stop();
     await db?.drop();
     await sim?.close();
   });

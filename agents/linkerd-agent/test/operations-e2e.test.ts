@@ -4,19 +4,20 @@
 // re-dispatch from Postgres.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { startSimulator, type Simulator } from '@meshfleet/kube-sim';
 import {
   createTestDatabase,
   gql,
+  processEnv,
+  startApiProcess,
+  startWorkerProcess,
   testRedisUrl,
-  uniqueRedisPrefix,
+  type ApiProcess,
+  type ChildHandle,
   type TestDatabase,
 } from '@meshfleet/testing';
 import { loadAgentConfig, startAgent, type RunningAgent } from '../src';
@@ -25,39 +26,23 @@ import { ClusterOps } from '../src/kube/cluster-ops';
 import { loadKubeConfig } from '../src/kube/kube-config';
 import { eventually, quietLog } from './sim-fixture';
 
-const REPO = resolve(__dirname, '..', '..', '..', '..');
 const OP = `id kind status error steps { step status }`;
 const CLUSTER = `query($id: ID!) { cluster(id: $id) {
   status health { status categories { name checks { description result } } }
   linkerd { installed version proxyVersions { version count } }
 } }`;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const { port } = srv.address() as { port: number };
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await exited;
-}
-
 describe('lifecycle operations end to end', () => {
   let sim: Simulator;
   let db: TestDatabase;
-  let api: ChildProcess;
-  let worker: ChildProcess | undefined;
+  let api: ApiProcess;
+  let worker: ChildHandle | undefined;
   let agent: RunningAgent | undefined;
   let apiUrl: string;
   let clusterId: string;
   let domainId: string;
   let env: Record<string, string>;
-  const adminKey = `mfadmin_${randomBytes(16).toString('hex')}`;
+  let adminKey: string;
 
   const q = async (query: string, variables: Record<string, unknown> = {}) => {
     const r = await gql<Record<string, any>>(apiUrl, query, variables, adminKey);
@@ -75,37 +60,11 @@ describe('lifecycle operations end to end', () => {
     );
     for (const crd of gatewayApiCrds()) await ops.apply(crd);
     db = await createTestDatabase();
-    const port = await freePort();
-    apiUrl = `http://127.0.0.1:${port}`;
-    env = {
-      NODE_ENV: 'test',
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '5',
-      REDIS_URL: testRedisUrl(),
-      MESHFLEET_REDIS_PREFIX: uniqueRedisPrefix(),
-      MESHFLEET_PUBLIC_URL: apiUrl,
-      MESHFLEET_BOOTSTRAP_ADMIN_KEY: adminKey,
-      MESHFLEET_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      MESHFLEET_HEARTBEAT_INTERVAL_SECONDS: '1',
-      MESHFLEET_REPORT_INTERVAL_SECONDS: '2',
-      MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5',
-      LOG_LEVEL: 'warn',
-    };
-    api = spawn(process.execPath, [join(REPO, 'apps/api/dist/src/main.js')], {
-      cwd: REPO,
-      env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-      stdio: 'ignore',
-    });
-    await eventually(
-      () =>
-        fetch(`${apiUrl}/readyz`).then(
-          (r) => r.status,
-          () => 0,
-        ),
-      (s) => s === 200,
-      30_000,
-      'API ready',
-    );
+    const p = processEnv({ db, extra: { MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5' } });
+    env = p.env;
+    adminKey = p.adminKey;
+    api = await startApiProcess(env);
+    apiUrl = api.url;
     domainId = (await q(`mutation { createIdentityDomain(input: { name: "fleet" }) { id } }`)).data!
       .createIdentityDomain.id;
     const reg = await q(
@@ -134,8 +93,8 @@ describe('lifecycle operations end to end', () => {
 
   after(async () => {
     await agent?.stop();
-    await stop(worker);
-    await stop(api);
+    await worker?.stop();
+    await api?.stop();
     await db?.drop();
     await sim?.close();
   });
@@ -157,11 +116,7 @@ describe('lifecycle operations end to end', () => {
     if (keys.length) await redis.del(...keys);
     redis.disconnect();
     assert.equal((await op(opId)).status, 'QUEUED');
-    worker = spawn(process.execPath, [join(REPO, 'apps/worker/dist/src/main.js')], {
-      cwd: REPO,
-      env: { ...process.env, ...env },
-      stdio: 'ignore',
-    });
+    worker = startWorkerProcess(env);
     const done = await eventually(
       () => op(opId),
       (o) => ['SUCCEEDED', 'FAILED', 'TIMED_OUT'].includes(o.status),

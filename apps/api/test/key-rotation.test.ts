@@ -3,11 +3,11 @@
 // be dropped from MESHFLEET_ENCRYPTION_KEYS and the secrets still open.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { createPublicKey, randomBytes, X509Certificate } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { open, type Sealed } from '@meshfleet/certificates';
 import { PrismaService } from '@meshfleet/db';
+import { runNode } from '@meshfleet/testing';
 import { startApi, type TestApi } from './harness';
 
 const ROOT = resolve(__dirname, '..', '..', '..', '..');
@@ -25,7 +25,7 @@ describe('encryption key rotation (CLI keys status / rewrap)', () => {
   let webhookSecret: string;
 
   const cli = (args: string[], keys: string, active?: string) =>
-    spawnSync(process.execPath, [CLI, ...args], {
+    runNode([CLI, ...args], {
       env: {
         ...process.env,
         DATABASE_URL: api.db.url,
@@ -65,15 +65,15 @@ describe('encryption key rotation (CLI keys status / rewrap)', () => {
 
   after(() => api?.close());
 
-  it('reports which keys the stored secrets use', () => {
-    const r = cli(['keys', 'status'], `k1:${k1.toString('base64')}`);
+  it('reports which keys the stored secrets use', async () => {
+    const r = await cli(['keys', 'status'], `k1:${k1.toString('base64')}`);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(JSON.parse(r.stdout), { activeKeyId: 'k1', keysInUse: { k1: 2 } });
   });
 
   it('refuses to run without the key the secrets are wrapped with, changing nothing', async () => {
     const before = await stored();
-    const r = cli(['keys', 'rewrap'], `k2:${k2.toString('base64')}`);
+    const r = await cli(['keys', 'rewrap'], `k2:${k2.toString('base64')}`);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /k1.*MESHFLEET_ENCRYPTION_KEYS does not contain/);
     assert.deepEqual(await stored(), before);
@@ -82,7 +82,7 @@ describe('encryption key rotation (CLI keys status / rewrap)', () => {
   it('re-wraps every secret under the active key; the old key can then be removed', async () => {
     const before = await stored();
     const both = `k1:${k1.toString('base64')},k2:${k2.toString('base64')}`;
-    const r = cli(['keys', 'rewrap'], both, 'k2');
+    const r = await cli(['keys', 'rewrap'], both, 'k2');
     assert.equal(r.status, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.deepEqual(report.rewrapped, { trustAnchorKeys: 1, webhookSecrets: 1 });
@@ -103,7 +103,7 @@ describe('encryption key rotation (CLI keys status / rewrap)', () => {
     assert.equal(open(onlyK2, after.secret), webhookSecret);
     assert.throws(() => open(keyring([['k1', k1]], 'k1'), after.secret), /no longer configured/);
 
-    const again = cli(['keys', 'rewrap'], both, 'k2');
+    const again = await cli(['keys', 'rewrap'], both, 'k2');
     assert.equal(again.status, 0, again.stderr);
     assert.equal(JSON.parse(again.stdout).alreadyCurrent, 2, 'a second run changes nothing');
   });

@@ -1,6 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
   buildClientSchema,
@@ -14,6 +13,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { PrismaService } from '@meshfleet/db';
 import { errorCode } from '@meshfleet/testing';
+import { runNode } from '@meshfleet/testing';
 import { startApi, TestApi } from './harness';
 import { BootstrapAdmin } from '../src/bootstrap-admin';
 
@@ -177,10 +177,10 @@ describe('bootstrap admin key and operator CLI', () => {
     assert.deepEqual(keys.data!.apiKeys, [{ name: 'bootstrap-admin' }]);
   });
 
-  it('creates and lists organizations from the CLI', () => {
+  it('creates and lists organizations from the CLI', async () => {
     const env = { ...process.env, DATABASE_URL: api.db.url, LOG_LEVEL: 'silent' };
     const cli = join(ROOT, 'apps/api/dist/src/cli.js');
-    const created = spawnSync(process.execPath, [cli, 'org', 'create', 'from-cli'], {
+    const created = await runNode([cli, 'org', 'create', 'from-cli'], {
       env,
       encoding: 'utf8',
     });
@@ -189,12 +189,12 @@ describe('bootstrap admin key and operator CLI', () => {
     assert.equal(lines.length, 1);
     const out = JSON.parse(lines[0]!) as { organizationId: string; apiKey: string };
     assert.match(out.apiKey, /^mfk_/);
-    const dup = spawnSync(process.execPath, [cli, 'org', 'create', 'from-cli'], { env, encoding: 'utf8' });
+    const dup = await runNode([cli, 'org', 'create', 'from-cli'], { env, encoding: 'utf8' });
     assert.notEqual(dup.status, 0);
     assert.match(dup.stderr, /already exists/);
-    const bad = spawnSync(process.execPath, [cli, 'org', 'create', 'Bad Name'], { env, encoding: 'utf8' });
+    const bad = await runNode([cli, 'org', 'create', 'Bad Name'], { env, encoding: 'utf8' });
     assert.notEqual(bad.status, 0);
-    const list = spawnSync(process.execPath, [cli, 'org', 'list'], { env, encoding: 'utf8' });
+    const list = await runNode([cli, 'org', 'list'], { env, encoding: 'utf8' });
     const names = list.stdout
       .trim()
       .split('\n')
@@ -209,7 +209,7 @@ describe('bootstrap admin key and operator CLI', () => {
     const env = { ...process.env, DATABASE_URL: api.db.url, LOG_LEVEL: 'silent' };
     const cli = join(ROOT, 'apps/api/dist/src/cli.js');
     const org = JSON.parse(
-      spawnSync(process.execPath, [cli, 'org', 'create', 'importer'], { env, encoding: 'utf8' }).stdout,
+      (await runNode([cli, 'org', 'create', 'importer'], { env, encoding: 'utf8' })).stdout,
     ) as {
       organizationId: string;
       apiKey: string;
@@ -235,8 +235,7 @@ describe('bootstrap admin key and operator CLI', () => {
       '--variant',
       'default',
     ];
-    const r = spawnSync(
-      process.execPath,
+    const r = await runNode(
       [cli, ...args, '--crds', join(dir, 'crds.yaml'), '--control-plane', join(dir, 'cp.yaml')],
       { env, encoding: 'utf8' },
     );
@@ -257,8 +256,7 @@ describe('bootstrap admin key and operator CLI', () => {
       !/PRIVATE KEY|BEGIN CERTIFICATE/.test(bundle.controlPlaneYaml),
       'identity material was replaced by placeholders',
     );
-    const bad = spawnSync(
-      process.execPath,
+    const bad = await runNode(
       [cli, ...args, '--crds', join(dir, 'cp.yaml'), '--control-plane', join(dir, 'cp.yaml')],
       { env, encoding: 'utf8' },
     );

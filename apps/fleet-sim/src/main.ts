@@ -18,7 +18,9 @@ const USAGE = `usage: fleet-sim (--register | --tokens-file <json>) [options]
   --kubeconfig-dir <dir>     write <dir>/<cluster>.kubeconfig for kubectl
   --sim-port <port>          simulator port (default 0 = ephemeral)
   --pod-ready-delay-ms <ms>  how long simulated pods take to become Ready
-  --ready-timeout-seconds <s> how long agents may take to enroll (default 60)`;
+  --ready-timeout-seconds <s> how long agents may take to enroll (default 60)
+  --report-debounce-ms <ms>  agent report debounce after a change (default 1000)
+  --report-min-spacing-ms <ms> least time between two reports of one agent (default 5000)`;
 
 function fail(message: string, code = 2): never {
   process.stderr.write(`fleet-sim: ${message}\n`);
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
         'sim-port': { type: 'string' },
         'pod-ready-delay-ms': { type: 'string' },
         'ready-timeout-seconds': { type: 'string' },
+        'report-debounce-ms': { type: 'string' },
+        'report-min-spacing-ms': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -75,6 +79,8 @@ async function main(): Promise<void> {
   const simulatorPort = intFlag(values['sim-port'], 'sim-port');
   const podReadyDelayMs = intFlag(values['pod-ready-delay-ms'], 'pod-ready-delay-ms');
   const readyTimeout = intFlag(values['ready-timeout-seconds'], 'ready-timeout-seconds');
+  const reportDebounceMs = intFlag(values['report-debounce-ms'], 'report-debounce-ms');
+  const reportMinSpacingMs = intFlag(values['report-min-spacing-ms'], 'report-min-spacing-ms');
   const options: FleetOptions = {
     scenario: values.scenario ? resolve(values.scenario) : defaultScenarioPath(),
     apiUrl,
@@ -90,6 +96,8 @@ async function main(): Promise<void> {
     ...(simulatorPort !== undefined ? { simulatorPort } : {}),
     ...(podReadyDelayMs !== undefined ? { podReadyDelayMs } : {}),
     ...(readyTimeout !== undefined ? { readyTimeoutMs: readyTimeout * 1000 } : {}),
+    ...(reportDebounceMs !== undefined ? { reportDebounceMs } : {}),
+    ...(reportMinSpacingMs !== undefined ? { reportMinSpacingMs } : {}),
   };
 
   // A signal during start-up must still stop cleanly once the fleet exists.

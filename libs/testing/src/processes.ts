@@ -86,12 +86,17 @@ function handle(child: ChildProcess): ChildHandle {
   };
 }
 
-function spawnNode(file: string, env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [join(REPO_ROOT, file)], {
+function spawnNode(
+  file: string,
+  env: Record<string, string>,
+  args: readonly string[] = [],
+  stdout: 'ignore' | 'pipe' = 'ignore',
+): ChildProcess {
+  return spawn(process.execPath, [join(REPO_ROOT, file), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
     // Children's warnings and errors go to the test's stderr, where a failure can be read.
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', stdout, 'inherit'],
   });
 }
 
@@ -111,7 +116,8 @@ export async function startApiProcess(env: Record<string, string>, port?: number
     HOST: '127.0.0.1',
   });
   const h = handle(child);
-  const deadline = Date.now() + 30_000;
+  // Generous: on a CI machine shared by several suites a cold Nest start can take half a minute.
+  const deadline = Date.now() + 90_000;
   for (;;) {
     const status = await fetch(`${url}/readyz`).then(
       (r) => r.status,
@@ -121,7 +127,7 @@ export async function startApiProcess(env: Record<string, string>, port?: number
     if (child.exitCode !== null) throw new Error(`API exited with ${child.exitCode} before it was ready`);
     if (Date.now() > deadline) {
       await h.kill();
-      throw new Error('API did not become ready within 30 s');
+      throw new Error('API did not become ready within 90 s');
     }
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -131,4 +137,103 @@ export async function startApiProcess(env: Record<string, string>, port?: number
 /** Starts apps/worker. It needs no port; callers wait on the effects they expect. */
 export function startWorkerProcess(env: Record<string, string>): ChildHandle {
   return handle(spawnNode('apps/worker/dist/src/main.js', env));
+}
+
+export interface FleetSimCluster {
+  name: string;
+  clusterId: string;
+  provider: string;
+  region: string;
+  linkerdPreinstalled: boolean;
+  gatewayApiCrdsAdded: boolean;
+  enrollment: string;
+}
+
+export interface FleetSimProcess extends ChildHandle {
+  /** The simulator's base URL (HTTPS; its admin API is under /_sim). */
+  simulator: string;
+  clusters: FleetSimCluster[];
+}
+
+/**
+ * Starts apps/fleet-sim with `args` (e.g. --tokens-file, --scenario) and waits for its ready line
+ * on stdout: every agent enrolled.
+ */
+export async function startFleetSimProcess(
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 90_000,
+): Promise<FleetSimProcess> {
+  const child = spawnNode('apps/fleet-sim/dist/src/main.js', env, args, 'pipe');
+  const h = handle(child);
+  const ready = await new Promise<{ simulator: string; clusters: FleetSimCluster[] }>((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => {
+      void h.kill();
+      reject(new Error(`fleet-sim did not report ready within ${Math.round(timeoutMs / 1000)} s`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`fleet-sim exited with ${code} before it was ready`));
+    });
+    child.stdout!.on('data', (b: Buffer) => {
+      buf += b.toString();
+      for (const line of buf.split('\n').slice(0, -1)) {
+        let msg: { ready?: boolean; simulator: string; clusters: FleetSimCluster[] };
+        try {
+          msg = JSON.parse(line) as typeof msg;
+        } catch {
+          continue; // stdout carries only the ready line; anything else is not ours to parse
+        }
+        if (!msg.ready) continue;
+        clearTimeout(timer);
+        resolve(msg);
+      }
+      buf = buf.slice(buf.lastIndexOf('\n') + 1);
+    });
+  });
+  return { ...h, ...ready };
+}
+
+/**
+ * Starts the agent binary (agents/linkerd-agent) configured by `env` (KUBECONFIG, MESHFLEET_API_URL,
+ * MESHFLEET_AGENT_STATE_FILE, ...), for tests that must kill an agent without letting it finish.
+ */
+export function startAgentProcess(env: Record<string, string>): ChildHandle {
+  return handle(
+    spawnNode('agents/linkerd-agent/dist/src/main.js', {
+      LOG_LEVEL: process.env.MESHFLEET_CHILD_LOG_LEVEL ?? 'warn',
+      MESHFLEET_AGENT_PORT: '0',
+      MESHFLEET_AGENT_HOST: '127.0.0.1',
+      ...env,
+    }),
+  );
+}
+
+export interface RunResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs `node <args>` to completion without blocking the event loop (spawnSync would stall an
+ * in-process API under test, whose keep-alive sockets then reset).
+ */
+export function runNode(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; encoding?: 'utf8' } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      env: opts.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }

@@ -7,6 +7,7 @@ import { bundleObjects, type BundleObject } from './bundle-objects';
 import type { IssuerMaterial } from './issuer';
 import type { LifecycleContext } from './lifecycle-context';
 import { lifecycleFailure } from './lifecycle-failure';
+import { pruneStaleContainers } from './stale-containers';
 
 export interface IdentityInput {
   trustDomain: string;
@@ -47,5 +48,8 @@ export async function applyControlPlane(
   objects: readonly BundleObject[],
 ): Promise<string> {
   await applyAll(ctx.kube, objects);
-  return `applied ${objects.length} objects`;
+  // Apply never drops containers another field manager added (an install made without Meshfleet).
+  const pruned = await pruneStaleContainers(ctx.kube, objects);
+  const note = pruned.length ? `; removed containers the release no longer has: ${pruned.join('; ')}` : '';
+  return `applied ${objects.length} objects${note}`;
 }
