@@ -150,7 +150,7 @@ describe('fleetSummary', () => {
       podCoverage trafficCoverage
       worstCoverage { clusterName podCoverage }
       expiringCertificates { clusterName role expiresInDays }
-      trustAnchorGroups { sha256Fingerprint clusters }
+      trustAnchorGroups { sha256Fingerprint clusterCount clusters }
     } }`,
       {},
       key,
@@ -193,6 +193,10 @@ describe('fleetSummary', () => {
       s.trustAnchorGroups.map((g: any) => [g.sha256Fingerprint[0], g.clusters.sort()]),
     );
     assert.deepEqual(groups, { a: ['aks-1', 'aks-2'], b: ['eks-1'] });
+    assert.deepEqual(
+      s.trustAnchorGroups.map((g: any) => g.clusterCount),
+      [2, 1],
+    );
   });
 
   it('applies the cluster filter, label selectors included', async () => {

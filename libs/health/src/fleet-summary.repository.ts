@@ -23,7 +23,7 @@ export interface FleetAggregates {
     notAfter: string;
   }[];
   /** Clusters sharing the same trust-anchor bundle (fingerprints and subjects pair up by position). */
-  anchorSets: { fingerprints: string[]; subjects: string[]; clusters: string[] }[];
+  anchorSets: { fingerprints: string[]; subjects: string[]; count: number; clusters: string[] }[];
   catalog: string[];
 }
 
@@ -44,6 +44,7 @@ export class FleetSummaryRepository {
     expiringBefore: Date,
     expiringLimit: number,
     worstLimit: number,
+    anchorNames: number,
   ): Promise<FleetAggregates> {
     const rows = await this.prisma.$queryRaw<FleetAggregates[]>`
       WITH f AS MATERIALIZED (
@@ -85,9 +86,11 @@ export class FleetSummaryRepository {
                jsonb_array_elements(h."report"->'certificates') AS cert
           WHERE (cert->>'notAfter')::timestamptz < ${expiringBefore}
           ORDER BY (cert->>'notAfter')::timestamptz ASC LIMIT ${expiringLimit}) x), '[]') AS expiring,
-        -- Clusters grouped by their whole trust-anchor bundle: few groups, merged per anchor by the caller.
+        -- Clusters grouped by their whole trust-anchor bundle: few groups, merged per anchor by the
+        -- caller. A hash aggregate with a sample of names (an ordered aggregate would sort them all).
         COALESCE((SELECT json_agg(x) FROM (
-          SELECT anchors AS fingerprints, subjects, array_agg("name") AS clusters
+          SELECT anchors AS fingerprints, subjects, COUNT(*)::int AS count,
+                 (array_agg("name"))[1:${anchorNames}] AS clusters
           FROM f WHERE jsonb_array_length(anchors) > 0 GROUP BY anchors, subjects) x), '[]') AS "anchorSets",
         -- Release versions the organization can install (shipped catalog and its imports).
         COALESCE((SELECT json_agg(r."version") FROM "LinkerdRelease" r

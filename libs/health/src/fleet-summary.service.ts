@@ -41,6 +41,7 @@ export class FleetSummaryService {
         new Date(now.getTime() + expiringWithinDays * 86_400_000),
         50,
         5,
+        ANCHOR_GROUP_NAMES,
       );
     const health = emptyCounts();
     const providers = new Map<string, HealthCountsType>();
@@ -131,33 +132,41 @@ export function newestOf(versions: string[]): string | null {
   return best;
 }
 
+/** How many cluster names a trust-anchor group lists at most (clusterCount counts them all). */
+export const ANCHOR_GROUP_NAMES = 100;
+
 /**
  * Clusters per trust anchor, most shared first, from clusters grouped by bundle: a cluster whose
- * bundle holds two anchors (a rotation) counts in both groups, once each.
+ * bundle holds two anchors (a rotation) counts in both groups, once each. Every cluster has one
+ * bundle, so counts add up across bundles. Names: all of them up to ANCHOR_GROUP_NAMES, else a
+ * sample of that many, alphabetical.
  */
 export function trustAnchorGroups(sets: FleetAggregates['anchorSets']): TrustAnchorGroupType[] {
-  const byAnchor = new Map<string, { subject: string; clusters: Set<string> }>();
+  const byAnchor = new Map<string, { subject: string; count: number; clusters: string[] }>();
   for (const s of sets) {
+    const counted = new Set<string>();
     s.fingerprints.forEach((fp, i) => {
       const subject = s.subjects[i] ?? '';
-      const g = byAnchor.get(fp);
-      if (!g) byAnchor.set(fp, { subject, clusters: new Set(s.clusters) });
-      else {
-        if (subject < g.subject) g.subject = subject;
-        for (const c of s.clusters) g.clusters.add(c);
-      }
+      const g = byAnchor.get(fp) ?? { subject, count: 0, clusters: [] };
+      byAnchor.set(fp, g);
+      if (subject < g.subject) g.subject = subject;
+      if (counted.has(fp)) return;
+      counted.add(fp);
+      g.count += s.count;
+      g.clusters.push(...s.clusters);
     });
   }
   return [...byAnchor]
     .map(([fp, g]) => ({
       sha256Fingerprint: fp,
       subject: g.subject,
+      clusterCount: g.count,
       // Default sort: by code unit, as Postgres' C collation would.
-      clusters: [...g.clusters].sort(),
+      clusters: [...new Set(g.clusters)].sort().slice(0, ANCHOR_GROUP_NAMES),
     }))
     .sort(
       (a, b) =>
-        b.clusters.length - a.clusters.length ||
+        b.clusterCount - a.clusterCount ||
         (a.sha256Fingerprint < b.sha256Fingerprint ? -1 : a.sha256Fingerprint > b.sha256Fingerprint ? 1 : 0),
     );
 }

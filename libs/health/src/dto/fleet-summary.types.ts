@@ -52,7 +52,12 @@ export class ExpiringCertificateType {
 export class TrustAnchorGroupType {
   @Field() sha256Fingerprint!: string;
   @Field() subject!: string;
-  @Field(() => [String]) clusters!: string[];
+  @Field(() => Int, { description: 'How many clusters share this anchor' }) clusterCount!: number;
+  @Field(() => [String], {
+    description:
+      'Names of the clusters sharing it, alphabetical: all of them up to 100, else a sample of 100 (clusterCount counts all)',
+  })
+  clusters!: string[];
 }
 
 @ObjectType('FleetSummary')
