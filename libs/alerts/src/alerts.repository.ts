@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, encodeCursor, NotFoundError, Page } from '@meshfleet/core';
+import { newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
 import { Alert, AlertRule, AlertStatus, Db, Prisma, PrismaService } from '@meshfleet/db';
 import { ClusterState } from './alert-conditions';
 
@@ -19,12 +19,6 @@ export interface NewAlert {
   summary: string;
 }
 
-type Pos = { t: string; id: string };
-const isPos = (v: unknown): v is Pos =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as Pos).t === 'string' &&
-  typeof (v as Pos).id === 'string';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
@@ -72,35 +66,15 @@ export class AlertsRepository {
     if (filter.status) where.status = filter.status;
     if (filter.kind) where.kind = filter.kind;
     if (filter.clusterId) where.clusterId = UUID.test(filter.clusterId) ? filter.clusterId : null;
-    const pos = after ? decodeCursor(after, isPos) : null;
-    const page: Prisma.AlertWhereInput = pos
-      ? {
-          AND: [
-            where,
-            {
-              OR: [
-                { firstFiredAt: { lt: new Date(pos.t) } },
-                { firstFiredAt: new Date(pos.t), id: { lt: pos.id } },
-              ],
-            },
-          ],
-        }
-      : where;
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.alert.findMany({
-        where: page,
-        orderBy: [{ firstFiredAt: 'desc' }, { id: 'desc' }],
-        take: first + 1,
-      }),
-      this.prisma.alert.count({ where }),
-    ]);
-    const items = rows.slice(0, first);
-    return {
-      items,
-      cursors: items.map((a) => encodeCursor({ t: a.firstFiredAt.toISOString(), id: a.id })),
-      hasNextPage: rows.length > first,
-      totalCount,
-    };
+    return newestFirstPage({
+      where,
+      first,
+      after,
+      timeField: 'firstFiredAt',
+      time: (r) => r.firstFiredAt,
+      findMany: (a) => this.prisma.alert.findMany(a),
+      count: (a) => this.prisma.alert.count(a),
+    });
   }
 
   // --- evaluator side -------------------------------------------------------------------------

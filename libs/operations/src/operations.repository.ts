@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError, decodeCursor, encodeCursor, NotFoundError, Page } from '@meshfleet/core';
+import { ConflictError, newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
 import {
   Cluster,
   Db,
@@ -23,13 +23,6 @@ export interface OperationFilter {
   status?: OperationStatus | null;
   kind?: OperationKind | null;
 }
-
-type Pos = { t: string; id: string };
-const isPos = (v: unknown): v is Pos =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as Pos).t === 'string' &&
-  typeof (v as Pos).id === 'string';
 
 @Injectable()
 export class OperationsRepository {
@@ -151,24 +144,14 @@ export class OperationsRepository {
       ...(f.status ? { status: f.status } : {}),
       ...(f.kind ? { kind: f.kind } : {}),
     };
-    const pos = after ? decodeCursor(after, isPos) : null;
-    const keyset: Prisma.OperationWhereInput | undefined = pos
-      ? { OR: [{ createdAt: { lt: new Date(pos.t) } }, { createdAt: new Date(pos.t), id: { lt: pos.id } }] }
-      : undefined;
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.operation.findMany({
-        where: keyset ? { AND: [where, keyset] } : where,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: first + 1,
-      }),
-      this.prisma.operation.count({ where }),
-    ]);
-    const items = rows.slice(0, first);
-    return {
-      items,
-      cursors: items.map((o) => encodeCursor({ t: o.createdAt.toISOString(), id: o.id })),
-      hasNextPage: rows.length > first,
-      totalCount,
-    };
+    return newestFirstPage({
+      where,
+      first,
+      after,
+      timeField: 'createdAt',
+      time: (o) => o.createdAt,
+      findMany: (a) => this.prisma.operation.findMany(a),
+      count: (a) => this.prisma.operation.count(a),
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ClusterListFilter, clusterWhereSql } from '@meshfleet/clusters';
-import { decodeCursor, encodeCursor, NotFoundError, Page } from '@meshfleet/core';
+import { newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
 import {
   Db,
   Prisma,
@@ -13,12 +13,6 @@ import {
 import { PlanCandidate } from './rollout-plan';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-type Pos = { t: string; id: string };
-const isPos = (v: unknown): v is Pos =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as Pos).t === 'string' &&
-  typeof (v as Pos).id === 'string';
 
 export type RolloutWithTargets = Rollout & { targets: RolloutTarget[] };
 
@@ -152,26 +146,19 @@ export class RolloutsRepository {
     after: string | null,
   ): Promise<Page<RolloutWithTargets>> {
     const where: Prisma.RolloutWhereInput = { organizationId: org, ...(status ? { status } : {}) };
-    const pos = after ? decodeCursor(after, isPos) : null;
-    const keyset = pos
-      ? { OR: [{ createdAt: { lt: new Date(pos.t) } }, { createdAt: new Date(pos.t), id: { lt: pos.id } }] }
-      : undefined;
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.rollout.findMany({
-        where: keyset ? { AND: [where, keyset] } : where,
-        include: { targets: { orderBy: [{ wave: 'asc' }, { clusterName: 'asc' }] } },
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: first + 1,
-      }),
-      this.prisma.rollout.count({ where }),
-    ]);
-    const items = rows.slice(0, first);
-    return {
-      items,
-      cursors: items.map((r) => encodeCursor({ t: r.createdAt.toISOString(), id: r.id })),
-      hasNextPage: rows.length > first,
-      totalCount,
-    };
+    return newestFirstPage({
+      where,
+      first,
+      after,
+      timeField: 'createdAt',
+      time: (r) => r.createdAt,
+      findMany: (a) =>
+        this.prisma.rollout.findMany({
+          ...a,
+          include: { targets: { orderBy: [{ wave: 'asc' }, { clusterName: 'asc' }] } },
+        }),
+      count: (a) => this.prisma.rollout.count(a),
+    });
   }
 
   /** Latest effective health of clusters (status, fresh report) for the health gate. */

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { decodeCursor, encodeCursor, NotFoundError, Page } from '@meshfleet/core';
+import { newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
 import {
   Db,
   DeliveryStatus,
@@ -10,12 +10,6 @@ import {
   WebhookEndpoint,
 } from '@meshfleet/db';
 
-type Pos = { t: string; id: string };
-const isPos = (v: unknown): v is Pos =>
-  typeof v === 'object' &&
-  v !== null &&
-  typeof (v as Pos).t === 'string' &&
-  typeof (v as Pos).id === 'string';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type DeliveryWithAttempts = WebhookDelivery & { attemptsLog: WebhookAttempt[] };
@@ -111,36 +105,19 @@ export class WebhooksRepository {
     after: string | null,
   ): Promise<Page<DeliveryWithAttempts>> {
     const where: Prisma.WebhookDeliveryWhereInput = { organizationId, endpointId };
-    const pos = after ? decodeCursor(after, isPos) : null;
-    const page: Prisma.WebhookDeliveryWhereInput = pos
-      ? {
-          AND: [
-            where,
-            {
-              OR: [
-                { createdAt: { lt: new Date(pos.t) } },
-                { createdAt: new Date(pos.t), id: { lt: pos.id } },
-              ],
-            },
-          ],
-        }
-      : where;
-    const [rows, totalCount] = await Promise.all([
-      this.prisma.webhookDelivery.findMany({
-        where: page,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        take: first + 1,
-        include: { attemptsLog: { orderBy: { attemptNo: 'asc' } } },
-      }),
-      this.prisma.webhookDelivery.count({ where }),
-    ]);
-    const items = rows.slice(0, first);
-    return {
-      items,
-      cursors: items.map((d) => encodeCursor({ t: d.createdAt.toISOString(), id: d.id })),
-      hasNextPage: rows.length > first,
-      totalCount,
-    };
+    return newestFirstPage({
+      where,
+      first,
+      after,
+      timeField: 'createdAt',
+      time: (r) => r.createdAt,
+      findMany: (a) =>
+        this.prisma.webhookDelivery.findMany({
+          ...a,
+          include: { attemptsLog: { orderBy: { attemptNo: 'asc' } } },
+        }),
+      count: (a) => this.prisma.webhookDelivery.count(a),
+    });
   }
 
   /** Pending deliveries whose attempt is overdue (a lost job): the reconciler re-enqueues them. */
