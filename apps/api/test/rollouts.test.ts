@@ -216,6 +216,38 @@ describe('fleet rollouts', () => {
     );
     assert.equal(bad.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
   });
+
+  it('pages through rollouts and operations newest first, without gaps or repeats', async () => {
+    for (const field of ['rollouts', 'operations'] as const) {
+      const seen: string[] = [];
+      let after: string | null = null;
+      let total = -1;
+      for (let page = 0; page < 100; page++) {
+        const r: any = await api.gql(
+          `query($a: String) { ${field}(first: 1, after: $a) { totalCount edges { cursor node { id createdAt } } pageInfo { hasNextPage endCursor } } }`,
+          { a: after },
+          key,
+        );
+        assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+        const conn = r.data[field];
+        total = conn.totalCount;
+        seen.push(...conn.edges.map((e: any) => e.node.id));
+        const times = conn.edges.map((e: any) => Date.parse(e.node.createdAt));
+        assert.deepEqual(
+          times,
+          [...times].sort((x, y) => y - x),
+          `${field} newest first`,
+        );
+        if (!conn.pageInfo.hasNextPage) break;
+        after = conn.pageInfo.endCursor;
+      }
+      assert.ok(total >= 2, `${field}: several to page through (${total})`);
+      assert.equal(seen.length, total, `${field}: every item once`);
+      assert.equal(new Set(seen).size, total, `${field}: no repeats`);
+    }
+    const bad = await api.gql(`{ rollouts(first: 2, after: "nope") { totalCount } }`, {}, key);
+    assert.equal(bad.errors?.[0]?.extensions?.['code'], 'BAD_USER_INPUT');
+  });
 });
 
 describe('rollout rollback and worker restarts', () => {
