@@ -321,6 +321,25 @@ describe('agent gateway', () => {
       credA,
     );
     assert.equal(res.status, 204);
+    const done = { taskId, status: 'succeeded', finishedAt: new Date().toISOString() };
+    assert.equal((await call('POST', `/tasks/${taskId}/result`, done, credA)).status, 204, 'idempotent');
+    const flip = await call(
+      'POST',
+      `/tasks/${taskId}/result`,
+      { ...done, status: 'failed', error: { code: 'X', message: 'x' } },
+      credA,
+    );
+    assert.equal(flip.status, 409);
+    assert.equal(flip.body.message, `Task ${taskId} already finished as SUCCEEDED`);
+    const late = { taskId, step: 'fetch-metrics', status: 'progress', at: new Date().toISOString() };
+    const lateEv = await call('POST', `/tasks/${taskId}/events`, late, credA);
+    assert.equal(lateEv.status, 409);
+    assert.equal(lateEv.body.message, `Task ${taskId} is already finished`);
+    const junk = await call('POST', '/tasks/not-a-task/events', { ...late, taskId: 'not-a-task' }, credA);
+    assert.equal(junk.status, 404);
+    assert.equal(junk.body.error, 'NOT_FOUND');
+    const mismatch = await call('POST', `/tasks/${taskId}/events`, { ...late, taskId: 'other' }, credA);
+    assert.equal(mismatch.status, 400);
     const t = await api.gql(
       `query($id: ID!) { agentTask(id: $id) { status events { step status } output } }`,
       { id: taskId },

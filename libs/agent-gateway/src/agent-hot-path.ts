@@ -8,6 +8,10 @@ import {
   parseProtocolVersion,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
+  TaskEvent,
+  TaskEventSchema,
+  TaskResult,
+  TaskResultSchema,
 } from '@meshfleet/agent-protocol';
 import {
   AGENT_CREDENTIAL_REQUIRED,
@@ -15,9 +19,10 @@ import {
   AgentAuthenticator,
   AgentPrincipal,
 } from '@meshfleet/auth';
-import { DomainError, UnauthenticatedError } from '@meshfleet/core';
+import { DomainError, UnauthenticatedError, ValidationError } from '@meshfleet/core';
 import { HTTP_STATUS } from '@meshfleet/graphql';
 import { AgentGatewayService } from './agent-gateway.service';
+import { AgentTasksService } from './agent-tasks.service';
 import { AGENT_BASE, parseBody } from './protocol';
 
 /** What the app does around every request (request id, metrics, access log, crash log). */
@@ -29,12 +34,18 @@ export interface HotPathHooks {
   crash(e: unknown, req: IncomingMessage): void;
 }
 
+interface HotServices {
+  gateway: AgentGatewayService;
+  tasks: AgentTasksService;
+}
+
 interface HotRoute {
   route: string;
   limit: number;
   status: number;
   schema: ZodType<unknown>;
-  serve(gateway: AgentGatewayService, agent: AgentPrincipal, body: never): Promise<unknown>;
+  /** id: the :id of the URL (task routes). */
+  serve(services: HotServices, agent: AgentPrincipal, body: never, id: string): Promise<unknown>;
 }
 
 const ROUTES = new Map<string, HotRoute>([
@@ -45,7 +56,7 @@ const ROUTES = new Map<string, HotRoute>([
       limit: MAX_BODY_BYTES.heartbeat,
       status: 200,
       schema: HeartbeatSchema,
-      serve: (g, a, hb) => g.heartbeat(a, hb),
+      serve: (s, a, hb) => s.gateway.heartbeat(a, hb),
     },
   ],
   [
@@ -55,20 +66,69 @@ const ROUTES = new Map<string, HotRoute>([
       limit: MAX_BODY_BYTES.report,
       status: 202,
       schema: HealthReportSchema,
-      serve: (g, a, report) => g.report(a, report),
+      serve: (s, a, report) => s.gateway.report(a, report),
     },
   ],
 ]);
+
+/** As AgentGatewayController.taskEvent / taskResult: the body names the task of the URL. */
+function sameTask(bodyTaskId: string, id: string): void {
+  if (bodyTaskId !== id) throw new ValidationError('taskId does not match the URL', 'taskId');
+}
+
+const TASK_ROUTES = new Map<string, HotRoute>([
+  [
+    'events',
+    {
+      route: `${AGENT_BASE}/tasks/:id/events`,
+      limit: MAX_BODY_BYTES.taskEvent,
+      status: 204,
+      schema: TaskEventSchema,
+      serve: async (s, a, event: TaskEvent, id) => {
+        sameTask(event.taskId, id);
+        await s.tasks.recordEvent(a, id, event);
+      },
+    },
+  ],
+  [
+    'result',
+    {
+      route: `${AGENT_BASE}/tasks/:id/result`,
+      limit: MAX_BODY_BYTES.taskResult,
+      status: 204,
+      schema: TaskResultSchema,
+      serve: async (s, a, result: TaskResult, id) => {
+        sameTask(result.taskId, id);
+        await s.tasks.recordResult(a, id, result);
+      },
+    },
+  ],
+]);
+
+/**
+ * Task URLs served here: ids of plain characters only (nothing express would URL-decode), exact
+ * case, no trailing slash or query; anything else goes to the app.
+ */
+const TASK_URL = /^\/agent\/v1\/tasks\/([0-9A-Za-z-]{1,64})\/(events|result)$/;
+
+function routeOf(url: string): { route: HotRoute; id: string } | undefined {
+  const route = ROUTES.get(url);
+  if (route) return { route, id: '' };
+  const m = TASK_URL.exec(url);
+  const task = m ? TASK_ROUTES.get(m[2]!) : undefined;
+  return task ? { route: task, id: m![1]! } : undefined;
+}
 
 const JSON_TYPE = /^application\/json\s*(;\s*charset=utf-8\s*)?$/i;
 const FIRST_CHAR = /^[ \t\n\r]*(.)/;
 const VERSION = String(PROTOCOL_VERSION);
 
 /**
- * The two endpoints every agent calls all the time (a heartbeat every 15 s, a report every
- * minute), served straight from the HTTP server: at fleet scale the express router, body parser,
- * Nest guards, interceptors and pino-http cost more CPU than the work itself. Same services, same
- * contract as AgentGatewayController (413, 400 with the schema issues, 401/403, 429 + Retry-After);
+ * The endpoints every agent calls all the time (a heartbeat every 15 s, a report every minute,
+ * and during operations a task event per step and the task result), served straight from the
+ * HTTP server: at fleet scale the express router, body parser, Nest guards, interceptors and
+ * pino-http cost more CPU than the work itself. Same services, same contract as
+ * AgentGatewayController (413, 400 with the schema issues, 401/403, 404/409, 429 + Retry-After);
  * any request that is not the plain case (other method or path, query string, protocol version or
  * content type to reject, compressed body) is left to the Nest app, so its answer is unchanged.
  */
@@ -77,13 +137,15 @@ export class AgentHotPath {
   constructor(
     private readonly agents: AgentAuthenticator,
     private readonly gateway: AgentGatewayService,
+    private readonly tasks: AgentTasksService,
   ) {}
 
   /** Serves the request and returns true, or returns false and leaves it to the app. */
   handle(req: IncomingMessage, res: ServerResponse, hooks: HotPathHooks): boolean {
     if (req.method !== 'POST') return false;
-    const route = ROUTES.get(req.url ?? '');
-    if (!route) return false;
+    const matched = routeOf(req.url ?? '');
+    if (!matched) return false;
+    const { route, id } = matched;
     const h = req.headers;
     if (parseProtocolVersion(h[PROTOCOL_VERSION_HEADER]) === null) return false;
     if (!JSON_TYPE.test(h['content-type'] ?? '')) return false;
@@ -123,7 +185,7 @@ export class AgentHotPath {
         });
         return;
       }
-      this.serve(route, h.authorization, body).then(
+      this.serve(route, h.authorization, body, id).then(
         (out) => send(res, route.status, out),
         (e: unknown) => this.fail(res, e, req, hooks),
       );
@@ -132,12 +194,22 @@ export class AgentHotPath {
     return true;
   }
 
-  private async serve(route: HotRoute, authorization: string | undefined, body: unknown): Promise<unknown> {
+  private async serve(
+    route: HotRoute,
+    authorization: string | undefined,
+    body: unknown,
+    id: string,
+  ): Promise<unknown> {
     const token = agentCredentialOf(authorization);
     if (!token) throw new UnauthenticatedError(AGENT_CREDENTIAL_REQUIRED);
     const agent = await this.agents.authenticate(token);
     this.gateway.limit(agent);
-    return route.serve(this.gateway, agent, parseBody(route.schema, body) as never);
+    return route.serve(
+      { gateway: this.gateway, tasks: this.tasks },
+      agent,
+      parseBody(route.schema, body) as never,
+      id,
+    );
   }
 
   private fail(res: ServerResponse, e: unknown, req: IncomingMessage, hooks: HotPathHooks): void {
@@ -175,6 +247,12 @@ function send(
   headers: Record<string, string> = {},
 ): void {
   if (res.headersSent) return;
+  if (status === 204) {
+    // No content, as express sends a 204: no body, no content type or length.
+    res.writeHead(status, { ...headers, [PROTOCOL_VERSION_HEADER]: VERSION });
+    res.end();
+    return;
+  }
   const json = JSON.stringify(body);
   res.writeHead(status, {
     ...headers,

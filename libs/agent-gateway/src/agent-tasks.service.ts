@@ -8,6 +8,18 @@ import { AgentWakeupService } from './agent-wakeup.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_EVENTS = 200;
+/** States in which a task still takes events and its result. */
+const OPEN: AgentTaskStatus[] = [AgentTaskStatus.QUEUED, AgentTaskStatus.DISPATCHED, AgentTaskStatus.RUNNING];
+
+/** The columns a result sets. */
+function resultData(result: TaskResult): Prisma.AgentTaskUpdateManyMutationInput {
+  return {
+    status: result.status === 'succeeded' ? AgentTaskStatus.SUCCEEDED : AgentTaskStatus.FAILED,
+    finishedAt: new Date(result.finishedAt),
+    output: result.status === 'succeeded' ? ((result.output ?? null) as Prisma.InputJsonValue) : undefined,
+    error: result.status === 'failed' ? (result.error as Prisma.InputJsonValue) : undefined,
+  };
+}
 
 export interface NewTask {
   organizationId: string;
@@ -107,15 +119,45 @@ export class AgentTasksService {
     }
   }
 
-  private async own(agent: AgentPrincipal, taskId: string): Promise<AgentTask> {
+  /** Only the columns events and results need (not the params or output JSON). */
+  private async own(
+    agent: AgentPrincipal,
+    taskId: string,
+  ): Promise<Pick<AgentTask, 'id' | 'status' | 'events'>> {
     const task = UUID.test(taskId)
-      ? await this.prisma.agentTask.findFirst({ where: { id: taskId, clusterId: agent.clusterId } })
+      ? await this.prisma.agentTask.findFirst({
+          where: { id: taskId, clusterId: agent.clusterId },
+          select: { id: true, status: true, events: true },
+        })
       : null;
     if (!task) throw new NotFoundError('Task', taskId);
     return task;
   }
 
+  /**
+   * One statement in the usual case (the agent's own task, still open): appends the event, keeping
+   * the last MAX_EVENTS, and moves DISPATCHED to RUNNING. When it matches no row, the checked path
+   * below says why (404, 409) exactly as before.
+   */
   async recordEvent(agent: AgentPrincipal, taskId: string, event: TaskEvent): Promise<void> {
+    if (UUID.test(taskId)) {
+      const rows = await this.prisma.$queryRaw<{ id: string }[]>`
+        UPDATE "AgentTask" SET
+          "events" = (CASE WHEN jsonb_array_length("events") >= ${Prisma.raw(String(MAX_EVENTS))}
+            THEN (SELECT coalesce(jsonb_agg(e ORDER BY i), '[]'::jsonb)
+                  FROM jsonb_array_elements("events") WITH ORDINALITY AS x(e, i)
+                  WHERE i > jsonb_array_length("events") - ${Prisma.raw(String(MAX_EVENTS - 1))})
+            ELSE "events" END) || jsonb_build_array(${JSON.stringify(event)}::jsonb),
+          "status" = CASE WHEN "status" = 'DISPATCHED' THEN 'RUNNING'::"AgentTaskStatus" ELSE "status" END
+        WHERE "id" = ${taskId}::uuid AND "clusterId" = ${agent.clusterId}::uuid
+          AND "status" NOT IN ('EXPIRED', 'SUCCEEDED', 'FAILED')
+        RETURNING "id"`;
+      if (rows[0]) return this.updates.emit(rows[0].id);
+    }
+    return this.recordEventChecked(agent, taskId, event);
+  }
+
+  private async recordEventChecked(agent: AgentPrincipal, taskId: string, event: TaskEvent): Promise<void> {
     const task = await this.own(agent, taskId);
     if (task.status === AgentTaskStatus.EXPIRED)
       throw new ConflictError(`Task ${taskId} was cancelled or passed its deadline: stop at this step`);
@@ -128,12 +170,24 @@ export class AgentTasksService {
         events: [...events, event] as unknown as Prisma.InputJsonValue,
         status: task.status === AgentTaskStatus.DISPATCHED ? AgentTaskStatus.RUNNING : task.status,
       },
+      select: { id: true }, // the row is not needed back
     });
     this.updates.emit(task.id);
   }
 
-  /** Idempotent for the same outcome; a different outcome for a finished task is a conflict. */
+  /**
+   * Idempotent for the same outcome; a different outcome for a finished task is a conflict.
+   * One statement in the usual case (the agent's own task, still open); when it matches no row
+   * (unknown task, already finished, expired) the checks below say why exactly as before.
+   */
   async recordResult(agent: AgentPrincipal, taskId: string, result: TaskResult): Promise<void> {
+    if (UUID.test(taskId)) {
+      const { count } = await this.prisma.agentTask.updateMany({
+        where: { id: taskId, clusterId: agent.clusterId, status: { in: OPEN } },
+        data: resultData(result),
+      });
+      if (count === 1) return this.updates.emit(taskId);
+    }
     const task = await this.own(agent, taskId);
     const status = result.status === 'succeeded' ? AgentTaskStatus.SUCCEEDED : AgentTaskStatus.FAILED;
     if (task.status === status) return;
@@ -143,13 +197,8 @@ export class AgentTasksService {
       throw new ConflictError(`Task ${taskId} already finished as ${task.status}`);
     await this.prisma.agentTask.update({
       where: { id: task.id },
-      data: {
-        status,
-        finishedAt: new Date(result.finishedAt),
-        output:
-          result.status === 'succeeded' ? ((result.output ?? null) as Prisma.InputJsonValue) : undefined,
-        error: result.status === 'failed' ? (result.error as Prisma.InputJsonValue) : undefined,
-      },
+      data: resultData(result),
+      select: { id: true }, // the row is not needed back
     });
     this.updates.emit(task.id);
   }

@@ -4,10 +4,18 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exampleHealthReport, exampleHeartbeat, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
 import type { AgentAuthenticator, AgentPrincipal } from '@meshfleet/auth';
-import { DomainError, ForbiddenError, UnauthenticatedError } from '@meshfleet/core';
+import {
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  NotFoundError,
+  UnauthenticatedError,
+} from '@meshfleet/core';
 import type { AgentGatewayService } from '../src/agent-gateway.service';
+import type { AgentTasksService } from '../src/agent-tasks.service';
 import { AgentHotPath, HotPathHooks } from '../src/agent-hot-path';
 
+const TASK = '0b7c9a52-3f1e-4c8e-9d2a-5e6f7a8b9c0d';
 const AGENT: AgentPrincipal = { organizationId: 'o', clusterId: 'c', clusterName: 'n', credentialId: 'k' };
 
 describe('agent hot path', () => {
@@ -17,6 +25,7 @@ describe('agent hot path', () => {
   let crashNext = false;
   const ended: string[] = [];
   const crashed: unknown[] = [];
+  const recorded: string[] = [];
 
   before(async () => {
     const agents = {
@@ -36,7 +45,17 @@ describe('agent hot path', () => {
       },
       report: async () => ({ accepted: true }),
     } as unknown as AgentGatewayService;
-    const hot = new AgentHotPath(agents, gateway);
+    const tasks = {
+      recordEvent: async (agent: AgentPrincipal, id: string, event: { step: string }) => {
+        if (id !== TASK) throw new NotFoundError('Task', id);
+        if (event.step === 'late') throw new ConflictError(`Task ${id} is already finished`);
+        recorded.push(`${agent.clusterId} ${id} event ${event.step}`);
+      },
+      recordResult: async (agent: AgentPrincipal, id: string, result: { status: string }) => {
+        recorded.push(`${agent.clusterId} ${id} result ${result.status}`);
+      },
+    } as unknown as AgentTasksService;
+    const hot = new AgentHotPath(agents, gateway, tasks);
     const hooks: HotPathHooks = {
       begin: (_req, res) => res.setHeader('x-request-id', 'rid'),
       end: (_req, res, route) => ended.push(`${route} ${res.statusCode}`),
@@ -68,7 +87,8 @@ describe('agent hot path', () => {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: text === 'app' ? 'app' : JSON.parse(text), headers: res.headers };
+    const parsed = text === 'app' ? 'app' : text === '' ? null : JSON.parse(text);
+    return { status: res.status, body: parsed, headers: res.headers };
   };
 
   it('answers heartbeats (200) and reports (202) with the protocol version and request id', async () => {
@@ -83,11 +103,53 @@ describe('agent hot path', () => {
     assert.deepEqual(ended.slice(-2), ['/agent/v1/heartbeat 200', '/agent/v1/reports 202']);
   });
 
+  it('records task events and results (204, no body) on the task of the URL', async () => {
+    const at = new Date().toISOString();
+    const ev = await post(`/tasks/${TASK}/events`, { taskId: TASK, step: 'crds', status: 'started', at });
+    assert.equal(ev.status, 204);
+    assert.equal(ev.body, null);
+    assert.equal(ev.headers.get('content-type'), null);
+    assert.equal(ev.headers.get('x-meshfleet-protocol-version'), String(PROTOCOL_VERSION));
+    assert.equal(ev.headers.get('x-request-id'), 'rid');
+    const result = { taskId: TASK, status: 'succeeded', finishedAt: at };
+    assert.equal((await post(`/tasks/${TASK}/result`, result)).status, 204);
+    assert.deepEqual(recorded.slice(-2), [`c ${TASK} event crds`, `c ${TASK} result succeeded`]);
+    assert.deepEqual(ended.slice(-2), ['/agent/v1/tasks/:id/events 204', '/agent/v1/tasks/:id/result 204']);
+
+    const other = '1b7c9a52-3f1e-4c8e-9d2a-5e6f7a8b9c0d';
+    const mismatch = await post(`/tasks/${other}/events`, {
+      taskId: TASK,
+      step: 'crds',
+      status: 'started',
+      at,
+    });
+    assert.equal(mismatch.status, 400);
+    assert.equal(mismatch.body.message, 'taskId does not match the URL');
+    const missing = await post(`/tasks/${other}/result`, { ...result, taskId: other });
+    assert.equal(missing.status, 204, 'recordResult is the one to say 404');
+    const unknown = await post(`/tasks/${other}/events`, {
+      taskId: other,
+      step: 'crds',
+      status: 'started',
+      at,
+    });
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error, 'NOT_FOUND');
+    const late = await post(`/tasks/${TASK}/events`, { taskId: TASK, step: 'late', status: 'started', at });
+    assert.equal(late.status, 409);
+    assert.equal((await post(`/tasks/${TASK}/events`, { taskId: TASK, step: 'crds' })).status, 400);
+  });
+
   it('leaves everything but the plain case to the app', async () => {
     for (const [path, headers] of [
       ['/heartbeat?x=1', {}],
       ['/heartbeat/', {}],
       ['/enroll', {}],
+      [`/tasks/${TASK}/issuer-csr`, {}],
+      [`/tasks/${TASK}/events/`, {}],
+      [`/tasks/${TASK}/events?x=1`, {}],
+      [`/tasks/a%2Db/events`, {}],
+      [`/TASKS/${TASK}/events`, {}],
       ['/heartbeat', { 'x-meshfleet-protocol-version': '99' }],
       ['/heartbeat', { 'content-type': 'text/plain' }],
       ['/heartbeat', { 'content-encoding': 'gzip' }],
