@@ -55,7 +55,13 @@ describe('health report from a simulated cluster', () => {
       10_000,
       'workload pods running',
     );
-    const report = await builder.build(Date.now());
+    // The simulated traffic counts requests from pod start: wait until some have been made.
+    const report = await eventually(
+      () => builder.build(Date.now()),
+      (r) => (r.mtls.trafficCoverage.requests?.total ?? 0) > 0,
+      10_000,
+      'requests in the proxy metrics',
+    );
     assert.ok(HealthReportSchema.safeParse(report).success);
     assert.ok(jsonByteLength(report) < MAX_BODY_BYTES.report);
 
