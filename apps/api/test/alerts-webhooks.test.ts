@@ -46,6 +46,37 @@ async function startReceiver(port = 0) {
 
 const until = <T>(fn: () => Promise<T> | T, ok: (v: T) => boolean) => eventually(fn, ok);
 
+let reportSequence = Date.now();
+
+/** Posts a report whose one control-plane check passes or fails, as a cluster's agent. */
+async function postControlPlaneReport(api: TestApi, credential: string, healthy: boolean): Promise<void> {
+  const r = exampleHealthReport() as any;
+  r.sequence = ++reportSequence;
+  r.generatedAt = new Date().toISOString();
+  r.certificates = [];
+  r.checks = {
+    success: healthy,
+    categories: [
+      {
+        name: 'linkerd-control-plane',
+        checks: [
+          { description: 'control plane pods are ready', result: healthy ? 'success' : 'error', fatal: true },
+        ],
+      },
+    ],
+  };
+  const res = await fetch(`${api.url}/agent/v1/reports`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+      authorization: `Bearer ${credential}`,
+    },
+    body: JSON.stringify(r),
+  });
+  assert.equal(res.status, 202);
+}
+
 describe('alerts and webhooks', () => {
   const keys = `k1:${randomBytes(32).toString('base64')}`;
   let api: TestApi;
@@ -56,39 +87,8 @@ describe('alerts and webhooks', () => {
   let secretA: string;
   let endpointA: string;
   let cluster: { id: string; credential: string };
-  let sequence = Date.now();
 
-  const report = async (credential: string, healthy: boolean) => {
-    const r = exampleHealthReport() as any;
-    r.sequence = ++sequence;
-    r.generatedAt = new Date().toISOString();
-    r.certificates = [];
-    r.checks = {
-      success: healthy,
-      categories: [
-        {
-          name: 'linkerd-control-plane',
-          checks: [
-            {
-              description: 'control plane pods are ready',
-              result: healthy ? 'success' : 'error',
-              fatal: true,
-            },
-          ],
-        },
-      ],
-    };
-    const res = await fetch(`${api.url}/agent/v1/reports`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-        authorization: `Bearer ${credential}`,
-      },
-      body: JSON.stringify(r),
-    });
-    assert.equal(res.status, 202);
-  };
+  const report = (credential: string, healthy: boolean) => postControlPlaneReport(api, credential, healthy);
   const enroll = (name: string, key: string) =>
     registerAndEnroll(api, key, { name, labels: { env: 'prod' } });
   const createEndpoint = async (key: string, url: string, eventTypes: string[], extra = '') => {
@@ -475,37 +475,7 @@ describe('periodic alert pass', () => {
 
   it('holds CONTROL_PLANE_UNHEALTHY while an operation changes the cluster; the first report after it decides', async () => {
     const busy = await registerAndEnroll(api, key, { name: 'busy' });
-    const post = async (healthy: boolean) => {
-      const r = exampleHealthReport() as any;
-      r.sequence = ++sequence;
-      r.generatedAt = new Date().toISOString();
-      r.certificates = [];
-      r.checks = {
-        success: healthy,
-        categories: [
-          {
-            name: 'linkerd-control-plane',
-            checks: [
-              {
-                description: 'control plane pods are ready',
-                result: healthy ? 'success' : 'error',
-                fatal: true,
-              },
-            ],
-          },
-        ],
-      };
-      const res = await fetch(`${api.url}/agent/v1/reports`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-          authorization: `Bearer ${busy.credential}`,
-        },
-        body: JSON.stringify(r),
-      });
-      assert.equal(res.status, 202);
-    };
+    const post = (healthy: boolean) => postControlPlaneReport(api, busy.credential, healthy);
     const unhealthyAlerts = async () =>
       (await alertsOf('CONTROL_PLANE_UNHEALTHY')).edges.filter((e: any) => e.node.clusterId === busy.id);
     await post(true);

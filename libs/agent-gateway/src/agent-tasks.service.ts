@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { TaskEnvelope, TaskEvent, TaskResult } from '@meshfleet/agent-protocol';
-import { ConflictError, NotFoundError } from '@meshfleet/core';
+import { ConflictError, isUuid, NotFoundError } from '@meshfleet/core';
 import { AgentPrincipal } from '@meshfleet/auth';
 import { AgentTask, AgentTaskStatus, Db, Prisma, PrismaService } from '@meshfleet/db';
 import { TaskUpdates } from '@meshfleet/events';
 import { AgentWakeupService } from './agent-wakeup.service';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_EVENTS = 200;
 /** States in which a task still takes events and its result. */
 const OPEN: AgentTaskStatus[] = [AgentTaskStatus.QUEUED, AgentTaskStatus.DISPATCHED, AgentTaskStatus.RUNNING];
@@ -73,9 +72,7 @@ export class AgentTasksService {
   }
 
   async get(organizationId: string, id: string): Promise<AgentTask> {
-    const task = UUID.test(id)
-      ? await this.prisma.agentTask.findFirst({ where: { id, organizationId } })
-      : null;
+    const task = isUuid(id) ? await this.prisma.agentTask.findFirst({ where: { id, organizationId } }) : null;
     if (!task) throw new NotFoundError('Task', id);
     return task;
   }
@@ -124,7 +121,7 @@ export class AgentTasksService {
     agent: AgentPrincipal,
     taskId: string,
   ): Promise<Pick<AgentTask, 'id' | 'status' | 'events'>> {
-    const task = UUID.test(taskId)
+    const task = isUuid(taskId)
       ? await this.prisma.agentTask.findFirst({
           where: { id: taskId, clusterId: agent.clusterId },
           select: { id: true, status: true, events: true },
@@ -140,7 +137,7 @@ export class AgentTasksService {
    * below says why (404, 409) exactly as before.
    */
   async recordEvent(agent: AgentPrincipal, taskId: string, event: TaskEvent): Promise<void> {
-    if (UUID.test(taskId)) {
+    if (isUuid(taskId)) {
       const rows = await this.prisma.$queryRaw<{ id: string }[]>`
         UPDATE "AgentTask" SET
           "events" = (CASE WHEN jsonb_array_length("events") >= ${Prisma.raw(String(MAX_EVENTS))}
@@ -181,7 +178,7 @@ export class AgentTasksService {
    * (unknown task, already finished, expired) the checks below say why exactly as before.
    */
   async recordResult(agent: AgentPrincipal, taskId: string, result: TaskResult): Promise<void> {
-    if (UUID.test(taskId)) {
+    if (isUuid(taskId)) {
       const { count } = await this.prisma.agentTask.updateMany({
         where: { id: taskId, clusterId: agent.clusterId, status: { in: OPEN } },
         data: resultData(result),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
+import { isUuid, newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
 import { Alert, AlertRule, AlertStatus, Db, Prisma, PrismaService } from '@meshfleet/db';
 import { ClusterState } from './alert-conditions';
 
@@ -18,8 +18,6 @@ export interface NewAlert {
   severity: string;
   summary: string;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class AlertsRepository {
@@ -47,7 +45,7 @@ export class AlertsRepository {
   }
 
   async get(db: Db, organizationId: string, id: string): Promise<Alert> {
-    const alert = UUID.test(id) ? await db.alert.findFirst({ where: { id, organizationId } }) : null;
+    const alert = isUuid(id) ? await db.alert.findFirst({ where: { id, organizationId } }) : null;
     if (!alert) throw new NotFoundError('Alert', id);
     return alert;
   }
@@ -65,7 +63,7 @@ export class AlertsRepository {
     const where: Prisma.AlertWhereInput = { organizationId };
     if (filter.status) where.status = filter.status;
     if (filter.kind) where.kind = filter.kind;
-    if (filter.clusterId) where.clusterId = UUID.test(filter.clusterId) ? filter.clusterId : null;
+    if (filter.clusterId) where.clusterId = isUuid(filter.clusterId) ? filter.clusterId : null;
     return newestFirstPage({
       where,
       first,
@@ -158,7 +156,7 @@ export class AlertsRepository {
     due: string[],
     defaults: { degradedEnabled: boolean; coverageThreshold: number; expiringDays: number },
   ): Promise<string[]> {
-    const ids = due.filter((id) => UUID.test(id));
+    const ids = due.filter(isUuid);
     const rows = await this.prisma.$queryRaw<{ id: string }[]>`
       SELECT c."id" FROM "Cluster" c
         LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id"

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError, NotFoundError } from '@meshfleet/core';
+import { ConflictError, isUuid, NotFoundError } from '@meshfleet/core';
 import {
   Db,
   IdentityDomain,
@@ -8,8 +8,6 @@ import {
   Prisma,
   PrismaService,
 } from '@meshfleet/db';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class IdentityDomainsRepository {
@@ -34,7 +32,7 @@ export class IdentityDomainsRepository {
   }
 
   async get(organizationId: string, id: string): Promise<IdentityDomain> {
-    const d = UUID.test(id)
+    const d = isUuid(id)
       ? await this.prisma.identityDomain.findFirst({ where: { id, organizationId } })
       : null;
     if (!d) throw new NotFoundError('Identity domain', id);

@@ -1,5 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError, decodeCursor, encodeCursor, NotFoundError, Page, Requirement } from '@meshfleet/core';
+import {
+  ConflictError,
+  decodeCursor,
+  encodeCursor,
+  isUuid,
+  NotFoundError,
+  Page,
+  Requirement,
+} from '@meshfleet/core';
 import {
   CloudProvider,
   Cluster,
@@ -84,9 +92,7 @@ export class ClustersRepository {
   }
 
   async get(db: Db, organizationId: string, id: string): Promise<Cluster> {
-    // Ids are UUIDs; anything else cannot exist, and must not reach Postgres as a cast error.
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id))
-      throw new NotFoundError('Cluster', id);
+    if (!isUuid(id)) throw new NotFoundError('Cluster', id);
     const cluster = await db.cluster.findFirst({ where: { id, organizationId } });
     if (!cluster) throw new NotFoundError('Cluster', id);
     return cluster;

@@ -3,3 +3,4 @@ export * from './validation';
 export * from './label-selector';
 export * from './pagination';
 export * from './secrets';
+export * from './ids';

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { IssuerCsrResponse, ReleaseBundlesResponse } from '@meshfleet/agent-protocol';
-import { FailedPreconditionError, NotFoundError } from '@meshfleet/core';
+import { FailedPreconditionError, isUuid, NotFoundError } from '@meshfleet/core';
 import { AgentPrincipal } from '@meshfleet/auth';
 import { AgentTaskStatus, PrismaService } from '@meshfleet/db';
 import { IdentityDomainsService } from '@meshfleet/certificates';
 import { CatalogService, Variant } from './catalog/catalog.service';
 import type { OperationParams } from './operations.service';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SIGNING_KINDS = new Set(['LINKERD_INSTALL', 'LINKERD_UPGRADE', 'ROTATE_ISSUER']);
 
 @Injectable()
@@ -34,7 +33,7 @@ export class AgentLifecycleService {
    * trust anchor of the operation's identity domain. The issuer key never leaves the cluster.
    */
   async signIssuer(agent: AgentPrincipal, taskId: string, csrPem: string): Promise<IssuerCsrResponse> {
-    const task = UUID.test(taskId)
+    const task = isUuid(taskId)
       ? await this.prisma.agentTask.findFirst({ where: { id: taskId, clusterId: agent.clusterId } })
       : null;
     if (!task) throw new NotFoundError('Task', taskId);

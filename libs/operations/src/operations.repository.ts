@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError, newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
+import { ConflictError, isUuid, newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
 import {
   Cluster,
   Db,
@@ -11,7 +11,6 @@ import {
   PrismaService,
 } from '@meshfleet/db';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const ACTIVE: OperationStatus[] = [
   OperationStatus.QUEUED,
   OperationStatus.DISPATCHED,
@@ -80,16 +79,14 @@ export class OperationsRepository {
     ids: string[],
   ): Promise<{ cluster: Cluster; report: Prisma.JsonValue | null }[]> {
     const rows = await this.prisma.cluster.findMany({
-      where: { organizationId, id: { in: ids.filter((i) => UUID.test(i)) } },
+      where: { organizationId, id: { in: ids.filter(isUuid) } },
       include: { health: { select: { report: true } } },
     });
     return rows.map(({ health, ...cluster }) => ({ cluster, report: health?.report ?? null }));
   }
 
   async get(organizationId: string, id: string): Promise<Operation> {
-    const op = UUID.test(id)
-      ? await this.prisma.operation.findFirst({ where: { id, organizationId } })
-      : null;
+    const op = isUuid(id) ? await this.prisma.operation.findFirst({ where: { id, organizationId } }) : null;
     if (!op) throw new NotFoundError('Operation', id);
     return op;
   }
@@ -139,7 +136,7 @@ export class OperationsRepository {
     const where: Prisma.OperationWhereInput = {
       organizationId,
       ...(f.clusterId
-        ? { clusterId: UUID.test(f.clusterId) ? f.clusterId : '00000000-0000-0000-0000-000000000000' }
+        ? { clusterId: isUuid(f.clusterId) ? f.clusterId : '00000000-0000-0000-0000-000000000000' }
         : {}),
       ...(f.status ? { status: f.status } : {}),
       ...(f.kind ? { kind: f.kind } : {}),

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ClusterListFilter, clusterWhereSql } from '@meshfleet/clusters';
-import { newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
+import { isUuid, newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
 import {
   Db,
   Prisma,
@@ -11,8 +11,6 @@ import {
   RolloutTargetStatus,
 } from '@meshfleet/db';
 import { PlanCandidate } from './rollout-plan';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type RolloutWithTargets = Rollout & { targets: RolloutTarget[] };
 
@@ -36,9 +34,7 @@ export class RolloutsRepository {
 
   /** Clusters matching a selector with what planning needs from their latest report. */
   async candidates(org: string, f: ClusterListFilter, ids: string[]): Promise<PlanCandidate[]> {
-    const idCond = ids.length
-      ? Prisma.sql`AND c."id" = ANY(${ids.filter((i) => UUID.test(i))}::uuid[])`
-      : Prisma.empty;
+    const idCond = ids.length ? Prisma.sql`AND c."id" = ANY(${ids.filter(isUuid)}::uuid[])` : Prisma.empty;
     return this.prisma.$queryRaw<PlanCandidate[]>`
       SELECT c."id", c."name", c."status"::text AS status,
              COALESCE(h."linkerdInstalled", false) AS "linkerdInstalled",
@@ -50,7 +46,7 @@ export class RolloutsRepository {
   }
 
   async get(org: string, id: string): Promise<RolloutWithTargets> {
-    const r = UUID.test(id)
+    const r = isUuid(id)
       ? await this.prisma.rollout.findFirst({
           where: { id, organizationId: org },
           include: { targets: { orderBy: [{ wave: 'asc' }, { clusterName: 'asc' }] } },

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
+import { isUuid, newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
 import {
   Db,
   DeliveryStatus,
@@ -9,8 +9,6 @@ import {
   WebhookDelivery,
   WebhookEndpoint,
 } from '@meshfleet/db';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type DeliveryWithAttempts = WebhookDelivery & { attemptsLog: WebhookAttempt[] };
 
@@ -39,7 +37,7 @@ export class WebhooksRepository {
   }
 
   async getEndpoint(db: Db, organizationId: string, id: string): Promise<WebhookEndpoint> {
-    const e = UUID.test(id) ? await db.webhookEndpoint.findFirst({ where: { id, organizationId } }) : null;
+    const e = isUuid(id) ? await db.webhookEndpoint.findFirst({ where: { id, organizationId } }) : null;
     if (!e) throw new NotFoundError('WebhookEndpoint', id);
     return e;
   }
@@ -76,7 +74,7 @@ export class WebhooksRepository {
   }
 
   async getDelivery(db: Db, organizationId: string, id: string): Promise<WebhookDelivery> {
-    const d = UUID.test(id) ? await db.webhookDelivery.findFirst({ where: { id, organizationId } }) : null;
+    const d = isUuid(id) ? await db.webhookDelivery.findFirst({ where: { id, organizationId } }) : null;
     if (!d) throw new NotFoundError('WebhookDelivery', id);
     return d;
   }
