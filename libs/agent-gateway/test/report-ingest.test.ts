@@ -4,7 +4,6 @@ import { randomUUID } from 'node:crypto';
 import { exampleHealthReport, HealthReport, HealthReportSchema } from '@meshfleet/agent-protocol';
 import { AppConfig, loadConfig } from '@meshfleet/config';
 import { PrismaService } from '@meshfleet/db';
-import { HealthIngestService, HealthRepository } from '@meshfleet/health';
 import { createTestDatabase, TestDatabase, testRedisUrl } from '@meshfleet/testing';
 import { ReportIngestBatcher } from '../src/reports/report-ingest.batcher';
 import { ReportIngestRepository } from '../src/reports/report-ingest.repository';
@@ -13,7 +12,6 @@ describe('batched report ingestion', () => {
   let db: TestDatabase;
   let prisma: PrismaService;
   let repo: ReportIngestRepository;
-  let single: HealthIngestService;
   let batcher: ReportIngestBatcher;
   let organizationId: string;
 
@@ -45,8 +43,7 @@ describe('batched report ingestion', () => {
     });
     prisma = new PrismaService(config);
     repo = new ReportIngestRepository(config);
-    single = new HealthIngestService(new HealthRepository(prisma));
-    batcher = new ReportIngestBatcher(repo, single);
+    batcher = new ReportIngestBatcher(repo);
     organizationId = (await prisma.organization.create({ data: { name: 'batch' } })).id;
   });
   after(async () => {
@@ -55,13 +52,20 @@ describe('batched report ingestion', () => {
     await db.drop();
   });
 
-  it('stores the same snapshot, sample, cluster facts and event as the one-report path', async () => {
+  it('stores the same snapshot, sample, cluster facts and event for a report alone as in a batch', async () => {
     const a = await newCluster('same-a');
     const b = await newCluster('same-b');
+    const other = await newCluster('same-other');
     const receivedAt = new Date();
     const r = report(3);
-    assert.equal(await batcher.ingest({ ...a, report: r, receivedAt }), true);
-    assert.deepEqual(await single.ingest(b, r, receivedAt), { accepted: true });
+    assert.deepEqual(await repo.ingestMany([{ ...a, report: r, receivedAt }]), new Set([a.clusterId]));
+    assert.deepEqual(
+      await repo.ingestMany([
+        { ...other, report: report(4), receivedAt },
+        { ...b, report: r, receivedAt },
+      ]),
+      new Set([other.clusterId, b.clusterId]),
+    );
     const health = (id: string) => prisma.clusterHealth.findUniqueOrThrow({ where: { clusterId: id } });
     const [ha, hb] = await Promise.all([health(a.clusterId), health(b.clusterId)]);
     const { clusterId: _a, ...restA } = ha;

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { ClustersModule } from '@meshfleet/clusters';
-import { HealthIngestService } from './health-ingest.service';
 import { HealthRepository } from './health.repository';
 import { ClusterHealthResolver } from './health.resolver';
 import { FleetSummaryRepository } from './fleet-summary.repository';
@@ -8,20 +7,14 @@ import { FleetSummaryService } from './fleet-summary.service';
 
 @Module({
   imports: [ClustersModule],
-  providers: [
-    HealthRepository,
-    HealthIngestService,
-    ClusterHealthResolver,
-    FleetSummaryRepository,
-    FleetSummaryService,
-  ],
-  exports: [HealthIngestService, HealthRepository],
+  providers: [HealthRepository, ClusterHealthResolver, FleetSummaryRepository, FleetSummaryService],
+  exports: [HealthRepository],
 })
 export class HealthModule {}
 
-/** Ingestion and retention only (the worker has no GraphQL). */
+/** Stored health without GraphQL (liveness, retention, rollout gates in the worker). */
 @Module({
-  providers: [HealthRepository, HealthIngestService],
-  exports: [HealthIngestService, HealthRepository],
+  providers: [HealthRepository],
+  exports: [HealthRepository],
 })
 export class HealthStoreModule {}

@@ -1,5 +1,4 @@
 export * from './health.repository';
-export * from './health-ingest.service';
 export * from './health.resolver';
 export * from './health.view';
 export * from './health.module';

@@ -1,5 +1,4 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { HealthIngestService } from '@meshfleet/health';
 import { INGEST_CONNECTIONS, ReportIngestRepository, ReportToIngest } from './report-ingest.repository';
 
 const MAX_BATCH = 200;
@@ -26,10 +25,7 @@ export class ReportIngestBatcher {
   private inFlight = 0;
   private scheduled = false;
 
-  constructor(
-    private readonly repo: ReportIngestRepository,
-    private readonly single: HealthIngestService,
-  ) {}
+  constructor(private readonly repo: ReportIngestRepository) {}
 
   ingest(item: ReportToIngest): Promise<boolean> {
     return new Promise((resolve, reject) => {
@@ -80,9 +76,10 @@ export class ReportIngestBatcher {
         this.log.warn(
           `batch of ${batch.length} reports failed (${e instanceof Error ? e.message : 'unknown error'}); storing them one by one`,
         );
+      // The same statement with one row each: only the bad row's request fails.
       await Promise.all(
         batch.map(({ item, resolve, reject }) =>
-          this.single.ingest(item, item.report, item.receivedAt).then((r) => resolve(r.accepted), reject),
+          this.repo.ingestMany([item]).then((accepted) => resolve(accepted.has(item.clusterId)), reject),
         ),
       );
     }
