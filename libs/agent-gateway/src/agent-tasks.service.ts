@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TaskEnvelope, TaskEvent, TaskResult } from '@meshfleet/agent-protocol';
-import { ConflictError, isUuid, NotFoundError } from '@meshfleet/core';
+import { ConflictError, isUuid, KeyedBatcher, NotFoundError } from '@meshfleet/core';
 import { AgentPrincipal } from '@meshfleet/auth';
 import { AgentTask, AgentTaskStatus, Db, Prisma, PrismaService } from '@meshfleet/db';
 import { TaskUpdates } from '@meshfleet/events';
@@ -9,6 +9,32 @@ import { AgentWakeupService } from './agent-wakeup.service';
 const MAX_EVENTS = 200;
 /** States in which a task still takes events and its result. */
 const OPEN: AgentTaskStatus[] = [AgentTaskStatus.QUEUED, AgentTaskStatus.DISPATCHED, AgentTaskStatus.RUNNING];
+
+/** Event batches in flight at once, and most events in one. */
+const EVENT_CONCURRENCY = 2;
+const MAX_EVENT_BATCH = 200;
+
+interface EventToRecord {
+  taskId: string;
+  clusterId: string;
+  event: TaskEvent;
+}
+
+// One row per task (the batcher never puts two events of a task in one batch, so each event sees
+// the one before it). Trims to the last MAX_EVENTS and moves DISPATCHED to RUNNING, as the checked
+// path does; returns the tasks that took their event.
+const RECORD_EVENTS = `
+UPDATE "AgentTask" t SET
+  "events" = (CASE WHEN jsonb_array_length(t."events") >= ${MAX_EVENTS}
+    THEN (SELECT coalesce(jsonb_agg(e ORDER BY i), '[]'::jsonb)
+          FROM jsonb_array_elements(t."events") WITH ORDINALITY AS x(e, i)
+          WHERE i > jsonb_array_length(t."events") - ${MAX_EVENTS - 1})
+    ELSE t."events" END) || jsonb_build_array(v.event),
+  "status" = CASE WHEN t."status" = 'DISPATCHED' THEN 'RUNNING'::"AgentTaskStatus" ELSE t."status" END
+FROM jsonb_to_recordset($1::jsonb) AS v("taskId" uuid, "clusterId" uuid, event jsonb)
+WHERE t."id" = v."taskId" AND t."clusterId" = v."clusterId"
+  AND t."status" NOT IN ('EXPIRED', 'SUCCEEDED', 'FAILED')
+RETURNING t."id"::text AS id`;
 
 /** The columns a result sets. */
 function resultData(result: TaskResult): Prisma.AgentTaskUpdateManyMutationInput {
@@ -32,6 +58,20 @@ export interface NewTask {
 /** Tasks live in Postgres; Redis only wakes the agent's long-poll. */
 @Injectable()
 export class AgentTasksService {
+  /**
+   * Task step events, keyed by task so that each task's events are appended in order. A failed
+   * batch (e.g. a deadlock with another multi-row writer) is retried one event per statement.
+   */
+  private readonly events = new KeyedBatcher<EventToRecord>({
+    key: (e) => e.taskId,
+    maxBatch: MAX_EVENT_BATCH,
+    concurrency: EVENT_CONCURRENCY,
+    run: async (batch) => {
+      const rows = await this.prisma.$queryRawUnsafe<{ id: string }[]>(RECORD_EVENTS, JSON.stringify(batch));
+      return new Set(rows.map((r) => r.id));
+    },
+  });
+
   constructor(
     private readonly prisma: PrismaService,
     private readonly wakeup: AgentWakeupService,
@@ -132,24 +172,15 @@ export class AgentTasksService {
   }
 
   /**
-   * One statement in the usual case (the agent's own task, still open): appends the event, keeping
-   * the last MAX_EVENTS, and moves DISPATCHED to RUNNING. When it matches no row, the checked path
-   * below says why (404, 409) exactly as before.
+   * Concurrent events are coalesced into one statement (the agent's own task, still open): it
+   * appends each event, keeping the last MAX_EVENTS, and moves DISPATCHED to RUNNING. An event whose
+   * row did not match takes the checked path below, which says why (404, 409) exactly as before.
    */
   async recordEvent(agent: AgentPrincipal, taskId: string, event: TaskEvent): Promise<void> {
     if (isUuid(taskId)) {
-      const rows = await this.prisma.$queryRaw<{ id: string }[]>`
-        UPDATE "AgentTask" SET
-          "events" = (CASE WHEN jsonb_array_length("events") >= ${Prisma.raw(String(MAX_EVENTS))}
-            THEN (SELECT coalesce(jsonb_agg(e ORDER BY i), '[]'::jsonb)
-                  FROM jsonb_array_elements("events") WITH ORDINALITY AS x(e, i)
-                  WHERE i > jsonb_array_length("events") - ${Prisma.raw(String(MAX_EVENTS - 1))})
-            ELSE "events" END) || jsonb_build_array(${JSON.stringify(event)}::jsonb),
-          "status" = CASE WHEN "status" = 'DISPATCHED' THEN 'RUNNING'::"AgentTaskStatus" ELSE "status" END
-        WHERE "id" = ${taskId}::uuid AND "clusterId" = ${agent.clusterId}::uuid
-          AND "status" NOT IN ('EXPIRED', 'SUCCEEDED', 'FAILED')
-        RETURNING "id"`;
-      if (rows[0]) return this.updates.emit(rows[0].id);
+      const id = taskId.toLowerCase(); // as Postgres returns it
+      if (await this.events.submit({ taskId: id, clusterId: agent.clusterId, event }))
+        return this.updates.emit(id);
     }
     return this.recordEventChecked(agent, taskId, event);
   }

@@ -1,79 +1,44 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { KeyedBatcher } from '@meshfleet/core';
 import { LivenessRepository } from './liveness.repository';
 
 const MAX_BATCH = 500;
 
-interface Pending {
+interface Transition {
   organizationId: string;
   clusterId: string;
   agentVersion: string;
   at: Date;
-  resolve(transitioned: boolean): void;
-  reject(e: unknown): void;
 }
 
 /**
  * Absent -> CONNECTED transitions, coalesced: normally rare, but after a Redis loss (or an API
  * restart behind a cold cache) every agent's next heartbeat is one, thousands a second. One batch
  * is in flight at a time and the next one gathers meanwhile; a failed batch is retried row by row
- * so that one bad row fails only its own request.
+ * so that one bad row fails only its own request. A repeat of a cluster goes in a later batch and
+ * finds it CONNECTED already.
  */
 @Injectable()
 export class ConnectBatcher {
   private readonly log = new Logger(ConnectBatcher.name);
-  private queue: Pending[] = [];
-  private running = false;
-  private scheduled = false;
+  private readonly batcher: KeyedBatcher<Transition>;
 
-  constructor(private readonly liveness: LivenessRepository) {}
+  constructor(private readonly liveness: LivenessRepository) {
+    this.batcher = new KeyedBatcher<Transition>({
+      key: (t) => t.clusterId,
+      maxBatch: MAX_BATCH,
+      concurrency: 1,
+      run: (batch) => this.liveness.markConnectedMany(batch),
+      runOne: (t) => this.liveness.markConnected(t.organizationId, t.clusterId, t.agentVersion, t.at),
+      onBatchError: (e, size) =>
+        this.log.warn(
+          `batch of ${size} transitions failed (${e instanceof Error ? e.message : 'unknown error'}); one by one`,
+        ),
+    });
+  }
 
   /** True when the cluster was not CONNECTED before (a cluster.online event was recorded). */
   markConnected(organizationId: string, clusterId: string, agentVersion: string, at: Date): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ organizationId, clusterId, agentVersion, at, resolve, reject });
-      this.schedule();
-    });
-  }
-
-  private schedule(): void {
-    if (this.scheduled || this.running) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.running = true;
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.slice(0, MAX_BATCH);
-        this.queue = this.queue.slice(MAX_BATCH);
-        await this.run(batch);
-      }
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private async run(batch: Pending[]): Promise<void> {
-    // One row per cluster; a repeat in the same batch finds it CONNECTED already, as it would in turn.
-    const first = new Map<string, Pending>();
-    for (const p of batch) if (!first.has(p.clusterId)) first.set(p.clusterId, p);
-    try {
-      const transitioned = await this.liveness.markConnectedMany([...first.values()]);
-      for (const p of batch) p.resolve(first.get(p.clusterId) === p && transitioned.has(p.clusterId));
-    } catch (e) {
-      if (batch.length > 1)
-        this.log.warn(
-          `batch of ${batch.length} transitions failed (${e instanceof Error ? e.message : 'unknown error'}); one by one`,
-        );
-      for (const p of batch) {
-        await this.liveness
-          .markConnected(p.organizationId, p.clusterId, p.agentVersion, p.at)
-          .then(p.resolve, p.reject);
-      }
-    }
+    return this.batcher.submit({ organizationId, clusterId, agentVersion, at });
   }
 }

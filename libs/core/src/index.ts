@@ -4,3 +4,4 @@ export * from './label-selector';
 export * from './pagination';
 export * from './secrets';
 export * from './ids';
+export * from './keyed-batcher';

@@ -1,0 +1,196 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import { PROTOCOL_VERSION, TaskEvent } from '@meshfleet/agent-protocol';
+import type { AgentAuthenticator, AgentPrincipal } from '@meshfleet/auth';
+import { loadConfig } from '@meshfleet/config';
+import { UnauthenticatedError } from '@meshfleet/core';
+import { AgentTaskStatus, PrismaService } from '@meshfleet/db';
+import { TaskUpdates } from '@meshfleet/events';
+import { createTestDatabase, TestDatabase, testRedisUrl } from '@meshfleet/testing';
+import type { AgentGatewayService } from '../src/agent-gateway.service';
+import { AgentHotPath } from '../src/agent-hot-path';
+import { AgentTasksService } from '../src/agent-tasks.service';
+import type { AgentWakeupService } from '../src/agent-wakeup.service';
+
+describe('batched task step events', () => {
+  let db: TestDatabase;
+  let prisma: PrismaService;
+  let tasks: AgentTasksService;
+  let server: http.Server;
+  let base: string;
+  let agentA: AgentPrincipal;
+  let agentB: AgentPrincipal;
+  /** (taskId step) in the order recordEvent was called, i.e. submitted to the batcher. */
+  const submitted: string[] = [];
+  /** Rows of each batched event statement. */
+  const batches: number[] = [];
+  const emitted: string[] = [];
+
+  const newTask = async (agent: AgentPrincipal, status: AgentTaskStatus, events: unknown[] = []) =>
+    (
+      await prisma.agentTask.create({
+        data: {
+          organizationId: agent.organizationId,
+          clusterId: agent.clusterId,
+          kind: 'COLLECT_PROXY_METRICS',
+          params: {},
+          status,
+          events: events as never,
+          deadlineAt: new Date(Date.now() + 60_000),
+        },
+      })
+    ).id;
+  const event = (taskId: string, step: string): TaskEvent => ({
+    taskId,
+    step,
+    status: 'progress',
+    message: '',
+    at: new Date().toISOString(),
+  });
+  const stored = async (id: string) => {
+    const t = await prisma.agentTask.findUniqueOrThrow({ where: { id } });
+    return { status: t.status, steps: (t.events as unknown as TaskEvent[]).map((e) => e.step) };
+  };
+  const post = async (secret: string, taskId: string, step: string): Promise<number> => {
+    const res = await fetch(`${base}/tasks/${taskId}/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+        authorization: `Bearer ${secret}`,
+      },
+      body: JSON.stringify(event(taskId, step)),
+    });
+    await res.text();
+    return res.status;
+  };
+
+  before(async () => {
+    db = await createTestDatabase();
+    prisma = new PrismaService(
+      loadConfig({
+        NODE_ENV: 'test',
+        DATABASE_URL: db.url,
+        DATABASE_POOL_SIZE: '4',
+        REDIS_URL: testRedisUrl(),
+        MESHFLEET_PUBLIC_URL: 'https://meshfleet.example.test',
+        LOG_LEVEL: 'silent',
+      }),
+    );
+    const raw = prisma.$queryRawUnsafe.bind(prisma);
+    prisma.$queryRawUnsafe = ((sql: string, ...values: unknown[]) => {
+      if (sql.includes('jsonb_to_recordset')) batches.push((JSON.parse(values[0] as string) as []).length);
+      return raw(sql, ...values);
+    }) as typeof prisma.$queryRawUnsafe;
+    const updates = new TaskUpdates();
+    updates.on((id) => emitted.push(id));
+    tasks = new AgentTasksService(prisma, {} as AgentWakeupService, updates);
+    const record = tasks.recordEvent.bind(tasks);
+    tasks.recordEvent = (agent, taskId, ev) => {
+      submitted.push(`${taskId} ${ev.step}`);
+      return record(agent, taskId, ev);
+    };
+
+    const organizationId = (await prisma.organization.create({ data: { name: 'events' } })).id;
+    const cluster = async (name: string): Promise<AgentPrincipal> => {
+      const c = await prisma.cluster.create({
+        data: { organizationId, name, provider: 'EKS', status: 'CONNECTED' },
+      });
+      return { organizationId, clusterId: c.id, clusterName: name, credentialId: name };
+    };
+    agentA = await cluster('a');
+    agentB = await cluster('b');
+    const agents = {
+      authenticate: async (secret: string) => {
+        if (secret === 'a') return agentA;
+        if (secret === 'b') return agentB;
+        throw new UnauthenticatedError('Unknown agent credential');
+      },
+    } as unknown as AgentAuthenticator;
+    const hot = new AgentHotPath(agents, { limit: () => {} } as unknown as AgentGatewayService, tasks);
+    const hooks = { begin: () => {}, end: () => {}, crash: (e: unknown) => console.error(e) };
+    server = http.createServer((req, res) => {
+      if (hot.handle(req, res, hooks)) return;
+      req.resume();
+      res.writeHead(500).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/agent/v1`;
+  });
+  after(async () => {
+    await new Promise<void>((r) => server.close(() => r()));
+    await prisma.$disconnect();
+    await db.drop();
+  });
+
+  it('stores every concurrent event in order per task; finished tasks 409, unknown and foreign ones 404', async () => {
+    const open = [
+      ...(await Promise.all([1, 2, 3, 4].map(() => newTask(agentA, AgentTaskStatus.DISPATCHED)))),
+      await newTask(agentA, AgentTaskStatus.RUNNING, [event('x', 'earlier')]),
+    ];
+    const succeeded = await newTask(agentA, AgentTaskStatus.SUCCEEDED);
+    const failed = await newTask(agentA, AgentTaskStatus.FAILED);
+    const expired = await newTask(agentA, AgentTaskStatus.EXPIRED);
+    const foreign = await newTask(agentB, AgentTaskStatus.RUNNING);
+    const unknown = randomUUID();
+    const closed = [succeeded, failed, expired];
+    const refused = [...closed, foreign, unknown];
+
+    // Ten rounds, each firing one event per task; nothing awaits anything before all are sent.
+    const calls: { taskId: string; status: Promise<number> }[] = [];
+    for (let round = 0; round < 10; round++)
+      for (const taskId of [...open, ...refused])
+        calls.push({ taskId, status: post('a', taskId, `step-${round}`) });
+    const statuses = await Promise.all(calls.map((c) => c.status));
+
+    const expected = (taskId: string) => (open.includes(taskId) ? 204 : closed.includes(taskId) ? 409 : 404);
+    assert.deepEqual(
+      statuses,
+      calls.map((c) => expected(c.taskId)),
+    );
+    for (const [i, taskId] of open.entries()) {
+      const order = submitted.filter((s) => s.startsWith(`${taskId} `)).map((s) => s.split(' ')[1]);
+      assert.equal(order.length, 10);
+      const t = await stored(taskId);
+      assert.deepEqual(t.steps, [...(i === 4 ? ['earlier'] : []), ...order], 'stored in submission order');
+      assert.equal(t.status, 'RUNNING');
+      assert.equal(emitted.filter((id) => id === taskId).length, 10);
+    }
+    for (const taskId of [...closed, foreign]) assert.deepEqual((await stored(taskId)).steps, []);
+    assert.equal(
+      batches.reduce((a, b) => a + b, 0),
+      open.length * 10 + refused.length * 10,
+      'every uuid event goes through the batched statement once',
+    );
+    // The owner of the foreign task still records on it.
+    assert.equal(await post('b', foreign, 'mine'), 204);
+    assert.deepEqual(await stored(foreign), { status: 'RUNNING', steps: ['mine'] });
+  });
+
+  it('coalesces concurrent events into one statement per round, one event of a task per statement', async () => {
+    const ids = await Promise.all([1, 2, 3].map(() => newTask(agentA, AgentTaskStatus.DISPATCHED)));
+    batches.length = 0;
+    const pending: Promise<void>[] = [];
+    for (let n = 0; n < 4; n++)
+      for (const id of ids) pending.push(tasks.recordEvent(agentA, id, event(id, `s${n}`)));
+    await Promise.all(pending);
+    assert.deepEqual(batches, [3, 3, 3, 3]);
+    for (const id of ids)
+      assert.deepEqual(await stored(id), { status: 'RUNNING', steps: ['s0', 's1', 's2', 's3'] });
+  });
+
+  it('keeps the last 200 events of a task', async () => {
+    const old = Array.from({ length: 199 }, (_, i) => event('x', `old-${i}`));
+    const id = await newTask(agentA, AgentTaskStatus.RUNNING, old);
+    await Promise.all(
+      ['n0', 'n1', 'n2'].map((s) => tasks.recordEvent(agentA, id.toUpperCase(), event(id, s))),
+    );
+    const { steps } = await stored(id);
+    assert.equal(steps.length, 200);
+    assert.deepEqual(steps.slice(0, 2), ['old-2', 'old-3']);
+    assert.deepEqual(steps.slice(-4), ['old-198', 'n0', 'n1', 'n2']);
+  });
+});
