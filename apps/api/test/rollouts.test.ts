@@ -341,6 +341,63 @@ describe('rollout rollback and worker restarts', () => {
       JSON.stringify(types),
     );
   });
+
+  it('releases a claim left by a worker that died before creating the upgrade, running or rolling back', async () => {
+    const prisma = api.app.get(PrismaService);
+    const template = (await prisma.rollout.findFirst())!;
+    const d = await fleet.add({ name: 'rb-d', version: 'enterprise-2.19.1', provider: 'GKE' });
+    const e = await fleet.add({ name: 'rb-e', version: 'enterprise-2.19.1', provider: 'GKE' });
+    // What a dead worker leaves: the target claimed (UPGRADING) two minutes ago, no operation.
+    const leftBehind = async (status: 'RUNNING' | 'ROLLING_BACK', c: { id: string; name: string }) => {
+      const r = await prisma.rollout.create({
+        data: {
+          organizationId: template.organizationId,
+          name: `claimed-${c.name}`,
+          targetVersion: 'enterprise-2.20.0',
+          selector: template.selector as object,
+          strategy: template.strategy as object,
+          status,
+          createdBy: 'test',
+          startedAt: new Date(),
+          targets: {
+            create: [
+              {
+                clusterId: c.id,
+                clusterName: c.name,
+                wave: 0,
+                status: 'UPGRADING',
+                fromVersion: 'enterprise-2.19.1',
+              },
+            ],
+          },
+        },
+      });
+      await prisma.$executeRaw`UPDATE "RolloutTarget" SET "updatedAt" = ${new Date(Date.now() - 120_000)} WHERE "rolloutId" = ${r.id}::uuid`;
+      return r.id;
+    };
+    const running = await leftBehind('RUNNING', d);
+    const rollingBack = await leftBehind('ROLLING_BACK', e);
+    const get = async (id: string) =>
+      (await prisma.rollout.findUnique({ where: { id }, include: { targets: true } }))!;
+    const done = await eventually(
+      () => get(running),
+      (r) => r.status === 'SUCCEEDED',
+      30_000,
+    );
+    assert.equal(done.targets[0]!.status, 'DONE');
+    assert.ok(done.targets[0]!.operationId, 'the upgrade was started after all');
+    assert.equal(fleet.byName('rb-d').version, 'enterprise-2.20.0');
+    const back = await eventually(
+      () => get(rollingBack),
+      (r) => r.status === 'ROLLED_BACK',
+      30_000,
+    );
+    assert.deepEqual(
+      back.targets.map((t) => [t.status, t.reason]),
+      [['SKIPPED', 'rollout rolled back']],
+    );
+    assert.equal(fleet.byName('rb-e').version, 'enterprise-2.19.1', 'nothing ran on the rolled-back one');
+  });
 });
 
 describe('aborting a rollout with upgrades in flight', () => {

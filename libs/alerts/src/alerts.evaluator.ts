@@ -23,6 +23,14 @@ import { AlertsRepository } from './alerts.repository';
 // Leftover pending marks (a condition seen once, then the worker died) expire on their own.
 const PENDING_TTL_SECONDS = 7 * 86_400;
 
+/**
+ * Events after which a cluster's state-driven alerts cannot change: an operation queued or ended
+ * moves nothing those rules read (while it runs, the rules it trips are held; after it, the reports
+ * that follow decide, each evaluated as it comes or by the periodic pass). Its own alerts are the
+ * event-driven transitions. A rollout wave would otherwise evaluate every cluster twice for nothing.
+ */
+const LEAVES_STATE_ALONE = /^operation\./;
+
 const STATE_KINDS = ALL_KINDS.filter((k) => !RULE_DEFAULTS[k].eventDriven);
 const DEFAULT_EXPIRING_DAYS = Math.max(
   ...(RULE_DEFAULTS[AlertKind.CERTIFICATE_EXPIRING].params.days ?? [30]),
@@ -73,7 +81,7 @@ export class AlertsEvaluator {
           await this.fireUnlessCooling(db, e.organizationId, e.clusterId, name, rule, cond, fp, now);
         }
       }
-      if (e.clusterId) clusters.add(e.clusterId);
+      if (e.clusterId && !LEAVES_STATE_ALONE.test(e.type)) clusters.add(e.clusterId);
     }
     for (const id of clusters) await this.evaluateCluster(db, id, now, rulesOf);
   }

@@ -69,6 +69,29 @@ export async function recordDomainEvent<T extends DomainEventType>(
   });
 }
 
+/** A domain event to record, its payload typed by its type. */
+export type NewDomainEvent = {
+  [T in DomainEventType]: {
+    organizationId: string;
+    type: T;
+    clusterId: string | null;
+    payload: DomainEventPayloads[T];
+  };
+}[DomainEventType];
+
+/** Events of any types and organizations in one statement. */
+export async function recordDomainEventBatch(db: Db, events: NewDomainEvent[]): Promise<void> {
+  if (!events.length) return;
+  await db.domainEvent.createMany({
+    data: events.map((e) => ({
+      organizationId: e.organizationId,
+      type: e.type,
+      clusterId: e.clusterId,
+      payload: e.payload as unknown as Prisma.InputJsonValue,
+    })),
+  });
+}
+
 /** Many events of one type in one statement (a batch of operations, say). */
 export async function recordDomainEvents<T extends DomainEventType>(
   db: Db,
@@ -76,13 +99,10 @@ export async function recordDomainEvents<T extends DomainEventType>(
   type: T,
   events: { clusterId: string | null; payload: DomainEventPayloads[T] }[],
 ): Promise<void> {
-  if (!events.length) return;
-  await db.domainEvent.createMany({
-    data: events.map((e) => ({
-      organizationId,
-      type,
-      clusterId: e.clusterId,
-      payload: e.payload as unknown as Prisma.InputJsonValue,
-    })),
-  });
+  await recordDomainEventBatch(
+    db,
+    events.map(
+      (e) => ({ organizationId, type, clusterId: e.clusterId, payload: e.payload }) as NewDomainEvent,
+    ),
+  );
 }

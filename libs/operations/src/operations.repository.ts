@@ -23,6 +23,11 @@ export interface OperationFilter {
   kind?: OperationKind | null;
 }
 
+/** What a step-event sync returns per operation (enough to notify subscribers). */
+export type MirroredOperation = Pick<Operation, 'id' | 'clusterId' | 'organizationId' | 'status'> & {
+  agentTaskId: string;
+};
+
 @Injectable()
 export class OperationsRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -104,6 +109,62 @@ export class OperationsRepository {
     return this.prisma.operation.findUnique({ where: { agentTaskId: taskId } });
   }
 
+  byTasks(taskIds: string[]): Promise<Operation[]> {
+    if (!taskIds.length) return Promise.resolve([]);
+    return this.prisma.operation.findMany({ where: { agentTaskId: { in: taskIds } } });
+  }
+
+  /**
+   * One statement for sync's usual case, over a batch of tasks: the operation of each RUNNING
+   * task, still active and within its deadline, takes the task's steps and becomes RUNNING. Tasks
+   * for which that is not the case or nothing changed are left out (sync reads and decides).
+   */
+  mirrorRunningTasks(taskIds: string[], now: Date): Promise<MirroredOperation[]> {
+    return this.prisma.$queryRaw<MirroredOperation[]>`
+      UPDATE "Operation" o SET "steps" = t."events", "status" = 'RUNNING',
+        "startedAt" = coalesce(o."startedAt", ${now}), "updatedAt" = ${now}
+      FROM "AgentTask" t
+      WHERE t."id" = ANY(${taskIds}::uuid[]) AND o."agentTaskId" = t."id" AND t."status" = 'RUNNING'
+        AND o."status" IN ('DISPATCHED', 'RUNNING') AND o."deadlineAt" > ${now}
+        AND (o."status" = 'DISPATCHED' OR o."steps" IS DISTINCT FROM t."events")
+      RETURNING o."id", o."clusterId", o."organizationId", o."status"::text AS status, o."agentTaskId"`;
+  }
+
+  /** Ends many operations in one statement, each only if still active; returns the ids moved. */
+  async finishMany(
+    db: Db,
+    rows: {
+      id: string;
+      status: OperationStatus;
+      setError: boolean;
+      error: Prisma.InputJsonValue | null;
+      steps: Prisma.InputJsonValue | null;
+    }[],
+    at: Date,
+  ): Promise<string[]> {
+    const moved = await db.$queryRaw<{ id: string }[]>`
+      UPDATE "Operation" o SET "status" = v.status::"OperationStatus", "finishedAt" = ${at}, "updatedAt" = ${at},
+        "error" = CASE WHEN v."setError" THEN v.error ELSE o."error" END,
+        "steps" = coalesce(v.steps, o."steps")
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS v(id uuid, status text, "setError" boolean, error jsonb, steps jsonb)
+      WHERE o."id" = v.id AND o."status" IN ('QUEUED', 'DISPATCHED', 'RUNNING')
+      RETURNING o."id"`;
+    return moved.map((m) => m.id);
+  }
+
+  async releaseLocks(db: Db, operationIds: string[]): Promise<void> {
+    await db.clusterOperationLock.deleteMany({ where: { operationId: { in: operationIds } } });
+  }
+
+  async clusterNames(db: Db, clusterIds: string[]): Promise<Map<string, string>> {
+    const rows = await db.cluster.findMany({
+      where: { id: { in: [...new Set(clusterIds)] } },
+      select: { id: true, name: true },
+    });
+    return new Map(rows.map((c) => [c.id, c.name]));
+  }
+
   unfinished(limit: number): Promise<Operation[]> {
     return this.prisma.operation.findMany({
       where: { status: { in: ACTIVE } },
@@ -121,10 +182,6 @@ export class OperationsRepository {
   ): Promise<boolean> {
     const r = await db.operation.updateMany({ where: { id, status: { in: from } }, data });
     return r.count === 1;
-  }
-
-  async releaseLock(db: Db, operationId: string): Promise<void> {
-    await db.clusterOperationLock.deleteMany({ where: { operationId } });
   }
 
   async list(

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { HealthReport } from '@meshfleet/agent-protocol';
 import { checkUpgradePath } from '@meshfleet/linkerd';
 import {
@@ -46,6 +46,8 @@ type BundleOf = (version: string, variant: Variant) => ReturnType<CatalogService
 
 @Injectable()
 export class OperationsService {
+  private readonly log = new Logger(OperationsService.name);
+
   constructor(
     private readonly repo: OperationsRepository,
     private readonly queue: OperationsQueue,
@@ -224,19 +226,14 @@ export class OperationsService {
     for (const row of rows)
       if (!out.has(row.clusterId))
         out.set(row.clusterId, new ConflictError('Another operation is active on this cluster'));
-    await this.queue.dispatchMany(created.map((op) => op.id));
-    await Promise.all(
-      created.map((op) =>
-        this.live
-          .publish(OPERATION_UPDATED, {
-            operationId: op.id,
-            clusterId: op.clusterId,
-            organizationId: op.organizationId,
-            status: op.status,
-          })
-          .catch(() => undefined),
-      ),
-    );
+    // Dispatched here in one batch (a wave's tasks reach their agents at once); if that fails the
+    // dispatch jobs do it one by one, and the reconciler covers a worker that died in between.
+    try {
+      await this.orchestrator.dispatchMany(created);
+    } catch (e) {
+      this.log.warn(`batch dispatch failed, queueing: ${e instanceof Error ? e.message : 'error'}`);
+      await this.queue.dispatchMany(created.map((op) => op.id));
+    }
     return out;
   }
 

@@ -6,6 +6,7 @@ import {
   Operation,
   OperationStatus,
   Prisma,
+  Rollout,
   RolloutStatus,
   RolloutTarget,
   RolloutTargetStatus,
@@ -51,6 +52,8 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
   /** Lock renewals of running ticks; a closing worker stops renewing so its locks expire. */
   private readonly renewals = new Set<NodeJS.Timeout>();
   private closed = false;
+  /** Targets per wave of the rollouts this worker drives (see waveSizes). */
+  private readonly sizes = new Map<string, Map<number, number>>();
 
   constructor(
     private readonly repo: RolloutsRepository,
@@ -103,34 +106,33 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
   }
 
   private async step(id: string, now: Date): Promise<Date | null | 'advanced'> {
-    const r = await this.repo.byId(id);
+    const r = await this.repo.header(id);
     if (!r) return null;
     if (r.status === RolloutStatus.ROLLING_BACK) {
-      await this.rollBack(r);
+      await this.rollBack((await this.repo.byId(id))!, now);
       return null;
     }
     if (r.status === RolloutStatus.ABORTED) {
-      await this.settleAborted(r, now);
+      await this.settleAborted((await this.repo.byId(id))!, now);
       return null;
     }
     if (r.status !== RolloutStatus.RUNNING) return null;
     const s = r.strategy as unknown as RolloutStrategy;
-    const lastWave = Math.max(-1, ...r.targets.map((t) => t.wave));
+    // Only the current wave's targets are read: a tick of a 1,000-cluster rollout stays small.
+    const sizes = await this.waveSizes(id);
+    const lastWave = Math.max(-1, ...sizes.keys());
     const w = r.currentWave;
     if (w > lastWave) {
       await this.finish(r, RolloutStatus.SUCCEEDED);
       return null;
     }
-    const wave = r.targets.filter((t) => t.wave === w);
+    const wave = await this.repo.waveTargets(id, w);
     if (s.betweenWaves.requireApproval && w > 0 && r.approvedWave < w) {
       await this.pauseWith(r, `Waiting for approval of wave ${w} (approveWave)`, false);
       return null;
     }
     if (w > 0 && s.betweenWaves.delaySeconds > 0) {
-      const prevDone = Math.max(
-        0,
-        ...r.targets.filter((t) => t.wave === w - 1).map((t) => t.updatedAt.getTime()),
-      );
+      const prevDone = (await this.repo.lastChangeInWave(id, w - 1))?.getTime() ?? 0;
       const due = prevDone + s.betweenWaves.delaySeconds * 1000;
       if (now.getTime() < due) return new Date(due);
     }
@@ -139,7 +141,10 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
     const waveNow = await this.repo.waveTargets(id, w);
     changed = (await this.startUpgrades(r, waveNow, facts, now)) || changed;
     const failed = await this.repo.failedCount(id);
-    const budget = failureBudget(s, r.targets.length);
+    const budget = failureBudget(
+      s,
+      [...sizes.values()].reduce((a, b) => a + b, 0),
+    );
     if (failed > budget) {
       const after = (await this.repo.byId(id))!;
       const names = after.targets
@@ -168,7 +173,7 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
           failed: count(RolloutTargetStatus.FAILED),
           skipped: count(RolloutTargetStatus.SKIPPED),
         });
-        const next = r.targets.filter((t) => t.wave === w + 1).length;
+        const next = sizes.get(w + 1) ?? 0;
         if (next)
           await recordDomainEvent(db, r.organizationId, 'rollout.wave_started', null, {
             rolloutId: id,
@@ -185,9 +190,16 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
     return this.nextGateCheck(waveAfter, now);
   }
 
+  /** Targets per wave; a rollout's targets are fixed when it starts, so this is read once. */
+  private async waveSizes(id: string): Promise<Map<number, number>> {
+    let sizes = this.sizes.get(id);
+    if (!sizes) this.sizes.set(id, (sizes = await this.repo.waveSizes(id)));
+    return sizes;
+  }
+
   /** Moves the wave's upgrading and gating targets on from their operations and health. */
   private async observe(
-    r: RolloutWithTargets,
+    r: Rollout,
     wave: RolloutTarget[],
     facts: Map<string, GateFact>,
     now: Date,
@@ -266,7 +278,7 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
 
   /** Starts upgrades for waiting targets while slots (maxUnavailable) are free. */
   private async startUpgrades(
-    r: RolloutWithTargets,
+    r: Rollout,
     wave: RolloutTarget[],
     facts: Map<string, GateFact>,
     now: Date,
@@ -442,7 +454,7 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
     if (changed) await this.rollouts.notify(r.organizationId, r.id, true);
   }
 
-  private actor(r: RolloutWithTargets): Actor {
+  private actor(r: Rollout): Actor {
     return {
       organizationId: r.organizationId,
       role: 'ADMIN',
@@ -464,7 +476,7 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
     return r.count === 1;
   }
 
-  private async pauseWith(r: RolloutWithTargets, reason: string, failure: boolean): Promise<void> {
+  private async pauseWith(r: Rollout, reason: string, failure: boolean): Promise<void> {
     const paused = await this.repo.transaction(async (db) => {
       const m = await db.rollout.updateMany({
         where: { id: r.id, status: RolloutStatus.RUNNING },
@@ -481,7 +493,8 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
     if (paused) await this.rollouts.notify(r.organizationId, r.id, true);
   }
 
-  private async finish(r: RolloutWithTargets, status: RolloutStatus): Promise<void> {
+  private async finish(r: Rollout, status: RolloutStatus): Promise<void> {
+    this.sizes.delete(r.id);
     const done = await this.repo.transaction(async (db) => {
       const m = await db.rollout.updateMany({
         where: { id: r.id, status: RolloutStatus.RUNNING },
@@ -498,7 +511,7 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
     if (done) await this.rollouts.notify(r.organizationId, r.id, true);
   }
 
-  private async startRollback(r: RolloutWithTargets, reason: string): Promise<void> {
+  private async startRollback(r: Rollout, reason: string): Promise<void> {
     await this.repo.transaction(async (db) => {
       const m = await db.rollout.updateMany({
         where: { id: r.id, status: RolloutStatus.RUNNING },
@@ -515,7 +528,7 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
   }
 
   /** Returns the failed wave to the version it had; finished earlier waves are left alone. */
-  private async rollBack(r: RolloutWithTargets): Promise<void> {
+  private async rollBack(r: RolloutWithTargets, now: Date): Promise<void> {
     const actor = this.actor(r);
     const wave = r.targets.filter((t) => t.wave === r.currentWave);
     for (const t of wave) {
@@ -567,6 +580,18 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
           status: RolloutTargetStatus.SKIPPED,
           reason: 'rollout rolled back',
         });
+      } else if (
+        t.status === RolloutTargetStatus.UPGRADING &&
+        !t.operationId &&
+        now.getTime() - t.updatedAt.getTime() >= CLAIM_STALE_MS
+      ) {
+        // Claimed by a tick whose worker died before the upgrade was created: nothing ran there.
+        await this.repo.moveTargets(
+          [t.id],
+          RolloutTargetStatus.UPGRADING,
+          { status: RolloutTargetStatus.SKIPPED, reason: 'rollout rolled back' },
+          { operationId: null },
+        );
       }
     }
     const after = (await this.repo.byId(r.id))!.targets.filter((t) => t.wave === r.currentWave);

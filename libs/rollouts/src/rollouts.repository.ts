@@ -63,6 +63,30 @@ export class RolloutsRepository {
     });
   }
 
+  /** The rollout row alone (a tick reads only the current wave's targets). */
+  header(id: string): Promise<Rollout | null> {
+    return this.prisma.rollout.findUnique({ where: { id } });
+  }
+
+  /** How many targets each wave has. */
+  async waveSizes(rolloutId: string): Promise<Map<number, number>> {
+    const rows = await this.prisma.rolloutTarget.groupBy({
+      by: ['wave'],
+      where: { rolloutId },
+      _count: { _all: true },
+    });
+    return new Map(rows.map((r) => [r.wave, r._count._all]));
+  }
+
+  /** When a target of the wave last changed (the wave's end, once all are finished). */
+  async lastChangeInWave(rolloutId: string, wave: number): Promise<Date | null> {
+    const r = await this.prisma.rolloutTarget.aggregate({
+      where: { rolloutId, wave },
+      _max: { updatedAt: true },
+    });
+    return r._max.updatedAt;
+  }
+
   /** Rollouts the orchestrator still drives, including aborted ones with upgrades in flight. */
   active(): Promise<Rollout[]> {
     return this.prisma.rollout.findMany({
