@@ -7,8 +7,6 @@ import { TaskUpdates } from '@meshfleet/events';
 import { AgentWakeupService } from './agent-wakeup.service';
 
 const MAX_EVENTS = 200;
-/** States in which a task still takes events and its result. */
-const OPEN: AgentTaskStatus[] = [AgentTaskStatus.QUEUED, AgentTaskStatus.DISPATCHED, AgentTaskStatus.RUNNING];
 
 /** Event batches in flight at once, and most events in one. */
 const EVENT_CONCURRENCY = 2;
@@ -34,6 +32,28 @@ UPDATE "AgentTask" t SET
 FROM jsonb_to_recordset($1::jsonb) AS v("taskId" uuid, "clusterId" uuid, event jsonb)
 WHERE t."id" = v."taskId" AND t."clusterId" = v."clusterId"
   AND t."status" NOT IN ('EXPIRED', 'SUCCEEDED', 'FAILED')
+RETURNING t."id"::text AS id`;
+
+interface ResultToRecord {
+  taskId: string;
+  clusterId: string;
+  status: 'SUCCEEDED' | 'FAILED';
+  finishedAt: string; // UTC ISO (the column holds UTC)
+  output: unknown;
+  error: unknown;
+}
+
+// The results of many open tasks in one statement, as resultData sets them one at a time.
+const RECORD_RESULTS = `
+UPDATE "AgentTask" t SET
+  "status" = v.status::"AgentTaskStatus",
+  "finishedAt" = v."finishedAt",
+  "output" = CASE WHEN v.status = 'SUCCEEDED' THEN v.output ELSE t."output" END,
+  "error" = CASE WHEN v.status = 'FAILED' THEN v.error ELSE t."error" END
+FROM jsonb_to_recordset($1::jsonb)
+  AS v("taskId" uuid, "clusterId" uuid, status text, "finishedAt" timestamp(3), output jsonb, error jsonb)
+WHERE t."id" = v."taskId" AND t."clusterId" = v."clusterId"
+  AND t."status" IN ('QUEUED', 'DISPATCHED', 'RUNNING')
 RETURNING t."id"::text AS id`;
 
 /** The columns a result sets. */
@@ -68,6 +88,17 @@ export class AgentTasksService {
     concurrency: EVENT_CONCURRENCY,
     run: async (batch) => {
       const rows = await this.prisma.$queryRawUnsafe<{ id: string }[]>(RECORD_EVENTS, JSON.stringify(batch));
+      return new Set(rows.map((r) => r.id));
+    },
+  });
+
+  /** Task results, coalesced the same way (a rollout wave's agents finish together). */
+  private readonly results = new KeyedBatcher<ResultToRecord>({
+    key: (r) => r.taskId,
+    maxBatch: MAX_EVENT_BATCH,
+    concurrency: EVENT_CONCURRENCY,
+    run: async (batch) => {
+      const rows = await this.prisma.$queryRawUnsafe<{ id: string }[]>(RECORD_RESULTS, JSON.stringify(batch));
       return new Set(rows.map((r) => r.id));
     },
   });
@@ -205,16 +236,22 @@ export class AgentTasksService {
 
   /**
    * Idempotent for the same outcome; a different outcome for a finished task is a conflict.
-   * One statement in the usual case (the agent's own task, still open); when it matches no row
-   * (unknown task, already finished, expired) the checks below say why exactly as before.
+   * In the usual case (the agent's own task, still open) concurrent results share one statement;
+   * one that matches no row (unknown task, already finished, expired) takes the checks below, which
+   * say why exactly as before.
    */
   async recordResult(agent: AgentPrincipal, taskId: string, result: TaskResult): Promise<void> {
     if (isUuid(taskId)) {
-      const { count } = await this.prisma.agentTask.updateMany({
-        where: { id: taskId, clusterId: agent.clusterId, status: { in: OPEN } },
-        data: resultData(result),
+      const id = taskId.toLowerCase(); // as Postgres returns it
+      const recorded = await this.results.submit({
+        taskId: id,
+        clusterId: agent.clusterId,
+        status: result.status === 'succeeded' ? 'SUCCEEDED' : 'FAILED',
+        finishedAt: new Date(result.finishedAt).toISOString(),
+        output: result.status === 'succeeded' ? (result.output ?? null) : null,
+        error: result.status === 'failed' ? result.error : null,
       });
-      if (count === 1) return this.updates.emit(taskId);
+      if (recorded) return this.updates.emit(id);
     }
     const task = await this.own(agent, taskId);
     const status = result.status === 'succeeded' ? AgentTaskStatus.SUCCEEDED : AgentTaskStatus.FAILED;

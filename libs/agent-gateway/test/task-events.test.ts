@@ -15,7 +15,7 @@ import { AgentHotPath } from '../src/agent-hot-path';
 import { AgentTasksService } from '../src/agent-tasks.service';
 import type { AgentWakeupService } from '../src/agent-wakeup.service';
 
-describe('batched task step events', () => {
+describe('batched task step events and results', () => {
   let db: TestDatabase;
   let prisma: PrismaService;
   let tasks: AgentTasksService;
@@ -192,5 +192,53 @@ describe('batched task step events', () => {
     assert.equal(steps.length, 200);
     assert.deepEqual(steps.slice(0, 2), ['old-2', 'old-3']);
     assert.deepEqual(steps.slice(-4), ['old-198', 'n0', 'n1', 'n2']);
+  });
+
+  it('stores concurrent results in one statement; a second outcome is a conflict, the same one is not', async () => {
+    const [ok1, ok2, bad, twice] = await Promise.all(
+      [1, 2, 3, 4].map(() => newTask(agentA, AgentTaskStatus.RUNNING)),
+    );
+    const expired = await newTask(agentA, AgentTaskStatus.EXPIRED);
+    const foreign = await newTask(agentB, AgentTaskStatus.RUNNING);
+    // Agents may send any offset; the column holds UTC.
+    const finishedAt = '2026-11-26T18:00:00.000+02:00';
+    const output = { kind: 'LIFECYCLE', controlPlaneVersion: 'enterprise-2.20.0' } as never;
+    const success = (taskId: string) => ({ taskId, status: 'succeeded' as const, finishedAt, output });
+    const failure = (taskId: string) => ({
+      taskId,
+      status: 'failed' as const,
+      finishedAt,
+      error: { code: 'POSTCHECK_FAILED', message: 'identity errors' },
+    });
+    batches.length = 0;
+    const outcomes = await Promise.allSettled([
+      tasks.recordResult(agentA, ok1!, success(ok1!)),
+      tasks.recordResult(agentA, ok2!.toUpperCase(), success(ok2!)),
+      tasks.recordResult(agentA, bad!, failure(bad!)),
+      tasks.recordResult(agentA, twice!, success(twice!)),
+      tasks.recordResult(agentA, twice!, success(twice!)), // the agent retried: same outcome
+      tasks.recordResult(agentA, twice!, failure(twice!)), // a different one
+      tasks.recordResult(agentA, expired, success(expired)),
+      tasks.recordResult(agentA, foreign, success(foreign)),
+    ]);
+    const codes = outcomes.map((o) =>
+      o.status === 'fulfilled' ? 'ok' : ((o.reason as { code?: string }).code ?? String(o.reason)),
+    );
+    assert.deepEqual(codes, ['ok', 'ok', 'ok', 'ok', 'ok', 'CONFLICT', 'CONFLICT', 'NOT_FOUND']);
+    assert.equal(batches[0], 6, 'the first result of each of the six tasks shared one statement');
+    const row = (id: string) => prisma.agentTask.findUniqueOrThrow({ where: { id } });
+    for (const id of [ok1!, ok2!, twice!]) {
+      const t = await row(id);
+      assert.equal(t.status, 'SUCCEEDED');
+      assert.deepEqual(t.output, output);
+      assert.equal(t.finishedAt?.toISOString(), '2026-11-26T16:00:00.000Z');
+    }
+    const b = await row(bad!);
+    assert.equal(b.status, 'FAILED');
+    assert.deepEqual(b.error, { code: 'POSTCHECK_FAILED', message: 'identity errors' });
+    assert.equal(b.output, null);
+    assert.equal((await row(expired)).status, 'EXPIRED');
+    assert.equal((await row(foreign)).status, 'RUNNING');
+    for (const id of [ok1!, ok2!, bad!, twice!]) assert.ok(emitted.includes(id), `update emitted for ${id}`);
   });
 });
