@@ -82,32 +82,28 @@ export class AgentTasksService {
    * Task step events, keyed by task so that each task's events are appended in order. A failed
    * batch (e.g. a deadlock with another multi-row writer) is retried one event per statement.
    */
-  private readonly events = new KeyedBatcher<EventToRecord>({
-    key: (e) => e.taskId,
-    maxBatch: MAX_EVENT_BATCH,
-    concurrency: EVENT_CONCURRENCY,
-    run: async (batch) => {
-      const rows = await this.prisma.$queryRawUnsafe<{ id: string }[]>(RECORD_EVENTS, JSON.stringify(batch));
-      return new Set(rows.map((r) => r.id));
-    },
-  });
-
+  private readonly events = this.batched<EventToRecord>(RECORD_EVENTS);
   /** Task results, coalesced the same way (a rollout wave's agents finish together). */
-  private readonly results = new KeyedBatcher<ResultToRecord>({
-    key: (r) => r.taskId,
-    maxBatch: MAX_EVENT_BATCH,
-    concurrency: EVENT_CONCURRENCY,
-    run: async (batch) => {
-      const rows = await this.prisma.$queryRawUnsafe<{ id: string }[]>(RECORD_RESULTS, JSON.stringify(batch));
-      return new Set(rows.map((r) => r.id));
-    },
-  });
+  private readonly results = this.batched<ResultToRecord>(RECORD_RESULTS);
 
   constructor(
     private readonly prisma: PrismaService,
     private readonly wakeup: AgentWakeupService,
     private readonly updates: TaskUpdates,
   ) {}
+
+  /** A batcher of per-task rows for one statement over jsonb_to_recordset($1) returning the ids it changed. */
+  private batched<T extends { taskId: string }>(sql: string): KeyedBatcher<T> {
+    return new KeyedBatcher<T>({
+      key: (row) => row.taskId,
+      maxBatch: MAX_EVENT_BATCH,
+      concurrency: EVENT_CONCURRENCY,
+      run: async (batch) => {
+        const rows = await this.prisma.$queryRawUnsafe<{ id: string }[]>(sql, JSON.stringify(batch));
+        return new Set(rows.map((r) => r.id));
+      },
+    });
+  }
 
   /** Creates a task inside the caller's transaction; call wake(clusterId) after it commits. */
   createIn(db: Db, task: NewTask & { deadlineAt?: Date }): Promise<AgentTask> {
