@@ -132,6 +132,7 @@ export const upgradeTask = (
     release,
     identity: { mode: 'MANAGED', trustDomain: TRUST_DOMAIN },
     restartDataPlane: true,
+    allowDowngrade: false,
   },
 });
 

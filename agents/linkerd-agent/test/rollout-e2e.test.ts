@@ -2,7 +2,8 @@
 // twenty simulated clusters that start on Linkerd 2.19, GraphQL planRollout / startRollout to 2.20.
 // Waves must wait for the previous wave's health gate, a broken data plane in wave 2 must pause the
 // rollout once the failure budget is spent, and a worker killed mid-rollout must pick up where it
-// was without upgrading any cluster twice.
+// was without upgrading any cluster twice. Eight more clusters on 2.19.0 go to 2.19.1: a failed wave
+// is rolled back automatically, and an abort lets the upgrade in flight finish and starts no other.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
@@ -27,17 +28,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const FROM = 'enterprise-2.19.1';
 const TO = 'enterprise-2.20.0';
 const CLUSTERS = 20;
+const RB_FROM = 'enterprise-2.19.0';
+const RB_TO = 'enterprise-2.19.1';
+const RB_CLUSTERS = 8; // rb-1 … rb-8, label ring=rb
 const GATE_SECONDS = 3;
 const PROVIDERS = ['aks', 'eks', 'gke', 'onprem'] as const;
 
 /** Small clusters: one node, a meshed namespace (and an unmeshed one on every other cluster). */
-function clusterSpec(i: number) {
+function clusterSpec(i: number, name = `fleet-${String(i).padStart(2, '0')}`, version: string = FROM) {
   return {
-    name: `fleet-${String(i).padStart(2, '0')}`,
+    name,
     provider: PROVIDERS[i % PROVIDERS.length]!,
     kubernetesVersion: '1.33.2',
     nodes: 1,
-    linkerd: { version: FROM },
+    linkerd: { version },
     namespaces: [
       {
         name: 'shop',
@@ -140,7 +144,12 @@ describe('fleet rollout with real agents', { timeout: 1_200_000 }, () => {
   before(
     async () => {
       sim = await startSimulator({
-        scenario: { clusters: Array.from({ length: CLUSTERS }, (_, i) => clusterSpec(i + 1)) },
+        scenario: {
+          clusters: [
+            ...Array.from({ length: CLUSTERS }, (_, i) => clusterSpec(i + 1)),
+            ...Array.from({ length: RB_CLUSTERS }, (_, i) => clusterSpec(i + 1, `rb-${i + 1}`, RB_FROM)),
+          ],
+        },
         podReadyDelayMs: 20,
       });
       // The platform team brings the Gateway API CRDs that Linkerd 2.19+ needs.
@@ -169,7 +178,13 @@ describe('fleet rollout with real agents', { timeout: 1_200_000 }, () => {
             await q(
               `mutation($i: RegisterClusterInput!) { registerCluster(input: $i) {
               cluster { id } bootstrapToken { token } } }`,
-              { i: { name, provider: PROVIDERS[(i + 1) % 4]!.toUpperCase(), labels: { ring: 'rollout' } } },
+              {
+                i: {
+                  name,
+                  provider: PROVIDERS[(i + 1) % 4]!.toUpperCase(),
+                  labels: { ring: name.startsWith('rb-') ? 'rb' : 'rollout' },
+                },
+              },
             )
           ).registerCluster;
           ids.set(name, reg.cluster.id);
@@ -196,12 +211,15 @@ describe('fleet rollout with real agents', { timeout: 1_200_000 }, () => {
       await eventually(
         fleet,
         (cs) =>
-          cs.length === CLUSTERS &&
+          cs.length === CLUSTERS + RB_CLUSTERS &&
           cs.every(
-            (c) => c.status === 'CONNECTED' && c.linkerd?.version === FROM && c.health.status !== 'UNKNOWN',
+            (c) =>
+              c.status === 'CONNECTED' &&
+              c.linkerd?.version === (c.name.startsWith('rb-') ? RB_FROM : FROM) &&
+              c.health.status !== 'UNKNOWN',
           ),
         60_000,
-        'every agent reporting 2.19',
+        'every agent reporting its first version',
       );
     },
     { timeout: 240_000 },
@@ -301,12 +319,14 @@ describe('fleet rollout with real agents', { timeout: 1_200_000 }, () => {
       );
 
       // Every cluster runs 2.20, as its own agent reports it, and is not unhealthy.
-      const final = await eventually(
-        fleet,
-        (cs) => cs.every((c) => c.linkerd?.version === TO),
-        30_000,
-        'every agent reporting 2.20',
-      );
+      const final = (
+        await eventually(
+          fleet,
+          (cs) => cs.filter((c) => c.name.startsWith('fleet-')).every((c) => c.linkerd?.version === TO),
+          30_000,
+          'every agent reporting 2.20',
+        )
+      ).filter((c) => c.name.startsWith('fleet-'));
       for (const c of final) assert.notEqual(c.health.status, 'UNHEALTHY', `${c.name} ${c.health.status}`);
 
       const t = (s: string | null) => Date.parse(s!);
@@ -349,6 +369,139 @@ describe('fleet rollout with real agents', { timeout: 1_200_000 }, () => {
           `wave ${k} started ${firstStart - lastFinish} ms after wave ${k - 1}, inside its ${GATE_SECONDS} s gate`,
         );
       }
+    },
+  );
+
+  /** Plans a rollout of the named rb clusters to RB_TO and returns its waves' cluster names. */
+  const planRb = async (input: Record<string, unknown>): Promise<string[][]> => {
+    const plan = (
+      await q(
+        `query($i: RolloutInput!) { planRollout(input: $i) { waves { clusters { name } } excluded { clusterName } } }`,
+        { i: input },
+      )
+    ).planRollout;
+    assert.deepEqual(plan.excluded, []);
+    return plan.waves.map((w: any) => w.clusters.map((c: any) => c.name));
+  };
+  const versionsOf = async (names: string[]) =>
+    Object.fromEntries(
+      (await fleet()).filter((c) => names.includes(c.name)).map((c) => [c.name, c.linkerd?.version]),
+    );
+  const targetOf = (r: any, name: string): Target => r.targets.find((t: Target) => t.clusterName === name);
+
+  it(
+    'rolls a failed wave back to the version it had, the canary keeping the new one',
+    { timeout: 400_000 },
+    async () => {
+      const names = ['rb-1', 'rb-2', 'rb-3', 'rb-4'];
+      const input = {
+        targetVersion: RB_TO,
+        selector: { clusterIds: names.map((n) => ids.get(n)) },
+        strategy: {
+          canaryCount: 1,
+          waveSizes: [3],
+          maxUnavailable: 3,
+          maxFailures: 0,
+          healthGateSeconds: 2,
+          autoRollback: true,
+        },
+      };
+      const [canary, wave1] = (await planRb(input)) as [string[], string[]];
+      const broken = wave1[0]!;
+      const fault = sim.cluster(broken).faults;
+      fault.crashPods('shop');
+      const id = (await q(`mutation($i: RolloutInput!) { startRollout(input: $i) { id } }`, { i: input }))
+        .startRollout.id;
+      await waitRollout(id, (r) => r.status !== 'RUNNING', 240_000, 'rollback to start');
+      // The broken data plane is fixed once the rollback has begun (its rollback may fail or not).
+      fault.clear();
+      const done = await waitRollout(id, (r) => r.status !== 'ROLLING_BACK', 240_000, 'rollback to finish');
+      assert.equal(done.status, 'ROLLED_BACK', JSON.stringify(done));
+      assert.match(done.pausedReason, /Failure budget exhausted: 1 failed \(budget 0\)/);
+      assert.equal(targetOf(done, canary[0]!).status, 'DONE', 'the canary is left alone');
+      const healthy = wave1.filter((n) => n !== broken);
+      const attempts = async (n: string) => JSON.stringify(await upgrades(ids.get(n)!));
+      for (const n of healthy)
+        assert.equal(targetOf(done, n).status, 'ROLLED_BACK', `${n}: ${await attempts(n)}`);
+      const b = targetOf(done, broken);
+      assert.ok(
+        b.status === 'ROLLED_BACK' || (b.status === 'FAILED' && /^rollback/.test(b.reason ?? '')),
+        JSON.stringify(b),
+      );
+      // What the agents themselves report.
+      const expected = Object.fromEntries([
+        [canary[0]!, RB_TO],
+        ...healthy.map((n) => [n, RB_FROM]),
+        ...(b.status === 'ROLLED_BACK' ? [[broken, RB_FROM]] : []),
+      ]);
+      const seen = await eventually(
+        () => versionsOf(Object.keys(expected)),
+        (v) => Object.entries(expected).every(([n, ver]) => v[n] === ver),
+        60_000,
+        'agents reporting the rolled-back versions',
+      );
+      assert.deepEqual(seen, expected);
+    },
+  );
+
+  it(
+    'aborts with an upgrade in flight: it finishes and is recorded, nothing else starts',
+    { timeout: 400_000 },
+    async () => {
+      const names = ['rb-5', 'rb-6', 'rb-7', 'rb-8'];
+      const input = {
+        targetVersion: RB_TO,
+        selector: { clusterIds: names.map((n) => ids.get(n)) },
+        strategy: { canaryCount: 1, waveSizes: [3], maxUnavailable: 1, healthGateSeconds: 1 },
+      };
+      const [canary, wave1] = (await planRb(input)) as [string[], string[]];
+      // Wave 1's control planes never turn ready until released: its first upgrade stays in flight.
+      const holds = wave1.map(
+        (n) => [n, sim.cluster(n).faults.deploymentNeverReady('linkerd', 'linkerd-destination')] as const,
+      );
+      const id = (await q(`mutation($i: RolloutInput!) { startRollout(input: $i) { id } }`, { i: input }))
+        .startRollout.id;
+      const inFlight = await waitRollout(
+        id,
+        (r) => r.targets.some((t: Target) => t.wave === 1 && t.status === 'UPGRADING' && t.operationId),
+        240_000,
+        'a wave-1 upgrade in flight',
+      );
+      const busy = inFlight.targets.find((t: Target) => t.wave === 1 && t.status === 'UPGRADING')!;
+      const aborted = (await q(`mutation($id: ID!) { abortRollout(id: $id) { status } }`, { id }))
+        .abortRollout;
+      assert.equal(aborted.status, 'ABORTED');
+      for (const [n, rule] of holds) sim.cluster(n).faults.removeRule(rule);
+
+      const settled = await waitRollout(
+        id,
+        (r) => r.targets.every((t: Target) => ['DONE', 'FAILED', 'SKIPPED'].includes(t.status)),
+        240_000,
+        'the aborted rollout to settle',
+      );
+      assert.equal(settled.status, 'ABORTED');
+      assert.equal(targetOf(settled, canary[0]!).status, 'DONE');
+      const b = targetOf(settled, busy.clusterName);
+      assert.equal(b.status, 'DONE', JSON.stringify(b));
+      assert.match(b.reason ?? '', /finished after the abort/);
+      const others = wave1.filter((n) => n !== busy.clusterName);
+      for (const n of others) {
+        const t = targetOf(settled, n);
+        assert.deepEqual([t.status, t.reason, t.operationId], ['SKIPPED', 'rollout aborted', null]);
+        assert.deepEqual(await upgrades(ids.get(n)!), [], `no upgrade was ever created for ${n}`);
+      }
+      const expected = Object.fromEntries([
+        [canary[0]!, RB_TO],
+        [busy.clusterName, RB_TO],
+        ...others.map((n) => [n, RB_FROM]),
+      ]);
+      const seen = await eventually(
+        () => versionsOf(Object.keys(expected)),
+        (v) => Object.entries(expected).every(([n, ver]) => v[n] === ver),
+        60_000,
+        'agents reporting their versions after the abort',
+      );
+      assert.deepEqual(seen, expected);
     },
   );
 });

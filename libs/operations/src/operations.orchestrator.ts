@@ -147,7 +147,12 @@ export class OperationsOrchestrator {
             },
           }
         : {}),
-      ...(op.kind === OperationKind.UPGRADE ? { restartDataPlane: params.restartDataPlane ?? false } : {}),
+      ...(op.kind === OperationKind.UPGRADE
+        ? {
+            restartDataPlane: params.restartDataPlane ?? false,
+            allowDowngrade: params.allowDowngrade ?? false,
+          }
+        : {}),
       ...(op.kind === OperationKind.UNINSTALL ? { force: params.force ?? false } : {}),
       ...(op.kind === OperationKind.RESTART_DATA_PLANE ? { namespaces: params.namespaces ?? [] } : {}),
     };

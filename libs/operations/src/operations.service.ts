@@ -37,6 +37,7 @@ export interface OperationParams {
   release?: { version: string; variant: Variant; crdsDigest: string; controlPlaneDigest: string };
   identity?: { mode: IdentityMode; trustDomain: string; identityDomainId: string | null };
   restartDataPlane?: boolean;
+  allowDowngrade?: boolean;
   force?: boolean;
   namespaces?: string[];
   fromVersion?: string | null;
@@ -269,6 +270,7 @@ export class OperationsService {
       },
       identity: await this.identityOf(actor, cluster),
       restartDataPlane: input.restartDataPlane ?? false,
+      allowDowngrade: input.allowDowngrade ?? false,
       fromVersion: report.linkerd.version,
     };
   }

@@ -536,7 +536,8 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
         (t.status === RolloutTargetStatus.DONE ||
           t.status === RolloutTargetStatus.FAILED ||
           t.status === RolloutTargetStatus.GATING) &&
-        t.reason !== ROLLBACK &&
+        // Not one whose rollback already ran: a failed rollback is reported, not tried again.
+        !t.reason?.startsWith(ROLLBACK) &&
         t.fromVersion
       ) {
         try {
@@ -565,7 +566,7 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
         else if (op && OP_FAILED.includes(op.status))
           await this.target(t, t.status, {
             status: RolloutTargetStatus.FAILED,
-            reason: `rollback ${op.status}`,
+            reason: `rollback ${op.status}: ${(op.error as { message?: string } | null)?.message ?? ''}`,
           });
       } else if (t.status === RolloutTargetStatus.UPGRADING && t.reason !== ROLLBACK && t.operationId) {
         // An upgrade still in flight: let it finish, then roll it back.

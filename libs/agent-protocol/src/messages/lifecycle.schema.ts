@@ -43,6 +43,8 @@ export const LinkerdUpgradeParamsSchema = z.object({
   release: ReleaseRefSchema,
   identity: IdentityParamsSchema,
   restartDataPlane: z.boolean().default(false),
+  /** An older release than the running one (a rollout's rollback); refused otherwise. */
+  allowDowngrade: z.boolean().default(false),
 });
 export const LinkerdUninstallParamsSchema = z.object({ ...operation, force: z.boolean().default(false) });
 export const RotateIssuerParamsSchema = z.object({ ...operation, identity: IdentityParamsSchema });

@@ -29,9 +29,10 @@ export function pathDecision(
   to: string,
   kubernetesVersion: string,
   oldestProxyVersions: readonly string[] = [],
+  allowDowngrade = false,
 ): UpgradePathDecision {
   const target = kubernetesRangeFor(releaseMajor(to));
-  const base = { from, to, clusterKubernetesVersion: kubernetesVersion, target };
+  const base = { from, to, clusterKubernetesVersion: kubernetesVersion, target, allowDowngrade };
   const first = checkUpgradePath(base);
   if (!first.allowed) return first;
   for (const proxy of oldestProxyVersions) {

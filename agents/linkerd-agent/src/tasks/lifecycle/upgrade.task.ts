@@ -33,6 +33,7 @@ export async function upgradeLinkerd(ctx: LifecycleContext, task: UpgradeTask): 
       p.release.version,
       await ctx.kube.serverVersion(),
       proxies,
+      p.allowDowngrade,
     );
     // SAME_VERSION is a retried upgrade: converge instead of refusing.
     if (!decision.allowed && decision.code !== 'SAME_VERSION') {
