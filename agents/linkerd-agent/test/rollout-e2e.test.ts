@@ -383,10 +383,26 @@ describe('fleet rollout with real agents', { timeout: 1_200_000 }, () => {
     assert.deepEqual(plan.excluded, []);
     return plan.waves.map((w: any) => w.clusters.map((c: any) => c.name));
   };
-  const versionsOf = async (names: string[]) =>
-    Object.fromEntries(
-      (await fleet()).filter((c) => names.includes(c.name)).map((c) => [c.name, c.linkerd?.version]),
+  /** Waits until each named cluster's own agent reports the version given for it. */
+  const agentsReport = async (expected: Record<string, string>, what: string) => {
+    const names = Object.keys(expected);
+    const seen = await eventually(
+      async () =>
+        Object.fromEntries(
+          (await fleet()).filter((c) => names.includes(c.name)).map((c) => [c.name, c.linkerd?.version]),
+        ),
+      (v) => names.every((n) => v[n] === expected[n]),
+      60_000,
+      what,
     );
+    assert.deepEqual(seen, expected);
+  };
+  /** A rollout of the named rb clusters to RB_TO. */
+  const rbInput = (names: string[], strategy: Record<string, unknown>) => ({
+    targetVersion: RB_TO,
+    selector: { clusterIds: names.map((n) => ids.get(n)) },
+    strategy,
+  });
   const targetOf = (r: any, name: string): Target => r.targets.find((t: Target) => t.clusterName === name);
 
   it(
@@ -394,18 +410,14 @@ describe('fleet rollout with real agents', { timeout: 1_200_000 }, () => {
     { timeout: 400_000 },
     async () => {
       const names = ['rb-1', 'rb-2', 'rb-3', 'rb-4'];
-      const input = {
-        targetVersion: RB_TO,
-        selector: { clusterIds: names.map((n) => ids.get(n)) },
-        strategy: {
-          canaryCount: 1,
-          waveSizes: [3],
-          maxUnavailable: 3,
-          maxFailures: 0,
-          healthGateSeconds: 2,
-          autoRollback: true,
-        },
-      };
+      const input = rbInput(names, {
+        canaryCount: 1,
+        waveSizes: [3],
+        maxUnavailable: 3,
+        maxFailures: 0,
+        healthGateSeconds: 2,
+        autoRollback: true,
+      });
       const [canary, wave1] = (await planRb(input)) as [string[], string[]];
       const broken = wave1[0]!;
       const fault = sim.cluster(broken).faults;
@@ -434,13 +446,7 @@ describe('fleet rollout with real agents', { timeout: 1_200_000 }, () => {
         ...healthy.map((n) => [n, RB_FROM]),
         ...(b.status === 'ROLLED_BACK' ? [[broken, RB_FROM]] : []),
       ]);
-      const seen = await eventually(
-        () => versionsOf(Object.keys(expected)),
-        (v) => Object.entries(expected).every(([n, ver]) => v[n] === ver),
-        60_000,
-        'agents reporting the rolled-back versions',
-      );
-      assert.deepEqual(seen, expected);
+      await agentsReport(expected, 'agents reporting the rolled-back versions');
     },
   );
 
@@ -449,11 +455,12 @@ describe('fleet rollout with real agents', { timeout: 1_200_000 }, () => {
     { timeout: 400_000 },
     async () => {
       const names = ['rb-5', 'rb-6', 'rb-7', 'rb-8'];
-      const input = {
-        targetVersion: RB_TO,
-        selector: { clusterIds: names.map((n) => ids.get(n)) },
-        strategy: { canaryCount: 1, waveSizes: [3], maxUnavailable: 1, healthGateSeconds: 1 },
-      };
+      const input = rbInput(names, {
+        canaryCount: 1,
+        waveSizes: [3],
+        maxUnavailable: 1,
+        healthGateSeconds: 1,
+      });
       const [canary, wave1] = (await planRb(input)) as [string[], string[]];
       // Wave 1's control planes never turn ready until released: its first upgrade stays in flight.
       const holds = wave1.map(
@@ -495,13 +502,7 @@ describe('fleet rollout with real agents', { timeout: 1_200_000 }, () => {
         [busy.clusterName, RB_TO],
         ...others.map((n) => [n, RB_FROM]),
       ]);
-      const seen = await eventually(
-        () => versionsOf(Object.keys(expected)),
-        (v) => Object.entries(expected).every(([n, ver]) => v[n] === ver),
-        60_000,
-        'agents reporting their versions after the abort',
-      );
-      assert.deepEqual(seen, expected);
+      await agentsReport(expected, 'agents reporting their versions after the abort');
     },
   );
 });
