@@ -16,29 +16,27 @@ import {
   graphqlClient,
   insertApiKey,
   loadNote,
+  numArg,
   realisticReport,
   recordResults,
   seedClusters,
+  serviceEnv,
+  sleep,
   startApiProcess,
   startWorkerProcess,
   summarize,
   watchdog,
 } from './lib.mjs';
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const CLUSTERS = arg('clusters', 1000);
-const SAMPLES = Math.min(arg('samples', 80), CLUSTERS);
-const GAP_MS = arg('gap-ms', 1500);
-const POLL_MS = arg('poll-ms', 0);
+const CLUSTERS = numArg('clusters', 1000);
+const SAMPLES = Math.min(numArg('samples', 80), CLUSTERS);
+const GAP_MS = numArg('gap-ms', 1500);
+const POLL_MS = numArg('poll-ms', 0);
 const GOAL_MS = 2000;
 const SAMPLE_TIMEOUT_MS = 15_000;
 const HEARTBEAT_S = 15;
 const REPORT_S = 60;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // Prisma stores DateTime as UTC in timestamp columns without a zone.
 pg.types.setTypeParser(1114, (v) => new Date(`${v.replace(' ', 'T')}Z`));
 
@@ -192,16 +190,12 @@ async function main() {
     console.error(`seeding ${CLUSTERS} enrolled clusters…`);
     const { organizationId, creds } = await seedClusters(db.url, CLUSTERS);
     const apiKey = await insertApiKey(db.url, organizationId, 'bench-alert-webhook');
-    const env = {
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '20',
-      MESHFLEET_REDIS_PREFIX: redisPrefix,
-      MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '100000',
+    const env = serviceEnv(db.url, redisPrefix, {
       MESHFLEET_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
       MESHFLEET_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       MESHFLEET_PUBLIC_URL: 'https://meshfleet.example.test',
       ...(POLL_MS ? { MESHFLEET_ALERT_POLL_INTERVAL_MS: String(POLL_MS) } : {}),
-    };
+    });
     api = await startApiProcess(env);
     worker = await startWorkerProcess(env);
     receiver = await startReceiver();

@@ -5,38 +5,33 @@
 // Usage: node bench/dispatch.mjs [--clusters 1000] [--samples 200] [--lifecycle 50] [--rate 20]
 //        [--lifecycle-rate 5]
 import http from 'node:http';
-import { createHash, randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import pg from 'pg';
 import {
+  agentProtocol,
   dropRedisPrefix,
   freshDatabase,
+  insertApiKey,
   loadNote,
+  numArg,
   recordResults,
   seedClusters,
+  serviceEnv,
+  sleep,
   startApiProcess,
   startWorkerProcess,
   summarize,
   watchdog,
 } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const { exampleHealthReport, PROTOCOL_VERSION } = require('../libs/agent-protocol/dist/src/index.js');
+const { exampleHealthReport, PROTOCOL_VERSION } = agentProtocol();
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const CLUSTERS = arg('clusters', 1000);
-const SAMPLES = Math.min(arg('samples', 200), CLUSTERS);
-const LIFECYCLE = Math.min(arg('lifecycle', 50), CLUSTERS);
-const RATE = arg('rate', 20); // direct mutations per second, open loop
-const LIFECYCLE_RATE = arg('lifecycle-rate', 5); // lifecycle operations per second, open loop
+const CLUSTERS = numArg('clusters', 1000);
+const SAMPLES = Math.min(numArg('samples', 200), CLUSTERS);
+const LIFECYCLE = Math.min(numArg('lifecycle', 50), CLUSTERS);
+const RATE = numArg('rate', 20); // direct mutations per second, open loop
+const LIFECYCLE_RATE = numArg('lifecycle-rate', 5); // lifecycle operations per second, open loop
 const GOAL_MS = 250;
 const SAMPLE_TIMEOUT_MS = 10_000;
 const POLL_WAIT_SECONDS = 25;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // Mutations and agent calls use separate socket pools, so neither queues behind the other here.
 const apiAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -75,23 +70,6 @@ const agentHeaders = (credential) => ({
   'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
   authorization: `Bearer ${credential}`,
 });
-
-/** Inserts an ADMIN API key for the seeded organization (stored as sha256(secret), like the API does). */
-async function insertApiKey(url, organizationId) {
-  const secret = `mfk_bench_${randomBytes(32).toString('base64url')}`;
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(
-      `INSERT INTO "ApiKey" (id, "organizationId", name, prefix, "keyHash", role)
-       VALUES (gen_random_uuid(), $1, 'bench-dispatch', 'mfk_bench', $2, 'ADMIN')`,
-      [organizationId, createHash('sha256').update(secret).digest('hex')],
-    );
-  } finally {
-    await c.end();
-  }
-  return secret;
-}
 
 /** Every cluster's agent, long-polling for tasks and polling again as soon as one returns. */
 class Fleet {
@@ -235,14 +213,10 @@ async function main() {
   try {
     console.error(`seeding ${CLUSTERS} enrolled clusters…`);
     const { organizationId, creds } = await seedClusters(db.url, CLUSTERS);
-    const apiKey = await insertApiKey(db.url, organizationId);
-    const env = {
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '20',
-      MESHFLEET_REDIS_PREFIX: redisPrefix,
-      MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '100000',
+    const apiKey = await insertApiKey(db.url, organizationId, 'bench-dispatch');
+    const env = serviceEnv(db.url, redisPrefix, {
       MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: String(POLL_WAIT_SECONDS),
-    };
+    });
     api = await startApiProcess(env);
     worker = await startWorkerProcess(env);
     const loadAtStart = loadNote();

@@ -7,15 +7,17 @@
 //        [--keep] (leaves the database in place, for EXPLAIN ANALYZE of the summary's queries)
 import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import {
+  cpuSecondsOf,
   freshDatabase,
   graphqlClient,
   insertApiKey,
   loadNote,
+  numArg,
   realisticReport,
   recordResults,
+  serviceEnv,
   startApiProcess,
   summarize,
   watchdog,
@@ -24,13 +26,9 @@ import {
 const require = createRequire(import.meta.url);
 const { deriveHealth } = require('../libs/linkerd/dist/src/index.js');
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const CLUSTERS = arg('clusters', 10_000);
-const SAMPLES = arg('samples', 200);
-const WARMUP = arg('warmup', 20);
+const CLUSTERS = numArg('clusters', 10_000);
+const SAMPLES = numArg('samples', 200);
+const WARMUP = numArg('warmup', 20);
 const KEEP = process.argv.includes('--keep');
 const GOAL_MS = 50;
 const DAY = 86_400_000;
@@ -328,16 +326,6 @@ const FULL = `query($f: ClusterFilter) { fleetSummary(filter: $f, expiringWithin
 } }`;
 const VIEWER = `{ viewer { actorId kind role } }`;
 
-/** CPU seconds a process has used (user + system), from /proc; null where there is no /proc. */
-function cpuSeconds(pid) {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return null;
-  }
-}
-
 async function time(n, fn) {
   const lat = [];
   for (let i = 0; i < n; i++) {
@@ -366,13 +354,12 @@ async function main() {
     const org = await seedFleet(db.url, CLUSTERS);
     console.error(`seeded in ${Math.round((performance.now() - t0) / 1000)} s`);
     const apiKey = await insertApiKey(db.url, org, 'bench-fleet-summary');
-    api = await startApiProcess({
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '20',
-      MESHFLEET_REDIS_PREFIX: `mf_bench_fleet_${Date.now()}_${randomBytes(2).toString('hex')}`,
-      MESHFLEET_SIMULATED_CATALOG: 'true',
-      MESHFLEET_GRAPHQL_IDE: 'false',
-    });
+    api = await startApiProcess(
+      serviceEnv(db.url, `mf_bench_fleet_${Date.now()}_${randomBytes(2).toString('hex')}`, {
+        MESHFLEET_SIMULATED_CATALOG: 'true',
+        MESHFLEET_GRAPHQL_IDE: 'false',
+      }),
+    );
     const gql = graphqlClient(api.url, apiKey);
     const loadAtStart = loadNote();
     const filtered = { provider: 'AKS', labelSelector: 'env=prod,tier in (core,edge)' };
@@ -393,9 +380,9 @@ async function main() {
     // The API's own CPU per call stays meaningful when the machine is busy (wall times do not).
     const cpu = {};
     const timed = async (name, fn) => {
-      const c0 = cpuSeconds(api.pid);
+      const c0 = cpuSecondsOf(api.pid);
       const lat = await time(SAMPLES, fn);
-      const c1 = cpuSeconds(api.pid);
+      const c1 = cpuSecondsOf(api.pid);
       cpu[name] = c0 === null ? null : Math.round(((c1 - c0) / SAMPLES) * 10000) / 10;
       return lat;
     };

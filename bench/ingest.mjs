@@ -11,26 +11,28 @@
 import http from 'node:http';
 import pg from 'pg';
 import { Redis } from 'ioredis';
-import { createRequire } from 'node:module';
-import { readFileSync } from 'node:fs';
-import { freshDatabase, recordResults, REDIS_URL, seedClusters, startApiProcess, summarize } from './lib.mjs';
+import {
+  agentProtocol,
+  cpuSecondsOf,
+  freshDatabase,
+  numArg,
+  realisticReport,
+  recordResults,
+  REDIS_URL,
+  seedClusters,
+  serviceEnv,
+  startApiProcess,
+  strArg,
+  summarize,
+} from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const { exampleHealthReport, PROTOCOL_VERSION } = require('../libs/agent-protocol/dist/src/index.js');
+const { PROTOCOL_VERSION } = agentProtocol();
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const strArg = (name) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : null;
-};
-const CLUSTERS = arg('clusters', 25_000);
-const SECONDS = arg('seconds', 30);
-const POLLERS = arg('pollers', 10_000);
-const CPU_SECONDS = arg('cpu-seconds', 10);
-const RAW_SECONDS = arg('raw-seconds', 10);
+const CLUSTERS = numArg('clusters', 25_000);
+const SECONDS = numArg('seconds', 30);
+const POLLERS = numArg('pollers', 10_000);
+const CPU_SECONDS = numArg('cpu-seconds', 10);
+const RAW_SECONDS = numArg('raw-seconds', 10);
 const PROFILE_DIR = strArg('profile');
 // --via-nest: a query string makes the API serve heartbeats and reports through the whole
 // express/Nest pipeline instead of its hot path (same services), for an A/B of the transport cost.
@@ -46,16 +48,6 @@ const API_NODE_OPTIONS = [
 const HB_RATE = CLUSTERS / 15;
 const REPORT_RATE = CLUSTERS / 60;
 
-function realisticReport() {
-  const r = exampleHealthReport();
-  const ns0 = r.mtls.namespaces[0];
-  r.mtls.namespaces = Array.from({ length: 12 }, (_, i) => ({
-    ...ns0,
-    name: `team-${i}`,
-    workloads: Array.from({ length: 6 }, (_, j) => ({ ...ns0.workloads[0], name: `svc-${j}` })),
-  }));
-  return r;
-}
 const REPORT = realisticReport();
 const REPORT_BYTES = Buffer.byteLength(JSON.stringify(REPORT));
 
@@ -97,17 +89,6 @@ function reportBody(sequence) {
   return Buffer.concat([head, REPORT_TAIL], head.length + REPORT_TAIL.length);
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux; null elsewhere). */
-function cpuSecondsOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-const CLOCK_TICKS = 100;
 const selfCpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
@@ -200,13 +181,11 @@ async function main() {
     console.error('raw baselines…');
     const pgRaw = await rawPostgres(db.url, Math.min(RAW_SECONDS, SECONDS));
     const redisRaw = await rawRedis(Math.min(RAW_SECONDS / 2, SECONDS));
-    api = await startApiProcess({
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '20',
-      MESHFLEET_REDIS_PREFIX: `mf_bench_${Date.now()}`,
-      MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '100000',
-      ...(API_NODE_OPTIONS ? { NODE_OPTIONS: API_NODE_OPTIONS } : {}),
-    });
+    api = await startApiProcess(
+      serviceEnv(db.url, `mf_bench_${Date.now()}`, {
+        ...(API_NODE_OPTIONS ? { NODE_OPTIONS: API_NODE_OPTIONS } : {}),
+      }),
+    );
     // Steady state first: every agent has been seen once (this is also a reconnect storm after a
     // Redis loss, when every agent's next heartbeat is "new").
     console.error(`warm-up: one heartbeat from each of ${CLUSTERS} agents…`);

@@ -15,6 +15,45 @@ export const ADMIN_URL =
   process.env.MESHFLEET_TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 export const REDIS_URL = process.env.MESHFLEET_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** `--name N` on the command line as a number, or `dflt`. */
+export function numArg(name, dflt) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+/** `--name VALUE` on the command line, or null. */
+export function strArg(name) {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : null;
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux; null elsewhere). */
+export function cpuSecondsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // clock ticks
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Settings of an API or worker process on a bench database: a pool of 20, the agents' rate limit
+ * out of the way (one load generator plays thousands of agents), plus `extra`.
+ */
+export function serviceEnv(dbUrl, redisPrefix, extra = {}) {
+  return {
+    DATABASE_URL: dbUrl,
+    DATABASE_POOL_SIZE: '20',
+    MESHFLEET_REDIS_PREFIX: redisPrefix,
+    MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '100000',
+    ...extra,
+  };
+}
+
 // Benchmarks drive load: they only ever target this machine.
 for (const u of [ADMIN_URL, REDIS_URL]) {
   const host = new URL(u).hostname;
@@ -351,7 +390,8 @@ export function graphqlClient(apiUrl, apiKey) {
     });
 }
 
-const agentProtocol = () => createRequire(import.meta.url)('../libs/agent-protocol/dist/src/index.js');
+/** The built agent protocol library (exampleHealthReport, PROTOCOL_VERSION, …). */
+export const agentProtocol = () => createRequire(import.meta.url)('../libs/agent-protocol/dist/src/index.js');
 
 /** The example report grown to a realistic size: 12 namespaces of 6 workloads (~13 KiB). */
 export function realisticReport() {

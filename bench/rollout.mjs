@@ -8,34 +8,32 @@
 // Usage: node bench/rollout.mjs [--clusters 1000] [--waves 10] [--work-ms 300] [--gate 1]
 //        [--profile DIR]   (CPU profiles of the API and the worker, written when they exit)
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import pg from 'pg';
 import {
   agentPoster,
+  agentProtocol,
   dropRedisPrefix,
   freshDatabase,
   graphqlClient,
   insertApiKey,
   loadNote,
+  numArg,
   recordResults,
   seedClusters,
+  serviceEnv,
+  sleep,
   startApiProcess,
   startWorkerProcess,
   summarize,
   watchdog,
 } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
-const { exampleHealthReport, PROTOCOL_VERSION } = require('../libs/agent-protocol/dist/src/index.js');
+const { exampleHealthReport, PROTOCOL_VERSION } = agentProtocol();
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const CLUSTERS = arg('clusters', 1000);
-const WAVES = arg('waves', 10);
-const WORK_MS = arg('work-ms', 300); // simulated upgrade time per cluster, spread over its steps
-const GATE_SECONDS = arg('gate', 1);
+const CLUSTERS = numArg('clusters', 1000);
+const WAVES = numArg('waves', 10);
+const WORK_MS = numArg('work-ms', 300); // simulated upgrade time per cluster, spread over its steps
+const GATE_SECONDS = numArg('gate', 1);
 const GOAL_OVERHEAD_MS = 10_000;
 const POLL_WAIT_SECONDS = 25;
 const STALL_MS = 60_000; // no target moved for this long: report where it stuck and stop
@@ -45,8 +43,6 @@ const STEPS = ['precheck', 'crds', 'control-plane', 'postcheck'];
 const PROFILE_DIR = process.argv.includes('--profile')
   ? process.argv[process.argv.indexOf('--profile') + 1]
   : null;
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A health report saying Linkerd `version` runs with matching proxies (as the agent sends it). */
 let sequence = Date.now();
@@ -206,15 +202,11 @@ async function main() {
     console.error(`seeding ${CLUSTERS} enrolled clusters…`);
     const { organizationId, creds } = await seedClusters(db.url, CLUSTERS);
     const apiKey = await insertApiKey(db.url, organizationId, 'bench-rollout');
-    const env = {
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '20',
-      MESHFLEET_REDIS_PREFIX: redisPrefix,
-      MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '100000',
+    const env = serviceEnv(db.url, redisPrefix, {
       MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: String(POLL_WAIT_SECONDS),
       MESHFLEET_SIMULATED_CATALOG: 'true',
       ...(PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {}),
-    };
+    });
     api = await startApiProcess(env);
     worker = await startWorkerProcess(env);
     await pgc.connect();

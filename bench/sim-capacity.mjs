@@ -4,13 +4,9 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadNote, recordResults, ROOT } from './lib.mjs';
+import { loadNote, numArg, recordResults, ROOT } from './lib.mjs';
 
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-};
-const CLUSTERS = arg('clusters', 1000);
+const CLUSTERS = numArg('clusters', 1000);
 const TIMEOUT_MS = 20 * 60_000;
 const RSS_GOAL_MIB = 2048;
 const WATCH_GOAL_MS = 50;
