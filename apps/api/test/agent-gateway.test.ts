@@ -7,11 +7,9 @@ import {
   exampleHeartbeat,
   PROTOCOL_VERSION,
 } from '@meshfleet/agent-protocol';
-import { loadConfig } from '@meshfleet/config';
 import { PrismaService } from '@meshfleet/db';
-import { errorCode, testRedisUrl } from '@meshfleet/testing';
-import { createWorker } from '@meshfleet/worker';
-import { startApi, TestApi } from './harness';
+import { errorCode } from '@meshfleet/testing';
+import { startApi, startWorkerFor, TestApi } from './harness';
 
 interface Res {
   status: number;
@@ -375,16 +373,7 @@ describe('agent gateway', () => {
     const report = { ...exampleHealthReport(), sequence: Date.now(), generatedAt: new Date().toISOString() };
     await call('POST', '/reports', report, credential);
     assert.equal((await cluster(id)).health.status, 'HEALTHY');
-    const env = { ...process.env };
-    worker = await createWorker(
-      loadConfig({
-        DATABASE_URL: api.db.url,
-        REDIS_URL: testRedisUrl(),
-        MESHFLEET_REDIS_PREFIX: api.app.get((await import('@meshfleet/queue')).RedisService).prefix,
-        MESHFLEET_HEARTBEAT_INTERVAL_SECONDS: '1',
-        LOG_LEVEL: env.LOG_LEVEL ?? 'silent',
-      }),
-    );
+    worker = await startWorkerFor(api, { MESHFLEET_HEARTBEAT_INTERVAL_SECONDS: '1' });
     const silentSince = Date.now();
     let status = 'CONNECTED';
     while (status !== 'OFFLINE' && Date.now() - silentSince < 10_000) {

@@ -8,14 +8,11 @@ import { AddressInfo } from 'node:net';
 import pg from 'pg';
 import { INestApplicationContext } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
-import { exampleHealthReport, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
+import { exampleHealthReport } from '@meshfleet/agent-protocol';
 import { AlertsEvaluator } from '@meshfleet/alerts';
-import { loadConfig } from '@meshfleet/config';
-import { RedisService } from '@meshfleet/queue';
-import { errorCode, testRedisUrl } from '@meshfleet/testing';
-import { createWorker } from '@meshfleet/worker';
-import { startApi, TestApi } from './harness';
-import { eventually, registerAndEnroll } from './agent-http';
+import { errorCode } from '@meshfleet/testing';
+import { startApi, startWorkerFor, TestApi } from './harness';
+import { agentCall, eventually, registerAndEnroll } from './agent-http';
 
 interface Received {
   path: string;
@@ -65,16 +62,7 @@ async function postControlPlaneReport(api: TestApi, credential: string, healthy:
       },
     ],
   };
-  const res = await fetch(`${api.url}/agent/v1/reports`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-      authorization: `Bearer ${credential}`,
-    },
-    body: JSON.stringify(r),
-  });
-  assert.equal(res.status, 202);
+  assert.equal((await agentCall(api, 'POST', '/reports', credential, r)).status, 202);
 }
 
 describe('alerts and webhooks', () => {
@@ -124,19 +112,13 @@ describe('alerts and webhooks', () => {
     api = await startApi({ ...env, MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '6000' });
     ({ apiKey: keyA } = await api.newOrg('alerts-a'));
     ({ apiKey: keyB } = await api.newOrg('alerts-b'));
-    worker = await createWorker(
-      loadConfig({
-        ...env,
-        DATABASE_URL: api.db.url,
-        REDIS_URL: testRedisUrl(),
-        MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
-        MESHFLEET_PUBLIC_URL: 'https://meshfleet.example.test',
-        MESHFLEET_WEBHOOK_RETRY_SCHEDULE: '0,400ms,400ms,400ms,400ms,400ms,400ms,400ms',
-        MESHFLEET_ALERT_POLL_INTERVAL_MS: '100',
-        MESHFLEET_ALERT_EVALUATION_INTERVAL_SECONDS: '2',
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-      }),
-    );
+    worker = await startWorkerFor(api, {
+      ...env,
+      MESHFLEET_PUBLIC_URL: 'https://meshfleet.example.test',
+      MESHFLEET_WEBHOOK_RETRY_SCHEDULE: '0,400ms,400ms,400ms,400ms,400ms,400ms,400ms',
+      MESHFLEET_ALERT_POLL_INTERVAL_MS: '100',
+      MESHFLEET_ALERT_EVALUATION_INTERVAL_SECONDS: '2',
+    });
     receiver = await startReceiver();
     const a = await createEndpoint(keyA, `${receiver.url}/a`, ['alert.*'], ', clusterSelector: "env=prod"');
     secretA = a.secret;
@@ -346,16 +328,7 @@ describe('periodic alert pass', () => {
     r.certificates = [anchor, issuer];
     const meshed = o.meshed ?? 4;
     r.mtls = { ...r.mtls, meshedPods: meshed, totalPods: 4, podCoverage: meshed / 4 };
-    const res = await fetch(`${api.url}/agent/v1/reports`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
-        authorization: `Bearer ${credential}`,
-      },
-      body: JSON.stringify(r),
-    });
-    assert.equal(res.status, 202);
+    assert.equal((await agentCall(api, 'POST', '/reports', credential, r)).status, 202);
   };
   const firing = (kind: string) =>
     receiver.got
@@ -375,17 +348,11 @@ describe('periodic alert pass', () => {
     const env = { MESHFLEET_ENCRYPTION_KEYS: keys, MESHFLEET_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
     api = await startApi(env);
     ({ apiKey: key } = await api.newOrg('alerts-time'));
-    worker = await createWorker(
-      loadConfig({
-        ...env,
-        DATABASE_URL: api.db.url,
-        REDIS_URL: testRedisUrl(),
-        MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
-        MESHFLEET_ALERT_POLL_INTERVAL_MS: '100',
-        MESHFLEET_ALERT_EVALUATION_INTERVAL_SECONDS: '3600',
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-      }),
-    );
+    worker = await startWorkerFor(api, {
+      ...env,
+      MESHFLEET_ALERT_POLL_INTERVAL_MS: '100',
+      MESHFLEET_ALERT_EVALUATION_INTERVAL_SECONDS: '3600',
+    });
     receiver = await startReceiver();
     const r = await api.gql(
       `mutation($u: String!) { createWebhookEndpoint(input: { url: $u, eventTypes: ["alert.firing"] }) { secret } }`,

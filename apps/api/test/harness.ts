@@ -1,8 +1,9 @@
 // Boots the real API (Nest + Apollo + Prisma + Redis) on an ephemeral port against a
 // fresh database, the way the integration tests use it.
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { AddressInfo } from 'node:net';
 import { loadConfig } from '@meshfleet/config';
+import { RedisService } from '@meshfleet/queue';
 import { OrganizationsService } from '@meshfleet/tenancy';
 import {
   createTestDatabase,
@@ -12,6 +13,7 @@ import {
   testRedisUrl,
   uniqueRedisPrefix,
 } from '@meshfleet/testing';
+import { createWorker } from '@meshfleet/worker';
 import { createApi } from '../src/api';
 
 export interface TestApi {
@@ -58,4 +60,23 @@ export async function startApi(env: Record<string, string> = {}): Promise<TestAp
       await db.drop();
     },
   };
+}
+
+/**
+ * Starts a worker on the same database and Redis prefix as `api`; `env` adds settings (encryption
+ * keys, intervals) but cannot replace the database, Redis or log level.
+ */
+export function startWorkerFor(
+  api: TestApi,
+  env: Record<string, string> = {},
+): Promise<INestApplicationContext> {
+  return createWorker(
+    loadConfig({
+      ...env,
+      DATABASE_URL: api.db.url,
+      REDIS_URL: testRedisUrl(),
+      MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
+    }),
+  );
 }

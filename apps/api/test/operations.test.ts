@@ -9,13 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { INestApplicationContext } from '@nestjs/common';
 import { createIssuerCsr } from '@meshfleet/certificates';
-import { loadConfig } from '@meshfleet/config';
 import { PrismaService } from '@meshfleet/db';
 import { bundleDigest } from '@meshfleet/linkerd';
-import { RedisService } from '@meshfleet/queue';
-import { errorCode, testRedisUrl } from '@meshfleet/testing';
-import { createWorker } from '@meshfleet/worker';
-import { startApi, TestApi } from './harness';
+import { errorCode } from '@meshfleet/testing';
+import { startApi, startWorkerFor, TestApi } from './harness';
 import { agentCall as agentHttp, eventually, linkerdReport, registerAndEnroll } from './agent-http';
 
 const OP = `id kind status error steps { step status } params`;
@@ -52,15 +49,9 @@ describe('lifecycle operations', () => {
       MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '6000',
     });
     ({ apiKey: key } = await api.newOrg('ops'));
-    worker = await createWorker(
-      loadConfig({
-        DATABASE_URL: api.db.url,
-        REDIS_URL: testRedisUrl(),
-        MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
-        MESHFLEET_ENCRYPTION_KEYS: `k2:${randomBytes(32).toString('base64')}`,
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-      }),
-    );
+    worker = await startWorkerFor(api, {
+      MESHFLEET_ENCRYPTION_KEYS: `k2:${randomBytes(32).toString('base64')}`,
+    });
     const d = await api.gql(`mutation { createIdentityDomain(input: { name: "mesh" }) { id } }`, {}, key);
     domainId = d.data!.createIdentityDomain.id;
   });
@@ -402,15 +393,7 @@ describe('operation attempts and leases', () => {
       MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '6000',
     });
     ({ apiKey: key } = await api.newOrg('attempts'));
-    worker = await createWorker(
-      loadConfig({
-        ...env,
-        DATABASE_URL: api.db.url,
-        REDIS_URL: testRedisUrl(),
-        MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-      }),
-    );
+    worker = await startWorkerFor(api, env);
   });
   after(async () => {
     await worker?.close();

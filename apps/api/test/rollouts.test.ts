@@ -3,12 +3,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { INestApplicationContext } from '@nestjs/common';
-import { loadConfig } from '@meshfleet/config';
 import { PrismaService } from '@meshfleet/db';
-import { RedisService } from '@meshfleet/queue';
-import { testRedisUrl } from '@meshfleet/testing';
-import { createWorker } from '@meshfleet/worker';
-import { startApi, TestApi } from './harness';
+import { startApi, startWorkerFor, TestApi } from './harness';
 import { eventually, manualAgent, playedFleet } from './agent-http';
 
 describe('fleet rollouts', () => {
@@ -31,14 +27,7 @@ describe('fleet rollouts', () => {
       MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '2',
     });
     ({ apiKey: key } = await api.newOrg('rollouts'));
-    worker = await createWorker(
-      loadConfig({
-        DATABASE_URL: api.db.url,
-        REDIS_URL: testRedisUrl(),
-        MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-      }),
-    );
+    worker = await startWorkerFor(api);
     const specs = [
       ['r-a', 'enterprise-2.19.1'],
       ['r-b', 'enterprise-2.19.1'],
@@ -255,13 +244,6 @@ describe('rollout rollback and worker restarts', () => {
   let worker: INestApplicationContext;
   let key: string;
   let fleet: ReturnType<typeof playedFleet>;
-  const workerConfig = () =>
-    loadConfig({
-      DATABASE_URL: api.db.url,
-      REDIS_URL: testRedisUrl(),
-      MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-    });
 
   before(async () => {
     api = await startApi({
@@ -270,7 +252,7 @@ describe('rollout rollback and worker restarts', () => {
       MESHFLEET_OPERATION_MAX_ATTEMPTS: '1',
     });
     ({ apiKey: key } = await api.newOrg('rollback'));
-    worker = await createWorker(workerConfig());
+    worker = await startWorkerFor(api);
     fleet = playedFleet(api, key);
     for (const name of ['rb-a', 'rb-b', 'rb-c'])
       await fleet.add({ name, version: 'enterprise-2.19.1', provider: 'GKE', labels: { ring: 'rb' } });
@@ -308,7 +290,7 @@ describe('rollout rollback and worker restarts', () => {
     // The worker dies right after the start; a new one picks the rollout up from Postgres.
     await worker.close();
     await new Promise((r) => setTimeout(r, 500));
-    worker = await createWorker(workerConfig());
+    worker = await startWorkerFor(api);
     const get = async () =>
       (
         await api.gql(
@@ -413,14 +395,7 @@ describe('aborting a rollout with upgrades in flight', () => {
       MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '2',
     });
     ({ apiKey: key } = await api.newOrg('abort'));
-    worker = await createWorker(
-      loadConfig({
-        DATABASE_URL: api.db.url,
-        REDIS_URL: testRedisUrl(),
-        MESHFLEET_REDIS_PREFIX: api.app.get(RedisService).prefix,
-        LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
-      }),
-    );
+    worker = await startWorkerFor(api);
     fleet = playedFleet(api, key);
     const labels = { ring: 'ab' };
     await fleet.add({ name: 'ab-a', version: 'enterprise-2.19.1', labels });

@@ -1,10 +1,10 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadConfig } from '@meshfleet/config';
 import { ClusterStatus, PrismaService } from '@meshfleet/db';
-import { createTestDatabase, TestDatabase, testRedisUrl } from '@meshfleet/testing';
+import { createTestDatabase, TestDatabase } from '@meshfleet/testing';
 import { ConnectBatcher } from '../src/connect.batcher';
 import { LivenessRepository } from '../src/liveness.repository';
+import { testConfig } from './helpers';
 
 describe('batched absent -> CONNECTED transitions', () => {
   let db: TestDatabase;
@@ -17,16 +17,7 @@ describe('batched absent -> CONNECTED transitions', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    prisma = new PrismaService(
-      loadConfig({
-        NODE_ENV: 'test',
-        DATABASE_URL: db.url,
-        DATABASE_POOL_SIZE: '3',
-        REDIS_URL: testRedisUrl(),
-        MESHFLEET_PUBLIC_URL: 'https://meshfleet.example.test',
-        LOG_LEVEL: 'silent',
-      }),
-    );
+    prisma = new PrismaService(testConfig(db, 3));
     batcher = new ConnectBatcher(new LivenessRepository(prisma));
     organizationId = (await prisma.organization.create({ data: { name: 'connect' } })).id;
   });

@@ -2,11 +2,11 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { exampleHealthReport, HealthReport, HealthReportSchema } from '@meshfleet/agent-protocol';
-import { AppConfig, loadConfig } from '@meshfleet/config';
 import { PrismaService } from '@meshfleet/db';
-import { createTestDatabase, TestDatabase, testRedisUrl } from '@meshfleet/testing';
+import { createTestDatabase, TestDatabase } from '@meshfleet/testing';
 import { ReportIngestBatcher } from '../src/reports/report-ingest.batcher';
 import { ReportIngestRepository } from '../src/reports/report-ingest.repository';
+import { testConfig } from './helpers';
 
 describe('batched report ingestion', () => {
   let db: TestDatabase;
@@ -33,14 +33,7 @@ describe('batched report ingestion', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    const config: AppConfig = loadConfig({
-      NODE_ENV: 'test',
-      DATABASE_URL: db.url,
-      DATABASE_POOL_SIZE: '3',
-      REDIS_URL: testRedisUrl(),
-      MESHFLEET_PUBLIC_URL: 'https://meshfleet.example.test',
-      LOG_LEVEL: 'silent',
-    });
+    const config = testConfig(db, 3);
     prisma = new PrismaService(config);
     repo = new ReportIngestRepository(config);
     batcher = new ReportIngestBatcher(repo);

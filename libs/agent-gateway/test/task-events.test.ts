@@ -5,15 +5,15 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { PROTOCOL_VERSION, TaskEvent } from '@meshfleet/agent-protocol';
 import type { AgentAuthenticator, AgentPrincipal } from '@meshfleet/auth';
-import { loadConfig } from '@meshfleet/config';
 import { UnauthenticatedError } from '@meshfleet/core';
 import { AgentTaskStatus, PrismaService } from '@meshfleet/db';
 import { TaskUpdates } from '@meshfleet/events';
-import { createTestDatabase, TestDatabase, testRedisUrl } from '@meshfleet/testing';
+import { createTestDatabase, TestDatabase } from '@meshfleet/testing';
 import type { AgentGatewayService } from '../src/agent-gateway.service';
 import { AgentHotPath } from '../src/agent-hot-path';
 import { AgentTasksService } from '../src/agent-tasks.service';
 import type { AgentWakeupService } from '../src/agent-wakeup.service';
+import { testConfig } from './helpers';
 
 describe('batched task step events and results', () => {
   let db: TestDatabase;
@@ -70,16 +70,7 @@ describe('batched task step events and results', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    prisma = new PrismaService(
-      loadConfig({
-        NODE_ENV: 'test',
-        DATABASE_URL: db.url,
-        DATABASE_POOL_SIZE: '4',
-        REDIS_URL: testRedisUrl(),
-        MESHFLEET_PUBLIC_URL: 'https://meshfleet.example.test',
-        LOG_LEVEL: 'silent',
-      }),
-    );
+    prisma = new PrismaService(testConfig(db, 4));
     const raw = prisma.$queryRawUnsafe.bind(prisma);
     prisma.$queryRawUnsafe = ((sql: string, ...values: unknown[]) => {
       if (sql.includes('jsonb_to_recordset')) batches.push((JSON.parse(values[0] as string) as []).length);
