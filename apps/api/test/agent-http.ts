@@ -2,6 +2,7 @@
 // enrollment, health reports, and a fleet of played agents that take upgrade tasks.
 import assert from 'node:assert/strict';
 import { exampleEnrollRequest, exampleHealthReport, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
+import { compareLinkerdVersions, parseLinkerdVersion } from '@meshfleet/linkerd';
 import type { TestApi } from './harness';
 
 export interface AgentResponse {
@@ -112,6 +113,10 @@ export interface PlayedCluster {
   version: string;
   /** When set, upgrades to another version fail with this error. */
   failWith: { code: string; message: string } | null;
+  /** When set, downgrades (a rollback) fail even when allowed. */
+  failDowngrades?: boolean;
+  /** When set, a downgrade waits for this before it ends (a rollback in progress). */
+  holdDowngrades?: Promise<void>;
   upgradedAt?: number;
 }
 
@@ -135,12 +140,27 @@ export function playedFleet(api: TestApi, key: string) {
         status: 'succeeded',
         at: at(),
       });
-      if (c.failWith && task.params.release.version !== c.version) {
+      // As the real agent: an older release only when the task allows a downgrade.
+      const order = compareLinkerdVersions(
+        parseLinkerdVersion(task.params.release.version)!,
+        parseLinkerdVersion(c.version)!,
+      );
+      const downgrade = order !== null && order < 0;
+      const error =
+        c.failWith && task.params.release.version !== c.version
+          ? c.failWith
+          : downgrade && !task.params.allowDowngrade
+            ? { code: 'UPGRADE_PATH_REFUSED', message: 'downgrade not allowed' }
+            : downgrade && c.failDowngrades
+              ? { code: 'POSTCHECK_FAILED', message: 'rollback broke the control plane' }
+              : null;
+      if (downgrade && c.holdDowngrades) await c.holdDowngrades;
+      if (error) {
         await agentCall(api, 'POST', `/tasks/${task.id}/result`, c.credential, {
           taskId: task.id,
           status: 'failed',
           finishedAt: at(),
-          error: c.failWith,
+          error,
         });
         continue;
       }

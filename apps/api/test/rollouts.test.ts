@@ -380,6 +380,65 @@ describe('rollout rollback and worker restarts', () => {
     );
     assert.equal(fleet.byName('rb-e').version, 'enterprise-2.19.1', 'nothing ran on the rolled-back one');
   });
+
+  it('reports a failed rollback once instead of starting it again', async () => {
+    const prisma = api.app.get(PrismaService);
+    const added = [];
+    for (const name of ['rf-1', 'rf-2', 'rf-3', 'rf-4'])
+      added.push(await fleet.add({ name, version: 'enterprise-2.19.1', provider: 'GKE' }));
+    const input = {
+      targetVersion: 'enterprise-2.20.0',
+      selector: { clusterIds: added.map((c) => c.id) },
+      strategy: {
+        canaryCount: 1,
+        waveSizes: [3],
+        maxUnavailable: 3,
+        healthGateSeconds: 1,
+        autoRollback: true,
+      },
+    };
+    const plan = await api.gql(
+      `query($i: RolloutInput!) { planRollout(input: $i) { waves { clusters { name } } } }`,
+      { i: input },
+      key,
+    );
+    const [broken, fragile, slow] = plan.data!.planRollout.waves[1].clusters.map((c: any) => c.name);
+    fleet.byName(broken).failWith = { code: 'POSTCHECK_FAILED', message: 'identity errors' };
+    fleet.byName(fragile).failDowngrades = true;
+    // A sibling's rollback is still running after the fragile one's has failed: ticks go on.
+    let release = () => {};
+    fleet.byName(slow).holdDowngrades = new Promise<void>((r) => (release = r));
+    const start = await api.gql(
+      `mutation($i: RolloutInput!) { startRollout(input: $i) { id } }`,
+      { i: input },
+      key,
+    );
+    assert.equal(start.errors, undefined, JSON.stringify(start.errors));
+    const id = start.data!.startRollout.id;
+    const target = (name: string) =>
+      prisma.rolloutTarget.findFirstOrThrow({ where: { rolloutId: id, clusterName: name } });
+    await eventually(
+      () => target(fragile),
+      (t) => t.status === 'FAILED' && (t.reason ?? '').startsWith('rollback '),
+      30_000,
+    );
+    await new Promise((r) => setTimeout(r, 3000)); // several ticks while the slow rollback runs
+    release();
+    const done = await eventually(
+      () => prisma.rollout.findUniqueOrThrow({ where: { id }, include: { targets: true } }),
+      (r) => r.status === 'ROLLED_BACK',
+      30_000,
+    );
+    const t = done.targets.find((x) => x.clusterName === fragile)!;
+    assert.equal(t.status, 'FAILED');
+    assert.match(t.reason ?? '', /^rollback FAILED: .*rollback broke the control plane/);
+    assert.equal(done.targets.find((x) => x.clusterName === slow)!.status, 'ROLLED_BACK');
+    // Its upgrade and one rollback: the failed rollback was not started again.
+    const upgrades = await prisma.operation.count({
+      where: { clusterId: fleet.byName(fragile).id, kind: 'UPGRADE' },
+    });
+    assert.equal(upgrades, 2);
+  });
 });
 
 describe('aborting a rollout with upgrades in flight', () => {
