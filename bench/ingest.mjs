@@ -264,6 +264,8 @@ async function main() {
     const rssPolling = await api.rssBytes();
     const statuses = await Promise.all(polls);
     const okPolls = statuses.filter((s) => s === 200).length;
+    const otherPolls = {}; // status (0: connection error) → count, for the ones not answered 200
+    for (const st of statuses) if (st !== 200) otherPolls[st] = (otherPolls[st] ?? 0) + 1;
     const mb = (b) => (b === null ? 'n/a' : `${Math.round(b / 2 ** 20)} MiB`);
     const rows = [
       {
@@ -318,7 +320,7 @@ async function main() {
       },
       { figure: 'API RSS after load', value: mb(rssBefore) },
       {
-        figure: `API RSS with ${POLLERS} agents long-polling (${okPolls} answered)`,
+        figure: `API RSS with ${POLLERS} agents long-polling (${okPolls} answered${okPolls < POLLERS ? `; others by status: ${JSON.stringify(otherPolls)}` : ''})`,
         value: mb(rssPolling),
         goal: '—',
       },
