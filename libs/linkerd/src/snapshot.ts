@@ -14,6 +14,8 @@ import type {
   V1ServiceAccount,
   V1ValidatingWebhookConfiguration,
   V1APIService,
+  V1Node,
+  V1Service,
 } from '@kubernetes/client-node';
 
 export interface ClusterSnapshot {
@@ -35,6 +37,9 @@ export interface ClusterSnapshot {
   serviceAccounts?: V1ServiceAccount[];
   clusterRoles?: V1ClusterRole[];
   clusterRoleBindings?: V1ClusterRoleBinding[];
+  /** Optional (cluster-network checks): nodes for their podCIDRs, Services for their cluster IPs. */
+  nodes?: V1Node[];
+  services?: V1Service[];
   /** Evaluation time; injected so results are reproducible. */
   now: Date;
 }
