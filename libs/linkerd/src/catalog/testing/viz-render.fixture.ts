@@ -1,0 +1,222 @@
+// What `linkerd viz install` renders, as an operator would pipe it into `kubectl apply`: the
+// extension namespace, its RBAC, five Deployments injected by the core proxy injector, the tap
+// APIService and the tap-injector webhook with their serving Secrets (the chart's default, where
+// the render carries generated certificates). Same object names, kinds and labels as a real
+// render; contents reduced to what the checks and the simulator look at.
+import { DEFAULT_VIZ_NAMESPACE, LABEL_EXTENSION } from '../../constants';
+import { stringifyObjects, type KubeObject } from '../yaml-bundle';
+
+export interface VizRenderOptions {
+  version: string;
+  namespace?: string;
+  /** Serving certificates (PEM) for `tap.<ns>.svc` and `tap-injector.<ns>.svc`, and their CA. */
+  tap: { certPem: string; keyPem: string };
+  tapInjector: { certPem: string; keyPem: string };
+  caPem: string;
+  /** Leave out a part, to see the checks notice. */
+  without?: Array<'clusterRoles' | 'clusterRoleBindings' | 'apiService' | 'tapSecret'>;
+}
+
+const b64 = (s: string): string => Buffer.from(s).toString('base64');
+
+interface Component {
+  name: string;
+  image: string;
+  ports: Array<{ name: string; containerPort: number }>;
+  tlsSecret?: string;
+}
+
+function components(version: string): Component[] {
+  const img = (n: string) => `cr.l5d.io/linkerd/${n}:${version}`;
+  return [
+    {
+      name: 'metrics-api',
+      image: img('metrics-api'),
+      ports: [
+        { name: 'http', containerPort: 8085 },
+        { name: 'admin', containerPort: 9995 },
+      ],
+    },
+    { name: 'prometheus', image: 'prom/prometheus:v2.55.1', ports: [{ name: 'admin', containerPort: 9090 }] },
+    {
+      name: 'tap',
+      image: img('tap'),
+      ports: [
+        { name: 'grpc', containerPort: 8088 },
+        { name: 'apiserver', containerPort: 8089 },
+        { name: 'admin', containerPort: 9998 },
+      ],
+      tlsSecret: 'tap-k8s-tls',
+    },
+    {
+      name: 'tap-injector',
+      image: img('tap'),
+      ports: [
+        { name: 'tap-injector', containerPort: 8443 },
+        { name: 'admin', containerPort: 9995 },
+      ],
+      tlsSecret: 'tap-injector-k8s-tls',
+    },
+    {
+      name: 'web',
+      image: img('web'),
+      ports: [
+        { name: 'http', containerPort: 8084 },
+        { name: 'admin', containerPort: 9994 },
+      ],
+    },
+  ];
+}
+
+export function vizRenderObjects(o: VizRenderOptions): KubeObject[] {
+  const ns = o.namespace ?? DEFAULT_VIZ_NAMESPACE;
+  const without = new Set(o.without ?? []);
+  const labels = (component?: string) => ({
+    [LABEL_EXTENSION]: 'viz',
+    ...(component ? { component } : {}),
+  });
+  const meta = (name: string, component?: string, namespaced = true) => ({
+    name,
+    ...(namespaced ? { namespace: ns } : {}),
+    labels: labels(component),
+    annotations: { 'linkerd.io/created-by': `linkerd/cli ${o.version}` },
+  });
+  const rbac = 'rbac.authorization.k8s.io/v1';
+  const objects: KubeObject[] = [
+    {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: ns,
+        labels: { [LABEL_EXTENSION]: 'viz', 'pod-security.kubernetes.io/enforce': 'privileged' },
+      },
+    },
+  ];
+  for (const c of components(o.version)) {
+    const crName = `linkerd-${ns}-${c.name}`;
+    if (!without.has('clusterRoles')) {
+      objects.push({
+        apiVersion: rbac,
+        kind: 'ClusterRole',
+        metadata: meta(crName, c.name, false),
+        rules: [
+          { apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: ['list', 'get', 'watch'] },
+        ],
+      });
+    }
+    if (!without.has('clusterRoleBindings')) {
+      objects.push({
+        apiVersion: rbac,
+        kind: 'ClusterRoleBinding',
+        metadata: meta(crName, c.name, false),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: crName },
+        subjects: [{ kind: 'ServiceAccount', name: c.name, namespace: ns }],
+      });
+    }
+    objects.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(c.name, c.name) });
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: meta(c.name, c.name),
+      spec: {
+        type: 'ClusterIP',
+        selector: { [LABEL_EXTENSION]: 'viz', component: c.name },
+        ports: c.ports
+          .filter((p) => p.name !== 'admin')
+          .map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.containerPort })),
+      },
+    });
+    const podLabels = { ...labels(c.name), 'linkerd.io/extension': 'viz' };
+    objects.push({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: {
+        ...meta(c.name, c.name),
+        labels: {
+          ...labels(c.name),
+          'app.kubernetes.io/name': c.name,
+          'app.kubernetes.io/part-of': 'Linkerd',
+          'app.kubernetes.io/version': o.version,
+        },
+      },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: podLabels },
+        template: {
+          metadata: {
+            labels: podLabels,
+            annotations: {
+              'linkerd.io/created-by': `linkerd/cli ${o.version}`,
+              'linkerd.io/inject': 'enabled',
+              'config.alpha.linkerd.io/proxy-wait-before-exit-seconds': '0',
+            },
+          },
+          spec: {
+            serviceAccountName: c.name,
+            containers: [
+              {
+                name: c.name,
+                image: c.image,
+                ports: c.ports,
+                ...(c.tlsSecret
+                  ? { volumeMounts: [{ name: 'tls', mountPath: '/var/run/linkerd/tls', readOnly: true }] }
+                  : {}),
+              },
+            ],
+            ...(c.tlsSecret ? { volumes: [{ name: 'tls', secret: { secretName: c.tlsSecret } }] } : {}),
+          },
+        },
+      },
+    });
+  }
+  const tls = (name: string, component: string, cert: { certPem: string; keyPem: string }): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'kubernetes.io/tls',
+    metadata: meta(name, component),
+    data: { 'tls.crt': b64(cert.certPem), 'tls.key': b64(cert.keyPem) },
+  });
+  if (!without.has('tapSecret')) objects.push(tls('tap-k8s-tls', 'tap', o.tap));
+  objects.push(tls('tap-injector-k8s-tls', 'tap-injector', o.tapInjector));
+  if (!without.has('apiService')) {
+    objects.push({
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: meta('v1alpha1.tap.linkerd.io', 'tap', false),
+      spec: {
+        group: 'tap.linkerd.io',
+        version: 'v1alpha1',
+        groupPriorityMinimum: 1000,
+        versionPriority: 100,
+        service: { name: 'tap', namespace: ns },
+        caBundle: b64(o.caPem),
+      },
+    });
+  }
+  objects.push({
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: meta('linkerd-tap-injector-webhook-config', undefined, false),
+    webhooks: [
+      {
+        name: 'tap-injector.linkerd.io',
+        namespaceSelector: {
+          matchExpressions: [
+            { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] },
+          ],
+        },
+        clientConfig: { service: { name: 'tap-injector', namespace: ns, path: '/' }, caBundle: b64(o.caPem) },
+        failurePolicy: 'Ignore',
+        admissionReviewVersions: ['v1', 'v1beta1'],
+        reinvocationPolicy: 'IfNeeded',
+        rules: [{ operations: ['CREATE'], apiGroups: [''], apiVersions: ['v1'], resources: ['pods'] }],
+        sideEffects: 'None',
+      },
+    ],
+  });
+  return objects;
+}
+
+export function vizRender(o: VizRenderOptions): string {
+  return stringifyObjects(vizRenderObjects(o));
+}
