@@ -16,6 +16,7 @@ import {
 } from '@meshfleet/observability';
 import { AGENT_BASE, agentHttpMiddleware, AgentHotPath, HotPathHooks } from '@meshfleet/agent-gateway';
 import { AppModule } from './app.module';
+import { graphqlBodyLimit } from './graphql-body-limit';
 
 /** Builds the API application (used by main and by the integration tests). */
 export async function createApi(config: AppConfig): Promise<INestApplication> {
@@ -29,6 +30,7 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   app.use(requestIdMiddleware);
   // Before Nest's parsers: per-message body limits and the protocol version for agents.
   app.use(AGENT_BASE, agentHttpMiddleware());
+  app.use('/graphql', ...graphqlBodyLimit(config.graphql));
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(
     pinoHttp({

@@ -16,7 +16,7 @@ import { readFileSync } from 'node:fs';
 const USAGE = [
   'usage: cli org create <name>',
   '       cli org list',
-  '       cli release import --org <organizationId> --version <v> --variant default|ha --crds <file> --control-plane <file>',
+  '       cli release import --org <organizationId> --version <v> --variant default|ha --crds <file> --control-plane <file> [--replace]',
   '       cli keys status      which encryption key ids the stored secrets use',
   '       cli keys rewrap      re-wrap every stored secret under MESHFLEET_ENCRYPTION_ACTIVE_KEY',
 ].join('\n');
@@ -85,11 +85,12 @@ async function run(config: AppConfig, args: string[]): Promise<number> {
           variant,
           crdsYaml: readFileSync(crds, 'utf8'),
           controlPlaneYaml: readFileSync(cp, 'utf8'),
+          replace: rest.includes('--replace'),
         },
       );
       const bundle = release.bundles.find((b) => b.variant === variant)!;
       process.stdout.write(
-        `${JSON.stringify({ version: release.version, variant, major: release.major, crdsDigest: bundle.crdsDigest, controlPlaneDigest: bundle.controlPlaneDigest })}\n`,
+        `${JSON.stringify({ version: release.version, variant, major: release.major, source: 'IMPORTED', shadowsSimulated: release.shadowsSimulated, crdsDigest: bundle.crdsDigest, controlPlaneDigest: bundle.controlPlaneDigest })}\n`,
       );
       return 0;
     }

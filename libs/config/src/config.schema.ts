@@ -42,6 +42,9 @@ export const configSchema = z
     MESHFLEET_GRAPHQL_IDE: bool.default(true),
     MESHFLEET_GRAPHQL_MAX_DEPTH: positiveInt.default(12),
     MESHFLEET_GRAPHQL_MAX_COMPLEXITY: positiveInt.default(2000),
+    // Request bodies: every GraphQL request, and importLinkerdRelease (a CRDs render is ~420 KB).
+    MESHFLEET_GRAPHQL_MAX_BODY_BYTES: positiveInt.default(100 * 1024),
+    MESHFLEET_RELEASE_IMPORT_MAX_BYTES: positiveInt.default(8 * 1024 * 1024),
     MESHFLEET_BOOTSTRAP_TOKEN_TTL_SECONDS: positiveInt.default(24 * 3600),
     MESHFLEET_AGENT_IMAGE: z.string().min(1).default('ghcr.io/meshfleet/linkerd-agent:0.1.0'),
     MESHFLEET_HEARTBEAT_INTERVAL_SECONDS: positiveInt.default(15),

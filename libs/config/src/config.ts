@@ -26,7 +26,16 @@ export class AppConfig {
   readonly publicUrl: string;
   readonly oidc: OidcConfig | null;
   readonly bootstrapAdminKey: string | null;
-  readonly graphql: { introspection: boolean; ide: boolean; maxDepth: number; maxComplexity: number };
+  readonly graphql: {
+    introspection: boolean;
+    ide: boolean;
+    maxDepth: number;
+    maxComplexity: number;
+    /** Body limit of every GraphQL request but importLinkerdRelease. */
+    maxBodyBytes: number;
+    /** Body limit of an importLinkerdRelease request. */
+    importMaxBodyBytes: number;
+  };
   readonly bootstrapTokenTtlSeconds: number;
   readonly agentImage: string;
   readonly heartbeatIntervalSeconds: number;
@@ -73,6 +82,8 @@ export class AppConfig {
       ide: raw.MESHFLEET_GRAPHQL_IDE,
       maxDepth: raw.MESHFLEET_GRAPHQL_MAX_DEPTH,
       maxComplexity: raw.MESHFLEET_GRAPHQL_MAX_COMPLEXITY,
+      maxBodyBytes: raw.MESHFLEET_GRAPHQL_MAX_BODY_BYTES,
+      importMaxBodyBytes: raw.MESHFLEET_RELEASE_IMPORT_MAX_BYTES,
     };
     this.bootstrapTokenTtlSeconds = raw.MESHFLEET_BOOTSTRAP_TOKEN_TTL_SECONDS;
     this.agentImage = raw.MESHFLEET_AGENT_IMAGE;

@@ -5,14 +5,14 @@ import { pageSize, ValidationError } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
 import { Operation, Role } from '@meshfleet/db';
 import { toConnection } from '@meshfleet/graphql';
-import { CatalogService } from './catalog/catalog.service';
-import { ReleaseWithBundles } from './catalog/catalog.repository';
+import { CatalogEntry, CatalogService } from './catalog/catalog.service';
 import { OperationsService } from './operations.service';
 import {
   ImportLinkerdReleaseInput,
   InstallLinkerdInput,
   LinkerdReleaseType,
   OperationConnection,
+  ReleaseSource,
   OperationFilterInput,
   OperationStepType,
   OperationType,
@@ -32,9 +32,10 @@ export const toOperationType = (o: Operation): OperationType => ({
   error: (o.error as Record<string, unknown> | null) ?? null,
 });
 
-const toRelease = (r: ReleaseWithBundles): LinkerdReleaseType => ({
+const toRelease = (r: CatalogEntry): LinkerdReleaseType => ({
   ...r,
   imported: r.organizationId !== null,
+  source: r.organizationId !== null ? ReleaseSource.IMPORTED : ReleaseSource.SIMULATED,
   bundles: r.bundles.map((b) => ({
     variant: b.variant,
     crdsDigest: b.crdsDigest,
@@ -95,7 +96,9 @@ export class OperationsResolver {
   ): Promise<LinkerdReleaseType> {
     if (input.variant !== 'default' && input.variant !== 'ha')
       throw new ValidationError('variant must be default or ha', 'variant');
-    return toRelease(await this.catalog.import(actor, { ...input, variant: input.variant }));
+    return toRelease(
+      await this.catalog.import(actor, { ...input, variant: input.variant, replace: input.replace === true }),
+    );
   }
 
   @Query(() => OperationType)

@@ -2,7 +2,9 @@
 // template`): validated, stripped of identity material and stored in canonical form.
 import { parseLinkerdVersion } from '../version/linkerd-version';
 import { ReleaseImportError } from './catalog.errors';
+import { completeRender } from './import/complete-render';
 import { leftoverKeyMaterial } from './import/leftover-material';
+import { incompleteObjects } from './import/object-shape';
 import { redactIdentityMaterial } from './import/redact-identity';
 import { replaceTrustDomain } from './import/trust-domain';
 import { validateControlPlaneBundle, validateCrdsBundle } from './import/validate-bundles';
@@ -74,7 +76,11 @@ export function importRenderedRelease(input: ImportReleaseInput): ReleaseBundles
   let controlPlane = readBundle(input.controlPlaneYaml, 'the control-plane bundle', reasons);
   if (reasons.length) throw new ReleaseImportError(reasons);
 
-  reasons.push(...validateCrdsBundle(crds));
+  reasons.push(
+    ...validateCrdsBundle(crds, version?.major ?? null),
+    ...incompleteObjects(crds, 'the CRDs bundle'),
+    ...incompleteObjects(controlPlane, 'the control-plane bundle'),
+  );
   const facts = validateControlPlaneBundle(controlPlane, {
     version: input.version.trim(),
     variant: input.variant,
@@ -85,7 +91,11 @@ export function importRenderedRelease(input: ImportReleaseInput): ReleaseBundles
   }
 
   redactIdentityMaterial(controlPlane);
-  controlPlane = replaceTrustDomain(controlPlane, facts.namespace, facts.trustDomain);
+  controlPlane = replaceTrustDomain(
+    completeRender(controlPlane, facts.namespace),
+    facts.namespace,
+    facts.trustDomain,
+  );
   reasons.push(
     ...leftoverKeyMaterial(crds, 'the CRDs bundle'),
     ...leftoverKeyMaterial(controlPlane, 'the control-plane bundle'),

@@ -31,6 +31,20 @@ const FILTERS: Record<PlaceholderFilter, (v: string) => string> = {
   sha256: (v) => createHash('sha256').update(v, 'utf8').digest('hex'),
 };
 
+/**
+ * Starts a value whose text is filled and then stored base64-encoded: a Secret data key holding a
+ * whole YAML document (`linkerd-config-overrides`), so tokens stay readable in the stored bundle.
+ */
+export const BASE64_TEMPLATE = '{{meshfleet:base64}}\n';
+
+export function base64Template(text: string): string {
+  return `${BASE64_TEMPLATE}${text}`;
+}
+
+export function isBase64Template(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith(BASE64_TEMPLATE);
+}
+
 export function isPlaceholderName(name: string): name is PlaceholderName {
   return Object.hasOwn(IDENTITY_PLACEHOLDERS, name);
 }
@@ -77,6 +91,9 @@ function fillString(text: string, values: PlaceholderValues): string {
 }
 
 function fillValue(value: unknown, values: PlaceholderValues): unknown {
+  if (isBase64Template(value)) {
+    return FILTERS.base64(fillString(value.slice(BASE64_TEMPLATE.length), values));
+  }
   if (typeof value === 'string') return fillString(value, values);
   if (Array.isArray(value)) return value.map((v) => fillValue(v, values));
   if (isRecord(value)) {

@@ -29,12 +29,20 @@ export class CatalogRepository {
     return rows.find((r) => r.organizationId === organizationId) ?? rows[0] ?? null;
   }
 
+  async hasShipped(version: string): Promise<boolean> {
+    return (await this.prisma.linkerdRelease.count({ where: { version, organizationId: null } })) > 0;
+  }
+
   findShipped(db: Db, version: string): Promise<LinkerdRelease | null> {
     return db.linkerdRelease.findFirst({ where: { version, organizationId: null } });
   }
 
   findOwn(db: Db, organizationId: string, version: string): Promise<LinkerdRelease | null> {
     return db.linkerdRelease.findFirst({ where: { version, organizationId } });
+  }
+
+  findBundle(db: Db, releaseId: string, variant: string): Promise<ReleaseBundle | null> {
+    return db.releaseBundle.findUnique({ where: { releaseId_variant: { releaseId, variant } } });
   }
 
   createRelease(db: Db, data: Omit<LinkerdRelease, 'id' | 'createdAt'>): Promise<LinkerdRelease> {

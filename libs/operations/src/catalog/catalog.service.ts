@@ -6,19 +6,25 @@ import {
   parseLinkerdVersion,
   ReleaseImportError,
 } from '@meshfleet/linkerd';
-import { NotFoundError, ValidationError } from '@meshfleet/core';
+import { ConflictError, NotFoundError, ValidationError } from '@meshfleet/core';
 import { Actor } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
 import { ReleaseBundle } from '@meshfleet/db';
 import { CatalogRepository, ReleaseWithBundles } from './catalog.repository';
+import { importDecision } from './import-decision';
 
 export type Variant = 'default' | 'ha';
+
+/** A release as listed: `shadowsSimulated` when an import hides the shipped one of its version. */
+export type CatalogEntry = ReleaseWithBundles & { shadowsSimulated: boolean };
 
 export interface ImportReleaseData {
   version: string;
   variant: Variant;
   crdsYaml: string;
   controlPlaneYaml: string;
+  /** Replace a stored variant whose manifests differ (audited as a replacement). */
+  replace?: boolean;
 }
 
 @Injectable()
@@ -61,8 +67,14 @@ export class CatalogService {
     return added;
   }
 
-  list(organizationId: string): Promise<ReleaseWithBundles[]> {
-    return this.repo.visible(organizationId);
+  /** One release per version: the organization's import shadows the shipped one (as installs do). */
+  async list(organizationId: string): Promise<CatalogEntry[]> {
+    const rows = await this.repo.visible(organizationId);
+    const imported = new Set(rows.filter((r) => r.organizationId !== null).map((r) => r.version));
+    const shipped = new Set(rows.filter((r) => r.organizationId === null).map((r) => r.version));
+    return rows
+      .filter((r) => r.organizationId !== null || !imported.has(r.version))
+      .map((r) => ({ ...r, shadowsSimulated: r.organizationId !== null && shipped.has(r.version) }));
   }
 
   async get(organizationId: string, version: string): Promise<ReleaseWithBundles> {
@@ -83,7 +95,7 @@ export class CatalogService {
   }
 
   /** Operator import of `linkerd install --crds` / `linkerd install` (or helm template) output. */
-  async import(actor: Actor, input: ImportReleaseData): Promise<ReleaseWithBundles> {
+  async import(actor: Actor, input: ImportReleaseData): Promise<CatalogEntry> {
     const parsed = parseLinkerdVersion(input.version);
     if (!parsed || parsed.major === null)
       throw new ValidationError(
@@ -100,9 +112,22 @@ export class CatalogService {
     }
     const range = kubernetesRangeFor(parsed.major);
     const major = `2.${parsed.major}`;
+    const digests = { crdsDigest: rendered.crds.digest, controlPlaneDigest: rendered.controlPlane.digest };
     await this.repo.transaction(async (db) => {
+      const own = await this.repo.findOwn(db, actor.organizationId, input.version);
+      const stored = own ? await this.repo.findBundle(db, own.id, input.variant) : null;
+      const decision = importDecision(stored, digests, input.replace === true);
+      if (decision === 'unchanged') return;
+      if (decision === 'conflict') {
+        throw new ConflictError(
+          `${input.version} (${input.variant}) is already imported with other manifests ` +
+            `(control plane ${stored!.controlPlaneDigest.slice(0, 12)}, CRDs ${stored!.crdsDigest.slice(0, 12)}); ` +
+            'import with replace: true (CLI: --replace) to replace them',
+          { version: input.version, variant: input.variant, ...digests },
+        );
+      }
       const release =
-        (await this.repo.findOwn(db, actor.organizationId, input.version)) ??
+        own ??
         (await this.repo.createRelease(db, {
           organizationId: actor.organizationId,
           version: input.version,
@@ -122,16 +147,19 @@ export class CatalogService {
       await this.audit.recordActor(
         db,
         actor,
-        'linkerd-release.import',
+        decision === 'replace' ? 'linkerd-release.replace' : 'linkerd-release.import',
         { type: 'LinkerdRelease', id: release.id },
         {
           version: input.version,
           variant: input.variant,
-          crdsDigest: rendered.crds.digest,
-          controlPlaneDigest: rendered.controlPlane.digest,
+          ...digests,
+          ...(stored
+            ? { previousCrdsDigest: stored.crdsDigest, previousControlPlaneDigest: stored.controlPlaneDigest }
+            : {}),
         },
       );
     });
-    return this.get(actor.organizationId, input.version);
+    const release = await this.get(actor.organizationId, input.version);
+    return { ...release, shadowsSimulated: await this.repo.hasShipped(input.version) };
   }
 }

@@ -3,6 +3,16 @@ import { OperationKind, OperationStatus } from '@meshfleet/db';
 import { Connection, GraphQLJSONObject } from '@meshfleet/graphql';
 
 registerEnumType(OperationKind, { name: 'OperationKind' });
+
+export enum ReleaseSource {
+  SIMULATED = 'SIMULATED',
+  IMPORTED = 'IMPORTED',
+}
+registerEnumType(ReleaseSource, {
+  name: 'ReleaseSource',
+  description:
+    'SIMULATED: shipped with Meshfleet for the simulator; IMPORTED: rendered manifests your organization imported',
+});
 registerEnumType(OperationStatus, {
   name: 'OperationStatus',
   description: 'QUEUED -> DISPATCHED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED | TIMED_OUT',
@@ -150,6 +160,17 @@ export class LinkerdReleaseType {
   @Field({ description: 'Imported by your organization (false: shipped with Meshfleet)' })
   imported!: boolean;
 
+  @Field(() => ReleaseSource, {
+    description: 'Where the manifests come from; installs of this version use them',
+  })
+  source!: ReleaseSource;
+
+  @Field({
+    description:
+      'This import hides the simulated release of the same version: installs and upgrades to it use the imported manifests',
+  })
+  shadowsSimulated!: boolean;
+
   @Field(() => [ReleaseBundleType])
   bundles!: ReleaseBundleType[];
 }
@@ -167,4 +188,11 @@ export class ImportLinkerdReleaseInput {
 
   @Field({ description: 'Output of `linkerd install` (or helm template of linkerd-control-plane)' })
   controlPlaneYaml!: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Replace this version and variant when it is already imported with other manifests (audited)',
+  })
+  replace?: boolean | null;
 }

@@ -2,7 +2,6 @@
 // from a real render, so they hold the operator's trust anchors, an issuer key and webhook keys;
 // none of it may be stored, and each cluster gets its own at apply time.
 // Works on freshly parsed objects owned by the import, so it edits them in place.
-import { parseDocument } from 'yaml';
 import {
   ANNOTATION_TRUST_ROOT_SHA256,
   ISSUER_SECRET,
@@ -12,9 +11,14 @@ import {
   TRUST_ROOTS_KEY,
   WEBHOOK_CERTS,
 } from '../../constants';
-import { stringifyChartValues } from '../render/chart-values';
 import { placeholder, type PlaceholderName } from '../placeholders';
 import { isRecord, type KubeObject } from '../yaml-bundle';
+import {
+  CONFIG_OVERRIDES_SECRET,
+  pathRecord,
+  redactChartValues,
+  redactConfigOverrides,
+} from './redact-values';
 
 type SecretKeys = Record<string, PlaceholderName>;
 
@@ -27,7 +31,7 @@ const ISSUER_KEYS: SecretKeys = {
   'ca.crt': 'trustAnchorsPEM',
 };
 
-const WEBHOOK_KEYS: Record<string, SecretKeys> = {
+export const WEBHOOK_KEYS: Record<string, SecretKeys> = {
   'proxy-injector': { 'tls.crt': 'proxyInjectorCertPEM', 'tls.key': 'proxyInjectorKeyPEM' },
   'sp-validator': { 'tls.crt': 'spValidatorCertPEM', 'tls.key': 'spValidatorKeyPEM' },
   'policy-validator': { 'tls.crt': 'policyValidatorCertPEM', 'tls.key': 'policyValidatorKeyPEM' },
@@ -56,41 +60,6 @@ function redactSecret(o: KubeObject, keys: SecretKeys): void {
         .map((k) => [k, placeholder(keys[k] as PlaceholderName, filter)]),
     );
   }
-}
-
-// Chart values sections that carry webhook certificates, with their placeholders.
-const VALUES_CERTS: Record<string, PlaceholderName> = {
-  proxyInjector: 'proxyInjectorCertPEM',
-  profileValidator: 'spValidatorCertPEM',
-  policyValidator: 'policyValidatorCertPEM',
-};
-
-function redactChartValues(raw: string): string {
-  const doc = parseDocument(raw);
-  const values: unknown = doc.toJS();
-  if (!isRecord(values)) return raw;
-  values['identityTrustAnchorsPEM'] = placeholder('trustAnchorsPEM');
-  values['identityTrustDomain'] = placeholder('trustDomain');
-  const tls = pathRecord(values, ['identity', 'issuer', 'tls']);
-  if (tls) {
-    if ('crtPEM' in tls) tls['crtPEM'] = placeholder('issuerCertPEM');
-    delete tls['keyPEM'];
-  }
-  for (const [section, cert] of Object.entries(VALUES_CERTS)) {
-    const s = pathRecord(values, [section]);
-    if (!s) continue;
-    if (typeof s['crtPEM'] === 'string' && s['crtPEM'] !== '') s['crtPEM'] = placeholder(cert);
-    if (typeof s['caBundle'] === 'string' && s['caBundle'] !== '')
-      s['caBundle'] = placeholder('webhookCaPEM');
-    delete s['keyPEM'];
-  }
-  return stringifyChartValues(values);
-}
-
-function pathRecord(root: Record<string, unknown>, path: string[]): Record<string, unknown> | null {
-  let cur: unknown = root;
-  for (const key of path) cur = isRecord(cur) ? cur[key] : undefined;
-  return isRecord(cur) ? cur : null;
 }
 
 function redactConfigMap(o: KubeObject): void {
@@ -154,7 +123,9 @@ function redactPodTemplate(owner: string, template: Record<string, unknown>): vo
 
 export function redactIdentityMaterial(objects: KubeObject[]): void {
   for (const o of objects) {
-    if (o.kind === 'Secret') {
+    if (o.kind === 'Secret' && o.metadata.name === CONFIG_OVERRIDES_SECRET) {
+      redactConfigOverrides(o);
+    } else if (o.kind === 'Secret') {
       const keys = secretKeys(o.metadata.name);
       if (keys) redactSecret(o, keys);
     } else if (o.kind === 'ConfigMap') {

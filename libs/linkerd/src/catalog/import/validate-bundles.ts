@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { CONTROL_PLANE_COMPONENTS, LINKERD_CONFIG_MAP } from '../../constants';
 import { parseLinkerdConfig, type LinkerdConfigValues } from '../../cluster/linkerd-config';
 import type { ReleaseVariant } from '../release.types';
+import { crdName, crdsForMajor } from '../render/crd-inventory';
 import type { KubeObject } from '../yaml-bundle';
 
 const describe = (o: KubeObject): string =>
@@ -21,7 +22,20 @@ function duplicates(objects: readonly KubeObject[], bundle: string): string[] {
   return reasons;
 }
 
-export function validateCrdsBundle(objects: readonly KubeObject[]): string[] {
+const GATEWAY_API_GROUP = 'gateway.networking.k8s.io';
+const crdGroup = (o: KubeObject): string => {
+  const spec = o['spec'];
+  const group = spec !== null && typeof spec === 'object' ? (spec as Record<string, unknown>)['group'] : null;
+  return typeof group === 'string' ? group : o.metadata.name.split('.').slice(1).join('.');
+};
+const isLinkerdGroup = (group: string): boolean => group === 'linkerd.io' || group.endsWith('.linkerd.io');
+
+/**
+ * The CRDs of `linkerd install --crds` for that major, all of them: a partial set installs a
+ * control plane whose controllers crash-loop on the missing kinds. Gateway API CRDs are welcome
+ * (`--set installGatewayAPI=true`); any other CRD is not Linkerd's to install.
+ */
+export function validateCrdsBundle(objects: readonly KubeObject[], major: number | null): string[] {
   const reasons = duplicates(objects, 'the CRDs bundle');
   const others = objects.filter((o) => o.kind !== 'CustomResourceDefinition');
   if (others.length) {
@@ -30,11 +44,58 @@ export function validateCrdsBundle(objects: readonly KubeObject[]): string[] {
         `but it holds ${others.slice(0, 5).map(describe).join(', ')}${others.length > 5 ? ', …' : ''}`,
     );
   }
-  const linkerdCrds = objects.filter(
-    (o) => o.kind === 'CustomResourceDefinition' && /\.linkerd\.io$/.test(o.metadata.name),
-  );
-  if (linkerdCrds.length === 0) reasons.push('the CRDs bundle holds no Linkerd CRD (*.linkerd.io)');
+  const crds = objects.filter((o) => o.kind === 'CustomResourceDefinition');
+  const foreign = crds.filter((o) => !isLinkerdGroup(crdGroup(o)) && crdGroup(o) !== GATEWAY_API_GROUP);
+  if (foreign.length) {
+    reasons.push(
+      `the CRDs bundle holds CRDs that are neither Linkerd's nor the Gateway API's: ${foreign.map((o) => o.metadata.name).join(', ')}`,
+    );
+  }
+  const linkerdCrds = crds.filter((o) => isLinkerdGroup(crdGroup(o)));
+  if (linkerdCrds.length === 0) {
+    reasons.push('the CRDs bundle holds no Linkerd CRD (*.linkerd.io)');
+    return reasons;
+  }
+  if (major === null) return reasons;
+  const present = new Set(linkerdCrds.map((o) => o.metadata.name));
+  const expected = crdsForMajor(major)
+    .filter((c) => isLinkerdGroup(c.group))
+    .map(crdName);
+  const missing = expected.filter((n) => !present.has(n));
+  if (missing.length) {
+    reasons.push(
+      `the CRDs bundle is incomplete: Linkerd 2.${major} needs ${expected.length} Linkerd CRDs, ` +
+        `missing ${missing.join(', ')} (import the whole output of \`linkerd install --crds\`)`,
+    );
+  }
   return reasons;
+}
+
+// `linkerd.io/created-by: linkerd/cli <version>` (or linkerd/helm): a render of another
+// release, or objects pasted together from two renders, disagree with the import's version.
+function createdByMismatches(objects: readonly KubeObject[], version: string): string[] {
+  const others = new Set<string>();
+  for (const o of objects) {
+    const by = o.metadata.annotations?.['linkerd.io/created-by'];
+    const m = typeof by === 'string' ? /^linkerd\/(?:cli|helm) (\S+)$/.exec(by.trim()) : null;
+    if (m && m[1] !== version) others.add(by!.trim());
+  }
+  return others.size
+    ? [`the control-plane bundle holds objects created by ${[...others].join(', ')}, not ${version}`]
+    : [];
+}
+
+// The agent installs one control plane into one namespace; objects elsewhere would be orphans.
+function foreignNamespaces(objects: readonly KubeObject[], namespace: string): string[] {
+  const elsewhere = objects.filter((o) => o.metadata.namespace && o.metadata.namespace !== namespace);
+  return elsewhere.length
+    ? [
+        `the control-plane bundle installs into ${namespace} but holds ${elsewhere
+          .slice(0, 3)
+          .map(describe)
+          .join(', ')}${elsewhere.length > 3 ? ', …' : ''} elsewhere`,
+      ]
+    : [];
 }
 
 export interface ControlPlaneFacts {
@@ -98,6 +159,10 @@ export function validateControlPlaneBundle(
         : 'the bundle is not a high-availability render but was imported as the ha variant',
     );
   }
+  // Said once: when linkerd-config already names another version, created-by adds nothing.
+  if (config.linkerdVersion === expected.version)
+    reasons.push(...createdByMismatches(objects, expected.version));
+  reasons.push(...foreignNamespaces(objects, namespace));
   const values = (configMap['data'] as Record<string, string>)['values'] ?? '';
   return { reasons, config, namespace, trustDomain: trustDomainOf(values) };
 }

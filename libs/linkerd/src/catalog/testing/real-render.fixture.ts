@@ -1,33 +1,12 @@
 // Builds what an operator would paste from `helm template` / `linkerd install`: the simulated
 // bundles filled with (fake) identity material, plus the noise real output carries.
 import { fillPlaceholders, type PlaceholderValues } from '../placeholders';
+import { FAKE_IDENTITY } from './fake-identity.fixture';
 import { renderSimulatedRelease } from '../render-release';
 import type { ReleaseVariant } from '../release.types';
 
-const fakePem = (type: string, seed: string): string =>
-  `-----BEGIN ${type}-----\n${Buffer.from(`${seed}-`.repeat(40))
-    .toString('base64')
-    .match(/.{1,64}/g)!
-    .join('\n')}\n-----END ${type}-----\n`;
-
-export const FAKE_IDENTITY: Required<PlaceholderValues> = {
-  trustAnchorsPEM: fakePem('CERTIFICATE', 'root.linkerd.cluster.local'),
-  trustDomain: 'cluster.local',
-  issuerCertPEM: fakePem('CERTIFICATE', 'identity.linkerd.cluster.local'),
-  issuerKeyPEM: fakePem('EC PRIVATE KEY', 'issuer-key'),
-  webhookCaPEM: fakePem('CERTIFICATE', 'webhook-ca'),
-  proxyInjectorCertPEM: fakePem('CERTIFICATE', 'linkerd-proxy-injector.linkerd.svc'),
-  proxyInjectorKeyPEM: fakePem('RSA PRIVATE KEY', 'injector-key'),
-  spValidatorCertPEM: fakePem('CERTIFICATE', 'linkerd-sp-validator.linkerd.svc'),
-  spValidatorKeyPEM: fakePem('RSA PRIVATE KEY', 'sp-key'),
-  policyValidatorCertPEM: fakePem('CERTIFICATE', 'linkerd-policy-validator.linkerd.svc'),
-  policyValidatorKeyPEM: fakePem('PRIVATE KEY', 'policy-key'),
-};
-
-/** Every fake PEM body line that must not survive an import. */
-export const FAKE_PEM_LINES: string[] = Object.values(FAKE_IDENTITY)
-  .filter((v) => v.includes('-----BEGIN'))
-  .map((pem) => pem.split('\n')[1] ?? '');
+export { FAKE_IDENTITY, FAKE_PEM_LINES } from './fake-identity.fixture';
+export { cliRender, crdsRender, helmRender, type Render } from './release-renders.fixture';
 
 // Helm prints a `# Source:` comment per template and leaves empty documents behind.
 function helmNoise(yaml: string, chart: string): string {
