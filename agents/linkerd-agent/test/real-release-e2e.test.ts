@@ -1,0 +1,240 @@
+// Real Linkerd renders end to end: an operator imports a `linkerd install` render (config-overrides
+// Secret, externally managed webhook certificates) through GraphQL, installs it on a simulated
+// cluster with the real agent, applies `linkerd viz install` output by hand with kubectl, and
+// later loses the Gateway API CRDs. The fixtures reproduce the structures of real output.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { X509Certificate } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type Simulator } from '@meshfleet/kube-sim';
+import {
+  createTestDatabase,
+  gql,
+  processEnv,
+  startApiProcess,
+  startWorkerProcess,
+  type ApiProcess,
+  type ChildHandle,
+  type TestDatabase,
+} from '@meshfleet/testing';
+import { cliRender, crdsRender } from '@meshfleet/linkerd/dist/src/catalog/testing/release-renders.fixture';
+import { vizRender, vizRenderObjects } from '@meshfleet/linkerd/dist/src/catalog/testing/viz-render.fixture';
+import { makeCert } from '@meshfleet/linkerd/dist/src/testing/pki.fixture';
+import { loadAgentConfig, startAgent, type RunningAgent } from '../src';
+import { ClusterOps } from '../src/kube/cluster-ops';
+import { loadKubeConfig } from '../src/kube/kube-config';
+import { gatewayApiCrds, PLAIN_CLUSTER } from './lifecycle-fixture';
+import { eventually, quietLog } from './sim-fixture';
+
+const VERSION = 'edge-26.8.3';
+const OP = `id kind status error steps { step status message }`;
+const CLUSTER = `query($id: ID!) { cluster(id: $id) {
+  status health { status categories { name checks { description result error } } }
+  linkerd { installed version }
+} }`;
+const WEBHOOK_SECRETS = [
+  ['linkerd-proxy-injector-k8s-tls', 'linkerd-proxy-injector', 'linkerd-proxy-injector-webhook-config'],
+  ['linkerd-sp-validator-k8s-tls', 'linkerd-sp-validator', 'linkerd-sp-validator-webhook-config'],
+  ['linkerd-policy-validator-k8s-tls', 'linkerd-policy-validator', 'linkerd-policy-validator-webhook-config'],
+] as const;
+const execFileAsync = promisify(execFile);
+const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+
+type Health = { status: string; categories: Array<{ name: string; checks: any[] }> };
+const failing = (h: Health) =>
+  h.categories.flatMap((c) =>
+    c.checks
+      .filter((x) => x.result !== 'SUCCESS')
+      .map((x) => `${c.name}: ${x.description} (${x.result}) ${x.error ?? ''}`),
+  );
+
+describe('a real linkerd install render, imported and installed', () => {
+  let sim: Simulator;
+  let db: TestDatabase;
+  let api: ApiProcess;
+  let worker: ChildHandle;
+  let agent: RunningAgent;
+  let ops: ClusterOps;
+  let kubeconfig: string;
+  let clusterId: string;
+  let adminKey: string;
+
+  const q = (query: string, variables: Record<string, unknown> = {}) =>
+    gql<Record<string, any>>(api.url, query, variables, adminKey);
+  const cluster = async () => (await q(CLUSTER, { id: clusterId })).data!.cluster;
+
+  before(async () => {
+    sim = await startSimulator({ scenario: { clusters: [PLAIN_CLUSTER] }, podReadyDelayMs: 20 });
+    const kcYaml = sim.kubeconfigFor('plain');
+    kubeconfig = join(await mkdtemp(join(tmpdir(), 'mf-real-release-')), 'kubeconfig');
+    await writeFile(kubeconfig, kcYaml);
+    ops = new ClusterOps(loadKubeConfig({ kubeconfigPath: null, kubeconfigYaml: kcYaml }).kc);
+    for (const crd of gatewayApiCrds()) await ops.apply(crd);
+    db = await createTestDatabase();
+    const p = processEnv({ db, extra: { MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5' } });
+    adminKey = p.adminKey;
+    api = await startApiProcess(p.env);
+    worker = startWorkerProcess(p.env);
+    const reg = await q(
+      `mutation { registerCluster(input: { name: "plain", provider: AKS }) { cluster { id } bootstrapToken { token } } }`,
+    );
+    clusterId = reg.data!.registerCluster.cluster.id;
+    agent = await startAgent(
+      {
+        ...loadAgentConfig({ MESHFLEET_AGENT_PORT: '0', MESHFLEET_AGENT_HOST: '127.0.0.1' }),
+        apiUrl: api.url,
+        kubeconfigYaml: kcYaml,
+        bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
+        stateFile: join(await mkdtemp(join(tmpdir(), 'mf-real-release-state-')), 'state.json'),
+        reportDebounceMs: 200,
+      },
+      { logger: quietLog, reportMinSpacingMs: 300 },
+    );
+    await agent.ready();
+    await eventually(cluster, (c) => c.status === 'CONNECTED', 20_000, 'first report');
+  });
+
+  after(async () => {
+    await agent?.stop();
+    await worker?.stop();
+    await api?.stop();
+    await db?.drop();
+    await sim?.close();
+  });
+
+  it('imports the CLI render through GraphQL and installs it: every webhook Secret exists and the cluster is HEALTHY', async () => {
+    const render = cliRender(VERSION, 'default');
+    const imported = await q(
+      `mutation($i: ImportLinkerdReleaseInput!) { importLinkerdRelease(input: $i) { version source } }`,
+      {
+        i: {
+          version: VERSION,
+          variant: 'default',
+          crdsYaml: crdsRender(VERSION),
+          controlPlaneYaml: render.controlPlaneYaml,
+        },
+      },
+    );
+    assert.equal(imported.errors, undefined, JSON.stringify(imported.errors));
+    assert.equal(imported.data!.importLinkerdRelease.source, 'IMPORTED');
+
+    const domainId = (await q(`mutation { createIdentityDomain(input: { name: "real" }) { id } }`)).data!
+      .createIdentityDomain.id;
+    const r = await q(
+      `mutation($c: ID!, $d: ID!, $v: String!) { installLinkerd(clusterId: $c, input: { version: $v, identityDomainId: $d }) { ${OP} } }`,
+      { c: clusterId, d: domainId, v: VERSION },
+    );
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    const done = await eventually(
+      async () =>
+        (await q(`query($id: ID!) { operation(id: $id) { ${OP} } }`, { id: r.data!.installLinkerd.id })).data!
+          .operation,
+      (o) => ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'].includes(o.status),
+      120_000,
+      'install finished',
+    );
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify({ error: done.error, steps: done.steps }));
+
+    for (const [secret, service, webhook] of WEBHOOK_SECRETS) {
+      const data = await ops.secretText('linkerd', secret);
+      assert.ok(data?.['tls.crt'] && data['tls.key'], `${secret} holds a certificate and key`);
+      const cert = new X509Certificate(data['tls.crt']);
+      assert.ok(cert.checkHost(`${service}.linkerd.svc`), `${secret} is valid for ${service}.linkerd.svc`);
+      const kind = webhook.includes('injector')
+        ? 'MutatingWebhookConfiguration'
+        : 'ValidatingWebhookConfiguration';
+      const cfg = await ops.get<any>({ apiVersion: 'admissionregistration.k8s.io/v1', kind, name: webhook });
+      const ca = new X509Certificate(
+        Buffer.from(cfg.webhooks[0].clientConfig.caBundle, 'base64').toString('utf8'),
+      );
+      assert.ok(cert.verify(ca.publicKey), `the caBundle of ${webhook} trusts ${secret}`);
+    }
+    const c = await eventually(
+      cluster,
+      (c) => c.linkerd?.version === VERSION && c.health.status === 'HEALTHY',
+      30_000,
+      'report shows the imported release, healthy',
+    ).catch(async (e) => {
+      throw new Error(`${(e as Error).message}: ${JSON.stringify(failing((await cluster()).health))}`);
+    });
+    assert.equal(c.health.status, 'HEALTHY');
+  });
+
+  it('reads HEALTHY with every viz check passing once viz is applied by hand', async () => {
+    const now = new Date();
+    const ca = await makeCert({ cn: 'webhook.linkerd.cluster.local', now, to: 365 });
+    const serving = async (svc: string) => {
+      const c = await makeCert({
+        cn: `${svc}.linkerd-viz.svc`,
+        now,
+        to: 365,
+        ca: false,
+        signer: ca,
+        dnsNames: [`${svc}.linkerd-viz.svc`],
+      });
+      const key = Buffer.from(await crypto.subtle.exportKey('pkcs8', c.keys.privateKey)).toString('base64');
+      return { certPem: c.pem, keyPem: `-----BEGIN PRIVATE KEY-----\n${key}\n-----END PRIVATE KEY-----\n` };
+    };
+    const vizInput = {
+      version: VERSION,
+      tap: await serving('tap'),
+      tapInjector: await serving('tap-injector'),
+      caPem: ca.pem,
+    };
+    const yaml = vizRender(vizInput);
+    if (hasKubectl) {
+      const file = join(await mkdtemp(join(tmpdir(), 'mf-viz-')), 'viz.yaml');
+      await writeFile(file, yaml);
+      // Async: the simulator serves from this process.
+      await execFileAsync('kubectl', ['--kubeconfig', kubeconfig, 'apply', '-f', file]);
+    } else {
+      for (const o of vizRenderObjects(vizInput)) await ops.apply(o);
+    }
+    const c = await eventually(
+      cluster,
+      (c) =>
+        c.health.status === 'HEALTHY' &&
+        c.health.categories.some((x: any) => x.name === 'linkerd-viz') &&
+        failing(c.health).length === 0,
+      40_000,
+      'viz checks all passing',
+    ).catch(async (e) => {
+      throw new Error(`${(e as Error).message}: ${JSON.stringify(failing((await cluster()).health))}`);
+    });
+    const viz = c.health.categories.find((x: any) => x.name === 'linkerd-viz');
+    assert.ok(
+      viz.checks.some((x: any) => x.description === 'tap API service is running' && x.result === 'SUCCESS'),
+    );
+  });
+
+  it('fails gateway-api-crd fatally once the Gateway API CRDs are gone, and runs nothing after it', async () => {
+    for (const crd of gatewayApiCrds()) {
+      await ops.delete({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        name: crd.metadata!.name!,
+      });
+    }
+    const c = await eventually(
+      cluster,
+      (c) =>
+        c.health.categories.some(
+          (x: any) => x.name === 'gateway-api-crd' && x.checks.some((k: any) => k.result === 'ERROR'),
+        ),
+      30_000,
+      'gateway-api-crd fails',
+    );
+    assert.equal(c.health.status, 'UNHEALTHY');
+    const names = c.health.categories.map((x: any) => x.name);
+    const at = names.indexOf('gateway-api-crd');
+    const later = c.health.categories.slice(at + 1).flatMap((x: any) => x.checks);
+    assert.ok(
+      later.every((k: any) => k.result !== 'SUCCESS'),
+      'no check after the fatal one is reported as passed',
+    );
+  });
+});
