@@ -5,7 +5,12 @@ import * as k8s from '@kubernetes/client-node';
 import type { ClusterFacts } from '@meshfleet/agent-protocol';
 import { detectProvider, detectRegion, type ClusterSnapshot } from '@meshfleet/linkerd';
 import type { Logger } from 'pino';
-import { allInformers, createClusterInformers, optionalList, type ClusterInformers } from './cluster-informers';
+import {
+  allInformers,
+  createClusterInformers,
+  optionalList,
+  type ClusterInformers,
+} from './cluster-informers';
 import { loadKubeConfig, type KubeConfigSource } from './kube-config';
 import { errorMessage } from '../util/errors';
 import { podProxyGet, type PodProxyRequest, type PodProxyResponse } from './pod-proxy';

@@ -130,7 +130,11 @@ export function servingSecretsNeeded(objects: readonly BundleObject[]): ServingS
         };
         const dns = `${ref.name}.${ref.namespace}.svc`;
         if (!need.dnsNames.includes(dns)) need.dnsNames.push(dns);
-        if (!need.clients.some((c) => c.kind === client.kind && c.name === client.name && c.webhook === client.webhook))
+        if (
+          !need.clients.some(
+            (c) => c.kind === client.kind && c.name === client.name && c.webhook === client.webhook,
+          )
+        )
           need.clients.push(client);
         needs.set(key, need);
       }

@@ -4,11 +4,7 @@
 // ca.crt and has 60+ days left; otherwise a new one from a throw-away CA. Either way the
 // webhooks' and APIServices' caBundle is set to the CA that signed it. Private keys only go
 // into the Secret objects that are applied; messages name Secrets, never their data.
-import {
-  DEFAULT_CERT_EXPIRY_WARNING_DAYS,
-  isSignedBy,
-  parseCertificatePem,
-} from '@meshfleet/linkerd';
+import { DEFAULT_CERT_EXPIRY_WARNING_DAYS, isSignedBy, parseCertificatePem } from '@meshfleet/linkerd';
 import type { ClusterOps } from '../../kube/cluster-ops';
 import { certMatchesKey, createServingCa, issueServingCert, type ServingCa } from './agent-pki';
 import type { BundleObject } from './bundle-objects';
@@ -117,6 +113,8 @@ function withCaBundle(objects: BundleObject[], need: ServingSecretNeed, caBundle
 
 // Before the workloads that mount it: right after its Namespace, else first.
 function insertAfterNamespace(objects: BundleObject[], secret: BundleObject): BundleObject[] {
-  const ns = objects.findIndex((o) => o.kind === 'Namespace' && o.metadata.name === secret.metadata.namespace);
+  const ns = objects.findIndex(
+    (o) => o.kind === 'Namespace' && o.metadata.name === secret.metadata.namespace,
+  );
   return [...objects.slice(0, ns + 1), secret, ...objects.slice(ns + 1)];
 }
