@@ -13,7 +13,9 @@ import { startSimulator, type Simulator } from '@meshfleet/kube-sim';
 import { ClusterOps } from '../src/kube/cluster-ops';
 import { loadKubeConfig } from '../src/kube/kube-config';
 import { createServingCa, issueServingCert } from '../src/tasks/lifecycle/agent-pki';
+import { bundleObjects } from '../src/tasks/lifecycle/bundle-objects';
 import { executeLifecycle, type LifecycleTask } from '../src/tasks/lifecycle/lifecycle-executor';
+import { withServingSecrets } from '../src/tasks/lifecycle/webhook-serving-secrets';
 import {
   FakeApi,
   gatewayApiCrds,
@@ -164,4 +166,109 @@ describe('webhook serving Secrets a real render mounts but does not contain', ()
     assert.equal((await served(SERVED[2])).cert.fingerprint256, before.cert.fingerprint256);
     await assertServed();
   });
+
+  it('gives a viz-shaped bundle its tap and tap-injector Secrets, trusted by the APIService and webhook', async () => {
+    const objects = bundleObjects(VIZ_STYLE, 'linkerd-viz');
+    const r = await withServingSecrets(ops, objects);
+    assert.deepEqual(r.created.sort(), ['linkerd-viz/tap-injector-k8s-tls', 'linkerd-viz/tap-k8s-tls']);
+    const secret = (name: string) => {
+      const s = r.objects.find((o) => o.kind === 'Secret' && o.metadata.name === name) as
+        V1Secret | undefined;
+      assert.ok(s?.data, name);
+      // After the Namespace, before the Deployments that mount it.
+      const at = r.objects.indexOf(s as never);
+      assert.ok(at > 0 && at < r.objects.findIndex((o) => o.kind === 'Deployment'), `${name} at ${at}`);
+      return new X509Certificate(Buffer.from(s.data['tls.crt']!, 'base64'));
+    };
+    const ca = (b64: string) => new X509Certificate(Buffer.from(b64, 'base64')).publicKey;
+    const apiService = r.objects.find((o) => o.kind === 'APIService') as
+      { spec: { caBundle: string } } | undefined;
+    const injector = r.objects.find((o) => o.kind === 'MutatingWebhookConfiguration') as
+      V1MutatingWebhookConfiguration | undefined;
+    const tap = secret('tap-k8s-tls');
+    assert.equal(tap.checkHost('tap.linkerd-viz.svc'), 'tap.linkerd-viz.svc');
+    assert.ok(tap.verify(ca(apiService!.spec.caBundle)));
+    const tapInjector = secret('tap-injector-k8s-tls');
+    assert.equal(tapInjector.checkHost('tap-injector.linkerd-viz.svc'), 'tap-injector.linkerd-viz.svc');
+    assert.ok(tapInjector.verify(ca(injector!.webhooks![0]!.clientConfig.caBundle!)));
+    // The input objects are left as they were.
+    assert.equal(
+      (objects.find((o) => o.kind === 'APIService')!.spec as { caBundle: string }).caBundle,
+      'ZHVtbXk=',
+    );
+  });
 });
+
+// Made for this test in the shape viz renders have: the tap APIService is served on port 443 of
+// Service tap whose targetPort names the tap container's port; tap-injector is a webhook.
+const VIZ_STYLE = `
+apiVersion: v1
+kind: Namespace
+metadata: { name: linkerd-viz, labels: { linkerd.io/extension: viz } }
+---
+apiVersion: apiregistration.k8s.io/v1
+kind: APIService
+metadata: { name: v1alpha1.tap.linkerd.io, labels: { linkerd.io/extension: viz } }
+spec:
+  group: tap.linkerd.io
+  version: v1alpha1
+  groupPriorityMinimum: 1000
+  versionPriority: 100
+  service: { name: tap, namespace: linkerd-viz }
+  caBundle: ZHVtbXk=
+---
+apiVersion: v1
+kind: Service
+metadata: { name: tap, namespace: linkerd-viz }
+spec:
+  selector: { linkerd.io/extension: viz, component: tap }
+  ports:
+  - { name: grpc, port: 8088, targetPort: 8088 }
+  - { name: apiserver, port: 443, targetPort: apiserver }
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: tap, namespace: linkerd-viz, labels: { linkerd.io/extension: viz, component: tap } }
+spec:
+  selector: { matchLabels: { linkerd.io/extension: viz, component: tap } }
+  template:
+    metadata: { labels: { linkerd.io/extension: viz, component: tap } }
+    spec:
+      containers:
+      - name: tap
+        image: example/tap:1
+        ports: [{ name: grpc, containerPort: 8088 }, { name: apiserver, containerPort: 8089 }]
+        volumeMounts: [{ name: tls, mountPath: /var/run/linkerd/tls, readOnly: true }]
+      volumes: [{ name: tls, secret: { secretName: tap-k8s-tls } }]
+---
+apiVersion: admissionregistration.k8s.io/v1
+kind: MutatingWebhookConfiguration
+metadata: { name: linkerd-tap-injector-webhook-config, labels: { linkerd.io/extension: viz } }
+webhooks:
+- name: tap-injector.linkerd.io
+  clientConfig: { service: { name: tap-injector, namespace: linkerd-viz, path: / }, caBundle: ZHVtbXk= }
+  sideEffects: None
+  admissionReviewVersions: [v1]
+---
+apiVersion: v1
+kind: Service
+metadata: { name: tap-injector, namespace: linkerd-viz }
+spec:
+  selector: { linkerd.io/extension: viz, component: tap-injector }
+  ports: [{ name: tap-injector, port: 443, targetPort: tap-injector }]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: tap-injector, namespace: linkerd-viz, labels: { linkerd.io/extension: viz, component: tap-injector } }
+spec:
+  selector: { matchLabels: { linkerd.io/extension: viz, component: tap-injector } }
+  template:
+    metadata: { labels: { linkerd.io/extension: viz, component: tap-injector } }
+    spec:
+      containers:
+      - name: tap-injector
+        image: example/tap:1
+        ports: [{ name: tap-injector, containerPort: 8443 }]
+        volumeMounts: [{ name: tls, mountPath: /var/run/linkerd/tls, readOnly: true }]
+      volumes: [{ name: tls, secret: { secretName: tap-injector-k8s-tls } }]
+`;
