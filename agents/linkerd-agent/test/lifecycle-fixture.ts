@@ -10,7 +10,8 @@ import {
   type TaskEnvelope,
 } from '@meshfleet/agent-protocol';
 import { createTrustAnchor, signIssuerCsr } from '@meshfleet/certificates/dist/src/pki';
-import { simulatedReleaseBundles } from '@meshfleet/linkerd';
+import { bundleDigest, simulatedReleaseBundles } from '@meshfleet/linkerd';
+import { parseAllDocuments, stringify } from 'yaml';
 import type { ClusterOps } from '../src/kube/cluster-ops';
 import type { LifecycleContext, StepStatus } from '../src/tasks/lifecycle/lifecycle-context';
 
@@ -44,18 +45,50 @@ export interface RecordedEvent {
   message: string;
 }
 
-export function releaseRef(version: string, variant: 'default' | 'ha' = 'default'): ReleaseRef {
-  const b = simulatedReleaseBundles(version, variant);
+export type BundleSource = (
+  version: string,
+  variant: 'default' | 'ha',
+) => { crds: { yaml: string; digest: string }; controlPlane: { yaml: string; digest: string } };
+
+export function releaseRef(
+  version: string,
+  variant: 'default' | 'ha' = 'default',
+  source: BundleSource = simulatedReleaseBundles,
+): ReleaseRef {
+  const b = source(version, variant);
   return { version, variant, crdsDigest: b.crds.digest, controlPlaneDigest: b.controlPlane.digest };
 }
+
+/**
+ * The simulated render shaped like a real `linkerd install` / Helm render: the webhook serving
+ * Secrets (`*-k8s-tls`) are left out although the Deployments mount them, and the webhooks carry
+ * a literal dummy caBundle instead of a placeholder.
+ */
+export const realStyleBundles: BundleSource = (version, variant) => {
+  const b = simulatedReleaseBundles(version, variant);
+  const docs = parseAllDocuments(b.controlPlane.yaml)
+    .map((d) => d.toJS() as Record<string, any> | null)
+    .filter((o): o is Record<string, any> => !!o)
+    .filter((o) => !(o.kind === 'Secret' && String(o.metadata?.name).endsWith('-k8s-tls')));
+  for (const o of docs) {
+    if (!String(o.kind).endsWith('WebhookConfiguration')) continue;
+    for (const w of o.webhooks ?? [])
+      w.clientConfig.caBundle = Buffer.from(`${o.metadata.name} dummy CA bundle`).toString('base64');
+  }
+  const yaml = docs.map((o) => stringify(o)).join('---\n');
+  return { crds: b.crds, controlPlane: { yaml, digest: bundleDigest(yaml) } };
+};
 
 export class FakeApi {
   readonly events: RecordedEvent[] = [];
   csrCount = 0;
-  constructor(readonly anchor: Anchor) {}
+  constructor(
+    readonly anchor: Anchor,
+    private readonly source: BundleSource = simulatedReleaseBundles,
+  ) {}
 
-  static async create(): Promise<FakeApi> {
-    return new FakeApi(await createTrustAnchor(TRUST_DOMAIN, 3650));
+  static async create(source?: BundleSource): Promise<FakeApi> {
+    return new FakeApi(await createTrustAnchor(TRUST_DOMAIN, 3650), source);
   }
 
   context(kube: ClusterOps, taskId: string, opts: { deadlineMs?: number } = {}): LifecycleContext {
@@ -65,7 +98,7 @@ export class FakeApi {
       signal: new AbortController().signal,
       kube,
       fetchBundles: async (release): Promise<ReleaseBundlesResponse> => {
-        const b = simulatedReleaseBundles(release.version, release.variant);
+        const b = this.source(release.version, release.variant);
         return ReleaseBundlesResponseSchema.parse({
           version: release.version,
           variant: release.variant,

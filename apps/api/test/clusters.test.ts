@@ -90,6 +90,18 @@ describe('cluster registration', () => {
       role.rules.some((r: any) => r.resources.includes('pods/proxy')),
       'agent scrapes proxies',
     );
+    // The agent's informers read these; the report would miss them without the grant.
+    for (const [group, resource] of [
+      ['apiregistration.k8s.io', 'apiservices'],
+      ['', 'services'],
+      ['', 'serviceaccounts'],
+      ['rbac.authorization.k8s.io', 'clusterroles'],
+      ['rbac.authorization.k8s.io', 'clusterrolebindings'],
+    ]) {
+      const rule = role.rules.find((r: any) => r.apiGroups.includes(group) && r.resources.includes(resource));
+      for (const verb of ['get', 'list', 'watch'])
+        assert.ok(rule?.verbs.includes(verb), `${verb} ${group || 'core'}/${resource}`);
+    }
 
     // The token is stored hashed, never in clear.
     const stored = await api.app

@@ -52,9 +52,21 @@ export const AGENT_CLUSTER_RULES: Rule[] = [
     verbs: MANAGE,
   },
   {
-    why: 'the control plane objects of a Linkerd install (identity issuer and webhook certificates are Secrets in the linkerd namespace, which does not exist before install, so this cannot be a namespaced Role)',
+    why: 'the control plane objects of a Linkerd install; the identity issuer and the webhook/APIService serving certificates the agent creates are Secrets in linkerd and linkerd-viz, which do not exist before install, so this cannot be a namespaced Role',
     apiGroups: [''],
-    resources: ['services', 'configmaps', 'secrets', 'serviceaccounts', 'endpoints'],
+    resources: ['configmaps', 'secrets', 'endpoints'],
+    verbs: MANAGE,
+  },
+  {
+    why: 'control-plane Services; read in every namespace for the cluster-networks check (cluster IPs)',
+    apiGroups: [''],
+    resources: ['services'],
+    verbs: MANAGE,
+  },
+  {
+    why: 'control-plane ServiceAccounts; read in the Linkerd namespaces for the existence checks (heartbeat, control plane)',
+    apiGroups: [''],
+    resources: ['serviceaccounts'],
     verbs: MANAGE,
   },
   { why: 'events for operation diagnostics', apiGroups: [''], resources: ['events'], verbs: READ },
@@ -78,7 +90,7 @@ export const AGENT_CLUSTER_RULES: Rule[] = [
     verbs: MANAGE,
   },
   {
-    why: "Linkerd's own ClusterRoles/Bindings; bind and escalate are required to grant permissions the agent does not hold itself",
+    why: "Linkerd's own ClusterRoles/Bindings, also read (selected by Linkerd's labels) for the RBAC existence checks; bind and escalate are required to grant permissions the agent does not hold itself",
     apiGroups: ['rbac.authorization.k8s.io'],
     resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
     verbs: [...MANAGE, 'bind', 'escalate'],
@@ -96,7 +108,7 @@ export const AGENT_CLUSTER_RULES: Rule[] = [
     verbs: MANAGE,
   },
   {
-    why: 'linkerd-viz tap API service',
+    why: 'linkerd-viz tap APIService: applied with the caBundle of the serving Secret the agent makes, and read for "tap API service is running"',
     apiGroups: ['apiregistration.k8s.io'],
     resources: ['apiservices'],
     verbs: MANAGE,

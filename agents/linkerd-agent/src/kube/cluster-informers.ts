@@ -1,9 +1,14 @@
 // The informers the agent runs: everything `linkerd check` and the mTLS status look at, plus
-// nodes for the cluster facts. Config maps and secrets only in the Linkerd namespaces — the agent's
-// RBAC does not (and should not) allow reading every Secret in the cluster.
+// nodes for the cluster facts. Config maps, secrets and service accounts only in the Linkerd
+// namespaces — the agent's RBAC does not (and should not) allow reading every Secret in the
+// cluster. ClusterRoles/Bindings only Linkerd's, selected by label on the server.
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { ManagedInformer } from './managed-informer';
+import { ManagedInformer, type InformerOptions } from './managed-informer';
+import { stripService, stripServiceAccount } from './strip-objects';
+
+/** Labels every Linkerd control-plane / extension RBAC object carries (CLI and Helm renders). */
+export const LINKERD_RBAC_SELECTORS = ['linkerd.io/control-plane-ns', 'linkerd.io/extension'] as const;
 
 export interface ClusterInformers {
   namespaces: ManagedInformer<k8s.V1Namespace>;
@@ -16,6 +21,12 @@ export interface ClusterInformers {
   validatingWebhooks: ManagedInformer<k8s.V1ValidatingWebhookConfiguration>;
   configMaps: ManagedInformer<k8s.V1ConfigMap>[];
   secrets: ManagedInformer<k8s.V1Secret>[];
+  /** Optional informers: a cluster (or an older agent role) may not serve or grant them. */
+  apiServices: ManagedInformer<k8s.V1APIService>;
+  services: ManagedInformer<k8s.V1Service>;
+  serviceAccounts: ManagedInformer<k8s.V1ServiceAccount>[];
+  clusterRoles: ManagedInformer<k8s.V1ClusterRole>[];
+  clusterRoleBindings: ManagedInformer<k8s.V1ClusterRoleBinding>[];
 }
 
 export function createClusterInformers(
@@ -28,17 +39,24 @@ export function createClusterInformers(
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
   const adm = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+  const reg = kc.makeApiClient(k8s.ApiregistrationV1Api);
+  const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
   const inf = <T extends k8s.KubernetesObject>(
     name: string,
     path: string,
     list: () => Promise<k8s.KubernetesListObject<T>>,
-    notify = true,
-  ) => new ManagedInformer<T>(name, kc, path, list, log, notify ? onChange : undefined);
+    options: Omit<InformerOptions<T>, 'onChange'> & { notify?: boolean } = {},
+  ) =>
+    new ManagedInformer<T>(name, kc, path, list, log, {
+      ...options,
+      ...(options.notify === false ? {} : { onChange }),
+    });
+  const optional = { optional: true } as const;
 
   return {
     namespaces: inf('namespaces', '/api/v1/namespaces', () => core.listNamespace()),
     // Node status changes every few seconds and does not affect the report: no change signal.
-    nodes: inf('nodes', '/api/v1/nodes', () => core.listNode(), false),
+    nodes: inf('nodes', '/api/v1/nodes', () => core.listNode(), { notify: false }),
     pods: inf('pods', '/api/v1/pods', () => core.listPodForAllNamespaces()),
     deployments: inf('deployments', '/apis/apps/v1/deployments', () => apps.listDeploymentForAllNamespaces()),
     daemonSets: inf('daemonsets', '/apis/apps/v1/daemonsets', () => apps.listDaemonSetForAllNamespaces()),
@@ -65,6 +83,42 @@ export function createClusterInformers(
         core.listNamespacedSecret({ namespace }),
       ),
     ),
+    apiServices: inf(
+      'apiservices',
+      '/apis/apiregistration.k8s.io/v1/apiservices',
+      () => reg.listAPIService(),
+      optional,
+    ),
+    // Every namespace (cluster-network check over cluster IPs): cached stripped, 5,000 Services
+    // keep only names, IPs, selector and ports.
+    services: inf('services', '/api/v1/services', () => core.listServiceForAllNamespaces(), {
+      ...optional,
+      strip: stripService,
+    }),
+    serviceAccounts: linkerdNamespaces.map((namespace) =>
+      inf(
+        `serviceaccounts/${namespace}`,
+        `/api/v1/namespaces/${namespace}/serviceaccounts`,
+        () => core.listNamespacedServiceAccount({ namespace }),
+        { ...optional, strip: stripServiceAccount },
+      ),
+    ),
+    clusterRoles: LINKERD_RBAC_SELECTORS.map((labelSelector) =>
+      inf(
+        `clusterroles/${labelSelector}`,
+        '/apis/rbac.authorization.k8s.io/v1/clusterroles',
+        () => rbac.listClusterRole({ labelSelector }),
+        { ...optional, labelSelector },
+      ),
+    ),
+    clusterRoleBindings: LINKERD_RBAC_SELECTORS.map((labelSelector) =>
+      inf(
+        `clusterrolebindings/${labelSelector}`,
+        '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+        () => rbac.listClusterRoleBinding({ labelSelector }),
+        { ...optional, labelSelector },
+      ),
+    ),
   };
 }
 
@@ -80,5 +134,28 @@ export function allInformers(i: ClusterInformers): ManagedInformer<k8s.Kubernete
     i.validatingWebhooks,
     ...i.configMaps,
     ...i.secrets,
+    i.apiServices,
+    i.services,
+    ...i.serviceAccounts,
+    ...i.clusterRoles,
+    ...i.clusterRoleBindings,
   ] as ManagedInformer<k8s.KubernetesObject>[];
+}
+
+/** The cached objects, or undefined when any of the informers cannot see its resource. */
+export function optionalList<T extends k8s.KubernetesObject>(
+  informers: ReadonlyArray<ManagedInformer<T>>,
+): T[] | undefined {
+  if (!informers.every((i) => i.available)) return undefined;
+  // One object can match both RBAC selectors: de-duplicate by uid (name when there is none).
+  const seen = new Set<string>();
+  const out: T[] = [];
+  for (const i of informers)
+    for (const o of i.list()) {
+      const key = o.metadata?.uid ?? `${o.metadata?.namespace}/${o.metadata?.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(o);
+    }
+  return out;
 }

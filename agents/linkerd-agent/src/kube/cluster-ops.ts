@@ -3,6 +3,7 @@
 // these calls go to the server. Server-side apply under one field manager keeps re-runs converging.
 import * as k8s from '@kubernetes/client-node';
 import type { ClusterSnapshot } from '@meshfleet/linkerd';
+import { LINKERD_RBAC_SELECTORS } from './cluster-informers';
 
 export const FIELD_MANAGER = 'meshfleet-agent';
 
@@ -87,6 +88,31 @@ export class ClusterOps {
     }
   }
 
+  /** Like list, but undefined when the kind is not served (404) or not granted (403). */
+  async listIfServed<T extends k8s.KubernetesObject = AnyObject>(
+    apiVersion: string,
+    kind: string,
+    namespace?: string,
+    labelSelector?: string,
+  ): Promise<T[] | undefined> {
+    try {
+      const res = await this.objects.list<T>(
+        apiVersion,
+        kind,
+        namespace,
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        labelSelector,
+      );
+      return res.items;
+    } catch (e) {
+      if (isNotFound(e) || isForbidden(e)) return undefined;
+      throw e;
+    }
+  }
+
   /** Deletes in the background; a missing object counts as deleted. */
   async delete(ref: ObjectRef): Promise<void> {
     try {
@@ -114,6 +140,25 @@ export class ClusterOps {
 
   /** What `linkerd check` needs, read from the server now (secrets of the control plane only). */
   async snapshot(controlPlaneNamespace: string): Promise<ClusterSnapshot> {
+    const rbac = async <T extends k8s.KubernetesObject>(kind: string): Promise<T[] | undefined> => {
+      const lists = await Promise.all(
+        LINKERD_RBAC_SELECTORS.map((sel) =>
+          this.listIfServed<T>('rbac.authorization.k8s.io/v1', kind, undefined, sel),
+        ),
+      );
+      if (lists.some((l) => !l)) return undefined;
+      const byName = new Map(lists.flatMap((l) => l!).map((o) => [o.metadata?.name, o]));
+      return [...byName.values()];
+    };
+    const [apiServices, serviceAccounts, clusterRoles, clusterRoleBindings, nodes, services] =
+      await Promise.all([
+        this.listIfServed<k8s.V1APIService>('apiregistration.k8s.io/v1', 'APIService'),
+        this.listIfServed<k8s.V1ServiceAccount>('v1', 'ServiceAccount', controlPlaneNamespace),
+        rbac<k8s.V1ClusterRole>('ClusterRole'),
+        rbac<k8s.V1ClusterRoleBinding>('ClusterRoleBinding'),
+        this.list<k8s.V1Node>('v1', 'Node'),
+        this.listIfServed<k8s.V1Service>('v1', 'Service'),
+      ]);
     const [version, namespaces, pods, deployments, daemonSets, configMaps, secrets, crds, mwc, vwc] =
       await Promise.all([
         this.serverVersion().catch(() => null),
@@ -144,6 +189,12 @@ export class ClusterOps {
       crds,
       mutatingWebhooks: mwc,
       validatingWebhooks: vwc,
+      apiServices,
+      serviceAccounts,
+      clusterRoles,
+      clusterRoleBindings,
+      nodes,
+      services,
       now: new Date(),
     };
   }
@@ -155,4 +206,8 @@ function metadataOf(ref: ObjectRef): { name: string; namespace?: string } {
 
 export function isNotFound(e: unknown): boolean {
   return !!e && typeof e === 'object' && 'code' in e && e.code === 404;
+}
+
+function isForbidden(e: unknown): boolean {
+  return !!e && typeof e === 'object' && 'code' in e && e.code === 403;
 }

@@ -5,14 +5,19 @@ import * as k8s from '@kubernetes/client-node';
 import type { ClusterFacts } from '@meshfleet/agent-protocol';
 import { detectProvider, detectRegion, type ClusterSnapshot } from '@meshfleet/linkerd';
 import type { Logger } from 'pino';
-import { allInformers, createClusterInformers, type ClusterInformers } from './cluster-informers';
+import {
+  allInformers,
+  createClusterInformers,
+  optionalList,
+  type ClusterInformers,
+} from './cluster-informers';
 import { loadKubeConfig, type KubeConfigSource } from './kube-config';
 import { errorMessage } from '../util/errors';
 import { podProxyGet, type PodProxyRequest, type PodProxyResponse } from './pod-proxy';
 import { ClusterOps } from './cluster-ops';
 
 export interface KubeAccessOptions extends KubeConfigSource {
-  /** Namespaces whose ConfigMaps and Secrets are cached (control plane, viz). */
+  /** Namespaces whose ConfigMaps, Secrets and ServiceAccounts are cached (control plane, viz). */
   linkerdNamespaces: string[];
 }
 
@@ -116,6 +121,13 @@ export class KubeAccess {
       crds: [...i.crds.list()],
       mutatingWebhooks: [...i.mutatingWebhooks.list()],
       validatingWebhooks: [...i.validatingWebhooks.list()],
+      // Absent (not empty) when unserved or forbidden: the checks reading them skip, not fail.
+      apiServices: optionalList([i.apiServices]),
+      serviceAccounts: optionalList(i.serviceAccounts),
+      clusterRoles: optionalList(i.clusterRoles),
+      clusterRoleBindings: optionalList(i.clusterRoleBindings),
+      nodes: [...i.nodes.list()],
+      services: optionalList([i.services]),
       now,
     };
   }

@@ -1,5 +1,5 @@
 // Key material the agent makes inside the cluster: the issuer key pair and its CSR (the API signs
-// it), and a small CA for the three webhook serving certificates. Private keys stay in memory
+// it), and small throw-away CAs for webhook and APIService serving certificates. Private keys stay in memory
 // until they are written to Secrets in the cluster; they are never logged or sent out.
 import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
@@ -68,38 +68,19 @@ export interface WebhookMaterial {
   policyValidator: KeyedCert;
 }
 
-async function servingCert(
-  dns: string,
-  ca: { cert: x509.X509Certificate; key: webcrypto.CryptoKey },
-  notAfter: Date,
-): Promise<KeyedCert> {
-  const keys = await keyPair();
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: `CN=${dns}`,
-    issuer: ca.cert.subject,
-    notBefore: new Date(Date.now() - 60_000),
-    notAfter,
-    publicKey: keys.publicKey,
-    signingKey: ca.key,
-    signingAlgorithm: SIGN,
-    extensions: [
-      new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
-      new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: dns }]),
-    ],
-  });
-  return { certPem: cert.toString('pem'), keyPem: await pkcs8Pem(keys.privateKey) };
+/** A CA that lives for one run: its key signs serving certs and is then dropped. */
+export interface ServingCa {
+  cert: x509.X509Certificate;
+  key: webcrypto.CryptoKey;
+  notAfter: Date;
 }
 
-/** A throw-away CA (its key is dropped) and serving certs for linkerd-<component>.<ns>.svc. */
-export async function createWebhookMaterial(namespace: string): Promise<WebhookMaterial> {
+export async function createServingCa(commonName: string): Promise<ServingCa> {
   const keys = await keyPair();
   const notAfter = new Date(Date.now() + WEBHOOK_CERT_DAYS * DAY_MS);
-  const caCert = await x509.X509CertificateGenerator.createSelfSigned({
+  const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
-    name: `CN=webhook.linkerd.${namespace}.meshfleet`,
+    name: `CN=${commonName}`,
     notBefore: new Date(Date.now() - 60_000),
     notAfter,
     keys,
@@ -109,12 +90,39 @@ export async function createWebhookMaterial(namespace: string): Promise<WebhookM
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true),
     ],
   });
-  const ca = { cert: caCert, key: keys.privateKey };
-  const svc = (c: string) => `linkerd-${c}.${namespace}.svc`;
+  return { cert, key: keys.privateKey, notAfter };
+}
+
+/** A serverAuth cert for the DNS names (the first is the CN), valid as long as the CA. */
+export async function issueServingCert(ca: ServingCa, dnsNames: readonly string[]): Promise<KeyedCert> {
+  const keys = await keyPair();
+  const cert = await x509.X509CertificateGenerator.create({
+    serialNumber: serial(),
+    subject: `CN=${dnsNames[0]}`,
+    issuer: ca.cert.subject,
+    notBefore: new Date(Date.now() - 60_000),
+    notAfter: ca.notAfter,
+    publicKey: keys.publicKey,
+    signingKey: ca.key,
+    signingAlgorithm: SIGN,
+    extensions: [
+      new x509.BasicConstraintsExtension(false, undefined, true),
+      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+      new x509.SubjectAlternativeNameExtension(dnsNames.map((value) => ({ type: 'dns' as const, value }))),
+    ],
+  });
+  return { certPem: cert.toString('pem'), keyPem: await pkcs8Pem(keys.privateKey) };
+}
+
+/** A throw-away CA (its key is dropped) and serving certs for linkerd-<component>.<ns>.svc. */
+export async function createWebhookMaterial(namespace: string): Promise<WebhookMaterial> {
+  const ca = await createServingCa(`webhook.linkerd.${namespace}.meshfleet`);
+  const svc = (c: string) => [`linkerd-${c}.${namespace}.svc`];
   return {
-    caPem: caCert.toString('pem'),
-    proxyInjector: await servingCert(svc('proxy-injector'), ca, notAfter),
-    spValidator: await servingCert(svc('sp-validator'), ca, notAfter),
-    policyValidator: await servingCert(svc('policy-validator'), ca, notAfter),
+    caPem: ca.cert.toString('pem'),
+    proxyInjector: await issueServingCert(ca, svc('proxy-injector')),
+    spValidator: await issueServingCert(ca, svc('sp-validator')),
+    policyValidator: await issueServingCert(ca, svc('policy-validator')),
   };
 }

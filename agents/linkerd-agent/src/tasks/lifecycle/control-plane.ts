@@ -8,6 +8,7 @@ import type { IssuerMaterial } from './issuer';
 import type { LifecycleContext } from './lifecycle-context';
 import { lifecycleFailure } from './lifecycle-failure';
 import { pruneStaleContainers } from './stale-containers';
+import { describeServingSecrets, withServingSecrets } from './webhook-serving-secrets';
 
 export interface IdentityInput {
   trustDomain: string;
@@ -43,13 +44,19 @@ export function renderControlPlane(yaml: string, namespace: string, identity: Id
   return bundleObjects(filled, namespace);
 }
 
+/** Applies the objects plus the serving Secrets they mount but do not contain. */
 export async function applyControlPlane(
   ctx: LifecycleContext,
-  objects: readonly BundleObject[],
+  bundle: readonly BundleObject[],
 ): Promise<string> {
+  const serving = await withServingSecrets(ctx.kube, bundle);
+  const objects = serving.objects;
   await applyAll(ctx.kube, objects);
   // Apply never drops containers another field manager added (an install made without Meshfleet).
   const pruned = await pruneStaleContainers(ctx.kube, objects);
-  const note = pruned.length ? `; removed containers the release no longer has: ${pruned.join('; ')}` : '';
-  return `applied ${objects.length} objects${note}`;
+  const notes = [
+    describeServingSecrets(serving),
+    pruned.length ? `removed containers the release no longer has: ${pruned.join('; ')}` : '',
+  ].filter(Boolean);
+  return `applied ${objects.length} objects${notes.map((n) => `; ${n}`).join('')}`;
 }

@@ -1,0 +1,38 @@
+// What the informers keep of objects they cache in bulk. Annotations (kubectl's
+// last-applied-configuration) and managedFields are most of an object's size and no check
+// reads them; the cache stores the stripped copy only.
+import type { V1ObjectMeta, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
+
+function meta(m: V1ObjectMeta | undefined): V1ObjectMeta {
+  if (!m) return {};
+  const out: V1ObjectMeta = {};
+  // resourceVersion: the informer resumes its watch from it.
+  for (const k of ['name', 'namespace', 'uid', 'resourceVersion', 'labels', 'deletionTimestamp'] as const)
+    if (m[k] !== undefined) (out as Record<string, unknown>)[k] = m[k];
+  return out;
+}
+
+/** Names, cluster IPs, selector and ports: what the cluster-network and service checks read. */
+export function stripService(s: V1Service): V1Service {
+  const spec = s.spec;
+  return {
+    apiVersion: s.apiVersion,
+    kind: s.kind,
+    metadata: meta(s.metadata),
+    ...(spec
+      ? {
+          spec: {
+            ...(spec.type ? { type: spec.type } : {}),
+            ...(spec.clusterIP ? { clusterIP: spec.clusterIP } : {}),
+            ...(spec.clusterIPs ? { clusterIPs: spec.clusterIPs } : {}),
+            ...(spec.selector ? { selector: spec.selector } : {}),
+            ...(spec.ports ? { ports: spec.ports } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+export function stripServiceAccount(sa: V1ServiceAccount): V1ServiceAccount {
+  return { apiVersion: sa.apiVersion, kind: sa.kind, metadata: meta(sa.metadata) };
+}

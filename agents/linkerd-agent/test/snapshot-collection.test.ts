@@ -1,0 +1,240 @@
+// What the informers add to the snapshot for the RBAC, viz and cluster-network checks, and that a
+// resource the cluster does not serve (or the agent's role does not grant) leaves the agent
+// synced with that field undefined, so its checks are skipped rather than failed.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Simulator } from '@meshfleet/kube-sim';
+import { runChecks } from '@meshfleet/linkerd';
+import { ClusterOps } from '../src/kube/cluster-ops';
+import { KubeAccess } from '../src/kube/kube-access';
+import { loadKubeConfig } from '../src/kube/kube-config';
+import { createServingCa, issueServingCert } from '../src/tasks/lifecycle/agent-pki';
+import { eventually, quietLog, startSim } from './sim-fixture';
+
+const TAP = 'v1alpha1.tap.linkerd.io';
+const names = (xs: Array<{ metadata?: { name?: string; namespace?: string } }> | undefined) =>
+  (xs ?? []).map((x) => (x.metadata?.namespace ? `${x.metadata.namespace}/` : '') + x.metadata?.name);
+
+describe('snapshot collection of APIServices, RBAC, nodes and Services', () => {
+  let sim: Simulator;
+  let ops: ClusterOps;
+  const stops: Array<() => Promise<void>> = [];
+  let tapCaBundle = '';
+
+  const access = async () => {
+    const kube = new KubeAccess(
+      {
+        kubeconfigPath: null,
+        kubeconfigYaml: sim.kubeconfigFor('meshed'),
+        linkerdNamespaces: ['linkerd', 'linkerd-viz'],
+      },
+      quietLog,
+    );
+    kube.start();
+    stops.push(() => kube.stop());
+    assert.equal(await kube.waitForSync(AbortSignal.timeout(10_000)), true, 'every informer synced');
+    return kube;
+  };
+  const tapCheck = async (kube: KubeAccess) => {
+    await kube.refreshServerVersion();
+    const results = await runChecks(kube.snapshot(), {
+      controlPlaneNamespace: 'linkerd',
+      vizNamespace: 'linkerd-viz',
+      certExpiryWarningDays: 60,
+    });
+    return results.categories
+      .flatMap((c) => c.checks)
+      .find((c) => c.description === 'tap API service is running');
+  };
+
+  before(async () => {
+    sim = await startSim();
+    ops = new ClusterOps(
+      loadKubeConfig({ kubeconfigPath: null, kubeconfigYaml: sim.kubeconfigFor('meshed') }).kc,
+    );
+    // A viz namespace, so the viz category (and its tap API service check) applies.
+    await ops.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'linkerd-viz', labels: { 'linkerd.io/extension': 'viz' } },
+    });
+    await ops.apply({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'tap', namespace: 'linkerd-viz' },
+    });
+    // tap's serving cert, so the (fatal) cert check passes and the tap API service check is reached.
+    const ca = await createServingCa('tap test CA');
+    const tap = await issueServingCert(ca, ['tap.linkerd-viz.svc']);
+    const b64 = (x: string) => Buffer.from(x).toString('base64');
+    tapCaBundle = b64(ca.cert.toString('pem'));
+    await ops.apply({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'tap-k8s-tls', namespace: 'linkerd-viz' },
+      type: 'kubernetes.io/tls',
+      data: { 'tls.crt': b64(tap.certPem), 'tls.key': b64(tap.keyPem) },
+    });
+    await ops.apply({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'app', namespace: 'emojivoto' },
+    });
+    await ops.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'linkerd-linkerd-viz-tap', labels: { 'linkerd.io/extension': 'viz' } },
+      rules: [],
+    });
+    await ops.apply({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'someone-elses-role' },
+      rules: [],
+    });
+    // kubectl's last-applied annotation: the bulk of a real Service, and never read.
+    await ops.apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'annotated',
+        namespace: 'legacy',
+        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(20_000) },
+      },
+      spec: { clusterIP: '10.96.0.50', selector: { app: 'billing' }, ports: [{ port: 80 }] },
+    });
+  });
+  after(async () => {
+    for (const s of stops) await s();
+    await sim?.close();
+  });
+
+  it('carries the Linkerd namespaces’ ServiceAccounts, Linkerd’s ClusterRoles/Bindings, nodes and stripped Services', async () => {
+    const kube = await access();
+    const s = kube.snapshot();
+    const sas = names(s.serviceAccounts);
+    for (const sa of ['linkerd/linkerd-identity', 'linkerd/linkerd-destination', 'linkerd-viz/tap'])
+      assert.ok(sas.includes(sa), `${sa} in ${sas.join(', ')}`);
+    assert.ok(!sas.includes('emojivoto/app'), 'only the Linkerd namespaces');
+
+    const roles = names(s.clusterRoles);
+    for (const r of ['linkerd-linkerd-identity', 'linkerd-linkerd-proxy-injector', 'linkerd-linkerd-viz-tap'])
+      assert.ok(roles.includes(r), `${r} in ${roles.join(', ')}`);
+    assert.ok(!roles.includes('someone-elses-role'), 'selected by Linkerd labels on the server');
+    assert.equal(new Set(roles).size, roles.length, 'no duplicates across the two selectors');
+    assert.ok(names(s.clusterRoleBindings).includes('linkerd-linkerd-identity'));
+
+    assert.equal(s.nodes?.length, 2);
+    const svc = s.services?.find((x) => x.metadata?.name === 'annotated');
+    assert.equal(svc?.spec?.clusterIP, '10.96.0.50', 'cluster IP kept');
+    assert.deepEqual(svc.spec.selector, { app: 'billing' });
+    assert.equal(svc.metadata?.annotations, undefined, 'annotations stripped before caching');
+    assert.equal(svc.metadata?.managedFields, undefined);
+    assert.ok(names(s.services).includes('emojivoto/web'));
+
+    // A Service created later arrives through the watch, stripped too.
+    await ops.apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'later', namespace: 'legacy', annotations: { a: 'b' } },
+      spec: { ports: [{ port: 81 }] },
+    });
+    const later = await eventually(
+      () => kube.snapshot().services?.find((x) => x.metadata?.name === 'later'),
+      (v) => !!v,
+      5000,
+      'Service in cache',
+    );
+    assert.equal(later!.metadata?.annotations, undefined);
+  });
+
+  it('leaves the agent synced and the tap check skipped when APIServices are not served or not granted', async () => {
+    const served = await ops.listIfServed('apiregistration.k8s.io/v1', 'APIService');
+    // Forbidden works on every simulator version; not served is the case before aggregation exists.
+    sim.cluster('meshed').faults.denyAccess(['apiservices']);
+    try {
+      const kube = await access();
+      // Undefined, not []: with an empty list the tap API service check would fail.
+      assert.equal(kube.snapshot().apiServices, undefined);
+      const check = await tapCheck(kube);
+      assert.ok(check?.result !== 'error' && check?.result !== 'warning', 'skipped, not failed');
+      assert.ok(kube.snapshot().pods.length > 0, 'the rest of the snapshot is there');
+      if (!served) {
+        sim.cluster('meshed').faults.denyAccess([]);
+        const unserved = await access();
+        assert.equal(unserved.snapshot().apiServices, undefined, 'a 404 leaves it undefined too');
+      }
+    } finally {
+      sim.cluster('meshed').faults.denyAccess([]);
+    }
+  });
+
+  it('carries APIServices once served, and the tap check reads their Available condition', async () => {
+    if (!(await ops.listIfServed('apiregistration.k8s.io/v1', 'APIService'))) {
+      // Simulators without the aggregation layer: a CRD stands in for the built-in resource.
+      await ops.apply({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'apiservices.apiregistration.k8s.io' },
+        spec: {
+          group: 'apiregistration.k8s.io',
+          scope: 'Cluster',
+          names: {
+            plural: 'apiservices',
+            singular: 'apiservice',
+            kind: 'APIService',
+            listKind: 'APIServiceList',
+          },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
+        },
+      });
+      await eventually(
+        () => ops.listIfServed('apiregistration.k8s.io/v1', 'APIService'),
+        (v) => !!v,
+        5000,
+        'APIService served',
+      );
+    }
+    const kube = await access();
+    await ops.apply({
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: TAP, labels: { 'linkerd.io/extension': 'viz' } },
+      spec: {
+        group: 'tap.linkerd.io',
+        version: 'v1alpha1',
+        service: { name: 'tap', namespace: 'linkerd-viz' },
+        caBundle: tapCaBundle,
+      },
+    });
+    await ops.mergePatch(
+      { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', name: TAP },
+      { status: { conditions: [{ type: 'Available', status: 'False', reason: 'MissingEndpoints' }] } },
+    );
+    await eventually(
+      () => tapCheck(kube),
+      (c) => c?.result === 'warning' || c?.result === 'error',
+      5000,
+      'tap check fails while unavailable',
+    );
+    await ops.mergePatch(
+      { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', name: TAP },
+      { status: { conditions: [{ type: 'Available', status: 'True', reason: 'Passed' }] } },
+    );
+    const ok = await eventually(
+      () => tapCheck(kube),
+      (c) => c?.result === 'success',
+      5000,
+      'tap check passes',
+    );
+    assert.equal(ok?.result, 'success');
+    assert.ok(names(kube.snapshot().apiServices).includes(TAP));
+  });
+});
