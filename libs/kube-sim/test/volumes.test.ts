@@ -80,7 +80,7 @@ describe('secret and configMap volumes', () => {
     assert.ok(started.status?.containerStatuses?.[0]?.state?.running);
   });
 
-  it('does not block on optional sources, missing or without the listed keys', async () => {
+  it('does not block on optional sources, and publishes kube-root-ca.crt for projected ones', async () => {
     await core.createNamespacedPod({
       namespace: 'default',
       body: pod('optional-only', [
@@ -100,6 +100,9 @@ describe('secret and configMap volumes', () => {
     });
     await ready('optional-only');
     assert.deepEqual(await failedMounts('optional-only'), []);
+    // The projected source above reads what root-ca-cert-publisher puts in every namespace.
+    const rootCa = await core.readNamespacedConfigMap({ namespace: 'default', name: 'kube-root-ca.crt' });
+    assert.equal(rootCa.data?.['ca.crt'], sim.caCertificate);
   });
 
   it('fails the mount for a key listed in items that the object lacks, in projected volumes too', async () => {
