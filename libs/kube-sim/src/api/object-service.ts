@@ -142,6 +142,7 @@ export class ObjectService {
       kind: body.kind || type.kind,
       metadata: meta,
     };
+    obj = secretDefaults(type, obj);
     const causes = validateObject(type, obj);
     if (causes.length) throw invalid(type.kind, type.group, name, causes);
     if (this.find(type, meta.namespace, name)) throw alreadyExists(type.plural, type.group, name);
@@ -269,6 +270,7 @@ export class ObjectService {
         opts.subresource !== 'status' && specOf(next) !== specOf(current) ? gen + 1 : gen;
     }
     if (opts.subresource !== 'status') {
+      next = secretDefaults(type, next);
       const causes = validateObject(type, next);
       if (causes.length) throw invalid(type.kind, type.group, current.metadata.name ?? '', causes);
     }
@@ -435,3 +437,18 @@ function decodeContinue(token: string): { rv: number; after: string } {
 }
 
 export type { StatusCause };
+
+/**
+ * What the API server does to every Secret it stores: `type` defaults to Opaque, and the
+ * write-only `stringData` is folded into `data` (base64) and never stored.
+ */
+function secretDefaults(type: ResourceType, obj: KubeObject): KubeObject {
+  if (type.group !== '' || type.plural !== 'secrets') return obj;
+  const { stringData, ...rest } = obj as KubeObject & { stringData?: Record<string, string> };
+  const out: KubeObject = { ...rest, type: (obj['type'] as string | undefined) || 'Opaque' };
+  if (!stringData) return out;
+  const data = { ...((obj['data'] as Record<string, string> | undefined) ?? {}) };
+  for (const [k, v] of Object.entries(stringData))
+    data[k] = Buffer.from(String(v), 'utf8').toString('base64');
+  return { ...out, data };
+}

@@ -93,6 +93,7 @@ export const BUILTIN_TYPES: ResourceType[] = [
     'validatingwebhookconfigurations',
     false,
   ),
+  t('apiregistration.k8s.io', 'v1', 'APIService', 'apiservices', false, ['status']),
   t('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['status'], ['pdb']),
   {
     ...t('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false),

@@ -26,6 +26,15 @@ export function validateObject(type: ResourceType, obj: KubeObject): StatusCause
         message: `Invalid value: "${name}"`,
         field: 'metadata.name',
       });
+  } else if (type.group === 'apiregistration.k8s.io') {
+    // The aggregator names APIServices "<version>.<group>"; the core group's is "v1.".
+    const spec = (obj['spec'] ?? {}) as { group?: string; version?: string };
+    if (name !== `${spec.version ?? ''}.${spec.group ?? ''}`)
+      causes.push({
+        reason: 'FieldValueInvalid',
+        message: `Invalid value: "${name}": must be \`spec.version+"."+spec.group\`: "${spec.version ?? ''}.${spec.group ?? ''}"`,
+        field: 'metadata.name',
+      });
   } else if (
     name.length > 253 ||
     !(LABEL_NAMED.has(type.plural) ? DNS_LABEL : DNS_SUBDOMAIN).test(name) ||

@@ -1,6 +1,7 @@
 // Turns a scenario cluster into a running SimCluster: system namespaces, nodes, Linkerd
 // (optionally), then the namespaces and workloads, then the traffic graph.
 import { randomBytes } from 'node:crypto';
+import { builtinApiServices } from '../controllers/apiservice.controller';
 import { LinkerdModel } from '../linkerd/linkerd-model';
 import { CertAndKey, createTrustAnchor, validity } from '../linkerd/certs';
 import { ClusterScenario, WorkloadScenario } from '../scenario/scenario.schema';
@@ -14,6 +15,8 @@ export interface BuildOptions {
   watchWindow?: number;
   /** Trust anchors shared by clusters in the same linkerd.trustGroup. */
   trustGroups?: Map<string, Promise<CertAndKey>>;
+  /** The cluster CA published in every namespace's kube-root-ca.crt ConfigMap. */
+  rootCaPem?: string;
 }
 
 export interface BuiltCluster {
@@ -31,6 +34,7 @@ export async function buildCluster(spec: ClusterScenario, opts: BuildOptions): P
     podReadyDelayMs: spec.podReadyDelayMs ?? opts.podReadyDelayMs,
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 5000,
     watchWindow: opts.watchWindow ?? 500,
+    ...(opts.rootCaPem ? { rootCaPem: opts.rootCaPem } : {}),
   });
   const linkerd = new LinkerdModel(cluster);
   cluster.start();
@@ -40,6 +44,7 @@ export async function buildCluster(spec: ClusterScenario, opts: BuildOptions): P
       kind: 'Namespace',
       metadata: { name: ns, labels: { 'kubernetes.io/metadata.name': ns } },
     });
+  for (const api of builtinApiServices()) cluster.ensure(api);
   cluster.ensure({
     apiVersion: 'v1',
     kind: 'Service',

@@ -26,6 +26,8 @@ export interface ClusterSettings {
   bookmarkIntervalMs: number;
   /** Events a watch can resume from. */
   watchWindow: number;
+  /** PEM published as kube-root-ca.crt in every namespace (the serving CA). */
+  rootCaPem?: string;
 }
 
 export interface ProxyResponse {

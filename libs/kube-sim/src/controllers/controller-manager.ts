@@ -3,6 +3,7 @@
 // events for one object costs one reconcile.
 import type { SimCluster } from '../cluster/sim-cluster';
 import { StoreEvent } from '../store/types';
+import { ApiServiceController } from './apiservice.controller';
 import { CrdController } from './crd.controller';
 import { DaemonSetController } from './daemonset.controller';
 import { DeploymentController } from './deployment.controller';
@@ -40,6 +41,7 @@ export class ControllerManager {
       new StatefulSetController(cluster),
       new JobController(cluster),
       new EndpointsController(cluster),
+      new ApiServiceController(cluster),
       this.kubelet,
     ];
   }

@@ -6,6 +6,7 @@ import { nowIso } from '../api/object-service';
 import { KubeObject, StoreEvent } from '../store/types';
 import type { Controller, ControllerManager } from './controller-manager';
 import { nsName, ownerOf, podPhase, splitKey } from './helpers';
+import { mountFailures, referencedObjects } from './volumes';
 
 interface ContainerSpec {
   name: string;
@@ -48,6 +49,9 @@ export class Kubelet implements Controller {
   private readonly restarts = new Map<string, number>();
   /** Pods with a start or crash-loop timer pending, so reconciles do not stack timers. */
   private readonly waiting = new Set<string>();
+  /** Pods whose volumes could not be set up: uid → retries so far (for the back-off). */
+  private readonly mountRetries = new Map<string, number>();
+  private readonly mountRetryPending = new Set<string>();
   private ipCounter = 0;
 
   constructor(
@@ -61,10 +65,13 @@ export class Kubelet implements Controller {
         this.started.delete(e.object.metadata.uid ?? '');
         this.restarts.delete(e.object.metadata.uid ?? '');
         this.waiting.delete(e.object.metadata.uid ?? '');
+        this.mountRetries.delete(e.object.metadata.uid ?? '');
+        this.mountRetryPending.delete(e.object.metadata.uid ?? '');
         return [];
       }
       return [nsName(e.object)];
     }
+    if (e.object.kind === 'Secret' || e.object.kind === 'ConfigMap') return this.podsWaitingFor(e.object);
     if (e.object.kind === 'Node' && e.type !== 'ADDED')
       return this.podsOn(e.object.metadata.name ?? '').map(nsName);
     if (e.object.kind === 'Node') return this.unscheduled().map(nsName);
@@ -134,6 +141,20 @@ export class Kubelet implements Controller {
         phase: 'Pending',
         conditions: [
           scheduled,
+          { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: created },
+        ],
+        containerStatuses: spec.containers.map((c) =>
+          this.status(c, false, { waiting: { reason: 'ContainerCreating' } }, 0),
+        ),
+      };
+    }
+    if (!this.started.has(uid) && !this.waiting.has(uid) && this.volumesBlock(pod)) {
+      return {
+        ...base,
+        phase: 'Pending',
+        conditions: [
+          scheduled,
+          { type: 'Initialized', status: 'False', lastTransitionTime: created },
           { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: created },
         ],
         containerStatuses: spec.containers.map((c) =>
@@ -305,6 +326,41 @@ export class Kubelet implements Controller {
           : [`${t0} starting ${target}`, `${t0} listening on :8080`, `${t0} ready`];
     const out = tailLines !== undefined && tailLines >= 0 ? lines.slice(-tailLines) : lines;
     return out.length ? out.join('\n') + '\n' : '';
+  }
+
+  /**
+   * The kubelet sets up volumes before it starts containers; while one cannot be set up it
+   * records FailedMount and retries with a growing back-off (500 ms doubling, at most 2 min),
+   * and a change to a referenced Secret/ConfigMap re-checks at once.
+   */
+  private volumesBlock(pod: KubeObject): boolean {
+    const uid = pod.metadata.uid ?? '';
+    const failures = mountFailures(this.cluster, pod);
+    if (failures.length === 0) {
+      this.mountRetries.delete(uid);
+      return false;
+    }
+    for (const f of failures) this.cluster.events.record(pod, 'Warning', 'FailedMount', f.message, 'kubelet');
+    if (!this.mountRetryPending.has(uid)) {
+      const n = this.mountRetries.get(uid) ?? 0;
+      this.mountRetries.set(uid, n + 1);
+      this.mountRetryPending.add(uid);
+      this.manager.after(Math.min(500 * 2 ** n, 120_000), () => {
+        this.mountRetryPending.delete(uid);
+        this.manager.enqueue(this, nsName(pod));
+      });
+    }
+    return true;
+  }
+
+  /** Pods in the object's namespace that have not started and mount it. */
+  private podsWaitingFor(obj: KubeObject): string[] {
+    const kind = obj.kind === 'Secret' ? 'secret' : 'configmap';
+    return this.cluster.store
+      .list('/pods', obj.metadata.namespace)
+      .filter((p) => !this.started.has(p.metadata.uid ?? ''))
+      .filter((p) => referencedObjects(p).some((r) => r.kind === kind && r.name === obj.metadata.name))
+      .map(nsName);
   }
 
   private podsOn(node: string): KubeObject[] {

@@ -9,7 +9,15 @@ import type { SimCluster } from '../cluster/sim-cluster';
 import { applyMergePatch } from '../patch/merge-patch';
 import { KubeObject } from '../store/types';
 import { apiGroup, apiGroupList, apiVersions, resourceList } from './discovery';
-import { decodeBody, readBody, sendJson, sendText, successStatus } from './http-util';
+import {
+  decodeBody,
+  decodeRequest,
+  readBody,
+  readBodyBytes,
+  sendJson,
+  sendText,
+  successStatus,
+} from './http-util';
 import { openapiGroupVersion, openapiRoot, openapiV2 } from './openapi';
 import { toTable, wantsTable } from './table';
 
@@ -29,7 +37,6 @@ const PATCH_TYPES: Record<string, PatchType> = {
   'application/merge-patch+json': 'merge',
   'application/strategic-merge-patch+json': 'strategic',
   'application/apply-patch+yaml': 'apply',
-  'application/apply-patch+cbor': 'apply',
 };
 
 function bool(q: URLSearchParams, key: string): boolean {
@@ -308,7 +315,7 @@ export class ApiHandler {
   }
 
   private async body(req: IncomingMessage): Promise<unknown> {
-    return decodeBody(await readBody(req), req.headers['content-type'] ?? 'application/json');
+    return decodeRequest(await readBodyBytes(req), req.headers['content-type']);
   }
 
   private setReplicas(t: Target, replicas: number | undefined, dryRun: boolean): KubeObject {

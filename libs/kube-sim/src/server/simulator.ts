@@ -125,6 +125,7 @@ export class Simulator {
       ...(this.options.bookmarkIntervalMs ? { bookmarkIntervalMs: this.options.bookmarkIntervalMs } : {}),
       ...(this.options.watchWindow ? { watchWindow: this.options.watchWindow } : {}),
       trustGroups: this.trustGroups,
+      ...(this.caPem ? { rootCaPem: this.caPem } : {}),
     });
     const url = `${this.baseUrl}/clusters/${spec.name}`;
     const handle: ClusterHandle = {

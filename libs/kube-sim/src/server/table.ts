@@ -69,6 +69,22 @@ function extra(kind: string, o: KubeObject): { columns: Column[]; cells: unknown
     const info = (status['nodeInfo'] ?? {}) as { kubeletVersion?: string };
     return { columns: [col('Status'), col('Version')], cells: [ready, info.kubeletVersion ?? ''] };
   }
+  if (kind === 'APIService') {
+    // As `kubectl get apiservices` prints them: "Local" or ns/name, "True" or "False (Reason)".
+    const ref = spec['service'] as { namespace?: string; name?: string } | null | undefined;
+    const cond = (
+      (status['conditions'] ?? []) as Array<{ type: string; status: string; reason?: string }>
+    ).find((c) => c.type === 'Available');
+    const available = !cond
+      ? 'Unknown'
+      : cond.status === 'True'
+        ? 'True'
+        : `${cond.status} (${cond.reason ?? ''})`;
+    return {
+      columns: [col('Service'), col('Available')],
+      cells: [ref ? `${ref.namespace ?? ''}/${ref.name ?? ''}` : 'Local', available],
+    };
+  }
   return { columns: [], cells: [] };
 }
 
