@@ -121,9 +121,14 @@ export function vizRenderObjects(o: VizRenderOptions): KubeObject[] {
       spec: {
         type: 'ClusterIP',
         selector: { [LABEL_EXTENSION]: 'viz', component: c.name },
+        // TLS servers (tap's API server, the tap injector) listen on 443 by port name.
         ports: c.ports
-          .filter((p) => p.name !== 'admin')
-          .map((p) => ({ name: p.name, port: p.containerPort, targetPort: p.containerPort })),
+          .filter((p) => p.name !== 'admin' || c.name === 'prometheus')
+          .map((p) =>
+            p.name === 'apiserver' || p.name === 'tap-injector'
+              ? { name: p.name, port: 443, targetPort: p.name }
+              : { name: p.name, port: p.containerPort, targetPort: p.containerPort },
+          ),
       },
     });
     const podLabels = { ...labels(c.name), 'linkerd.io/extension': 'viz' };
