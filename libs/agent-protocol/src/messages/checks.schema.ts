@@ -26,9 +26,26 @@ export const CheckCategorySchema = z.object({
 });
 export type CheckCategory = z.infer<typeof CheckCategorySchema>;
 
+/** A check a fatal failure kept from running (`linkerd check` stops there and prints nothing more). */
+export const NotRunCheckSchema = z.object({
+  category: shortString,
+  description: shortString,
+  hintAnchor: shortString.optional(),
+});
+export type NotRunCheck = z.infer<typeof NotRunCheckSchema>;
+
 export const CheckResultsSchema = z.object({
   /** False when any check ended in error (warnings alone keep it true, like the CLI). */
   success: z.boolean(),
+  /** The checks that ran, in the CLI's order. */
   categories: z.array(CheckCategorySchema).max(LIMITS.checkCategories),
+  /**
+   * Added in protocol 2 without a version bump (older agents omit it): the checks after a failed
+   * fatal one, which the CLI never runs. Never counted as success.
+   */
+  notRun: z
+    .array(NotRunCheckSchema)
+    .max(LIMITS.checkCategories * LIMITS.checksPerCategory)
+    .optional(),
 });
 export type CheckResults = z.infer<typeof CheckResultsSchema>;

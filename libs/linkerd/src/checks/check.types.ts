@@ -1,5 +1,5 @@
 // The shape of a check and a category, mirroring `linkerd check` (reference §2.1):
-// a failed check is an error unless it is a warning; a fatal failure stops its category.
+// a failed check is an error unless it is a warning; a fatal failure ends the run.
 import type { CheckContext } from './check-context';
 
 export type CheckOutcome = { status: 'ok' } | { status: 'fail'; error: string } | { status: 'skip' };
@@ -20,8 +20,6 @@ export interface CheckDefinition {
 
 export interface CategoryDefinition {
   name: string;
-  /** A fatal failure here leaves nothing later to judge (e.g. Linkerd is not installed). */
-  stopsLaterCategories?: boolean;
   /** Whether the category runs at all for this snapshot (default: yes). */
   applies?(ctx: CheckContext): boolean;
   checks(ctx: CheckContext): CheckDefinition[];

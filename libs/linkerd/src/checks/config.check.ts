@@ -3,6 +3,7 @@ import { nameOf } from '../cluster/objects';
 import { PROXY_INJECTOR_WEBHOOK, SP_VALIDATOR_WEBHOOK } from '../constants';
 import { findNamespace } from '../cluster/objects';
 import type { CheckContext } from './check-context';
+import { isControlPlaneResource, missingNames } from './rbac';
 import { fail, ok, skip, type CategoryDefinition, type CheckOutcome } from './check.types';
 
 /** CRDs of the linkerd-crds chart, with the major that introduced them. */
@@ -24,6 +25,12 @@ function missing(kind: string, expected: string[], present: Iterable<string>): C
   const absent = expected.filter((e) => !have.has(e));
   return absent.length ? fail(`missing ${kind}: ${absent.join(', ')}`) : ok();
 }
+
+/** expectedRBACNames of healthcheck.go. */
+const rbacNames = (ctx: CheckContext) => [
+  `linkerd-${ctx.cpNs}-identity`,
+  `linkerd-${ctx.cpNs}-proxy-injector`,
+];
 
 function expectedCrds(ctx: CheckContext): string[] {
   const major = ctx.controlPlaneVersion?.major ?? 0;
@@ -47,8 +54,7 @@ export const configCategory: CategoryDefinition = {
       run: (ctx) => {
         const roles = ctx.snapshot.clusterRoles;
         if (!roles) return skip();
-        const expected = [`linkerd-${ctx.cpNs}-identity`, `linkerd-${ctx.cpNs}-proxy-injector`];
-        return missing('ClusterRoles', expected, roles.map(nameOf));
+        return missingNames('ClusterRoles', rbacNames(ctx), roles.filter(isControlPlaneResource));
       },
     },
     {
@@ -58,8 +64,7 @@ export const configCategory: CategoryDefinition = {
       run: (ctx) => {
         const bindings = ctx.snapshot.clusterRoleBindings;
         if (!bindings) return skip();
-        const expected = [`linkerd-${ctx.cpNs}-identity`, `linkerd-${ctx.cpNs}-proxy-injector`];
-        return missing('ClusterRoleBindings', expected, bindings.map(nameOf));
+        return missingNames('ClusterRoleBindings', rbacNames(ctx), bindings.filter(isControlPlaneResource));
       },
     },
     {
@@ -70,10 +75,10 @@ export const configCategory: CategoryDefinition = {
         const sas = ctx.snapshot.serviceAccounts;
         if (!sas) return skip();
         const expected = ['linkerd-destination', 'linkerd-identity', 'linkerd-proxy-injector'];
-        return missing(
+        return missingNames(
           'ServiceAccounts',
           expected,
-          sas.filter((s) => s.metadata?.namespace === ctx.cpNs).map(nameOf),
+          sas.filter((s) => s.metadata?.namespace === ctx.cpNs && isControlPlaneResource(s)),
         );
       },
     },

@@ -1,11 +1,12 @@
 // linkerd-existence: is Linkerd there at all, and are its pods up (reference §2.2).
 import { LABEL_CONTROL_PLANE_COMPONENT, CONTROL_PLANE_COMPONENTS } from '../constants';
 import { allContainersReady, isRunning } from '../cluster/pods';
+import { isControlPlaneResource } from './rbac';
+import { clusterNetworksChecks } from './cluster-networks.check';
 import { bulletList, fail, ok, skip, type CategoryDefinition } from './check.types';
 
 export const existenceCategory: CategoryDefinition = {
   name: 'linkerd-existence',
-  stopsLaterCategories: true,
   checks: () => [
     {
       description: "'linkerd-config' config map exists",
@@ -26,9 +27,14 @@ export const existenceCategory: CategoryDefinition = {
       fatal: true,
       run: (ctx) => {
         const sas = ctx.snapshot.serviceAccounts;
-        if (!sas || ctx.config?.disableHeartBeat) return skip();
+        // The CLI passes this check (rather than skipping it) when the heartbeat is disabled.
+        if (ctx.config?.disableHeartBeat) return ok();
+        if (!sas) return skip();
         const found = sas.some(
-          (sa) => sa.metadata?.namespace === ctx.cpNs && sa.metadata?.name === 'linkerd-heartbeat',
+          (sa) =>
+            sa.metadata?.namespace === ctx.cpNs &&
+            sa.metadata?.name === 'linkerd-heartbeat' &&
+            isControlPlaneResource(sa),
         );
         return found ? ok() : fail('missing ServiceAccounts: linkerd-heartbeat');
       },
@@ -83,5 +89,6 @@ export const existenceCategory: CategoryDefinition = {
           : ok();
       },
     },
+    ...clusterNetworksChecks,
   ],
 };

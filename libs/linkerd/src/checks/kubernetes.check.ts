@@ -9,7 +9,6 @@ import { fail, ok, type CategoryDefinition } from './check.types';
 
 export const kubernetesApiCategory: CategoryDefinition = {
   name: 'kubernetes-api',
-  stopsLaterCategories: true,
   checks: () => [
     // The agent built its snapshot through a client, so this one is true by construction.
     { description: 'can initialize the client', hintAnchor: 'k8s-api', fatal: true, run: () => ok() },

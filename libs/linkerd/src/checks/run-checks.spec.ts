@@ -40,6 +40,8 @@ describe('runChecks', () => {
         'control-plane-version',
         'linkerd-control-plane-proxy',
         'linkerd-data-plane',
+        // The CLI always prints this one (a pass when no extension is installed twice).
+        'linkerd-extension-checks',
       ],
     );
     assert.equal(CheckResultsSchema.safeParse(r).success, true);
@@ -82,7 +84,7 @@ describe('runChecks', () => {
     assert.match(check?.error ?? '', /\[1\.31\.0\] or more recent/);
   });
 
-  it('fails linkerd-identity on an expired issuer and stops that category', async () => {
+  it('fails linkerd-identity on an expired issuer and stops the run there, as the CLI does', async () => {
     const expired = await makeCert({
       cn: 'identity.linkerd.cluster.local',
       now: NOW,
@@ -96,8 +98,9 @@ describe('runChecks', () => {
     assert.equal(check?.fatal, true);
     assert.match(check?.error ?? '', /Expired on/);
     assert.equal(find(r, 'linkerd-identity', 'issuer cert is issued by the trust anchor'), undefined);
-    // Other categories still run.
-    assert.ok(r.categories.some((c) => c.name === 'linkerd-data-plane'));
+    // healthcheck.go RunChecks returns at a failed fatal check: later categories do not run.
+    assert.ok(!r.categories.some((c) => c.name === 'linkerd-data-plane'));
+    assert.ok(r.notRun?.some((c) => c.category === 'linkerd-data-plane'));
     assert.equal(r.success, false);
   });
 

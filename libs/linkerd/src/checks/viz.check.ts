@@ -1,11 +1,14 @@
 // linkerd-viz, run when a namespace is labelled `linkerd.io/extension=viz` (as the CLI discovers
-// extensions). Checks that need the viz API itself (self-check, Prometheus queries) are left out.
+// extensions). The agent does not call the viz API: "can initialize the client" (a port-forward
+// to metrics-api) is not run, and the self-check is judged from the metrics-api pods' readiness
+// (their /ready probe), which its error says.
 import { locateTapCert } from '../certificates/identity-material';
 import { LABEL_EXTENSION } from '../constants';
 import { allContainersReady, isMeshed, isProxyReady, isRunning, proxyVersion } from '../cluster/pods';
 import type { CheckContext } from './check-context';
 import { outdatedReason } from './latest-version';
 import { bulletList, fail, ok, skip, type CategoryDefinition, type CheckDefinition } from './check.types';
+import { missingNames } from './rbac';
 import { servingCertChecks } from './serving-cert';
 
 const TAP_API_SERVICE = 'v1alpha1.tap.linkerd.io';
@@ -52,6 +55,32 @@ export const vizCategory: CategoryDefinition = {
         hintAnchor: 'l5d-viz-ns-exists',
         fatal: true,
         run: () => ok(),
+      },
+      {
+        description: 'linkerd-viz ClusterRoles exist',
+        hintAnchor: 'l5d-viz-cr-exists',
+        fatal: true,
+        run: () => {
+          const roles = ctx.snapshot.clusterRoles;
+          if (!roles) return skip();
+          const expected = [`linkerd-${ns}-tap`, `linkerd-${ns}-metrics-api`, `linkerd-${ns}-tap-admin`];
+          return missingNames('ClusterRoles', [...expected, 'linkerd-tap-injector'], roles);
+        },
+      },
+      {
+        description: 'linkerd-viz ClusterRoleBindings exist',
+        hintAnchor: 'l5d-viz-crb-exists',
+        fatal: true,
+        run: () => {
+          const bindings = ctx.snapshot.clusterRoleBindings;
+          if (!bindings) return skip();
+          const expected = [
+            `linkerd-${ns}-tap`,
+            `linkerd-${ns}-metrics-api`,
+            `linkerd-${ns}-tap-auth-delegator`,
+          ];
+          return missingNames('ClusterRoleBindings', [...expected, 'linkerd-tap-injector'], bindings);
+        },
       },
       ...servingCertChecks(
         {
@@ -111,6 +140,20 @@ export const vizCategory: CategoryDefinition = {
           return (prom.status?.availableReplicas ?? 0) > 0
             ? ok()
             : fail('the prometheus deployment has no available replicas');
+        },
+      },
+      {
+        description: 'viz extension self-check',
+        hintAnchor: 'l5d-viz-metrics-api',
+        fatal: true,
+        run: () => {
+          const metricsApi = vizPods(ctx, ns).filter(
+            (p) => p.metadata?.labels?.['component'] === 'metrics-api',
+          );
+          if (metricsApi.some((p) => isRunning(p) && allContainersReady(p))) return ok();
+          return fail(
+            `no ready metrics-api pod in namespace ${ns} (judged from the pod's readiness: the agent does not call the viz API's SelfCheck)`,
+          );
         },
       },
     ];

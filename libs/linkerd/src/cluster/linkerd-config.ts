@@ -12,6 +12,8 @@ export interface LinkerdConfigValues {
   cniEnabled: boolean;
   controllerReplicas: number | null;
   proxyVersion: string | null;
+  /** Comma-separated CIDRs the proxies treat as in-cluster (`clusterNetworks`). */
+  clusterNetworks: string | null;
 }
 
 export type LinkerdConfigParse = { ok: true; values: LinkerdConfigValues } | { ok: false; error: string };
@@ -51,6 +53,7 @@ export function parseLinkerdConfig(cm: V1ConfigMap): LinkerdConfigParse {
       cniEnabled: get(doc, 'cniEnabled') === true,
       controllerReplicas: typeof replicas === 'number' ? replicas : null,
       proxyVersion: str(get(doc, 'proxy', 'image', 'version')),
+      clusterNetworks: str(get(doc, 'clusterNetworks')),
     },
   };
 }

@@ -38,6 +38,18 @@ describe('deriveHealth', () => {
     pki = await makePki(NOW);
   });
 
+  it('stores the worse of request and connection coverage as the headline', async () => {
+    const r = await report(healthyCluster(pki));
+    r.mtls.trafficCoverage = {
+      requests: { tls: 90, total: 100, share: 0.9 },
+      connections: { tls: 50, total: 100, share: 0.5 },
+      podsScraped: 2,
+    };
+    assert.equal(deriveHealth(r).trafficCoverage, 0.5);
+    r.mtls.trafficCoverage.connections = null;
+    assert.equal(deriveHealth(r).trafficCoverage, 0.9);
+  });
+
   it('derives HEALTHY and the stored fields from a healthy report', async () => {
     const d = deriveHealth(await report(healthyCluster(pki)));
     assert.equal(d.status, 'HEALTHY');

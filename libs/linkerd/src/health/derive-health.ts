@@ -1,6 +1,7 @@
 // Derived fields the API stores next to the latest report. Stale or missing data is UNKNOWN,
 // never a leftover HEALTHY (the complaint users have about peer systems).
 import type { CertificateEntry, HealthReport, HealthStatus } from '@meshfleet/agent-protocol';
+import { headlineTrafficCoverage } from '../metrics/traffic-coverage';
 
 export interface DeriveHealthOptions {
   /** When given with maxAgeSeconds, a report older than that is UNKNOWN. */
@@ -18,7 +19,7 @@ export interface DerivedHealth {
   meshedPods: number | null;
   totalPods: number | null;
   podCoverage: number | null;
-  /** Share of inbound requests over mTLS, else of connections when no request metrics exist. */
+  /** The worse of the request and connection mTLS shares (headlineTrafficCoverage). */
   trafficCoverage: number | null;
   earliestCertificateExpiry: { notAfter: string; role: CertificateEntry['role']; name: string } | null;
   errorCount: number;
@@ -72,7 +73,7 @@ export function deriveHealth(
     meshedPods: report.mtls.meshedPods,
     totalPods: report.mtls.totalPods,
     podCoverage: report.mtls.podCoverage,
-    trafficCoverage: traffic.requests?.share ?? traffic.connections?.share ?? null,
+    trafficCoverage: headlineTrafficCoverage(traffic),
     earliestCertificateExpiry: earliestExpiry(report.certificates),
     errorCount,
     warningCount,

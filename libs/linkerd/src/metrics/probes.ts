@@ -1,6 +1,7 @@
 // Kubelet probe targets of a pod, so probe traffic can be told apart from service traffic.
 import type { V1Container, V1Pod, V1Probe } from '@kubernetes/client-node';
 import { PROXY_CONTAINER } from '../constants';
+import { proxyStatus } from '../cluster/pods';
 
 function resolvePort(container: V1Container, port: number | string | undefined): number | null {
   if (typeof port === 'number') return port;
@@ -28,6 +29,41 @@ export function probePorts(pod: V1Pod): Set<number> {
     }
   }
   return ports;
+}
+
+/**
+ * How many connections the kubelet's `tcpSocket` probes may have opened, per port, since the
+ * proxy started (its counters start then). A TCP probe is a bare connect from the node, so the
+ * proxy sees it as a plaintext inbound connection (`no_tls_from_remote`) that nothing else labels
+ * as a probe: the probe schedule (initialDelaySeconds, periodSeconds) is all that tells them
+ * apart. Each probe is allowed one connection more than its schedule for timing jitter; a startup
+ * probe stops after success, so it counts at most failureThreshold times. Empty when the proxy's
+ * start is unknown.
+ */
+export function tcpProbeBudget(pod: V1Pod, now: Date): Map<number, number> {
+  const budget = new Map<number, number>();
+  const startedAt = proxyStatus(pod)?.state?.running?.startedAt ?? pod.status?.startTime;
+  const started = startedAt ? new Date(startedAt).getTime() : NaN;
+  if (!Number.isFinite(started)) return budget;
+  const elapsed = Math.max(0, (now.getTime() - started) / 1000);
+  for (const c of pod.spec?.containers ?? []) {
+    if (c.name === PROXY_CONTAINER) continue;
+    for (const [probe, once] of [
+      [c.livenessProbe, false],
+      [c.readinessProbe, false],
+      [c.startupProbe, true],
+    ] as const) {
+      if (!probe?.tcpSocket) continue;
+      const port = resolvePort(c, probe.tcpSocket.port as number | string | undefined);
+      if (port === null) continue;
+      const since = elapsed - (probe.initialDelaySeconds ?? 0);
+      if (since < 0) continue;
+      let n = Math.floor(since / Math.max(1, probe.periodSeconds ?? 10)) + 2;
+      if (once) n = Math.min(n, probe.failureThreshold ?? 3);
+      budget.set(port, (budget.get(port) ?? 0) + n);
+    }
+  }
+  return budget;
 }
 
 /** Default `proxy.ports.admin` of the chart. */

@@ -9,11 +9,15 @@
 //   fully meshed app look partly unencrypted. A plaintext request is a probe when it is labelled
 //   as the policy's probe route (`route_name="probe"`) or addressed to the pod's own IP on a port
 //   its probes use (the kubelet dials pod IPs; service clients use names). The kubelet opens a
-//   fresh connection per HTTP probe, so as many plaintext connections are discounted.
+//   fresh connection per HTTP probe, so as many plaintext connections are discounted. A
+//   `tcpSocket` probe is only a connection: plaintext connections to a TCP-probed port are
+//   discounted up to what the probe schedule allows since the proxy started (tcpProbeBudget).
 // Counters are cumulative since each proxy started; the share is over that lifetime.
+// Requests and connections are separate measures: the headline (headlineTrafficCoverage) is
+// the worse of the two, so plaintext TCP (databases, queues) is not hidden behind HTTP.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { TrafficCoverage, TrafficShare } from '@meshfleet/agent-protocol';
-import { podIps, probePorts, proxyAdminPort, splitAuthority } from './probes';
+import { podIps, probePorts, proxyAdminPort, splitAuthority, tcpProbeBudget } from './probes';
 import type { Sample } from './prometheus-text';
 
 interface Tally {
@@ -46,10 +50,15 @@ function targetPort(s: Sample): number | null {
   return addr ? splitAuthority(addr).port : null;
 }
 
-/** Tallies one pod's scrape. `pod` (when known) supplies its IPs and probe ports. */
-export function podTraffic(samples: Sample[], pod: V1Pod | undefined): PodTraffic {
+/**
+ * Tallies one pod's scrape. `pod` (when known) supplies its IPs and probe ports; `now` (the
+ * scrape time) dates its TCP probe schedule.
+ */
+export function podTraffic(samples: Sample[], pod: V1Pod | undefined, now?: Date): PodTraffic {
   const ips = pod ? podIps(pod) : new Set<string>();
   const ports = pod ? probePorts(pod) : new Set<number>();
+  const tcpBudget = pod && now ? tcpProbeBudget(pod, now) : new Map<number, number>();
+  const plaintextByPort = new Map<number, number>();
   const connections: Tally = { tls: 0, total: 0, seen: false };
   const requests: Tally = { tls: 0, total: 0, seen: false };
   const adminPort = proxyAdminPort(pod);
@@ -74,11 +83,19 @@ export function podTraffic(samples: Sample[], pod: V1Pod | undefined): PodTraffi
         continue;
       connections.total += s.value;
       if (isTls(s)) connections.tls += s.value;
-      else if (s.labels['no_tls_reason'] === 'no_tls_from_remote') plaintextConnections += s.value;
+      else if (s.labels['no_tls_reason'] === 'no_tls_from_remote') {
+        plaintextConnections += s.value;
+        const port = targetPort(s);
+        if (port !== null) plaintextByPort.set(port, (plaintextByPort.get(port) ?? 0) + s.value);
+      }
     }
   }
-  // Discount the kubelet's one-connection-per-probe, never below the remaining plaintext.
-  connections.total -= Math.min(probeRequests, plaintextConnections);
+  // TCP probes first: they are pinned to their port; never below that port's plaintext.
+  let tcpProbes = 0;
+  for (const [port, budget] of tcpBudget) tcpProbes += Math.min(budget, plaintextByPort.get(port) ?? 0);
+  // Then the kubelet's one-connection-per-HTTP-probe, never below the remaining plaintext.
+  const discount = tcpProbes + Math.min(probeRequests, plaintextConnections - tcpProbes);
+  connections.total -= discount;
   return { connections, requests };
 }
 
@@ -102,4 +119,13 @@ export function combineTraffic(pods: PodTraffic[]): TrafficCoverage {
     requests: share(sum((p) => p.requests)),
     podsScraped: pods.length,
   };
+}
+
+/**
+ * The one number for "how much traffic is mTLS": the lower of the request and connection shares
+ * (each when measured), so neither hides the other; null when neither was measured.
+ */
+export function headlineTrafficCoverage(t: Pick<TrafficCoverage, 'requests' | 'connections'>): number | null {
+  const shares = [t.requests?.share, t.connections?.share].filter((x): x is number => typeof x === 'number');
+  return shares.length ? Math.min(...shares) : null;
 }

@@ -170,7 +170,7 @@ function traffic(snapshot: ClusterSnapshot, scraped: ScrapedMetrics | null | und
       });
       continue;
     }
-    perPod.push(podTraffic(parsed.samples, podsByKey.get(`${scrape.namespace}/${scrape.pod}`)));
+    perPod.push(podTraffic(parsed.samples, podsByKey.get(`${scrape.namespace}/${scrape.pod}`), snapshot.now));
   }
   return {
     trafficCoverage: combineTraffic(perPod),
