@@ -92,27 +92,52 @@ export function vizRenderObjects(o: VizRenderOptions): KubeObject[] {
       },
     },
   ];
-  for (const c of components(o.version)) {
-    const crName = `linkerd-${ns}-${c.name}`;
-    if (!without.has('clusterRoles')) {
+  // Role names as the chart has them: most `linkerd-<ns>-<role>`, the tap injector's apart.
+  const prefixed = (r: string) => `linkerd-${ns}-${r}`;
+  const roles: Array<[string, string, string]> = [
+    ['metrics-api', 'metrics-api', 'metrics-api'],
+    ['prometheus', 'prometheus', 'prometheus'],
+    ['tap', 'tap', 'tap'],
+    ['tap-admin', 'tap', ''],
+    ['web-check', 'web', 'web'],
+    ['web-api', 'web', 'web'],
+  ];
+  const bindings: Array<[string, string, string]> = [
+    ...roles.filter(([r]) => r !== 'tap-admin'),
+    ['tap-auth-delegator', 'tap', 'tap'],
+    ['web-admin', 'web', 'web'],
+  ];
+  if (!without.has('clusterRoles')) {
+    for (const [name, component] of [
+      ...roles.map(([r, c]) => [prefixed(r), c]),
+      ['linkerd-tap-injector', ''],
+    ]) {
       objects.push({
         apiVersion: rbac,
         kind: 'ClusterRole',
-        metadata: meta(crName, c.name, false),
+        metadata: meta(name!, component || undefined, false),
         rules: [
           { apiGroups: [''], resources: ['pods', 'services', 'endpoints'], verbs: ['list', 'get', 'watch'] },
         ],
       });
     }
-    if (!without.has('clusterRoleBindings')) {
+  }
+  if (!without.has('clusterRoleBindings')) {
+    const all = [
+      ...bindings.map(([r, c, sa]) => [prefixed(r), c, sa]),
+      ['linkerd-tap-injector', '', 'tap-injector'],
+    ];
+    for (const [name, component, sa] of all) {
       objects.push({
         apiVersion: rbac,
         kind: 'ClusterRoleBinding',
-        metadata: meta(crName, c.name, false),
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: crName },
-        subjects: [{ kind: 'ServiceAccount', name: c.name, namespace: ns }],
+        metadata: meta(name!, component || undefined, false),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: name! },
+        subjects: [{ kind: 'ServiceAccount', name: sa!, namespace: ns }],
       });
     }
+  }
+  for (const c of components(o.version)) {
     objects.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(c.name, c.name) });
     objects.push({
       apiVersion: 'v1',
