@@ -1,6 +1,7 @@
 // What the informers add to the snapshot for the RBAC, viz and cluster-network checks, and that a
 // resource the cluster does not serve (or the agent's role does not grant) leaves the agent
 // synced with that field undefined, so its checks are skipped rather than failed.
+import { vizRenderObjects } from '@meshfleet/linkerd/dist/src/catalog/testing/viz-render.fixture';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Simulator } from '@meshfleet/kube-sim';
@@ -170,38 +171,16 @@ describe('snapshot collection of APIServices, RBAC, nodes and Services', () => {
   });
 
   it('carries APIServices once served, and the tap check reads their Available condition', async () => {
-    if (!(await ops.listIfServed('apiregistration.k8s.io/v1', 'APIService'))) {
-      // Simulators without the aggregation layer: a CRD stands in for the built-in resource.
-      await ops.apply({
-        apiVersion: 'apiextensions.k8s.io/v1',
-        kind: 'CustomResourceDefinition',
-        metadata: { name: 'apiservices.apiregistration.k8s.io' },
-        spec: {
-          group: 'apiregistration.k8s.io',
-          scope: 'Cluster',
-          names: {
-            plural: 'apiservices',
-            singular: 'apiservice',
-            kind: 'APIService',
-            listKind: 'APIServiceList',
-          },
-          versions: [
-            {
-              name: 'v1',
-              served: true,
-              storage: true,
-              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-            },
-          ],
-        },
-      });
-      await eventually(
-        () => ops.listIfServed('apiregistration.k8s.io/v1', 'APIService'),
-        (v) => !!v,
-        5000,
-        'APIService served',
-      );
-    }
+    // The simulator serves APIServices with the aggregator's Available condition; viz's
+    // ClusterRoles/Bindings must exist or the fatal RBAC checks end the viz run first.
+    const fakeCert = { certPem: '', keyPem: '' };
+    for (const o of vizRenderObjects({
+      version: 'edge-26.8.3',
+      tap: fakeCert,
+      tapInjector: fakeCert,
+      caPem: '',
+    }))
+      if (o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding') await ops.apply(o);
     const kube = await access();
     await ops.apply({
       apiVersion: 'apiregistration.k8s.io/v1',
@@ -214,20 +193,26 @@ describe('snapshot collection of APIServices, RBAC, nodes and Services', () => {
         caBundle: tapCaBundle,
       },
     });
-    await ops.mergePatch(
-      { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', name: TAP },
-      { status: { conditions: [{ type: 'Available', status: 'False', reason: 'MissingEndpoints' }] } },
-    );
+    // No tap Service yet: the aggregator reports ServiceNotFound.
     await eventually(
       () => tapCheck(kube),
       (c) => c?.result === 'warning' || c?.result === 'error',
       5000,
       'tap check fails while unavailable',
     );
-    await ops.mergePatch(
-      { apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', name: TAP },
-      { status: { conditions: [{ type: 'Available', status: 'True', reason: 'Passed' }] } },
-    );
+    // A selector-less Service with a hand-written ready endpoint: the aggregator reports Passed.
+    await ops.apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'tap', namespace: 'linkerd-viz' },
+      spec: { ports: [{ name: 'apiserver', port: 443, targetPort: 8089 }] },
+    });
+    await ops.apply({
+      apiVersion: 'v1',
+      kind: 'Endpoints',
+      metadata: { name: 'tap', namespace: 'linkerd-viz' },
+      subsets: [{ addresses: [{ ip: '10.244.9.9' }], ports: [{ name: 'apiserver', port: 8089 }] }],
+    });
     const ok = await eventually(
       () => tapCheck(kube),
       (c) => c?.result === 'success',
