@@ -137,9 +137,14 @@ describe('lifecycle operations end to end', () => {
       assert.ok(steps.includes(s), `${s} in ${steps}`);
     const c = await eventually(
       cluster,
-      (c) => c.linkerd?.installed === true && c.linkerd.version === 'enterprise-2.19.1',
-      20_000,
-      'report shows 2.19',
+      // A report taken while the rollout was still settling may show 2.19 with pods not ready yet;
+      // the report made when they turn ready follows it.
+      (c) =>
+        c.linkerd?.installed === true &&
+        c.linkerd.version === 'enterprise-2.19.1' &&
+        c.health.status !== 'UNHEALTHY',
+      30_000,
+      'report after the install shows 2.19',
     );
     assert.notEqual(c.health.status, 'UNHEALTHY', JSON.stringify(c.health.categories));
     const issuers = (
