@@ -233,5 +233,25 @@ describe('a real linkerd install render, imported and installed', () => {
     const names: string[] = c.health.categories.map((x: any) => x.name);
     const later = names.slice(names.indexOf('gateway-api-crd') + 1);
     assert.deepEqual(later, ['linkerd-viz'], 'no core category after the fatal check');
+    // What did not run is said, and the CLI-shaped JSON carries only what ran.
+    const more = (
+      await q(`query($id: ID!) { cluster(id: $id) { health { notRun { category description } checkJson } } }`, {
+        id: clusterId,
+      })
+    ).data!.cluster.health;
+    const notRunCategories = new Set(more.notRun.map((n: any) => n.category));
+    for (const cat of ['linkerd-config', 'linkerd-identity', 'control-plane-version'])
+      assert.ok(notRunCategories.has(cat), `${cat} listed as not run: ${[...notRunCategories]}`);
+    const json = more.checkJson;
+    assert.equal(json.success, false);
+    assert.deepEqual(
+      json.categories.map((x: any) => x.categoryName),
+      names,
+      'the JSON lists the categories that ran, in order',
+    );
+    const fatal = json.categories.find((x: any) => x.categoryName === 'gateway-api-crd').checks;
+    assert.equal(fatal.at(-1).result, 'error');
+    assert.match(fatal.at(-1).hint, /^https:\/\/linkerd\.io\/2[.\d]*\/checks\/#/);
+    assert.deepEqual(Object.keys(fatal.at(-1)), ['description', 'hint', 'error', 'result']);
   });
 });

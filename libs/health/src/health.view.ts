@@ -1,6 +1,7 @@
 // Turns the stored snapshot into what GraphQL shows, applying the rule that stale or
 // offline data is UNKNOWN, never a leftover HEALTHY.
 import { HealthReport } from '@meshfleet/agent-protocol';
+import { toCheckJson } from '@meshfleet/linkerd';
 import { Cluster, ClusterHealth, ClusterStatus, HealthStatus } from '@meshfleet/db';
 import {
   AgentStatusType,
@@ -46,6 +47,11 @@ export function healthView(cluster: Cluster, h: ClusterHealth | null, f: Freshne
         fatal: k.fatal,
       })),
     })),
+    notRun: (report?.checks.notRun ?? []).map((n) => ({
+      category: n.category,
+      description: n.description,
+    })),
+    checkJson: report ? (toCheckJson(report.checks) as unknown as Record<string, unknown>) : null,
   };
 }
 

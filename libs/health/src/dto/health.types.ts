@@ -1,5 +1,6 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { HealthStatus } from '@meshfleet/db';
+import { GraphQLJSONObject } from '@meshfleet/graphql';
 
 registerEnumType(HealthStatus, {
   name: 'HealthStatus',
@@ -41,6 +42,17 @@ export class CheckCategoryType {
   checks!: CheckType[];
 }
 
+@ObjectType('NotRunCheck', {
+  description: 'A check a fatal failure kept from running; `linkerd check` stops there too',
+})
+export class NotRunCheckType {
+  @Field()
+  category!: string;
+
+  @Field()
+  description!: string;
+}
+
 @ObjectType('ClusterHealth')
 export class ClusterHealthType {
   @Field(() => HealthStatus)
@@ -64,8 +76,20 @@ export class ClusterHealthType {
   @Field(() => Int)
   warningCount!: number;
 
-  @Field(() => [CheckCategoryType])
+  @Field(() => [CheckCategoryType], { description: 'The checks that ran, in the CLI\'s order' })
   categories!: CheckCategoryType[];
+
+  @Field(() => [NotRunCheckType], {
+    description: 'Checks after a fatal failure, which did not run (never counted as passed)',
+  })
+  notRun!: NotRunCheckType[];
+
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description:
+      'The last report\'s results in the shape `linkerd check -o json` prints ({success, categories: [{categoryName, checks: [{description, hint, error, result}]}]}), to diff against the CLI; null before the first report. Not adjusted for staleness: read `status` for that.',
+  })
+  checkJson!: Record<string, unknown> | null;
 }
 
 @ObjectType('VersionCount')
