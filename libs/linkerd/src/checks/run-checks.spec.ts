@@ -262,6 +262,15 @@ describe('runChecks', () => {
     );
     assert.equal(find(r, 'linkerd-viz', 'tap API service is running')?.result, 'success');
     assert.match(find(r, 'linkerd-viz', 'linkerd-viz pods are injected')?.error ?? '', /web-1/);
+    // An agent that may not read APIServices cannot judge the caBundle: skipped, not failed.
+    delete s.apiServices;
+    const blind = await runChecks(s);
+    assert.equal(find(blind, 'linkerd-viz', 'tap API server has valid cert'), undefined);
+    assert.equal(find(blind, 'linkerd-viz', 'tap API service is running'), undefined);
+    assert.equal(
+      find(blind, 'linkerd-viz', 'tap API server cert is valid for at least 60 days')?.result,
+      'warning',
+    );
   });
 
   it('skips the --proxy categories when asked', async () => {

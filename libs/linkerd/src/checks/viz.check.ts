@@ -93,7 +93,7 @@ export const vizCategory: CategoryDefinition = {
           locate: (c) => locateTapCert(c.snapshot, ns),
           dnsName: () => `tap.${ns}.svc`,
           caBundles: (c) => {
-            if (!c.snapshot.apiServices) return null;
+            if (!c.snapshot.apiServices) return undefined;
             const b = apiService()?.spec?.caBundle;
             return b ? [b] : null;
           },
