@@ -7,6 +7,7 @@ import { KubeObject, StoreEvent } from '../store/types';
 import type { Controller, ControllerManager } from './controller-manager';
 import { nsName, ownerOf, podPhase, splitKey } from './helpers';
 import { mountFailures, referencedObjects } from './volumes';
+import { place } from './scheduling';
 
 interface ContainerSpec {
   name: string;
@@ -67,13 +68,14 @@ export class Kubelet implements Controller {
         this.waiting.delete(e.object.metadata.uid ?? '');
         this.mountRetries.delete(e.object.metadata.uid ?? '');
         this.mountRetryPending.delete(e.object.metadata.uid ?? '');
-        return [];
+        // The room it leaves may let a pending pod schedule.
+        return this.unscheduled().map(nsName);
       }
       return [nsName(e.object)];
     }
     if (e.object.kind === 'Secret' || e.object.kind === 'ConfigMap') return this.podsWaitingFor(e.object);
     if (e.object.kind === 'Node' && e.type !== 'ADDED')
-      return this.podsOn(e.object.metadata.name ?? '').map(nsName);
+      return [...this.podsOn(e.object.metadata.name ?? ''), ...this.unscheduled()].map(nsName);
     if (e.object.kind === 'Node') return this.unscheduled().map(nsName);
     return [];
   }
@@ -90,22 +92,35 @@ export class Kubelet implements Controller {
     if (!pod || pod.metadata.deletionTimestamp) return;
     const spec = pod['spec'] as PodSpec;
     if (!spec.nodeName) {
-      const node = this.pickNode();
-      if (!node) {
-        this.cluster.objects.writeStatus(podType, pod, {
+      const placement = this.placementOf(pod);
+      if (placement.node === null) {
+        const prev = (
+          pod['status'] as { conditions?: Array<{ type: string; message?: string }> } | undefined
+        )?.conditions?.find((c) => c.type === 'PodScheduled');
+        if (prev?.message === placement.message) return;
+        const written = this.cluster.objects.writeStatus(podType, pod, {
           phase: 'Pending',
           conditions: [
             {
               type: 'PodScheduled',
               status: 'False',
               reason: 'Unschedulable',
-              message: '0/0 nodes are available',
+              message: placement.message,
               lastTransitionTime: nowIso(),
             },
           ],
         });
+        if (written)
+          this.cluster.events.record(
+            written,
+            'Warning',
+            'FailedScheduling',
+            placement.message,
+            'default-scheduler',
+          );
         return;
       }
+      const node = placement.node;
       const bound = this.cluster.objects.writeObject(podType, { ...pod, spec: { ...spec, nodeName: node } });
       if (bound)
         this.cluster.events.record(
@@ -371,19 +386,19 @@ export class Kubelet implements Controller {
     return this.cluster.store.list('/pods').filter((p) => !(p['spec'] as PodSpec).nodeName);
   }
 
-  /** Least-loaded Ready, schedulable node. */
-  private pickNode(): string | undefined {
-    const nodes = this.cluster.store
-      .list('/nodes')
-      .filter((n) => nodeReady(n) && !(n['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable);
-    if (nodes.length === 0) return undefined;
-    const load = new Map<string, number>();
-    for (const p of this.cluster.store.list('/pods')) {
-      const n = (p['spec'] as PodSpec).nodeName;
-      if (n) load.set(n, (load.get(n) ?? 0) + 1);
-    }
-    nodes.sort((a, b) => (load.get(a.metadata.name ?? '') ?? 0) - (load.get(b.metadata.name ?? '') ?? 0));
-    return nodes[0]!.metadata.name;
+  /** The least-loaded feasible node (see scheduling.ts), or why there is none. */
+  private placementOf(pod: KubeObject) {
+    return place({
+      pod,
+      nodes: this.cluster.store.list('/nodes'),
+      // The scheduler watches bound pods that are not terminal.
+      placed: this.cluster.store
+        .list('/pods')
+        .filter((p) => (p['spec'] as PodSpec).nodeName && !['Succeeded', 'Failed'].includes(podPhase(p))),
+      namespaces: new Map(this.cluster.store.list('/namespaces').map((n) => [n.metadata.name ?? '', n])),
+      nodeUsable: (n) =>
+        nodeReady(n) && !(n['spec'] as { unschedulable?: boolean } | undefined)?.unschedulable,
+    });
   }
 
   private nodeIp(node: KubeObject | undefined): string {
