@@ -10,7 +10,7 @@ import type { LifecycleContext } from './lifecycle-context';
 import { lifecycleFailure } from './lifecycle-failure';
 import { lifecycleOutput, type LifecycleOutput } from './lifecycle-output';
 import { postcheck, type PostcheckSummary } from './postcheck';
-import { missingGatewayApiCrds, pathDecision } from './precheck';
+import { missingGatewayApiCrds, pathDecision, unplaceableReplicas } from './precheck';
 import { fetchVerifiedBundles } from './release-bundles';
 import { runStep, skipStep } from './step';
 
@@ -49,6 +49,13 @@ export async function upgradeLinkerd(ctx: LifecycleContext, task: UpgradeTask): 
       throw lifecycleFailure(
         'PRECHECK_FAILED',
         `${p.release.version} needs the Gateway API CRDs, missing: ${missing.join(', ')}`,
+      );
+    }
+    const unplaceable = await unplaceableReplicas(ctx.kube, bundleObjects(bundles.controlPlane.yaml, ns));
+    if (unplaceable.length) {
+      throw lifecycleFailure(
+        'PRECHECK_FAILED',
+        `the control plane cannot be placed on this cluster: ${unplaceable.join('; ')}`,
       );
     }
     return {

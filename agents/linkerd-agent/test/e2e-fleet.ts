@@ -1,0 +1,114 @@
+// A small fleet for end-to-end tests: one simulator, the real API and worker processes on a fresh
+// database, and one real agent per simulated cluster, registered and enrolled through GraphQL.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startSimulator, type Simulator } from '@meshfleet/kube-sim';
+import {
+  createTestDatabase,
+  gql,
+  processEnv,
+  startApiProcess,
+  startWorkerProcess,
+  type ApiProcess,
+  type ChildHandle,
+  type GqlResponse,
+  type TestDatabase,
+} from '@meshfleet/testing';
+import { loadAgentConfig, startAgent, type RunningAgent } from '../src';
+import { ClusterOps } from '../src/kube/cluster-ops';
+import { loadKubeConfig } from '../src/kube/kube-config';
+import { gatewayApiCrds } from './lifecycle-fixture';
+import { eventually, quietLog } from './sim-fixture';
+
+export interface FleetMember {
+  clusterId: string;
+  ops: ClusterOps;
+  kubeconfigYaml: string;
+  agent: RunningAgent;
+}
+
+export interface E2eFleet {
+  sim: Simulator;
+  api: ApiProcess;
+  q(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<Record<string, any>>>;
+  member(name: string): FleetMember;
+  /** Polls an operation until it ends (any terminal status). */
+  finished(operationId: string, fields: string, timeoutMs?: number): Promise<Record<string, any>>;
+  stop(): Promise<void>;
+}
+
+const TERMINAL = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
+
+export async function startE2eFleet(
+  clusters: ReadonlyArray<{ name: string } & Record<string, unknown>>,
+  options: { gatewayApi?: boolean } = {},
+): Promise<E2eFleet> {
+  const sim = await startSimulator({ scenario: { clusters: [...clusters] } as never, podReadyDelayMs: 20 });
+  const db: TestDatabase = await createTestDatabase();
+  const p = processEnv({ db, extra: { MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5' } });
+  const api = await startApiProcess(p.env);
+  const worker: ChildHandle = startWorkerProcess(p.env);
+  const q = (query: string, variables: Record<string, unknown> = {}) =>
+    gql<Record<string, any>>(api.url, query, variables, p.adminKey);
+  const members = new Map<string, FleetMember>();
+  for (const c of clusters) {
+    const kubeconfigYaml = sim.kubeconfigFor(c.name);
+    const ops = new ClusterOps(loadKubeConfig({ kubeconfigPath: null, kubeconfigYaml }).kc);
+    // The platform team brings the Gateway API CRDs that Linkerd 2.17+ needs.
+    if (options.gatewayApi !== false) for (const crd of gatewayApiCrds()) await ops.apply(crd);
+    const reg = await q(
+      `mutation($n: String!) { registerCluster(input: { name: $n, provider: AKS }) { cluster { id } bootstrapToken { token } } }`,
+      { n: c.name },
+    );
+    if (reg.errors) throw new Error(JSON.stringify(reg.errors));
+    const clusterId = reg.data!.registerCluster.cluster.id as string;
+    const agent = await startAgent(
+      {
+        ...loadAgentConfig({ MESHFLEET_AGENT_PORT: '0', MESHFLEET_AGENT_HOST: '127.0.0.1' }),
+        apiUrl: api.url,
+        kubeconfigYaml,
+        bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
+        stateFile: join(await mkdtemp(join(tmpdir(), 'mf-e2e-fleet-')), 'state.json'),
+        reportDebounceMs: 200,
+      },
+      { logger: quietLog, reportMinSpacingMs: 300 },
+    );
+    await agent.ready();
+    members.set(c.name, { clusterId, ops, kubeconfigYaml, agent });
+  }
+  for (const [name, m] of members) {
+    await eventually(
+      async () =>
+        (await q(`query($id: ID!) { cluster(id: $id) { status } }`, { id: m.clusterId })).data!.cluster,
+      (c) => c.status === 'CONNECTED',
+      20_000,
+      `${name} connected`,
+    );
+  }
+  return {
+    sim,
+    api,
+    q,
+    member: (name) => {
+      const m = members.get(name);
+      if (!m) throw new Error(`no cluster ${name} in this fleet`);
+      return m;
+    },
+    finished: (id, fields, timeoutMs = 120_000) =>
+      eventually(
+        async () =>
+          (await q(`query($id: ID!) { operation(id: $id) { status ${fields} } }`, { id })).data!.operation,
+        (o) => TERMINAL.includes(o.status),
+        timeoutMs,
+        `operation ${id} finished`,
+      ),
+    stop: async () => {
+      for (const m of members.values()) await m.agent.stop();
+      await worker.stop();
+      await api.stop();
+      await db.drop();
+      await sim.close();
+    },
+  };
+}
