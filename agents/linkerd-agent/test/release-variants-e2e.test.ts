@@ -43,27 +43,40 @@ describe('Helm and HA renders, imported and installed', () => {
       `${name} healthy on ${VERSION}`,
     );
 
+  const importRelease = async (i: Record<string, string>) => {
+    const r = await fleet.q(
+      `mutation($i: ImportLinkerdReleaseInput!) { importLinkerdRelease(input: $i) { version source } }`,
+      { i },
+    );
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    assert.equal(r.data!.importLinkerdRelease.source, 'IMPORTED');
+  };
+
   before(async () => {
     fleet = await startE2eFleet([
       { ...PLAIN_CLUSTER, name: 'small', nodes: 2 },
       { ...PLAIN_CLUSTER, name: 'spread', nodes: 3 },
     ]);
-    const imports = [
-      { version: VERSION, variant: 'default', ...helmRender(VERSION, 'default') },
-      { version: VERSION, variant: 'ha', ...cliRender(VERSION, 'ha'), crdsYaml: crdsRender(VERSION) },
-    ];
-    for (const i of imports) {
-      const r = await fleet.q(
-        `mutation($i: ImportLinkerdReleaseInput!) { importLinkerdRelease(input: $i) { version source } }`,
-        { i },
-      );
-      assert.equal(r.errors, undefined, JSON.stringify(r.errors));
-      assert.equal(r.data!.importLinkerdRelease.source, 'IMPORTED');
-    }
+    await importRelease({ version: VERSION, variant: 'default', ...helmRender(VERSION, 'default') });
     domainId = (await fleet.q(`mutation { createIdentityDomain(input: { name: "variants" }) { id } }`)).data!
       .createIdentityDomain.id;
   });
   after(async () => fleet?.stop());
+
+  it('says which render to import when only the other variant of a version was imported', async () => {
+    const r = await fleet.q(
+      `mutation($c: ID!, $d: ID!, $v: String!) { installLinkerd(clusterId: $c, input: { version: $v, identityDomainId: $d, highAvailability: true }) { id } }`,
+      { c: fleet.member('spread').clusterId, d: domainId, v: VERSION },
+    );
+    assert.equal(r.errors?.[0]?.extensions?.['code'], 'FAILED_PRECONDITION', JSON.stringify(r.errors));
+    assert.match(r.errors![0]!.message, /imported without its ha variant.*linkerd install --ha/);
+    await importRelease({
+      version: VERSION,
+      variant: 'ha',
+      ...cliRender(VERSION, 'ha'),
+      crdsYaml: crdsRender(VERSION),
+    });
+  });
 
   it('refuses HA on two nodes before applying anything', async () => {
     const done = await install('small', true);

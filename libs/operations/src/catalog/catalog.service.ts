@@ -6,7 +6,7 @@ import {
   parseLinkerdVersion,
   ReleaseImportError,
 } from '@meshfleet/linkerd';
-import { ConflictError, NotFoundError, ValidationError } from '@meshfleet/core';
+import { ConflictError, FailedPreconditionError, NotFoundError, ValidationError } from '@meshfleet/core';
 import { Actor } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
 import { ReleaseBundle } from '@meshfleet/db';
@@ -90,6 +90,14 @@ export class CatalogService {
   ): Promise<{ release: ReleaseWithBundles; bundle: ReleaseBundle }> {
     const release = await this.get(organizationId, version);
     const bundle = release.bundles.find((b) => b.variant === variant);
+    if (!bundle && release.organizationId !== null) {
+      // The import shadows the simulated release of this version whole: no silent mix of the two.
+      const flag = variant === 'ha' ? 'linkerd install --ha' : 'linkerd install';
+      throw new FailedPreconditionError(
+        `${version} was imported without its ${variant} variant, and the import replaces the simulated release of that version: ` +
+          `import \`${flag}\` output for ${version} (importLinkerdRelease with variant: "${variant}") to install it`,
+      );
+    }
     if (!bundle) throw new NotFoundError(`Linkerd release ${version} variant`, variant);
     return { release, bundle };
   }
