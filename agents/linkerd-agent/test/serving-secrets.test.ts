@@ -197,6 +197,92 @@ describe('webhook serving Secrets a real render mounts but does not contain', ()
       'ZHVtbXk=',
     );
   });
+
+  it('never writes a Secret cert-manager issued: trusts its ca.crt, or leaves the caBundle to cainjector', async () => {
+    await ops.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'linkerd-viz' } });
+    const ca = await createServingCa('cert-manager CA');
+    const cert = await issueServingCert(ca, ['tap.linkerd-viz.svc']);
+    const b64 = (x: string) => Buffer.from(x).toString('base64');
+    const tapSecret = (data: Record<string, string>) =>
+      ops.apply({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: {
+          name: 'tap-k8s-tls',
+          namespace: 'linkerd-viz',
+          annotations: { 'cert-manager.io/certificate-name': 'tap', 'cert-manager.io/issuer-kind': 'Issuer' },
+        },
+        data,
+      });
+    await tapSecret({
+      'tls.crt': b64(cert.certPem),
+      'tls.key': b64(cert.keyPem),
+      'ca.crt': b64(ca.cert.toString('pem')),
+    });
+    const objects = bundleObjects(VIZ_STYLE, 'linkerd-viz');
+    const r = await withServingSecrets(ops, objects);
+    assert.deepEqual(r.external, ['linkerd-viz/tap-k8s-tls']);
+    assert.ok(
+      !r.objects.some((o) => o.kind === 'Secret' && o.metadata.name === 'tap-k8s-tls'),
+      'not applied',
+    );
+    const apiService = r.objects.find((o) => o.kind === 'APIService') as unknown as {
+      spec: { caBundle?: string };
+    };
+    assert.equal(apiService.spec.caBundle, b64(ca.cert.toString('pem')));
+
+    // The APIService says cainjector fills its caBundle: the agent applies none.
+    const injected = objects.map((o) =>
+      o.kind === 'APIService'
+        ? {
+            ...o,
+            metadata: { ...o.metadata, annotations: { 'cert-manager.io/inject-ca-from': 'linkerd-viz/tap' } },
+          }
+        : o,
+    );
+    const left = await withServingSecrets(ops, injected);
+    const spec = (
+      left.objects.find((o) => o.kind === 'APIService') as unknown as { spec: Record<string, unknown> }
+    ).spec;
+    assert.equal('caBundle' in spec, false);
+
+    // Neither a ca.crt nor cainjector: nothing says what to trust, and the agent says so.
+    await ops.mergePatch(
+      { apiVersion: 'v1', kind: 'Secret', namespace: 'linkerd-viz', name: 'tap-k8s-tls' },
+      { data: { 'ca.crt': null } },
+    );
+    await assert.rejects(withServingSecrets(ops, objects), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'APPLY_FAILED');
+      assert.match(e.message, /issued by cert-manager without a ca\.crt/);
+      return true;
+    });
+    await ops.delete({ apiVersion: 'v1', kind: 'Secret', namespace: 'linkerd-viz', name: 'tap-k8s-tls' });
+  });
+
+  it("treats Secrets an earlier import added to a bundle as the agent's to make", async () => {
+    const objects = bundleObjects(VIZ_STYLE, 'linkerd-viz');
+    const added = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 'tap-injector-k8s-tls',
+        namespace: 'linkerd-viz',
+        annotations: { 'meshfleet.io/added-on-import': 'true' },
+      },
+      data: { 'tls.crt': 'cGxhY2Vob2xkZXI=' },
+    };
+    const r = await withServingSecrets(ops, [objects[0]!, added as never, ...objects.slice(1)]);
+    const secrets = r.objects.filter(
+      (o) => o.kind === 'Secret' && o.metadata.name === 'tap-injector-k8s-tls',
+    );
+    assert.equal(secrets.length, 1);
+    assert.ok(r.created.includes('linkerd-viz/tap-injector-k8s-tls'));
+    assert.notEqual(
+      (secrets[0] as unknown as { data: Record<string, string> }).data['tls.crt'],
+      'cGxhY2Vob2xkZXI=',
+    );
+  });
 });
 
 // Made for this test in the shape viz renders have: the tap APIService is served on port 443 of
