@@ -16,7 +16,11 @@ import {
 } from '@meshfleet/observability';
 import { AGENT_BASE, agentHttpMiddleware, AgentHotPath, HotPathHooks } from '@meshfleet/agent-gateway';
 import { AppModule } from './app.module';
-import { graphqlBodyLimit } from './graphql-body-limit';
+import { authenticateBearer, ApiKeyAuthenticator, JwtAuthenticator, roleAtLeast } from '@meshfleet/auth';
+import { DomainError } from '@meshfleet/core';
+import { Role } from '@meshfleet/db';
+import type { Request } from 'express';
+import { graphqlBodyLimit, type LargeBodyGate } from './graphql-body-limit';
 
 /** Builds the API application (used by main and by the integration tests). */
 export async function createApi(config: AppConfig): Promise<INestApplication> {
@@ -30,7 +34,7 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   app.use(requestIdMiddleware);
   // Before Nest's parsers: per-message body limits and the protocol version for agents.
   app.use(AGENT_BASE, agentHttpMiddleware());
-  app.use('/graphql', ...graphqlBodyLimit(config.graphql));
+  app.use('/graphql', ...graphqlBodyLimit(config.graphql, largeBodyGate(app)));
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(
     pinoHttp({
@@ -41,6 +45,26 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   );
   serveAgentHotPath(app, logger);
   return app;
+}
+
+/** Large GraphQL bodies are for importLinkerdRelease, which needs ADMIN: checked from the headers. */
+function largeBodyGate(app: NestExpressApplication): LargeBodyGate {
+  const apiKeys = app.get(ApiKeyAuthenticator);
+  const jwt = app.get(JwtAuthenticator);
+  return async (req: Request) => {
+    const m = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '');
+    if (!m)
+      return { verdict: 'unauthenticated', message: 'A request body this large needs a bearer credential' };
+    try {
+      const p = await authenticateBearer(apiKeys, jwt, m[1]!, req.headers['x-meshfleet-organization']);
+      return { verdict: roleAtLeast(p.role, Role.ADMIN) ? 'admit' : 'small' };
+    } catch (e) {
+      if (e instanceof DomainError && e.code === 'UNAUTHENTICATED')
+        return { verdict: 'unauthenticated', message: e.message };
+      if (e instanceof DomainError) return { verdict: 'small' };
+      throw e;
+    }
+  };
 }
 
 /**

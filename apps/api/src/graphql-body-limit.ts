@@ -1,7 +1,9 @@
 // GraphQL request bodies stay small (today's 100 KiB default), except importLinkerdRelease: a
-// real `linkerd install --crds` render alone is ~420 KB. Bodies are read up to the import limit
-// here, before Nest's parser; a body over the small limit passes only when every operation in it
-// is nothing but importLinkerdRelease. Over a limit: HTTP 413 with a GraphQL error saying which.
+// real `linkerd install --crds` render alone is ~420 KB. A body declared (or streamed) over the
+// small limit is read up to the import limit only for a caller whose credential is valid and may
+// import (ADMIN), checked before a byte of it is read; anyone else is held to the small limit (an
+// unknown credential gets 401 at once). Once read, a large body passes only when every operation
+// in it is nothing but importLinkerdRelease. Over a limit: HTTP 413 with a GraphQL error saying which.
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { Kind, parse, type DocumentNode } from 'graphql';
 
@@ -14,7 +16,15 @@ export interface GraphqlBodyLimits {
   importMaxBodyBytes: number;
 }
 
-type SizedRequest = Request & { graphqlBodyBytes?: number };
+/**
+ * Whether the caller may send a body up to the import limit: 'admit', 'small' (valid credential
+ * that may not import), or 'unauthenticated' (no valid credential; `message` says why).
+ */
+export type LargeBodyGate = (
+  req: Request,
+) => Promise<{ verdict: 'admit' | 'small' } | { verdict: 'unauthenticated'; message: string }>;
+
+type SizedRequest = Request & { graphqlBodyBytes?: number; graphqlLargeBody?: boolean };
 
 const size = (bytes: number): string =>
   bytes >= 1024 * 1024 ? `${+(bytes / 1024 / 1024).toFixed(1)} MiB` : `${+(bytes / 1024).toFixed(1)} KiB`;
@@ -43,20 +53,44 @@ function onlyImports(body: unknown): boolean {
   });
 }
 
-export function graphqlBodyLimit(limits: GraphqlBodyLimits): express.RequestHandler[] {
-  const read = express.json({
-    limit: limits.importMaxBodyBytes,
-    verify: (req, _res, buf) => {
-      (req as SizedRequest).graphqlBodyBytes = buf.length;
-    },
-  });
+export function graphqlBodyLimit(limits: GraphqlBodyLimits, gate: LargeBodyGate): express.RequestHandler[] {
+  const verify = (req: unknown, _res: unknown, buf: Buffer) => {
+    (req as SizedRequest).graphqlBodyBytes = buf.length;
+  };
+  const readLarge = express.json({ limit: limits.importMaxBodyBytes, verify });
+  const readSmall = express.json({ limit: limits.maxBodyBytes, verify });
   const small = `${size(limits.maxBodyBytes)}`;
   const big = `${size(limits.importMaxBodyBytes)}`;
+  const overSmall = (bytes?: number) =>
+    `Request body${bytes ? ` of ${size(bytes)}` : ''} exceeds ${small} (MESHFLEET_GRAPHQL_MAX_BODY_BYTES); ` +
+    `only a request holding nothing but ${IMPORT_FIELD}, from a caller allowed to import (ADMIN), may send up to ${big}`;
   return [
-    (req: Request, res: Response, next: NextFunction) => {
+    // Who may send a large body is settled from the headers, before the body is read.
+    (req: SizedRequest, res: Response, next: NextFunction) => {
+      const declared = Number(req.headers['content-length']);
+      const large = req.headers['transfer-encoding'] !== undefined || declared > limits.maxBodyBytes;
+      if (!large) return next();
+      gate(req).then(
+        (g) => {
+          if (g.verdict === 'unauthenticated') {
+            res
+              .status(401)
+              .json({ errors: [{ message: g.message, extensions: { code: 'UNAUTHENTICATED' } }] });
+            return;
+          }
+          if (g.verdict === 'small' && Number.isFinite(declared)) return tooLarge(res, overSmall(declared));
+          req.graphqlLargeBody = g.verdict === 'admit';
+          next();
+        },
+        (e: unknown) => next(e),
+      );
+    },
+    (req: SizedRequest, res: Response, next: NextFunction) => {
+      const read = req.graphqlLargeBody ? readLarge : readSmall;
       read(req, res, (err?: unknown) => {
         const e = err as { type?: string; length?: number } | undefined;
         if (e?.type === 'entity.too.large') {
+          if (!req.graphqlLargeBody) return tooLarge(res, overSmall(e.length));
           return tooLarge(
             res,
             `Request body${e.length ? ` of ${size(e.length)}` : ''} exceeds ${big}, the most importLinkerdRelease accepts ` +
@@ -69,11 +103,7 @@ export function graphqlBodyLimit(limits: GraphqlBodyLimits): express.RequestHand
     (req: SizedRequest, res: Response, next: NextFunction) => {
       const bytes = req.graphqlBodyBytes ?? 0;
       if (bytes <= limits.maxBodyBytes || onlyImports(req.body)) return next();
-      tooLarge(
-        res,
-        `Request body of ${size(bytes)} exceeds ${small} (MESHFLEET_GRAPHQL_MAX_BODY_BYTES); ` +
-          `only a request holding nothing but ${IMPORT_FIELD} may send up to ${big}`,
-      );
+      tooLarge(res, overSmall(bytes));
     },
   ];
 }

@@ -72,7 +72,7 @@ describe('importLinkerdRelease over HTTP', () => {
     assert.equal(small.json.errors[0].extensions.code, 'PAYLOAD_TOO_LARGE');
     assert.match(
       small.json.errors[0].message,
-      /exceeds 100 KiB .*only a request holding nothing but importLinkerdRelease may send up to 8 MiB/,
+      /exceeds 100 KiB .*only a request holding nothing but importLinkerdRelease, from a caller allowed to import \(ADMIN\), may send up to 8 MiB/,
     );
 
     // An import that smuggles another field along is held to the small limit too.
@@ -84,6 +84,59 @@ describe('importLinkerdRelease over HTTP', () => {
       variables: { i: { version: 'enterprise-2.19.1', variant: 'default', ...render, crdsYaml } },
     });
     assert.equal((await post(api, mixed, key)).status, 413);
+  });
+
+  it('reads a large body only for a caller allowed to import, judged before the body is read', async () => {
+    const render = fixtures.cliRender('enterprise-2.19.1', 'default');
+    const body = JSON.stringify({
+      query: IMPORT,
+      variables: {
+        i: {
+          version: 'enterprise-2.19.1',
+          variant: 'default',
+          ...render,
+          crdsYaml: padded(render.crdsYaml, 300_000),
+        },
+      },
+    });
+    const send = (headers: Record<string, string>) =>
+      fetch(`${api.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+    const anonymous = await send({});
+    assert.equal(anonymous.status, 401);
+    assert.equal(((await anonymous.json()) as any).errors[0].extensions.code, 'UNAUTHENTICATED');
+    // Headers alone get the answer: the body is never waited for.
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${api.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': String(5_000_000) },
+      });
+      req.on('response', (res) => {
+        resolve(res.statusCode ?? 0);
+        res.resume();
+        req.destroy();
+      });
+      req.on('error', reject);
+      req.flushHeaders();
+    });
+    assert.equal(status, 401);
+    const unknown = await send({ authorization: 'Bearer mfk_not_a_key_0123456789abcdef' });
+    assert.equal(unknown.status, 401);
+    const viewer = (
+      await api.gql(`mutation { createApiKey(input: { name: "reader", role: VIEWER }) { secret } }`, {}, key)
+    ).data!.createApiKey.secret;
+    const refused = await send({ authorization: `Bearer ${viewer}` });
+    assert.equal(refused.status, 413);
+    const json = (await refused.json()) as any;
+    assert.equal(json.errors[0].extensions.code, 'PAYLOAD_TOO_LARGE');
+    assert.match(json.errors[0].message, /exceeds 100 KiB .*allowed to import \(ADMIN\)/);
+    // A small request from the same caller is unaffected.
+    const smallOk = await api.gql('{ linkerdReleases { version } }', {}, viewer);
+    assert.equal(smallOk.errors, undefined);
   });
 
   it('answers 413 over 8 MiB, saying the limit and the CLI way', async () => {

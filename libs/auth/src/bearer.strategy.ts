@@ -19,10 +19,19 @@ export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
   }
 
   async validate(req: Request, token: string): Promise<Principal> {
-    if (JWT_SHAPE.test(token) && this.jwt.enabled) {
-      const hint = req.headers['x-meshfleet-organization'];
-      return this.jwt.authenticate(token, typeof hint === 'string' ? hint : null);
-    }
-    return this.apiKeys.authenticate(token);
+    return authenticateBearer(this.apiKeys, this.jwt, token, req.headers['x-meshfleet-organization']);
   }
+}
+
+/** The one rule for a bearer token, shared by the strategy and checks made before Nest runs. */
+export function authenticateBearer(
+  apiKeys: ApiKeyAuthenticator,
+  jwt: JwtAuthenticator,
+  token: string,
+  organizationHint: string | string[] | undefined,
+): Promise<Principal> {
+  if (JWT_SHAPE.test(token) && jwt.enabled) {
+    return jwt.authenticate(token, typeof organizationHint === 'string' ? organizationHint : null);
+  }
+  return apiKeys.authenticate(token);
 }
