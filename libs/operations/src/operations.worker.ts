@@ -1,6 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Worker } from 'bullmq';
-import { RedisService } from '@meshfleet/queue';
+import { RedisService } from '@meshfleet/redis';
 import { OPERATIONS_QUEUE, OperationsQueue } from './operations.queue';
 import { OperationsOrchestrator } from './operations.orchestrator';
 

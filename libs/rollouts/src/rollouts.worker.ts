@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import { OPERATION_UPDATED } from '@meshfleet/operations';
-import { LiveUpdates, RedisService } from '@meshfleet/queue';
+import { LiveUpdates, RedisService } from '@meshfleet/redis';
 import { RolloutsOrchestrator } from './rollouts.orchestrator';
 import { ROLLOUT_UPDATED } from './rollouts.service';
 

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { RedisService } from '@meshfleet/queue';
+import { RedisService } from '@meshfleet/redis';
 
 export const WEBHOOKS_QUEUE = 'webhooks';
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import { OutboxConsumer } from '@meshfleet/events';
-import { RedisService } from '@meshfleet/queue';
+import { RedisService } from '@meshfleet/redis';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { WebhookFanout } from './webhook-fanout';
 import { WEBHOOKS_QUEUE, WebhooksQueue } from './webhooks.queue';
