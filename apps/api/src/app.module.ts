@@ -6,7 +6,7 @@ import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import type { Logger } from 'pino';
 import { AppConfig, ConfigModule } from '@meshfleet/config';
 import { DbModule, PrismaService } from '@meshfleet/db';
-import { QueueModule, RedisService } from '@meshfleet/queue';
+import { RedisModule, RedisService } from '@meshfleet/redis';
 import {
   HealthController,
   ObservabilityModule,
@@ -38,7 +38,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         DbModule,
-        QueueModule,
+        RedisModule,
         ObservabilityModule,
         AuthModule,
         AuditModule,

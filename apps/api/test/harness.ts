@@ -3,7 +3,7 @@
 import { INestApplication, INestApplicationContext } from '@nestjs/common';
 import { AddressInfo } from 'node:net';
 import { loadConfig } from '@meshfleet/config';
-import { RedisService } from '@meshfleet/queue';
+import { RedisService } from '@meshfleet/redis';
 import { OrganizationsService } from '@meshfleet/tenancy';
 import {
   createTestDatabase,

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@meshfleet/config';
 import { DbModule } from '@meshfleet/db';
-import { QueueModule } from '@meshfleet/queue';
+import { RedisModule } from '@meshfleet/redis';
 import { ObservabilityModule } from '@meshfleet/observability';
 import { AgentLivenessModule } from '@meshfleet/agent-gateway';
 import { OperationsWorkerModule } from '@meshfleet/operations';
@@ -21,7 +21,7 @@ export class WorkerModule {
       imports: [
         ConfigModule.forRoot(config),
         DbModule,
-        QueueModule,
+        RedisModule,
         ObservabilityModule,
         EventsModule,
         AuditModule,

@@ -3,7 +3,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppConfig } from '@meshfleet/config';
 import { PrismaService } from '@meshfleet/db';
-import { RedisService } from '@meshfleet/queue';
+import { RedisService } from '@meshfleet/redis';
 import { createLogger, PinoNestLogger } from '@meshfleet/observability';
 import { WorkerModule } from './worker.module';
 

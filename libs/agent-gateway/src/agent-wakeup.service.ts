@@ -1,6 +1,6 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { RedisService } from '@meshfleet/queue';
+import { RedisService } from '@meshfleet/redis';
 
 /**
  * Wakes long-polling agents when a task is queued for their cluster, on whichever API replica

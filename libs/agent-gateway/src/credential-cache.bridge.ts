@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AgentCredentialCache } from '@meshfleet/auth';
-import { RedisService } from '@meshfleet/queue';
+import { RedisService } from '@meshfleet/redis';
 
 /** Connects the agent credential cache to Redis so revocations reach every API replica. */
 @Injectable()

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@meshfleet/config';
-import { RedisService } from '@meshfleet/queue';
+import { RedisService } from '@meshfleet/redis';
 import { HealthRepository } from '@meshfleet/health';
 import { AgentTasksService } from './agent-tasks.service';
 import { LivenessRepository } from './liveness.repository';

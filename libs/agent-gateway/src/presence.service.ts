@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '@meshfleet/config';
-import { RedisService } from '@meshfleet/queue';
+import { RedisService } from '@meshfleet/redis';
 
 // Atomically takes the members not seen since the cutoff, so a heartbeat landing meanwhile
 // re-adds its cluster as "new" and is noticed (see touch()).

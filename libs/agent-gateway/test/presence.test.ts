@@ -1,7 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadConfig } from '@meshfleet/config';
-import { RedisService } from '@meshfleet/queue';
+import { RedisService } from '@meshfleet/redis';
 import { testRedisUrl, uniqueRedisPrefix } from '@meshfleet/testing';
 import { PresenceService } from '../src/presence.service';
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Alert, Db, DomainEvent } from '@meshfleet/db';
 import { recordDomainEvent } from '@meshfleet/events';
-import { RedisService } from '@meshfleet/queue';
+import { RedisService } from '@meshfleet/redis';
 import {
   clusterConditions,
   Condition,

@@ -14,7 +14,7 @@ import {
 } from '@meshfleet/db';
 import { recordDomainEventBatch } from '@meshfleet/events';
 import { IdentityDomainsService } from '@meshfleet/certificates';
-import { LiveUpdates } from '@meshfleet/queue';
+import { LiveUpdates } from '@meshfleet/redis';
 import { ACTIVE, OperationsRepository } from './operations.repository';
 import type { OperationParams } from './operations.service';
 

@@ -1,10 +1,15 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { RedisService } from '@meshfleet/queue';
+import { z } from 'zod';
+import { JobContract, RedisService } from '@meshfleet/redis';
 
 export const OPERATIONS_QUEUE = 'operations';
 
-export type OperationJob = { name: 'dispatch'; operationId: string } | { name: 'sync'; operationId: string };
+/** Every job of the operations queue; unknown keys are dropped so older workers read newer jobs. */
+export const OPERATION_JOBS = new JobContract(OPERATIONS_QUEUE, {
+  dispatch: z.object({ operationId: z.string().min(1) }),
+  reconcile: z.object({}),
+});
 
 /** Producer side of the operations queue. Jobs carry ids only; handlers re-read Postgres. */
 @Injectable()
@@ -29,12 +34,17 @@ export class OperationsQueue implements OnModuleDestroy {
 
   /** Deterministic job id: enqueueing the same dispatch twice runs it once. */
   async dispatch(operationId: string): Promise<void> {
-    await this.instance.add('dispatch', { operationId }, { jobId: `dispatch-${operationId}` });
+    await OPERATION_JOBS.add(
+      this.instance,
+      'dispatch',
+      { operationId },
+      { jobId: `dispatch-${operationId}` },
+    );
   }
 
   async dispatchMany(operationIds: string[]): Promise<void> {
-    if (!operationIds.length) return;
-    await this.instance.addBulk(
+    await OPERATION_JOBS.addBulk(
+      this.instance,
       operationIds.map((operationId) => ({
         name: 'dispatch',
         data: { operationId },

@@ -1,5 +1,5 @@
 import { Args, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
-import { LiveUpdates } from '@meshfleet/queue';
+import { LiveUpdates } from '@meshfleet/redis';
 import { OPERATION_UPDATED } from './operations.orchestrator';
 import { pageSize, ValidationError } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';

@@ -31,7 +31,7 @@ import { CatalogService, Variant } from './catalog/catalog.service';
 import { OperationFilter, OperationsRepository } from './operations.repository';
 import { OperationsQueue } from './operations.queue';
 import { OPERATION_UPDATED, OperationsOrchestrator } from './operations.orchestrator';
-import { LiveUpdates } from '@meshfleet/queue';
+import { LiveUpdates } from '@meshfleet/redis';
 
 export interface OperationParams {
   release?: { version: string; variant: Variant; crdsDigest: string; controlPlaneDigest: string };

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Worker } from 'bullmq';
-import { RedisService } from '@meshfleet/queue';
-import { OPERATIONS_QUEUE, OperationsQueue } from './operations.queue';
+import { RedisService } from '@meshfleet/redis';
+import { OPERATION_JOBS, OPERATIONS_QUEUE, OperationsQueue } from './operations.queue';
 import { OperationsOrchestrator } from './operations.orchestrator';
 
 const RECONCILE_EVERY_MS = 5_000;
@@ -22,8 +22,9 @@ export class OperationsWorker implements OnModuleInit, OnModuleDestroy {
     this.worker = new Worker(
       OPERATIONS_QUEUE,
       async (job) => {
-        if (job.name === 'dispatch') await this.orchestrator.dispatch(String(job.data.operationId));
-        else if (job.name === 'reconcile') await this.orchestrator.reconcile((id) => this.queue.dispatch(id));
+        const j = OPERATION_JOBS.parse(job);
+        if (j.name === 'dispatch') await this.orchestrator.dispatch(j.data.operationId);
+        else await this.orchestrator.reconcile((id) => this.queue.dispatch(id));
       },
       {
         connection: this.redis.create('operations-worker', { maxRetriesPerRequest: null }),
@@ -34,7 +35,8 @@ export class OperationsWorker implements OnModuleInit, OnModuleDestroy {
     this.worker.on('failed', (job, err) =>
       this.log.warn(`job ${job?.name} ${job?.id} failed: ${err.message}`),
     );
-    await this.queue.instance.upsertJobScheduler(
+    await OPERATION_JOBS.schedule(
+      this.queue.instance,
       'reconcile-operations',
       { every: RECONCILE_EVERY_MS },
       { name: 'reconcile', data: {} },

@@ -13,7 +13,7 @@ import {
 } from '@meshfleet/db';
 import { recordDomainEvent } from '@meshfleet/events';
 import { OperationsRepository, OperationsService } from '@meshfleet/operations';
-import { RedisService } from '@meshfleet/queue';
+import { RedisService } from '@meshfleet/redis';
 import { failureBudget, RolloutStrategy } from './rollout-strategy';
 import { GateFact, RolloutsRepository, RolloutWithTargets } from './rollouts.repository';
 import { RolloutsService } from './rollouts.service';

@@ -3,7 +3,7 @@ import { pageSize } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
 import { Role, RolloutStatus } from '@meshfleet/db';
 import { toConnection } from '@meshfleet/graphql';
-import { LiveUpdates } from '@meshfleet/queue';
+import { LiveUpdates } from '@meshfleet/redis';
 import { RolloutWithTargets } from './rollouts.repository';
 import { ROLLOUT_UPDATED, RolloutsService } from './rollouts.service';
 import { RolloutConnection, RolloutInput, RolloutPlanType, RolloutType } from './dto/rollout.types';

@@ -12,7 +12,7 @@ import { ClusterListQuery, ClustersService } from '@meshfleet/clusters';
 import { Prisma, RolloutStatus, RolloutTargetStatus } from '@meshfleet/db';
 import { recordDomainEvent } from '@meshfleet/events';
 import { CatalogService } from '@meshfleet/operations';
-import { LiveUpdates } from '@meshfleet/queue';
+import { LiveUpdates } from '@meshfleet/redis';
 import { Plan, planRollout } from './rollout-plan';
 import { resolveStrategy, StrategyInput } from './rollout-strategy';
 import { RolloutsRepository, RolloutWithTargets } from './rollouts.repository';

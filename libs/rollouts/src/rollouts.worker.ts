@@ -1,11 +1,12 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import { OPERATION_UPDATED } from '@meshfleet/operations';
-import { LiveUpdates, RedisService } from '@meshfleet/queue';
+import { LiveUpdates, RedisService } from '@meshfleet/redis';
+import { ROLLOUT_JOBS } from './rollouts.jobs';
 import { RolloutsOrchestrator } from './rollouts.orchestrator';
 import { ROLLOUT_UPDATED } from './rollouts.service';
 
-const QUEUE = 'rollouts';
+const QUEUE = ROLLOUT_JOBS.queue;
 const TICK_EVERY_MS = 2_000;
 /** Kicks closer together than this share one tick: a wave's operations end in a burst. */
 const KICK_GAP_MS = 100;
@@ -42,12 +43,20 @@ export class RolloutsWorker implements OnModuleInit, OnModuleDestroy {
       connection: this.redis.create('rollouts-queue', { maxRetriesPerRequest: null }),
       prefix,
     });
-    this.worker = new Worker(QUEUE, () => this.kick(), {
-      connection: this.redis.create('rollouts-worker', { maxRetriesPerRequest: null }),
-      prefix,
-      concurrency: 1,
-    });
-    await this.queue.upsertJobScheduler(
+    this.worker = new Worker(
+      QUEUE,
+      async (job) => {
+        ROLLOUT_JOBS.parse(job);
+        await this.kick();
+      },
+      {
+        connection: this.redis.create('rollouts-worker', { maxRetriesPerRequest: null }),
+        prefix,
+        concurrency: 1,
+      },
+    );
+    await ROLLOUT_JOBS.schedule(
+      this.queue,
       'tick-rollouts',
       { every: TICK_EVERY_MS },
       { name: 'tick', data: {}, opts: { removeOnComplete: 100, removeOnFail: 100 } },

@@ -1,8 +1,15 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Queue } from 'bullmq';
-import { RedisService } from '@meshfleet/queue';
+import { z } from 'zod';
+import { JobContract, RedisService } from '@meshfleet/redis';
 
 export const WEBHOOKS_QUEUE = 'webhooks';
+
+/** Every job of the delivery queue; unknown keys are dropped so older workers read newer jobs. */
+export const WEBHOOK_JOBS = new JobContract(WEBHOOKS_QUEUE, {
+  deliver: z.object({ deliveryId: z.string().min(1) }),
+  reconcile: z.object({}),
+});
 
 /** Producer side of the delivery queue. Jobs carry the delivery id; the handler re-reads it. */
 @Injectable()
@@ -23,7 +30,8 @@ export class WebhooksQueue implements OnModuleDestroy {
 
   /** Deterministic per attempt: enqueueing the same attempt twice runs it once. */
   async deliver(deliveryId: string, attemptNo: number, delayMs = 0): Promise<void> {
-    await this.instance.add(
+    await WEBHOOK_JOBS.add(
+      this.instance,
       'deliver',
       { deliveryId },
       { jobId: `deliver-${deliveryId}-${attemptNo}`, delay: Math.max(0, delayMs) },

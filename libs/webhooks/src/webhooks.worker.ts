@@ -1,10 +1,10 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import { OutboxConsumer } from '@meshfleet/events';
-import { RedisService } from '@meshfleet/queue';
+import { RedisService } from '@meshfleet/redis';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { WebhookFanout } from './webhook-fanout';
-import { WEBHOOKS_QUEUE, WebhooksQueue } from './webhooks.queue';
+import { WEBHOOK_JOBS, WEBHOOKS_QUEUE, WebhooksQueue } from './webhooks.queue';
 
 const RECONCILE_EVERY_MS = 30_000;
 
@@ -27,8 +27,9 @@ export class WebhooksWorker implements OnModuleInit, OnModuleDestroy {
     this.worker = new Worker(
       WEBHOOKS_QUEUE,
       async (job) => {
-        if (job.name === 'deliver') await this.processor.attempt(String(job.data.deliveryId));
-        else if (job.name === 'reconcile') await this.processor.reconcile();
+        const j = WEBHOOK_JOBS.parse(job);
+        if (j.name === 'deliver') await this.processor.attempt(j.data.deliveryId);
+        else await this.processor.reconcile();
       },
       {
         connection: this.redis.create('webhooks-worker', { maxRetriesPerRequest: null }),
@@ -40,7 +41,8 @@ export class WebhooksWorker implements OnModuleInit, OnModuleDestroy {
     this.worker.on('failed', (job, err) =>
       this.log.warn(`job ${job?.name} ${job?.id} failed: ${err.message}`),
     );
-    await this.queue.instance.upsertJobScheduler(
+    await WEBHOOK_JOBS.schedule(
+      this.queue.instance,
       'reconcile-webhooks',
       { every: RECONCILE_EVERY_MS },
       { name: 'reconcile', data: {} },

@@ -17,9 +17,10 @@ export interface ReportToIngest {
 }
 
 // The batch travels as one jsonb parameter (each report stays a JSON object inside it), so Postgres
-// parses it once and nothing is escaped twice. Same effects per row as HealthRepository.ingest:
-// the snapshot is replaced only by a higher sequence, then a sample, the cluster's lastSeenAt and
-// facts, and a cluster.health_changed event when the status differs from the previous snapshot.
+// parses it once and nothing is escaped twice. Single reports take the same path as a batch of
+// one. Per row: the snapshot is replaced only by a higher sequence, then a sample, the cluster's
+// lastSeenAt and facts, and a cluster.health_changed event when the status differs from the
+// previous snapshot.
 // Callers pass distinct cluster ids (ON CONFLICT cannot touch a row twice in one statement).
 const INGEST_MANY = `
 WITH input AS (

@@ -1,51 +1,20 @@
 // The Kubernetes REST surface of one cluster: discovery, CRUD, watch and subresources.
 // It only parses, dispatches and renders; semantics live in ObjectService and the model.
 import { IncomingMessage, ServerResponse } from 'node:http';
-import { badRequest, KubeError, notFound } from '../api/kube-error';
-import { PatchType } from '../api/object-service';
-import { ResourceType } from '../api/resource-types';
-import { fieldFilter, labelFilter } from '../api/selectors';
+import { KubeError, notFound } from '../api/kube-error';
 import type { SimCluster } from '../cluster/sim-cluster';
-import { applyMergePatch } from '../patch/merge-patch';
 import { KubeObject } from '../store/types';
 import { apiGroup, apiGroupList, apiVersions, resourceList } from './discovery';
-import {
-  decodeBody,
-  decodeRequest,
-  readBody,
-  readBodyBytes,
-  sendJson,
-  sendText,
-  successStatus,
-} from './http-util';
+import { sendJson, sendText } from './http-util';
 import { openapiGroupVersion, openapiRoot, openapiV2 } from './openapi';
-import { toTable, wantsTable } from './table';
-
-interface Target {
-  type: ResourceType;
-  version: string;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-  /** Rest of the path after `proxy/`. */
-  proxyPath?: string;
-  proxyPort?: string;
-}
-
-const PATCH_TYPES: Record<string, PatchType> = {
-  'application/json-patch+json': 'json',
-  'application/merge-patch+json': 'merge',
-  'application/strategic-merge-patch+json': 'strategic',
-  'application/apply-patch+yaml': 'apply',
-};
-
-function bool(q: URLSearchParams, key: string): boolean {
-  const v = q.get(key);
-  return v === 'true' || v === '1';
-}
+import { readRequestBody, ResourceVerbs, Target, verbOf } from './resource-verbs';
 
 export class ApiHandler {
-  constructor(private readonly cluster: SimCluster) {}
+  private readonly verbs: ResourceVerbs;
+
+  constructor(private readonly cluster: SimCluster) {
+    this.verbs = new ResourceVerbs(cluster);
+  }
 
   async handle(
     req: IncomingMessage,
@@ -158,182 +127,32 @@ export class ApiHandler {
     q: URLSearchParams,
   ): Promise<void> {
     const method = req.method ?? 'GET';
-    const objects = this.cluster.objects;
-    const render = this.render(t);
     this.cluster.faults.assertAllowed(method, t.type.plural);
-    const dryRun = q.getAll('dryRun').includes('All');
-    const fieldManager = q.get('fieldManager') ?? undefined;
     if (t.subresource === 'log') return this.log(res, t, q);
     if (t.subresource === 'proxy') return this.proxy(res, t);
     if (t.subresource && !t.type.subresources.includes(t.subresource as 'status'))
       throw new KubeError('NotFound', 'the server could not find the requested resource');
     if (t.type.virtual) return this.review(req, res, t);
-
-    if (method === 'GET' && !t.name) {
-      const filter = (
-        (l, f) => (o: KubeObject) =>
-          l(o) && f(o)
-      )(labelFilter(q.get('labelSelector') ?? undefined), fieldFilter(q.get('fieldSelector') ?? undefined));
-      if (bool(q, 'watch')) {
-        const timeout = q.get('timeoutSeconds');
-        const rv = q.get('resourceVersion');
-        this.cluster.watches.serve(this.cluster.store, res, {
-          resourceKey: objects.key(t.type),
-          ...(t.namespace ? { namespace: t.namespace } : {}),
-          filter,
-          ...(rv ? { resourceVersion: rv } : {}),
-          ...(timeout ? { timeoutSeconds: Number(timeout) } : {}),
-          bookmarks: bool(q, 'allowWatchBookmarks'),
-          bookmarkIntervalMs: this.cluster.settings.bookmarkIntervalMs,
-          initial: () => objects.list(t.type, t.namespace).items,
-          // `kubectl get -w` asks for Tables; each event then carries a one-row Table.
-          render: wantsTable(req.headers.accept)
-            ? (o) => toTable(t.type.kind, [render(o)], o.metadata.resourceVersion ?? '')
-            : render,
-        });
-        return;
-      }
-      const limit = q.get('limit');
-      const cont = q.get('continue');
-      const result = objects.list(t.type, t.namespace, {
-        filter,
-        ...(limit ? { limit: Number(limit) } : {}),
-        ...(cont ? { continueToken: cont } : {}),
-      });
-      const items = result.items.map(render);
-      if (wantsTable(req.headers.accept))
-        return sendJson(res, 200, toTable(t.type.kind, items, result.resourceVersion, result.continueToken));
-      return sendJson(res, 200, {
-        kind: `${t.type.kind}List`,
-        apiVersion: t.type.group ? `${t.type.group}/${t.version}` : t.version,
-        metadata: {
-          resourceVersion: result.resourceVersion,
-          ...(result.continueToken
-            ? { continue: result.continueToken, remainingItemCount: result.remainingItemCount }
-            : {}),
-        },
-        items,
-      });
-    }
-    if (method === 'GET') {
-      const obj = objects.get(t.type, t.namespace, t.name!);
-      if (t.subresource === 'scale') return sendJson(res, 200, toScale(obj));
-      if (wantsTable(req.headers.accept))
-        return sendJson(res, 200, toTable(t.type.kind, [render(obj)], obj.metadata.resourceVersion ?? ''));
-      return sendJson(res, 200, render(obj));
-    }
-    if (method === 'POST' && !t.name) {
-      const body = (await this.body(req)) as KubeObject;
-      const created = objects.create(t.type, t.namespace, body, {
-        dryRun,
-        ...(fieldManager ? { fieldManager } : { fieldManager: managerFromAgent(req) }),
-      });
-      return sendJson(res, 201, render(created));
-    }
-    if (method === 'PUT' && t.name) {
-      const body = (await this.body(req)) as KubeObject;
-      if (t.subresource === 'scale')
-        return sendJson(
-          res,
-          200,
-          toScale(this.setReplicas(t, (body as { spec?: { replicas?: number } })?.spec?.replicas, dryRun)),
-        );
-      const updated = objects.update(t.type, t.namespace, t.name, body, {
-        dryRun,
-        fieldManager: fieldManager ?? managerFromAgent(req),
-        ...(t.subresource === 'status' ? { subresource: 'status' as const } : {}),
-      });
-      return sendJson(res, 200, render(updated));
-    }
-    if (method === 'PATCH' && t.name) {
-      const contentType = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
-      const patchType = PATCH_TYPES[contentType];
-      if (!patchType)
-        throw new KubeError(
-          'UnsupportedMediaType',
-          `the body of the request was in an unknown format - accepted media types include: ${Object.keys(PATCH_TYPES).join(', ')}`,
-        );
-      const patch = decodeBody(await readBody(req), contentType);
-      if (t.subresource === 'scale') {
-        const current = toScale(objects.get(t.type, t.namespace, t.name));
-        const next = applyMergePatch(current, patch) as { spec?: { replicas?: number } };
-        return sendJson(res, 200, toScale(this.setReplicas(t, next.spec?.replicas, dryRun)));
-      }
-      const existed = !!objects.find(t.type, t.namespace, t.name);
-      const patched = objects.patch(t.type, t.namespace, t.name, patchType, patch, {
-        dryRun,
-        force: bool(q, 'force'),
-        ...(fieldManager
-          ? { fieldManager }
-          : patchType === 'apply'
-            ? {}
-            : { fieldManager: managerFromAgent(req) }),
-        ...(t.subresource === 'status' ? { subresource: 'status' as const } : {}),
-      });
-      return sendJson(res, existed ? 200 : 201, render(patched));
-    }
-    if (method === 'DELETE' && t.name) {
-      const body = ((await this.body(req)) ?? {}) as {
-        propagationPolicy?: string;
-        preconditions?: { uid?: string; resourceVersion?: string };
-      };
-      const policy = q.get('propagationPolicy') ?? body.propagationPolicy;
-      const result = objects.delete(t.type, t.namespace, t.name, {
-        dryRun,
-        ...(policy ? { propagationPolicy: policy } : {}),
-        ...(body.preconditions?.uid ? { preconditionUid: body.preconditions.uid } : {}),
-        ...(body.preconditions?.resourceVersion
-          ? { preconditionRv: body.preconditions.resourceVersion }
-          : {}),
-      });
-      const stillThere = objects.find(t.type, t.namespace, t.name);
-      if (stillThere && stillThere.metadata.uid === result.metadata.uid)
-        return sendJson(res, 200, render(stillThere));
-      // Pods delete gracefully in Kubernetes and answer with the pod; other kinds answer with a Status.
-      if (t.type.group === '' && t.type.plural === 'pods') return sendJson(res, 200, render(result));
-      return sendJson(
-        res,
-        200,
-        successStatus({ name: t.name, group: t.type.group, kind: t.type.plural, uid: result.metadata.uid }),
+    const verb = verbOf(method, t, q);
+    if (!verb)
+      throw new KubeError(
+        'MethodNotAllowed',
+        `the server does not allow this method on the requested resource`,
       );
-    }
-    if (method === 'DELETE' && !t.name) {
-      const filter = labelFilter(q.get('labelSelector') ?? undefined);
-      const items = objects.list(t.type, t.namespace, { filter }).items;
-      for (const o of items) objects.delete(t.type, o.metadata.namespace, o.metadata.name!, { dryRun });
-      return sendJson(res, 200, {
-        kind: `${t.type.kind}List`,
-        apiVersion: render(items[0] ?? ({} as KubeObject)).apiVersion,
-        metadata: {},
-        items: items.map(render),
-      });
-    }
-    throw new KubeError(
-      'MethodNotAllowed',
-      `the server does not allow this method on the requested resource`,
-    );
-  }
-
-  private async body(req: IncomingMessage): Promise<unknown> {
-    return decodeRequest(await readBodyBytes(req), req.headers['content-type']);
-  }
-
-  private setReplicas(t: Target, replicas: number | undefined, dryRun: boolean): KubeObject {
-    if (typeof replicas !== 'number' || replicas < 0)
-      throw badRequest('spec.replicas must be a non-negative integer');
-    return this.cluster.objects.patch(
-      t.type,
-      t.namespace,
-      t.name!,
-      'merge',
-      { spec: { replicas } },
-      { dryRun },
-    );
+    return this.verbs.handlers[verb]({
+      req,
+      res,
+      t,
+      q,
+      render: this.render(t),
+      dryRun: q.getAll('dryRun').includes('All'),
+      fieldManager: q.get('fieldManager') ?? undefined,
+    });
   }
 
   private review(req: IncomingMessage, res: ServerResponse, t: Target): Promise<void> {
     if (req.method !== 'POST') throw new KubeError('MethodNotAllowed', 'only create is supported');
-    return this.body(req).then((body) => {
+    return readRequestBody(req).then((body) => {
       const review = (body ?? {}) as { spec?: { resourceAttributes?: { verb?: string; resource?: string } } };
       const attrs = review.spec?.resourceAttributes ?? {};
       const allowed = this.cluster.faults.accessAllowed(attrs.verb ?? '', attrs.resource ?? '');
@@ -367,36 +186,4 @@ export class ApiHandler {
     const out = this.cluster.podProxy(t.namespace ?? '', t.name, t.proxyPort ?? '80', t.proxyPath ?? '/');
     sendText(res, out.code, out.body, out.contentType);
   }
-}
-
-/** Kubernetes defaults the manager to the client's user agent (its first token). */
-function managerFromAgent(req: IncomingMessage): string {
-  const ua = req.headers['user-agent'] ?? 'unknown';
-  return ua.split('/')[0]!.slice(0, 128) || 'unknown';
-}
-
-function toScale(obj: KubeObject): unknown {
-  const spec = (obj['spec'] ?? {}) as {
-    replicas?: number;
-    selector?: { matchLabels?: Record<string, string> };
-  };
-  const status = (obj['status'] ?? {}) as { replicas?: number };
-  return {
-    kind: 'Scale',
-    apiVersion: 'autoscaling/v1',
-    metadata: {
-      name: obj.metadata.name,
-      namespace: obj.metadata.namespace,
-      uid: obj.metadata.uid,
-      resourceVersion: obj.metadata.resourceVersion,
-      creationTimestamp: obj.metadata.creationTimestamp,
-    },
-    spec: { replicas: spec.replicas ?? 1 },
-    status: {
-      replicas: status.replicas ?? 0,
-      selector: Object.entries(spec.selector?.matchLabels ?? {})
-        .map(([k, v]) => `${k}=${v}`)
-        .join(','),
-    },
-  };
 }

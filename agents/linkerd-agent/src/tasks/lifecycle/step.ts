@@ -1,6 +1,7 @@
 // One step of a lifecycle task: "started", the work, then "succeeded" / "skipped" / "failed".
 // While the work runs a "progress" event goes out every few seconds, because the API treats
-// events as the task's lease (at least one every 10 s).
+// events as the task's lease: a task silent for MESHFLEET_OPERATION_LEASE_SECONDS (120 s by
+// default) is taken for lost and attempted again.
 import type { LifecycleStep } from '@meshfleet/agent-protocol';
 import { errorMessage } from '../../util/errors';
 import { TaskFailure } from '../task-failure';

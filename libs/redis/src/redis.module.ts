@@ -4,4 +4,4 @@ import { RedisService } from './redis';
 
 @Global()
 @Module({ providers: [RedisService, LiveUpdates], exports: [RedisService, LiveUpdates] })
-export class QueueModule {}
+export class RedisModule {}
