@@ -1,15 +1,33 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterConditions, eventTransitions, fingerprint } from './alert-conditions';
+import {
+  ClusterState,
+  clusterConditions,
+  eventTransitions,
+  fingerprint,
+  HealthFacts,
+} from './alert-conditions';
 import { AlertKind, effectiveRules, severityRank, validateParams } from './alert-rules.catalog';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const inDays = (d: number) => new Date(NOW.getTime() + d * 86_400_000).toISOString();
-const state = (over: Record<string, unknown> = {}, report: Record<string, unknown> = {}) => ({
+type Report = {
+  certificates?: HealthFacts['certificates'];
+  linkerd?: { skew: HealthFacts['skew'] };
+};
+/** A cluster whose stored facts are healthy unless `over` says otherwise; `report` adds certificates and skew. */
+const state = (over: Partial<HealthFacts> = {}, report: Report = {}): ClusterState => ({
   id: 'c1',
   name: 'prod-eu',
   status: 'CONNECTED',
-  health: { status: 'HEALTHY', podCoverage: 1, report, ...over },
+  health: {
+    status: 'HEALTHY',
+    podCoverage: 1,
+    trafficCoverage: null,
+    skew: report.linkerd?.skew ?? { status: 'none', oldestProxy: null, controlPlane: null },
+    certificates: report.certificates ?? [],
+    ...over,
+  },
 });
 
 describe('alert conditions', () => {
