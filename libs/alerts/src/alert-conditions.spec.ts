@@ -108,6 +108,44 @@ describe('alert conditions', () => {
     );
   });
 
+  it('checks the lower of pod and traffic coverage, naming which one is low', () => {
+    const tuned = effectiveRules([
+      {
+        kind: AlertKind.MTLS_COVERAGE_BELOW,
+        enabled: true,
+        severity: 'WARNING',
+        forSeconds: 0,
+        params: { threshold: 0.7 },
+      },
+    ] as any);
+    const low = clusterConditions(tuned, state({ podCoverage: 1, trafficCoverage: 0.5 }), NOW);
+    assert.deepEqual(
+      low.map((x) => [x.kind, x.summary]),
+      [['MTLS_COVERAGE_BELOW', 'mTLS traffic coverage on cluster prod-eu is 50% (below 70%)']],
+    );
+    assert.deepEqual(clusterConditions(tuned, state({ podCoverage: 1, trafficCoverage: 0.8 }), NOW), []);
+    assert.match(
+      clusterConditions(tuned, state({ podCoverage: 0.4, trafficCoverage: 0.5 }), NOW)[0]!.summary,
+      /pod coverage .* 40%/,
+    );
+    // Nothing measured: nothing to alert on.
+    assert.deepEqual(clusterConditions(tuned, state({ podCoverage: null, trafficCoverage: null }), NOW), []);
+  });
+
+  it('calls for a certificate alert from the earliest expiry alone whenever the full list does', () => {
+    const rules2 = effectiveRules([]);
+    for (const days of [-1, 0.5, 5, 20, 31, 400]) {
+      const certs = [
+        { role: 'issuer', name: 'a', notAfter: inDays(days) },
+        { role: 'webhook', name: 'b', notAfter: inDays(days + 100) },
+      ];
+      const full = clusterConditions(rules2, state({ certificates: certs }), NOW).length > 0;
+      const earliest = clusterConditions(rules2, state({ certificates: [certs[0]!] }), NOW).length > 0;
+      assert.equal(earliest, full, `${days} days`);
+      assert.equal(full, days <= 30, `${days} days`);
+    }
+  });
+
   it('turns operation and rollout events into fire/resolve transitions', () => {
     assert.deepEqual(
       eventTransitions('operation.failed', { kind: 'UPGRADE', clusterName: 'x', reason: 'boom' }).map((t) => [
