@@ -199,9 +199,11 @@ export class AlertsRepository {
   async setDue(db: Db, clusterId: string, at: Date | null): Promise<void> {
     if (at === null) await db.alertDue.deleteMany({ where: { clusterId } });
     else
-      await db.$executeRaw`
-        INSERT INTO "AlertDue" ("clusterId", "dueAt") VALUES (${clusterId}::uuid, ${at})
-        ON CONFLICT ("clusterId") DO UPDATE SET "dueAt" = EXCLUDED."dueAt"`;
+      await db.alertDue.upsert({
+        where: { clusterId },
+        create: { clusterId, dueAt: at },
+        update: { dueAt: at },
+      });
   }
 
   /**
@@ -211,14 +213,17 @@ export class AlertsRepository {
    * the caller (clusterConditions), so no rule is written twice.
    */
   async fleetFacts(now: Date, stateKinds: string[]): Promise<FleetFact[]> {
+    // Joins rather than per-row subqueries: one pass over the firing alerts and the due times.
     return this.prisma.$queryRaw<FleetFact[]>`
       SELECT c."id", c."organizationId", c."name", c."status"::text AS status,
         h."status"::text AS health, h."podCoverage", h."trafficCoverage", h."proxySkew",
         h."controlPlaneVersion", h."earliestCertExpiry",
-        EXISTS (SELECT 1 FROM "Alert" a WHERE a."clusterId" = c."id" AND a."activeKey" IS NOT NULL
-          AND a."kind" = ANY(${stateKinds}::text[])) AS firing,
-        EXISTS (SELECT 1 FROM "AlertDue" d WHERE d."clusterId" = c."id" AND d."dueAt" <= ${now}) AS due
-      FROM "Cluster" c LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id"`;
+        f."clusterId" IS NOT NULL AS firing, d."clusterId" IS NOT NULL AS due
+      FROM "Cluster" c
+        LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id"
+        LEFT JOIN (SELECT DISTINCT a."clusterId" FROM "Alert" a
+          WHERE a."activeKey" IS NOT NULL AND a."kind" = ANY(${stateKinds}::text[])) f ON f."clusterId" = c."id"
+        LEFT JOIN "AlertDue" d ON d."clusterId" = c."id" AND d."dueAt" <= ${now}`;
   }
 
   /** Stored rule overrides of many organizations. */
