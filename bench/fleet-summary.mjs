@@ -205,6 +205,11 @@ function clusterHealth(i, now) {
     controlPlaneVersion: d.controlPlaneVersion,
     podCoverage: d.podCoverage,
     trafficCoverage: d.trafficCoverage,
+    requestCoverage: d.requestCoverage,
+    connectionCoverage: d.connectionCoverage,
+    proxySkew: d.proxySkew,
+    trustAnchorFingerprints: JSON.stringify(d.trustAnchorFingerprints),
+    trustAnchorSubjects: JSON.stringify(d.trustAnchorSubjects),
     meshedPods: r.mtls.meshedPods,
     totalPods: r.mtls.totalPods,
     errorCount: d.errorCount,
@@ -281,11 +286,14 @@ async function seedFleet(url, n) {
       await c.query(
         `INSERT INTO "ClusterHealth" ("clusterId", "organizationId", sequence, "generatedAt", "receivedAt", status,
            "linkerdInstalled", "controlPlaneVersion", "podCoverage", "trafficCoverage", "meshedPods", "totalPods",
-           "errorCount", "warningCount", "earliestCertExpiry", report)
-         SELECT id, $1, seq, g, g, st::"HealthStatus", li, v, pc, tc, mp, tp, ec, wc, ece, rep::jsonb
+           "errorCount", "warningCount", "earliestCertExpiry", report, "requestCoverage", "connectionCoverage",
+           "proxySkew", "trustAnchorFingerprints", "trustAnchorSubjects")
+         SELECT id, $1, seq, g, g, st::"HealthStatus", li, v, pc, tc, mp, tp, ec, wc, ece, rep::jsonb, rc, cc, sk,
+           taf::jsonb, tas::jsonb
          FROM unnest($2::uuid[], $3::bigint[], $4::timestamptz[], $5::text[], $6::boolean[], $7::text[],
-           $8::float8[], $9::float8[], $10::int[], $11::int[], $12::int[], $13::int[], $14::timestamptz[], $15::text[])
-           AS t(id, seq, g, st, li, v, pc, tc, mp, tp, ec, wc, ece, rep)`,
+           $8::float8[], $9::float8[], $10::int[], $11::int[], $12::int[], $13::int[], $14::timestamptz[], $15::text[],
+           $16::float8[], $17::float8[], $18::text[], $19::text[], $20::text[])
+           AS t(id, seq, g, st, li, v, pc, tc, mp, tp, ec, wc, ece, rep, rc, cc, sk, taf, tas)`,
         [
           org,
           col('id'),
@@ -302,6 +310,11 @@ async function seedFleet(url, n) {
           col('warningCount'),
           col('earliestCertExpiry'),
           col('report'),
+          col('requestCoverage'),
+          col('connectionCoverage'),
+          col('proxySkew'),
+          col('trustAnchorFingerprints'),
+          col('trustAnchorSubjects'),
         ],
       );
     }

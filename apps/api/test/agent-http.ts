@@ -117,6 +117,8 @@ export interface PlayedCluster {
   failDowngrades?: boolean;
   /** When set, a downgrade waits for this before it ends (a rollback in progress). */
   holdDowngrades?: Promise<void>;
+  /** When set, the report after an upgrade shows only this many of its 4 pods meshed. */
+  meshedAfterUpgrade?: number;
   upgradedAt?: number;
 }
 
@@ -176,7 +178,14 @@ export function playedFleet(api: TestApi, key: string) {
           postcheck: { errors: 0, warnings: 0, summary: 'ok' },
         },
       });
-      await agentCall(api, 'POST', '/reports', c.credential, linkerdReport(c.version));
+      const report = linkerdReport(c.version);
+      if (c.meshedAfterUpgrade !== undefined)
+        report.mtls = {
+          ...report.mtls,
+          meshedPods: c.meshedAfterUpgrade,
+          podCoverage: c.meshedAfterUpgrade / 4,
+        };
+      await agentCall(api, 'POST', '/reports', c.credential, report);
     }
   };
   return {

@@ -577,3 +577,74 @@ describe('aborting a rollout with upgrades in flight', () => {
     );
   });
 });
+
+describe('the health gate on pod mTLS coverage', () => {
+  let api: TestApi;
+  let worker: INestApplicationContext;
+  let key: string;
+  let fleet: ReturnType<typeof playedFleet>;
+
+  before(async () => {
+    api = await startApi({
+      MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '100000',
+      MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '2',
+    });
+    ({ apiKey: key } = await api.newOrg('coverage-gate'));
+    worker = await startWorkerFor(api);
+    fleet = playedFleet(api, key);
+  });
+  after(async () => {
+    await fleet.stop();
+    await worker?.close();
+    await api.close();
+  });
+
+  it('fails the cluster whose pod coverage dropped from its baseline and passes the one that kept it', async () => {
+    const kept = await fleet.add({ name: 'g-kept', version: 'enterprise-2.19.1' });
+    const dropped = await fleet.add({ name: 'g-dropped', version: 'enterprise-2.19.1' });
+    dropped.meshedAfterUpgrade = 2;
+    const start = await api.gql(
+      `mutation($i: RolloutInput!) { startRollout(input: $i) { id } }`,
+      {
+        i: {
+          targetVersion: 'enterprise-2.20.0',
+          selector: { clusterIds: [kept.id, dropped.id] },
+          strategy: {
+            canaryCount: 0,
+            waveSizes: [2],
+            maxUnavailable: 2,
+            healthGateSeconds: 1,
+            maxFailures: 1,
+          },
+        },
+      },
+      key,
+    );
+    assert.equal(start.errors, undefined, JSON.stringify(start.errors));
+    const done = await eventually(
+      async () =>
+        (
+          await api.gql(
+            `query($id: ID!) { rollout(id: $id) { status targets { clusterName status reason baselinePodCoverage } } }`,
+            { id: start.data!.startRollout.id },
+            key,
+          )
+        ).data!.rollout,
+      (r) => r.status === 'SUCCEEDED',
+      30_000,
+    );
+    const byName = Object.fromEntries(done.targets.map((t: any) => [t.clusterName, t]));
+    assert.deepEqual(byName['g-kept'], {
+      clusterName: 'g-kept',
+      status: 'DONE',
+      reason: null,
+      baselinePodCoverage: 1,
+    });
+    assert.deepEqual(byName['g-dropped'], {
+      clusterName: 'g-dropped',
+      status: 'FAILED',
+      reason: 'health gate: pod mTLS coverage dropped by 50.0 points',
+      baselinePodCoverage: 1,
+    });
+  });
+});

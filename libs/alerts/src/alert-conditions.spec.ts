@@ -1,15 +1,33 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterConditions, eventTransitions, fingerprint } from './alert-conditions';
+import {
+  ClusterState,
+  clusterConditions,
+  eventTransitions,
+  fingerprint,
+  HealthFacts,
+} from './alert-conditions';
 import { AlertKind, effectiveRules, severityRank, validateParams } from './alert-rules.catalog';
 
 const NOW = new Date('2026-06-01T00:00:00Z');
 const inDays = (d: number) => new Date(NOW.getTime() + d * 86_400_000).toISOString();
-const state = (over: Record<string, unknown> = {}, report: Record<string, unknown> = {}) => ({
+type Report = {
+  certificates?: HealthFacts['certificates'];
+  linkerd?: { skew: HealthFacts['skew'] };
+};
+/** A cluster whose stored facts are healthy unless `over` says otherwise; `report` adds certificates and skew. */
+const state = (over: Partial<HealthFacts> = {}, report: Report = {}): ClusterState => ({
   id: 'c1',
   name: 'prod-eu',
   status: 'CONNECTED',
-  health: { status: 'HEALTHY', podCoverage: 1, report, ...over },
+  health: {
+    status: 'HEALTHY',
+    podCoverage: 1,
+    trafficCoverage: null,
+    skew: report.linkerd?.skew ?? { status: 'none', oldestProxy: null, controlPlane: null },
+    certificates: report.certificates ?? [],
+    ...over,
+  },
 });
 
 describe('alert conditions', () => {
@@ -88,6 +106,44 @@ describe('alert conditions', () => {
       c.map((x) => x.kind),
       ['MTLS_COVERAGE_BELOW', 'VERSION_SKEW'],
     );
+  });
+
+  it('checks the lower of pod and traffic coverage, naming which one is low', () => {
+    const tuned = effectiveRules([
+      {
+        kind: AlertKind.MTLS_COVERAGE_BELOW,
+        enabled: true,
+        severity: 'WARNING',
+        forSeconds: 0,
+        params: { threshold: 0.7 },
+      },
+    ] as any);
+    const low = clusterConditions(tuned, state({ podCoverage: 1, trafficCoverage: 0.5 }), NOW);
+    assert.deepEqual(
+      low.map((x) => [x.kind, x.summary]),
+      [['MTLS_COVERAGE_BELOW', 'mTLS traffic coverage on cluster prod-eu is 50% (below 70%)']],
+    );
+    assert.deepEqual(clusterConditions(tuned, state({ podCoverage: 1, trafficCoverage: 0.8 }), NOW), []);
+    assert.match(
+      clusterConditions(tuned, state({ podCoverage: 0.4, trafficCoverage: 0.5 }), NOW)[0]!.summary,
+      /pod coverage .* 40%/,
+    );
+    // Nothing measured: nothing to alert on.
+    assert.deepEqual(clusterConditions(tuned, state({ podCoverage: null, trafficCoverage: null }), NOW), []);
+  });
+
+  it('calls for a certificate alert from the earliest expiry alone whenever the full list does', () => {
+    const rules2 = effectiveRules([]);
+    for (const days of [-1, 0.5, 5, 20, 31, 400]) {
+      const certs = [
+        { role: 'issuer', name: 'a', notAfter: inDays(days) },
+        { role: 'webhook', name: 'b', notAfter: inDays(days + 100) },
+      ];
+      const full = clusterConditions(rules2, state({ certificates: certs }), NOW).length > 0;
+      const earliest = clusterConditions(rules2, state({ certificates: [certs[0]!] }), NOW).length > 0;
+      assert.equal(earliest, full, `${days} days`);
+      assert.equal(full, days <= 30, `${days} days`);
+    }
   });
 
   it('turns operation and rollout events into fire/resolve transitions', () => {

@@ -1,15 +1,25 @@
 // Which alerts a cluster's current state calls for. Pure: the evaluator supplies the state.
 import { AlertKind, AlertSeverity, EffectiveRule } from './alert-rules.catalog';
 
+/** What the rules read of a cluster's latest report: the columns derived from it at ingest. */
+export interface HealthFacts {
+  status: string;
+  podCoverage: number | null;
+  /** The headline: the worse of request and connection coverage. */
+  trafficCoverage: number | null;
+  skew: { status: string | null; oldestProxy: string | null; controlPlane: string | null };
+  /**
+   * Certificates with their expiry. The periodic pass gives only the earliest one (the stored
+   * column): when it calls for nothing, no later one does.
+   */
+  certificates: { role: string; name: string; notAfter: string }[];
+}
+
 export interface ClusterState {
   id: string;
   name: string;
   status: string;
-  health: {
-    status: string;
-    podCoverage: number | null;
-    report: unknown;
-  } | null;
+  health: HealthFacts | null;
   /**
    * Meshfleet itself is changing the mesh: a lifecycle operation is active on the cluster, or the
    * stored report was received before the last one finished (it shows the cluster mid-change).
@@ -32,17 +42,6 @@ export interface Condition {
   subject: string;
   severity: AlertSeverity;
   summary: string;
-}
-
-interface ReportCert {
-  role?: string;
-  name?: string;
-  notAfter?: string;
-}
-
-interface ReportShape {
-  certificates?: ReportCert[];
-  linkerd?: { skew?: { status?: string; oldestProxy?: string | null; controlPlane?: string | null } };
 }
 
 const DAY_MS = 86_400_000;
@@ -93,12 +92,10 @@ export function clusterConditions(rules: EffectiveRule[], s: ClusterState, now: 
       summary: `Linkerd on cluster ${s.name} reports warnings`,
     });
 
-  const report = (h.report ?? {}) as ReportShape;
   const expiring = rule(AlertKind.CERTIFICATE_EXPIRING);
   const expired = rule(AlertKind.CERTIFICATE_EXPIRED);
-  for (const c of report.certificates ?? []) {
-    if (!c.notAfter) continue;
-    const subject = `certificate:${c.role ?? 'unknown'}/${c.name ?? ''}`;
+  for (const c of h.certificates) {
+    const subject = `certificate:${c.role}/${c.name}`;
     const left = (new Date(c.notAfter).getTime() - now.getTime()) / DAY_MS;
     if (left <= 0) {
       if (expired)
@@ -122,17 +119,18 @@ export function clusterConditions(rules: EffectiveRule[], s: ClusterState, now: 
 
   const mtls = rule(AlertKind.MTLS_COVERAGE_BELOW);
   const threshold = mtls?.params.threshold ?? 0.9;
-  if (mtls && h.podCoverage !== null && h.podCoverage < threshold)
+  const lowest = lowestCoverage(h);
+  if (mtls && lowest && lowest.value < threshold)
     out.push({
       kind: AlertKind.MTLS_COVERAGE_BELOW,
       subject: 'mtls',
       severity: mtls.severity,
-      summary: `mTLS pod coverage on cluster ${s.name} is ${Math.round(h.podCoverage * 100)}% (below ${Math.round(threshold * 100)}%)`,
+      summary: `mTLS ${lowest.of} coverage on cluster ${s.name} is ${Math.round(lowest.value * 100)}% (below ${Math.round(threshold * 100)}%)`,
     });
 
-  const skew = report.linkerd?.skew;
+  const skew = h.skew;
   const skewRule = rule(AlertKind.VERSION_SKEW);
-  if (skewRule && skew?.status === 'unsupported')
+  if (skewRule && skew.status === 'unsupported')
     out.push({
       kind: AlertKind.VERSION_SKEW,
       subject: 'proxy-skew',
@@ -140,6 +138,17 @@ export function clusterConditions(rules: EffectiveRule[], s: ClusterState, now: 
       summary: `Proxies on cluster ${s.name} (oldest ${skew.oldestProxy}) are too far behind the control plane ${skew.controlPlane}`,
     });
   return out;
+}
+
+/**
+ * The coverage MTLS_COVERAGE_BELOW compares with its threshold: the lower of pod coverage and the
+ * headline traffic coverage, each when measured (pods first on a tie).
+ */
+function lowestCoverage(h: HealthFacts): { of: 'pod' | 'traffic'; value: number } | null {
+  const pod = h.podCoverage;
+  const traffic = h.trafficCoverage;
+  if (pod !== null && (traffic === null || pod <= traffic)) return { of: 'pod', value: pod };
+  return traffic !== null ? { of: 'traffic', value: traffic } : null;
 }
 
 /** The alert an event calls for (fire) or clears (resolve), for event-driven rules. */

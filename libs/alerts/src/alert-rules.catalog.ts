@@ -23,7 +23,7 @@ export enum AlertSeverity {
 export interface RuleParams {
   /** CERTIFICATE_EXPIRING: day thresholds, largest first; the smallest crossed sets the severity. */
   days?: number[];
-  /** MTLS_COVERAGE_BELOW: minimum pod coverage, 0..1. */
+  /** MTLS_COVERAGE_BELOW: minimum pod coverage and headline traffic coverage, 0..1. */
   threshold?: number;
   /** Every rule: after resolving, the same alert does not fire again for this long. */
   cooldownSeconds?: number;

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Alert, Db, DomainEvent } from '@meshfleet/db';
 import { recordDomainEvent } from '@meshfleet/events';
-import { RedisService } from '@meshfleet/redis';
 import {
+  ClusterState,
   clusterConditions,
   Condition,
   eventTransitions,
@@ -18,10 +18,7 @@ import {
   RULE_DEFAULTS,
   severityRank,
 } from './alert-rules.catalog';
-import { AlertsRepository } from './alerts.repository';
-
-// Leftover pending marks (a condition seen once, then the worker died) expire on their own.
-const PENDING_TTL_SECONDS = 7 * 86_400;
+import { AlertsRepository, FleetFact } from './alerts.repository';
 
 /**
  * Events after which a cluster's state-driven alerts cannot change: an operation queued or ended
@@ -32,9 +29,6 @@ const PENDING_TTL_SECONDS = 7 * 86_400;
 const LEAVES_STATE_ALONE = /^operation\./;
 
 const STATE_KINDS = ALL_KINDS.filter((k) => !RULE_DEFAULTS[k].eventDriven);
-const DEFAULT_EXPIRING_DAYS = Math.max(
-  ...(RULE_DEFAULTS[AlertKind.CERTIFICATE_EXPIRING].params.days ?? [30]),
-);
 
 /**
  * Level-triggered alert evaluation: for a cluster, compare the alerts its current state calls for
@@ -46,10 +40,7 @@ const DEFAULT_EXPIRING_DAYS = Math.max(
 export class AlertsEvaluator {
   private readonly log = new Logger(AlertsEvaluator.name);
 
-  constructor(
-    private readonly repo: AlertsRepository,
-    private readonly redis: RedisService,
-  ) {}
+  constructor(private readonly repo: AlertsRepository) {}
 
   /** The outbox handler: event-driven rules first, then each touched cluster's state. */
   async onEvents(db: Db, events: DomainEvent[], now = new Date()): Promise<void> {
@@ -96,7 +87,7 @@ export class AlertsEvaluator {
     await this.repo.lockKey(db, clusterId);
     const state = await this.repo.clusterState(db, clusterId);
     if (!state) {
-      await this.redis.client.zrem(this.dueKey(), clusterId);
+      await this.repo.setDue(db, clusterId, null);
       return;
     }
     const rules = rulesOf
@@ -106,8 +97,9 @@ export class AlertsEvaluator {
     const desired = new Map(
       clusterConditions(rules, state, now).map((c) => [fingerprint(c.kind, clusterId, c.subject), c]),
     );
-    const pendingKey = this.redis.key('alerts', 'pending', clusterId);
-    const pending = await this.redis.client.hgetall(pendingKey);
+    // Pending `for` marks live in Postgres, in this transaction: a lost Redis or a rolled-back
+    // evaluation cannot lose or orphan them.
+    const pending = await this.repo.pending(db, clusterId);
 
     for (const a of await this.repo.firingForCluster(db, state.organizationId, clusterId)) {
       if (byKind.get(a.kind)?.eventDriven) continue;
@@ -133,19 +125,19 @@ export class AlertsEvaluator {
       }
       desired.delete(a.fingerprint);
     }
-    const stale = Object.keys(pending).filter((fp) => !desired.has(fp));
-    if (stale.length) await this.redis.client.hdel(pendingKey, ...stale);
+    await this.repo.clearPending(
+      db,
+      clusterId,
+      [...pending.keys()].filter((fp) => !desired.has(fp)),
+    );
 
     // When this cluster needs a look again although nothing happens to it (the periodic pass reads it).
     let nextDue = Infinity;
     for (const [fp, cond] of desired) {
       const rule = byKind.get(cond.kind)!;
       // `for`: the condition must hold this long before the alert fires.
-      const since = pending[fp] ? Number(pending[fp]) : now.getTime();
-      if (!pending[fp] && rule.forSeconds > 0) {
-        await this.redis.client.hset(pendingKey, fp, String(since));
-        await this.redis.client.expire(pendingKey, PENDING_TTL_SECONDS);
-      }
+      const since = pending.get(fp)?.getTime() ?? now.getTime();
+      if (!pending.has(fp) && rule.forSeconds > 0) await this.repo.markPending(db, clusterId, fp, now);
       if (now.getTime() - since < rule.forSeconds * 1000) {
         nextDue = Math.min(nextDue, since + rule.forSeconds * 1000);
         continue;
@@ -160,16 +152,11 @@ export class AlertsEvaluator {
         fp,
         now,
       );
-      if (r === true) await this.redis.client.hdel(pendingKey, fp);
-      else nextDue = Math.min(nextDue, r.getTime());
+      if (r === true) {
+        if (pending.has(fp)) await this.repo.clearPending(db, clusterId, [fp]);
+      } else nextDue = Math.min(nextDue, r.getTime());
     }
-    if (nextDue === Infinity) await this.redis.client.zrem(this.dueKey(), clusterId);
-    else await this.redis.client.zadd(this.dueKey(), nextDue, clusterId);
-  }
-
-  /** Clusters the evaluator wants to see again at a time (score: epoch ms). */
-  private dueKey(): string {
-    return this.redis.key('alerts', 'due');
+    await this.repo.setDue(db, clusterId, nextDue === Infinity ? null : new Date(nextDue));
   }
 
   /**
@@ -249,17 +236,15 @@ export class AlertsEvaluator {
   }
 
   /**
-   * The periodic pass, each cluster in its own short transaction: only the clusters time can
-   * change or whose state meets a rule, chosen in one query (event-driven evaluation covers the
-   * rest as it happens). Returns how many clusters it evaluated.
+   * The periodic pass, each cluster in its own short transaction: only the clusters with a firing
+   * state-driven alert (it may resolve, escalate or need its lastSeenAt refreshed), those the
+   * evaluator asked to see again by now (a pending `for`, a cool-down ending), and those whose
+   * stored facts meet a rule (a report can change coverage or skew without any event, time brings
+   * certificates closer, rules can be re-tuned). Event-driven evaluation covers the rest as it
+   * happens. Returns how many clusters it evaluated.
    */
   async evaluateAll(now = new Date()): Promise<number> {
-    const due = await this.redis.client.zrangebyscore(this.dueKey(), '-inf', now.getTime());
-    const ids = await this.repo.clustersToEvaluate(now, STATE_KINDS, due, {
-      degradedEnabled: RULE_DEFAULTS[AlertKind.MESH_DEGRADED].enabled,
-      coverageThreshold: RULE_DEFAULTS[AlertKind.MTLS_COVERAGE_BELOW].params.threshold ?? 0.9,
-      expiringDays: DEFAULT_EXPIRING_DAYS,
-    });
+    const ids = await this.clustersToEvaluate(now);
     let n = 0;
     for (const id of ids) {
       try {
@@ -271,4 +256,45 @@ export class AlertsEvaluator {
     }
     return n;
   }
+
+  /** The clusters the periodic pass evaluates (see evaluateAll), decided by clusterConditions. */
+  private async clustersToEvaluate(now: Date): Promise<string[]> {
+    const facts = await this.repo.fleetFacts(now, STATE_KINDS);
+    const stored = await this.repo.rulesOf([...new Set(facts.map((f) => f.organizationId))]);
+    const rules = new Map<string, EffectiveRule[]>();
+    const rulesOf = (org: string) => {
+      let r = rules.get(org);
+      if (!r) rules.set(org, (r = effectiveRules(stored.filter((x) => x.organizationId === org))));
+      return r;
+    };
+    return facts
+      .filter(
+        (f) => f.firing || f.due || clusterConditions(rulesOf(f.organizationId), asState(f), now).length,
+      )
+      .map((f) => f.id);
+  }
+}
+
+/**
+ * A cluster's stored facts as the rules read them. Only the earliest certificate expiry is
+ * stored: it calls for an alert whenever any certificate does. Summaries are not used here.
+ */
+function asState(f: FleetFact): ClusterState {
+  return {
+    id: f.id,
+    name: f.name,
+    status: f.status,
+    health:
+      f.health === null
+        ? null
+        : {
+            status: f.health,
+            podCoverage: f.podCoverage,
+            trafficCoverage: f.trafficCoverage,
+            skew: { status: f.proxySkew, oldestProxy: null, controlPlane: f.controlPlaneVersion },
+            certificates: f.earliestCertExpiry
+              ? [{ role: 'earliest', name: '', notAfter: f.earliestCertExpiry.toISOString() }]
+              : [],
+          },
+  };
 }

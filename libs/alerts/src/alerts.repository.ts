@@ -19,6 +19,28 @@ export interface NewAlert {
   summary: string;
 }
 
+/** The parts of a stored report the per-certificate and skew alerts name (read defensively). */
+interface StoredReport {
+  certificates?: { role?: string; name?: string; notAfter?: string }[];
+  linkerd?: { skew?: { oldestProxy?: string | null; controlPlane?: string | null } };
+}
+
+/** One cluster as the periodic pass reads it (see fleetFacts). */
+export interface FleetFact {
+  id: string;
+  organizationId: string;
+  name: string;
+  status: string;
+  health: string | null;
+  podCoverage: number | null;
+  trafficCoverage: number | null;
+  proxySkew: string | null;
+  controlPlaneVersion: string | null;
+  earliestCertExpiry: Date | null;
+  firing: boolean;
+  due: boolean;
+}
+
 @Injectable()
 export class AlertsRepository {
   constructor(private readonly prisma: PrismaService) {}
@@ -94,16 +116,30 @@ export class AlertsRepository {
       }),
     ]);
     const finishedAt = lastOperation?.finishedAt ?? null;
+    const h = c.health;
+    const report = (h?.report ?? null) as StoredReport | null;
     return {
-      changing:
-        lock !== null || (c.health !== null && finishedAt !== null && c.health.receivedAt < finishedAt),
+      changing: lock !== null || (h !== null && finishedAt !== null && h.receivedAt < finishedAt),
       id: c.id,
       organizationId: c.organizationId,
       name: c.name,
       status: c.status,
-      health: c.health
-        ? { status: c.health.status, podCoverage: c.health.podCoverage, report: c.health.report }
-        : null,
+      health:
+        h && report
+          ? {
+              status: h.status,
+              podCoverage: h.podCoverage,
+              trafficCoverage: h.trafficCoverage,
+              skew: {
+                status: h.proxySkew,
+                oldestProxy: report.linkerd?.skew?.oldestProxy ?? null,
+                controlPlane: report.linkerd?.skew?.controlPlane ?? null,
+              },
+              certificates: (report.certificates ?? []).flatMap((x) =>
+                x.notAfter ? [{ role: x.role ?? 'unknown', name: x.name ?? '', notAfter: x.notAfter }] : [],
+              ),
+            }
+          : null,
     };
   }
 
@@ -142,42 +178,56 @@ export class AlertsRepository {
     });
   }
 
+  // --- pending `for` marks and due times (same transaction as the evaluation) -----------------
+
+  /** When each of the cluster's pending conditions (by fingerprint) started to hold. */
+  async pending(db: Db, clusterId: string): Promise<Map<string, Date>> {
+    const rows = await db.alertPending.findMany({ where: { clusterId } });
+    return new Map(rows.map((r) => [r.fingerprint, r.since]));
+  }
+
+  async markPending(db: Db, clusterId: string, fingerprint: string, since: Date): Promise<void> {
+    await db.alertPending.createMany({ data: [{ clusterId, fingerprint, since }], skipDuplicates: true });
+  }
+
+  async clearPending(db: Db, clusterId: string, fingerprints: string[]): Promise<void> {
+    if (fingerprints.length)
+      await db.alertPending.deleteMany({ where: { clusterId, fingerprint: { in: fingerprints } } });
+  }
+
+  /** When the evaluator wants to see the cluster again; null: not until something happens. */
+  async setDue(db: Db, clusterId: string, at: Date | null): Promise<void> {
+    if (at === null) await db.alertDue.deleteMany({ where: { clusterId } });
+    else
+      await db.alertDue.upsert({
+        where: { clusterId },
+        create: { clusterId, dueAt: at },
+        update: { dueAt: at },
+      });
+  }
+
   /**
-   * Clusters the periodic pass must look at, in one set-based query: those with a firing
-   * state-driven alert (it may resolve, escalate or need its lastSeenAt refreshed), those whose
-   * stored state meets a rule's condition (a report can change coverage, skew or certificates
-   * without any event; rules can be enabled or re-tuned), those whose certificates come within the
-   * largest CERTIFICATE_EXPIRING threshold, and the ones the evaluator asked to see again (`due`:
-   * a pending `for` or a cool-down ending). Rule params are read per organization, over defaults.
+   * What the periodic pass decides on, for every cluster in one narrow read (the columns derived
+   * at ingest, never the report): its state-rule facts, whether a state-driven alert fires for it,
+   * and whether the evaluator asked to see it again by now. The rules themselves are applied by
+   * the caller (clusterConditions), so no rule is written twice.
    */
-  async clustersToEvaluate(
-    now: Date,
-    stateKinds: string[],
-    due: string[],
-    defaults: { degradedEnabled: boolean; coverageThreshold: number; expiringDays: number },
-  ): Promise<string[]> {
-    const ids = due.filter(isUuid);
-    const rows = await this.prisma.$queryRaw<{ id: string }[]>`
-      SELECT c."id" FROM "Cluster" c
+  async fleetFacts(now: Date, stateKinds: string[]): Promise<FleetFact[]> {
+    // Joins rather than per-row subqueries: one pass over the firing alerts and the due times.
+    return this.prisma.$queryRaw<FleetFact[]>`
+      SELECT c."id", c."organizationId", c."name", c."status"::text AS status,
+        h."status"::text AS health, h."podCoverage", h."trafficCoverage", h."proxySkew",
+        h."controlPlaneVersion", h."earliestCertExpiry",
+        f."clusterId" IS NOT NULL AS firing, d."clusterId" IS NOT NULL AS due
+      FROM "Cluster" c
         LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id"
-        LEFT JOIN "AlertRule" rd ON rd."organizationId" = c."organizationId" AND rd."kind" = 'MESH_DEGRADED'
-        LEFT JOIN "AlertRule" rm ON rm."organizationId" = c."organizationId" AND rm."kind" = 'MTLS_COVERAGE_BELOW'
-        LEFT JOIN "AlertRule" re ON re."organizationId" = c."organizationId" AND re."kind" = 'CERTIFICATE_EXPIRING'
-      WHERE c."status" <> 'DEREGISTERED'::"ClusterStatus" AND (
-        c."status" = 'OFFLINE'::"ClusterStatus"
-        OR h."status" = 'UNHEALTHY'::"HealthStatus"
-        OR (h."status" = 'DEGRADED'::"HealthStatus" AND COALESCE(rd."enabled", ${defaults.degradedEnabled}))
-        OR h."proxySkew" = 'unsupported'
-        OR h."podCoverage" < COALESCE((rm."params"->>'threshold')::float8, ${defaults.coverageThreshold})
-        OR h."earliestCertExpiry" < ${now}::timestamptz + interval '1 day' * COALESCE(
-          (SELECT MAX(d::float8) FROM jsonb_array_elements_text(
-            CASE WHEN jsonb_typeof(re."params"->'days') = 'array' THEN re."params"->'days' END) AS d),
-          ${defaults.expiringDays}))
-      UNION
-      SELECT a."clusterId" FROM "Alert" a
-      WHERE a."activeKey" IS NOT NULL AND a."clusterId" IS NOT NULL AND a."kind" = ANY(${stateKinds}::text[])
-      UNION
-      SELECT c."id" FROM "Cluster" c WHERE c."id" = ANY(${ids}::uuid[])`;
-    return rows.map((r) => r.id);
+        LEFT JOIN (SELECT DISTINCT a."clusterId" FROM "Alert" a
+          WHERE a."activeKey" IS NOT NULL AND a."kind" = ANY(${stateKinds}::text[])) f ON f."clusterId" = c."id"
+        LEFT JOIN "AlertDue" d ON d."clusterId" = c."id" AND d."dueAt" <= ${now}`;
+  }
+
+  /** Stored rule overrides of many organizations. */
+  rulesOf(organizationIds: string[]): Promise<AlertRule[]> {
+    return this.prisma.alertRule.findMany({ where: { organizationId: { in: organizationIds } } });
   }
 }

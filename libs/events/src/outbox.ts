@@ -2,8 +2,8 @@ import { Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy } f
 import { Db, DomainEvent, PrismaService } from '@meshfleet/db';
 
 /**
- * One consumer of the outbox in a worker. Returns work to run after the claiming transaction
- * commits (e.g. enqueueing jobs for rows it inserted), or nothing.
+ * One consumer of the outbox in a worker. Returns work to run after its transaction commits
+ * (e.g. enqueueing jobs for rows it inserted), or nothing.
  */
 export interface OutboxHandler {
   name: string;
@@ -11,93 +11,155 @@ export interface OutboxHandler {
 }
 
 const BATCH = 200;
+/** How long one handler's pass may take before its transaction is rolled back (and retried). */
+const HANDLER_TIMEOUT_MS = 60_000;
 
 /**
- * Drains the DomainEvent outbox: claims unprocessed events in creation order with
- * FOR UPDATE SKIP LOCKED (so replicas share the work), runs every registered handler in the same
- * transaction, and marks the events processed. Handlers may record new events; the loop picks
- * them up on its next pass, which comes at once while there is work.
+ * Drains the DomainEvent outbox in two steps, each claiming rows with FOR UPDATE SKIP LOCKED (so
+ * replicas share the work):
+ * 1. hand-out: new events become one PendingDomainEvent row per registered handler (one short
+ *    transaction; the event is then marked processed);
+ * 2. per handler, in a loop and a transaction of its own: claim that handler's pending rows in
+ *    creation order, run it, delete them.
+ * A handler that fails or is slow holds up only itself: its rows stay and are retried (at least
+ * once), while the others go on. Handlers may record new events; a pass that handled something
+ * wakes every loop, so those are handed out and handled at once.
  */
 @Injectable()
 export class OutboxConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger(OutboxConsumer.name);
   private readonly handlers: OutboxHandler[] = [];
+  private readonly loops = new Map<string, HandlerLoop>();
   private intervalMs = 1000;
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
   private stopped = false;
 
   constructor(private readonly prisma: PrismaService) {}
 
   register(handler: OutboxHandler, opts: { pollIntervalMs?: number } = {}): void {
+    if (this.handlers.some((h) => h.name === handler.name))
+      throw new Error(`outbox handler ${handler.name} is registered twice`);
     this.handlers.push(handler);
     if (opts.pollIntervalMs) this.intervalMs = Math.min(this.intervalMs, opts.pollIntervalMs);
   }
 
   onApplicationBootstrap(): void {
-    if (this.handlers.length > 0) this.schedule(0);
+    for (const h of this.handlers) {
+      const loop: HandlerLoop = { timer: null, running: null, again: false };
+      this.loops.set(h.name, loop);
+      this.schedule(h, loop, 0);
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
+    for (const loop of this.loops.values()) if (loop.timer) clearTimeout(loop.timer);
+    await Promise.all([...this.loops.values()].map((l) => l.running));
   }
 
-  /** Wakes the loop now (e.g. a test or a local producer that just wrote events). */
+  /** Wakes every handler's loop now (e.g. a test or a local producer that just wrote events). */
   poke(): void {
-    if (!this.running && !this.stopped) this.schedule(0);
+    for (const h of this.handlers) {
+      const loop = this.loops.get(h.name);
+      if (!loop || this.stopped) continue;
+      if (loop.running) loop.again = true;
+      else this.schedule(h, loop, 0);
+    }
   }
 
-  private schedule(ms: number): void {
+  private schedule(h: OutboxHandler, loop: HandlerLoop, ms: number): void {
     if (this.stopped) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.running = this.loop().finally(() => {
-        this.running = null;
+    if (loop.timer) clearTimeout(loop.timer);
+    loop.timer = setTimeout(() => {
+      loop.timer = null;
+      loop.running = this.pass(h, loop).finally(() => {
+        loop.running = null;
       });
     }, ms);
   }
 
-  private async loop(): Promise<void> {
-    let more = false;
+  private async pass(h: OutboxHandler, loop: HandlerLoop): Promise<void> {
+    let handled = 0;
+    let failed = false;
+    loop.again = false;
     try {
-      more = (await this.drainOnce()) === BATCH;
-      // New events written by handlers (alert.firing) are worth a second pass right away.
-      if (!more) more = (await this.drainOnce()) > 0;
+      const handedOut = await this.handOut();
+      handled = await this.handleOnce(h);
+      if (handedOut === BATCH) loop.again = true;
     } catch (e) {
-      this.log.warn(`outbox pass failed: ${(e as Error).message}`);
+      failed = true;
+      this.log.warn(`outbox handler ${h.name} failed: ${(e as Error).message}`);
     }
-    this.schedule(more ? 0 : this.intervalMs);
+    // What it handled may have recorded events (alert.firing) that other handlers want now.
+    if (handled > 0) this.poke();
+    // A failure waits for the interval rather than retrying in a tight loop.
+    this.schedule(h, loop, !failed && (handled > 0 || loop.again) ? 0 : this.intervalMs);
   }
 
-  /** One claimed batch; returns how many events it processed. */
-  async drainOnce(): Promise<number> {
-    const after: (() => Promise<void>)[] = [];
-    const count = await this.prisma.$transaction(
+  /** Hands new events to every registered handler; returns how many it handed out. */
+  async handOut(): Promise<number> {
+    const names = this.handlers.map((h) => h.name);
+    if (!names.length) return 0;
+    return this.prisma.$transaction(async (db) => {
+      const events = await db.$queryRaw<{ id: string; createdAt: Date }[]>`
+        SELECT "id", "createdAt" FROM "DomainEvent" WHERE "processedAt" IS NULL
+        ORDER BY "createdAt", "id" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
+      if (events.length === 0) return 0;
+      await db.pendingDomainEvent.createMany({
+        data: events.flatMap((e) =>
+          names.map((handler) => ({ handler, eventId: e.id, createdAt: e.createdAt })),
+        ),
+        skipDuplicates: true,
+      });
+      await db.domainEvent.updateMany({
+        where: { id: { in: events.map((e) => e.id) } },
+        data: { processedAt: new Date() },
+      });
+      return events.length;
+    });
+  }
+
+  /** One claimed batch of one handler, in its own transaction; returns how many it handled. */
+  async handleOnce(h: OutboxHandler): Promise<number> {
+    const { count, followUp } = await this.prisma.$transaction(
       async (db) => {
-        const events = await db.$queryRaw<DomainEvent[]>`
-          SELECT * FROM "DomainEvent" WHERE "processedAt" IS NULL
-          ORDER BY "createdAt", "id" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
-        if (events.length === 0) return 0;
-        for (const h of this.handlers) {
-          const then = await h.handle(db, events);
-          if (then) after.push(then);
-        }
-        await db.domainEvent.updateMany({
-          where: { id: { in: events.map((e) => e.id) } },
-          data: { processedAt: new Date() },
+        const claimed = await db.$queryRaw<{ eventId: string }[]>`
+          SELECT "eventId" FROM "PendingDomainEvent" WHERE "handler" = ${h.name}
+          ORDER BY "createdAt", "eventId" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
+        if (claimed.length === 0) return { count: 0, followUp: undefined };
+        const ids = claimed.map((c) => c.eventId);
+        const events = await db.domainEvent.findMany({
+          where: { id: { in: ids } },
+          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
         });
-        return events.length;
+        const after = await h.handle(db, events);
+        await db.pendingDomainEvent.deleteMany({ where: { handler: h.name, eventId: { in: ids } } });
+        return { count: claimed.length, followUp: after ?? undefined };
       },
-      { timeout: 60_000, maxWait: 10_000 },
+      { timeout: HANDLER_TIMEOUT_MS, maxWait: 10_000 },
     );
-    for (const fn of after) {
-      await fn().catch((e: Error) => this.log.warn(`outbox follow-up failed: ${e.message}`));
-    }
+    if (followUp)
+      await followUp().catch((e: Error) =>
+        this.log.warn(`outbox follow-up of ${h.name} failed: ${e.message}`),
+      );
     return count;
   }
+
+  /**
+   * Hands out and handles everything pending now, every handler once per round, until nothing is
+   * left; returns how many events were handed out. For tests and scripts (the loops do this on
+   * their own).
+   */
+  async drainOnce(): Promise<number> {
+    const handedOut = await this.handOut();
+    for (const h of this.handlers) await this.handleOnce(h);
+    return handedOut;
+  }
+}
+
+interface HandlerLoop {
+  timer: NodeJS.Timeout | null;
+  running: Promise<void> | null;
+  again: boolean;
 }
 
 /** Import into worker modules whose handlers register with the consumer; one consumer per process. */

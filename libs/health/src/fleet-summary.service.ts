@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '@meshfleet/config';
 import { ClusterListQuery, ClustersService } from '@meshfleet/clusters';
 import { ValidationError } from '@meshfleet/core';
-import { compareLinkerdVersions, parseLinkerdVersion } from '@meshfleet/linkerd';
+import { compareLinkerdVersions, freshSince, parseLinkerdVersion, reportFreshness } from '@meshfleet/linkerd';
 import { FleetAggregates, FleetSummaryRepository } from './fleet-summary.repository';
 import { FleetSummaryType, HealthCountsType, TrustAnchorGroupType } from './dto/fleet-summary.types';
 
@@ -31,8 +31,9 @@ export class FleetSummaryService {
     if (!Number.isInteger(expiringWithinDays) || expiringWithinDays < 0 || expiringWithinDays > 3650)
       throw new ValidationError('expiringWithinDays must be between 0 and 3650', 'expiringWithinDays');
     const f = this.clusters.listFilter(query);
-    const now = new Date();
-    const freshAfter = new Date(now.getTime() - this.config.reportIntervalSeconds * 3 * 1000);
+    const freshness = reportFreshness(this.config.reportIntervalSeconds);
+    const now = freshness.now;
+    const freshAfter = freshSince(freshness);
     const { groups, statuses, versions, coverage, worst, expiring, anchorSets, catalog } =
       await this.repo.aggregates(
         organizationId,

@@ -5,6 +5,7 @@ import { AppConfig } from '@meshfleet/config';
 import { Allow, CurrentPrincipal, Principal } from '@meshfleet/auth';
 import { Cluster, ClusterHealth, Role } from '@meshfleet/db';
 import { ClusterFilter, ClustersService, ClusterType } from '@meshfleet/clusters';
+import { reportFreshness } from '@meshfleet/linkerd';
 import { FleetSummaryService } from './fleet-summary.service';
 import { FleetSummaryType } from './dto/fleet-summary.types';
 import { HealthRepository } from './health.repository';
@@ -44,10 +45,11 @@ export class ClusterHealthResolver {
     description: '`linkerd check` results; UNKNOWN when stale or offline',
   })
   async health(@Parent() cluster: ClusterType, @Context() ctx: Ctx): Promise<ClusterHealthType> {
-    return healthView(cluster as unknown as Cluster, await this.latest(ctx, cluster), {
-      now: new Date(),
-      maxReportAgeSeconds: this.config.reportIntervalSeconds * 3,
-    });
+    return healthView(
+      cluster as unknown as Cluster,
+      await this.latest(ctx, cluster),
+      reportFreshness(this.config.reportIntervalSeconds),
+    );
   }
 
   @ResolveField(() => MtlsStatusType, { nullable: true })

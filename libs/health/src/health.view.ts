@@ -3,6 +3,7 @@
 import { HealthReport } from '@meshfleet/agent-protocol';
 import { toCheckJson } from '@meshfleet/linkerd';
 import { Cluster, ClusterHealth, ClusterStatus, HealthStatus } from '@meshfleet/db';
+import { isReportFresh, ReportFreshness } from '@meshfleet/linkerd';
 import {
   AgentStatusType,
   CertificateType,
@@ -12,23 +13,18 @@ import {
   MtlsStatusType,
 } from './dto/health.types';
 
-export interface Freshness {
-  now: Date;
-  maxReportAgeSeconds: number;
-}
-
 function reportOf(h: ClusterHealth | null): HealthReport | null {
   return h ? (h.report as unknown as HealthReport) : null;
 }
 
-export function healthView(cluster: Cluster, h: ClusterHealth | null, f: Freshness): ClusterHealthType {
+export function healthView(cluster: Cluster, h: ClusterHealth | null, f: ReportFreshness): ClusterHealthType {
   const report = reportOf(h);
   let unknownReason: string | null = null;
   if (!h || !report) unknownReason = 'No health report has been received yet';
   else if (cluster.status !== ClusterStatus.CONNECTED)
     unknownReason = `The agent is ${cluster.status.toLowerCase()}`;
-  else if (f.now.getTime() - h.generatedAt.getTime() > f.maxReportAgeSeconds * 1000)
-    unknownReason = `The last report is older than ${f.maxReportAgeSeconds} s`;
+  else if (!isReportFresh(h.generatedAt, f))
+    unknownReason = `The last report is older than ${f.maxAgeSeconds} s`;
   return {
     status: unknownReason ? HealthStatus.UNKNOWN : h!.status,
     reportedStatus: h?.status ?? HealthStatus.UNKNOWN,
@@ -62,6 +58,8 @@ export function mtlsView(h: ClusterHealth | null): MtlsStatusType | null {
   return {
     podCoverage: h.podCoverage,
     trafficCoverage: h.trafficCoverage,
+    requestCoverage: h.requestCoverage,
+    connectionCoverage: h.connectionCoverage,
     meshedPods: m.meshedPods,
     totalPods: m.totalPods,
     sampled: m.sampled,

@@ -1,5 +1,6 @@
 export * from './rollout-plan';
 export * from './rollout-strategy';
+export * from './rollout-gate';
 export * from './rollouts.repository';
 export * from './rollouts.service';
 export * from './rollouts.orchestrator';

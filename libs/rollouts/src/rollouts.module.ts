@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ClustersModule } from '@meshfleet/clusters';
 import { OperationsModule, OperationsWorkerModule } from '@meshfleet/operations';
+import { RolloutAbort } from './rollout-abort';
+import { RolloutRollback } from './rollout-rollback';
+import { RolloutWaveStep } from './rollout-wave.step';
 import { RolloutsOrchestrator } from './rollouts.orchestrator';
 import { RolloutsRepository } from './rollouts.repository';
 import { RolloutsResolver } from './rollouts.resolver';
@@ -15,7 +18,15 @@ export class RolloutsModule {}
 
 @Module({
   imports: [ClustersModule, OperationsWorkerModule],
-  providers: [RolloutsRepository, RolloutsService, RolloutsOrchestrator, RolloutsWorker],
+  providers: [
+    RolloutsRepository,
+    RolloutsService,
+    RolloutWaveStep,
+    RolloutAbort,
+    RolloutRollback,
+    RolloutsOrchestrator,
+    RolloutsWorker,
+  ],
   exports: [RolloutsOrchestrator],
 })
 export class RolloutsWorkerModule {}

@@ -10,19 +10,10 @@ import {
   RolloutTarget,
   RolloutTargetStatus,
 } from '@meshfleet/db';
+import { GateFact } from './rollout-gate';
 import { PlanCandidate } from './rollout-plan';
 
 export type RolloutWithTargets = Rollout & { targets: RolloutTarget[] };
-
-/** What the health gate reads about a cluster: its status and latest report. */
-export interface GateFact {
-  id: string;
-  status: string;
-  health: string | null;
-  generatedAt: Date | null;
-  podCoverage: number | null;
-  version: string | null;
-}
 
 @Injectable()
 export class RolloutsRepository {
@@ -115,6 +106,15 @@ export class RolloutsRepository {
     return this.prisma.rolloutTarget.count({ where: { rolloutId, status: RolloutTargetStatus.FAILED } });
   }
 
+  /** Conditional move of one target; true when it was still in `from` and moved. */
+  async moveTarget(
+    id: string,
+    from: RolloutTargetStatus,
+    data: Prisma.RolloutTargetUpdateManyMutationInput,
+  ): Promise<boolean> {
+    return (await this.moveTargets([id], from, data)) === 1;
+  }
+
   /** Conditional move of targets: only those still in `from` change, so racing ticks cannot regress one. */
   async moveTargets(
     ids: string[],
@@ -130,13 +130,16 @@ export class RolloutsRepository {
     return r.count;
   }
 
-  /** Records the operation (and gate baseline) of claimed targets, in one statement. */
-  async recordOperations(rows: { id: string; operationId: string; reason: string | null }[]): Promise<void> {
+  /** Records the operation and gate baseline of claimed targets (clearing the reason), in one statement. */
+  async recordOperations(
+    rows: { id: string; operationId: string; baselinePodCoverage: number | null }[],
+  ): Promise<void> {
     if (!rows.length) return;
     await this.prisma.$executeRaw`
-      UPDATE "RolloutTarget" t SET "operationId" = v.op, "reason" = v.reason, "updatedAt" = now()
+      UPDATE "RolloutTarget" t SET "operationId" = v.op, "baselinePodCoverage" = v.baseline, "reason" = NULL,
+        "updatedAt" = now()
       FROM unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.operationId)}::uuid[],
-                  ${rows.map((r) => r.reason)}::text[]) AS v(id, op, reason)
+                  ${rows.map((r) => r.baselinePodCoverage)}::float8[]) AS v(id, op, baseline)
       WHERE t."id" = v.id AND t."status" = 'UPGRADING' AND t."operationId" IS NULL`;
   }
 

@@ -158,7 +158,13 @@ export class RolloutsService {
         });
         await db.rolloutTarget.updateMany({
           where: { rolloutId: r.id, status: RolloutTargetStatus.FAILED },
-          data: { status: RolloutTargetStatus.WAITING, operationId: null, reason: 'retried after resume' },
+          data: {
+            status: RolloutTargetStatus.WAITING,
+            operationId: null,
+            reason: 'retried after resume',
+            baselinePodCoverage: null,
+            rollbackStartedAt: null,
+          },
         });
         const earliest = Math.min(...failed.map((t) => t.wave));
         if (earliest < r.currentWave)

@@ -18,9 +18,9 @@ export interface ReportToIngest {
 
 // The batch travels as one jsonb parameter (each report stays a JSON object inside it), so Postgres
 // parses it once and nothing is escaped twice. Single reports take the same path as a batch of
-// one. Per row: the snapshot is replaced only by a higher sequence, then a sample, the cluster's
-// lastSeenAt and facts, and a cluster.health_changed event when the status differs from the
-// previous snapshot.
+// one. Every derived column comes from deriveHealth (no SQL repeats a rule). Per row: the snapshot
+// is replaced only by a higher sequence, then a sample, the cluster's lastSeenAt and facts, and a
+// cluster.health_changed event when the status differs from the previous snapshot.
 // Callers pass distinct cluster ids (ON CONFLICT cannot touch a row twice in one statement).
 const INGEST_MANY = `
 WITH input AS (
@@ -28,6 +28,8 @@ WITH input AS (
     "clusterId" uuid, "organizationId" uuid, "clusterName" text, "sequence" bigint,
     "generatedAt" timestamp(3), "receivedAt" timestamp(3), "status" "HealthStatus", "linkerdInstalled" boolean,
     "controlPlaneVersion" text, "podCoverage" double precision, "trafficCoverage" double precision,
+    "requestCoverage" double precision, "connectionCoverage" double precision, "proxySkew" text,
+    "trustAnchorFingerprints" jsonb, "trustAnchorSubjects" jsonb,
     "meshedPods" int, "totalPods" int, "errorCount" int, "warningCount" int, "earliestCertExpiry" timestamp(3),
     "agentVersion" text, "kubernetesVersion" text, "report" jsonb)
 ), prev AS (
@@ -35,10 +37,12 @@ WITH input AS (
   WHERE h."clusterId" IN (SELECT "clusterId" FROM input) ORDER BY h."clusterId" FOR UPDATE
 ), up AS (
   INSERT INTO "ClusterHealth" ("clusterId", "organizationId", "sequence", "generatedAt", "receivedAt", "status",
-    "linkerdInstalled", "controlPlaneVersion", "podCoverage", "trafficCoverage", "meshedPods", "totalPods",
+    "linkerdInstalled", "controlPlaneVersion", "podCoverage", "trafficCoverage", "requestCoverage",
+    "connectionCoverage", "proxySkew", "trustAnchorFingerprints", "trustAnchorSubjects", "meshedPods", "totalPods",
     "errorCount", "warningCount", "earliestCertExpiry", "report")
   SELECT "clusterId", "organizationId", "sequence", "generatedAt", "receivedAt", "status", "linkerdInstalled",
-    "controlPlaneVersion", "podCoverage", "trafficCoverage", "meshedPods", "totalPods", "errorCount",
+    "controlPlaneVersion", "podCoverage", "trafficCoverage", "requestCoverage", "connectionCoverage", "proxySkew",
+    "trustAnchorFingerprints", "trustAnchorSubjects", "meshedPods", "totalPods", "errorCount",
     "warningCount", "earliestCertExpiry", "report"
   -- Reads (and locks) prev before this statement changes the rows: read afterwards, FOR UPDATE skips
   -- rows the same statement updated, and every report would look like a health change.
@@ -47,7 +51,10 @@ WITH input AS (
     "sequence" = EXCLUDED."sequence", "generatedAt" = EXCLUDED."generatedAt", "receivedAt" = EXCLUDED."receivedAt",
     "status" = EXCLUDED."status", "linkerdInstalled" = EXCLUDED."linkerdInstalled",
     "controlPlaneVersion" = EXCLUDED."controlPlaneVersion", "podCoverage" = EXCLUDED."podCoverage",
-    "trafficCoverage" = EXCLUDED."trafficCoverage", "meshedPods" = EXCLUDED."meshedPods",
+    "trafficCoverage" = EXCLUDED."trafficCoverage", "requestCoverage" = EXCLUDED."requestCoverage",
+    "connectionCoverage" = EXCLUDED."connectionCoverage", "proxySkew" = EXCLUDED."proxySkew",
+    "trustAnchorFingerprints" = EXCLUDED."trustAnchorFingerprints",
+    "trustAnchorSubjects" = EXCLUDED."trustAnchorSubjects", "meshedPods" = EXCLUDED."meshedPods",
     "totalPods" = EXCLUDED."totalPods", "errorCount" = EXCLUDED."errorCount",
     "warningCount" = EXCLUDED."warningCount", "earliestCertExpiry" = EXCLUDED."earliestCertExpiry",
     "report" = EXCLUDED."report"
@@ -55,9 +62,9 @@ WITH input AS (
   RETURNING "clusterId"
 ), sample AS (
   INSERT INTO "HealthSample" ("organizationId", "clusterId", "at", "status", "podCoverage", "trafficCoverage",
-    "meshedPods", "totalPods", "errorCount", "warningCount")
+    "requestCoverage", "connectionCoverage", "meshedPods", "totalPods", "errorCount", "warningCount")
   SELECT i."organizationId", i."clusterId", i."generatedAt", i."status", i."podCoverage", i."trafficCoverage",
-    i."meshedPods", i."totalPods", i."errorCount", i."warningCount"
+    i."requestCoverage", i."connectionCoverage", i."meshedPods", i."totalPods", i."errorCount", i."warningCount"
   FROM input i JOIN up USING ("clusterId")
   RETURNING 1
 ), touch AS (
@@ -119,6 +126,11 @@ export class ReportIngestRepository implements OnModuleDestroy {
         controlPlaneVersion: derived.controlPlaneVersion,
         podCoverage: derived.podCoverage,
         trafficCoverage: derived.trafficCoverage,
+        requestCoverage: derived.requestCoverage,
+        connectionCoverage: derived.connectionCoverage,
+        proxySkew: derived.proxySkew,
+        trustAnchorFingerprints: derived.trustAnchorFingerprints,
+        trustAnchorSubjects: derived.trustAnchorSubjects,
         meshedPods: report.mtls.meshedPods,
         totalPods: report.mtls.totalPods,
         errorCount: derived.errorCount,

@@ -33,7 +33,11 @@ export class ClusterCoverageType {
   @Field(() => ID) clusterId!: string;
   @Field() clusterName!: string;
   @Field(() => Float, { nullable: true }) podCoverage!: number | null;
-  @Field(() => Float, { nullable: true }) trafficCoverage!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: "The lower of the cluster's request and connection coverage (those with traffic)",
+  })
+  trafficCoverage!: number | null;
 }
 
 @ObjectType('ExpiringCertificate')
@@ -76,7 +80,12 @@ export class FleetSummaryType {
   @Field(() => Int) clustersWithoutLinkerd!: number;
   @Field(() => Float, { nullable: true, description: 'Meshed / running pods across the fleet' })
   podCoverage!: number | null;
-  @Field(() => Float, { nullable: true, description: 'Traffic over mTLS, weighted by pods' })
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "Traffic over mTLS across the fleet: each cluster's headline trafficCoverage (the lower of its " +
+      'request and connection coverage), weighted by its pods',
+  })
   trafficCoverage!: number | null;
   @Field(() => [ClusterCoverageType]) worstCoverage!: ClusterCoverageType[];
   @Field(() => [ExpiringCertificateType], { description: 'Soonest first' })

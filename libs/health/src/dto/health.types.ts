@@ -157,9 +157,27 @@ export class MtlsStatusType {
   @Field(() => Float, {
     nullable: true,
     description:
-      'Share of inbound requests (else connections) over mTLS, from proxy metrics; null when unknown',
+      'The headline traffic coverage: the lower of requestCoverage and connectionCoverage, counting only ' +
+      'those that saw traffic, so plaintext TCP is not hidden behind encrypted HTTP (or the reverse); ' +
+      'null when neither did',
   })
   trafficCoverage!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Share of inbound HTTP/gRPC requests over mTLS, from proxy metrics (kubelet probes and the ' +
+      "proxy's admin port left out); null when no requests were seen",
+  })
+  requestCoverage!: number | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      'Share of inbound TCP connections over mTLS, from proxy metrics (kubelet probe connections and ' +
+      "the proxy's admin port left out); null when no connections were seen",
+  })
+  connectionCoverage!: number | null;
 
   @Field(() => Int)
   meshedPods!: number;
@@ -263,8 +281,17 @@ export class HealthSampleType {
   @Field(() => Float, { nullable: true })
   podCoverage!: number | null;
 
-  @Field(() => Float, { nullable: true })
+  @Field(() => Float, {
+    nullable: true,
+    description: 'The lower of requestCoverage and connectionCoverage (those with traffic)',
+  })
   trafficCoverage!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Inbound requests over mTLS; null when none' })
+  requestCoverage!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Inbound connections over mTLS; null when none' })
+  connectionCoverage!: number | null;
 
   @Field(() => Int)
   meshedPods!: number;

@@ -46,8 +46,23 @@ describe('deriveHealth', () => {
       podsScraped: 2,
     };
     assert.equal(deriveHealth(r).trafficCoverage, 0.5);
+    assert.deepEqual([deriveHealth(r).requestCoverage, deriveHealth(r).connectionCoverage], [0.9, 0.5]);
     r.mtls.trafficCoverage.connections = null;
     assert.equal(deriveHealth(r).trafficCoverage, 0.9);
+    assert.equal(deriveHealth(r).connectionCoverage, null);
+    // Connections seen, but none counted (all were probes): no share, so no say in the headline.
+    r.mtls.trafficCoverage.connections = { tls: 0, total: 0, share: null };
+    assert.deepEqual([deriveHealth(r).trafficCoverage, deriveHealth(r).connectionCoverage], [0.9, null]);
+  });
+
+  it('derives the skew and the trust anchors the fleet summary groups by, paired by position', async () => {
+    const r = await report(healthyCluster(pki));
+    const anchor = r.certificates.find((c) => c.role === 'trust-anchor')!;
+    r.certificates.push({ ...anchor, sha256Fingerprint: 'f'.repeat(64), subject: 'CN=next anchor' });
+    const d = deriveHealth(r);
+    assert.equal(d.proxySkew, r.linkerd.skew.status);
+    assert.deepEqual(d.trustAnchorFingerprints, [anchor.sha256Fingerprint, 'f'.repeat(64)]);
+    assert.deepEqual(d.trustAnchorSubjects, [anchor.subject, 'CN=next anchor']);
   });
 
   it('derives HEALTHY and the stored fields from a healthy report', async () => {

@@ -1,10 +1,12 @@
-// Derived fields the API stores next to the latest report. Stale or missing data is UNKNOWN,
-// never a leftover HEALTHY (the complaint users have about peer systems).
+// Derived fields the API stores next to the latest report, computed once at ingest: fleet-wide
+// queries and the alert pass read these columns, never the report. Stale or missing data is
+// UNKNOWN, never a leftover HEALTHY (the complaint users have about peer systems).
 import type { CertificateEntry, HealthReport, HealthStatus } from '@meshfleet/agent-protocol';
 import { headlineTrafficCoverage } from '../metrics/traffic-coverage';
+import { isReportFresh } from './report-freshness';
 
 export interface DeriveHealthOptions {
-  /** When given with maxAgeSeconds, a report older than that is UNKNOWN. */
+  /** When given with maxAgeSeconds, a report that is not fresh (isReportFresh) is UNKNOWN. */
   now?: Date;
   maxAgeSeconds?: number;
   /** The agent is OFFLINE: whatever the last report said, the status is UNKNOWN. */
@@ -19,8 +21,17 @@ export interface DerivedHealth {
   meshedPods: number | null;
   totalPods: number | null;
   podCoverage: number | null;
-  /** The worse of the request and connection mTLS shares (headlineTrafficCoverage). */
+  /** The worse of requestCoverage and connectionCoverage (headlineTrafficCoverage). */
   trafficCoverage: number | null;
+  /** Share of inbound requests over mTLS; null when none were seen. */
+  requestCoverage: number | null;
+  /** Share of inbound connections over mTLS; null when none were seen. */
+  connectionCoverage: number | null;
+  /** Proxy/control-plane version skew: none | within-support | unsupported | unknown. */
+  proxySkew: string | null;
+  /** The trust anchors' fingerprints and subjects, paired by position. */
+  trustAnchorFingerprints: string[];
+  trustAnchorSubjects: string[];
   earliestCertificateExpiry: { notAfter: string; role: CertificateEntry['role']; name: string } | null;
   errorCount: number;
   warningCount: number;
@@ -35,6 +46,11 @@ const EMPTY: DerivedHealth = {
   totalPods: null,
   podCoverage: null,
   trafficCoverage: null,
+  requestCoverage: null,
+  connectionCoverage: null,
+  proxySkew: null,
+  trustAnchorFingerprints: [],
+  trustAnchorSubjects: [],
   earliestCertificateExpiry: null,
   errorCount: 0,
   warningCount: 0,
@@ -56,7 +72,7 @@ export function deriveHealth(
   const stale =
     options.now !== undefined &&
     options.maxAgeSeconds !== undefined &&
-    options.now.getTime() - Date.parse(report.generatedAt) > options.maxAgeSeconds * 1000;
+    !isReportFresh(report.generatedAt, { now: options.now, maxAgeSeconds: options.maxAgeSeconds });
 
   let status: HealthStatus;
   if (options.connected === false || stale || checks.length === 0) status = 'UNKNOWN';
@@ -65,6 +81,7 @@ export function deriveHealth(
   else status = 'HEALTHY';
 
   const traffic = report.mtls.trafficCoverage;
+  const anchors = report.certificates.filter((c) => c.role === 'trust-anchor');
   return {
     status,
     checkedAt: report.generatedAt,
@@ -74,6 +91,11 @@ export function deriveHealth(
     totalPods: report.mtls.totalPods,
     podCoverage: report.mtls.podCoverage,
     trafficCoverage: headlineTrafficCoverage(traffic),
+    requestCoverage: traffic.requests?.share ?? null,
+    connectionCoverage: traffic.connections?.share ?? null,
+    proxySkew: report.linkerd.skew.status,
+    trustAnchorFingerprints: anchors.map((c) => c.sha256Fingerprint),
+    trustAnchorSubjects: anchors.map((c) => c.subject),
     earliestCertificateExpiry: earliestExpiry(report.certificates),
     errorCount,
     warningCount,

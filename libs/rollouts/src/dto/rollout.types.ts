@@ -109,6 +109,11 @@ export class RolloutTargetType {
   @Field(() => ID, { nullable: true, description: 'The upgrade operation behind it' }) operationId!:
     string | null;
   @Field(() => String, { nullable: true }) reason!: string | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Pod mTLS coverage when its upgrade started; the health gate limits the drop from it',
+  })
+  baselinePodCoverage!: number | null;
   @Field() updatedAt!: Date;
 }
 

@@ -1,0 +1,149 @@
+// The outbox on a real database: each handler gets every event, in a transaction of its own.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '@meshfleet/config';
+import { Db, DomainEvent, PrismaService } from '@meshfleet/db';
+import { OutboxConsumer, OutboxHandler, recordDomainEvent } from '@meshfleet/events';
+import { createTestDatabase, TestDatabase, testRedisUrl } from '@meshfleet/testing';
+import { eventually } from './agent-http';
+
+/** A handler that records what it saw (after its transaction committed) and can be told to fail or wait. */
+function probe(name: string) {
+  const seen: string[] = [];
+  const state = {
+    seen,
+    entered: false,
+    failing: false,
+    hold: null as Promise<void> | null,
+    handler: {
+      name,
+      async handle(db: Db, events: DomainEvent[]) {
+        state.entered = true;
+        // A write of its own in its transaction: rolled back with it when the handler fails.
+        await db.organization.create({ data: { name: `written by ${name} ${randomUUID()}` } });
+        if (state.hold) await state.hold;
+        if (state.failing) throw new Error(`${name} is broken`);
+        return async () => {
+          seen.push(...events.map((e) => (e.payload as { clusterName: string }).clusterName));
+        };
+      },
+    } satisfies OutboxHandler,
+  };
+  return state;
+}
+
+describe('outbox', () => {
+  let db: TestDatabase;
+  let prisma: PrismaService;
+  let organizationId: string;
+
+  const event = (clusterName: string) =>
+    recordDomainEvent(prisma, organizationId, 'cluster.online', null, {
+      clusterName,
+      previousStatus: 'PENDING',
+    });
+  const writtenBy = (name: string) =>
+    prisma.organization.count({ where: { name: { startsWith: `written by ${name} ` } } });
+  const consumer = (...handlers: OutboxHandler[]) => {
+    const c = new OutboxConsumer(prisma);
+    for (const h of handlers) c.register(h);
+    return c;
+  };
+
+  before(async () => {
+    db = await createTestDatabase();
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      DATABASE_POOL_SIZE: '6',
+      REDIS_URL: testRedisUrl(),
+      MESHFLEET_PUBLIC_URL: 'https://meshfleet.example.test',
+      LOG_LEVEL: 'silent',
+    });
+    prisma = new PrismaService(config);
+    organizationId = (await prisma.organization.create({ data: { name: 'outbox' } })).id;
+  });
+  after(async () => {
+    await prisma.$disconnect();
+    await db.drop();
+  });
+
+  it('gives every handler every event; a failing one gets them again and holds up no other', async () => {
+    const good = probe('good');
+    const bad = probe('bad');
+    bad.failing = true;
+    const c = consumer(good.handler, bad.handler);
+    await event('c1');
+    await event('c2');
+    assert.equal(await c.handOut(), 2);
+    assert.equal(await prisma.domainEvent.count({ where: { processedAt: null } }), 0);
+
+    await assert.rejects(c.handleOnce(bad.handler), /bad is broken/);
+    assert.equal(await c.handleOnce(good.handler), 2);
+    assert.deepEqual(good.seen, ['c1', 'c2']);
+    assert.equal(await writtenBy('good'), 1);
+    assert.equal(await writtenBy('bad'), 0, "the failed handler's writes were rolled back");
+
+    // The good one has nothing left; the bad one is retried with the same events, in order.
+    await event('c3');
+    await c.handOut();
+    assert.equal(await c.handleOnce(good.handler), 1);
+    bad.failing = false;
+    assert.equal(await c.handleOnce(bad.handler), 3);
+    assert.deepEqual(bad.seen, ['c1', 'c2', 'c3']);
+    assert.deepEqual(good.seen, ['c1', 'c2', 'c3']);
+    assert.equal(await prisma.pendingDomainEvent.count(), 0);
+  });
+
+  it("lets the other handlers and a replica's loop go on while one handler's transaction is slow", async () => {
+    const fast = probe('fast');
+    const slow = probe('slow');
+    let release = () => {};
+    slow.hold = new Promise<void>((r) => (release = r));
+    const c = consumer(fast.handler, slow.handler);
+    const replica = consumer(probe('fast').handler, slow.handler);
+    await event('s1');
+    await c.handOut();
+    const slowPass = c.handleOnce(slow.handler);
+    // While the slow pass holds its rows, a replica skips them instead of waiting or doubling up.
+    await eventually(
+      () => slow.entered,
+      (entered) => entered,
+    );
+    assert.equal(await replica.handleOnce(slow.handler), 0);
+    await event('s2');
+    await c.handOut();
+    assert.equal(await c.handleOnce(fast.handler), 2);
+    assert.deepEqual(fast.seen, ['s1', 's2']);
+    assert.deepEqual(slow.seen, []);
+    release();
+    assert.equal(await slowPass, 1);
+    assert.equal(await replica.handleOnce(slow.handler), 1);
+    assert.deepEqual(slow.seen, ['s1', 's2']);
+  });
+
+  it('drains on its own once started, each handler in its own loop', async () => {
+    const one = probe('loop-one');
+    const two = probe('loop-two');
+    two.failing = true;
+    const c = consumer(one.handler, two.handler);
+    c.onApplicationBootstrap();
+    try {
+      await event('l1');
+      c.poke();
+      await eventually(
+        () => one.seen,
+        (s) => s.includes('l1'),
+      );
+      assert.deepEqual(two.seen, []);
+      two.failing = false;
+      await eventually(
+        () => two.seen,
+        (s) => s.includes('l1'),
+      );
+    } finally {
+      await c.onModuleDestroy();
+    }
+  });
+});

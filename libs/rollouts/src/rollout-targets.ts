@@ -1,0 +1,33 @@
+// What the rollout steps share: target and operation states they test, and who they act as.
+import { Actor } from '@meshfleet/auth';
+import { OperationStatus, Rollout, RolloutTargetStatus } from '@meshfleet/db';
+
+export const TERMINAL: RolloutTargetStatus[] = [
+  RolloutTargetStatus.DONE,
+  RolloutTargetStatus.FAILED,
+  RolloutTargetStatus.SKIPPED,
+  RolloutTargetStatus.ROLLED_BACK,
+];
+
+export const OP_FAILED: OperationStatus[] = [
+  OperationStatus.FAILED,
+  OperationStatus.TIMED_OUT,
+  OperationStatus.CANCELLED,
+];
+
+/** A claim with no operation after this long was left by a worker that died mid-tick. */
+export const CLAIM_STALE_MS = 60_000;
+
+/** The rollout acts on clusters as itself, with the rights of an admin of its organization. */
+export function rolloutActor(r: Rollout): Actor {
+  return {
+    organizationId: r.organizationId,
+    role: 'ADMIN',
+    kind: 'SYSTEM',
+    actorId: r.id,
+    actorName: `rollout:${r.name}`,
+    ip: null,
+    userAgent: null,
+    requestId: null,
+  };
+}
