@@ -235,9 +235,12 @@ describe('a real linkerd install render, imported and installed', () => {
     assert.deepEqual(later, ['linkerd-viz'], 'no core category after the fatal check');
     // What did not run is said, and the CLI-shaped JSON carries only what ran.
     const more = (
-      await q(`query($id: ID!) { cluster(id: $id) { health { notRun { category description } checkJson } } }`, {
-        id: clusterId,
-      })
+      await q(
+        `query($id: ID!) { cluster(id: $id) { health { notRun { category description } checkJson } } }`,
+        {
+          id: clusterId,
+        },
+      )
     ).data!.cluster.health;
     const notRunCategories = new Set(more.notRun.map((n: any) => n.category));
     for (const cat of ['linkerd-config', 'linkerd-identity', 'control-plane-version'])

@@ -76,7 +76,7 @@ export class ClusterHealthType {
   @Field(() => Int)
   warningCount!: number;
 
-  @Field(() => [CheckCategoryType], { description: 'The checks that ran, in the CLI\'s order' })
+  @Field(() => [CheckCategoryType], { description: "The checks that ran, in the CLI's order" })
   categories!: CheckCategoryType[];
 
   @Field(() => [NotRunCheckType], {
@@ -87,7 +87,7 @@ export class ClusterHealthType {
   @Field(() => GraphQLJSONObject, {
     nullable: true,
     description:
-      'The last report\'s results in the shape `linkerd check -o json` prints ({success, categories: [{categoryName, checks: [{description, hint, error, result}]}]}), to diff against the CLI; null before the first report. Not adjusted for staleness: read `status` for that.',
+      "The last report's results in the shape `linkerd check -o json` prints ({success, categories: [{categoryName, checks: [{description, hint, error, result}]}]}), to diff against the CLI; null before the first report. Not adjusted for staleness: read `status` for that.",
   })
   checkJson!: Record<string, unknown> | null;
 }
