@@ -11,6 +11,11 @@ export const MAX_BODY_BYTES = {
   report: 1 * MiB,
   taskEvent: 256 * KiB,
   taskResult: 1 * MiB,
+  /**
+   * The schema admits a 16 KiB CSR PEM; its JSON escapes (one per line) add a few hundred bytes,
+   * so 32 KiB leaves room to spare. An ECDSA P-256 CSR, what the agent makes, is under 1 KiB.
+   */
+  issuerCsr: 32 * KiB,
 } as const;
 
 export type MessageKind = keyof typeof MAX_BODY_BYTES;
