@@ -12,8 +12,9 @@ export const MAX_BODY_BYTES = {
   taskEvent: 256 * KiB,
   taskResult: 1 * MiB,
   /**
-   * The schema admits a 16 KiB CSR PEM; its JSON escapes (one per line) add a few hundred bytes,
-   * so 32 KiB leaves room to spare. An ECDSA P-256 CSR, what the agent makes, is under 1 KiB.
+   * Covers the largest CSR the schema admits: 16 KiB of PEM, whose newlines JSON escapes (about
+   * 250 in 64-character lines), so twice that leaves room to spare. The ECDSA P-256 CSR the agent
+   * makes is under 1 KiB.
    */
   issuerCsr: 32 * KiB,
 } as const;
