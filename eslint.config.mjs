@@ -27,8 +27,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // Transport stays thin: resolvers, controllers and processors never touch Prisma.
-    files: ['**/*.resolver.ts', '**/*.controller.ts', '**/*.processor.ts'],
+    // Transport stays thin: resolvers, controllers, routes and processors never touch Prisma.
+    files: ['**/*.resolver.ts', '**/*.controller.ts', '**/*.routes.ts', '**/*.processor.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

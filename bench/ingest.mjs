@@ -7,7 +7,7 @@
 // it takes as little of those cores as it can, and reports its own CPU share.
 // Usage: node bench/ingest.mjs [--clusters 25000] [--seconds 30] [--pollers 10000]
 //   [--cpu-seconds 10] [--raw-seconds 10] [--profile <dir>] [--api-node-options '<flags>']
-//   [--via-nest] [--no-record]   (--profile: the API runs under --cpu-prof; e.g. --api-node-options --perf-basic-prof for perf)
+//   [--no-record]   (--profile: the API runs under --cpu-prof; e.g. --api-node-options --perf-basic-prof for perf)
 import http from 'node:http';
 import pg from 'pg';
 import { Redis } from 'ioredis';
@@ -34,9 +34,6 @@ const POLLERS = numArg('pollers', 10_000);
 const CPU_SECONDS = numArg('cpu-seconds', 10);
 const RAW_SECONDS = numArg('raw-seconds', 10);
 const PROFILE_DIR = strArg('profile');
-// --via-nest: a query string makes the API serve heartbeats and reports through the whole
-// express/Nest pipeline instead of its hot path (same services), for an A/B of the transport cost.
-const VIA = process.argv.includes('--via-nest') ? '?via=nest' : '';
 // --no-record: print the figures without replacing the recorded ones (for reduced or A/B runs).
 const RECORD = !process.argv.includes('--no-record');
 const API_NODE_OPTIONS = [
@@ -197,10 +194,9 @@ async function main() {
     }
     const reconnectSeconds = (performance.now() - warmStart) / 1000;
     let seq = Date.now();
-    const heartbeat = (n) =>
-      post(api.url, `/heartbeat${VIA}`, HEARTBEAT_BODY, creds[n % creds.length].credential);
+    const heartbeat = (n) => post(api.url, '/heartbeat', HEARTBEAT_BODY, creds[n % creds.length].credential);
     const report = (n) =>
-      post(api.url, `/reports${VIA}`, reportBody(seq++), creds[(n * 7) % creds.length].credential);
+      post(api.url, '/reports', reportBody(seq++), creds[(n * 7) % creds.length].credential);
 
     // The API's CPU time per request, one kind at a time (the API does nothing else meanwhile).
     const cpuPer = async (label, rate, fire) => {

@@ -14,7 +14,7 @@ import {
   requestIdMiddleware,
   requestIdOf,
 } from '@meshfleet/observability';
-import { AGENT_BASE, agentHttpMiddleware, AgentHotPath, HotPathHooks } from '@meshfleet/agent-gateway';
+import { AgentRouter, AgentRouterHooks } from '@meshfleet/agent-gateway';
 import { AppModule } from './app.module';
 import { authenticateBearer, ApiKeyAuthenticator, JwtAuthenticator, roleAtLeast } from '@meshfleet/auth';
 import { DomainError } from '@meshfleet/core';
@@ -32,8 +32,6 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   app.set('trust proxy', true);
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
-  // Before Nest's parsers: per-message body limits and the protocol version for agents.
-  app.use(AGENT_BASE, agentHttpMiddleware());
   app.use('/graphql', ...graphqlBodyLimit(config.graphql, largeBodyGate(app)));
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(
@@ -43,7 +41,7 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
     }),
   );
-  serveAgentHotPath(app, logger);
+  serveAgentRoutes(app, logger);
   return app;
 }
 
@@ -68,18 +66,23 @@ function largeBodyGate(app: NestExpressApplication): LargeBodyGate {
 }
 
 /**
- * Heartbeats and reports (thousands a second at fleet scale) are answered before express sees
- * them; the hooks keep what the middleware above does for them: request id, metrics, access log.
+ * /agent/v1 (thousands of calls a second at fleet scale) is answered by its own router before
+ * express sees it; the hooks do what the middleware above does for the rest: request id,
+ * metrics, access log.
  */
-function serveAgentHotPath(app: NestExpressApplication, logger: Logger): void {
-  const hot = app.get(AgentHotPath);
+function serveAgentRoutes(app: NestExpressApplication, logger: Logger): void {
+  const router = app.get(AgentRouter);
   const metrics = app.get(MetricsService);
-  const hooks: HotPathHooks = {
-    begin: (req, res) => res.setHeader('x-request-id', requestIdOf(req)),
+  const hooks: AgentRouterHooks = {
+    begin: (req, res) => {
+      const id = requestIdOf(req);
+      res.setHeader('x-request-id', id);
+      return id;
+    },
     end: (req, res, route, startedAt) => {
       const ms = performance.now() - startedAt;
       metrics.httpDuration.observe(
-        { method: req.method ?? 'POST', route, status: String(res.statusCode) },
+        { method: req.method ?? 'GET', route, status: String(res.statusCode) },
         ms / 1000,
       );
       if (logger.isLevelEnabled('info'))
@@ -98,6 +101,6 @@ function serveAgentHotPath(app: NestExpressApplication, logger: Logger): void {
   const rest = server.listeners('request') as ((...args: unknown[]) => void)[];
   server.removeAllListeners('request');
   server.on('request', (req, res) => {
-    if (!hot.handle(req, res, hooks)) for (const l of rest) l.call(server, req, res);
+    if (!router.handle(req, res, hooks)) for (const l of rest) l.call(server, req, res);
   });
 }

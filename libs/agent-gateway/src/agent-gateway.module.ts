@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { ClustersModule } from '@meshfleet/clusters';
 import { HealthModule, HealthStoreModule } from '@meshfleet/health';
-import { AgentGatewayController } from './agent-gateway.controller';
 import { AgentGatewayService } from './agent-gateway.service';
-import { AgentHotPath } from './agent-hot-path';
+import { AgentGatewayRoutes } from './agent-gateway.routes';
+import { AgentRouter } from './agent-router';
 import { ConnectBatcher } from './connect.batcher';
 import { CredentialCacheBridge } from './credential-cache.bridge';
 import { AgentTasksService } from './agent-tasks.service';
@@ -18,22 +18,22 @@ import { ReportIngestRepository } from './reports/report-ingest.repository';
 
 const SHARED = [PresenceService, LivenessRepository, AgentWakeupService, AgentTasksService];
 
-/** API side: the /agent/v1 REST gateway and the diagnostics GraphQL operations. */
+/** API side: the /agent/v1 router with the gateway's routes, and the diagnostics GraphQL operations. */
 @Module({
   imports: [ClustersModule, HealthModule],
-  controllers: [AgentGatewayController],
   providers: [
     ...SHARED,
     EnrollmentService,
     AgentGatewayService,
-    AgentHotPath,
+    AgentRouter,
+    AgentGatewayRoutes,
     ConnectBatcher,
     ReportIngestRepository,
     ReportIngestBatcher,
     DiagnosticsResolver,
     CredentialCacheBridge,
   ],
-  exports: [AgentTasksService, PresenceService],
+  exports: [AgentRouter, AgentTasksService, PresenceService],
 })
 export class AgentGatewayModule {}
 

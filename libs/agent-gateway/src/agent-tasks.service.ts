@@ -1,6 +1,14 @@
-import { Injectable } from '@nestjs/common';
-import { TaskEnvelope, TaskEvent, TaskResult } from '@meshfleet/agent-protocol';
-import { ConflictError, isUuid, KeyedBatcher, NotFoundError } from '@meshfleet/core';
+import { randomUUID } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  parseMessage,
+  taskError,
+  TaskEnvelope,
+  TaskEnvelopeSchema,
+  TaskEvent,
+  TaskResult,
+} from '@meshfleet/agent-protocol';
+import { ConflictError, isUuid, KeyedBatcher, NotFoundError, ValidationError } from '@meshfleet/core';
 import { AgentPrincipal } from '@meshfleet/auth';
 import { AgentTask, AgentTaskStatus, Db, Prisma, PrismaService } from '@meshfleet/db';
 import { TaskUpdates } from '@meshfleet/events';
@@ -66,6 +74,19 @@ function resultData(result: TaskResult): Prisma.AgentTaskUpdateManyMutationInput
   };
 }
 
+/** What is wrong with an envelope, as the agent would find it; null when it is valid. */
+function envelopeIssues(envelope: unknown): string | null {
+  const r = parseMessage(TaskEnvelopeSchema, envelope);
+  return r.ok ? null : r.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
+}
+
+/** A new task's kind and params, checked before anything is written (its id and times are ours). */
+function assertValidTask(task: { kind: string; params: unknown }): void {
+  const now = new Date().toISOString();
+  const issues = envelopeIssues({ id: randomUUID(), issuedAt: now, kind: task.kind, params: task.params });
+  if (issues) throw new ValidationError(`Invalid ${task.kind} task: ${issues}`, 'params');
+}
+
 export interface NewTask {
   organizationId: string;
   clusterId: string;
@@ -78,6 +99,7 @@ export interface NewTask {
 /** Tasks live in Postgres; Redis only wakes the agent's long-poll. */
 @Injectable()
 export class AgentTasksService {
+  private readonly log = new Logger(AgentTasksService.name);
   /**
    * Task step events, keyed by task so that each task's events are appended in order. A failed
    * batch (e.g. a deadlock with another multi-row writer) is retried one event per statement.
@@ -107,6 +129,7 @@ export class AgentTasksService {
 
   /** Creates a task inside the caller's transaction; call wake(clusterId) after it commits. */
   createIn(db: Db, task: NewTask & { deadlineAt?: Date }): Promise<AgentTask> {
+    assertValidTask(task);
     return db.agentTask.create({
       data: {
         organizationId: task.organizationId,
@@ -124,6 +147,7 @@ export class AgentTasksService {
   }
 
   async create(task: NewTask): Promise<AgentTask> {
+    assertValidTask(task);
     const row = await this.prisma.agentTask.create({
       data: {
         organizationId: task.organizationId,
@@ -144,25 +168,48 @@ export class AgentTasksService {
     return task;
   }
 
-  /** Claims the oldest queued task of the cluster; concurrent polls never get the same one. */
+  /**
+   * Claims the oldest queued task of the cluster; concurrent polls never get the same one. The
+   * envelope is validated as the agent will validate it: one that fails is never handed out, its
+   * task fails with INVALID_TASK (the operation shows why) and the next one is claimed.
+   */
   async claimNext(clusterId: string): Promise<TaskEnvelope | null> {
-    const rows = await this.prisma.$queryRaw<AgentTask[]>`
-      UPDATE "AgentTask" SET "status" = 'DISPATCHED', "dispatchedAt" = now()
-      WHERE "id" = (
-        SELECT "id" FROM "AgentTask"
-        WHERE "clusterId" = ${clusterId}::uuid AND "status" = 'QUEUED' AND "deadlineAt" > now()
-        ORDER BY "createdAt" ASC LIMIT 1 FOR UPDATE SKIP LOCKED)
-      RETURNING *`;
-    const t = rows[0];
-    if (!t) return null;
-    return {
-      id: t.id,
-      kind: t.kind,
-      params: t.params,
-      issuedAt: t.createdAt.toISOString(),
-      deadlineAt: t.deadlineAt.toISOString(),
-      attempt: t.attempt,
-    } as TaskEnvelope;
+    for (;;) {
+      const rows = await this.prisma.$queryRaw<AgentTask[]>`
+        UPDATE "AgentTask" SET "status" = 'DISPATCHED', "dispatchedAt" = now()
+        WHERE "id" = (
+          SELECT "id" FROM "AgentTask"
+          WHERE "clusterId" = ${clusterId}::uuid AND "status" = 'QUEUED' AND "deadlineAt" > now()
+          ORDER BY "createdAt" ASC LIMIT 1 FOR UPDATE SKIP LOCKED)
+        RETURNING *`;
+      const t = rows[0];
+      if (!t) return null;
+      // Sent as stored: the agent applies the schema's defaults itself.
+      const envelope = {
+        id: t.id,
+        kind: t.kind,
+        params: t.params,
+        issuedAt: t.createdAt.toISOString(),
+        deadlineAt: t.deadlineAt.toISOString(),
+        attempt: t.attempt,
+      };
+      const issues = envelopeIssues(envelope);
+      if (!issues) return envelope as TaskEnvelope;
+      await this.failInvalid(t, issues);
+    }
+  }
+
+  private async failInvalid(t: AgentTask, issues: string): Promise<void> {
+    this.log.error(`task ${t.id} (${t.kind}) is not a valid envelope and was failed: ${issues}`);
+    await this.prisma.agentTask.updateMany({
+      where: { id: t.id, status: AgentTaskStatus.DISPATCHED },
+      data: {
+        status: AgentTaskStatus.FAILED,
+        finishedAt: new Date(),
+        error: taskError('INVALID_TASK', `Not a valid ${t.kind} task: ${issues}`.slice(0, 4000)),
+      },
+    });
+    this.updates.emit(t.id);
   }
 
   /** Waits up to waitMs for a task, returning as soon as one is queued for this cluster. */
@@ -274,7 +321,7 @@ export class AgentTasksService {
       data: {
         status: AgentTaskStatus.EXPIRED,
         finishedAt: new Date(),
-        error: { code: 'STOPPED', message: reason },
+        error: taskError('STOPPED', reason),
       },
     });
   }

@@ -10,8 +10,10 @@ import { AgentTaskStatus, PrismaService } from '@meshfleet/db';
 import { TaskUpdates } from '@meshfleet/events';
 import { createTestDatabase, TestDatabase } from '@meshfleet/testing';
 import type { AgentGatewayService } from '../src/agent-gateway.service';
-import { AgentHotPath } from '../src/agent-hot-path';
+import { AgentGatewayRoutes } from '../src/agent-gateway.routes';
+import { AgentRouter } from '../src/agent-router';
 import { AgentTasksService } from '../src/agent-tasks.service';
+import type { EnrollmentService } from '../src/enrollment.service';
 import type { AgentWakeupService } from '../src/agent-wakeup.service';
 import { testConfig } from './helpers';
 
@@ -101,10 +103,12 @@ describe('batched task step events and results', () => {
         throw new UnauthenticatedError('Unknown agent credential');
       },
     } as unknown as AgentAuthenticator;
-    const hot = new AgentHotPath(agents, { limit: () => {} } as unknown as AgentGatewayService, tasks);
-    const hooks = { begin: () => {}, end: () => {}, crash: (e: unknown) => console.error(e) };
+    const gateway = { limit: () => {} } as unknown as AgentGatewayService;
+    const router = new AgentRouter(agents, gateway);
+    new AgentGatewayRoutes(router, {} as EnrollmentService, gateway, tasks).onModuleInit();
+    const hooks = { begin: () => 'rid', end: () => {}, crash: (e: unknown) => console.error(e) };
     server = http.createServer((req, res) => {
-      if (hot.handle(req, res, hooks)) return;
+      if (router.handle(req, res, hooks)) return;
       req.resume();
       res.writeHead(500).end();
     });

@@ -11,6 +11,12 @@ export const MAX_BODY_BYTES = {
   report: 1 * MiB,
   taskEvent: 256 * KiB,
   taskResult: 1 * MiB,
+  /**
+   * Covers the largest CSR the schema admits: 16 KiB of PEM, whose newlines JSON escapes (about
+   * 250 in 64-character lines), so twice that leaves room to spare. The ECDSA P-256 CSR the agent
+   * makes is under 1 KiB.
+   */
+  issuerCsr: 32 * KiB,
 } as const;
 
 export type MessageKind = keyof typeof MAX_BODY_BYTES;

@@ -3,7 +3,7 @@ import { ClustersModule } from '@meshfleet/clusters';
 import { CertificatesModule } from '@meshfleet/certificates';
 import { HealthStoreModule } from '@meshfleet/health';
 import { AgentGatewayModule, AgentLivenessModule } from '@meshfleet/agent-gateway';
-import { AgentLifecycleController } from './agent-lifecycle.controller';
+import { AgentLifecycleRoutes } from './agent-lifecycle.routes';
 import { AgentLifecycleService } from './agent-lifecycle.service';
 import { CatalogRepository } from './catalog/catalog.repository';
 import { CatalogSeeder } from './catalog/catalog.seeder';
@@ -27,12 +27,12 @@ const CORE = [
 /** API side: GraphQL operations and catalog, agent lifecycle endpoints, immediate task sync. */
 @Module({
   imports: [ClustersModule, CertificatesModule, HealthStoreModule, AgentGatewayModule],
-  controllers: [AgentLifecycleController],
   providers: [
     ...CORE,
     OperationsService,
     OperationsResolver,
     AgentLifecycleService,
+    AgentLifecycleRoutes,
     OperationsSyncListener,
     CatalogSeeder,
   ],

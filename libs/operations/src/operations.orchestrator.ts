@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@meshfleet/config';
-import { TaskEvent, TaskEnvelope } from '@meshfleet/agent-protocol';
+import { isTransientFailure, taskError, TaskEvent, TaskEnvelope } from '@meshfleet/agent-protocol';
 import { AgentTasksService } from '@meshfleet/agent-gateway';
 import {
   AgentTask,
@@ -25,18 +25,6 @@ const TASK_KIND: Record<OperationKind, TaskEnvelope['kind']> = {
   ROTATE_ISSUER: 'ROTATE_ISSUER',
   RESTART_DATA_PLANE: 'RESTART_DATA_PLANE',
 };
-
-/**
- * Failures worth another attempt: the cluster or the network was in the way, not the request.
- * Every agent step is idempotent, so a new attempt converges where the last one stopped.
- */
-export const TRANSIENT_FAILURES = new Set([
-  'BUNDLE_UNAVAILABLE',
-  'APPLY_FAILED',
-  'CRDS_NOT_ESTABLISHED',
-  'ROLLOUT_TIMEOUT',
-  'LEASE_EXPIRED',
-]);
 
 export const OPERATION_UPDATED = 'operation-updated';
 
@@ -195,13 +183,13 @@ export class OperationsOrchestrator {
     const events = (task.events as unknown as TaskEvent[]) ?? [];
     const steps = events as unknown as Prisma.InputJsonValue;
     const from = [OperationStatus.DISPATCHED, OperationStatus.RUNNING];
-    const deadline = { code: 'DEADLINE', message: 'The operation passed its deadline' };
+    const deadline = taskError('DEADLINE', 'The operation passed its deadline');
     switch (task.status) {
       case AgentTaskStatus.SUCCEEDED:
         return { op, status: OperationStatus.SUCCEEDED, error: null, task };
       case AgentTaskStatus.FAILED: {
         const code = (task.error as { code?: string } | null)?.code ?? '';
-        if (TRANSIENT_FAILURES.has(code) && (await this.retry(op, task, now))) return null;
+        if (isTransientFailure(code) && (await this.retry(op, task, now))) return null;
         return {
           op,
           status: OperationStatus.FAILED,
@@ -227,7 +215,7 @@ export class OperationsOrchestrator {
       return {
         op,
         status: OperationStatus.TIMED_OUT,
-        error: { code: 'LEASE_EXPIRED', message: 'The agent stopped reporting progress' },
+        error: taskError('LEASE_EXPIRED', 'The agent stopped reporting progress'),
         task,
       };
     }
@@ -262,10 +250,10 @@ export class OperationsOrchestrator {
         status: OperationStatus.DISPATCHED,
         agentTaskId: next.id,
         attempt: op.attempt + 1,
-        error: {
-          code: 'RETRYING',
-          message: `Attempt ${op.attempt} failed: ${(task.error as { message?: string } | null)?.message ?? 'lease expired'}`,
-        },
+        error: taskError(
+          'RETRYING',
+          `Attempt ${op.attempt} failed: ${(task.error as { message?: string } | null)?.message ?? 'lease expired'}`,
+        ),
       });
     });
     if (retried) {
@@ -298,15 +286,17 @@ export class OperationsOrchestrator {
       data: { cancelRequestedAt: new Date() },
     });
     if (op.status === OperationStatus.QUEUED || !op.agentTaskId)
-      return this.finish({ ...op, cancelRequestedAt: new Date() }, OperationStatus.CANCELLED, {
-        code: 'CANCELLED',
-        message: `Cancelled by ${by}`,
-      });
+      return this.finish(
+        { ...op, cancelRequestedAt: new Date() },
+        OperationStatus.CANCELLED,
+        taskError('CANCELLED', `Cancelled by ${by}`),
+      );
     await this.tasks.expire(this.prisma, op.agentTaskId, `Cancelled by ${by}`);
-    await this.finish({ ...op, cancelRequestedAt: new Date() }, OperationStatus.CANCELLED, {
-      code: 'CANCELLED',
-      message: `Cancelled by ${by}`,
-    });
+    await this.finish(
+      { ...op, cancelRequestedAt: new Date() },
+      OperationStatus.CANCELLED,
+      taskError('CANCELLED', `Cancelled by ${by}`),
+    );
   }
 
   /** Re-derives everything unfinished from Postgres (after a worker restart or a Redis flush). */
@@ -318,10 +308,11 @@ export class OperationsOrchestrator {
     for (const op of ops) {
       if (op.status !== OperationStatus.QUEUED) continue;
       if (now > op.deadlineAt)
-        await this.finish(op, OperationStatus.TIMED_OUT, {
-          code: 'DEADLINE',
-          message: 'Never dispatched before its deadline',
-        });
+        await this.finish(
+          op,
+          OperationStatus.TIMED_OUT,
+          taskError('DEADLINE', 'Never dispatched before its deadline'),
+        );
       else await enqueueDispatch(op.id);
     }
     await this.syncMany(

@@ -1,30 +1,21 @@
-// HTTP client for the API's agent gateway (`/agent/v1`). Every body is validated against the
-// agent-protocol schema and the size limit before it leaves, and every answer is validated
-// before it is trusted; the protocol version travels on every request.
+// HTTP client for the API's agent gateway (`/agent/v1`), built from the protocol's route table:
+// every body is validated against the route's schema and size limit before it leaves, and every
+// answer against the route's response schema before it is trusted; the protocol version travels
+// on every request.
 import {
-  EnrollRequestSchema,
-  EnrollResponseSchema,
-  HealthReportSchema,
-  HeartbeatResponseSchema,
-  HeartbeatSchema,
-  IssuerCsrRequestSchema,
-  IssuerCsrResponseSchema,
+  AGENT_ROUTES,
+  agentRoutePath,
+  AgentRouteName,
   jsonByteLength,
-  MAX_BODY_BYTES,
   parseMessage,
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
-  ReleaseBundlesResponseSchema,
-  TaskEventSchema,
-  TaskPollResponseSchema,
-  TaskResultSchema,
   type EnrollRequestInput,
   type EnrollResponse,
   type HealthReportInput,
   type HeartbeatInput,
   type HeartbeatResponse,
   type IssuerCsrResponse,
-  type MessageKind,
   type ReleaseBundlesResponse,
   type ReleaseRef,
   type TaskEnvelope,
@@ -41,47 +32,57 @@ export interface GatewayClientOptions {
   requestTimeoutMs?: number;
 }
 
-const ReportAcceptedSchema = z.object({ accepted: z.boolean() });
-
-// The protocol lib has no body limit for the issuer CSR yet; its schema caps the PEM at 16 KiB.
-const BODY_LIMITS: Record<MessageKind | 'issuerCsr', number> = { ...MAX_BODY_BYTES, issuerCsr: 17 * 1024 };
 /** Release bundles can be large (CRD schemas); allow more than an ordinary request. */
 const BUNDLE_TIMEOUT_MS = 60_000;
 
 interface Call {
-  method: 'GET' | 'POST';
+  route: AgentRouteName;
+  /** The URL path, from agentRoutePath. */
   path: string;
   credential?: string;
-  body?: { kind: MessageKind | 'issuerCsr'; schema: z.ZodType; value: unknown };
+  body?: unknown;
   signal?: AbortSignal;
   timeoutMs?: number;
 }
 
+type Answer<N extends AgentRouteName> = (typeof AGENT_ROUTES)[N]['response'] extends z.ZodType
+  ? z.output<(typeof AGENT_ROUTES)[N]['response']>
+  : undefined;
+
+/** What the error messages call each route's answer. */
+const WHAT: Record<AgentRouteName, string> = {
+  enroll: 'enroll',
+  heartbeat: 'heartbeat',
+  report: 'report',
+  nextTask: 'task poll',
+  taskEvent: 'task event',
+  taskResult: 'task result',
+  releaseBundles: 'release bundles',
+  issuerCsr: 'issuer CSR',
+};
+
 export class GatewayClient {
-  private readonly base: string;
+  private readonly origin: string;
   private readonly timeoutMs: number;
 
   constructor(options: GatewayClientOptions) {
-    this.base = `${options.apiUrl.replace(/\/+$/, '')}/agent/v1`;
+    this.origin = options.apiUrl.replace(/\/+$/, '');
     this.timeoutMs = options.requestTimeoutMs ?? 15_000;
   }
 
-  async enroll(req: EnrollRequestInput, signal?: AbortSignal): Promise<EnrollResponse> {
-    const body = { kind: 'enroll' as const, schema: EnrollRequestSchema, value: req };
-    const res = await this.call({ method: 'POST', path: '/enroll', body, signal });
-    return this.parse(EnrollResponseSchema, res, 'enroll');
+  enroll(req: EnrollRequestInput, signal?: AbortSignal): Promise<EnrollResponse> {
+    const path = agentRoutePath(AGENT_ROUTES.enroll, {});
+    return this.send({ route: 'enroll', path, body: req, signal });
   }
 
-  async heartbeat(credential: string, hb: HeartbeatInput, signal?: AbortSignal): Promise<HeartbeatResponse> {
-    const body = { kind: 'heartbeat' as const, schema: HeartbeatSchema, value: hb };
-    const res = await this.call({ method: 'POST', path: '/heartbeat', credential, body, signal });
-    return this.parse(HeartbeatResponseSchema, res, 'heartbeat');
+  heartbeat(credential: string, hb: HeartbeatInput, signal?: AbortSignal): Promise<HeartbeatResponse> {
+    const path = agentRoutePath(AGENT_ROUTES.heartbeat, {});
+    return this.send({ route: 'heartbeat', path, credential, body: hb, signal });
   }
 
   async report(credential: string, report: HealthReportInput, signal?: AbortSignal): Promise<boolean> {
-    const body = { kind: 'report' as const, schema: HealthReportSchema, value: report };
-    const res = await this.call({ method: 'POST', path: '/reports', credential, body, signal });
-    return this.parse(ReportAcceptedSchema, res, 'report').accepted;
+    const path = agentRoutePath(AGENT_ROUTES.report, {});
+    return (await this.send({ route: 'report', path, credential, body: report, signal })).accepted;
   }
 
   /** Long-poll: the API holds the request up to `waitSeconds` and answers null when idle. */
@@ -90,69 +91,64 @@ export class GatewayClient {
     waitSeconds: number,
     signal?: AbortSignal,
   ): Promise<TaskEnvelope | null> {
-    const res = await this.call({
-      method: 'GET',
-      path: `/tasks/next?waitSeconds=${waitSeconds}`,
-      credential,
-      signal,
-      timeoutMs: waitSeconds * 1000 + this.timeoutMs,
-    });
-    return this.parse(TaskPollResponseSchema, res, 'task poll').task;
+    const path = agentRoutePath(AGENT_ROUTES.nextTask, {}, { waitSeconds });
+    const timeoutMs = waitSeconds * 1000 + this.timeoutMs;
+    return (await this.send({ route: 'nextTask', path, credential, signal, timeoutMs })).task;
   }
 
   async taskEvent(credential: string, event: TaskEventInput, signal?: AbortSignal): Promise<void> {
-    const body = { kind: 'taskEvent' as const, schema: TaskEventSchema, value: event };
-    const path = `/tasks/${encodeURIComponent(event.taskId)}/events`;
-    await this.call({ method: 'POST', path, credential, body, signal });
+    const path = agentRoutePath(AGENT_ROUTES.taskEvent, { id: event.taskId });
+    await this.send({ route: 'taskEvent', path, credential, body: event, signal });
   }
 
   async taskResult(credential: string, result: TaskResultInput, signal?: AbortSignal): Promise<void> {
-    const body = { kind: 'taskResult' as const, schema: TaskResultSchema, value: result };
-    const path = `/tasks/${encodeURIComponent(result.taskId)}/result`;
-    await this.call({ method: 'POST', path, credential, body, signal });
+    const path = agentRoutePath(AGENT_ROUTES.taskResult, { id: result.taskId });
+    await this.send({ route: 'taskResult', path, credential, body: result, signal });
   }
 
-  /** GET /releases/:version/:variant: the CRDs and control-plane bundles a lifecycle task applies. */
-  async releaseBundles(
+  /** The CRDs and control-plane bundles a lifecycle task applies. */
+  releaseBundles(
     credential: string,
     release: Pick<ReleaseRef, 'version' | 'variant'>,
     signal?: AbortSignal,
   ): Promise<ReleaseBundlesResponse> {
-    const path = `/releases/${encodeURIComponent(release.version)}/${encodeURIComponent(release.variant)}`;
-    const res = await this.call({ method: 'GET', path, credential, signal, timeoutMs: BUNDLE_TIMEOUT_MS });
-    return this.parse(ReleaseBundlesResponseSchema, res, 'release bundles');
+    const path = agentRoutePath(AGENT_ROUTES.releaseBundles, release);
+    return this.send({ route: 'releaseBundles', path, credential, signal, timeoutMs: BUNDLE_TIMEOUT_MS });
   }
 
-  /** POST /tasks/:id/issuer-csr: the API signs the issuer CSR made in the cluster (MANAGED identity). */
-  async issuerCsr(
+  /** The API signs the issuer CSR made in the cluster (MANAGED identity). */
+  issuerCsr(
     credential: string,
     taskId: string,
     csrPem: string,
     signal?: AbortSignal,
   ): Promise<IssuerCsrResponse> {
-    const body = { kind: 'issuerCsr' as const, schema: IssuerCsrRequestSchema, value: { csrPem } };
-    const path = `/tasks/${encodeURIComponent(taskId)}/issuer-csr`;
-    const res = await this.call({ method: 'POST', path, credential, body, signal });
-    return this.parse(IssuerCsrResponseSchema, res, 'issuer CSR');
+    const path = agentRoutePath(AGENT_ROUTES.issuerCsr, { id: taskId });
+    return this.send({ route: 'issuerCsr', path, credential, body: { csrPem }, signal });
   }
 
-  private parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  /** One call: the body checked before it leaves, the answer checked against the route's schema. */
+  private async send<N extends AgentRouteName>(c: Call & { route: N }): Promise<Answer<N>> {
+    const value = await this.call(c);
+    const schema = AGENT_ROUTES[c.route].response;
+    if (!schema) return undefined as Answer<N>;
     const r = parseMessage(schema, value);
-    if (r.ok) return r.value;
+    if (r.ok) return r.value as Answer<N>;
     const detail = r.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
-    throw new GatewayError(`unexpected ${what} response: ${detail}`, 'protocol');
+    throw new GatewayError(`unexpected ${WHAT[c.route]} response: ${detail}`, 'protocol');
   }
 
-  private encode(body: NonNullable<Call['body']>): string {
-    const r = parseMessage(body.schema, body.value);
+  private encode(name: AgentRouteName, value: unknown): string {
+    const route = AGENT_ROUTES[name];
+    const r = parseMessage(route.body ?? z.undefined(), value);
     if (!r.ok) {
       const detail = r.issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; ');
-      throw new GatewayError(`refusing to send an invalid ${body.kind}: ${detail}`, 'protocol');
+      throw new GatewayError(`refusing to send an invalid ${name}: ${detail}`, 'protocol');
     }
     const bytes = jsonByteLength(r.value);
-    if (bytes > BODY_LIMITS[body.kind]) {
+    if (bytes > route.bodyLimit) {
       throw new GatewayError(
-        `refusing to send a ${body.kind} of ${bytes} bytes (limit ${BODY_LIMITS[body.kind]})`,
+        `refusing to send a ${name} of ${bytes} bytes (limit ${route.bodyLimit})`,
         'protocol',
         413,
       );
@@ -167,8 +163,9 @@ export class GatewayClient {
     };
     if (c.credential) headers['authorization'] = `Bearer ${c.credential}`;
     let payload: string | undefined;
-    if (c.body) {
-      payload = this.encode(c.body);
+    const { method } = AGENT_ROUTES[c.route];
+    if (method === 'POST') {
+      payload = this.encode(c.route, c.body);
       headers['content-type'] = 'application/json';
     }
     const timeout = AbortSignal.timeout(c.timeoutMs ?? this.timeoutMs);
@@ -176,16 +173,16 @@ export class GatewayClient {
 
     let res: Response;
     try {
-      res = await fetch(`${this.base}${c.path}`, { method: c.method, headers, body: payload, signal });
+      res = await fetch(`${this.origin}${c.path}`, { method, headers, body: payload, signal });
     } catch (e) {
       const reason = timeout.aborted ? 'timed out' : e instanceof Error ? e.message : 'request failed';
-      throw new GatewayError(`${c.method} ${c.path}: ${reason}`, 'network');
+      throw new GatewayError(`${method} ${c.path}: ${reason}`, 'network');
     }
     const text = await res.text().catch(() => '');
     if (!res.ok) {
       const { code, message } = errorBody(text);
       throw new GatewayError(
-        `${c.method} ${c.path}: HTTP ${res.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`,
+        `${method} ${c.path}: HTTP ${res.status}${code ? ` ${code}` : ''}${message ? `: ${message}` : ''}`,
         'http',
         res.status,
         code,
@@ -196,7 +193,7 @@ export class GatewayClient {
     try {
       return JSON.parse(text) as unknown;
     } catch {
-      throw new GatewayError(`${c.method} ${c.path}: response is not JSON`, 'protocol', res.status);
+      throw new GatewayError(`${method} ${c.path}: response is not JSON`, 'protocol', res.status);
     }
   }
 }

@@ -43,3 +43,7 @@ export const HealthReportSchema = z.object({
   mtls: MtlsStatusSchema,
 });
 export type HealthReport = z.infer<typeof HealthReportSchema>;
+
+/** The answer to a report: false when a report of this or a later sequence was stored already. */
+export const ReportAcceptedSchema = z.object({ accepted: z.boolean() });
+export type ReportAccepted = z.infer<typeof ReportAcceptedSchema>;

@@ -75,7 +75,13 @@ export const LifecycleOutputSchema = z.object({
   postcheck: z.object({ errors: z.int().min(0), warnings: z.int().min(0), summary: longString }),
 });
 
-/** GET /agent/v1/releases/:version/:variant */
+const VARIANT = 'variant must be default or ha';
+/** GET /agent/v1/releases/:version/:variant; an unknown version is 404. */
+export const ReleaseBundlesPathSchema = z.object({
+  version: z.string(),
+  variant: z.enum(['default', 'ha'], { error: VARIANT }),
+});
+
 export const ReleaseBundlesResponseSchema = z.object({
   version: shortString,
   variant: z.enum(['default', 'ha']),

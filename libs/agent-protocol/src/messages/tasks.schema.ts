@@ -70,6 +70,18 @@ export type TaskEnvelope = z.infer<typeof TaskEnvelopeSchema>;
 export type TaskKind = TaskEnvelope['kind'];
 export const TASK_KINDS: readonly TaskKind[] = TaskEnvelopeSchema.options.map((o) => o.shape.kind.value);
 
+/** The task of a /tasks/:id/... URL; an id that is no task of the caller's cluster is 404. */
+export const TaskPathSchema = z.object({ id: z.string() });
+
+const WAIT_SECONDS = 'waitSeconds must be a non-negative number';
+/** GET /tasks/next?waitSeconds=N: hold the request up to N seconds (the API caps it); absent is 0. */
+export const TaskPollQuerySchema = z.object({
+  waitSeconds: z.preprocess(
+    (v) => (v === undefined ? 0 : typeof v === 'string' ? Number(v) : NaN),
+    z.number({ error: WAIT_SECONDS }).min(0, { error: WAIT_SECONDS }),
+  ),
+});
+
 /** Long-poll answer: a task, or null when the wait timed out. */
 export const TaskPollResponseSchema = z.object({ task: TaskEnvelopeSchema.nullable() });
 export type TaskPollResponse = z.infer<typeof TaskPollResponseSchema>;
@@ -95,7 +107,9 @@ export const TaskOutputSchema = z.discriminatedUnion('kind', [
 ]);
 export type TaskOutput = z.infer<typeof TaskOutputSchema>;
 
+/** `code`: one of TaskFailureCode (failures.ts) in practice; open on the wire for newer agents. */
 export const TaskErrorSchema = z.object({ code: shortString, message: longString });
+export type TaskError = z.infer<typeof TaskErrorSchema>;
 
 export const TaskResultSchema = z.discriminatedUnion('status', [
   z.object({

@@ -2,7 +2,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exampleHealthReport, exampleHeartbeat, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
+import { gzipSync } from 'node:zlib';
+import {
+  exampleEnrollRequest,
+  exampleHealthReport,
+  exampleHeartbeat,
+  PROTOCOL_VERSION,
+} from '@meshfleet/agent-protocol';
 import type { AgentAuthenticator, AgentPrincipal } from '@meshfleet/auth';
 import {
   ConflictError,
@@ -12,13 +18,15 @@ import {
   UnauthenticatedError,
 } from '@meshfleet/core';
 import type { AgentGatewayService } from '../src/agent-gateway.service';
+import { AgentGatewayRoutes } from '../src/agent-gateway.routes';
+import { AgentRouter, AgentRouterHooks } from '../src/agent-router';
 import type { AgentTasksService } from '../src/agent-tasks.service';
-import { AgentHotPath, HotPathHooks } from '../src/agent-hot-path';
+import type { EnrollmentService } from '../src/enrollment.service';
 
 const TASK = '0b7c9a52-3f1e-4c8e-9d2a-5e6f7a8b9c0d';
 const AGENT: AgentPrincipal = { organizationId: 'o', clusterId: 'c', clusterName: 'n', credentialId: 'k' };
 
-describe('agent hot path', () => {
+describe('agent router', () => {
   let server: http.Server;
   let base: string;
   let limited = false;
@@ -55,14 +63,27 @@ describe('agent hot path', () => {
         recorded.push(`${agent.clusterId} ${id} result ${result.status}`);
       },
     } as unknown as AgentTasksService;
-    const hot = new AgentHotPath(agents, gateway, tasks);
-    const hooks: HotPathHooks = {
-      begin: (_req, res) => res.setHeader('x-request-id', 'rid'),
+    const enrollment = {
+      enroll: async (_req: unknown, origin: { ip: string | null; requestId: string | null }) => ({
+        enrolledFrom: origin.ip,
+        requestId: origin.requestId,
+      }),
+    } as unknown as EnrollmentService;
+    const router = new AgentRouter(agents, gateway);
+    new AgentGatewayRoutes(router, enrollment, gateway, tasks).onModuleInit();
+    router.serve('releaseBundles', async ({ params }) => ({ served: params }) as never);
+    router.serve('issuerCsr', async ({ params }) => ({ signed: params.id }) as never);
+    router.onApplicationBootstrap();
+    const hooks: AgentRouterHooks = {
+      begin: (_req, res) => {
+        res.setHeader('x-request-id', 'rid');
+        return 'rid';
+      },
       end: (_req, res, route) => ended.push(`${route} ${res.statusCode}`),
       crash: (e) => crashed.push(e),
     };
     server = http.createServer((req, res) => {
-      if (hot.handle(req, res, hooks)) return;
+      if (router.handle(req, res, hooks)) return;
       req.resume();
       res.writeHead(299).end('app');
     });
@@ -140,25 +161,84 @@ describe('agent hot path', () => {
     assert.equal((await post(`/tasks/${TASK}/events`, { taskId: TASK, step: 'crds' })).status, 400);
   });
 
-  it('leaves everything but the plain case to the app', async () => {
-    for (const [path, headers] of [
-      ['/heartbeat?x=1', {}],
-      ['/heartbeat/', {}],
-      ['/enroll', {}],
-      [`/tasks/${TASK}/issuer-csr`, {}],
-      [`/tasks/${TASK}/events/`, {}],
-      [`/tasks/${TASK}/events?x=1`, {}],
-      [`/tasks/a%2Db/events`, {}],
-      [`/TASKS/${TASK}/events`, {}],
-      ['/heartbeat', { 'x-meshfleet-protocol-version': '99' }],
-      ['/heartbeat', { 'content-type': 'text/plain' }],
-      ['/heartbeat', { 'content-encoding': 'gzip' }],
-    ] as const) {
-      assert.equal(
-        (await post(path, exampleHeartbeat(), headers)).body,
-        'app',
-        `${path} ${JSON.stringify(headers)}`,
-      );
+  it('serves what express served as well: query strings, trailing slashes, any case, encoded ids', async () => {
+    for (const path of ['/heartbeat?x=1', '/heartbeat/', '/HEARTBEAT']) {
+      const r = await post(path, exampleHeartbeat());
+      assert.equal(r.status, 200, path);
+      assert.deepEqual(r.body, { ok: 'heartbeat' }, path);
+    }
+    const at = new Date().toISOString();
+    const event = { taskId: TASK, step: 'decoded', status: 'started', at };
+    for (const path of [`/tasks/${TASK}/events/`, `/tasks/${TASK}/events?x=1`, `/TASKS/${TASK}/events`])
+      assert.equal((await post(path, event)).status, 204, path);
+    const encoded = await post('/tasks/a%2Db/events', { ...event, taskId: 'a-b' });
+    assert.equal(encoded.status, 404, 'the id is URL-decoded before the body is compared with it');
+    assert.equal(encoded.body.message, 'Task a-b was not found');
+    const gzipped = await fetch(`${base}/heartbeat`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+        'x-meshfleet-protocol-version': String(PROTOCOL_VERSION),
+        authorization: 'Bearer good',
+      },
+      body: gzipSync(JSON.stringify(exampleHeartbeat())),
+    });
+    assert.equal(gzipped.status, 200, 'compressed bodies are inflated as body-parser did');
+    assert.deepEqual(await gzipped.json(), { ok: 'heartbeat' });
+  });
+
+  it('serves every route of the table, enrollment without a credential', async () => {
+    const enrolled = await post('/enroll', exampleEnrollRequest(), {
+      authorization: '',
+      'x-forwarded-for': '203.0.113.7, 10.0.0.1',
+    });
+    assert.equal(enrolled.status, 200);
+    assert.deepEqual(enrolled.body, { enrolledFrom: '203.0.113.7', requestId: 'rid' });
+    const csr = await post(`/tasks/${TASK}/issuer-csr`, {
+      csrPem: '-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n',
+    });
+    assert.equal(csr.status, 200);
+    assert.deepEqual(csr.body, { signed: TASK });
+    const bundles = await fetch(`${base}/releases/edge-26.6.3/ha`, {
+      headers: { 'x-meshfleet-protocol-version': String(PROTOCOL_VERSION), authorization: 'Bearer good' },
+    });
+    assert.equal(bundles.status, 200);
+    assert.deepEqual(await bundles.json(), { served: { version: 'edge-26.6.3', variant: 'ha' } });
+    assert.deepEqual(ended.slice(-3), [
+      '/agent/v1/enroll 200',
+      '/agent/v1/tasks/:id/issuer-csr 200',
+      '/agent/v1/releases/:version/:variant 200',
+    ]);
+  });
+
+  it('answers unknown paths, wrong methods, versions and media types itself, and leaves other URLs to the app', async () => {
+    const unknown = await post('/nope', {});
+    assert.equal(unknown.status, 404);
+    assert.equal(unknown.body.error, 'NOT_FOUND');
+    const wrong = await fetch(`${base}/heartbeat`, {
+      headers: { 'x-meshfleet-protocol-version': String(PROTOCOL_VERSION) },
+    });
+    assert.equal(wrong.status, 405);
+    assert.equal(wrong.headers.get('allow'), 'POST');
+    assert.equal(((await wrong.json()) as any).error, 'METHOD_NOT_ALLOWED');
+    const future = await post('/heartbeat', exampleHeartbeat(), { 'x-meshfleet-protocol-version': '99' });
+    assert.equal(future.status, 400);
+    assert.equal(future.body.error, 'UNSUPPORTED_PROTOCOL_VERSION');
+    const text = await post('/heartbeat', exampleHeartbeat(), { 'content-type': 'text/plain' });
+    assert.equal(text.status, 415);
+    assert.equal(text.body.error, 'UNSUPPORTED_MEDIA_TYPE');
+    const zip = await post('/heartbeat', exampleHeartbeat(), { 'content-encoding': 'zstd' });
+    assert.equal(zip.status, 415);
+    const variant = await fetch(`${base}/releases/edge-26.6.3/huge`, {
+      headers: { 'x-meshfleet-protocol-version': String(PROTOCOL_VERSION), authorization: 'Bearer good' },
+    });
+    assert.equal(variant.status, 400);
+    assert.equal(((await variant.json()) as any).message, 'variant must be default or ha');
+    const root = `${base.slice(0, -'/agent/v1'.length)}`;
+    for (const path of ['/graphql', '/agent/v10/heartbeat', '/agentv1/heartbeat', '/healthz']) {
+      const res = await fetch(`${root}${path}`, { method: 'POST', body: '{}' });
+      assert.equal(await res.text(), 'app', path);
     }
   });
 
