@@ -124,6 +124,13 @@ describe('import of a `helm template` render', () => {
       `the control-plane bundle holds objects created by linkerd/helm enterprise-2.19.1, not ${V}`,
     ]);
   });
+
+  it('refuses a render for another namespace, saying how to render it (helm template -n linkerd-dev)', () => {
+    const elsewhere = input.controlPlaneYaml.replace(/namespace: linkerd\n/g, 'namespace: linkerd-dev\n');
+    assert.deepEqual(rejection({ ...input, controlPlaneYaml: elsewhere }), [
+      'the bundle installs the control plane into namespace linkerd-dev; Meshfleet installs it into linkerd (render with --namespace linkerd / helm template -n linkerd)',
+    ]);
+  });
 });
 
 describe('what the importer refuses', () => {

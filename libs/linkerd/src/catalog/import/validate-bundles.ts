@@ -2,7 +2,11 @@
 // reaches the catalog. Each problem is one human-readable reason.
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
-import { CONTROL_PLANE_COMPONENTS, LINKERD_CONFIG_MAP } from '../../constants';
+import {
+  CONTROL_PLANE_COMPONENTS,
+  DEFAULT_CONTROL_PLANE_NAMESPACE,
+  LINKERD_CONFIG_MAP,
+} from '../../constants';
 import { parseLinkerdConfig, type LinkerdConfigValues } from '../../cluster/linkerd-config';
 import type { ReleaseVariant } from '../release.types';
 import { crdName, crdsForMajor } from '../render/crd-inventory';
@@ -162,7 +166,12 @@ export function validateControlPlaneBundle(
   // Said once: when linkerd-config already names another version, created-by adds nothing.
   if (config.linkerdVersion === expected.version)
     reasons.push(...createdByMismatches(objects, expected.version));
-  reasons.push(...foreignNamespaces(objects, namespace));
+  if (namespace !== DEFAULT_CONTROL_PLANE_NAMESPACE) {
+    // Installs, checks and upgrades all place the control plane in one namespace.
+    reasons.push(
+      `the bundle installs the control plane into namespace ${namespace}; Meshfleet installs it into ${DEFAULT_CONTROL_PLANE_NAMESPACE} (render with --namespace ${DEFAULT_CONTROL_PLANE_NAMESPACE} / helm template -n ${DEFAULT_CONTROL_PLANE_NAMESPACE})`,
+    );
+  } else reasons.push(...foreignNamespaces(objects, namespace));
   const values = (configMap['data'] as Record<string, string>)['values'] ?? '';
   return { reasons, config, namespace, trustDomain: trustDomainOf(values) };
 }
