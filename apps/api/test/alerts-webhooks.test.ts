@@ -271,7 +271,17 @@ describe('alerts and webhooks', () => {
   });
 
   it('refuses private targets the allowlist does not name', async () => {
-    for (const url of ['http://10.0.0.1/hook', 'http://169.254.169.254/latest', 'http://[::1]:8080/x']) {
+    for (const url of [
+      'http://10.0.0.1/hook',
+      'http://169.254.169.254/latest',
+      'http://[::1]:8080/x',
+      // IPv6 forms that deliver to IPv4 loopback or metadata, and site-local.
+      'http://[::127.0.0.1]/x',
+      'http://[64:ff9b::7f00:1]/x',
+      'http://[64:ff9b::a9fe:a9fe]/latest',
+      'http://[2002:7f00:1::]/x',
+      'http://[fec0::1]/x',
+    ]) {
       const r = await api.gql(
         `mutation($u: String!) { createWebhookEndpoint(input: { url: $u, eventTypes: ["alert.firing"] }) { secret } }`,
         { u: url },

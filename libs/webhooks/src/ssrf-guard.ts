@@ -1,47 +1,75 @@
 // Refuses webhook targets inside private networks (SSRF), unless an allowlist names them.
 // Every resolved address is checked, and the connection uses exactly the checked addresses.
+// Address ranges come from ipaddr.js; IPv6 forms that carry an IPv4 address are judged by it.
 import { BlockList, isIP } from 'node:net';
 import { lookup } from 'node:dns/promises';
 import { ValidationError } from '@meshfleet/core';
+import ipaddr from 'ipaddr.js';
 
 export type AddressClass = 'public' | 'private' | 'loopback' | 'link-local' | 'unspecified' | 'reserved';
 
-const RANGES: [AddressClass, string, number, 'ipv4' | 'ipv6'][] = [
-  ['unspecified', '0.0.0.0', 8, 'ipv4'],
-  ['private', '10.0.0.0', 8, 'ipv4'],
-  ['private', '100.64.0.0', 10, 'ipv4'], // carrier-grade NAT
-  ['loopback', '127.0.0.0', 8, 'ipv4'],
-  ['link-local', '169.254.0.0', 16, 'ipv4'], // cloud metadata lives here
-  ['private', '172.16.0.0', 12, 'ipv4'],
-  ['reserved', '192.0.0.0', 24, 'ipv4'],
-  ['private', '192.168.0.0', 16, 'ipv4'],
-  ['reserved', '198.18.0.0', 15, 'ipv4'],
-  ['reserved', '224.0.0.0', 3, 'ipv4'], // multicast and class E, broadcast
-  ['unspecified', '::', 128, 'ipv6'],
-  ['loopback', '::1', 128, 'ipv6'],
-  ['private', 'fc00::', 7, 'ipv6'],
-  ['link-local', 'fe80::', 10, 'ipv6'],
-  ['reserved', 'ff00::', 8, 'ipv6'],
-];
+// ipaddr.js names the special-purpose ranges (IANA registries); anything not named is unicast.
+const V4_CLASS: Record<string, AddressClass> = {
+  unicast: 'public',
+  private: 'private',
+  carrierGradeNat: 'private',
+  loopback: 'loopback',
+  linkLocal: 'link-local', // cloud metadata lives here
+  unspecified: 'unspecified',
+};
+const V6_CLASS: Record<string, AddressClass> = {
+  unicast: 'public',
+  uniqueLocal: 'private',
+  deprecatedSiteLocal: 'private',
+  loopback: 'loopback',
+  linkLocal: 'link-local',
+  unspecified: 'unspecified',
+};
 
-const LISTS = new Map<AddressClass, BlockList>();
-for (const [cls, net, prefix, family] of RANGES) {
-  let list = LISTS.get(cls);
-  if (!list) LISTS.set(cls, (list = new BlockList()));
-  list.addSubnet(net, prefix, family);
+/**
+ * The IPv4 address an IPv6 address carries and delivers to, if any: IPv4-mapped and
+ * IPv4-translated (::ffff:a.b.c.d, ::ffff:0:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64
+ * (64:ff9b::a.b.c.d) and 6to4 (2002:AABB:CCDD::).
+ */
+function embeddedIpv4(v6: ipaddr.IPv6): ipaddr.IPv4 | null {
+  const p = v6.parts;
+  const last32 = () => new ipaddr.IPv4([p[6]! >> 8, p[6]! & 255, p[7]! >> 8, p[7]! & 255]);
+  const range = v6.range();
+  if (range === 'ipv4Mapped' || range === 'rfc6145') return last32();
+  if (range === 'rfc6052' && p[0] === 0x64 && p[1] === 0xff9b && p[2] === 0) return last32();
+  if (range === '6to4') return new ipaddr.IPv4([p[1]! >> 8, p[1]! & 255, p[2]! >> 8, p[2]! & 255]);
+  // ::/96 with something in the low 32 bits (:: and ::1 are judged as IPv6 below).
+  if (p.slice(0, 6).every((x) => x === 0) && (p[6] !== 0 || p[7]! > 1)) return last32();
+  return null;
 }
 
-/** Unwraps IPv4-mapped IPv6 (::ffff:10.0.0.1) so it is judged as the IPv4 address it is. */
+function classify(addr: ipaddr.IPv4 | ipaddr.IPv6): AddressClass {
+  if (addr.kind() === 'ipv4') return V4_CLASS[addr.range()] ?? 'reserved';
+  const v6 = addr as ipaddr.IPv6;
+  const v4 = embeddedIpv4(v6);
+  if (v4) return classify(v4);
+  // Teredo, the local-use NAT64 prefix, discard, benchmarking, ORCHID, multicast: never a webhook.
+  return V6_CLASS[v6.range()] ?? 'reserved';
+}
+
+export function classifyAddress(address: string): AddressClass {
+  let addr: ipaddr.IPv4 | ipaddr.IPv6;
+  try {
+    addr = ipaddr.parse(address.replace(/^\[|\]$/g, '').replace(/%.*$/, ''));
+  } catch {
+    return 'reserved';
+  }
+  return classify(addr);
+}
+
+/**
+ * For allowlist matching: IPv4-mapped IPv6 (::ffff:10.0.0.1) is the IPv4 address it is; other
+ * embedding forms are not widened into an allowlisted address (they are refused by class).
+ */
 function normalize(ip: string): { ip: string; family: 'ipv4' | 'ipv6' } {
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
   if (mapped) return { ip: mapped[1]!, family: 'ipv4' };
   return { ip, family: isIP(ip) === 6 ? 'ipv6' : 'ipv4' };
-}
-
-export function classifyAddress(address: string): AddressClass {
-  const { ip, family } = normalize(address);
-  for (const [cls, list] of LISTS) if (list.check(ip, family)) return cls;
-  return 'public';
 }
 
 /** Allowlist entries: host names (exact, case-insensitive), IP addresses, or CIDRs. */
