@@ -13,7 +13,7 @@ import {
   READINESS_CHECKS,
   ReadinessCheck,
 } from '@meshfleet/observability';
-import { AuthModule } from '@meshfleet/auth';
+import { ApiKeyAuthenticator, authenticateBearer, AuthModule, JwtAuthenticator } from '@meshfleet/auth';
 import { AuditModule } from '@meshfleet/audit';
 import { TenancyModule } from '@meshfleet/tenancy';
 import { ClustersModule } from '@meshfleet/clusters';
@@ -52,9 +52,20 @@ export class AppModule {
         AgentGatewayModule,
         AlertsModule,
         WebhooksModule,
-        GraphQLModule.forRoot<ApolloDriverConfig>({
+        GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          ...graphqlOptions(config, logger),
+          inject: [ApiKeyAuthenticator, JwtAuthenticator],
+          useFactory: (apiKeys: ApiKeyAuthenticator, jwt: JwtAuthenticator) =>
+            graphqlOptions(config, logger, async (req) => {
+              const m = /^Bearer (\S+)$/i.exec(String(req.headers['authorization'] ?? ''));
+              if (!m) return false;
+              try {
+                await authenticateBearer(apiKeys, jwt, m[1]!, req.headers['x-meshfleet-organization']);
+                return true;
+              } catch {
+                return false;
+              }
+            }),
         }),
       ],
       controllers: [HealthController],

@@ -1,9 +1,44 @@
 import { ApolloDriverConfig } from '@nestjs/apollo';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import depthLimit from 'graphql-depth-limit';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError, visit, type DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
 import { AppConfig } from '@meshfleet/config';
-import { formatGraphQLError, queryComplexityPlugin } from '@meshfleet/graphql';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@meshfleet/core';
+import { depthLimitRule, formatGraphQLError, queryComplexityPlugin } from '@meshfleet/graphql';
+
+/** Whether the request carries a valid credential (API key or OIDC token). */
+export type RequestAuthenticator = (req: {
+  headers: Record<string, string | string[] | undefined>;
+}) => Promise<boolean>;
+
+function introspects(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    Field(node) {
+      if (node.name.value === '__schema' || node.name.value === '__type') found = true;
+    },
+  });
+  return found;
+}
+
+/** In "authenticated" mode, __schema and __type need a valid credential (HTTP 401 otherwise). */
+function introspectionGate(authenticated: RequestAuthenticator): ApolloServerPlugin<{ req?: unknown }> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, contextValue }) {
+          if (!introspects(document)) return;
+          const req = contextValue.req as { headers?: Record<string, string | undefined> } | undefined;
+          if (req?.headers && (await authenticated({ headers: req.headers }))) return;
+          throw new GraphQLError('Introspection needs a valid API key or token', {
+            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+          });
+        },
+      };
+    },
+  };
+}
 
 type WsContext = {
   connectionParams?: Record<string, unknown>;
@@ -34,18 +69,31 @@ function graphqlContext(ctx: { req?: unknown; res?: unknown } & WsContext): { re
   };
 }
 
-export function graphqlOptions(config: AppConfig, logger: Logger): ApolloDriverConfig {
+export function graphqlOptions(
+  config: AppConfig,
+  logger: Logger,
+  authenticated: RequestAuthenticator,
+): ApolloDriverConfig {
+  const mode = config.graphql.introspection;
   return {
     path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
-    introspection: config.graphql.introspection,
+    introspection: mode !== 'off',
+    // "Did you mean …" would hand out the schema piece by piece.
+    hideSchemaDetailsFromClientErrors: mode !== 'public',
     playground: false,
     plugins: [
-      queryComplexityPlugin(config.graphql.maxComplexity),
+      queryComplexityPlugin({
+        maxComplexity: config.graphql.maxComplexity,
+        maxAliases: config.graphql.maxAliases,
+        defaultPageSize: DEFAULT_PAGE_SIZE,
+        maxPageSize: MAX_PAGE_SIZE,
+      }),
+      ...(mode === 'authenticated' ? [introspectionGate(authenticated)] : []),
       ...(config.graphql.ide ? [ApolloServerPluginLandingPageLocalDefault({ embed: true })] : []),
     ],
-    validationRules: [depthLimit(config.graphql.maxDepth)],
+    validationRules: [depthLimitRule(config.graphql.maxDepth)],
     subscriptions: { 'graphql-ws': true },
     context: graphqlContext,
     formatError: (formatted, error) =>

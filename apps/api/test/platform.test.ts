@@ -90,7 +90,7 @@ describe('service basics', () => {
   before(async () => {
     api = await startApi({
       MESHFLEET_GRAPHQL_MAX_DEPTH: '6',
-      MESHFLEET_GRAPHQL_MAX_COMPLEXITY: '15',
+      MESHFLEET_GRAPHQL_MAX_COMPLEXITY: '400',
       MESHFLEET_GRAPHQL_INTROSPECTION: 'false',
     });
     ({ apiKey: key } = await api.newOrg('basics'));

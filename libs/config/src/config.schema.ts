@@ -38,10 +38,18 @@ export const configSchema = z
     MESHFLEET_OIDC_AUDIENCE: z.string().min(1).optional(),
     MESHFLEET_OIDC_JWKS_URL: urlWith(['http:', 'https:']).optional(),
     MESHFLEET_BOOTSTRAP_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
-    MESHFLEET_GRAPHQL_INTROSPECTION: bool.default(true),
-    MESHFLEET_GRAPHQL_IDE: bool.default(true),
+    // Unset: "authenticated" (introspection for valid credentials only), "off" in production.
+    // true/false are read as "public"/"off".
+    MESHFLEET_GRAPHQL_INTROSPECTION: z
+      .enum(['authenticated', 'public', 'off', 'true', 'false'])
+      .transform((v) => (v === 'true' ? 'public' : v === 'false' ? 'off' : v))
+      .optional(),
+    // Unset: on, off in production. The page holds no data; without a key it cannot introspect.
+    MESHFLEET_GRAPHQL_IDE: bool.optional(),
     MESHFLEET_GRAPHQL_MAX_DEPTH: positiveInt.default(12),
-    MESHFLEET_GRAPHQL_MAX_COMPLEXITY: positiveInt.default(2000),
+    // A page multiplies its selections by its size: clusters(first: 200) with 6 fields costs ~2,600.
+    MESHFLEET_GRAPHQL_MAX_COMPLEXITY: positiveInt.default(10000),
+    MESHFLEET_GRAPHQL_MAX_ALIASES: positiveInt.default(30),
     // Request bodies: every GraphQL request, and importLinkerdRelease (a CRDs render is ~420 KB).
     MESHFLEET_GRAPHQL_MAX_BODY_BYTES: positiveInt.default(100 * 1024),
     MESHFLEET_RELEASE_IMPORT_MAX_BYTES: positiveInt.default(8 * 1024 * 1024),

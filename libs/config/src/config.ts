@@ -27,10 +27,12 @@ export class AppConfig {
   readonly oidc: OidcConfig | null;
   readonly bootstrapAdminKey: string | null;
   readonly graphql: {
-    introspection: boolean;
+    /** Who may introspect the schema (and get "Did you mean …" hints in errors). */
+    introspection: 'authenticated' | 'public' | 'off';
     ide: boolean;
     maxDepth: number;
     maxComplexity: number;
+    maxAliases: number;
     /** Body limit of every GraphQL request but importLinkerdRelease. */
     maxBodyBytes: number;
     /** Body limit of an importLinkerdRelease request. */
@@ -78,10 +80,13 @@ export class AppConfig {
         : null;
     this.bootstrapAdminKey = raw.MESHFLEET_BOOTSTRAP_ADMIN_KEY ?? null;
     this.graphql = {
-      introspection: raw.MESHFLEET_GRAPHQL_INTROSPECTION,
-      ide: raw.MESHFLEET_GRAPHQL_IDE,
+      introspection:
+        (raw.MESHFLEET_GRAPHQL_INTROSPECTION as 'authenticated' | 'public' | 'off' | undefined) ??
+        (raw.NODE_ENV === 'production' ? 'off' : 'authenticated'),
+      ide: raw.MESHFLEET_GRAPHQL_IDE ?? raw.NODE_ENV !== 'production',
       maxDepth: raw.MESHFLEET_GRAPHQL_MAX_DEPTH,
       maxComplexity: raw.MESHFLEET_GRAPHQL_MAX_COMPLEXITY,
+      maxAliases: raw.MESHFLEET_GRAPHQL_MAX_ALIASES,
       maxBodyBytes: raw.MESHFLEET_GRAPHQL_MAX_BODY_BYTES,
       importMaxBodyBytes: raw.MESHFLEET_RELEASE_IMPORT_MAX_BYTES,
     };
