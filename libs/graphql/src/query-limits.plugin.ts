@@ -14,6 +14,8 @@ import {
   validate,
   type ASTVisitor,
   type DocumentNode,
+  type FragmentDefinitionNode,
+  type SelectionSetNode,
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
@@ -53,18 +55,17 @@ function tooComplex(message: string, extensions: Record<string, unknown>): Graph
 
 /** Aliased fields in the operation, counting each fragment spread where it is used. */
 export function aliasCount(document: DocumentNode, operation: DocumentNode = document): number {
-  const fragments = new Map(
-    document.definitions.flatMap((d) => (d.kind === Kind.FRAGMENT_DEFINITION ? [[d.name.value, d]] : [])),
-  );
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions)
+    if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
   const seen = new Set<string>();
-  type Sel = { selections: readonly unknown[] } | undefined;
-  const walk = (set: Sel): number => {
+  const walk = (set: SelectionSetNode | undefined): number => {
     let n = 0;
-    for (const s of (set?.selections ?? []) as Array<Record<string, any>>) {
-      if (s['kind'] === Kind.FIELD) n += (s['alias'] ? 1 : 0) + walk(s['selectionSet']);
-      else if (s['kind'] === Kind.INLINE_FRAGMENT) n += walk(s['selectionSet']);
-      else if (s['kind'] === Kind.FRAGMENT_SPREAD) {
-        const name = s['name'].value as string;
+    for (const s of set?.selections ?? []) {
+      if (s.kind === Kind.FIELD) n += (s.alias ? 1 : 0) + walk(s.selectionSet);
+      else if (s.kind === Kind.INLINE_FRAGMENT) n += walk(s.selectionSet);
+      else {
+        const name = s.name.value;
         if (seen.has(name)) continue; // a cycle; NoFragmentCyclesRule reports it
         seen.add(name);
         n += walk(fragments.get(name)?.selectionSet);
