@@ -133,6 +133,35 @@ describe('alerts and webhooks', () => {
     await api?.close();
   });
 
+  it('shows a VIEWER the endpoint host only, and keeps only the host in the audit log', async () => {
+    const viewer = (
+      await api.gql(`mutation { createApiKey(input: { name: "looker", role: VIEWER }) { secret } }`, {}, keyA)
+    ).data!.createApiKey.secret;
+    const secretPath = '/services/T000/B000/XXXXsecretXXXX';
+    const made = await createEndpoint(keyA, `${receiver.url}${secretPath}?token=abc`, ['cluster.*']);
+    const urls = async (key: string) =>
+      ((await api.gql('{ webhookEndpoints { id url } }', {}, key)).data!.webhookEndpoints as any[]).find(
+        (e) => e.id === made.endpoint.id,
+      ).url;
+    assert.equal(await urls(keyA), `${receiver.url}${secretPath}?token=abc`, 'ADMIN sees it whole');
+    const shown = await urls(viewer);
+    assert.equal(shown, `${new URL(receiver.url).origin}/…`);
+    const audit = await api.gql(
+      '{ auditEvents(filter: { action: "webhook.create" }) { edges { node { metadata } } } }',
+      {},
+      viewer,
+    );
+    assert.equal(audit.errors, undefined, JSON.stringify(audit.errors));
+    const text = JSON.stringify(audit.data);
+    assert.ok(text.includes(new URL(receiver.url).host), 'the host is audited');
+    assert.doesNotMatch(text, /XXXXsecretXXXX|token=abc/);
+    await api.gql(
+      `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) { id } }`,
+      { id: made.endpoint.id },
+      keyA,
+    );
+  });
+
   it('shows the secret once: never in endpoint queries', async () => {
     assert.match(secretA, /^whsec_/);
     const r = await api.gql(

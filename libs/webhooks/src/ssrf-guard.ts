@@ -137,3 +137,16 @@ export function parseWebhookUrl(raw: string): URL {
   if (raw.length > 2048) throw new ValidationError('url is longer than 2048 characters', 'url');
   return url;
 }
+
+/**
+ * A webhook URL as anyone but an ADMIN sees it, and as the audit log keeps it: scheme and host
+ * only. The path and query often are the secret (a Slack incoming-webhook URL is a credential).
+ */
+export function urlForDisplay(raw: string): string {
+  try {
+    const u = new URL(raw);
+    return `${u.protocol}//${u.host}/…`;
+  } catch {
+    return '…';
+  }
+}

@@ -1,6 +1,6 @@
 import { Args, Float, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { pageSize } from '@meshfleet/core';
-import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
+import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal, roleAtLeast } from '@meshfleet/auth';
 import { Role, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '@meshfleet/db';
 import { toConnection } from '@meshfleet/graphql';
 import {
@@ -11,12 +11,13 @@ import {
   WebhookEndpointType,
   WebhookSecretPayload,
 } from './dto/webhook.types';
+import { urlForDisplay } from './ssrf-guard';
 import { WebhooksService } from './webhooks.service';
 
-/** Never the secret: only these fields leave the API. */
-const toEndpoint = (e: WebhookEndpoint): WebhookEndpointType => ({
+/** Never the secret: only these fields leave the API; the full URL only to ADMINs. */
+const toEndpoint = (e: WebhookEndpoint, p?: Principal): WebhookEndpointType => ({
   id: e.id,
-  url: e.url,
+  url: p && !roleAtLeast(p.role, Role.ADMIN) ? urlForDisplay(e.url) : e.url,
   description: e.description,
   eventTypes: e.eventTypes,
   clusterSelector: e.clusterSelector,
@@ -51,7 +52,7 @@ export class WebhooksResolver {
   @Query(() => [WebhookEndpointType])
   @Allow(Role.VIEWER)
   async webhookEndpoints(@CurrentPrincipal() p: Principal): Promise<WebhookEndpointType[]> {
-    return (await this.service.list(p.organizationId)).map(toEndpoint);
+    return (await this.service.list(p.organizationId)).map((e) => toEndpoint(e, p));
   }
 
   @Mutation(() => WebhookSecretPayload, { description: 'Creates an endpoint; the secret is shown only here' })

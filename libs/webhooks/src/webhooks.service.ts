@@ -7,7 +7,7 @@ import { seal } from '@meshfleet/certificates';
 import { DeliveryStatus, Prisma, WebhookDelivery, WebhookEndpoint } from '@meshfleet/db';
 import { TEST_EVENT_TYPE, validateEventTypes } from './event-types';
 import { generateSecret } from './signing';
-import { checkedAddresses, HostAllowlist, parseWebhookUrl } from './ssrf-guard';
+import { checkedAddresses, HostAllowlist, parseWebhookUrl, urlForDisplay } from './ssrf-guard';
 import { buildPayload } from './webhook-payload';
 import { DeliveryWithAttempts, WebhooksRepository } from './webhooks.repository';
 import { WebhooksQueue } from './webhooks.queue';
@@ -66,7 +66,7 @@ export class WebhooksService {
         'webhook.create',
         { type: 'WebhookEndpoint', id: e.id },
         {
-          url: e.url,
+          url: urlForDisplay(e.url),
           eventTypes: e.eventTypes,
           clusterSelector: e.clusterSelector,
           format: e.format,
@@ -101,14 +101,14 @@ export class WebhooksService {
         { type: 'WebhookEndpoint', id },
         {
           before: {
-            url: before.url,
+            url: urlForDisplay(before.url),
             eventTypes: before.eventTypes,
             clusterSelector: before.clusterSelector,
             format: before.format,
             enabled: before.enabled,
           },
           after: {
-            url: after.url,
+            url: urlForDisplay(after.url),
             eventTypes: after.eventTypes,
             clusterSelector: after.clusterSelector,
             format: after.format,
@@ -163,7 +163,7 @@ export class WebhooksService {
         actor,
         'webhook.delete',
         { type: 'WebhookEndpoint', id },
-        { url: e.url },
+        { url: urlForDisplay(e.url) },
       );
       return e;
     });
