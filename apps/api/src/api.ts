@@ -20,7 +20,7 @@ import { authenticateBearer, ApiKeyAuthenticator, JwtAuthenticator, roleAtLeast 
 import { DomainError } from '@meshfleet/core';
 import { Role } from '@meshfleet/db';
 import type { Request } from 'express';
-import { graphqlBodyLimit, type LargeBodyGate } from './graphql-body-limit';
+import { declaredLengthLimit, graphqlBodyLimit, type LargeBodyGate } from './graphql-body-limit';
 
 /** Builds the API application (used by main and by the integration tests). */
 export async function createApi(config: AppConfig): Promise<INestApplication> {
@@ -32,6 +32,7 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   app.set('trust proxy', true);
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
+  app.use(declaredLengthLimit(config.graphql));
   app.use('/graphql', ...graphqlBodyLimit(config.graphql, largeBodyGate(app)));
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
   app.use(

@@ -30,6 +30,7 @@ const size = (bytes: number): string =>
   bytes >= 1024 * 1024 ? `${+(bytes / 1024 / 1024).toFixed(1)} MiB` : `${+(bytes / 1024).toFixed(1)} KiB`;
 
 function tooLarge(res: Response, message: string): void {
+  res.setHeader('Connection', 'close');
   res.status(413).json({ errors: [{ message, extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
 }
 
@@ -51,6 +52,32 @@ function onlyImports(body: unknown): boolean {
         d.selectionSet.selections.every((s) => s.kind === Kind.FIELD && s.name.value === IMPORT_FIELD),
     );
   });
+}
+
+/**
+ * A declared Content-Length over what the path can ever accept is refused from the headers, at
+ * once: body-parser would only answer 413 after draining the whole body. The connection is
+ * closed after the answer so the rest is never read.
+ */
+export function declaredLengthLimit(limits: GraphqlBodyLimits): express.RequestHandler {
+  return (req, res, next) => {
+    const declared = Number(req.headers['content-length']);
+    const max = req.path === '/graphql' ? limits.importMaxBodyBytes : limits.maxBodyBytes;
+    if (!(declared > max)) return next();
+    tooLarge(
+      res,
+      req.path === '/graphql'
+        ? overImport(declared, limits)
+        : `Request body of ${size(declared)} exceeds ${size(max)}, the most ${req.path} accepts`,
+    );
+  };
+}
+
+function overImport(bytes: number | undefined, limits: GraphqlBodyLimits): string {
+  return (
+    `Request body${bytes ? ` of ${size(bytes)}` : ''} exceeds ${size(limits.importMaxBodyBytes)}, the most importLinkerdRelease accepts ` +
+    `(MESHFLEET_RELEASE_IMPORT_MAX_BYTES); ${CLI_HINT}`
+  );
 }
 
 export function graphqlBodyLimit(limits: GraphqlBodyLimits, gate: LargeBodyGate): express.RequestHandler[] {
@@ -91,11 +118,7 @@ export function graphqlBodyLimit(limits: GraphqlBodyLimits, gate: LargeBodyGate)
         const e = err as { type?: string; length?: number } | undefined;
         if (e?.type === 'entity.too.large') {
           if (!req.graphqlLargeBody) return tooLarge(res, overSmall(e.length));
-          return tooLarge(
-            res,
-            `Request body${e.length ? ` of ${size(e.length)}` : ''} exceeds ${big}, the most importLinkerdRelease accepts ` +
-              `(MESHFLEET_RELEASE_IMPORT_MAX_BYTES); ${CLI_HINT}`,
-          );
+          return tooLarge(res, overImport(e.length, limits));
         }
         next(err);
       });

@@ -3,7 +3,34 @@
 // Every refusal is a 4xx with a code, never a 500.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { startApi, type TestApi } from './harness';
+
+/** Sends only the headers of a POST declaring `length` bytes; resolves with the status. */
+function declare(url: string, length: number, key?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(length),
+        ...(key ? { authorization: `Bearer ${key}` } : {}),
+      },
+    });
+    const timer = setTimeout(() => reject(new Error(`no answer from ${url} without the body`)), 5_000);
+    req.on('response', (res) => {
+      clearTimeout(timer);
+      resolve(res.statusCode ?? 0);
+      res.resume();
+      req.destroy();
+    });
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    req.flushHeaders();
+  });
+}
 
 async function post(
   api: TestApi,
@@ -33,6 +60,12 @@ describe('GraphQL limits (defaults)', () => {
     ({ apiKey: key } = await api.newOrg('limits'));
   });
   after(() => api.close());
+
+  it('refuses an impossible Content-Length from the headers, on every path, without waiting for the body', async () => {
+    assert.equal(await declare(`${api.url}/graphql`, 99_999_999_999, key), 413);
+    assert.equal(await declare(`${api.url}/healthz`, 99_999_999_999), 413);
+    assert.equal(await declare(`${api.url}/no-such-path`, 99_999_999_999), 413);
+  });
 
   it('answers a fragment cycle with 400 GRAPHQL_VALIDATION_FAILED, not a stack overflow', async () => {
     const r = await post(
