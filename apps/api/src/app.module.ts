@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
-import { APP_FILTER } from '@nestjs/core';
-import { DomainErrorFilter } from '@meshfleet/graphql';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { DomainErrorFilter, TextSafetyPipe } from '@meshfleet/graphql';
 import { ApolloDriver, ApolloDriverConfig } from '@nestjs/apollo';
 import type { Logger } from 'pino';
 import { AppConfig, ConfigModule } from '@meshfleet/config';
@@ -72,6 +72,7 @@ export class AppModule {
       providers: [
         BootstrapAdmin,
         { provide: APP_FILTER, useClass: DomainErrorFilter },
+        { provide: APP_PIPE, useClass: TextSafetyPipe },
         { provide: LOGGER, useValue: logger },
         {
           provide: READINESS_CHECKS,

@@ -5,7 +5,12 @@ import { GraphQLError, visit, type DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
 import { AppConfig } from '@meshfleet/config';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@meshfleet/core';
-import { depthLimitRule, formatGraphQLError, queryComplexityPlugin } from '@meshfleet/graphql';
+import {
+  depthLimitRule,
+  formatGraphQLError,
+  queryComplexityPlugin,
+  StrictDateTime,
+} from '@meshfleet/graphql';
 
 /** Whether the request carries a valid credential (API key or OIDC token). */
 export type RequestAuthenticator = (req: {
@@ -79,6 +84,7 @@ export function graphqlOptions(
     path: '/graphql',
     autoSchemaFile: true,
     sortSchema: true,
+    buildSchemaOptions: { scalarsMap: [{ type: Date, scalar: StrictDateTime }] },
     introspection: mode !== 'off',
     // "Did you mean …" would hand out the schema piece by piece.
     hideSchemaDetailsFromClientErrors: mode !== 'public',

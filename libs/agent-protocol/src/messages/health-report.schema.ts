@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import { CertificateInventorySchema } from './certificates.schema';
 import { CheckResultsSchema } from './checks.schema';
-import { count, ProxyVersionsSchema, shortString, timestamp } from './common.schema';
+import { ProxyVersionsSchema, sequenceNumber, shortString, timestamp } from './common.schema';
 import { MtlsStatusSchema } from './mtls.schema';
 
 export const LinkerdChannelSchema = z.enum(['edge', 'stable', 'enterprise', 'preview', 'version']);
@@ -33,7 +33,7 @@ export type LinkerdInfo = z.infer<typeof LinkerdInfoSchema>;
 
 export const HealthReportSchema = z.object({
   /** Monotonic per agent credential; lets the API drop retries and reordered reports. */
-  sequence: count,
+  sequence: sequenceNumber,
   generatedAt: timestamp,
   agentVersion: shortString,
   kubernetesVersion: shortString.nullable(),

@@ -1,6 +1,6 @@
 // Heartbeat: cheap liveness signal every ~15 s. Kept tiny on purpose (8 KiB limit).
 import { z } from 'zod';
-import { count, HealthStatusSchema, shortString, timestamp } from './common.schema';
+import { HealthStatusSchema, count, sequenceNumber, shortString, timestamp } from './common.schema';
 
 export const QuickStatusSchema = z.object({
   linkerdInstalled: z.boolean().optional(),
@@ -14,7 +14,7 @@ export const QuickStatusSchema = z.object({
 export const HeartbeatSchema = z.object({
   agentVersion: shortString,
   /** Added in protocol 2; version-1 agents omit it. */
-  sequence: count.optional(),
+  sequence: sequenceNumber.optional(),
   uptimeSeconds: z.number().min(0),
   status: QuickStatusSchema.optional(),
 });
