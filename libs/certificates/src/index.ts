@@ -5,3 +5,4 @@ export * from './identity-domains.resolver';
 export * from './certificates.module';
 export * from './dto/identity-domain.types';
 export * from './key-rotation.service';
+export * from './key-rotation.repository';
