@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { BootstrapToken, Cluster, ClusterStatus, Db, PrismaService } from '@meshfleet/db';
+import {
+  BootstrapToken,
+  Cluster,
+  ClusterStatus,
+  Db,
+  PrismaService,
+  translatePrismaError,
+} from '@meshfleet/db';
 
 export type TokenWithCluster = BootstrapToken & { cluster: Cluster };
 
@@ -50,9 +57,19 @@ export class EnrollmentRepository {
       where: { organizationId, clusterId, revokedAt: null },
       data: { revokedAt: at },
     });
-    await db.agentCredential.create({
-      data: { organizationId, clusterId, prefix: credential.prefix, credentialHash: credential.hash },
-    });
+    try {
+      await db.agentCredential.create({
+        data: {
+          organization: { connect: { id: organizationId } },
+          // Only a cluster of this organization gets the credential.
+          cluster: { connect: { id: clusterId, organizationId } },
+          prefix: credential.prefix,
+          credentialHash: credential.hash,
+        },
+      });
+    } catch (e) {
+      translatePrismaError(e, 'Cluster');
+    }
   }
 
   /** The cluster is CONNECTED with the facts its agent reported; false when it is not there. */

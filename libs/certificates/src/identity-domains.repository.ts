@@ -8,6 +8,7 @@ import {
   isUniqueViolation,
   Prisma,
   PrismaService,
+  translatePrismaError,
 } from '@meshfleet/db';
 import type { Sealed } from './envelope';
 
@@ -71,8 +72,20 @@ export class IdentityDomainsRepository {
     return d;
   }
 
-  recordIssuer(db: Db, organizationId: string, data: NewIssuerCertificate): Promise<IssuerCertificate> {
-    return db.issuerCertificate.create({ data: { organizationId, ...data } });
+  async recordIssuer(db: Db, organizationId: string, data: NewIssuerCertificate): Promise<IssuerCertificate> {
+    const { identityDomainId, ...rest } = data;
+    try {
+      return await db.issuerCertificate.create({
+        data: {
+          organizationId,
+          ...rest,
+          // Only a domain of this organization signs for it.
+          identityDomain: { connect: { id: identityDomainId, organizationId } },
+        },
+      });
+    } catch (e) {
+      translatePrismaError(e, 'Identity domain');
+    }
   }
 
   issuersOf(organizationId: string, identityDomainId: string): Promise<IssuerCertificate[]> {

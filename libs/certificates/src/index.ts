@@ -6,3 +6,4 @@ export * from './certificates.module';
 export * from './dto/identity-domain.types';
 export * from './key-rotation.service';
 export * from './key-rotation.repository';
+export * from './identity-domains.repository';
