@@ -3,6 +3,39 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+const NO_STRING_ERRORS = {
+  selector: "NewExpression[callee.name='Error'] > CallExpression[callee.name='String']",
+  message: 'Throw a typed domain error instead of new Error(String(e)).',
+};
+
+// Prisma lives in repositories (*.repository.ts) and libs/db. Everywhere else, code calls a
+// repository method and passes the transaction client it was given (the `Db` type) through.
+// Enum values (OperationStatus) and model types (Cluster) from @meshfleet/db stay importable;
+// the client, the `Prisma` namespace (query input types, Prisma.sql, Prisma.DbNull) and the
+// Prisma error helpers do not.
+const PRISMA_OUTSIDE_REPOSITORIES =
+  'Prisma belongs in a repository: add a method to the owning *.repository.ts.';
+const PRISMA_FREE_FILES = ['libs/*/src/**/*.ts', 'apps/*/src/**/*.ts'];
+const PRISMA_ALLOWED = [
+  '**/*.repository.ts',
+  'libs/db/**',
+  'libs/testing/**',
+  '**/*.spec.ts',
+  '**/*.test.ts',
+  // Assembly: modules import DbModule and hand PrismaService to the readiness check.
+  '**/*.module.ts',
+  'apps/worker/src/worker.ts',
+];
+// Temporary exemption: owned by the operations-core redesign, to be removed when it lands.
+const PRISMA_EXEMPT_UNTIL_OPERATIONS_CORE = [
+  'libs/operations/src/**',
+  'libs/agent-gateway/src/agent-tasks.service.ts',
+  'libs/agent-gateway/src/diagnostics.resolver.ts',
+  'libs/agent-gateway/src/agent-wakeup.service.ts',
+];
+const PRISMA_DELEGATE_CALLS =
+  'findMany|findFirst|findUnique|findFirstOrThrow|findUniqueOrThrow|createMany|createManyAndReturn|updateMany|updateManyAndReturn|deleteMany|upsert|aggregate|groupBy';
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'libs/db/src/generated/**', 'bench/results/**'] },
   js.configs.recommended,
@@ -12,13 +45,7 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'off',
-      'no-restricted-syntax': [
-        'error',
-        {
-          selector: "NewExpression[callee.name='Error'] > CallExpression[callee.name='String']",
-          message: 'Throw a typed domain error instead of new Error(String(e)).',
-        },
-      ],
+      'no-restricted-syntax': ['error', NO_STRING_ERRORS],
     },
   },
   {
@@ -33,6 +60,44 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         { patterns: [{ group: ['**/generated/prisma*', '@prisma/client'], message: 'Use a repository.' }] },
+      ],
+    },
+  },
+  {
+    files: PRISMA_FREE_FILES,
+    ignores: [...PRISMA_ALLOWED, ...PRISMA_EXEMPT_UNTIL_OPERATIONS_CORE],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@meshfleet/db',
+              importNames: ['PrismaService', 'Prisma', 'isUniqueViolation', 'translatePrismaError'],
+              message: PRISMA_OUTSIDE_REPOSITORIES,
+            },
+          ],
+          patterns: [
+            {
+              group: ['**/generated/prisma*', '@prisma/*', '@meshfleet/db/*'],
+              message: PRISMA_OUTSIDE_REPOSITORIES,
+            },
+          ],
+        },
+      ],
+      'no-restricted-syntax': [
+        'error',
+        NO_STRING_ERRORS,
+        {
+          selector:
+            'MemberExpression[property.name=/^\\$(transaction|queryRaw|queryRawUnsafe|executeRaw|executeRawUnsafe)$/]',
+          message: PRISMA_OUTSIDE_REPOSITORIES,
+        },
+        {
+          // db.cluster.findMany(...) on a transaction client handed in.
+          selector: `CallExpression[callee.object.type='MemberExpression'][callee.property.name=/^(${PRISMA_DELEGATE_CALLS})$/]`,
+          message: PRISMA_OUTSIDE_REPOSITORIES,
+        },
       ],
     },
   },

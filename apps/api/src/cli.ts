@@ -10,7 +10,7 @@ import { AuditModule } from '@meshfleet/audit';
 import { OrganizationsModule, OrganizationsService } from '@meshfleet/tenancy';
 import { DomainError } from '@meshfleet/core';
 import { CatalogModule, CatalogService } from '@meshfleet/operations';
-import { KeyRotationService } from '@meshfleet/certificates';
+import { KeyRotationRepository, KeyRotationService } from '@meshfleet/certificates';
 import { readFileSync } from 'node:fs';
 
 const USAGE = [
@@ -29,7 +29,7 @@ function flag(args: string[], name: string): string | undefined {
 async function run(config: AppConfig, args: string[]): Promise<number> {
   @Module({
     imports: [ConfigModule.forRoot(config), DbModule, AuditModule, OrganizationsModule, CatalogModule],
-    providers: [KeyRotationService],
+    providers: [KeyRotationRepository, KeyRotationService],
   })
   class CliModule {}
   const ctx = await NestFactory.createApplicationContext(CliModule, { logger: false });

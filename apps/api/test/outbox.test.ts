@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@meshfleet/config';
 import { Db, DomainEvent, PrismaService } from '@meshfleet/db';
-import { OutboxConsumer, OutboxHandler, recordDomainEvent } from '@meshfleet/events';
+import { OutboxConsumer, OutboxHandler, OutboxRepository, recordDomainEvent } from '@meshfleet/events';
 import { createTestDatabase, TestDatabase, testRedisUrl } from '@meshfleet/testing';
 import { eventually } from './agent-http';
 
@@ -46,7 +46,7 @@ describe('outbox', () => {
   const writtenBy = (name: string) =>
     prisma.organization.count({ where: { name: { startsWith: `written by ${name} ` } } });
   const consumer = (...handlers: OutboxHandler[]) => {
-    const c = new OutboxConsumer(prisma);
+    const c = new OutboxConsumer(new OutboxRepository(prisma));
     for (const h of handlers) c.register(h);
     return c;
   };

@@ -9,6 +9,7 @@ import { CredentialCacheBridge } from './credential-cache.bridge';
 import { AgentTasksService } from './agent-tasks.service';
 import { AgentWakeupService } from './agent-wakeup.service';
 import { DiagnosticsResolver } from './diagnostics.resolver';
+import { EnrollmentRepository } from './enrollment.repository';
 import { EnrollmentService } from './enrollment.service';
 import { LivenessRepository } from './liveness.repository';
 import { LivenessSweeper } from './liveness-sweeper';
@@ -23,6 +24,7 @@ const SHARED = [PresenceService, LivenessRepository, AgentWakeupService, AgentTa
   imports: [ClustersModule, HealthModule],
   providers: [
     ...SHARED,
+    EnrollmentRepository,
     EnrollmentService,
     AgentGatewayService,
     AgentRouter,

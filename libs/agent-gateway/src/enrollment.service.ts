@@ -4,8 +4,9 @@ import { ForbiddenError, hashSecret, issueSecret, UnauthenticatedError } from '@
 import { AppConfig } from '@meshfleet/config';
 import { AuditService } from '@meshfleet/audit';
 import { AgentCredentialCache } from '@meshfleet/auth';
-import { ClusterStatus, PrismaService } from '@meshfleet/db';
+import { ClusterStatus } from '@meshfleet/db';
 import { recordDomainEvent } from '@meshfleet/events';
+import { EnrollmentRepository } from './enrollment.repository';
 import { PresenceService } from './presence.service';
 
 export interface RequestOrigin {
@@ -21,7 +22,7 @@ export interface RequestOrigin {
 @Injectable()
 export class EnrollmentService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly repo: EnrollmentRepository,
     private readonly audit: AuditService,
     private readonly presence: PresenceService,
     private readonly credentials: AgentCredentialCache,
@@ -31,11 +32,8 @@ export class EnrollmentService {
   async enroll(req: EnrollRequest, origin: RequestOrigin): Promise<EnrollResponse> {
     const now = new Date();
     const credential = issueSecret('mfa');
-    const result = await this.prisma.$transaction(async (db) => {
-      const token = await db.bootstrapToken.findUnique({
-        where: { tokenHash: hashSecret(req.bootstrapToken) },
-        include: { cluster: true },
-      });
+    const result = await this.repo.transaction(async (db) => {
+      const token = await this.repo.tokenByHash(db, hashSecret(req.bootstrapToken));
       if (!token) throw new UnauthenticatedError('Unknown bootstrap token');
       if (token.revokedAt)
         throw new UnauthenticatedError('This bootstrap token was revoked; use the newest one');
@@ -50,37 +48,17 @@ export class EnrollmentService {
       const cluster = token.cluster;
       if (cluster.status === ClusterStatus.DEREGISTERED)
         throw new ForbiddenError('The cluster is deregistered');
-      // Single use even under concurrent enrollments: only one conditional update can win.
-      const claimed = await db.bootstrapToken.updateMany({
-        where: { id: token.id, usedAt: null },
-        data: { usedAt: now },
-      });
-      if (claimed.count !== 1) throw new UnauthenticatedError('This bootstrap token was already used');
+      if (!(await this.repo.spendToken(db, token.organizationId, token.id, now)))
+        throw new UnauthenticatedError('This bootstrap token was already used');
 
       const reenrolled = cluster.enrolledAt !== null;
-      await db.agentCredential.updateMany({
-        where: { clusterId: cluster.id, revokedAt: null },
-        data: { revokedAt: now },
-      });
-      await db.agentCredential.create({
-        data: {
-          organizationId: cluster.organizationId,
-          clusterId: cluster.id,
-          prefix: credential.prefix,
-          credentialHash: credential.hash,
-        },
-      });
-      await db.cluster.update({
-        where: { id: cluster.id },
-        data: {
-          status: ClusterStatus.CONNECTED,
-          kubernetesVersion: req.cluster.kubernetesVersion,
-          nodeCount: req.cluster.nodeCount,
-          agentVersion: req.agentVersion,
-          region: cluster.region ?? req.cluster.region,
-          enrolledAt: now,
-          lastSeenAt: now,
-        },
+      await this.repo.replaceCredential(db, cluster.organizationId, cluster.id, credential, now);
+      await this.repo.markEnrolled(db, cluster.organizationId, cluster.id, {
+        kubernetesVersion: req.cluster.kubernetesVersion,
+        nodeCount: req.cluster.nodeCount,
+        agentVersion: req.agentVersion,
+        region: cluster.region ?? req.cluster.region,
+        at: now,
       });
       await this.audit.record(db, {
         organizationId: cluster.organizationId,

@@ -7,6 +7,7 @@ export * from './agent-gateway.routes';
 export * from './connect.batcher';
 export * from './reports/report-ingest.batcher';
 export * from './reports/report-ingest.repository';
+export * from './enrollment.repository';
 export * from './enrollment.service';
 export * from './liveness.repository';
 export * from './liveness-sweeper';

@@ -50,7 +50,7 @@ export class AlertsEvaluator {
       if (!r) rules.set(orgId, (r = effectiveRules(await this.repo.rules(db, orgId))));
       return r;
     };
-    const clusters = new Set<string>();
+    const clusters = new Map<string, string>();
     for (const e of events) {
       if (e.type.startsWith('alert.')) continue;
       const transitions = eventTransitions(e.type, (e.payload ?? {}) as Record<string, unknown>);
@@ -59,8 +59,8 @@ export class AlertsEvaluator {
         const fp = fingerprint(t.kind, e.clusterId, t.subject);
         await this.repo.lockKey(db, fp);
         if (t.action === 'resolve') {
-          const firing = await this.repo.firingByFingerprint(db, fp);
-          if (firing && firing.organizationId === e.organizationId) await this.resolve(db, firing, now);
+          const firing = await this.repo.firingByFingerprint(db, e.organizationId, fp);
+          if (firing) await this.resolve(db, firing, now);
         } else if (rule.enabled) {
           const cond: Condition = {
             kind: t.kind,
@@ -72,20 +72,21 @@ export class AlertsEvaluator {
           await this.fireUnlessCooling(db, e.organizationId, e.clusterId, name, rule, cond, fp, now);
         }
       }
-      if (e.clusterId && !LEAVES_STATE_ALONE.test(e.type)) clusters.add(e.clusterId);
+      if (e.clusterId && !LEAVES_STATE_ALONE.test(e.type)) clusters.set(e.clusterId, e.organizationId);
     }
-    for (const id of clusters) await this.evaluateCluster(db, id, now, rulesOf);
+    for (const [id, org] of clusters) await this.evaluateCluster(db, org, id, now, rulesOf);
   }
 
   /** Brings one cluster's state-driven alerts in line with its current state. */
   async evaluateCluster(
     db: Db,
+    organizationId: string,
     clusterId: string,
     now = new Date(),
     rulesOf?: (orgId: string) => Promise<EffectiveRule[]>,
   ): Promise<void> {
     await this.repo.lockKey(db, clusterId);
-    const state = await this.repo.clusterState(db, clusterId);
+    const state = await this.repo.clusterState(db, organizationId, clusterId);
     if (!state) {
       await this.repo.setDue(db, clusterId, null);
       return;
@@ -107,7 +108,7 @@ export class AlertsEvaluator {
       const want = desired.get(a.fingerprint);
       if (!want) await this.resolve(db, a, now);
       else if (want.severity !== a.severity || want.summary !== a.summary || +now - +a.lastSeenAt > 60_000) {
-        const updated = await this.repo.update(db, a.id, {
+        const updated = await this.repo.update(db, a.organizationId, a.id, {
           severity: want.severity,
           summary: want.summary,
           lastSeenAt: now,
@@ -173,7 +174,7 @@ export class AlertsEvaluator {
     fp: string,
     now: Date,
   ): Promise<true | Date> {
-    if (await this.repo.firingByFingerprint(db, fp)) return true;
+    if (await this.repo.firingByFingerprint(db, organizationId, fp)) return true;
     const last = await this.repo.lastResolved(db, organizationId, fp);
     const coolUntil = last?.resolvedAt ? +last.resolvedAt + cooldownSeconds(rule) * 1000 : 0;
     if (coolUntil > +now) return new Date(coolUntil);
@@ -193,7 +194,7 @@ export class AlertsEvaluator {
     if (!alert) return true;
     // A silence set on the previous occurrence still holds for a re-fire.
     const silencedUntil = last?.silencedUntil && last.silencedUntil > now ? last.silencedUntil : null;
-    if (silencedUntil) await this.repo.update(db, alert.id, { silencedUntil });
+    if (silencedUntil) await this.repo.update(db, organizationId, alert.id, { silencedUntil });
     else
       await recordDomainEvent(
         db,
@@ -207,10 +208,10 @@ export class AlertsEvaluator {
   }
 
   private async resolve(db: Db, a: Alert, now: Date): Promise<void> {
-    const resolved = await this.repo.resolve(db, a.id, now);
+    const resolved = await this.repo.resolve(db, a.organizationId, a.id, now);
     const silenced = a.silencedUntil !== null && a.silencedUntil > now;
     if (!silenced) {
-      const state = a.clusterId ? await this.repo.clusterState(db, a.clusterId) : null;
+      const state = a.clusterId ? await this.repo.clusterState(db, a.organizationId, a.clusterId) : null;
       await recordDomainEvent(
         db,
         a.organizationId,
@@ -244,11 +245,11 @@ export class AlertsEvaluator {
    * happens. Returns how many clusters it evaluated.
    */
   async evaluateAll(now = new Date()): Promise<number> {
-    const ids = await this.clustersToEvaluate(now);
+    const clusters = await this.clustersToEvaluate(now);
     let n = 0;
-    for (const id of ids) {
+    for (const { id, organizationId } of clusters) {
       try {
-        await this.repo.transaction((db) => this.evaluateCluster(db, id, now));
+        await this.repo.transaction((db) => this.evaluateCluster(db, organizationId, id, now));
         n++;
       } catch (e) {
         this.log.warn(`evaluating cluster ${id} failed: ${(e as Error).message}`);
@@ -258,7 +259,7 @@ export class AlertsEvaluator {
   }
 
   /** The clusters the periodic pass evaluates (see evaluateAll), decided by clusterConditions. */
-  private async clustersToEvaluate(now: Date): Promise<string[]> {
+  private async clustersToEvaluate(now: Date): Promise<{ id: string; organizationId: string }[]> {
     const facts = await this.repo.fleetFacts(now, STATE_KINDS);
     const stored = await this.repo.rulesOf([...new Set(facts.map((f) => f.organizationId))]);
     const rules = new Map<string, EffectiveRule[]>();
@@ -271,7 +272,7 @@ export class AlertsEvaluator {
       .filter(
         (f) => f.firing || f.due || clusterConditions(rulesOf(f.organizationId), asState(f), now).length,
       )
-      .map((f) => f.id);
+      .map((f) => ({ id: f.id, organizationId: f.organizationId }));
   }
 }
 

@@ -1,6 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { isUuid, newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
-import { Alert, AlertRule, AlertStatus, Db, Prisma, PrismaService } from '@meshfleet/db';
+import {
+  Alert,
+  AlertRule,
+  AlertStatus,
+  Db,
+  Prisma,
+  PrismaService,
+  translatePrismaError,
+} from '@meshfleet/db';
 import { ClusterState } from './alert-conditions';
 
 export interface AlertListFilter {
@@ -17,6 +25,16 @@ export interface NewAlert {
   subject: string;
   severity: string;
   summary: string;
+}
+
+/** Alert fields the service and the evaluator change. */
+export interface AlertChanges {
+  severity?: string;
+  summary?: string;
+  lastSeenAt?: Date;
+  silencedUntil?: Date | null;
+  acknowledgedAt?: Date;
+  acknowledgedBy?: string;
 }
 
 /** The parts of a stored report the per-certificate and skew alerts name (read defensively). */
@@ -57,8 +75,9 @@ export class AlertsRepository {
     db: Db,
     organizationId: string,
     kind: string,
-    data: { enabled: boolean; severity: string; forSeconds: number; params: Prisma.InputJsonValue },
+    rule: { enabled: boolean; severity: string; forSeconds: number; params: Record<string, unknown> },
   ): Promise<AlertRule> {
+    const data = { ...rule, params: rule.params as Prisma.InputJsonValue };
     return db.alertRule.upsert({
       where: { organizationId_kind: { organizationId, kind } },
       create: { organizationId, kind, ...data },
@@ -72,8 +91,12 @@ export class AlertsRepository {
     return alert;
   }
 
-  update(db: Db, id: string, data: Prisma.AlertUpdateInput): Promise<Alert> {
-    return db.alert.update({ where: { id }, data });
+  async update(db: Db, organizationId: string, id: string, changes: AlertChanges): Promise<Alert> {
+    try {
+      return await db.alert.update({ where: { id, organizationId }, data: changes });
+    } catch (e) {
+      translatePrismaError(e, 'Alert');
+    }
   }
 
   async list(
@@ -104,13 +127,20 @@ export class AlertsRepository {
     await db.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`alerts:${key}`}))`;
   }
 
-  async clusterState(db: Db, clusterId: string): Promise<(ClusterState & { organizationId: string }) | null> {
-    const c = await db.cluster.findUnique({ where: { id: clusterId }, include: { health: true } });
+  async clusterState(
+    db: Db,
+    organizationId: string,
+    clusterId: string,
+  ): Promise<(ClusterState & { organizationId: string }) | null> {
+    const c = await db.cluster.findFirst({
+      where: { id: clusterId, organizationId },
+      include: { health: true },
+    });
     if (!c) return null;
     const [lock, lastOperation] = await Promise.all([
       db.clusterOperationLock.findUnique({ where: { clusterId }, select: { clusterId: true } }),
       db.operation.findFirst({
-        where: { clusterId },
+        where: { clusterId, organizationId },
         orderBy: { createdAt: 'desc' },
         select: { finishedAt: true },
       }),
@@ -147,8 +177,8 @@ export class AlertsRepository {
     return db.alert.findMany({ where: { organizationId, clusterId, status: AlertStatus.FIRING } });
   }
 
-  firingByFingerprint(db: Db, fingerprint: string): Promise<Alert | null> {
-    return db.alert.findUnique({ where: { activeKey: fingerprint } });
+  firingByFingerprint(db: Db, organizationId: string, fingerprint: string): Promise<Alert | null> {
+    return db.alert.findFirst({ where: { activeKey: fingerprint, organizationId } });
   }
 
   lastResolved(db: Db, organizationId: string, fingerprint: string): Promise<Alert | null> {
@@ -168,14 +198,18 @@ export class AlertsRepository {
       ON CONFLICT ("activeKey") DO NOTHING
       RETURNING "id"`;
     const id = rows[0]?.id;
-    return id ? db.alert.findUnique({ where: { id } }) : null;
+    return id ? db.alert.findFirst({ where: { id, organizationId: a.organizationId } }) : null;
   }
 
-  resolve(db: Db, id: string, at: Date): Promise<Alert> {
-    return db.alert.update({
-      where: { id },
-      data: { status: AlertStatus.RESOLVED, activeKey: null, resolvedAt: at, lastSeenAt: at },
-    });
+  async resolve(db: Db, organizationId: string, id: string, at: Date): Promise<Alert> {
+    try {
+      return await db.alert.update({
+        where: { id, organizationId },
+        data: { status: AlertStatus.RESOLVED, activeKey: null, resolvedAt: at, lastSeenAt: at },
+      });
+    } catch (e) {
+      translatePrismaError(e, 'Alert');
+    }
   }
 
   // --- pending `for` marks and due times (same transaction as the evaluation) -----------------

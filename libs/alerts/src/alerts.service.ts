@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { Page, ValidationError } from '@meshfleet/core';
 import { Actor } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
-import { Alert, Prisma } from '@meshfleet/db';
+import { Alert } from '@meshfleet/db';
 import {
   ALL_KINDS,
   AlertKind,
@@ -56,10 +56,7 @@ export class AlertsService {
         forSeconds: f ?? current.forSeconds,
         params: { ...current.params, ...params },
       };
-      await this.repo.upsertRule(db, actor.organizationId, kind, {
-        ...next,
-        params: next.params as Prisma.InputJsonValue,
-      });
+      await this.repo.upsertRule(db, actor.organizationId, kind, next);
       await this.audit.recordActor(
         db,
         actor,
@@ -93,7 +90,7 @@ export class AlertsService {
     if (Number.isNaN(until.getTime())) throw new ValidationError('until is not a time', 'until');
     return this.repo.transaction(async (db) => {
       await this.repo.get(db, actor.organizationId, id);
-      const alert = await this.repo.update(db, id, { silencedUntil: until });
+      const alert = await this.repo.update(db, actor.organizationId, id, { silencedUntil: until });
       await this.audit.recordActor(
         db,
         actor,
@@ -109,7 +106,7 @@ export class AlertsService {
     return this.repo.transaction(async (db) => {
       const before = await this.repo.get(db, actor.organizationId, id);
       if (before.acknowledgedAt) return before;
-      const alert = await this.repo.update(db, id, {
+      const alert = await this.repo.update(db, actor.organizationId, id, {
         acknowledgedAt: new Date(),
         acknowledgedBy: actor.actorName,
       });

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ForbiddenError, hashSecret, UnauthenticatedError } from '@meshfleet/core';
-import { ClusterStatus, PrismaService } from '@meshfleet/db';
+import { ClusterStatus } from '@meshfleet/db';
 import { AgentCredentialCache } from './agent-credential.cache';
+import { PrincipalsRepository } from './principals.repository';
 
 /** The agent behind a request: everything it may touch is scoped to this cluster. */
 export interface AgentPrincipal {
@@ -29,7 +30,7 @@ export class AgentAuthenticator {
   private pending = new Map<string, Lookup[]>();
 
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly repo: PrincipalsRepository,
     private readonly cache: AgentCredentialCache,
   ) {}
 
@@ -51,10 +52,7 @@ export class AgentAuthenticator {
     this.pending = new Map();
     const generation = this.cache.generation;
     try {
-      const creds = await this.prisma.agentCredential.findMany({
-        where: { credentialHash: { in: [...batch.keys()] } },
-        include: { cluster: { select: { name: true, status: true } } },
-      });
+      const creds = await this.repo.agentCredentialsByHash([...batch.keys()]);
       const byHash = new Map(creds.map((c) => [c.credentialHash, c]));
       for (const [hash, waiting] of batch) {
         let outcome: AgentPrincipal | Error;

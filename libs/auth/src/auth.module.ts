@@ -7,11 +7,13 @@ import { AgentCredentialCache } from './agent-credential.cache';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { BearerStrategy } from './bearer.strategy';
 import { JwtAuthenticator } from './jwt.authenticator';
+import { PrincipalsRepository } from './principals.repository';
 
 @Global()
 @Module({
   imports: [PassportModule.register({ session: false })],
   providers: [
+    PrincipalsRepository,
     AgentCredentialCache,
     AgentAuthenticator,
     ApiKeyAuthenticator,

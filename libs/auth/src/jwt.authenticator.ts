@@ -2,8 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createRemoteJWKSet, jwtVerify, JWTPayload } from 'jose';
 import { UnauthenticatedError, ForbiddenError } from '@meshfleet/core';
 import { AppConfig } from '@meshfleet/config';
-import { PrismaService } from '@meshfleet/db';
 import { Principal } from './principal';
+import { PrincipalsRepository } from './principals.repository';
 
 /**
  * OIDC users: the JWT is verified against the configured JWKS (issuer, audience, expiry);
@@ -15,7 +15,7 @@ export class JwtAuthenticator {
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
-    private readonly prisma: PrismaService,
+    private readonly repo: PrincipalsRepository,
   ) {
     this.jwks = config.oidc ? createRemoteJWKSet(new URL(config.oidc.jwksUrl)) : null;
   }
@@ -38,21 +38,13 @@ export class JwtAuthenticator {
     if (!payload.sub) throw new UnauthenticatedError('Invalid token: no subject');
     const email = typeof payload['email'] === 'string' ? payload['email'] : null;
     const name = typeof payload['name'] === 'string' ? payload['name'] : null;
-    const user = await this.prisma.user.upsert({
-      where: { issuer_subject: { issuer: oidc.issuer, subject: payload.sub } },
-      create: {
-        issuer: oidc.issuer,
-        subject: payload.sub,
-        email,
-        displayName: name,
-        lastLoginAt: new Date(),
-      },
-      update: { email, displayName: name },
-    });
-    const memberships = await this.prisma.membership.findMany({
-      where: { userId: user.id },
-      orderBy: { createdAt: 'asc' },
-    });
+    const user = await this.repo.upsertOidcUser(
+      oidc.issuer,
+      payload.sub,
+      { email, displayName: name },
+      new Date(),
+    );
+    const memberships = await this.repo.membershipsOf(user.id);
     const chosen = organizationHint
       ? memberships.find((m) => m.organizationId === organizationHint)
       : memberships.length === 1

@@ -3,11 +3,37 @@ import { ConflictError, isUuid, NotFoundError } from '@meshfleet/core';
 import {
   Db,
   IdentityDomain,
+  IdentityMode,
   IssuerCertificate,
   isUniqueViolation,
   Prisma,
   PrismaService,
+  translatePrismaError,
 } from '@meshfleet/db';
+import type { Sealed } from './envelope';
+
+/** Trust-anchor material of a new domain: managed (with the sealed key) or external (public only). */
+export interface AnchorMaterial {
+  anchorCertPem?: string;
+  anchorKeyEnc?: Sealed;
+  anchorNotAfter?: Date;
+  anchorFingerprint?: string;
+}
+
+export interface NewIdentityDomain extends AnchorMaterial {
+  name: string;
+  trustDomain: string;
+  mode: IdentityMode;
+}
+
+export interface NewIssuerCertificate {
+  identityDomainId: string;
+  clusterId: string;
+  serialNumber: string;
+  certPem: string;
+  notBefore: Date;
+  notAfter: Date;
+}
 
 @Injectable()
 export class IdentityDomainsRepository {
@@ -17,9 +43,16 @@ export class IdentityDomainsRepository {
     return this.prisma.$transaction(fn);
   }
 
-  async create(db: Db, data: Prisma.IdentityDomainUncheckedCreateInput): Promise<IdentityDomain> {
+  async create(db: Db, organizationId: string, data: NewIdentityDomain): Promise<IdentityDomain> {
+    const { anchorKeyEnc, ...rest } = data;
     try {
-      return await db.identityDomain.create({ data });
+      return await db.identityDomain.create({
+        data: {
+          organizationId,
+          ...rest,
+          ...(anchorKeyEnc ? { anchorKeyEnc: anchorKeyEnc as unknown as Prisma.InputJsonValue } : {}),
+        },
+      });
     } catch (e) {
       if (isUniqueViolation(e))
         throw new ConflictError(`An identity domain named "${data.name}" already exists`, { field: 'name' });
@@ -39,8 +72,20 @@ export class IdentityDomainsRepository {
     return d;
   }
 
-  recordIssuer(db: Db, data: Prisma.IssuerCertificateUncheckedCreateInput): Promise<IssuerCertificate> {
-    return db.issuerCertificate.create({ data });
+  async recordIssuer(db: Db, organizationId: string, data: NewIssuerCertificate): Promise<IssuerCertificate> {
+    const { identityDomainId, ...rest } = data;
+    try {
+      return await db.issuerCertificate.create({
+        data: {
+          organizationId,
+          ...rest,
+          // Only a domain of this organization signs for it.
+          identityDomain: { connect: { id: identityDomainId, organizationId } },
+        },
+      });
+    } catch (e) {
+      translatePrismaError(e, 'Identity domain');
+    }
   }
 
   issuersOf(organizationId: string, identityDomainId: string): Promise<IssuerCertificate[]> {

@@ -3,11 +3,11 @@ import { assertDns1123Label, FailedPreconditionError, ValidationError } from '@m
 import { AppConfig } from '@meshfleet/config';
 import { Actor } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
-import { IdentityDomain, IdentityMode, IssuerCertificate, Prisma } from '@meshfleet/db';
+import { IdentityDomain, IdentityMode, IssuerCertificate } from '@meshfleet/db';
 import * as x509 from '@peculiar/x509';
 import { open, seal, Sealed } from './envelope';
 import { createTrustAnchor, signIssuerCsr } from './pki';
-import { IdentityDomainsRepository } from './identity-domains.repository';
+import { AnchorMaterial, IdentityDomainsRepository } from './identity-domains.repository';
 
 const TRUST_DOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
@@ -38,10 +38,7 @@ export class IdentityDomainsService {
     if (!Number.isInteger(days) || days < 1 || days > 36500)
       throw new ValidationError('anchorValidityDays must be between 1 and 36500', 'anchorValidityDays');
 
-    let material: Pick<
-      Prisma.IdentityDomainUncheckedCreateInput,
-      'anchorCertPem' | 'anchorKeyEnc' | 'anchorNotAfter' | 'anchorFingerprint'
-    > = {};
+    let material: AnchorMaterial = {};
     if (mode === IdentityMode.MANAGED) {
       if (!this.config.encryption)
         throw new FailedPreconditionError(
@@ -50,7 +47,7 @@ export class IdentityDomainsService {
       const anchor = await createTrustAnchor(trustDomain, days);
       material = {
         anchorCertPem: anchor.certPem,
-        anchorKeyEnc: seal(this.config.encryption, anchor.keyPem) as unknown as Prisma.InputJsonValue,
+        anchorKeyEnc: seal(this.config.encryption, anchor.keyPem),
         anchorNotAfter: anchor.notAfter,
         anchorFingerprint: anchor.sha256Fingerprint,
       };
@@ -70,8 +67,7 @@ export class IdentityDomainsService {
       };
     }
     return this.repo.transaction(async (db) => {
-      const domain = await this.repo.create(db, {
-        organizationId: actor.organizationId,
+      const domain = await this.repo.create(db, actor.organizationId, {
         name: input.name,
         trustDomain,
         mode,
@@ -128,8 +124,7 @@ export class IdentityDomainsService {
       validityDays: this.config.issuerValidityDays,
     });
     return this.repo.transaction((db) =>
-      this.repo.recordIssuer(db, {
-        organizationId,
+      this.repo.recordIssuer(db, organizationId, {
         identityDomainId: domain.id,
         clusterId,
         serialNumber: issued.serialNumber,

@@ -5,3 +5,5 @@ export * from './identity-domains.resolver';
 export * from './certificates.module';
 export * from './dto/identity-domain.types';
 export * from './key-rotation.service';
+export * from './key-rotation.repository';
+export * from './identity-domains.repository';

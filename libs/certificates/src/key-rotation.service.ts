@@ -5,8 +5,8 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '@meshfleet/config';
 import { DomainError } from '@meshfleet/core';
-import { Prisma, PrismaService } from '@meshfleet/db';
 import { rewrap, type Keyring, type Sealed } from './envelope';
+import { KeyRotationRepository } from './key-rotation.repository';
 
 export interface RewrapReport {
   activeKeyId: string;
@@ -26,12 +26,10 @@ function isSealed(v: unknown): v is Sealed {
   );
 }
 
-const json = (s: Sealed) => s as unknown as Prisma.InputJsonValue;
-
 @Injectable()
 export class KeyRotationService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly repo: KeyRotationRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -65,37 +63,22 @@ export class KeyRotationService {
       return rewrap(keyring, sealed);
     };
 
-    const domains = await this.prisma.identityDomain.findMany({
-      select: { id: true, anchorKeyEnc: true },
-    });
-    for (const d of domains) {
-      if (!isSealed(d.anchorKeyEnc)) continue;
-      const moved = next(d.anchorKeyEnc);
+    for (const d of await this.repo.trustAnchorKeys()) {
+      if (!isSealed(d.value)) continue;
+      const moved = next(d.value);
       if (!moved) continue;
-      const r = await this.prisma.identityDomain.updateMany({
-        where: { id: d.id, anchorKeyEnc: { equals: json(d.anchorKeyEnc) } },
-        data: { anchorKeyEnc: json(moved) },
-      });
-      if (r.count === 1) report.rewrapped.trustAnchorKeys++;
+      if (await this.repo.swapTrustAnchorKey(d.organizationId, d.id, d.value, moved))
+        report.rewrapped.trustAnchorKeys++;
       else report.skippedConcurrentChanges++;
     }
 
-    const endpoints = await this.prisma.webhookEndpoint.findMany({
-      select: { id: true, secretEnc: true, previousSecretEnc: true },
-    });
-    for (const e of endpoints) {
-      for (const field of ['secretEnc', 'previousSecretEnc'] as const) {
-        const sealed = e[field];
-        if (!isSealed(sealed)) continue;
-        const moved = next(sealed);
-        if (!moved) continue;
-        const r = await this.prisma.webhookEndpoint.updateMany({
-          where: { id: e.id, [field]: { equals: json(sealed) } },
-          data: { [field]: json(moved) },
-        });
-        if (r.count === 1) report.rewrapped.webhookSecrets++;
-        else report.skippedConcurrentChanges++;
-      }
+    for (const { field, secret: e } of await this.repo.webhookSecrets()) {
+      if (!isSealed(e.value)) continue;
+      const moved = next(e.value);
+      if (!moved) continue;
+      if (await this.repo.swapWebhookSecret(e.organizationId, e.id, field, e.value, moved))
+        report.rewrapped.webhookSecrets++;
+      else report.skippedConcurrentChanges++;
     }
 
     report.keysInUse = await this.keysInUse();
@@ -103,13 +86,7 @@ export class KeyRotationService {
   }
 
   /** Which key ids the stored secrets reference, with counts. */
-  async keysInUse(): Promise<Record<string, number>> {
-    const rows = await this.prisma.$queryRaw<{ kid: string; n: bigint }[]>`
-      SELECT kid, count(*) AS n FROM (
-        SELECT "anchorKeyEnc"->>'kid' AS kid FROM "IdentityDomain" WHERE "anchorKeyEnc" IS NOT NULL
-        UNION ALL SELECT "secretEnc"->>'kid' FROM "WebhookEndpoint"
-        UNION ALL SELECT "previousSecretEnc"->>'kid' FROM "WebhookEndpoint" WHERE "previousSecretEnc" IS NOT NULL
-      ) k GROUP BY kid ORDER BY kid`;
-    return Object.fromEntries(rows.map((r) => [r.kid, Number(r.n)]));
+  keysInUse(): Promise<Record<string, number>> {
+    return this.repo.keysInUse();
   }
 }

@@ -1,7 +1,6 @@
 // Domain events go into a transactional outbox (DomainEvent table) in the same transaction as the
 // state change they describe, so no event is lost when Redis or a process is. Alerts and webhooks
 // consume them.
-import { Db, Prisma } from '@meshfleet/db';
 
 /**
  * What alert.firing and alert.resolved carry (a snapshot of the alert at the transition). A firing
@@ -57,18 +56,6 @@ export interface DomainEventPayloads {
 
 export type DomainEventType = keyof DomainEventPayloads;
 
-export async function recordDomainEvent<T extends DomainEventType>(
-  db: Db,
-  organizationId: string,
-  type: T,
-  clusterId: string | null,
-  payload: DomainEventPayloads[T],
-): Promise<void> {
-  await db.domainEvent.create({
-    data: { organizationId, type, clusterId, payload: payload as unknown as Prisma.InputJsonValue },
-  });
-}
-
 /** A domain event to record, its payload typed by its type. */
 export type NewDomainEvent = {
   [T in DomainEventType]: {
@@ -78,31 +65,3 @@ export type NewDomainEvent = {
     payload: DomainEventPayloads[T];
   };
 }[DomainEventType];
-
-/** Events of any types and organizations in one statement. */
-export async function recordDomainEventBatch(db: Db, events: NewDomainEvent[]): Promise<void> {
-  if (!events.length) return;
-  await db.domainEvent.createMany({
-    data: events.map((e) => ({
-      organizationId: e.organizationId,
-      type: e.type,
-      clusterId: e.clusterId,
-      payload: e.payload as unknown as Prisma.InputJsonValue,
-    })),
-  });
-}
-
-/** Many events of one type in one statement (a batch of operations, say). */
-export async function recordDomainEvents<T extends DomainEventType>(
-  db: Db,
-  organizationId: string,
-  type: T,
-  events: { clusterId: string | null; payload: DomainEventPayloads[T] }[],
-): Promise<void> {
-  await recordDomainEventBatch(
-    db,
-    events.map(
-      (e) => ({ organizationId, type, clusterId: e.clusterId, payload: e.payload }) as NewDomainEvent,
-    ),
-  );
-}

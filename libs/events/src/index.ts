@@ -1,3 +1,5 @@
 export * from './domain-events';
+export * from './domain-events.repository';
 export * from './task-updates';
 export * from './outbox';
+export * from './outbox.repository';

@@ -1,5 +1,6 @@
 import { Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { Db, DomainEvent, PrismaService } from '@meshfleet/db';
+import { Db, DomainEvent } from '@meshfleet/db';
+import { OutboxRepository } from './outbox.repository';
 
 /**
  * One consumer of the outbox in a worker. Returns work to run after its transaction commits
@@ -33,7 +34,7 @@ export class OutboxConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private intervalMs = 1000;
   private stopped = false;
 
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly repo: OutboxRepository) {}
 
   register(handler: OutboxHandler, opts: { pollIntervalMs?: number } = {}): void {
     if (this.handlers.some((h) => h.name === handler.name))
@@ -99,41 +100,18 @@ export class OutboxConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   async handOut(): Promise<number> {
     const names = this.handlers.map((h) => h.name);
     if (!names.length) return 0;
-    return this.prisma.$transaction(async (db) => {
-      const events = await db.$queryRaw<{ id: string; createdAt: Date }[]>`
-        SELECT "id", "createdAt" FROM "DomainEvent" WHERE "processedAt" IS NULL
-        ORDER BY "createdAt", "id" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
-      if (events.length === 0) return 0;
-      await db.pendingDomainEvent.createMany({
-        data: events.flatMap((e) =>
-          names.map((handler) => ({ handler, eventId: e.id, createdAt: e.createdAt })),
-        ),
-        skipDuplicates: true,
-      });
-      await db.domainEvent.updateMany({
-        where: { id: { in: events.map((e) => e.id) } },
-        data: { processedAt: new Date() },
-      });
-      return events.length;
-    });
+    return this.repo.handOut(names, BATCH);
   }
 
   /** One claimed batch of one handler, in its own transaction; returns how many it handled. */
   async handleOnce(h: OutboxHandler): Promise<number> {
-    const { count, followUp } = await this.prisma.$transaction(
+    const { count, followUp } = await this.repo.transaction(
       async (db) => {
-        const claimed = await db.$queryRaw<{ eventId: string }[]>`
-          SELECT "eventId" FROM "PendingDomainEvent" WHERE "handler" = ${h.name}
-          ORDER BY "createdAt", "eventId" LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`;
-        if (claimed.length === 0) return { count: 0, followUp: undefined };
-        const ids = claimed.map((c) => c.eventId);
-        const events = await db.domainEvent.findMany({
-          where: { id: { in: ids } },
-          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-        });
-        const after = await h.handle(db, events);
-        await db.pendingDomainEvent.deleteMany({ where: { handler: h.name, eventId: { in: ids } } });
-        return { count: claimed.length, followUp: after ?? undefined };
+        const ids = await this.repo.claimPending(db, h.name, BATCH);
+        if (ids.length === 0) return { count: 0, followUp: undefined };
+        const after = await h.handle(db, await this.repo.events(db, ids));
+        await this.repo.releasePending(db, h.name, ids);
+        return { count: ids.length, followUp: after ?? undefined };
       },
       { timeout: HANDLER_TIMEOUT_MS, maxWait: 10_000 },
     );
@@ -163,5 +141,5 @@ interface HandlerLoop {
 }
 
 /** Import into worker modules whose handlers register with the consumer; one consumer per process. */
-@Module({ providers: [OutboxConsumer], exports: [OutboxConsumer] })
+@Module({ providers: [OutboxRepository, OutboxConsumer], exports: [OutboxConsumer] })
 export class OutboxModule {}

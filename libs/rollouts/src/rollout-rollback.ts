@@ -27,11 +27,11 @@ export class RolloutRollback {
   /** A running rollout that ran out of failure budget starts rolling back. */
   async start(r: Rollout, reason: string): Promise<void> {
     await this.repo.transaction(async (db) => {
-      const m = await db.rollout.updateMany({
-        where: { id: r.id, status: RolloutStatus.RUNNING },
-        data: { status: RolloutStatus.ROLLING_BACK, pausedReason: reason },
+      const moved = await this.repo.moveRollout(db, r.organizationId, r.id, RolloutStatus.RUNNING, {
+        status: RolloutStatus.ROLLING_BACK,
+        pausedReason: reason,
       });
-      if (m.count === 1)
+      if (moved)
         await recordDomainEvent(db, r.organizationId, 'rollout.failed', null, {
           rolloutId: r.id,
           name: r.name,
@@ -110,7 +110,9 @@ export class RolloutRollback {
         );
       }
     }
-    const after = (await this.repo.byId(r.id))!.targets.filter((t) => t.wave === r.currentWave);
+    const after = (await this.repo.byId(r.organizationId, r.id))!.targets.filter(
+      (t) => t.wave === r.currentWave,
+    );
     const settled = after.every(
       (t) =>
         t.status === RolloutTargetStatus.ROLLED_BACK ||
@@ -119,11 +121,11 @@ export class RolloutRollback {
     );
     if (settled) {
       await this.repo.transaction(async (db) => {
-        const m = await db.rollout.updateMany({
-          where: { id: r.id, status: RolloutStatus.ROLLING_BACK },
-          data: { status: RolloutStatus.ROLLED_BACK, finishedAt: new Date() },
+        const moved = await this.repo.moveRollout(db, r.organizationId, r.id, RolloutStatus.ROLLING_BACK, {
+          status: RolloutStatus.ROLLED_BACK,
+          finishedAt: new Date(),
         });
-        if (m.count === 1)
+        if (moved)
           await recordDomainEvent(db, r.organizationId, 'rollout.rolled_back', null, {
             rolloutId: r.id,
             name: r.name,

@@ -124,6 +124,7 @@ export class RolloutWaveStep {
     }
     const ids = new Set(
       await this.repo.claim(
+        r.organizationId,
         r.id,
         ready.map((t) => t.id),
       ),

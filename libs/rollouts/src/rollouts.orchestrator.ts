@@ -54,7 +54,7 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
       }, LOCK_TTL_MS / 3);
       this.renewals.add(renew);
       try {
-        const at = await this.tick(r.id);
+        const at = await this.tick(r.organizationId, r.id);
         if (at && (!next || at < next)) next = at;
       } catch (e) {
         this.log.error(`rollout ${r.id} tick failed: ${e instanceof Error ? e.message : 'error'}`);
@@ -73,23 +73,23 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
     this.renewals.clear();
   }
 
-  async tick(id: string, now?: Date): Promise<Date | null> {
+  async tick(organizationId: string, id: string, now?: Date): Promise<Date | null> {
     // A wave that completes lets the next one start in the same tick rather than a tick later.
     for (;;) {
-      const step = await this.step(id, now ?? new Date());
+      const step = await this.step(organizationId, id, now ?? new Date());
       if (step !== 'advanced') return step;
     }
   }
 
-  private async step(id: string, now: Date): Promise<Date | null | 'advanced'> {
-    const r = await this.repo.header(id);
+  private async step(org: string, id: string, now: Date): Promise<Date | null | 'advanced'> {
+    const r = await this.repo.header(org, id);
     if (!r) return null;
     if (r.status === RolloutStatus.ROLLING_BACK) {
-      await this.rollback.step((await this.repo.byId(id))!, now);
+      await this.rollback.step((await this.repo.byId(org, id))!, now);
       return null;
     }
     if (r.status === RolloutStatus.ABORTED) {
-      await this.abort.settle((await this.repo.byId(id))!, now);
+      await this.abort.settle((await this.repo.byId(org, id))!, now);
       return null;
     }
     if (r.status !== RolloutStatus.RUNNING) return null;
@@ -112,7 +112,14 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
       const due = prevDone + s.betweenWaves.delaySeconds * 1000;
       if (now.getTime() < due) return new Date(due);
     }
-    const facts = new Map((await this.repo.gateFacts(wave.map((t) => t.clusterId))).map((f) => [f.id, f]));
+    const facts = new Map(
+      (
+        await this.repo.gateFacts(
+          org,
+          wave.map((t) => t.clusterId),
+        )
+      ).map((f) => [f.id, f]),
+    );
     let changed = await this.waveStep.observe(r, wave, facts, now);
     const waveNow = await this.repo.waveTargets(id, w);
     changed = (await this.waveStep.startUpgrades(r, waveNow, facts, now)) || changed;
@@ -122,7 +129,7 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
       [...sizes.values()].reduce((a, b) => a + b, 0),
     );
     if (failed > budget) {
-      const after = (await this.repo.byId(id))!;
+      const after = (await this.repo.byId(org, id))!;
       const names = after.targets
         .filter((t) => t.status === RolloutTargetStatus.FAILED)
         .map((t) => t.clusterName);
@@ -135,11 +142,8 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
     const waveAfter = await this.repo.waveTargets(id, w);
     if (waveAfter.every((t) => TERMINAL.includes(t.status))) {
       const moved = await this.repo.transaction(async (db) => {
-        const m = await db.rollout.updateMany({
-          where: { id, currentWave: w, status: RolloutStatus.RUNNING },
-          data: { currentWave: w + 1 },
-        });
-        if (m.count !== 1) return false;
+        if (!(await this.repo.moveRollout(db, org, id, RolloutStatus.RUNNING, { currentWave: w + 1 }, w)))
+          return false;
         const count = (st: RolloutTargetStatus) => waveAfter.filter((t) => t.status === st).length;
         await recordDomainEvent(db, r.organizationId, 'rollout.wave_completed', null, {
           rolloutId: id,
@@ -175,17 +179,17 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
 
   private async pauseWith(r: Rollout, reason: string, failure: boolean): Promise<void> {
     const paused = await this.repo.transaction(async (db) => {
-      const m = await db.rollout.updateMany({
-        where: { id: r.id, status: RolloutStatus.RUNNING },
-        data: { status: RolloutStatus.PAUSED, pausedReason: reason },
+      const moved = await this.repo.moveRollout(db, r.organizationId, r.id, RolloutStatus.RUNNING, {
+        status: RolloutStatus.PAUSED,
+        pausedReason: reason,
       });
-      if (m.count === 1 && failure)
+      if (moved && failure)
         await recordDomainEvent(db, r.organizationId, 'rollout.paused', null, {
           rolloutId: r.id,
           name: r.name,
           reason,
         });
-      return m.count === 1;
+      return moved;
     });
     if (paused) await this.rollouts.notify(r.organizationId, r.id, true);
   }
@@ -193,17 +197,17 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
   private async finish(r: Rollout, status: RolloutStatus): Promise<void> {
     this.sizes.delete(r.id);
     const done = await this.repo.transaction(async (db) => {
-      const m = await db.rollout.updateMany({
-        where: { id: r.id, status: RolloutStatus.RUNNING },
-        data: { status, finishedAt: new Date() },
+      const moved = await this.repo.moveRollout(db, r.organizationId, r.id, RolloutStatus.RUNNING, {
+        status,
+        finishedAt: new Date(),
       });
-      if (m.count === 1)
+      if (moved)
         await recordDomainEvent(db, r.organizationId, 'rollout.succeeded', null, {
           rolloutId: r.id,
           name: r.name,
           targetVersion: r.targetVersion,
         });
-      return m.count === 1;
+      return moved;
     });
     if (done) await this.rollouts.notify(r.organizationId, r.id, true);
   }

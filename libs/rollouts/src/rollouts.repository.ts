@@ -15,9 +15,44 @@ import { PlanCandidate } from './rollout-plan';
 
 export type RolloutWithTargets = Rollout & { targets: RolloutTarget[] };
 
+export interface NewRollout {
+  name: string;
+  targetVersion: string;
+  selector: object;
+  strategy: object;
+  createdBy: string;
+  startedAt: Date;
+}
+
+export interface NewRolloutTarget {
+  clusterId: string;
+  clusterName: string;
+  wave: number;
+  fromVersion: string | null;
+}
+
+/** Rollout fields a status move may set. */
+export interface RolloutChanges {
+  status?: RolloutStatus;
+  pausedReason?: string | null;
+  approvedWave?: number;
+  currentWave?: number;
+  finishedAt?: Date;
+}
+
+/** Target fields a target move may set. */
+export type TargetChanges = Pick<
+  Prisma.RolloutTargetUpdateManyMutationInput,
+  'status' | 'operationId' | 'reason' | 'gateUntil' | 'baselinePodCoverage' | 'rollbackStartedAt'
+>;
+
+const WITH_TARGETS = {
+  targets: { orderBy: [{ wave: 'asc' as const }, { clusterName: 'asc' as const }] },
+} satisfies Prisma.RolloutInclude;
+
 @Injectable()
 export class RolloutsRepository {
-  constructor(readonly prisma: PrismaService) {}
+  constructor(private readonly prisma: PrismaService) {}
 
   transaction<T>(fn: (db: Db) => Promise<T>): Promise<T> {
     return this.prisma.$transaction(fn);
@@ -38,25 +73,111 @@ export class RolloutsRepository {
 
   async get(org: string, id: string): Promise<RolloutWithTargets> {
     const r = isUuid(id)
-      ? await this.prisma.rollout.findFirst({
-          where: { id, organizationId: org },
-          include: { targets: { orderBy: [{ wave: 'asc' }, { clusterName: 'asc' }] } },
-        })
+      ? await this.prisma.rollout.findFirst({ where: { id, organizationId: org }, include: WITH_TARGETS })
       : null;
     if (!r) throw new NotFoundError('Rollout', id);
     return r;
   }
 
-  byId(id: string): Promise<RolloutWithTargets | null> {
-    return this.prisma.rollout.findUnique({
-      where: { id },
-      include: { targets: { orderBy: [{ wave: 'asc' }, { clusterName: 'asc' }] } },
-    });
+  /** get for the orchestrator: null rather than NotFound (the rollout may be gone). */
+  byId(organizationId: string, id: string): Promise<RolloutWithTargets | null> {
+    return this.prisma.rollout.findFirst({ where: { id, organizationId }, include: WITH_TARGETS });
   }
 
   /** The rollout row alone (a tick reads only the current wave's targets). */
-  header(id: string): Promise<Rollout | null> {
-    return this.prisma.rollout.findUnique({ where: { id } });
+  header(organizationId: string, id: string): Promise<Rollout | null> {
+    return this.prisma.rollout.findFirst({ where: { id, organizationId } });
+  }
+
+  /** A new RUNNING rollout with its planned targets. */
+  async create(
+    db: Db,
+    organizationId: string,
+    data: NewRollout,
+    targets: NewRolloutTarget[],
+  ): Promise<Rollout> {
+    const r = await db.rollout.create({
+      data: {
+        organizationId,
+        ...data,
+        selector: data.selector as Prisma.InputJsonValue,
+        strategy: data.strategy as Prisma.InputJsonValue,
+        status: RolloutStatus.RUNNING,
+      },
+    });
+    await db.rolloutTarget.createMany({ data: targets.map((t) => ({ rolloutId: r.id, ...t })) });
+    return r;
+  }
+
+  /**
+   * Conditional move of a rollout: true when it was still in one of `from` (and, with `atWave`,
+   * at that wave) and moved, so racing ticks and users cannot both move it.
+   */
+  async moveRollout(
+    db: Db,
+    organizationId: string,
+    id: string,
+    from: RolloutStatus | RolloutStatus[],
+    changes: RolloutChanges,
+    atWave?: number,
+  ): Promise<boolean> {
+    const m = await db.rollout.updateMany({
+      where: {
+        id,
+        organizationId,
+        status: Array.isArray(from) ? { in: from } : from,
+        ...(atWave === undefined ? {} : { currentWave: atWave }),
+      },
+      data: changes,
+    });
+    return m.count === 1;
+  }
+
+  /**
+   * Resuming after the failure budget ran out: failed targets get another chance. Only the current
+   * wave is ever worked on, so the rollout steps back to the earliest wave with a retried cluster
+   * (finished clusters of the waves in between stay as they are).
+   */
+  async retryFailedTargets(db: Db, organizationId: string, r: Rollout): Promise<void> {
+    const failed = await db.rolloutTarget.findMany({
+      where: { rolloutId: r.id, status: RolloutTargetStatus.FAILED, rollout: { organizationId } },
+      select: { wave: true },
+    });
+    if (!failed.length) return;
+    await db.rolloutTarget.updateMany({
+      where: { rolloutId: r.id, status: RolloutTargetStatus.FAILED },
+      data: {
+        status: RolloutTargetStatus.WAITING,
+        operationId: null,
+        reason: 'retried after resume',
+        baselinePodCoverage: null,
+        rollbackStartedAt: null,
+      },
+    });
+    const earliest = Math.min(...failed.map((t) => t.wave));
+    if (earliest < r.currentWave)
+      await db.rollout.updateMany({ where: { id: r.id, organizationId }, data: { currentWave: earliest } });
+  }
+
+  /**
+   * An abort's effect on targets: waiting ones are skipped, gating ones count as done (their
+   * gate is not waited for). Upgrades in flight are left to finish.
+   */
+  async abortTargets(
+    db: Db,
+    organizationId: string,
+    rolloutId: string,
+    reasons: { skipped: string; gateCutShort: string },
+  ): Promise<void> {
+    const rollout = { organizationId };
+    await db.rolloutTarget.updateMany({
+      where: { rolloutId, rollout, status: RolloutTargetStatus.WAITING },
+      data: { status: RolloutTargetStatus.SKIPPED, reason: reasons.skipped },
+    });
+    await db.rolloutTarget.updateMany({
+      where: { rolloutId, rollout, status: RolloutTargetStatus.GATING },
+      data: { status: RolloutTargetStatus.DONE, reason: reasons.gateCutShort },
+    });
   }
 
   /** How many targets each wave has. */
@@ -78,7 +199,10 @@ export class RolloutsRepository {
     return r._max.updatedAt;
   }
 
-  /** Rollouts the orchestrator still drives, including aborted ones with upgrades in flight. */
+  /**
+   * Rollouts the orchestrator still drives, including aborted ones with upgrades in flight, of
+   * every organization (the one cross-tenant read: each tick then works within the rollout's).
+   */
   active(): Promise<Rollout[]> {
     return this.prisma.rollout.findMany({
       where: {
@@ -107,11 +231,7 @@ export class RolloutsRepository {
   }
 
   /** Conditional move of one target; true when it was still in `from` and moved. */
-  async moveTarget(
-    id: string,
-    from: RolloutTargetStatus,
-    data: Prisma.RolloutTargetUpdateManyMutationInput,
-  ): Promise<boolean> {
+  async moveTarget(id: string, from: RolloutTargetStatus, data: TargetChanges): Promise<boolean> {
     return (await this.moveTargets([id], from, data)) === 1;
   }
 
@@ -119,8 +239,8 @@ export class RolloutsRepository {
   async moveTargets(
     ids: string[],
     from: RolloutTargetStatus,
-    data: Prisma.RolloutTargetUpdateManyMutationInput,
-    extra: Prisma.RolloutTargetWhereInput = {},
+    data: TargetChanges,
+    extra: { operationId?: null } = {},
   ): Promise<number> {
     if (!ids.length) return 0;
     const r = await this.prisma.rolloutTarget.updateMany({
@@ -149,11 +269,13 @@ export class RolloutsRepository {
    * upgrades are in flight when it lands) or wins (and nothing is claimed): no upgrade starts
    * after an abort has returned.
    */
-  claim(rolloutId: string, targetIds: string[]): Promise<string[]> {
+  claim(organizationId: string, rolloutId: string, targetIds: string[]): Promise<string[]> {
     if (!targetIds.length) return Promise.resolve([]);
     return this.prisma.$transaction(async (db) => {
       const running = await db.$queryRaw<{ id: string }[]>`
-        SELECT "id" FROM "Rollout" WHERE "id" = ${rolloutId}::uuid AND "status" = 'RUNNING' FOR SHARE`;
+        SELECT "id" FROM "Rollout"
+        WHERE "id" = ${rolloutId}::uuid AND "organizationId" = ${organizationId}::uuid AND "status" = 'RUNNING'
+        FOR SHARE`;
       if (!running.length) return [];
       const rows = await db.$queryRaw<{ id: string }[]>`
         UPDATE "RolloutTarget" SET "status" = 'UPGRADING', "operationId" = NULL, "updatedAt" = now()
@@ -175,21 +297,18 @@ export class RolloutsRepository {
       after,
       timeField: 'createdAt',
       time: (r) => r.createdAt,
-      findMany: (a) =>
-        this.prisma.rollout.findMany({
-          ...a,
-          include: { targets: { orderBy: [{ wave: 'asc' }, { clusterName: 'asc' }] } },
-        }),
+      findMany: (a) => this.prisma.rollout.findMany({ ...a, include: WITH_TARGETS }),
       count: (a) => this.prisma.rollout.count(a),
     });
   }
 
   /** Latest effective health of clusters (status, fresh report) for the health gate. */
-  async gateFacts(clusterIds: string[]): Promise<GateFact[]> {
+  async gateFacts(organizationId: string, clusterIds: string[]): Promise<GateFact[]> {
     if (!clusterIds.length) return [];
     return this.prisma.$queryRaw<GateFact[]>`
       SELECT c."id", c."status"::text AS status, h."status"::text AS health, h."generatedAt" AS "generatedAt",
              h."podCoverage" AS "podCoverage", h."controlPlaneVersion" AS version
-      FROM "Cluster" c LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id" WHERE c."id" = ANY(${clusterIds}::uuid[])`;
+      FROM "Cluster" c LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id"
+      WHERE c."id" = ANY(${clusterIds}::uuid[]) AND c."organizationId" = ${organizationId}::uuid`;
   }
 }

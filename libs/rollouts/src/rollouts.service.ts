@@ -9,13 +9,13 @@ import {
 import { Actor } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
 import { ClusterListQuery, ClustersService } from '@meshfleet/clusters';
-import { Prisma, RolloutStatus, RolloutTargetStatus } from '@meshfleet/db';
+import { Db, RolloutStatus } from '@meshfleet/db';
 import { recordDomainEvent } from '@meshfleet/events';
 import { CatalogService } from '@meshfleet/operations';
 import { LiveUpdates } from '@meshfleet/redis';
 import { Plan, planRollout } from './rollout-plan';
 import { resolveStrategy, StrategyInput } from './rollout-strategy';
-import { RolloutsRepository, RolloutWithTargets } from './rollouts.repository';
+import { RolloutChanges, RolloutsRepository, RolloutWithTargets } from './rollouts.repository';
 
 export const ROLLOUT_UPDATED = 'rollout-updated';
 const ABORTED_DURING_GATE = 'upgraded; health gate cut short by the abort';
@@ -70,29 +70,26 @@ export class RolloutsService {
     const name = (req.name?.trim() || `upgrade to ${req.targetVersion}`).slice(0, 120);
     const strategy = resolveStrategy(req.strategy ?? {});
     const id = await this.repo.transaction(async (db) => {
-      const r = await db.rollout.create({
-        data: {
-          organizationId: actor.organizationId,
+      const r = await this.repo.create(
+        db,
+        actor.organizationId,
+        {
           name,
           targetVersion: req.targetVersion,
-          selector: (req.selector ?? {}) as Prisma.InputJsonValue,
-          strategy: strategy as unknown as Prisma.InputJsonValue,
-          status: RolloutStatus.RUNNING,
+          selector: req.selector ?? {},
+          strategy,
           createdBy: actor.actorName,
           startedAt: new Date(),
         },
-      });
-      await db.rolloutTarget.createMany({
-        data: plan.waves.flatMap((w) =>
+        plan.waves.flatMap((w) =>
           w.clusters.map((c) => ({
-            rolloutId: r.id,
             clusterId: c.id,
             clusterName: c.name,
             wave: w.index,
             fromVersion: c.fromVersion,
           })),
         ),
-      });
+      );
       await this.audit.recordActor(
         db,
         actor,
@@ -149,26 +146,7 @@ export class RolloutsService {
       { status: RolloutStatus.RUNNING, pausedReason: null },
       'rollout.resume',
       async (db, r) => {
-        // Resuming after the failure budget ran out: failed targets get another chance. Only the
-        // current wave is ever worked on, so the rollout steps back to the earliest wave with a
-        // retried cluster (finished clusters of the waves in between stay as they are).
-        const failed = await db.rolloutTarget.findMany({
-          where: { rolloutId: r.id, status: RolloutTargetStatus.FAILED },
-          select: { wave: true },
-        });
-        await db.rolloutTarget.updateMany({
-          where: { rolloutId: r.id, status: RolloutTargetStatus.FAILED },
-          data: {
-            status: RolloutTargetStatus.WAITING,
-            operationId: null,
-            reason: 'retried after resume',
-            baselinePodCoverage: null,
-            rollbackStartedAt: null,
-          },
-        });
-        const earliest = Math.min(...failed.map((t) => t.wave));
-        if (earliest < r.currentWave)
-          await db.rollout.update({ where: { id: r.id }, data: { currentWave: earliest } });
+        await this.repo.retryFailedTargets(db, actor.organizationId, r);
         await recordDomainEvent(db, actor.organizationId, 'rollout.resumed', null, {
           rolloutId: r.id,
           name: r.name,
@@ -198,15 +176,11 @@ export class RolloutsService {
       { status: RolloutStatus.ABORTED, finishedAt: new Date() },
       'rollout.abort',
       async (db, r) => {
-        await db.rolloutTarget.updateMany({
-          where: { rolloutId: r.id, status: RolloutTargetStatus.WAITING },
-          data: { status: RolloutTargetStatus.SKIPPED, reason: 'rollout aborted' },
-        });
         // Upgraded clusters keep the new version; their gate is not waited for after an abort.
         // Upgrades still in flight run to their end and the worker records how they ended.
-        await db.rolloutTarget.updateMany({
-          where: { rolloutId: r.id, status: RolloutTargetStatus.GATING },
-          data: { status: RolloutTargetStatus.DONE, reason: ABORTED_DURING_GATE },
+        await this.repo.abortTargets(db, actor.organizationId, r.id, {
+          skipped: 'rollout aborted',
+          gateCutShort: ABORTED_DURING_GATE,
         });
         await recordDomainEvent(db, actor.organizationId, 'rollout.aborted', null, {
           rolloutId: r.id,
@@ -220,16 +194,15 @@ export class RolloutsService {
     actor: Actor,
     id: string,
     from: RolloutStatus[],
-    data: Prisma.RolloutUpdateManyMutationInput,
+    data: RolloutChanges,
     action: string,
-    also?: (db: Prisma.TransactionClient, r: RolloutWithTargets) => Promise<void>,
+    also?: (db: Db, r: RolloutWithTargets) => Promise<void>,
   ): Promise<RolloutWithTargets> {
     const r = await this.repo.get(actor.organizationId, id);
     await this.repo.transaction(async (db) => {
-      const moved = await db.rollout.updateMany({ where: { id, status: { in: from } }, data });
-      if (moved.count !== 1)
+      if (!(await this.repo.moveRollout(db, actor.organizationId, id, from, data)))
         throw new ConflictError(`Rollout ${r.name} is ${r.status}`, { status: r.status });
-      await also?.(db as Prisma.TransactionClient, r);
+      await also?.(db, r);
       await this.audit.recordActor(db, actor, action, { type: 'Rollout', id }, {});
     });
     await this.notify(actor.organizationId, id);

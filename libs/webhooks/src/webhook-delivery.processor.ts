@@ -8,7 +8,7 @@ import { HostAllowlist } from './ssrf-guard';
 import { slackBody, WebhookPayload } from './webhook-payload';
 import { AttemptResult, sendWebhook } from './webhook-sender';
 import { WebhooksQueue } from './webhooks.queue';
-import { WebhooksRepository } from './webhooks.repository';
+import { DeliveryWithEndpoint, WebhooksRepository } from './webhooks.repository';
 
 /** The secrets to sign with now: the current one, plus the previous one during a rotation overlap. */
 export function signingSecrets(config: AppConfig, e: WebhookEndpoint, now: Date): string[] {
@@ -42,16 +42,16 @@ export class WebhookDeliveryProcessor {
   }
 
   async attempt(deliveryId: string): Promise<void> {
-    const d = await this.repo.findDelivery(this.repo.db, deliveryId);
+    const d = await this.repo.deliveryForJob(deliveryId);
     if (!d || d.status !== DeliveryStatus.PENDING) return;
     const ep = d.endpoint;
     const now = new Date();
     if (!ep.enabled) {
-      await this.repo.updateDelivery(this.repo.db, d.id, {
-        status: DeliveryStatus.FAILED,
-        nextAttemptAt: null,
-        lastError: `endpoint disabled${ep.disabledReason ? `: ${ep.disabledReason}` : ''}`,
-      });
+      await this.repo.failDelivery(
+        d.organizationId,
+        d.id,
+        `endpoint disabled${ep.disabledReason ? `: ${ep.disabledReason}` : ''}`,
+      );
       return;
     }
     if (d.nextAttemptAt && d.nextAttemptAt.getTime() - now.getTime() > 1000) {
@@ -80,7 +80,7 @@ export class WebhookDeliveryProcessor {
     await this.record(d, result);
   }
 
-  private async record(d: WebhookDelivery & { endpoint: WebhookEndpoint }, r: AttemptResult): Promise<void> {
+  private async record(d: DeliveryWithEndpoint, r: AttemptResult): Promise<void> {
     const now = new Date();
     const attemptNo = d.attempts + 1;
     const ok = r.statusCode !== null && r.statusCode >= 200 && r.statusCode < 300;
@@ -97,12 +97,11 @@ export class WebhookDeliveryProcessor {
     const retryAt = delay === null ? null : new Date(now.getTime() + delay);
 
     const recorded = await this.repo.transaction(async (db) => {
-      await this.repo.lockDelivery(db, d.id);
-      const current = await this.repo.findDelivery(db, d.id);
+      await this.repo.lockDelivery(db, d.organizationId, d.id);
+      const current = await this.repo.findDelivery(db, d.organizationId, d.id);
       if (!current || current.attempts !== d.attempts || current.status !== DeliveryStatus.PENDING)
         return false;
-      await this.repo.recordAttempt(db, {
-        deliveryId: d.id,
+      await this.repo.recordAttempt(db, d.id, {
         attemptNo,
         at: now,
         statusCode: r.statusCode,
@@ -110,7 +109,7 @@ export class WebhookDeliveryProcessor {
         responseBody: r.responseBody,
         error,
       });
-      await this.repo.updateDelivery(db, d.id, {
+      await this.repo.updateDelivery(db, d.organizationId, d.id, {
         attempts: attemptNo,
         lastStatusCode: r.statusCode,
         lastError: error,
@@ -119,7 +118,7 @@ export class WebhookDeliveryProcessor {
         deliveredAt: ok ? now : null,
       });
       if (gone)
-        await this.repo.updateEndpoint(db, d.endpointId, {
+        await this.repo.updateEndpoint(db, d.organizationId, d.endpointId, {
           enabled: false,
           disabledReason: `The receiver answered 410 Gone at ${now.toISOString()}`,
         });

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { matchesLabels, parseLabelSelector } from '@meshfleet/core';
 import { AppConfig } from '@meshfleet/config';
-import { Db, DomainEvent, Prisma, WebhookEndpoint } from '@meshfleet/db';
+import { Db, DomainEvent, WebhookEndpoint } from '@meshfleet/db';
 import { isWebhookEventType, matchesEventType } from './event-types';
 import { buildPayload } from './webhook-payload';
 import { NewDelivery, WebhooksRepository } from './webhooks.repository';
@@ -35,7 +35,7 @@ export class WebhookFanout {
     if (endpoints.length === 0) return;
     const clusterIds = [...new Set(events.map((e) => e.clusterId).filter((c): c is string => c !== null))];
     const [clusters, orgs] = await Promise.all([
-      this.repo.clusters(db, clusterIds),
+      this.repo.clusters(db, orgIds, clusterIds),
       this.repo.organizations(db, orgIds),
     ]);
     const clusterById = new Map(clusters.map((c) => [c.id, c]));
@@ -43,7 +43,8 @@ export class WebhookFanout {
     const now = new Date();
     const rows: NewDelivery[] = [];
     for (const e of events) {
-      const cluster = e.clusterId ? clusterById.get(e.clusterId) : undefined;
+      const found = e.clusterId ? clusterById.get(e.clusterId) : undefined;
+      const cluster = found?.organizationId === e.organizationId ? found : undefined;
       const labels = cluster ? ((cluster.labels ?? {}) as Record<string, string>) : null;
       const targets = endpoints.filter(
         (ep) => ep.organizationId === e.organizationId && endpointWants(ep, e.type, labels),
@@ -63,7 +64,7 @@ export class WebhookFanout {
           endpointId: ep.id,
           eventId: e.id,
           eventType: e.type,
-          payload: payload as unknown as Prisma.InputJsonValue,
+          payload,
         });
     }
     const ids = await this.repo.insertDeliveries(db, rows, now);

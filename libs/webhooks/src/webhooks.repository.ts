@@ -1,23 +1,81 @@
 import { Injectable } from '@nestjs/common';
+import type { Sealed } from '@meshfleet/certificates';
 import { isUuid, newestFirstPage, NotFoundError, Page } from '@meshfleet/core';
 import {
   Db,
   DeliveryStatus,
   Prisma,
   PrismaService,
+  translatePrismaError,
   WebhookAttempt,
   WebhookDelivery,
   WebhookEndpoint,
 } from '@meshfleet/db';
+import type { WebhookPayload } from './webhook-payload';
 
 export type DeliveryWithAttempts = WebhookDelivery & { attemptsLog: WebhookAttempt[] };
+export type DeliveryWithEndpoint = WebhookDelivery & { endpoint: WebhookEndpoint };
 
 export interface NewDelivery {
   organizationId: string;
   endpointId: string;
   eventId: string | null;
   eventType: string;
-  payload: Prisma.InputJsonValue;
+  payload: WebhookPayload;
+}
+
+export interface NewEndpoint {
+  url: string;
+  description: string;
+  eventTypes: string[];
+  clusterSelector: string | null;
+  format: string;
+  secretEnc: Sealed;
+}
+
+/** Endpoint fields to change; absent ones stay. previousSecretEnc null clears the old secret. */
+export interface EndpointChanges {
+  url?: string;
+  description?: string;
+  eventTypes?: string[];
+  clusterSelector?: string | null;
+  format?: string;
+  enabled?: boolean;
+  disabledReason?: string | null;
+  secretEnc?: Sealed;
+  previousSecretEnc?: Sealed | null;
+  previousSecretExpiresAt?: Date | null;
+}
+
+export interface DeliveryChanges {
+  status?: DeliveryStatus;
+  attempts?: number;
+  nextAttemptAt?: Date | null;
+  lastStatusCode?: number | null;
+  lastError?: string | null;
+  deliveredAt?: Date | null;
+}
+
+export interface NewAttempt {
+  attemptNo: number;
+  at: Date;
+  statusCode: number | null;
+  latencyMs: number;
+  responseBody: string | null;
+  error: string | null;
+}
+
+const sealedJson = (s: Sealed) => s as unknown as Prisma.InputJsonValue;
+
+function endpointData(c: EndpointChanges): Prisma.WebhookEndpointUpdateManyMutationInput {
+  const { secretEnc, previousSecretEnc, ...rest } = c;
+  return {
+    ...rest,
+    ...(secretEnc ? { secretEnc: sealedJson(secretEnc) } : {}),
+    ...(previousSecretEnc !== undefined
+      ? { previousSecretEnc: previousSecretEnc ? sealedJson(previousSecretEnc) : Prisma.DbNull }
+      : {}),
+  };
 }
 
 @Injectable()
@@ -26,10 +84,6 @@ export class WebhooksRepository {
 
   transaction<T>(fn: (db: Db) => Promise<T>): Promise<T> {
     return this.prisma.$transaction(fn);
-  }
-
-  get db(): Db {
-    return this.prisma;
   }
 
   listEndpoints(organizationId: string): Promise<WebhookEndpoint[]> {
@@ -42,16 +96,36 @@ export class WebhooksRepository {
     return e;
   }
 
-  createEndpoint(db: Db, data: Prisma.WebhookEndpointUncheckedCreateInput): Promise<WebhookEndpoint> {
-    return db.webhookEndpoint.create({ data });
+  /** getEndpoint outside a transaction. */
+  endpoint(organizationId: string, id: string): Promise<WebhookEndpoint> {
+    return this.getEndpoint(this.prisma, organizationId, id);
   }
 
-  updateEndpoint(db: Db, id: string, data: Prisma.WebhookEndpointUpdateInput): Promise<WebhookEndpoint> {
-    return db.webhookEndpoint.update({ where: { id }, data });
+  createEndpoint(db: Db, organizationId: string, data: NewEndpoint): Promise<WebhookEndpoint> {
+    return db.webhookEndpoint.create({
+      data: { organizationId, ...data, secretEnc: sealedJson(data.secretEnc) },
+    });
   }
 
-  async deleteEndpoint(db: Db, id: string): Promise<void> {
-    await db.webhookEndpoint.delete({ where: { id } });
+  async updateEndpoint(
+    db: Db,
+    organizationId: string,
+    id: string,
+    changes: EndpointChanges,
+  ): Promise<WebhookEndpoint> {
+    try {
+      return await db.webhookEndpoint.update({ where: { id, organizationId }, data: endpointData(changes) });
+    } catch (e) {
+      translatePrismaError(e, 'WebhookEndpoint');
+    }
+  }
+
+  async deleteEndpoint(db: Db, organizationId: string, id: string): Promise<void> {
+    try {
+      await db.webhookEndpoint.delete({ where: { id, organizationId } });
+    } catch (e) {
+      translatePrismaError(e, 'WebhookEndpoint');
+    }
   }
 
   enabledEndpoints(db: Db, organizationIds: string[]): Promise<WebhookEndpoint[]> {
@@ -79,21 +153,52 @@ export class WebhooksRepository {
     return d;
   }
 
-  findDelivery(db: Db, id: string): Promise<(WebhookDelivery & { endpoint: WebhookEndpoint }) | null> {
-    return db.webhookDelivery.findUnique({ where: { id }, include: { endpoint: true } });
+  /**
+   * The delivery a job names, with its endpoint. Jobs carry only the delivery id, so this one read
+   * is not scoped; everything after it uses the delivery's organizationId.
+   */
+  deliveryForJob(id: string): Promise<DeliveryWithEndpoint | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    return this.prisma.webhookDelivery.findUnique({ where: { id }, include: { endpoint: true } });
   }
 
-  /** Locks the delivery row so two workers never run the same attempt. */
-  async lockDelivery(db: Db, id: string): Promise<void> {
-    await db.$queryRaw`SELECT 1 FROM "WebhookDelivery" WHERE "id" = ${id}::uuid FOR UPDATE`;
+  findDelivery(db: Db, organizationId: string, id: string): Promise<DeliveryWithEndpoint | null> {
+    if (!isUuid(id)) return Promise.resolve(null);
+    return db.webhookDelivery.findFirst({ where: { id, organizationId }, include: { endpoint: true } });
   }
 
-  updateDelivery(db: Db, id: string, data: Prisma.WebhookDeliveryUpdateInput): Promise<WebhookDelivery> {
-    return db.webhookDelivery.update({ where: { id }, data });
+  /** Locks the delivery row so two workers never run the same attempt; false when there is none. */
+  async lockDelivery(db: Db, organizationId: string, id: string): Promise<boolean> {
+    const rows = await db.$queryRaw<unknown[]>`
+      SELECT 1 FROM "WebhookDelivery" WHERE "id" = ${id}::uuid AND "organizationId" = ${organizationId}::uuid
+      FOR UPDATE`;
+    return rows.length > 0;
   }
 
-  async recordAttempt(db: Db, data: Prisma.WebhookAttemptUncheckedCreateInput): Promise<void> {
-    await db.webhookAttempt.create({ data });
+  async updateDelivery(
+    db: Db,
+    organizationId: string,
+    id: string,
+    changes: DeliveryChanges,
+  ): Promise<WebhookDelivery> {
+    try {
+      return await db.webhookDelivery.update({ where: { id, organizationId }, data: changes });
+    } catch (e) {
+      translatePrismaError(e, 'WebhookDelivery');
+    }
+  }
+
+  /** Gives up on a delivery without an attempt (its endpoint is disabled). */
+  async failDelivery(organizationId: string, id: string, lastError: string): Promise<void> {
+    await this.prisma.webhookDelivery.updateMany({
+      where: { id, organizationId },
+      data: { status: DeliveryStatus.FAILED, nextAttemptAt: null, lastError },
+    });
+  }
+
+  /** An attempt row belongs to its delivery (the caller holds the delivery's lock). */
+  async recordAttempt(db: Db, deliveryId: string, attempt: NewAttempt): Promise<void> {
+    await db.webhookAttempt.create({ data: { deliveryId, ...attempt } });
   }
 
   async listDeliveries(
@@ -128,10 +233,11 @@ export class WebhooksRepository {
     });
   }
 
-  clusters(db: Db, ids: string[]) {
+  /** Name and labels of the clusters events name, limited to the events' organizations. */
+  clusters(db: Db, organizationIds: string[], ids: string[]) {
     return db.cluster.findMany({
-      where: { id: { in: ids } },
-      select: { id: true, name: true, labels: true },
+      where: { id: { in: ids }, organizationId: { in: organizationIds } },
+      select: { id: true, organizationId: true, name: true, labels: true },
     });
   }
 

@@ -3,13 +3,13 @@ import { FailedPreconditionError, Page, parseLabelSelector, ValidationError } fr
 import { AppConfig } from '@meshfleet/config';
 import { Actor } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
-import { seal } from '@meshfleet/certificates';
-import { DeliveryStatus, Prisma, WebhookDelivery, WebhookEndpoint } from '@meshfleet/db';
+import { seal, Sealed } from '@meshfleet/certificates';
+import { DeliveryStatus, WebhookDelivery, WebhookEndpoint } from '@meshfleet/db';
 import { TEST_EVENT_TYPE, validateEventTypes } from './event-types';
 import { generateSecret } from './signing';
 import { checkedAddresses, HostAllowlist, parseWebhookUrl, urlForDisplay } from './ssrf-guard';
 import { buildPayload } from './webhook-payload';
-import { DeliveryWithAttempts, WebhooksRepository } from './webhooks.repository';
+import { DeliveryWithAttempts, EndpointChanges, WebhooksRepository } from './webhooks.repository';
 import { WebhooksQueue } from './webhooks.queue';
 
 export const WEBHOOK_FORMATS = ['standard', 'slack'] as const;
@@ -51,14 +51,13 @@ export class WebhooksService {
     const fields = await this.validate({ ...input, eventTypes: input.eventTypes ?? [] }, true);
     const secret = generateSecret();
     const endpoint = await this.repo.transaction(async (db) => {
-      const e = await this.repo.createEndpoint(db, {
-        organizationId: actor.organizationId,
+      const e = await this.repo.createEndpoint(db, actor.organizationId, {
         url: fields.url!,
         description: fields.description ?? '',
         eventTypes: fields.eventTypes!,
         clusterSelector: fields.clusterSelector ?? null,
         format: fields.format ?? 'standard',
-        secretEnc: seal(keyring, secret) as unknown as Prisma.InputJsonValue,
+        secretEnc: seal(keyring, secret),
       });
       await this.audit.recordActor(
         db,
@@ -81,7 +80,7 @@ export class WebhooksService {
     const fields = await this.validate(input, false);
     return this.repo.transaction(async (db) => {
       const before = await this.repo.getEndpoint(db, actor.organizationId, id);
-      const data: Prisma.WebhookEndpointUpdateInput = {};
+      const data: EndpointChanges = {};
       if (fields.url) data.url = fields.url;
       if (fields.description !== undefined) data.description = fields.description ?? '';
       if (fields.eventTypes) data.eventTypes = fields.eventTypes;
@@ -93,7 +92,7 @@ export class WebhooksService {
         if (input.enabled) data.disabledReason = null;
         else if (before.enabled) data.disabledReason = `Disabled by ${actor.actorName}`;
       }
-      const after = await this.repo.updateEndpoint(db, id, data);
+      const after = await this.repo.updateEndpoint(db, actor.organizationId, id, data);
       await this.audit.recordActor(
         db,
         actor,
@@ -137,9 +136,9 @@ export class WebhooksService {
     const endpoint = await this.repo.transaction(async (db) => {
       const before = await this.repo.getEndpoint(db, actor.organizationId, id);
       const expires = new Date(Date.now() + overlapHours * 3_600_000);
-      const e = await this.repo.updateEndpoint(db, id, {
-        secretEnc: seal(keyring, secret) as unknown as Prisma.InputJsonValue,
-        previousSecretEnc: overlapHours > 0 ? (before.secretEnc as Prisma.InputJsonValue) : Prisma.DbNull,
+      const e = await this.repo.updateEndpoint(db, actor.organizationId, id, {
+        secretEnc: seal(keyring, secret),
+        previousSecretEnc: overlapHours > 0 ? (before.secretEnc as unknown as Sealed) : null,
         previousSecretExpiresAt: overlapHours > 0 ? expires : null,
       });
       await this.audit.recordActor(
@@ -157,7 +156,7 @@ export class WebhooksService {
   async delete(actor: Actor, id: string): Promise<WebhookEndpoint> {
     return this.repo.transaction(async (db) => {
       const e = await this.repo.getEndpoint(db, actor.organizationId, id);
-      await this.repo.deleteEndpoint(db, id);
+      await this.repo.deleteEndpoint(db, actor.organizationId, id);
       await this.audit.recordActor(
         db,
         actor,
@@ -175,7 +174,7 @@ export class WebhooksService {
     first: number,
     after: string | null,
   ): Promise<Page<DeliveryWithAttempts>> {
-    await this.repo.getEndpoint(this.repo.db, organizationId, endpointId);
+    await this.repo.endpoint(organizationId, endpointId);
     return this.repo.listDeliveries(organizationId, endpointId, first, after);
   }
 
@@ -188,7 +187,7 @@ export class WebhooksService {
         throw new FailedPreconditionError('The endpoint is disabled; enable it before redelivering', {
           reason: ep.disabledReason,
         });
-      const updated = await this.repo.updateDelivery(db, d.id, {
+      const updated = await this.repo.updateDelivery(db, actor.organizationId, d.id, {
         status: DeliveryStatus.PENDING,
         nextAttemptAt: new Date(),
       });
@@ -220,7 +219,7 @@ export class WebhooksService {
             endpointId: ep.id,
             eventId: null,
             eventType: TEST_EVENT_TYPE,
-            payload: payload as unknown as Prisma.InputJsonValue,
+            payload,
           },
         ],
         new Date(),
