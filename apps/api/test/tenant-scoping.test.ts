@@ -89,6 +89,7 @@ describe('tenant scoping of repository methods', () => {
       );
     });
     const facts = {
+      detectedProvider: 'EKS' as const,
       kubernetesVersion: 'v1.31.0',
       nodeCount: 3,
       agentVersion: '1.0.0',

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import {
   BootstrapToken,
+  CloudProvider,
   Cluster,
   ClusterStatus,
   Db,
@@ -12,6 +13,9 @@ export type TokenWithCluster = BootstrapToken & { cluster: Cluster };
 
 /** What an enrolling agent reports about its cluster and itself. */
 export interface EnrolledFacts {
+  /** Registered as OTHER: what the nodes say, when they name a cloud. */
+  provider?: CloudProvider;
+  detectedProvider: CloudProvider;
   kubernetesVersion: string;
   nodeCount: number;
   agentVersion: string;
@@ -78,6 +82,8 @@ export class EnrollmentRepository {
       where: { id: clusterId, organizationId },
       data: {
         status: ClusterStatus.CONNECTED,
+        ...(f.provider ? { provider: f.provider } : {}),
+        detectedProvider: f.detectedProvider,
         kubernetesVersion: f.kubernetesVersion,
         nodeCount: f.nodeCount,
         agentVersion: f.agentVersion,

@@ -4,7 +4,7 @@ import { ForbiddenError, hashSecret, issueSecret, UnauthenticatedError } from '@
 import { AppConfig } from '@meshfleet/config';
 import { AuditService } from '@meshfleet/audit';
 import { AgentCredentialCache } from '@meshfleet/auth';
-import { ClusterStatus } from '@meshfleet/db';
+import { CloudProvider, ClusterStatus } from '@meshfleet/db';
 import { recordDomainEvent } from '@meshfleet/events';
 import { EnrollmentRepository } from './enrollment.repository';
 import { PresenceService } from './presence.service';
@@ -53,7 +53,12 @@ export class EnrollmentService {
 
       const reenrolled = cluster.enrolledAt !== null;
       await this.repo.replaceCredential(db, cluster.organizationId, cluster.id, credential, now);
+      const detected = req.cluster.provider as CloudProvider;
+      const clouds: CloudProvider[] = [CloudProvider.AKS, CloudProvider.EKS, CloudProvider.GKE];
+      const adopt = cluster.provider === CloudProvider.OTHER && clouds.includes(detected);
       await this.repo.markEnrolled(db, cluster.organizationId, cluster.id, {
+        ...(adopt ? { provider: detected } : {}),
+        detectedProvider: detected,
         kubernetesVersion: req.cluster.kubernetesVersion,
         nodeCount: req.cluster.nodeCount,
         agentVersion: req.agentVersion,

@@ -1,7 +1,7 @@
-import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { pageSize } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
-import { Cluster, Role } from '@meshfleet/db';
+import { CloudProvider, Cluster, Role } from '@meshfleet/db';
 import { toConnection } from '@meshfleet/graphql';
 import { ClustersService, Enrollment } from './clusters.service';
 import {
@@ -13,6 +13,15 @@ import {
   UpdateClusterInput,
 } from './dto/cluster.types';
 
+const CLOUDS: CloudProvider[] = [CloudProvider.AKS, CloudProvider.EKS, CloudProvider.GKE];
+
+/** Registered as one cloud while the nodes say another: worth a look, not an error. */
+export function providerWarning(c: Pick<Cluster, 'provider' | 'detectedProvider'>): string | null {
+  const d = c.detectedProvider;
+  if (!d || !CLOUDS.includes(d) || d === c.provider) return null;
+  return `registered as ${c.provider}, but the nodes' spec.providerID says ${d}`;
+}
+
 export const toClusterType = (c: Cluster): ClusterType => ({
   ...c,
   labels: (c.labels ?? {}) as Record<string, string>,
@@ -23,6 +32,14 @@ const toPayload = (e: Enrollment): RegisterClusterPayload => ({ ...e, cluster: t
 @Resolver(() => ClusterType)
 export class ClustersResolver {
   constructor(private readonly service: ClustersService) {}
+
+  @ResolveField(() => String, {
+    nullable: true,
+    description: 'Set when the registered provider and the detected one disagree',
+  })
+  providerWarning(@Parent() c: ClusterType): string | null {
+    return providerWarning(c);
+  }
 
   @Query(() => ClusterType, { description: 'One cluster of your organization' })
   @Allow(Role.VIEWER)

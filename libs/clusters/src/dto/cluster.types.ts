@@ -16,8 +16,18 @@ export class ClusterType {
   @Field({ description: 'DNS-1123 label, unique in the organization' })
   name!: string;
 
-  @Field(() => CloudProvider)
+  @Field(() => CloudProvider, {
+    description:
+      'As registered; a cluster registered as OTHER takes the cloud its agent detects at enrollment',
+  })
   provider!: CloudProvider;
+
+  @Field(() => CloudProvider, {
+    nullable: true,
+    description:
+      "What the agent detected from the nodes' spec.providerID at enrollment (OTHER when they name no cloud)",
+  })
+  detectedProvider!: CloudProvider | null;
 
   @Field(() => String, { nullable: true })
   region!: string | null;
