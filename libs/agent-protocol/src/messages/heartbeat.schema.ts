@@ -7,7 +7,7 @@ export const QuickStatusSchema = z.object({
   kubernetesReachable: z.boolean().optional(),
   /** The agent's own view of the last report it produced. */
   health: HealthStatusSchema.optional(),
-  lastReportSequence: count.optional(),
+  lastReportSequence: sequenceNumber.optional(),
   runningTaskId: shortString.optional(),
 });
 
