@@ -1,6 +1,6 @@
 // Heartbeat: cheap liveness signal every ~15 s. Kept tiny on purpose (8 KiB limit).
 import { z } from 'zod';
-import { HealthStatusSchema, count, sequenceNumber, shortString, timestamp } from './common.schema';
+import { HealthStatusSchema, sequenceNumber, shortString, timestamp } from './common.schema';
 
 export const QuickStatusSchema = z.object({
   linkerdInstalled: z.boolean().optional(),
