@@ -10,7 +10,5 @@ export * from './reports/report-ingest.repository';
 export * from './enrollment.service';
 export * from './liveness.repository';
 export * from './liveness-sweeper';
-export * from './diagnostics.resolver';
 export * from './rate-limiter';
 export * from './agent-gateway.module';
-export * from './dto/agent-task.types';

@@ -1,3 +1,2 @@
 export * from './domain-events';
-export * from './task-updates';
 export * from './outbox';
