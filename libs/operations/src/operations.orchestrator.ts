@@ -157,8 +157,15 @@ export class OperationsOrchestrator {
     const retries: Retry[] = [];
     const deadline = taskError('DEADLINE', 'The operation passed its deadline');
     for (const op of ops) {
+      if (!ACTIVE.includes(op.status) || op.status === OperationStatus.QUEUED) continue;
       const attempt = attempts.get(op.id);
-      if (!attempt || !ACTIVE.includes(op.status) || op.status === OperationStatus.QUEUED) continue;
+      if (!attempt) {
+        // Dispatched without an attempt (a lost row): nothing can end it but its deadline.
+        if (now > op.deadlineAt) ends.push({ op, status: OperationStatus.TIMED_OUT, error: deadline });
+        continue;
+      }
+      // Read before a retry that another handler made: that handler judges the new attempt.
+      if (attempt.number !== op.attempt) continue;
       const kind = OPERATION_KINDS[op.kind];
       const failure = (attempt.error ?? null) as { code?: string; message?: string } | null;
       switch (attempt.status) {
@@ -298,12 +305,22 @@ export class OperationsOrchestrator {
   }
 
   /**
-   * Ends operations in the caller's transaction: each moves only if still active (a racing
-   * handler's end stands), stops its open attempt unless it succeeded, releases its cluster
-   * lock, applies its kind's effect on the cluster and records its domain event.
+   * Ends operations in the caller's transaction: each stops its open attempt unless it
+   * succeeded and moves only if still active (a racing handler's end stands), releases its
+   * cluster lock, applies its kind's effect on the cluster and records its domain event.
    */
   private async finishIn(db: Db, ends: Ending[], at: Date): Promise<Settled['notify']> {
     if (!ends.length) return [];
+    // Attempts first, as every other writer locks them (attempt, then operation). An open attempt
+    // means an active operation, so this stops only attempts of operations that end here.
+    for (const e of ends)
+      if (e.attemptId && e.status !== OperationStatus.SUCCEEDED)
+        await this.repo.expireAttempts(
+          db,
+          [e.attemptId],
+          e.stopError === undefined ? taskError('STOPPED', `Operation ${e.status}`) : e.stopError,
+          at,
+        );
     const moved = new Set(
       await this.repo.finishMany(
         db,
@@ -319,14 +336,6 @@ export class OperationsOrchestrator {
     );
     const done = ends.filter((e) => moved.has(e.op.id));
     if (!done.length) return [];
-    for (const e of done)
-      if (e.attemptId && e.status !== OperationStatus.SUCCEEDED)
-        await this.repo.expireAttempts(
-          db,
-          [e.attemptId],
-          e.stopError === undefined ? taskError('STOPPED', `Operation ${e.status}`) : e.stopError,
-          at,
-        );
     const lifecycle = done.filter((e) => OPERATION_KINDS[e.op.kind].lifecycle);
     if (lifecycle.length) {
       await this.repo.releaseLocks(
