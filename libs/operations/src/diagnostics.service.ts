@@ -44,8 +44,8 @@ export class DiagnosticsService {
   }
 
   /**
-   * Creates the operation with its first attempt queued and its audit record in one
-   * transaction, then wakes the agent. Its task is checked before anything is written.
+   * Creates the operation with its first attempt queued, wakes the agent, then audits. Its task
+   * is checked before anything is written.
    */
   async start(
     actor: Actor,
@@ -66,8 +66,8 @@ export class DiagnosticsService {
     });
     if (issues) throw new ValidationError(`Invalid ${spec.task} task: ${issues}`, 'params');
     const deadlineAt = new Date(Date.now() + DIAGNOSTICS_TTL_SECONDS * 1000);
-    const attempt = await this.repo.transaction(async (db) => {
-      const a = await this.repo.createDispatched(
+    const attempt = await this.repo.transaction((db) =>
+      this.repo.createDispatched(
         db,
         {
           id,
@@ -79,17 +79,19 @@ export class DiagnosticsService {
           deadlineAt,
         },
         { id: taskId, clusterId, kind: spec.task, params: taskParams, deadlineAt },
-      );
-      await this.audit.recordActor(
+      ),
+    );
+    // The agent is woken before the audit record is written: it claims while the caller waits.
+    await this.orchestrator.wake(clusterId);
+    await this.repo.outsideTransaction((db) =>
+      this.audit.recordActor(
         db,
         actor,
         audit.action,
         { type: 'Cluster', id: clusterId },
         { taskId, ...audit.metadata },
-      );
-      return a;
-    });
-    await this.orchestrator.wake(clusterId);
+      ),
+    );
     return { ...attempt, requestedBy: actor.actorName, operationKind: kind, steps: [] };
   }
 }

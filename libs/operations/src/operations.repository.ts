@@ -188,6 +188,11 @@ export class OperationsRepository {
     return this.prisma.$transaction(fn);
   }
 
+  /** The root client for a single write that needs no transaction of its own (an audit record). */
+  outsideTransaction<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    return fn(this.prisma);
+  }
+
   // ── Creating ────────────────────────────────────────────────────────────────────────────────
 
   /** Creates the operation and takes the cluster's lock; a second active operation is a CONFLICT. */

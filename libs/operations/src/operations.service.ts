@@ -303,7 +303,7 @@ export class OperationsService {
         reason: 'ALREADY_FINISHED',
       });
     await this.orchestrator.cancel(op, actor.actorName);
-    await this.repo.transaction((db) =>
+    await this.repo.outsideTransaction((db) =>
       this.audit.recordActor(db, actor, 'operation.cancel', { type: 'Operation', id }, { kind: op.kind }),
     );
     return this.repo.get(actor.organizationId, id);
