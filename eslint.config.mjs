@@ -26,13 +26,6 @@ const PRISMA_ALLOWED = [
   '**/*.module.ts',
   'apps/worker/src/worker.ts',
 ];
-// Temporary exemption: owned by the operations-core redesign, to be removed when it lands.
-const PRISMA_EXEMPT_UNTIL_OPERATIONS_CORE = [
-  'libs/operations/src/**',
-  'libs/agent-gateway/src/agent-tasks.service.ts',
-  'libs/agent-gateway/src/diagnostics.resolver.ts',
-  'libs/agent-gateway/src/agent-wakeup.service.ts',
-];
 const PRISMA_DELEGATE_CALLS =
   'findMany|findFirst|findUnique|findFirstOrThrow|findUniqueOrThrow|createMany|createManyAndReturn|updateMany|updateManyAndReturn|deleteMany|upsert|aggregate|groupBy';
 
@@ -65,7 +58,7 @@ export default tseslint.config(
   },
   {
     files: PRISMA_FREE_FILES,
-    ignores: [...PRISMA_ALLOWED, ...PRISMA_EXEMPT_UNTIL_OPERATIONS_CORE],
+    ignores: PRISMA_ALLOWED,
     rules: {
       'no-restricted-imports': [
         'error',

@@ -1,6 +1,7 @@
 // Dispatch benchmark: time from a public mutation to the moment the cluster's agent holds the task,
 // with every agent of the fleet long-polling. Two paths:
-//  - direct: GraphQL collectProxyMetrics → AgentTask row + Redis wake → the agent's long-poll;
+//  - direct: GraphQL collectProxyMetrics → diagnostics operation with its attempt queued + Redis wake
+//    → the agent's long-poll;
 //  - lifecycle: GraphQL restartDataPlane → operation row → BullMQ → worker dispatch → long-poll.
 // Usage: node bench/dispatch.mjs [--clusters 1000] [--samples 200] [--lifecycle 50] [--rate 20]
 //        [--lifecycle-rate 5]

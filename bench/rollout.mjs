@@ -285,7 +285,7 @@ async function main() {
         const stuck = await pgc.query(
           `SELECT t."clusterId", t.status AS target, o.status AS op, o.attempt, a.status AS task, o.error
            FROM "RolloutTarget" t LEFT JOIN "Operation" o ON o.id = t."operationId"
-           LEFT JOIN "AgentTask" a ON a.id = o."agentTaskId"
+           LEFT JOIN "OperationAttempt" a ON a."operationId" = o.id AND a.number = o.attempt
            WHERE t."rolloutId" = $1 AND t.status IN ('UPGRADING', 'GATING') LIMIT 5`,
           [id],
         );

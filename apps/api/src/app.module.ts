@@ -21,7 +21,6 @@ import { HealthModule } from '@meshfleet/health';
 import { CertificatesModule } from '@meshfleet/certificates';
 import { OperationsModule } from '@meshfleet/operations';
 import { RolloutsModule } from '@meshfleet/rollouts';
-import { EventsModule } from '@meshfleet/events';
 import { AgentGatewayModule } from '@meshfleet/agent-gateway';
 import { AlertsModule } from '@meshfleet/alerts';
 import { WebhooksModule } from '@meshfleet/webhooks';
@@ -46,7 +45,6 @@ export class AppModule {
         ClustersModule,
         HealthModule,
         CertificatesModule,
-        EventsModule,
         OperationsModule,
         RolloutsModule,
         AgentGatewayModule,

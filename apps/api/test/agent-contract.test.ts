@@ -19,7 +19,8 @@ import {
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
 } from '@meshfleet/agent-protocol';
-import { AgentTasksService } from '@meshfleet/agent-gateway';
+import type { Actor } from '@meshfleet/auth';
+import { DiagnosticsService } from '@meshfleet/operations';
 import { createIssuerCsr } from '@meshfleet/certificates';
 import { PrismaService } from '@meshfleet/db';
 import { startApi, startWorkerFor, TestApi } from './harness';
@@ -435,23 +436,38 @@ describe('agent contract', () => {
     const prisma = api.app.get(PrismaService);
     const organizationId = (await prisma.cluster.findUniqueOrThrow({ where: { id: s.clusterId } }))
       .organizationId;
-    const row = (params: object, createdAt: Date) =>
-      prisma.agentTask.create({
+    // Rows written as an older API could have: a diagnostics operation whose attempt breaks the contract.
+    const row = async (params: object, createdAt: Date) => {
+      const deadlineAt = new Date(Date.now() + 60_000);
+      const op = await prisma.operation.create({
         data: {
           organizationId,
           clusterId: s.clusterId,
           kind: 'COLLECT_PROXY_METRICS',
+          status: 'DISPATCHED',
           params,
-          createdAt,
-          deadlineAt: new Date(Date.now() + 60_000),
+          requestedBy: 'test',
+          deadlineAt,
         },
       });
+      return prisma.operationAttempt.create({
+        data: {
+          operationId: op.id,
+          number: 1,
+          clusterId: s.clusterId,
+          kind: 'COLLECT_PROXY_METRICS',
+          params,
+          createdAt,
+          deadlineAt,
+        },
+      });
+    };
     const broken = await row({ namespace: 'Not_A_Label', pod: 'web-1' }, new Date(Date.now() - 2000));
     const fine = await row({ namespace: 'emojivoto', pod: 'web-1' }, new Date(Date.now() - 1000));
     const poll = await agentCall(api, 'GET', '/tasks/next?waitSeconds=0', s.credential);
     assert.equal(poll.status, 200);
     assert.equal(poll.body.task.id, fine.id, 'the valid task behind it is handed out');
-    const failed = await prisma.agentTask.findUniqueOrThrow({ where: { id: broken.id } });
+    const failed = await prisma.operationAttempt.findUniqueOrThrow({ where: { id: broken.id } });
     assert.equal(failed.status, 'FAILED');
     assert.equal((failed.error as any).code, 'INVALID_TASK');
     assert.match((failed.error as any).message, /params\.namespace/);
@@ -461,18 +477,27 @@ describe('agent contract', () => {
       'and the broken one never is',
     );
 
-    const before = await prisma.agentTask.count();
+    const before = await prisma.operationAttempt.count();
+    const actor = {
+      organizationId,
+      role: 'ADMIN',
+      kind: 'SYSTEM',
+      actorId: 'test',
+      actorName: 'test',
+    } as Actor;
     await assert.rejects(
-      api.app.get(AgentTasksService).create({
-        organizationId,
-        clusterId: s.clusterId,
-        kind: 'COLLECT_PROXY_METRICS',
-        params: { namespace: 'emojivoto' },
-        requestedBy: 'test',
-        ttlSeconds: 60,
-      }),
+      api.app.get(DiagnosticsService).start(
+        actor,
+        s.clusterId,
+        'COLLECT_PROXY_METRICS',
+        { namespace: 'emojivoto' },
+        {
+          action: 'diagnostics.collect-proxy-metrics',
+          metadata: {},
+        },
+      ),
       (e: any) => e.code === 'BAD_USER_INPUT' && /params\.pod/.test(e.message),
     );
-    assert.equal(await prisma.agentTask.count(), before, 'nothing written');
+    assert.equal(await prisma.operationAttempt.count(), before, 'nothing written');
   });
 });

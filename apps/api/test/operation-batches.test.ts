@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { Actor } from '@meshfleet/auth';
 import { ConflictError } from '@meshfleet/core';
 import { Operation, OperationStatus, PrismaService } from '@meshfleet/db';
-import { OperationsOrchestrator, OperationsService } from '@meshfleet/operations';
+import { OperationsOrchestrator, OperationsRepository, OperationsService } from '@meshfleet/operations';
 import { startApi, TestApi } from './harness';
 import { agentCall as agentHttp, eventually, linkerdReport, registerAndEnroll } from './agent-http';
 
@@ -20,6 +20,16 @@ describe('operations in batches (a rollout wave)', () => {
   let key: string;
   let actor: Actor;
   let prisma: PrismaService;
+  let repo: OperationsRepository;
+  /** The operations with their steps, and the id of each one's current attempt (its task). */
+  const read = async (ids: string[]) => {
+    const list = await repo.byIds(ids);
+    const attempts = await prisma.operationAttempt.findMany({ where: { operationId: { in: ids } } });
+    return list.map((o) => ({
+      ...o,
+      agentTaskId: attempts.find((a) => a.operationId === o.id && a.number === o.attempt)?.id ?? null,
+    }));
+  };
   const clusters: { id: string; credential: string }[] = [];
   let ops: Operation[] = [];
 
@@ -45,6 +55,7 @@ describe('operations in batches (a rollout wave)', () => {
       requestId: null,
     };
     prisma = api.app.get(PrismaService);
+    repo = api.app.get(OperationsRepository);
     for (let i = 0; i < 6; i++) {
       const c = await registerAndEnroll(api, key, { name: `wave-${i}`, kubernetesVersion: 'v1.31.4' });
       const report = linkerdReport(FROM, { kubernetesVersion: 'v1.31.4' });
@@ -81,12 +92,12 @@ describe('operations in batches (a rollout wave)', () => {
     });
 
     // No worker runs: the operations were dispatched by upgradeMany itself.
-    const rows = await prisma.operation.findMany({ where: { id: { in: ops.map((o) => o.id) } } });
+    const rows = await read(ops.map((o) => o.id));
     assert.deepEqual(
       rows.map((r) => r.status),
       ops.map(() => OperationStatus.DISPATCHED),
     );
-    const tasks = await prisma.agentTask.findMany({
+    const tasks = await prisma.operationAttempt.findMany({
       where: { id: { in: rows.map((r) => r.agentTaskId!) } },
     });
     assert.equal(tasks.length, 5);
@@ -107,10 +118,10 @@ describe('operations in batches (a rollout wave)', () => {
     // second task, the first one stays its task.
     const stale = ops.map((o) => ({ ...o, status: OperationStatus.QUEUED }));
     await api.app.get(OperationsOrchestrator).dispatchMany(stale);
-    const after = await prisma.operation.findMany({ where: { id: { in: ops.map((o) => o.id) } } });
+    const after = await read(ops.map((o) => o.id));
     for (const r of after) assert.equal(r.agentTaskId, rows.find((x) => x.id === r.id)!.agentTaskId);
     assert.equal(
-      await prisma.agentTask.count({
+      await prisma.operationAttempt.count({
         where: { clusterId: { in: ops.map((o) => o.clusterId) }, kind: 'LINKERD_UPGRADE' },
       }),
       5,
@@ -118,7 +129,7 @@ describe('operations in batches (a rollout wave)', () => {
   });
 
   it('takes a burst of step events and results together: steps mirrored in order, each ends once, a cancelled one stays cancelled', async () => {
-    const rows = await prisma.operation.findMany({ where: { id: { in: ops.map((o) => o.id) } } });
+    const rows = await read(ops.map((o) => o.id));
     const taskOf = new Map(rows.map((r) => [r.clusterId, r.agentTaskId!]));
     const steps = ['precheck', 'crds', 'control-plane', 'postcheck'];
     const credentialOf = new Map(clusters.map((c) => [c.id, c.credential]));
@@ -139,7 +150,7 @@ describe('operations in batches (a rollout wave)', () => {
       }),
     );
     const running = await eventually(
-      () => prisma.operation.findMany({ where: { id: { in: ops.map((o) => o.id) } } }),
+      () => read(ops.map((o) => o.id)),
       (list) => list.every((o) => o.status === 'RUNNING' && (o.steps as unknown[]).length === steps.length),
     );
     for (const o of running)
@@ -175,7 +186,7 @@ describe('operations in batches (a rollout wave)', () => {
       [409, 204, 204, 204, 204],
     );
     const ended = await eventually(
-      () => prisma.operation.findMany({ where: { id: { in: ops.map((o) => o.id) } } }),
+      () => read(ops.map((o) => o.id)),
       (list) => list.every((o) => ['SUCCEEDED', 'CANCELLED'].includes(o.status)),
     );
     const statusOf = new Map(ended.map((o) => [o.id, o.status]));
@@ -193,7 +204,7 @@ describe('operations in batches (a rollout wave)', () => {
     const orchestrator = api.app.get(OperationsOrchestrator);
     const stale = running.map((o) => ({ ...o, cancelRequestedAt: null }));
     await Promise.all([orchestrator.syncMany(stale), orchestrator.syncMany(stale)]);
-    const again = await prisma.operation.findMany({ where: { id: { in: ops.map((o) => o.id) } } });
+    const again = await read(ops.map((o) => o.id));
     assert.deepEqual(new Map(again.map((o) => [o.id, o.status])), statusOf);
     const events = await prisma.domainEvent.findMany({
       where: { type: { in: ['operation.succeeded', 'operation.cancelled', 'operation.failed'] } },

@@ -7,7 +7,6 @@ import { AgentLivenessModule } from '@meshfleet/agent-gateway';
 import { OperationsWorkerModule } from '@meshfleet/operations';
 import { RolloutsWorkerModule } from '@meshfleet/rollouts';
 import { AuthModule } from '@meshfleet/auth';
-import { EventsModule } from '@meshfleet/events';
 import { AuditModule } from '@meshfleet/audit';
 import { AlertsWorkerModule } from '@meshfleet/alerts';
 import { WebhooksWorkerModule } from '@meshfleet/webhooks';
@@ -23,7 +22,6 @@ export class WorkerModule {
         DbModule,
         RedisModule,
         ObservabilityModule,
-        EventsModule,
         AuditModule,
         AgentLivenessModule,
         OperationsWorkerModule,

@@ -8,7 +8,6 @@ import { ConnectBatcher } from './connect.batcher';
 import { CredentialCacheBridge } from './credential-cache.bridge';
 import { AgentTasksService } from './agent-tasks.service';
 import { AgentWakeupService } from './agent-wakeup.service';
-import { DiagnosticsResolver } from './diagnostics.resolver';
 import { EnrollmentRepository } from './enrollment.repository';
 import { EnrollmentService } from './enrollment.service';
 import { LivenessRepository } from './liveness.repository';
@@ -17,9 +16,9 @@ import { PresenceService } from './presence.service';
 import { ReportIngestBatcher } from './reports/report-ingest.batcher';
 import { ReportIngestRepository } from './reports/report-ingest.repository';
 
-const SHARED = [PresenceService, LivenessRepository, AgentWakeupService, AgentTasksService];
+const SHARED = [PresenceService, LivenessRepository, AgentWakeupService];
 
-/** API side: the /agent/v1 router with the gateway's routes, and the diagnostics GraphQL operations. */
+/** API side: the /agent/v1 router with the gateway's routes (tasks are handed to their owner). */
 @Module({
   imports: [ClustersModule, HealthModule],
   providers: [
@@ -32,10 +31,10 @@ const SHARED = [PresenceService, LivenessRepository, AgentWakeupService, AgentTa
     ConnectBatcher,
     ReportIngestRepository,
     ReportIngestBatcher,
-    DiagnosticsResolver,
+    AgentTasksService,
     CredentialCacheBridge,
   ],
-  exports: [AgentRouter, AgentTasksService, PresenceService],
+  exports: [AgentRouter, AgentTasksService, AgentWakeupService, PresenceService],
 })
 export class AgentGatewayModule {}
 
@@ -43,6 +42,6 @@ export class AgentGatewayModule {}
 @Module({
   imports: [HealthStoreModule],
   providers: [...SHARED, LivenessSweeper],
-  exports: [LivenessSweeper, AgentTasksService],
+  exports: [LivenessSweeper, AgentWakeupService],
 })
 export class AgentLivenessModule {}

@@ -11,7 +11,5 @@ export * from './enrollment.repository';
 export * from './enrollment.service';
 export * from './liveness.repository';
 export * from './liveness-sweeper';
-export * from './diagnostics.resolver';
 export * from './rate-limiter';
 export * from './agent-gateway.module';
-export * from './dto/agent-task.types';

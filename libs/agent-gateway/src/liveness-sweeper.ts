@@ -2,14 +2,13 @@ import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nest
 import { AppConfig } from '@meshfleet/config';
 import { RedisService } from '@meshfleet/redis';
 import { HealthRepository } from '@meshfleet/health';
-import { AgentTasksService } from './agent-tasks.service';
 import { LivenessRepository } from './liveness.repository';
 import { PresenceService } from './presence.service';
 
 /**
- * The worker's periodic sweep: clusters silent for 3 heartbeat intervals turn OFFLINE, overdue
- * agent tasks expire, old health samples are pruned. A Redis lock lets one worker replica sweep
- * per interval.
+ * The worker's periodic sweep: clusters silent for 3 heartbeat intervals turn OFFLINE, old health
+ * samples are pruned (overdue tasks are the operations reconciler's). A Redis lock lets one
+ * worker replica sweep per interval.
  */
 @Injectable()
 export class LivenessSweeper implements OnModuleInit, OnModuleDestroy {
@@ -23,7 +22,6 @@ export class LivenessSweeper implements OnModuleInit, OnModuleDestroy {
     private readonly redis: RedisService,
     private readonly presence: PresenceService,
     private readonly liveness: LivenessRepository,
-    private readonly tasks: AgentTasksService,
     private readonly health: HealthRepository,
   ) {}
 
@@ -59,7 +57,6 @@ export class LivenessSweeper implements OnModuleInit, OnModuleDestroy {
     const present = await this.presence.isPresent(candidates);
     const silent = candidates.filter((id) => !present.has(id));
     offline.push(...(await this.liveness.markOffline(silent, cutoff)).map((c) => c.id));
-    await this.tasks.expireOverdue(new Date(now));
     if (now - this.lastPrune > 3600_000) {
       this.lastPrune = now;
       await this.health.pruneSamples(new Date(now - this.config.healthRetentionDays * 86_400_000));

@@ -1,5 +1,4 @@
 export * from './domain-events';
 export * from './domain-events.repository';
-export * from './task-updates';
 export * from './outbox';
 export * from './outbox.repository';

@@ -1,18 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { IssuerCsrResponse, ReleaseBundlesResponse } from '@meshfleet/agent-protocol';
-import { FailedPreconditionError, isUuid, NotFoundError } from '@meshfleet/core';
+import { FailedPreconditionError, NotFoundError } from '@meshfleet/core';
 import { AgentPrincipal } from '@meshfleet/auth';
-import { AgentTaskStatus, PrismaService } from '@meshfleet/db';
+import { AttemptStatus } from '@meshfleet/db';
 import { IdentityDomainsService } from '@meshfleet/certificates';
 import { CatalogService, Variant } from './catalog/catalog.service';
-import type { OperationParams } from './operations.service';
-
-const SIGNING_KINDS = new Set(['LINKERD_INSTALL', 'LINKERD_UPGRADE', 'ROTATE_ISSUER']);
+import { OPERATION_KINDS, OperationParams } from './operation-kinds';
+import { OperationsRepository } from './operations.repository';
 
 @Injectable()
 export class AgentLifecycleService {
   constructor(
-    private readonly prisma: PrismaService,
+    private readonly repo: OperationsRepository,
     private readonly catalog: CatalogService,
     private readonly domains: IdentityDomainsService,
   ) {}
@@ -33,17 +32,14 @@ export class AgentLifecycleService {
    * trust anchor of the operation's identity domain. The issuer key never leaves the cluster.
    */
   async signIssuer(agent: AgentPrincipal, taskId: string, csrPem: string): Promise<IssuerCsrResponse> {
-    const task = isUuid(taskId)
-      ? await this.prisma.agentTask.findFirst({ where: { id: taskId, clusterId: agent.clusterId } })
-      : null;
+    const task = await this.repo.agentAttempt(agent.organizationId, agent.clusterId, taskId);
     if (!task) throw new NotFoundError('Task', taskId);
-    if (!SIGNING_KINDS.has(task.kind))
+    if (!OPERATION_KINDS[task.operation.kind].signsIssuer)
       throw new FailedPreconditionError(`A ${task.kind} task does not sign issuers`);
-    if (task.status !== AgentTaskStatus.DISPATCHED && task.status !== AgentTaskStatus.RUNNING)
+    if (task.status !== AttemptStatus.DISPATCHED && task.status !== AttemptStatus.RUNNING)
       throw new FailedPreconditionError(`Task ${taskId} is ${task.status}`);
-    const op = await this.prisma.operation.findUnique({ where: { agentTaskId: task.id } });
-    const identity = (op?.params as unknown as OperationParams | undefined)?.identity;
-    if (!op || !identity?.identityDomainId)
+    const identity = (task.operation.params as unknown as OperationParams).identity;
+    if (!identity?.identityDomainId)
       throw new FailedPreconditionError('This cluster has no Meshfleet-managed identity domain');
     const issued = await this.domains.signIssuer(
       agent.organizationId,

@@ -7,3 +7,8 @@ export * from './operations.queue';
 export * from './operations.resolver';
 export * from './operations.module';
 export * from './dto/operation.types';
+export * from './operation-kinds';
+export * from './operation-attempts.service';
+export * from './diagnostics.service';
+export * from './diagnostics.resolver';
+export * from './dto/agent-task.types';

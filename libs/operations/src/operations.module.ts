@@ -13,7 +13,9 @@ import { OperationsQueue } from './operations.queue';
 import { OperationsRepository } from './operations.repository';
 import { OperationsResolver } from './operations.resolver';
 import { OperationsService } from './operations.service';
-import { OperationsSyncListener } from './operations-sync.listener';
+import { DiagnosticsResolver } from './diagnostics.resolver';
+import { DiagnosticsService } from './diagnostics.service';
+import { OperationAttemptsService } from './operation-attempts.service';
 import { OperationsWorker } from './operations.worker';
 
 const CORE = [
@@ -24,7 +26,7 @@ const CORE = [
   OperationsOrchestrator,
 ];
 
-/** API side: GraphQL operations and catalog, agent lifecycle endpoints, immediate task sync. */
+/** API side: GraphQL operations, diagnostics and catalog; the agent's tasks and lifecycle endpoints. */
 @Module({
   imports: [ClustersModule, CertificatesModule, HealthStoreModule, AgentGatewayModule],
   providers: [
@@ -33,7 +35,9 @@ const CORE = [
     OperationsResolver,
     AgentLifecycleService,
     AgentLifecycleRoutes,
-    OperationsSyncListener,
+    OperationAttemptsService,
+    DiagnosticsService,
+    DiagnosticsResolver,
     CatalogSeeder,
   ],
   exports: [OperationsService, OperationsRepository, CatalogService],

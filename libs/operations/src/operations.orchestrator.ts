@@ -1,52 +1,63 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@meshfleet/config';
-import { isTransientFailure, taskError, TaskEvent, TaskEnvelope } from '@meshfleet/agent-protocol';
-import { AgentTasksService } from '@meshfleet/agent-gateway';
-import {
-  AgentTask,
-  AgentTaskStatus,
-  Operation,
-  OperationKind,
-  OperationStatus,
-  Prisma,
-  PrismaService,
-} from '@meshfleet/db';
+import { isTransientFailure, taskError } from '@meshfleet/agent-protocol';
+import { AgentWakeupService } from '@meshfleet/agent-gateway';
+import { AttemptStatus, Db, Operation, OperationStatus } from '@meshfleet/db';
 import { recordDomainEventBatch } from '@meshfleet/events';
 import { IdentityDomainsService } from '@meshfleet/certificates';
 import { LiveUpdates } from '@meshfleet/redis';
-import { ACTIVE, OperationsRepository } from './operations.repository';
-import type { OperationParams } from './operations.service';
-
-const TASK_KIND: Record<OperationKind, TaskEnvelope['kind']> = {
-  INSTALL: 'LINKERD_INSTALL',
-  UPGRADE: 'LINKERD_UPGRADE',
-  UNINSTALL: 'LINKERD_UNINSTALL',
-  ROTATE_ISSUER: 'ROTATE_ISSUER',
-  RESTART_DATA_PLANE: 'RESTART_DATA_PLANE',
-};
+import { OPERATION_KINDS, OperationParams } from './operation-kinds';
+import { ACTIVE, AttemptState, NewAttempt, OperationsRepository, StoredJson } from './operations.repository';
 
 export const OPERATION_UPDATED = 'operation-updated';
 
+/** How an operation ends: its final status and error, and what its open attempt is told. */
+interface Ending {
+  op: Operation;
+  status: OperationStatus;
+  error: StoredJson | null;
+  /** The attempt to stop unless the operation succeeded, and the error it is stopped with. */
+  attemptId?: string;
+  stopError?: StoredJson | null;
+}
+
+/** A fresh attempt of an operation whose current one failed transiently or lost its lease. */
+interface Retry {
+  op: Operation;
+  attempt: AttemptState;
+  reason: string;
+  /** The current attempt is still open (lease lost): it is stopped first. */
+  stop?: StoredJson;
+}
+
+/** What a settle decided; its wake-ups and notifications go out once it committed. */
+export interface Settled {
+  wake: string[];
+  notify: Pick<Operation, 'id' | 'clusterId' | 'organizationId' | 'status' | 'kind'>[];
+}
+
 /**
- * Moves operations through their states from what Postgres says: dispatch creates the agent task,
- * sync mirrors the task's events and result, reconcile does both for everything unfinished.
- * Every handler re-reads and uses conditional transitions, so running any of them twice is safe.
+ * Moves operations through their states from what Postgres says. dispatch gives queued
+ * operations their first attempt; settle judges current attempts (a result, a passed deadline,
+ * a lost lease) and ends or retries their operations; reconcile does both for everything
+ * unfinished. Every move is conditional on the state read, so running any of them twice is safe.
  */
 @Injectable()
 export class OperationsOrchestrator {
   private readonly log = new Logger(OperationsOrchestrator.name);
 
   constructor(
-    private readonly prisma: PrismaService,
     private readonly repo: OperationsRepository,
-    private readonly tasks: AgentTasksService,
+    private readonly wakeup: AgentWakeupService,
     private readonly domains: IdentityDomainsService,
     private readonly live: LiveUpdates,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
-  private notify(op: Pick<Operation, 'id' | 'clusterId' | 'organizationId' | 'status'>): Promise<void> {
+  /** Tells subscribers a lifecycle operation changed (diagnostics are read as agent tasks). */
+  notify(op: Pick<Operation, 'id' | 'clusterId' | 'organizationId' | 'status' | 'kind'>): Promise<void> {
+    if (!OPERATION_KINDS[op.kind].lifecycle) return Promise.resolve();
     return this.live
       .publish(OPERATION_UPDATED, {
         operationId: op.id,
@@ -57,62 +68,54 @@ export class OperationsOrchestrator {
       .catch(() => undefined);
   }
 
+  wake(clusterId: string): Promise<void> {
+    return this.wakeup.wake(clusterId);
+  }
+
   async dispatch(operationId: string): Promise<void> {
-    const op = await this.repo.byId(operationId);
+    const op = await this.repo.byIdPlain(operationId);
     if (op) await this.dispatchMany([op]);
   }
 
   /**
-   * Creates the agent tasks of queued operations and moves them to DISPATCHED in one transaction
-   * of a few statements however many there are (a rollout wave), then wakes their agents. An
-   * operation another handler moved first keeps what that handler did; its task here is dropped.
+   * Gives queued operations their first attempts and moves them to DISPATCHED in one
+   * transaction of a few statements however many there are (a rollout wave), then wakes their
+   * agents.
    */
   async dispatchMany(ops: Operation[]): Promise<void> {
     const queued = ops.filter((op) => op.status === OperationStatus.QUEUED);
-    for (const op of queued.filter((o) => o.cancelRequestedAt))
-      await this.finish(op, OperationStatus.CANCELLED, null);
+    const cancelled = queued.filter((o) => o.cancelRequestedAt);
+    if (cancelled.length)
+      await this.finishMany(cancelled.map((op) => ({ op, status: OperationStatus.CANCELLED, error: null })));
     const todo = queued.filter((o) => !o.cancelRequestedAt);
     if (!todo.length) return;
     const anchors = new Map<string, Promise<string | undefined>>();
-    const tasks = await Promise.all(
-      todo.map(async (op) => ({ op, taskId: randomUUID(), params: await this.taskParams(op, anchors) })),
+    const attempts = await Promise.all(
+      todo.map(async (op) => ({
+        id: randomUUID(),
+        operationId: op.id,
+        number: op.attempt,
+        clusterId: op.clusterId,
+        kind: OPERATION_KINDS[op.kind].task,
+        params: await this.taskParams(op, anchors),
+        deadlineAt: op.deadlineAt,
+      })),
     );
-    const at = new Date();
-    const dispatched = await this.prisma.$transaction(async (db) => {
-      await db.agentTask.createMany({
-        data: tasks.map(({ op, taskId, params }) => ({
-          id: taskId,
-          organizationId: op.organizationId,
-          clusterId: op.clusterId,
-          kind: TASK_KIND[op.kind],
-          params: params as Prisma.InputJsonValue,
-          requestedBy: op.requestedBy,
-          deadlineAt: op.deadlineAt,
-        })),
-      });
-      const moved = await db.$queryRaw<{ id: string }[]>`
-        UPDATE "Operation" o SET "status" = 'DISPATCHED', "agentTaskId" = v.task, "dispatchedAt" = ${at},
-          "updatedAt" = ${at}
-        FROM unnest(${tasks.map((t) => t.op.id)}::uuid[], ${tasks.map((t) => t.taskId)}::uuid[]) AS v(id, task)
-        WHERE o."id" = v.id AND o."status" = 'QUEUED'
-        RETURNING o."id"`;
-      const won = new Set(moved.map((m) => m.id));
-      const lost = tasks.filter((t) => !won.has(t.op.id)).map((t) => t.taskId);
-      if (lost.length) await db.agentTask.deleteMany({ where: { id: { in: lost } } });
-      return tasks.filter((t) => won.has(t.op.id)).map((t) => t.op);
-    });
+    const won = await this.repo.dispatchMany(attempts, new Date());
     await Promise.all(
-      dispatched.map(async (op) => {
-        await this.tasks.wake(op.clusterId);
-        await this.notify({ ...op, status: OperationStatus.DISPATCHED });
-      }),
+      todo
+        .filter((op) => won.has(op.id))
+        .map(async (op) => {
+          await this.wake(op.clusterId);
+          await this.notify({ ...op, status: OperationStatus.DISPATCHED });
+        }),
     );
   }
 
-  /** What the agent task of an operation carries; trust anchors are read once per identity domain. */
-  private async taskParams(
-    op: Operation,
-    anchors: Map<string, Promise<string | undefined>>,
+  /** What the attempts of an operation carry; trust anchors are read once per identity domain. */
+  async taskParams(
+    op: Pick<Operation, 'id' | 'kind' | 'params' | 'organizationId'>,
+    anchors = new Map<string, Promise<string | undefined>>(),
   ): Promise<Record<string, unknown>> {
     const params = op.params as unknown as OperationParams;
     const domainId = params.identity?.identityDomainId;
@@ -122,181 +125,152 @@ export class OperationsOrchestrator {
         this.domains.get(op.organizationId, domainId).then((d) => d.anchorCertPem ?? undefined),
       );
     const trustAnchorsPem = domainId ? await anchors.get(domainId) : undefined;
-    return {
-      operationId: op.id,
-      controlPlaneNamespace: 'linkerd',
-      ...(params.release ? { release: params.release } : {}),
-      ...(params.identity
-        ? {
-            identity: {
-              mode: params.identity.mode,
-              trustDomain: params.identity.trustDomain,
-              ...(trustAnchorsPem ? { trustAnchorsPem } : {}),
-            },
-          }
-        : {}),
-      ...(op.kind === OperationKind.UPGRADE
-        ? {
-            restartDataPlane: params.restartDataPlane ?? false,
-            allowDowngrade: params.allowDowngrade ?? false,
-          }
-        : {}),
-      ...(op.kind === OperationKind.UNINSTALL ? { force: params.force ?? false } : {}),
-      ...(op.kind === OperationKind.RESTART_DATA_PLANE ? { namespaces: params.namespaces ?? [] } : {}),
-    };
+    return OPERATION_KINDS[op.kind].taskParams({ id: op.id, params, trustAnchorsPem });
   }
 
-  /** Mirrors one operation's agent task into it (see syncMany). */
-  async sync(op: Operation, now = new Date()): Promise<void> {
-    await this.syncMany([op], now);
-  }
-
-  /**
-   * Mirrors agent tasks into their operations (steps, running, outcome, lease, deadline). The
-   * tasks are read in one query and the operations that end finish in one transaction, so a
-   * rollout wave's results cost a handful of statements, not a handful per operation.
-   */
+  /** Judges the current attempts of active operations (see settleIn) in one transaction. */
   async syncMany(ops: Operation[], now = new Date()): Promise<void> {
-    const active = ops.filter((op) => ACTIVE.includes(op.status) && op.agentTaskId);
+    const active = ops.filter((op) => op.status !== OperationStatus.QUEUED && ACTIVE.includes(op.status));
     if (!active.length) return;
-    const tasks = new Map(
-      (
-        await this.prisma.agentTask.findMany({ where: { id: { in: active.map((op) => op.agentTaskId!) } } })
-      ).map((t) => [t.id, t]),
-    );
-    const ends: Ending[] = [];
-    for (const op of active) {
-      const task = tasks.get(op.agentTaskId!);
-      if (!task) continue;
-      try {
-        const end = await this.syncOne(op, task, now);
-        if (end) ends.push(end);
-      } catch (e) {
-        this.log.warn(`sync of operation ${op.id} failed: ${e instanceof Error ? e.message : 'error'}`);
-      }
-    }
-    await this.finishMany(ends);
+    const settled = await this.repo.transaction(async (db) => {
+      const attempts = await this.repo.currentAttempts(
+        db,
+        active.map((o) => o.id),
+      );
+      return this.settleIn(db, active, attempts, now);
+    });
+    await this.afterSettle(settled);
   }
 
-  /** One operation against its task; returns how the operation ends, or null while it goes on. */
-  private async syncOne(op: Operation, task: AgentTask, now: Date): Promise<Ending | null> {
-    const events = (task.events as unknown as TaskEvent[]) ?? [];
-    const steps = events as unknown as Prisma.InputJsonValue;
-    const from = [OperationStatus.DISPATCHED, OperationStatus.RUNNING];
-    const deadline = taskError('DEADLINE', 'The operation passed its deadline');
-    switch (task.status) {
-      case AgentTaskStatus.SUCCEEDED:
-        return { op, status: OperationStatus.SUCCEEDED, error: null, task };
-      case AgentTaskStatus.FAILED: {
-        const code = (task.error as { code?: string } | null)?.code ?? '';
-        if (isTransientFailure(code) && (await this.retry(op, task, now))) return null;
-        return {
-          op,
-          status: OperationStatus.FAILED,
-          error: (task.error ?? null) as Prisma.InputJsonValue,
-          task,
-        };
-      }
-      case AgentTaskStatus.EXPIRED: {
-        const status = op.cancelRequestedAt ? OperationStatus.CANCELLED : OperationStatus.TIMED_OUT;
-        return { op, status, error: deadline, task };
-      }
-    }
-    if (now > op.deadlineAt) return { op, status: OperationStatus.TIMED_OUT, error: deadline, task };
-    const lastEvent = events.at(-1);
-    if (
-      task.status === AgentTaskStatus.RUNNING &&
-      lastEvent &&
-      now.getTime() - Date.parse(lastEvent.at) > this.config.operationLeaseSeconds * 1000
-    ) {
-      // The agent died or lost its way mid-task: a new attempt resumes when it is back.
-      await this.tasks.expire(this.prisma, task.id, 'Lease expired: the agent stopped reporting progress');
-      if (await this.retry(op, task, now)) return null;
-      return {
-        op,
-        status: OperationStatus.TIMED_OUT,
-        error: taskError('LEASE_EXPIRED', 'The agent stopped reporting progress'),
-        task,
-      };
-    }
-    const running = task.status === AgentTaskStatus.RUNNING;
-    const changed =
-      running !== (op.status === OperationStatus.RUNNING) ||
-      JSON.stringify(op.steps) !== JSON.stringify(events);
-    if (!changed) return null;
-    await this.repo.transition(this.prisma, op.id, from, {
-      steps,
-      ...(running ? { status: OperationStatus.RUNNING, startedAt: op.startedAt ?? now } : {}),
-    });
-    await this.notify(op);
-    return null;
-  }
-
-  /** Dispatches a fresh attempt of the same task when attempts and time remain. */
-  private async retry(op: Operation, task: AgentTask, now: Date): Promise<boolean> {
-    if (op.attempt >= this.config.operationMaxAttempts || now >= op.deadlineAt) return false;
-    const retried = await this.prisma.$transaction(async (db) => {
-      const next = await this.tasks.createIn(db, {
-        organizationId: op.organizationId,
-        clusterId: op.clusterId,
-        kind: task.kind as TaskEnvelope['kind'],
-        params: task.params as Record<string, unknown>,
-        requestedBy: op.requestedBy,
-        ttlSeconds: 0,
-        deadlineAt: op.deadlineAt,
-      });
-      await db.agentTask.update({ where: { id: next.id }, data: { attempt: op.attempt + 1 } });
-      return this.repo.transition(db, op.id, [OperationStatus.DISPATCHED, OperationStatus.RUNNING], {
-        status: OperationStatus.DISPATCHED,
-        agentTaskId: next.id,
-        attempt: op.attempt + 1,
-        error: taskError(
-          'RETRYING',
-          `Attempt ${op.attempt} failed: ${(task.error as { message?: string } | null)?.message ?? 'lease expired'}`,
-        ),
-      });
-    });
-    if (retried) {
-      this.log.log(`operation ${op.id} attempt ${op.attempt + 1}`);
-      await this.tasks.wake(op.clusterId);
-      await this.notify(op);
-    }
-    return retried;
+  async afterSettle(s: Settled): Promise<void> {
+    for (const clusterId of new Set(s.wake)) await this.wake(clusterId);
+    for (const op of s.notify) await this.notify(op);
   }
 
   /**
-   * After agents' calls on tasks (the API's listener batches them). The usual case, a step event
-   * of a running task within its deadline, is one statement for the whole batch copying the steps
-   * into the operations; the rest (results, expired tasks, passed deadlines, nothing new) is synced
-   * in full.
+   * Inside the caller's transaction: each operation against its current attempt. A result ends
+   * it (a transient failure retries while attempts and time remain), a passed deadline times it
+   * out, a running attempt whose agent stopped reporting for the lease is stopped and retried.
    */
-  async syncTasks(taskIds: string[], now = new Date()): Promise<void> {
-    if (!taskIds.length) return;
-    const mirrored = await this.repo.mirrorRunningTasks(taskIds, now);
-    await Promise.all(mirrored.map((m) => this.notify(m)));
-    const done = new Set(mirrored.map((m) => m.agentTaskId));
-    const rest = taskIds.filter((id) => !done.has(id));
-    if (rest.length) await this.syncMany(await this.repo.byTasks(rest), now);
+  async settleIn(db: Db, ops: Operation[], attempts: Map<string, AttemptState>, now: Date): Promise<Settled> {
+    const ends: Ending[] = [];
+    const retries: Retry[] = [];
+    const deadline = taskError('DEADLINE', 'The operation passed its deadline');
+    for (const op of ops) {
+      if (!ACTIVE.includes(op.status) || op.status === OperationStatus.QUEUED) continue;
+      const attempt = attempts.get(op.id);
+      if (!attempt) {
+        // Dispatched without an attempt (a lost row): nothing can end it but its deadline.
+        if (now > op.deadlineAt) ends.push({ op, status: OperationStatus.TIMED_OUT, error: deadline });
+        continue;
+      }
+      // Read before a retry that another handler made: that handler judges the new attempt.
+      if (attempt.number !== op.attempt) continue;
+      const kind = OPERATION_KINDS[op.kind];
+      const failure = (attempt.error ?? null) as { code?: string; message?: string } | null;
+      switch (attempt.status) {
+        case AttemptStatus.SUCCEEDED:
+          ends.push({ op, status: OperationStatus.SUCCEEDED, error: null });
+          continue;
+        case AttemptStatus.FAILED:
+          if (kind.lifecycle && isTransientFailure(failure?.code ?? '') && this.canRetry(op, now))
+            retries.push({ op, attempt, reason: failure?.message ?? 'lease expired' });
+          else
+            ends.push({
+              op,
+              status: OperationStatus.FAILED,
+              error: (attempt.error ?? null) as StoredJson | null,
+            });
+          continue;
+        case AttemptStatus.EXPIRED:
+          ends.push({
+            op,
+            status: op.cancelRequestedAt ? OperationStatus.CANCELLED : OperationStatus.TIMED_OUT,
+            error: deadline,
+          });
+          continue;
+      }
+      if (now > op.deadlineAt) {
+        // Passed its deadline while open: stopped as the deadline sweep always did, without a reason.
+        ends.push({
+          op,
+          status: OperationStatus.TIMED_OUT,
+          error: deadline,
+          attemptId: attempt.id,
+          stopError: null,
+        });
+        continue;
+      }
+      if (
+        kind.lifecycle &&
+        attempt.status === AttemptStatus.RUNNING &&
+        attempt.lastStepAt &&
+        now.getTime() - attempt.lastStepAt.getTime() > this.config.operationLeaseSeconds * 1000
+      ) {
+        // The agent died or lost its way mid-task: a new attempt resumes when it is back.
+        const stop = taskError('STOPPED', 'Lease expired: the agent stopped reporting progress');
+        if (this.canRetry(op, now)) retries.push({ op, attempt, reason: 'lease expired', stop });
+        else
+          ends.push({
+            op,
+            status: OperationStatus.TIMED_OUT,
+            error: taskError('LEASE_EXPIRED', 'The agent stopped reporting progress'),
+            attemptId: attempt.id,
+            stopError: stop,
+          });
+      }
+    }
+    const settled: Settled = { wake: [], notify: [] };
+    for (const r of retries) {
+      if (r.stop) await this.repo.expireAttempts(db, [r.attempt.id], r.stop, now);
+      const next: NewAttempt = {
+        id: randomUUID(),
+        operationId: r.op.id,
+        number: r.op.attempt + 1,
+        clusterId: r.op.clusterId,
+        kind: r.attempt.kind,
+        params: r.attempt.params as object,
+        deadlineAt: r.op.deadlineAt,
+      };
+      const error = taskError('RETRYING', `Attempt ${r.op.attempt} failed: ${r.reason}`);
+      if (await this.repo.retry(db, next, error)) {
+        this.log.log(`operation ${r.op.id} attempt ${next.number}`);
+        settled.wake.push(r.op.clusterId);
+        settled.notify.push({ ...r.op, status: OperationStatus.DISPATCHED });
+      }
+    }
+    const finished = await this.finishIn(db, ends, now);
+    settled.notify.push(...finished);
+    return settled;
   }
 
-  /** Cancel: queued ones end at once; dispatched ones stop the task, which ends the agent at its next step. */
+  private canRetry(op: Operation, now: Date): boolean {
+    return op.attempt < this.config.operationMaxAttempts && now < op.deadlineAt;
+  }
+
+  /** Cancel: the current attempt is stopped (the agent ends at its next step) and the operation ends. */
   async cancel(op: Operation, by: string): Promise<void> {
-    await this.prisma.operation.updateMany({
-      where: { id: op.id, cancelRequestedAt: null },
-      data: { cancelRequestedAt: new Date() },
-    });
-    if (op.status === OperationStatus.QUEUED || !op.agentTaskId)
-      return this.finish(
-        { ...op, cancelRequestedAt: new Date() },
-        OperationStatus.CANCELLED,
-        taskError('CANCELLED', `Cancelled by ${by}`),
+    const at = new Date();
+    await this.repo.requestCancel(op.id, at);
+    const reason = taskError('CANCELLED', `Cancelled by ${by}`);
+    const settled = await this.repo.transaction(async (db) => {
+      const current = (await this.repo.currentAttempts(db, [op.id])).get(op.id);
+      return this.finishIn(
+        db,
+        [
+          {
+            op: { ...op, cancelRequestedAt: at },
+            status: OperationStatus.CANCELLED,
+            error: reason,
+            ...(current
+              ? { attemptId: current.id, stopError: taskError('STOPPED', `Cancelled by ${by}`) }
+              : {}),
+          },
+        ],
+        at,
       );
-    await this.tasks.expire(this.prisma, op.agentTaskId, `Cancelled by ${by}`);
-    await this.finish(
-      { ...op, cancelRequestedAt: new Date() },
-      OperationStatus.CANCELLED,
-      taskError('CANCELLED', `Cancelled by ${by}`),
-    );
+    });
+    for (const o of settled) await this.notify(o);
   }
 
   /** Re-derives everything unfinished from Postgres (after a worker restart or a Redis flush). */
@@ -305,16 +279,18 @@ export class OperationsOrchestrator {
     now = new Date(),
   ): Promise<number> {
     const ops = await this.repo.unfinished(500);
+    const overdue: Ending[] = [];
     for (const op of ops) {
       if (op.status !== OperationStatus.QUEUED) continue;
       if (now > op.deadlineAt)
-        await this.finish(
+        overdue.push({
           op,
-          OperationStatus.TIMED_OUT,
-          taskError('DEADLINE', 'Never dispatched before its deadline'),
-        );
+          status: OperationStatus.TIMED_OUT,
+          error: taskError('DEADLINE', 'Never dispatched before its deadline'),
+        });
       else await enqueueDispatch(op.id);
     }
+    await this.finishMany(overdue);
     await this.syncMany(
       ops.filter((op) => op.status !== OperationStatus.QUEUED),
       now,
@@ -322,65 +298,62 @@ export class OperationsOrchestrator {
     return ops.length;
   }
 
-  private finish(
-    op: Operation,
-    status: OperationStatus,
-    error: Prisma.InputJsonValue | null,
-    task?: AgentTask,
-  ): Promise<void> {
-    return this.finishMany([{ op, status, error, task }]);
+  private async finishMany(ends: Ending[]): Promise<void> {
+    if (!ends.length) return;
+    const finished = await this.repo.transaction((db) => this.finishIn(db, ends, new Date()));
+    for (const op of finished) await this.notify(op);
   }
 
   /**
-   * Ends operations in one transaction: each moves only if still active (a racing handler's end
-   * stands), releases its cluster lock, stops its task unless it succeeded, and records its
-   * domain event.
+   * Ends operations in the caller's transaction: each stops its open attempt unless it
+   * succeeded and moves only if still active (a racing handler's end stands), releases its
+   * cluster lock, applies its kind's effect on the cluster and records its domain event.
    */
-  private async finishMany(ends: Ending[]): Promise<void> {
-    if (!ends.length) return;
-    const at = new Date();
-    const finished = await this.prisma.$transaction(async (db) => {
-      const moved = new Set(
-        await this.repo.finishMany(
+  private async finishIn(db: Db, ends: Ending[], at: Date): Promise<Settled['notify']> {
+    if (!ends.length) return [];
+    // Attempts first, as every other writer locks them (attempt, then operation). An open attempt
+    // means an active operation, so this stops only attempts of operations that end here.
+    for (const e of ends)
+      if (e.attemptId && e.status !== OperationStatus.SUCCEEDED)
+        await this.repo.expireAttempts(
           db,
-          ends.map(({ op, status, error, task }) => ({
-            id: op.id,
-            status,
-            // A success clears the "retrying" note of an earlier attempt.
-            setError: error !== null || status === OperationStatus.SUCCEEDED,
-            error,
-            steps: task ? (task.events as Prisma.InputJsonValue) : null,
-          })),
+          [e.attemptId],
+          e.stopError === undefined ? taskError('STOPPED', `Operation ${e.status}`) : e.stopError,
           at,
-        ),
-      );
-      const done = ends.filter((e) => moved.has(e.op.id));
-      if (!done.length) return [];
+        );
+    const moved = new Set(
+      await this.repo.finishMany(
+        db,
+        ends.map(({ op, status, error }) => ({
+          id: op.id,
+          status,
+          // A success clears the "retrying" note of an earlier attempt.
+          setError: error !== null || status === OperationStatus.SUCCEEDED,
+          error,
+        })),
+        at,
+      ),
+    );
+    const done = ends.filter((e) => moved.has(e.op.id));
+    if (!done.length) return [];
+    const lifecycle = done.filter((e) => OPERATION_KINDS[e.op.kind].lifecycle);
+    if (lifecycle.length) {
       await this.repo.releaseLocks(
         db,
-        done.map((e) => e.op.id),
+        lifecycle.map((e) => e.op.id),
       );
-      for (const { task, status } of done)
-        if (task && status !== OperationStatus.SUCCEEDED)
-          await this.tasks.expire(db, task.id, `Operation ${status}`);
+      for (const { op, status } of lifecycle) {
+        if (status !== OperationStatus.SUCCEEDED) continue;
+        const identity = OPERATION_KINDS[op.kind].identityAfter?.(op.params as unknown as OperationParams);
+        if (identity !== undefined) await this.repo.setClusterIdentity(db, op.clusterId, identity);
+      }
       const names = await this.repo.clusterNames(
         db,
-        done.map((e) => e.op.clusterId),
+        lifecycle.map((e) => e.op.clusterId),
       );
-      for (const { op, status } of done) {
-        const params = op.params as unknown as OperationParams;
-        if (status !== OperationStatus.SUCCEEDED) continue;
-        if (op.kind === OperationKind.INSTALL && params.identity)
-          await db.cluster.update({
-            where: { id: op.clusterId },
-            data: { identityDomainId: params.identity.identityDomainId },
-          });
-        if (op.kind === OperationKind.UNINSTALL)
-          await db.cluster.update({ where: { id: op.clusterId }, data: { identityDomainId: null } });
-      }
       await recordDomainEventBatch(
         db,
-        done.map(({ op, status, error }) => {
+        lifecycle.map(({ op, status, error }) => {
           const base = {
             operationId: op.id,
             kind: op.kind,
@@ -395,19 +368,8 @@ export class OperationsOrchestrator {
           return { ...event, type: 'operation.failed' as const, payload: { ...base, status, reason } };
         }),
       );
-      return done;
-    });
-    for (const { op, status } of finished) {
-      this.log.log(`operation ${op.id} (${op.kind}) ${status}`);
-      await this.notify({ ...op, status });
     }
+    for (const { op, status } of done) this.log.log(`operation ${op.id} (${op.kind}) ${status}`);
+    return done.map(({ op, status }) => ({ ...op, status }));
   }
-}
-
-/** How an operation ends: its final status and error, and the task whose steps it keeps. */
-interface Ending {
-  op: Operation;
-  status: OperationStatus;
-  error: Prisma.InputJsonValue | null;
-  task?: AgentTask;
 }

@@ -3,10 +3,11 @@ import { LiveUpdates } from '@meshfleet/redis';
 import { OPERATION_UPDATED } from './operations.orchestrator';
 import { pageSize, ValidationError } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
-import { Operation, Role } from '@meshfleet/db';
+import { Role } from '@meshfleet/db';
 import { toConnection } from '@meshfleet/graphql';
 import { CatalogEntry, CatalogService } from './catalog/catalog.service';
 import { OperationsService } from './operations.service';
+import { OperationWithSteps } from './operations.repository';
 import {
   ImportLinkerdReleaseInput,
   InstallLinkerdInput,
@@ -21,14 +22,10 @@ import {
 
 type UpdatePayload = { operationId: string; clusterId: string; organizationId: string };
 
-export const toOperationType = (o: Operation): OperationType => ({
+export const toOperationType = (o: OperationWithSteps): OperationType => ({
   ...o,
   params: o.params as Record<string, unknown>,
-  steps: ((o.steps ?? []) as unknown as (Omit<OperationStepType, 'at'> & { at: string })[]).map((s) => ({
-    ...s,
-    message: s.message ?? '',
-    at: new Date(s.at),
-  })),
+  steps: o.steps.map((s): OperationStepType => ({ ...s, message: s.message ?? '', at: new Date(s.at) })),
   error: (o.error as Record<string, unknown> | null) ?? null,
 });
 

@@ -20,28 +20,19 @@ import {
   Operation,
   OperationKind,
   OperationStatus,
-  Prisma,
-  PrismaService,
 } from '@meshfleet/db';
 import { ClustersService } from '@meshfleet/clusters';
 import { IdentityDomainsService } from '@meshfleet/certificates';
 import { HealthRepository } from '@meshfleet/health';
 import { recordDomainEvent, recordDomainEvents } from '@meshfleet/events';
 import { CatalogService, Variant } from './catalog/catalog.service';
-import { OperationFilter, OperationsRepository } from './operations.repository';
+import { OperationParams } from './operation-kinds';
+import { OperationFilter, OperationsRepository, OperationWithSteps } from './operations.repository';
 import { OperationsQueue } from './operations.queue';
 import { OPERATION_UPDATED, OperationsOrchestrator } from './operations.orchestrator';
 import { LiveUpdates } from '@meshfleet/redis';
 
-export interface OperationParams {
-  release?: { version: string; variant: Variant; crdsDigest: string; controlPlaneDigest: string };
-  identity?: { mode: IdentityMode; trustDomain: string; identityDomainId: string | null };
-  restartDataPlane?: boolean;
-  allowDowngrade?: boolean;
-  force?: boolean;
-  namespaces?: string[];
-  fromVersion?: string | null;
-}
+export type { OperationParams } from './operation-kinds';
 
 type BundleOf = (version: string, variant: Variant) => ReturnType<CatalogService['bundle']>;
 
@@ -58,12 +49,11 @@ export class OperationsService {
     private readonly domains: IdentityDomainsService,
     private readonly health: HealthRepository,
     private readonly audit: AuditService,
-    private readonly prisma: PrismaService,
     private readonly live: LiveUpdates,
     @Inject(AppConfig) private readonly config: AppConfig,
   ) {}
 
-  get(organizationId: string, id: string): Promise<Operation> {
+  get(organizationId: string, id: string): Promise<OperationWithSteps> {
     return this.repo.get(organizationId, id);
   }
 
@@ -72,7 +62,7 @@ export class OperationsService {
     filter: OperationFilter,
     first: number,
     after: string | null,
-  ): Promise<Page<Operation>> {
+  ): Promise<Page<OperationWithSteps>> {
     return this.repo.list(organizationId, filter, first, after);
   }
 
@@ -106,7 +96,7 @@ export class OperationsService {
     actor: Actor,
     clusterId: string,
     input: { version: string; highAvailability?: boolean | null; identityDomainId: string },
-  ): Promise<Operation> {
+  ): Promise<OperationWithSteps> {
     const { cluster, report } = await this.connectedCluster(actor, clusterId);
     if (report?.linkerd.installed)
       throw new FailedPreconditionError(
@@ -147,7 +137,7 @@ export class OperationsService {
     actor: Actor,
     clusterId: string,
     input: { version: string; restartDataPlane?: boolean | null; allowDowngrade?: boolean | null },
-  ): Promise<Operation> {
+  ): Promise<OperationWithSteps> {
     const { cluster, report } = await this.connectedCluster(actor, clusterId);
     const params = await this.upgradeParams(actor, cluster, report, input, (version, variant) =>
       this.release(actor, version, variant),
@@ -195,7 +185,7 @@ export class OperationsService {
       organizationId: actor.organizationId,
       clusterId: cluster.id,
       kind: OperationKind.UPGRADE,
-      params: params as unknown as Prisma.InputJsonValue,
+      params,
       requestedBy: actor.actorName,
       deadlineAt,
     }));
@@ -275,7 +265,7 @@ export class OperationsService {
     };
   }
 
-  async uninstall(actor: Actor, clusterId: string, force: boolean): Promise<Operation> {
+  async uninstall(actor: Actor, clusterId: string, force: boolean): Promise<OperationWithSteps> {
     const { cluster, report } = await this.connectedCluster(actor, clusterId);
     if (report && !report.linkerd.installed)
       throw new FailedPreconditionError(`Linkerd is not installed on ${cluster.name}`, {
@@ -284,7 +274,7 @@ export class OperationsService {
     return this.create(actor, cluster, OperationKind.UNINSTALL, { force });
   }
 
-  async rotateIssuer(actor: Actor, clusterId: string): Promise<Operation> {
+  async rotateIssuer(actor: Actor, clusterId: string): Promise<OperationWithSteps> {
     const { cluster } = await this.connectedCluster(actor, clusterId);
     const identity = await this.identityOf(actor, cluster);
     if (identity.mode !== IdentityMode.MANAGED)
@@ -297,12 +287,12 @@ export class OperationsService {
     return this.create(actor, cluster, OperationKind.ROTATE_ISSUER, { identity });
   }
 
-  async restartDataPlane(actor: Actor, clusterId: string, namespaces: string[]): Promise<Operation> {
+  async restartDataPlane(actor: Actor, clusterId: string, namespaces: string[]): Promise<OperationWithSteps> {
     const { cluster } = await this.connectedCluster(actor, clusterId);
     return this.create(actor, cluster, OperationKind.RESTART_DATA_PLANE, { namespaces });
   }
 
-  async cancel(actor: Actor, id: string): Promise<Operation> {
+  async cancel(actor: Actor, id: string): Promise<OperationWithSteps> {
     const op = await this.repo.get(actor.organizationId, id);
     if (
       op.status !== OperationStatus.QUEUED &&
@@ -313,12 +303,8 @@ export class OperationsService {
         reason: 'ALREADY_FINISHED',
       });
     await this.orchestrator.cancel(op, actor.actorName);
-    await this.audit.recordActor(
-      this.prisma,
-      actor,
-      'operation.cancel',
-      { type: 'Operation', id },
-      { kind: op.kind },
+    await this.repo.outsideTransaction((db) =>
+      this.audit.recordActor(db, actor, 'operation.cancel', { type: 'Operation', id }, { kind: op.kind }),
     );
     return this.repo.get(actor.organizationId, id);
   }
@@ -338,13 +324,13 @@ export class OperationsService {
     cluster: Cluster,
     kind: OperationKind,
     params: OperationParams,
-  ): Promise<Operation> {
+  ): Promise<OperationWithSteps> {
     const op = await this.repo.transaction(async (db) => {
       const created = await this.repo.createLocked(db, {
         organizationId: actor.organizationId,
         clusterId: cluster.id,
         kind,
-        params: params as unknown as Prisma.InputJsonValue,
+        params,
         requestedBy: actor.actorName,
         deadlineAt: new Date(Date.now() + this.config.operationTimeoutSeconds * 1000),
       });
@@ -371,6 +357,6 @@ export class OperationsService {
       clusterId: op.clusterId,
       organizationId: op.organizationId,
     });
-    return op;
+    return { ...op, steps: [] };
   }
 }

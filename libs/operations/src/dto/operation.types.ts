@@ -2,7 +2,15 @@ import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/grap
 import { OperationKind, OperationStatus } from '@meshfleet/db';
 import { Connection, GraphQLJSONObject } from '@meshfleet/graphql';
 
-registerEnumType(OperationKind, { name: 'OperationKind' });
+/** The kinds the operations API shows (diagnostics are read as agent tasks). */
+export const LifecycleOperationKind = {
+  INSTALL: OperationKind.INSTALL,
+  UPGRADE: OperationKind.UPGRADE,
+  UNINSTALL: OperationKind.UNINSTALL,
+  ROTATE_ISSUER: OperationKind.ROTATE_ISSUER,
+  RESTART_DATA_PLANE: OperationKind.RESTART_DATA_PLANE,
+} as const;
+registerEnumType(LifecycleOperationKind, { name: 'OperationKind' });
 
 export enum ReleaseSource {
   SIMULATED = 'SIMULATED',
@@ -43,7 +51,7 @@ export class OperationType {
   @Field(() => ID)
   clusterId!: string;
 
-  @Field(() => OperationKind)
+  @Field(() => LifecycleOperationKind)
   kind!: OperationKind;
 
   @Field(() => OperationStatus)
@@ -97,7 +105,7 @@ export class OperationFilterInput {
   @Field(() => OperationStatus, { nullable: true })
   status?: OperationStatus | null;
 
-  @Field(() => OperationKind, { nullable: true })
+  @Field(() => LifecycleOperationKind, { nullable: true })
   kind?: OperationKind | null;
 }
 

@@ -6,45 +6,87 @@ import { randomUUID } from 'node:crypto';
 import { PROTOCOL_VERSION, TaskEvent } from '@meshfleet/agent-protocol';
 import type { AgentAuthenticator, AgentPrincipal } from '@meshfleet/auth';
 import { UnauthenticatedError } from '@meshfleet/core';
-import { AgentTaskStatus, PrismaService } from '@meshfleet/db';
-import { TaskUpdates } from '@meshfleet/events';
-import { createTestDatabase, TestDatabase } from '@meshfleet/testing';
-import type { AgentGatewayService } from '../src/agent-gateway.service';
-import { AgentGatewayRoutes } from '../src/agent-gateway.routes';
-import { AgentRouter } from '../src/agent-router';
-import { AgentTasksService } from '../src/agent-tasks.service';
-import type { EnrollmentService } from '../src/enrollment.service';
-import type { AgentWakeupService } from '../src/agent-wakeup.service';
-import { testConfig } from './helpers';
+import { loadConfig } from '@meshfleet/config';
+import { AttemptStatus, OperationStatus, PrismaService } from '@meshfleet/db';
+import {
+  AgentGatewayRoutes,
+  AgentGatewayService,
+  AgentRouter,
+  AgentTasksService,
+  AgentWakeupService,
+  EnrollmentService,
+} from '@meshfleet/agent-gateway';
+import type { IdentityDomainsService } from '@meshfleet/certificates';
+import {
+  OperationAttemptsService,
+  OperationsOrchestrator,
+  OperationsRepository,
+} from '@meshfleet/operations';
+import type { LiveUpdates } from '@meshfleet/redis';
+import { createTestDatabase, TestDatabase, testRedisUrl } from '@meshfleet/testing';
+
+const OP_STATUS: Record<AttemptStatus, OperationStatus> = {
+  QUEUED: OperationStatus.DISPATCHED,
+  DISPATCHED: OperationStatus.DISPATCHED,
+  RUNNING: OperationStatus.RUNNING,
+  SUCCEEDED: OperationStatus.SUCCEEDED,
+  FAILED: OperationStatus.FAILED,
+  EXPIRED: OperationStatus.TIMED_OUT,
+};
 
 describe('batched task step events and results', () => {
   let db: TestDatabase;
   let prisma: PrismaService;
-  let tasks: AgentTasksService;
+  let repo: OperationsRepository;
+  let tasks: OperationAttemptsService;
   let server: http.Server;
   let base: string;
   let agentA: AgentPrincipal;
   let agentB: AgentPrincipal;
   /** (taskId step) in the order recordEvent was called, i.e. submitted to the batcher. */
   const submitted: string[] = [];
-  /** Rows of each batched event statement. */
+  /** Rows of each batched step or result statement. */
   const batches: number[] = [];
-  const emitted: string[] = [];
 
-  const newTask = async (agent: AgentPrincipal, status: AgentTaskStatus, events: unknown[] = []) =>
-    (
-      await prisma.agentTask.create({
-        data: {
-          organizationId: agent.organizationId,
-          clusterId: agent.clusterId,
-          kind: 'COLLECT_PROXY_METRICS',
-          params: {},
-          status,
-          events: events as never,
-          deadlineAt: new Date(Date.now() + 60_000),
-        },
-      })
-    ).id;
+  /** A diagnostics operation whose attempt is in `status`, with `events` as its steps. */
+  const newTask = async (agent: AgentPrincipal, status: AttemptStatus, events: TaskEvent[] = []) => {
+    const deadlineAt = new Date(Date.now() + 60_000);
+    const op = await prisma.operation.create({
+      data: {
+        organizationId: agent.organizationId,
+        clusterId: agent.clusterId,
+        kind: 'COLLECT_PROXY_METRICS',
+        status: OP_STATUS[status],
+        params: {},
+        requestedBy: 'test',
+        deadlineAt,
+      },
+    });
+    const attempt = await prisma.operationAttempt.create({
+      data: {
+        operationId: op.id,
+        number: 1,
+        clusterId: agent.clusterId,
+        kind: 'COLLECT_PROXY_METRICS',
+        params: {},
+        status,
+        deadlineAt,
+      },
+    });
+    await prisma.operationStep.createMany({
+      data: events.map((e) => ({
+        attemptId: attempt.id,
+        step: e.step,
+        status: e.status,
+        message: e.message,
+        at: e.at,
+      })),
+    });
+    return attempt.id;
+  };
+  const operationOf = async (taskId: string) =>
+    (await prisma.operationAttempt.findUniqueOrThrow({ where: { id: taskId }, include: { operation: true } }))
+      .operation;
   const event = (taskId: string, step: string): TaskEvent => ({
     taskId,
     step,
@@ -53,8 +95,8 @@ describe('batched task step events and results', () => {
     at: new Date().toISOString(),
   });
   const stored = async (id: string) => {
-    const t = await prisma.agentTask.findUniqueOrThrow({ where: { id } });
-    return { status: t.status, steps: (t.events as unknown as TaskEvent[]).map((e) => e.step) };
+    const t = await repo.attempt(agentA.organizationId, id);
+    return { status: t.status, steps: t.steps.map((e) => e.step) };
   };
   const post = async (secret: string, taskId: string, step: string): Promise<number> => {
     const res = await fetch(`${base}/tasks/${taskId}/events`, {
@@ -72,15 +114,36 @@ describe('batched task step events and results', () => {
 
   before(async () => {
     db = await createTestDatabase();
-    prisma = new PrismaService(testConfig(db, 4));
-    const raw = prisma.$queryRawUnsafe.bind(prisma);
-    prisma.$queryRawUnsafe = ((sql: string, ...values: unknown[]) => {
-      if (sql.includes('jsonb_to_recordset')) batches.push((JSON.parse(values[0] as string) as []).length);
-      return raw(sql, ...values);
-    }) as typeof prisma.$queryRawUnsafe;
-    const updates = new TaskUpdates();
-    updates.on((id) => emitted.push(id));
-    tasks = new AgentTasksService(prisma, {} as AgentWakeupService, updates);
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: db.url,
+      DATABASE_POOL_SIZE: '4',
+      REDIS_URL: testRedisUrl(),
+      MESHFLEET_PUBLIC_URL: 'https://meshfleet.example.test',
+      LOG_LEVEL: 'silent',
+    });
+    prisma = new PrismaService(config);
+    repo = new OperationsRepository(prisma);
+    const appendSteps = repo.appendSteps.bind(repo);
+    repo.appendSteps = (rows) => {
+      batches.push(rows.length);
+      return appendSteps(rows);
+    };
+    const recordResults = repo.recordResults.bind(repo);
+    repo.recordResults = (tx, rows) => {
+      batches.push(rows.length);
+      return recordResults(tx, rows);
+    };
+    const orchestrator = new OperationsOrchestrator(
+      repo,
+      { wake: async () => {} } as unknown as AgentWakeupService,
+      {} as IdentityDomainsService,
+      { publish: async () => {} } as unknown as LiveUpdates,
+      config,
+    );
+    const transport = new AgentTasksService({} as AgentWakeupService);
+    tasks = new OperationAttemptsService(repo, orchestrator, transport);
+    tasks.onModuleInit();
     const record = tasks.recordEvent.bind(tasks);
     tasks.recordEvent = (agent, taskId, ev) => {
       submitted.push(`${taskId} ${ev.step}`);
@@ -105,7 +168,7 @@ describe('batched task step events and results', () => {
     } as unknown as AgentAuthenticator;
     const gateway = { limit: () => {} } as unknown as AgentGatewayService;
     const router = new AgentRouter(agents, gateway);
-    new AgentGatewayRoutes(router, {} as EnrollmentService, gateway, tasks).onModuleInit();
+    new AgentGatewayRoutes(router, {} as EnrollmentService, gateway, transport).onModuleInit();
     const hooks = { begin: () => 'rid', end: () => {}, crash: (e: unknown) => console.error(e) };
     server = http.createServer((req, res) => {
       if (router.handle(req, res, hooks)) return;
@@ -123,13 +186,13 @@ describe('batched task step events and results', () => {
 
   it('stores every concurrent event in order per task; finished tasks 409, unknown and foreign ones 404', async () => {
     const open = [
-      ...(await Promise.all([1, 2, 3, 4].map(() => newTask(agentA, AgentTaskStatus.DISPATCHED)))),
-      await newTask(agentA, AgentTaskStatus.RUNNING, [event('x', 'earlier')]),
+      ...(await Promise.all([1, 2, 3, 4].map(() => newTask(agentA, AttemptStatus.DISPATCHED)))),
+      await newTask(agentA, AttemptStatus.RUNNING, [event('x', 'earlier')]),
     ];
-    const succeeded = await newTask(agentA, AgentTaskStatus.SUCCEEDED);
-    const failed = await newTask(agentA, AgentTaskStatus.FAILED);
-    const expired = await newTask(agentA, AgentTaskStatus.EXPIRED);
-    const foreign = await newTask(agentB, AgentTaskStatus.RUNNING);
+    const succeeded = await newTask(agentA, AttemptStatus.SUCCEEDED);
+    const failed = await newTask(agentA, AttemptStatus.FAILED);
+    const expired = await newTask(agentA, AttemptStatus.EXPIRED);
+    const foreign = await newTask(agentB, AttemptStatus.RUNNING);
     const unknown = randomUUID();
     const closed = [succeeded, failed, expired];
     const refused = [...closed, foreign, unknown];
@@ -152,7 +215,7 @@ describe('batched task step events and results', () => {
       const t = await stored(taskId);
       assert.deepEqual(t.steps, [...(i === 4 ? ['earlier'] : []), ...order], 'stored in submission order');
       assert.equal(t.status, 'RUNNING');
-      assert.equal(emitted.filter((id) => id === taskId).length, 10);
+      assert.equal((await operationOf(taskId)).status, 'RUNNING', 'its operation runs too');
     }
     for (const taskId of [...closed, foreign]) assert.deepEqual((await stored(taskId)).steps, []);
     assert.equal(
@@ -166,7 +229,7 @@ describe('batched task step events and results', () => {
   });
 
   it('coalesces concurrent events into one statement per round, one event of a task per statement', async () => {
-    const ids = await Promise.all([1, 2, 3].map(() => newTask(agentA, AgentTaskStatus.DISPATCHED)));
+    const ids = await Promise.all([1, 2, 3].map(() => newTask(agentA, AttemptStatus.DISPATCHED)));
     batches.length = 0;
     const pending: Promise<void>[] = [];
     for (let n = 0; n < 4; n++)
@@ -179,7 +242,7 @@ describe('batched task step events and results', () => {
 
   it('keeps the last 200 events of a task', async () => {
     const old = Array.from({ length: 199 }, (_, i) => event('x', `old-${i}`));
-    const id = await newTask(agentA, AgentTaskStatus.RUNNING, old);
+    const id = await newTask(agentA, AttemptStatus.RUNNING, old);
     await Promise.all(
       ['n0', 'n1', 'n2'].map((s) => tasks.recordEvent(agentA, id.toUpperCase(), event(id, s))),
     );
@@ -191,10 +254,10 @@ describe('batched task step events and results', () => {
 
   it('stores concurrent results in one statement; a second outcome is a conflict, the same one is not', async () => {
     const [ok1, ok2, bad, twice] = await Promise.all(
-      [1, 2, 3, 4].map(() => newTask(agentA, AgentTaskStatus.RUNNING)),
+      [1, 2, 3, 4].map(() => newTask(agentA, AttemptStatus.RUNNING)),
     );
-    const expired = await newTask(agentA, AgentTaskStatus.EXPIRED);
-    const foreign = await newTask(agentB, AgentTaskStatus.RUNNING);
+    const expired = await newTask(agentA, AttemptStatus.EXPIRED);
+    const foreign = await newTask(agentB, AttemptStatus.RUNNING);
     // Agents may send any offset; the column holds UTC.
     const finishedAt = '2026-11-26T18:00:00.000+02:00';
     const output = { kind: 'LIFECYCLE', controlPlaneVersion: 'enterprise-2.20.0' } as never;
@@ -221,7 +284,7 @@ describe('batched task step events and results', () => {
     );
     assert.deepEqual(codes, ['ok', 'ok', 'ok', 'ok', 'ok', 'CONFLICT', 'CONFLICT', 'NOT_FOUND']);
     assert.equal(batches[0], 6, 'the first result of each of the six tasks shared one statement');
-    const row = (id: string) => prisma.agentTask.findUniqueOrThrow({ where: { id } });
+    const row = (id: string) => prisma.operationAttempt.findUniqueOrThrow({ where: { id } });
     for (const id of [ok1!, ok2!, twice!]) {
       const t = await row(id);
       assert.equal(t.status, 'SUCCEEDED');
@@ -234,6 +297,9 @@ describe('batched task step events and results', () => {
     assert.equal(b.output, null);
     assert.equal((await row(expired)).status, 'EXPIRED');
     assert.equal((await row(foreign)).status, 'RUNNING');
-    for (const id of [ok1!, ok2!, bad!, twice!]) assert.ok(emitted.includes(id), `update emitted for ${id}`);
+    // Each operation ended with its attempt, in the transaction that recorded the result.
+    for (const id of [ok1!, ok2!, twice!]) assert.equal((await operationOf(id)).status, 'SUCCEEDED');
+    assert.equal((await operationOf(bad!)).status, 'FAILED');
+    assert.equal((await operationOf(foreign)).status, 'RUNNING');
   });
 });
