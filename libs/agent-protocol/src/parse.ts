@@ -29,22 +29,48 @@ function toIssues(error: z.ZodError): ProtocolIssue[] {
 
 // NUL and unpaired UTF-16 surrogates are valid in a JS string and in JSON text, but no Postgres
 // text or jsonb value can hold them: refused in every string and object key of every message.
-// eslint-disable-next-line no-control-regex -- NUL is exactly what is refused
-const UNSAFE_TEXT = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const UNSAFE_MESSAGE = 'must not contain NUL characters or unpaired UTF-16 surrogates';
+
+/** One pass over the UTF-16 code units (this runs on every report: no regex, no allocation). */
+function unsafeText(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 0) return true;
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c > 0xdbff) return true; // a low surrogate without its high one
+    const next = s.charCodeAt(i + 1);
+    if (!(next >= 0xdc00 && next <= 0xdfff)) return true; // a high one without its low one
+    i++;
+  }
+  return false;
+}
+
+function anyUnsafe(v: unknown): boolean {
+  if (typeof v === 'string') return unsafeText(v);
+  if (Array.isArray(v)) {
+    for (const x of v) if (anyUnsafe(x)) return true;
+    return false;
+  }
+  if (v !== null && typeof v === 'object') {
+    for (const k in v) {
+      if (unsafeText(k) || anyUnsafe((v as Record<string, unknown>)[k])) return true;
+    }
+  }
+  return false;
+}
 
 /** Where the value holds text no database can store (first few places, by path). */
 export function unsafeTextIssues(value: unknown, max = 10): ProtocolIssue[] {
+  if (!anyUnsafe(value)) return [];
   const out: ProtocolIssue[] = [];
   const walk = (v: unknown, path: string[]): void => {
     if (out.length >= max) return;
     if (typeof v === 'string') {
-      if (UNSAFE_TEXT.test(v))
-        out.push({ path: path.join('.'), message: UNSAFE_MESSAGE, code: 'invalid_text' });
+      if (unsafeText(v)) out.push({ path: path.join('.'), message: UNSAFE_MESSAGE, code: 'invalid_text' });
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, String(i)]));
     else if (v !== null && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
-        if (UNSAFE_TEXT.test(k))
+        if (unsafeText(k))
           out.push({ path: [...path, '(key)'].join('.'), message: UNSAFE_MESSAGE, code: 'invalid_text' });
         walk(x, [...path, k]);
       }
