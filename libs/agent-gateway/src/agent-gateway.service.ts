@@ -2,10 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Heartbeat, HeartbeatResponse, HealthReport } from '@meshfleet/agent-protocol';
 import { AppConfig } from '@meshfleet/config';
 import { AgentPrincipal } from '@meshfleet/auth';
+import { ValidationError } from '@meshfleet/core';
 import { ConnectBatcher } from './connect.batcher';
 import { PresenceService } from './presence.service';
 import { RateLimiter } from './rate-limiter';
 import { ReportIngestBatcher } from './reports/report-ingest.batcher';
+
+/** How far ahead of the server clock a report's sequence (wall-clock ms) may be. */
+export const MAX_SEQUENCE_AHEAD_MS = 24 * 3600 * 1000;
 
 @Injectable()
 export class AgentGatewayService {
@@ -43,12 +47,25 @@ export class AgentGatewayService {
     };
   }
 
+  /**
+   * Stored first: presence and the cluster's state (CONNECTED, `cluster.online`) change only for a
+   * report that was stored, never for one that failed or was older than the stored one.
+   * Agents number reports by wall-clock milliseconds; one more than a day ahead of this server
+   * would freeze the cluster's health (every later report would be "older"), so it is refused.
+   */
   async report(agent: AgentPrincipal, report: HealthReport): Promise<{ accepted: boolean }> {
     const now = new Date();
+    if (report.sequence > now.getTime() + MAX_SEQUENCE_AHEAD_MS) {
+      throw new ValidationError(
+        `sequence ${report.sequence} is more than a day ahead of the server clock (${now.getTime()} ms); check the agent's clock`,
+        'sequence',
+      );
+    }
+    const accepted = await this.reports.ingest({ ...agent, report, receivedAt: now });
+    if (!accepted) return { accepted };
     const wasAbsent = await this.presence.touch(agent.clusterId, now.getTime());
     if (wasAbsent)
       await this.connect.markConnected(agent.organizationId, agent.clusterId, report.agentVersion, now);
-    const accepted = await this.reports.ingest({ ...agent, report, receivedAt: now });
     return { accepted };
   }
 }

@@ -77,6 +77,15 @@ export class EnrollmentRepository {
   }
 
   /** The cluster is CONNECTED with the facts its agent reported; false when it is not there. */
+  /**
+   * Report sequences are per enrollment: a new agent (or one whose clock ran ahead) starts over,
+   * so a stored sequence from before can never hold the cluster's health still. Re-enrolling is
+   * the way out of a frozen snapshot.
+   */
+  async resetReportSequence(db: Db, organizationId: string, clusterId: string): Promise<void> {
+    await db.clusterHealth.updateMany({ where: { clusterId, organizationId }, data: { sequence: 0 } });
+  }
+
   async markEnrolled(db: Db, organizationId: string, clusterId: string, f: EnrolledFacts): Promise<boolean> {
     const r = await db.cluster.updateMany({
       where: { id: clusterId, organizationId },

@@ -53,6 +53,7 @@ export class EnrollmentService {
 
       const reenrolled = cluster.enrolledAt !== null;
       await this.repo.replaceCredential(db, cluster.organizationId, cluster.id, credential, now);
+      await this.repo.resetReportSequence(db, cluster.organizationId, cluster.id);
       const detected = req.cluster.provider as CloudProvider;
       const clouds: CloudProvider[] = [CloudProvider.AKS, CloudProvider.EKS, CloudProvider.GKE];
       const adopt = cluster.provider === CloudProvider.OTHER && clouds.includes(detected);
