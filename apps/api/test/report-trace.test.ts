@@ -65,6 +65,32 @@ describe('what a report may change', () => {
     assert.equal(fresh.body.accepted, true, 'accepted after re-enrolling');
   });
 
+  it('leaves the bootstrap token unspent when enrollment fails, so the agent can retry with it', async () => {
+    const reg = await api.gql(
+      `mutation { registerCluster(input: { name: "retry", provider: EKS }) { cluster { id } bootstrapToken { token } } }`,
+      {},
+      key,
+    );
+    const token = reg.data!.registerCluster.bootstrapToken.token;
+    const enroll = () =>
+      agentCall(api, 'POST', '/enroll', undefined, { ...exampleEnrollRequest(), bootstrapToken: token });
+    await prisma.$executeRawUnsafe(
+      `ALTER TABLE "AgentCredential" ADD CONSTRAINT "test_refuse_all" CHECK (false) NOT VALID`,
+    );
+    try {
+      assert.equal((await enroll()).status, 500);
+    } finally {
+      await prisma.$executeRawUnsafe(`ALTER TABLE "AgentCredential" DROP CONSTRAINT "test_refuse_all"`);
+    }
+    const row = await prisma.bootstrapToken.findFirstOrThrow({
+      where: { clusterId: reg.data!.registerCluster.cluster.id },
+    });
+    assert.equal(row.usedAt, null, 'the failed enrollment spent nothing');
+    const again = await enroll();
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal((await enroll()).status, 401, 'then it is spent');
+  });
+
   it('leaves presence, state and events alone when storing the report fails', async () => {
     const c = await registerAndEnroll(api, key, { name: 'failing' });
     const presenceKey = redis.key('agents', 'last-seen');
@@ -78,6 +104,7 @@ describe('what a report may change', () => {
     try {
       const r = await agentCall(api, 'POST', '/reports', c.credential, report(Date.now()));
       assert.equal(r.status, 500);
+      assert.deepEqual(r.body, { error: 'INTERNAL', message: 'Internal server error' }, 'a code, no details');
       await new Promise((resolve) => setTimeout(resolve, 300));
       const cluster = await prisma.cluster.findUniqueOrThrow({ where: { id: c.id } });
       assert.equal(cluster.status, 'OFFLINE', 'not marked CONNECTED by a report that was not stored');

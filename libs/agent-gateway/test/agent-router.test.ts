@@ -296,7 +296,7 @@ describe('agent router', () => {
     const crash = await post('/heartbeat', exampleHeartbeat());
     crashNext = false;
     assert.equal(crash.status, 500);
-    assert.deepEqual(crash.body, { statusCode: 500, message: 'Internal server error' });
+    assert.deepEqual(crash.body, { error: 'INTERNAL', message: 'Internal server error' });
     assert.equal(crashed.length, 1);
   });
 });

@@ -210,5 +210,8 @@ export const AgentErrorBodySchema = z.object({
 });
 export type AgentErrorBody = z.infer<typeof AgentErrorBodySchema>;
 
-/** What a 500 says: nothing about the failure leaves the API (it is logged there). */
-export const INTERNAL_ERROR_BODY = { statusCode: 500, message: 'Internal server error' } as const;
+/**
+ * What a 500 says: a code, and nothing about the failure (it is logged with the request id,
+ * which the response carries in `x-request-id`).
+ */
+export const INTERNAL_ERROR_BODY = { error: 'INTERNAL', message: 'Internal server error' } as const;
