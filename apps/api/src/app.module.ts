@@ -26,6 +26,7 @@ import { AlertsModule } from '@meshfleet/alerts';
 import { WebhooksModule } from '@meshfleet/webhooks';
 import { BootstrapAdmin } from './bootstrap-admin';
 import { graphqlOptions } from './graphql.options';
+import { LiveSessions, LiveSessionsModule } from './live-sessions';
 
 export const LOGGER = Symbol('LOGGER');
 
@@ -52,18 +53,28 @@ export class AppModule {
         WebhooksModule,
         GraphQLModule.forRootAsync<ApolloDriverConfig>({
           driver: ApolloDriver,
-          inject: [ApiKeyAuthenticator, JwtAuthenticator],
-          useFactory: (apiKeys: ApiKeyAuthenticator, jwt: JwtAuthenticator) =>
-            graphqlOptions(config, logger, async (req) => {
-              const m = /^Bearer (\S+)$/i.exec(String(req.headers['authorization'] ?? ''));
-              if (!m) return false;
-              try {
-                await authenticateBearer(apiKeys, jwt, m[1]!, req.headers['x-meshfleet-organization']);
-                return true;
-              } catch {
-                return false;
-              }
-            }),
+          imports: [LiveSessionsModule],
+          inject: [ApiKeyAuthenticator, JwtAuthenticator, LiveSessions],
+          useFactory: (apiKeys: ApiKeyAuthenticator, jwt: JwtAuthenticator, sessions: LiveSessions) =>
+            graphqlOptions(
+              config,
+              logger,
+              async (req) => {
+                const m = /^Bearer (\S+)$/i.exec(String(req.headers['authorization'] ?? ''));
+                if (!m) return null;
+                try {
+                  return await authenticateBearer(
+                    apiKeys,
+                    jwt,
+                    m[1]!,
+                    req.headers['x-meshfleet-organization'],
+                  );
+                } catch {
+                  return null;
+                }
+              },
+              sessions,
+            ),
         }),
       ],
       controllers: [HealthController],
@@ -72,6 +83,7 @@ export class AppModule {
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         { provide: APP_PIPE, useClass: TextSafetyPipe },
         { provide: LOGGER, useValue: logger },
+
         {
           provide: READINESS_CHECKS,
           inject: [PrismaService, RedisService],

@@ -3,6 +3,8 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, visit, type DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
+import type { Principal } from '@meshfleet/auth';
+import type { LiveSessions } from './live-sessions';
 import { AppConfig } from '@meshfleet/config';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@meshfleet/core';
 import {
@@ -12,10 +14,10 @@ import {
   StrictDateTime,
 } from '@meshfleet/graphql';
 
-/** Whether the request carries a valid credential (API key or OIDC token). */
+/** Who the request's credential (API key or OIDC token) names, or null when it names no one. */
 export type RequestAuthenticator = (req: {
   headers: Record<string, string | string[] | undefined>;
-}) => Promise<boolean>;
+}) => Promise<Principal | null>;
 
 function introspects(document: DocumentNode): boolean {
   let found = false;
@@ -78,6 +80,7 @@ export function graphqlOptions(
   config: AppConfig,
   logger: Logger,
   authenticated: RequestAuthenticator,
+  sessions: LiveSessions,
 ): ApolloDriverConfig {
   const mode = config.graphql.introspection;
   return {
@@ -100,7 +103,32 @@ export function graphqlOptions(
       ...(config.graphql.ide ? [ApolloServerPluginLandingPageLocalDefault({ embed: true })] : []),
     ],
     validationRules: [depthLimitRule(config.graphql.maxDepth)],
-    subscriptions: { 'graphql-ws': true },
+    subscriptions: {
+      'graphql-ws': {
+        // Who opened the connection, so its revocation (or a JWT's expiry) closes it. A connection
+        // without a valid credential stays open; the guard refuses each of its subscriptions.
+        onConnect: async (ctx) => {
+          const headers = (graphqlContext(ctx as never).req as { headers: Record<string, string> }).headers;
+          const principal = await authenticated({ headers });
+          const extra = ctx.extra as {
+            socket?: { close(code: number, reason: string): void };
+            principal?: Principal;
+          };
+          if (principal && extra.socket) {
+            sessions.track(principal, headers['authorization']!.replace(/^Bearer /i, ''), extra.socket);
+            extra.principal = principal;
+          }
+          return true;
+        },
+        onClose: (ctx) => {
+          const extra = ctx.extra as {
+            socket?: { close(code: number, reason: string): void };
+            principal?: Principal;
+          };
+          if (extra.principal && extra.socket) sessions.untrack(extra.principal, extra.socket);
+        },
+      },
+    },
     context: graphqlContext,
     formatError: (formatted, error) =>
       formatGraphQLError(formatted, error, (e) => logger.error({ err: e }, 'unhandled GraphQL error')),

@@ -1,15 +1,18 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
+import { LiveUpdates } from '@meshfleet/redis';
 import { issueSecret, ValidationError } from '@meshfleet/core';
 import { Actor } from '@meshfleet/auth';
 import { ApiKey, Role } from '@meshfleet/db';
 import { AuditService } from '@meshfleet/audit';
 import { ApiKeysRepository } from './api-keys.repository';
+import { CREDENTIAL_REVOKED, type CredentialRevoked } from './credential-revoked';
 
 @Injectable()
 export class ApiKeysService {
   constructor(
     private readonly repo: ApiKeysRepository,
     private readonly audit: AuditService,
+    @Optional() private readonly live?: LiveUpdates,
   ) {}
 
   async create(actor: Actor, name: string, role: Role): Promise<{ apiKey: ApiKey; secret: string }> {
@@ -43,12 +46,16 @@ export class ApiKeysService {
 
   /** Idempotent: revoking a revoked key returns it unchanged. */
   async revoke(actor: Actor, id: string): Promise<ApiKey> {
-    return this.repo.transaction(async (db) => {
+    const revoked = await this.repo.transaction(async (db) => {
       const key = await this.repo.get(db, actor.organizationId, id);
       if (key.revokedAt) return key;
-      const revoked = await this.repo.revoke(db, actor.organizationId, id, new Date());
+      const done = await this.repo.revoke(db, actor.organizationId, id, new Date());
       await this.audit.recordActor(db, actor, 'api-key.revoke', { type: 'ApiKey', id }, { name: key.name });
-      return revoked;
+      return done;
     });
+    // After the commit: live connections opened with the key close on every replica.
+    const msg: CredentialRevoked = { kind: 'API_KEY', actorId: id, organizationId: actor.organizationId };
+    await this.live?.publish(CREDENTIAL_REVOKED, { ...msg });
+    return revoked;
   }
 }

@@ -1,9 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { LiveUpdates } from '@meshfleet/redis';
 import { ValidationError } from '@meshfleet/core';
 import { Actor } from '@meshfleet/auth';
 import { AppConfig } from '@meshfleet/config';
 import { Role } from '@meshfleet/db';
 import { AuditService } from '@meshfleet/audit';
+import { CREDENTIAL_REVOKED, type CredentialRevoked } from './credential-revoked';
 import { MemberRow, MembersRepository } from './members.repository';
 
 export interface AddMemberData {
@@ -19,6 +21,7 @@ export class MembersService {
     private readonly repo: MembersRepository,
     private readonly audit: AuditService,
     @Inject(AppConfig) private readonly config: AppConfig,
+    @Optional() private readonly live?: LiveUpdates,
   ) {}
 
   list(organizationId: string): Promise<MemberRow[]> {
@@ -63,7 +66,7 @@ export class MembersService {
   }
 
   async remove(actor: Actor, id: string): Promise<MemberRow> {
-    return this.repo.transaction(async (db) => {
+    const removed = await this.repo.transaction(async (db) => {
       const m = await this.repo.get(db, actor.organizationId, id);
       await this.repo.remove(db, actor.organizationId, id);
       await this.audit.recordActor(
@@ -75,5 +78,13 @@ export class MembersService {
       );
       return m;
     });
+    // After the commit: the user's live connections in this organization close on every replica.
+    const msg: CredentialRevoked = {
+      kind: 'USER',
+      actorId: removed.user.id,
+      organizationId: actor.organizationId,
+    };
+    await this.live?.publish(CREDENTIAL_REVOKED, { ...msg });
+    return removed;
   }
 }

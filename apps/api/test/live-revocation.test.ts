@@ -1,0 +1,91 @@
+// A credential that stops being valid closes the graphql-ws connections opened with it: revoking
+// an API key closes its subscriptions within a second (code 4401), while a connection opened with
+// another key keeps receiving; a JWT's connection closes when the token expires.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { LiveSessions, jwtExpiryMs, REVOKED_CLOSE_CODE } from '../src/live-sessions';
+import { registerAndEnroll } from './agent-http';
+import { startApi, type TestApi } from './harness';
+
+describe('live connections of a revoked credential', () => {
+  let api: TestApi;
+  let admin: string;
+
+  before(async () => {
+    api = await startApi();
+    ({ apiKey: admin } = await api.newOrg('revocation'));
+  });
+  after(() => api.close());
+
+  const connect = async (key: string, clusterId: string) => {
+    const { createClient } = await import('graphql-ws');
+    const WebSocket = (await import('ws')).default;
+    const closed = new Promise<number>((resolve) => {
+      const client = createClient({
+        url: `${api.url.replace('http', 'ws')}/graphql`,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: `Bearer ${key}` },
+        retryAttempts: 0,
+        on: { closed: (e) => resolve((e as { code: number }).code) },
+      });
+      client.subscribe(
+        {
+          query: `subscription($c: ID!) { operationUpdated(clusterId: $c) { id } }`,
+          variables: { c: clusterId },
+        },
+        { next: () => undefined, error: () => undefined, complete: () => undefined },
+      );
+      (connect as any).clients = [...((connect as any).clients ?? []), client];
+    });
+    return closed;
+  };
+
+  it("closes the revoked key's subscription within a second and leaves other keys' open", async () => {
+    const { id: clusterId } = await registerAndEnroll(api, admin, { name: 'watched' });
+    const created = await api.gql(
+      `mutation { createApiKey(input: { name: "dashboard", role: VIEWER }) { secret apiKey { id } } }`,
+      {},
+      admin,
+    );
+    const { secret, apiKey } = created.data!.createApiKey;
+    const revokedClosed = connect(secret, clusterId);
+    let adminClosed = false;
+    void connect(admin, clusterId).then(() => (adminClosed = true));
+    await new Promise((r) => setTimeout(r, 400)); // both connected and subscribed
+    const t0 = Date.now();
+    const r = await api.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: apiKey.id }, admin);
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    const code = await Promise.race([
+      revokedClosed,
+      new Promise<number>((_, rej) => setTimeout(() => rej(new Error('still open after 1 s')), 1000)),
+    ]);
+    assert.equal(code, REVOKED_CLOSE_CODE);
+    assert.ok(Date.now() - t0 < 1000);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(adminClosed, false, "the other key's connection stays open");
+    for (const c of (connect as any).clients ?? []) await c.dispose();
+  });
+});
+
+describe('LiveSessions', () => {
+  const jwt = (exp: number) => `h.${Buffer.from(JSON.stringify({ sub: 'u', exp })).toString('base64url')}.s`;
+
+  it('reads the exp claim of a JWT, and nothing from an API key', () => {
+    assert.equal(jwtExpiryMs(jwt(1_900_000_000)), 1_900_000_000_000);
+    assert.equal(jwtExpiryMs('mfk_abcd_xyz'), null);
+    assert.equal(jwtExpiryMs('a.!!!.c'), null);
+  });
+
+  it("closes a user's connection when the token expires, not an API key's", async () => {
+    const sessions = new LiveSessions({ iterator: () => ({}) } as never);
+    const closes: Array<[string, number]> = [];
+    const socket = (name: string) => ({ close: (code: number) => closes.push([name, code]) });
+    const user = { organizationId: 'o', role: 'VIEWER', kind: 'USER', actorId: 'u', actorName: 'u' } as const;
+    const key = { ...user, kind: 'API_KEY', actorId: 'k' } as const;
+    sessions.track(user as never, jwt(Math.floor(Date.now() / 1000) + 1), socket('user'));
+    sessions.track(key as never, 'mfk_abcd_xyz', socket('key'));
+    await new Promise((r) => setTimeout(r, 1300));
+    assert.deepEqual(closes, [['user', REVOKED_CLOSE_CODE]]);
+    await sessions.stop();
+  });
+});
