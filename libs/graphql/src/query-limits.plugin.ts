@@ -104,16 +104,28 @@ export function queryComplexityPlugin(limits: QueryLimits): ApolloServerPlugin {
               maxAliases: limits.maxAliases,
             });
           }
-          const complexity = getComplexity({
-            schema,
-            query,
-            variables: request.variables ?? {},
-            estimators: [
-              fieldExtensionsEstimator(),
-              pageEstimator(limits.defaultPageSize, limits.maxPageSize),
-              simpleEstimator({ defaultComplexity: 1 }),
-            ],
-          });
+          let complexity: number;
+          try {
+            complexity = getComplexity({
+              schema,
+              query,
+              variables: request.variables ?? {},
+              estimators: [
+                fieldExtensionsEstimator(),
+                pageEstimator(limits.defaultPageSize, limits.maxPageSize),
+                simpleEstimator({ defaultComplexity: 1 }),
+              ],
+            });
+          } catch (e) {
+            // Counting coerces the variables first: a variable of the wrong type or a null for a
+            // non-null one is the caller's input, said as GraphQL would say it.
+            if (e instanceof GraphQLError)
+              throw new GraphQLError(e.message, {
+                nodes: e.nodes,
+                extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+              });
+            throw e;
+          }
           if (complexity > limits.maxComplexity) {
             throw tooComplex(`Query is too complex: ${complexity} > ${limits.maxComplexity}`, {
               complexity,
