@@ -4,8 +4,44 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { LiveSessions, jwtExpiryMs, REVOKED_CLOSE_CODE } from '../src/live-sessions';
+import { AppConfig } from '@meshfleet/config';
+import { startLocalOidc, type LocalOidc } from '@meshfleet/testing';
 import { registerAndEnroll } from './agent-http';
 import { startApi, type TestApi } from './harness';
+
+/** Opens a graphql-ws connection with `token`, subscribes, and resolves with the close code. */
+async function subscribeUntilClosed(
+  api: TestApi,
+  token: string,
+  clusterId: string,
+): Promise<{ closed: Promise<number>; dispose: () => Promise<void> }> {
+  const { createClient } = await import('graphql-ws');
+  const WebSocket = (await import('ws')).default;
+  let client!: ReturnType<typeof createClient>;
+  const closed = new Promise<number>((resolve) => {
+    client = createClient({
+      url: `${api.url.replace('http', 'ws')}/graphql`,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+      on: { closed: (e) => resolve((e as { code: number }).code) },
+    });
+    client.subscribe(
+      {
+        query: `subscription($c: ID!) { operationUpdated(clusterId: $c) { id } }`,
+        variables: { c: clusterId },
+      },
+      { next: () => undefined, error: () => undefined, complete: () => undefined },
+    );
+  });
+  return { closed, dispose: async () => client.dispose() };
+}
+
+const within = (p: Promise<number>, ms: number, what: string) =>
+  Promise.race([
+    p,
+    new Promise<number>((_, rej) => setTimeout(() => rej(new Error(`${what}: still open`)), ms)),
+  ]);
 
 describe('live connections of a revoked credential', () => {
   let api: TestApi;
@@ -64,6 +100,90 @@ describe('live connections of a revoked credential', () => {
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(adminClosed, false, "the other key's connection stays open");
     for (const c of (connect as any).clients ?? []) await c.dispose();
+  });
+});
+
+describe('revocation across API replicas', () => {
+  let one: TestApi;
+  let two: TestApi;
+  before(async () => {
+    one = await startApi();
+    const config = one.app.get(AppConfig);
+    // A second replica on the same database and Redis prefix.
+    two = await startApi({ DATABASE_URL: one.db.url, MESHFLEET_REDIS_PREFIX: config.redisPrefix });
+  });
+  after(async () => {
+    await two?.close();
+    await one?.close();
+  });
+
+  it('closes on the replica holding the connection when the key is revoked through another', async () => {
+    const { apiKey: admin } = await one.newOrg('replicas');
+    const { id: clusterId } = await registerAndEnroll(one, admin, { name: 'replicated' });
+    const created = await one.gql(
+      `mutation { createApiKey(input: { name: "wall", role: VIEWER }) { secret apiKey { id } } }`,
+      {},
+      admin,
+    );
+    const { secret, apiKey } = created.data!.createApiKey;
+    const live = await subscribeUntilClosed(two, secret, clusterId);
+    await new Promise((r) => setTimeout(r, 400));
+    await one.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: apiKey.id }, admin);
+    assert.equal(await within(live.closed, 1000, 'on the other replica'), REVOKED_CLOSE_CODE);
+    await live.dispose();
+  });
+});
+
+describe('live connections of an OIDC user', () => {
+  let api: TestApi;
+  let oidc: LocalOidc;
+  let admin: string;
+  let clusterId: string;
+
+  before(async () => {
+    oidc = await startLocalOidc();
+    api = await startApi({
+      MESHFLEET_OIDC_ISSUER: oidc.issuer,
+      MESHFLEET_OIDC_AUDIENCE: oidc.audience,
+      MESHFLEET_OIDC_JWKS_URL: oidc.jwksUrl,
+    });
+    ({ apiKey: admin } = await api.newOrg('oidc-live'));
+    ({ id: clusterId } = await registerAndEnroll(api, admin, { name: 'watched-by-users' }));
+  });
+  after(async () => {
+    await api.close();
+    await oidc.close();
+  });
+
+  const addMember = async (subject: string) => {
+    const r = await api.gql(
+      `mutation($s: String!) { addMember(input: { subject: $s, role: VIEWER }) { id } }`,
+      { s: subject },
+      admin,
+    );
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    return r.data!.addMember.id as string;
+  };
+
+  it("closes a removed member's connection within a second", async () => {
+    const id = await addMember('carol');
+    const live = await subscribeUntilClosed(api, await oidc.sign({ sub: 'carol' }), clusterId);
+    await new Promise((r) => setTimeout(r, 400));
+    const removed = await api.gql(`mutation($id: ID!) { removeMember(id: $id) { id } }`, { id }, admin);
+    assert.equal(removed.errors, undefined, JSON.stringify(removed.errors));
+    assert.equal(await within(live.closed, 1000, 'after removeMember'), REVOKED_CLOSE_CODE);
+    await live.dispose();
+  });
+
+  it('closes a connection when its token expires', async () => {
+    await addMember('dave');
+    const live = await subscribeUntilClosed(
+      api,
+      await oidc.sign({ sub: 'dave' }, { expiresIn: '2s' }),
+      clusterId,
+    );
+    assert.equal(await within(live.closed, 4000, 'after the token expired'), REVOKED_CLOSE_CODE);
+    await live.dispose();
   });
 });
 
