@@ -16,7 +16,13 @@ import {
 } from '@meshfleet/observability';
 import { AgentRouter, AgentRouterHooks } from '@meshfleet/agent-gateway';
 import { AppModule } from './app.module';
-import { authenticateBearer, ApiKeyAuthenticator, JwtAuthenticator, roleAtLeast } from '@meshfleet/auth';
+import {
+  authenticateBearer,
+  bearerTokenOf,
+  ApiKeyAuthenticator,
+  JwtAuthenticator,
+  roleAtLeast,
+} from '@meshfleet/auth';
 import { DomainError } from '@meshfleet/core';
 import { Role } from '@meshfleet/db';
 import type { Request } from 'express';
@@ -51,11 +57,11 @@ function largeBodyGate(app: NestExpressApplication): LargeBodyGate {
   const apiKeys = app.get(ApiKeyAuthenticator);
   const jwt = app.get(JwtAuthenticator);
   return async (req: Request) => {
-    const m = /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '');
-    if (!m)
+    const token = bearerTokenOf(req.headers.authorization);
+    if (!token)
       return { verdict: 'unauthenticated', message: 'A request body this large needs a bearer credential' };
     try {
-      const p = await authenticateBearer(apiKeys, jwt, m[1]!, req.headers['x-meshfleet-organization']);
+      const p = await authenticateBearer(apiKeys, jwt, token, req.headers['x-meshfleet-organization']);
       return { verdict: roleAtLeast(p.role, Role.ADMIN) ? 'admit' : 'small' };
     } catch (e) {
       if (e instanceof DomainError && e.code === 'UNAUTHENTICATED')

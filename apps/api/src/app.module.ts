@@ -13,7 +13,13 @@ import {
   READINESS_CHECKS,
   ReadinessCheck,
 } from '@meshfleet/observability';
-import { ApiKeyAuthenticator, authenticateBearer, AuthModule, JwtAuthenticator } from '@meshfleet/auth';
+import {
+  ApiKeyAuthenticator,
+  authenticateBearer,
+  AuthModule,
+  bearerTokenOf,
+  JwtAuthenticator,
+} from '@meshfleet/auth';
 import { AuditModule } from '@meshfleet/audit';
 import { TenancyModule } from '@meshfleet/tenancy';
 import { ClustersModule } from '@meshfleet/clusters';
@@ -60,13 +66,13 @@ export class AppModule {
               config,
               logger,
               async (req) => {
-                const m = /^Bearer (\S+)$/i.exec(String(req.headers['authorization'] ?? ''));
-                if (!m) return null;
+                const token = bearerTokenOf(req.headers['authorization']);
+                if (!token) return null;
                 try {
                   return await authenticateBearer(
                     apiKeys,
                     jwt,
-                    m[1]!,
+                    token,
                     req.headers['x-meshfleet-organization'],
                   );
                 } catch {

@@ -3,7 +3,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, visit, type DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
-import type { Principal } from '@meshfleet/auth';
+import { bearerTokenOf, type Principal } from '@meshfleet/auth';
 import type { LiveSessions } from './live-sessions';
 import { AppConfig } from '@meshfleet/config';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '@meshfleet/core';
@@ -115,7 +115,7 @@ export function graphqlOptions(
             principal?: Principal;
           };
           if (principal && extra.socket) {
-            sessions.track(principal, headers['authorization']!.replace(/^Bearer /i, ''), extra.socket);
+            sessions.track(principal, bearerTokenOf(headers['authorization']) ?? '', extra.socket);
             extra.principal = principal;
           }
           return true;

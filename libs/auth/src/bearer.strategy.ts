@@ -23,6 +23,12 @@ export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
   }
 }
 
+/** The token of an `Authorization: Bearer <token>` header, or null. */
+export function bearerTokenOf(header: string | string[] | undefined): string | null {
+  const m = /^Bearer (\S+)$/i.exec(typeof header === 'string' ? header : '');
+  return m ? m[1]! : null;
+}
+
 /** The one rule for a bearer token, shared by the strategy and checks made before Nest runs. */
 export function authenticateBearer(
   apiKeys: ApiKeyAuthenticator,
