@@ -53,29 +53,6 @@ describe('live connections of a revoked credential', () => {
   });
   after(() => api.close());
 
-  const connect = async (key: string, clusterId: string) => {
-    const { createClient } = await import('graphql-ws');
-    const WebSocket = (await import('ws')).default;
-    const closed = new Promise<number>((resolve) => {
-      const client = createClient({
-        url: `${api.url.replace('http', 'ws')}/graphql`,
-        webSocketImpl: WebSocket,
-        connectionParams: { authorization: `Bearer ${key}` },
-        retryAttempts: 0,
-        on: { closed: (e) => resolve((e as { code: number }).code) },
-      });
-      client.subscribe(
-        {
-          query: `subscription($c: ID!) { operationUpdated(clusterId: $c) { id } }`,
-          variables: { c: clusterId },
-        },
-        { next: () => undefined, error: () => undefined, complete: () => undefined },
-      );
-      (connect as any).clients = [...((connect as any).clients ?? []), client];
-    });
-    return closed;
-  };
-
   it("closes the revoked key's subscription within a second and leaves other keys' open", async () => {
     const { id: clusterId } = await registerAndEnroll(api, admin, { name: 'watched' });
     const created = await api.gql(
@@ -84,22 +61,20 @@ describe('live connections of a revoked credential', () => {
       admin,
     );
     const { secret, apiKey } = created.data!.createApiKey;
-    const revokedClosed = connect(secret, clusterId);
-    let adminClosed = false;
-    void connect(admin, clusterId).then(() => (adminClosed = true));
+    const revoked = await subscribeUntilClosed(api, secret, clusterId);
+    const other = await subscribeUntilClosed(api, admin, clusterId);
+    let otherClosed = false;
+    void other.closed.then(() => (otherClosed = true));
     await new Promise((r) => setTimeout(r, 400)); // both connected and subscribed
     const t0 = Date.now();
     const r = await api.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: apiKey.id }, admin);
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
-    const code = await Promise.race([
-      revokedClosed,
-      new Promise<number>((_, rej) => setTimeout(() => rej(new Error('still open after 1 s')), 1000)),
-    ]);
-    assert.equal(code, REVOKED_CLOSE_CODE);
+    assert.equal(await within(revoked.closed, 1000, 'after revokeApiKey'), REVOKED_CLOSE_CODE);
     assert.ok(Date.now() - t0 < 1000);
     await new Promise((r) => setTimeout(r, 200));
-    assert.equal(adminClosed, false, "the other key's connection stays open");
-    for (const c of (connect as any).clients ?? []) await c.dispose();
+    assert.equal(otherClosed, false, "the other key's connection stays open");
+    await revoked.dispose();
+    await other.dispose();
   });
 });
 
