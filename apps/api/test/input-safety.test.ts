@@ -69,6 +69,7 @@ describe('input no column can hold', () => {
     const cases: Array<[string, unknown, string]> = [
       ['/heartbeat', { ...exampleHeartbeat(), agentVersion: 'a\u0000' }, 'agentVersion'],
       ['/heartbeat', { ...exampleHeartbeat(), agentVersion: '\ud800' }, 'agentVersion'],
+      ['/reports', { ...report, agentVersion: 'v1\u0000' }, 'agentVersion'],
       ['/reports', { ...report, mtls: { ...report.mtls, totalPods: INT4_MAX + 1 } }, 'mtls.totalPods'],
       ['/reports', { ...report, generatedAt: '0000-01-01T00:00:00Z' }, 'generatedAt'],
       ['/reports', { ...report, generatedAt: '9999-12-31T23:59:59-12:00' }, 'generatedAt'],

@@ -13,6 +13,7 @@ import {
   AgentRoutes,
   AgentRouteSpec,
   INTERNAL_ERROR_BODY,
+  jsonTextMayHoldUnsafeText,
   parseMessage,
   parseProtocolVersion,
   PROTOCOL_VERSION,
@@ -204,7 +205,7 @@ export class AgentRouter implements OnApplicationBootstrap {
     }
     const { spec } = route;
     // The body first, as express parsed it before the guards: a bad body is 4xx even unauthenticated.
-    let raw: unknown;
+    let raw: JsonBody | undefined;
     if (spec.method === 'POST') raw = await readJson(req, spec.bodyLimit);
     else req.resume();
 
@@ -217,7 +218,7 @@ export class AgentRouter implements OnApplicationBootstrap {
     }
     const params = spec.params ? checked(spec.params, pathParams(route, match), 'path') : undefined;
     const query = spec.query ? checked(spec.query, queryOf(url), 'query') : undefined;
-    const body = spec.body ? parseBody(spec.body, raw) : undefined;
+    const body = spec.body ? parseBody(spec.body, raw?.value, raw?.textKnownSafe) : undefined;
 
     const abort = new AbortController();
     res.once('close', () => {
@@ -237,8 +238,8 @@ export class AgentRouter implements OnApplicationBootstrap {
 }
 
 /** Validates a body against a protocol schema; the 400 names every bad path. */
-export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = parseMessage(schema, body);
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown, textKnownSafe = false): T {
+  const r = parseMessage(schema, body, { textKnownSafe });
   if (r.ok) return r.value;
   const issues = r.issues.slice(0, 20);
   throw new ValidationError(
@@ -289,8 +290,14 @@ function clientIp(req: IncomingMessage): string | null {
   return first || req.socket.remoteAddress || null;
 }
 
+/** A parsed body, and whether its text was cleared of escapes that could bring unsafe text in. */
+interface JsonBody {
+  value: unknown;
+  textKnownSafe: boolean;
+}
+
 /** The JSON body: 415 when not JSON, 413 over the limit (declared or counted), 400 when malformed. */
-function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+function readJson(req: IncomingMessage, limit: number): Promise<JsonBody> {
   const [mediaType, ...parameters] = (req.headers['content-type'] ?? '').split(';');
   if (mediaType!.trim().toLowerCase() !== 'application/json') {
     req.resume();
@@ -348,7 +355,7 @@ function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
       if (over) return;
       const text = (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)).toString('utf8');
       try {
-        resolve(parseJson(text));
+        resolve({ value: parseJson(text), textKnownSafe: !jsonTextMayHoldUnsafeText(text) });
       } catch (e) {
         reject(new ValidationError(`Malformed JSON: ${e instanceof Error ? e.message : ''}`));
       }

@@ -80,9 +80,28 @@ export function unsafeTextIssues(value: unknown, max = 10): ProtocolIssue[] {
   return out;
 }
 
+/**
+ * Whether a value parsed from this JSON text can hold text that `unsafeTextIssues` refuses.
+ * Text decoded from UTF-8 has no unpaired surrogates (the decoder puts U+FFFD in their place) and
+ * JSON allows no raw control character in a string, so only a `\u` escape can bring a NUL or an
+ * unpaired surrogate in. When this is false, the walk over the parsed value can be skipped.
+ */
+export function jsonTextMayHoldUnsafeText(text: string): boolean {
+  return text.includes('\\u');
+}
+
+export interface ParseOptions {
+  /** The value was parsed from JSON text that `jsonTextMayHoldUnsafeText` cleared. */
+  textKnownSafe?: boolean;
+}
+
 /** Validates without throwing. */
-export function parseMessage<S extends z.ZodType>(schema: S, value: unknown): ParseResult<z.infer<S>> {
-  const unsafe = unsafeTextIssues(value);
+export function parseMessage<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  options: ParseOptions = {},
+): ParseResult<z.infer<S>> {
+  const unsafe = options.textKnownSafe ? [] : unsafeTextIssues(value);
   if (unsafe.length) return { ok: false, issues: unsafe };
   const r = schema.safeParse(value);
   return r.success ? { ok: true, value: r.data } : { ok: false, issues: toIssues(r.error) };

@@ -1,6 +1,6 @@
 // High-entropy bearer secrets (API keys, bootstrap tokens, agent credentials).
 // They are random 32-byte values, so a fast SHA-256 is the right hash: nothing to brute-force.
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export interface IssuedSecret {
   secret: string;
@@ -8,8 +8,9 @@ export interface IssuedSecret {
   hash: string;
 }
 
+/** One-shot SHA-256 (no Hash object: this runs on every agent request). */
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  return hash('sha256', secret, 'hex');
 }
 
 export function issueSecret(kind: 'mfk' | 'mfb' | 'mfa'): IssuedSecret {
