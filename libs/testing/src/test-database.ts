@@ -53,6 +53,19 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** An empty database (no migrations), for tests that apply migrations themselves. */
+export async function createEmptyTestDatabase(): Promise<TestDatabase> {
+  const runId = process.env.MESHFLEET_TEST_RUN_ID;
+  if (!runId) throw new Error('Run tests through `node scripts/test.mjs` (it names the run)');
+  const name = `mf_e_${runId}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  return {
+    url: withDb(adminUrl(), name),
+    name,
+    drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+  };
+}
+
 export function testRedisUrl(): string {
   return process.env.MESHFLEET_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 }
