@@ -150,33 +150,23 @@ export class Kubelet implements Controller {
     };
     const fault = this.cluster.workloadFaults.match(pod.metadata.namespace, pod.metadata.labels);
     const scheduled = { type: 'PodScheduled', status: 'True', lastTransitionTime: created };
-    if (fault?.kind === 'stall' && !this.started.has(uid)) {
-      return {
-        ...base,
-        phase: 'Pending',
-        conditions: [
-          scheduled,
-          { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: created },
-        ],
-        containerStatuses: spec.containers.map((c) =>
-          this.status(c, false, { waiting: { reason: 'ContainerCreating' } }, 0),
-        ),
-      };
-    }
-    if (!this.started.has(uid) && !this.waiting.has(uid) && this.volumesBlock(pod)) {
-      return {
-        ...base,
-        phase: 'Pending',
-        conditions: [
-          scheduled,
-          { type: 'Initialized', status: 'False', lastTransitionTime: created },
-          { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: created },
-        ],
-        containerStatuses: spec.containers.map((c) =>
-          this.status(c, false, { waiting: { reason: 'ContainerCreating' } }, 0),
-        ),
-      };
-    }
+    /** Containers not started yet: Pending, every container waiting in ContainerCreating. */
+    const creating = (initializedCondition: boolean) => ({
+      ...base,
+      phase: 'Pending',
+      conditions: [
+        scheduled,
+        ...(initializedCondition
+          ? [{ type: 'Initialized', status: 'False', lastTransitionTime: created }]
+          : []),
+        { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: created },
+      ],
+      containerStatuses: spec.containers.map((c) =>
+        this.status(c, false, { waiting: { reason: 'ContainerCreating' } }, 0),
+      ),
+    });
+    if (fault?.kind === 'stall' && !this.started.has(uid)) return creating(false);
+    if (!this.started.has(uid) && !this.waiting.has(uid) && this.volumesBlock(pod)) return creating(true);
     if (!this.started.has(uid)) {
       if (!this.waiting.has(uid)) {
         this.waiting.add(uid);
@@ -188,18 +178,7 @@ export class Kubelet implements Controller {
           this.manager.enqueue(this, nsName(pod));
         });
       }
-      return {
-        ...base,
-        phase: 'Pending',
-        conditions: [
-          scheduled,
-          { type: 'Initialized', status: 'False', lastTransitionTime: created },
-          { type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: created },
-        ],
-        containerStatuses: spec.containers.map((c) =>
-          this.status(c, false, { waiting: { reason: 'ContainerCreating' } }, 0),
-        ),
-      };
+      return creating(true);
     }
     const startedAt = new Date(this.started.get(uid)!).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const job =
