@@ -8,7 +8,16 @@
 // What is started here is stopped by process id when the demo stops.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -101,6 +110,19 @@ function serverUser() {
   return { uid: Number(uid.stdout), gid: Number(gid.stdout) };
 }
 
+/** As root, the `postgres` user must be able to enter every folder on the way to its data. */
+function assertEnterable(dir) {
+  for (let d = dir; ; d = dirname(d)) {
+    const st = statSync(d);
+    if ((st.mode & 0o001) === 0 && st.uid !== serverUser().uid) {
+      throw new ServiceError(
+        `the postgres user cannot enter ${d} (mode ${(st.mode & 0o777).toString(8)}): set MESHFLEET_DEMO_CACHE_DIR to a folder it can reach, e.g. /var/tmp/meshfleet`,
+      );
+    }
+    if (dirname(d) === d) return;
+  }
+}
+
 function run(cmd, args, options) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...options });
   if (r.status !== 0)
@@ -120,6 +142,7 @@ export async function startEmbeddedPostgres({ fresh = false, env = process.env, 
     rmSync(passwordFile, { force: true });
   }
   mkdirSync(cache, { recursive: true });
+  if (user.uid !== undefined) assertEnterable(cache);
   const reused = existsSync(join(dataDir, 'PG_VERSION'));
   if (!reused) {
     rmSync(home, { recursive: true, force: true });

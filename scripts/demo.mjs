@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run demo`: a simulated fleet managed by Meshfleet, on this machine, in a few minutes.
-// Checks Node, Postgres and Redis; builds if needed; migrates; starts the API, the worker and
+// Checks Node; finds Postgres and Redis or starts them (scripts/demo-services.mjs: an embedded
+// PostgreSQL, a local redis-server; `--fresh` wipes the embedded data); builds if needed; migrates; starts the API, the worker and
 // fleet-sim (four simulated clusters, one real agent each, registered through GraphQL as a user
 // would); creates an identity domain; installs Linkerd where there is none; prints how to explore
 // it. Runs until Ctrl-C / SIGTERM, then stops everything.
@@ -13,10 +14,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { demoDatabase, demoRedis, ServiceError } from './demo-services.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/meshfleet_demo';
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// Found or started in main() (DATABASE_URL / REDIS_URL when set).
+let DATABASE_URL;
+let REDIS_URL;
+const FRESH = process.argv.includes('--fresh');
 const PORT = Number(process.env.PORT ?? 3000);
 const HOST = process.env.HOST ?? '127.0.0.1';
 const PUBLIC_URL = process.env.MESHFLEET_PUBLIC_URL ?? `http://localhost:${PORT}`;
@@ -31,6 +35,8 @@ const SCENARIO = process.env.MESHFLEET_DEMO_SCENARIO ?? join(ROOT, 'libs/kube-si
 const SETUP_TIMEOUT_S = Number(process.env.MESHFLEET_DEMO_TIMEOUT_SECONDS ?? 240);
 
 const children = [];
+/** Services this run started (embedded PostgreSQL, redis-server): stopped last, by process id. */
+const services = [];
 let shuttingDown = false;
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -212,12 +218,41 @@ async function stopChild({ name, child }) {
   }
 }
 
+async function stopServices() {
+  for (const svc of services.splice(0).reverse()) {
+    await svc.stop().catch((e) => process.stderr.write(`demo: stopping ${svc.name} (pid ${svc.pid}): ${e}\n`));
+  }
+}
+
+/** Finds PostgreSQL and Redis, or starts them; says in one line each which it uses. */
+async function resolveServices() {
+  mkdirSync(LOG_DIR, { recursive: true });
+  const logTo = (file) => {
+    const out = createWriteStream(join(LOG_DIR, file), { flags: 'a' });
+    return (line) => out.write(line);
+  };
+  try {
+    const redis = await demoRedis({ onLog: logTo('redis.log') });
+    if (redis.stop) services.push({ name: 'redis-server', ...redis });
+    REDIS_URL = redis.url;
+    if (redis.describe) step(`Redis: ${redis.describe}`);
+    const db = await demoDatabase({ fresh: FRESH, onLog: logTo('postgres.log') });
+    if (db.stop) services.push({ name: 'postgres', ...db });
+    DATABASE_URL = db.url;
+    if (db.describe) step(`Postgres: ${db.describe}`);
+  } catch (e) {
+    if (e instanceof ServiceError) throw new DemoError(e.message);
+    throw e;
+  }
+}
+
 async function shutdown(code) {
   if (shuttingDown) return;
   shuttingDown = true;
   say('\nstopping fleet-sim, worker and api ...');
   // Agents first (they talk to the API), then the worker, then the API.
   for (const c of [...children].reverse()) await stopChild(c);
+  await stopServices();
   say('stopped.');
   process.exit(code);
 }
@@ -496,6 +531,7 @@ async function main() {
   process.on('SIGTERM', () => void shutdown(0));
 
   checkNode();
+  await resolveServices();
   await checkRedis();
   const created = await checkPostgres();
   step(
@@ -615,6 +651,7 @@ main().catch(async (e) => {
     process.stderr.write(`logs: ${LOG_DIR}\n`);
     await shutdown(1);
   } else {
+    await stopServices();
     process.exit(1);
   }
 });
