@@ -15,6 +15,7 @@ import {
   requestIdOf,
 } from '@meshfleet/observability';
 import { AgentRouter, AgentRouterHooks } from '@meshfleet/agent-gateway';
+import { AGENT_API_BASE, AGENT_ROUTES } from '@meshfleet/agent-protocol';
 import { AppModule } from './app.module';
 import {
   authenticateBearer,
@@ -27,6 +28,8 @@ import { DomainError } from '@meshfleet/core';
 import { Role } from '@meshfleet/db';
 import type { Request } from 'express';
 import { declaredLengthLimit, graphqlBodyLimit, type LargeBodyGate } from './graphql-body-limit';
+
+const LONG_POLL_ROUTE = `${AGENT_API_BASE}${AGENT_ROUTES.nextTask.path}`;
 
 /** Builds the API application (used by main and by the integration tests). */
 export async function createApi(config: AppConfig): Promise<INestApplication> {
@@ -88,10 +91,10 @@ function serveAgentRoutes(app: NestExpressApplication, logger: Logger): void {
     },
     end: (req, res, route, startedAt) => {
       const ms = performance.now() - startedAt;
-      metrics.httpDuration.observe(
-        { method: req.method ?? 'GET', route, status: String(res.statusCode) },
-        ms / 1000,
-      );
+      const code = String(res.statusCode);
+      // A long-poll waits on purpose: its time would drown every other route's latency.
+      if (route === LONG_POLL_ROUTE) metrics.longPolls.inc({ route, code });
+      else metrics.httpDuration.observe({ method: req.method ?? 'GET', route, code }, ms / 1000);
       if (logger.isLevelEnabled('info'))
         logger.info(
           {

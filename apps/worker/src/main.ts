@@ -1,3 +1,4 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@meshfleet/config';
 import { createWorker } from './worker';
 
@@ -12,9 +13,11 @@ async function main(): Promise<void> {
     }
     throw e;
   }
-  const ctx = await createWorker(config);
+  let ctx: INestApplicationContext | null = null;
+  // Set before start-up: a worker still waiting for Redis or Postgres must stop on SIGTERM too.
   const stop = (signal: string) => {
     console.error(`meshfleet-worker: ${signal}, finishing current work`);
+    if (!ctx) process.exit(0);
     ctx.close().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -22,6 +25,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  ctx = await createWorker(config);
 }
 
 main().catch((e: unknown) => {

@@ -25,6 +25,8 @@ export const configSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
+    // The worker's /healthz, /readyz and /metrics (0: any free port, logged at start-up).
+    MESHFLEET_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
     DATABASE_URL: urlWith(['postgresql:', 'postgres:']),
     DATABASE_POOL_SIZE: positiveInt.default(10),
     REDIS_URL: urlWith(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),

@@ -18,6 +18,8 @@ export class AppConfig {
   readonly env: RawConfig['NODE_ENV'];
   readonly port: number;
   readonly host: string;
+  /** Where the worker serves /healthz, /readyz and /metrics (on `host`). */
+  readonly workerPort: number;
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
   readonly redisUrl: string;
@@ -64,6 +66,7 @@ export class AppConfig {
     this.env = raw.NODE_ENV;
     this.port = raw.PORT;
     this.host = raw.HOST;
+    this.workerPort = raw.MESHFLEET_WORKER_PORT;
     this.databaseUrl = raw.DATABASE_URL;
     this.databasePoolSize = raw.DATABASE_POOL_SIZE;
     this.redisUrl = raw.REDIS_URL;

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import { OutboxConsumer } from '@meshfleet/events';
+import { QueueMonitor } from '@meshfleet/observability';
 import { RedisService } from '@meshfleet/redis';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { WebhookFanout } from './webhook-fanout';
@@ -20,6 +21,7 @@ export class WebhooksWorker implements OnModuleInit, OnModuleDestroy {
     private readonly outbox: OutboxConsumer,
     private readonly fanout: WebhookFanout,
     private readonly processor: WebhookDeliveryProcessor,
+    private readonly monitor: QueueMonitor,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -41,6 +43,7 @@ export class WebhooksWorker implements OnModuleInit, OnModuleDestroy {
     this.worker.on('failed', (job, err) =>
       this.log.warn(`job ${job?.name} ${job?.id} failed: ${err.message}`),
     );
+    this.monitor.watch(this.queue.instance, this.worker, WEBHOOK_JOBS.names);
     await WEBHOOK_JOBS.schedule(
       this.queue.instance,
       'reconcile-webhooks',
