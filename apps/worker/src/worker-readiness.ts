@@ -1,4 +1,9 @@
-import { Injectable, OnApplicationBootstrap, OnApplicationShutdown, BeforeApplicationShutdown } from '@nestjs/common';
+import {
+  Injectable,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  BeforeApplicationShutdown,
+} from '@nestjs/common';
 import { PrismaService } from '@meshfleet/db';
 import { HealthServer, MetricsService, QueueMonitor } from '@meshfleet/observability';
 import { RedisService } from '@meshfleet/redis';
@@ -15,7 +20,9 @@ const QUEUES = [OPERATIONS_QUEUE, WEBHOOKS_QUEUE, ROLLOUT_JOBS.queue];
  * says which dependency is missing instead of only "starting".
  */
 @Injectable()
-export class WorkerReadiness implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+export class WorkerReadiness
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private started = false;
 
   constructor(
@@ -33,7 +40,8 @@ export class WorkerReadiness implements OnApplicationBootstrap, BeforeApplicatio
           name: 'redis',
           check: async () => {
             // A command would wait in ioredis' offline queue; the connection state says it at once.
-            if (redis.client.status !== 'ready') throw new Error(`Redis connection is ${redis.client.status}`);
+            if (redis.client.status !== 'ready')
+              throw new Error(`Redis connection is ${redis.client.status}`);
             await redis.ping();
           },
         },
