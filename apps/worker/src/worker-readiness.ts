@@ -1,12 +1,17 @@
 import {
+  BeforeApplicationShutdown,
+  Inject,
   Injectable,
   OnApplicationBootstrap,
   OnApplicationShutdown,
-  BeforeApplicationShutdown,
 } from '@nestjs/common';
-import { PrismaService } from '@meshfleet/db';
-import { HealthServer, MetricsService, QueueMonitor } from '@meshfleet/observability';
-import { RedisService } from '@meshfleet/redis';
+import {
+  HealthServer,
+  MetricsService,
+  QueueMonitor,
+  READINESS_CHECKS,
+  ReadinessCheck,
+} from '@meshfleet/observability';
 import { OPERATIONS_QUEUE } from '@meshfleet/operations';
 import { ROLLOUT_JOBS } from '@meshfleet/rollouts';
 import { WEBHOOKS_QUEUE } from '@meshfleet/webhooks';
@@ -27,24 +32,14 @@ export class WorkerReadiness
 
   constructor(
     private readonly server: HealthServer,
-    prisma: PrismaService,
-    redis: RedisService,
+    @Inject(READINESS_CHECKS) dependencies: ReadinessCheck[],
     monitor: QueueMonitor,
     metrics: MetricsService,
   ) {
     server.attach({
       registry: metrics.registry,
       checks: [
-        { name: 'postgres', check: () => prisma.ping() },
-        {
-          name: 'redis',
-          check: async () => {
-            // A command would wait in ioredis' offline queue; the connection state says it at once.
-            if (redis.client.status !== 'ready')
-              throw new Error(`Redis connection is ${redis.client.status}`);
-            await redis.ping();
-          },
-        },
+        ...dependencies,
         {
           name: 'workers',
           check: () => {

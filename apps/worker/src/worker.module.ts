@@ -1,8 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { AppConfig, ConfigModule } from '@meshfleet/config';
-import { DbModule } from '@meshfleet/db';
-import { RedisModule } from '@meshfleet/redis';
-import { HealthServer, ObservabilityModule } from '@meshfleet/observability';
+import { DbModule, PrismaService } from '@meshfleet/db';
+import { RedisModule, RedisService } from '@meshfleet/redis';
+import {
+  HealthServer,
+  ObservabilityModule,
+  READINESS_CHECKS,
+  ReadinessCheck,
+} from '@meshfleet/observability';
 import { AgentLivenessModule } from '@meshfleet/agent-gateway';
 import { OperationsWorkerModule } from '@meshfleet/operations';
 import { RolloutsWorkerModule } from '@meshfleet/rollouts';
@@ -31,7 +36,26 @@ export class WorkerModule {
         AuthModule,
         RolloutsWorkerModule,
       ],
-      providers: [{ provide: HealthServer, useValue: health }, WorkerReadiness],
+      providers: [
+        { provide: HealthServer, useValue: health },
+        {
+          provide: READINESS_CHECKS,
+          inject: [PrismaService, RedisService],
+          useFactory: (prisma: PrismaService, redis: RedisService): ReadinessCheck[] => [
+            { name: 'postgres', check: () => prisma.ping() },
+            {
+              name: 'redis',
+              check: async () => {
+                // A command would wait in ioredis' offline queue; the connection state says it at once.
+                if (redis.client.status !== 'ready')
+                  throw new Error(`Redis connection is ${redis.client.status}`);
+                await redis.ping();
+              },
+            },
+          ],
+        },
+        WorkerReadiness,
+      ],
     };
   }
 }

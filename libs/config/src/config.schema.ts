@@ -39,6 +39,16 @@ export const configSchema = z
     MESHFLEET_OIDC_ISSUER: z.string().min(1).optional(),
     MESHFLEET_OIDC_AUDIENCE: z.string().min(1).optional(),
     MESHFLEET_OIDC_JWKS_URL: urlWith(['http:', 'https:']).optional(),
+    // OIDC groups → roles in one organization, e.g. "platform-admins=ADMIN,platform=EDITOR,viewers=VIEWER".
+    MESHFLEET_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+    MESHFLEET_OIDC_GROUP_ROLES: z
+      .string()
+      .regex(
+        /^\s*[^=,\s][^=,]*=\s*(ADMIN|EDITOR|VIEWER)\s*(,\s*[^=,\s][^=,]*=\s*(ADMIN|EDITOR|VIEWER)\s*)*$/,
+        'must be group=ADMIN|EDITOR|VIEWER[,group=ROLE...]',
+      )
+      .optional(),
+    MESHFLEET_OIDC_GROUP_ORGANIZATION: z.string().min(1).default('default'),
     MESHFLEET_BOOTSTRAP_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
     // Unset: "authenticated" (introspection for valid credentials only), "off" in production.
     // true/false are read as "public"/"off".
@@ -108,6 +118,12 @@ export const configSchema = z
           message: `no key with id ${active}`,
         });
     }
+    if (c.MESHFLEET_OIDC_GROUP_ROLES && !c.MESHFLEET_OIDC_ISSUER)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MESHFLEET_OIDC_GROUP_ROLES'],
+        message: 'needs OIDC (MESHFLEET_OIDC_ISSUER, MESHFLEET_OIDC_AUDIENCE, MESHFLEET_OIDC_JWKS_URL)',
+      });
     const oidc = [c.MESHFLEET_OIDC_ISSUER, c.MESHFLEET_OIDC_AUDIENCE, c.MESHFLEET_OIDC_JWKS_URL];
     const set = oidc.filter((v) => v !== undefined).length;
     if (set !== 0 && set !== 3) {

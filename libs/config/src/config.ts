@@ -7,10 +7,19 @@ export class ConfigError extends Error {
   }
 }
 
+export type MappedRole = 'ADMIN' | 'EDITOR' | 'VIEWER';
+
 export interface OidcConfig {
   issuer: string;
   audience: string;
   jwksUrl: string;
+  /** Memberships from a group claim: created or updated at each sign-in; null when not configured. */
+  groupRoles: {
+    claim: string;
+    /** Name of the organization the mapped memberships belong to. */
+    organization: string;
+    roles: Map<string, MappedRole>;
+  } | null;
 }
 
 /** The validated configuration of one process. Read it only through this object. */
@@ -79,6 +88,18 @@ export class AppConfig {
             issuer: raw.MESHFLEET_OIDC_ISSUER,
             audience: raw.MESHFLEET_OIDC_AUDIENCE,
             jwksUrl: raw.MESHFLEET_OIDC_JWKS_URL,
+            groupRoles: raw.MESHFLEET_OIDC_GROUP_ROLES
+              ? {
+                  claim: raw.MESHFLEET_OIDC_GROUPS_CLAIM,
+                  organization: raw.MESHFLEET_OIDC_GROUP_ORGANIZATION,
+                  roles: new Map(
+                    raw.MESHFLEET_OIDC_GROUP_ROLES.split(',').map((pair) => {
+                      const at = pair.lastIndexOf('=');
+                      return [pair.slice(0, at).trim(), pair.slice(at + 1).trim() as MappedRole];
+                    }),
+                  ),
+                }
+              : null,
           }
         : null;
     this.bootstrapAdminKey = raw.MESHFLEET_BOOTSTRAP_ADMIN_KEY ?? null;
