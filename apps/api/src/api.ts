@@ -13,6 +13,7 @@ import {
   PinoNestLogger,
   requestIdMiddleware,
   requestIdOf,
+  tracingMiddleware,
 } from '@meshfleet/observability';
 import { AgentRouter, AgentRouterHooks } from '@meshfleet/agent-gateway';
 import { AGENT_API_BASE, AGENT_ROUTES } from '@meshfleet/agent-protocol';
@@ -40,6 +41,7 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   });
   app.set('trust proxy', true);
   app.disable('x-powered-by');
+  if (config.tracing) app.use(tracingMiddleware());
   app.use(requestIdMiddleware);
   app.use(declaredLengthLimit(config.graphql));
   app.use('/graphql', ...graphqlBodyLimit(config.graphql, largeBodyGate(app)));

@@ -1,5 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { ConfigError, loadConfig } from '@meshfleet/config';
+import { startTracing, stopTracing } from '@meshfleet/observability';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -19,12 +20,13 @@ async function main(): Promise<void> {
     console.error(`meshfleet-worker: ${signal}, finishing current work`);
     if (!ctx) process.exit(0);
     ctx.close().then(
-      () => process.exit(0),
+      () => stopTracing().finally(() => process.exit(0)),
       () => process.exit(1),
     );
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  await startTracing('meshfleet-worker', config.tracing);
   ctx = await createWorker(config);
 }
 

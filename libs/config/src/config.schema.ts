@@ -34,6 +34,10 @@ export const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
       .default('meshfleet'),
+    // OpenTelemetry tracing: on when an OTLP endpoint is set, unless MESHFLEET_TRACING=false.
+    MESHFLEET_TRACING: bool.optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: urlWith(['http:', 'https:']).optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: urlWith(['http:', 'https:']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     MESHFLEET_PUBLIC_URL: urlWith(['http:', 'https:']).optional(),
     MESHFLEET_OIDC_ISSUER: z.string().min(1).optional(),

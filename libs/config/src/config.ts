@@ -34,6 +34,8 @@ export class AppConfig {
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly logLevel: RawConfig['LOG_LEVEL'];
+  /** OpenTelemetry spans exported over OTLP/HTTP (the OTEL_* settings configure the exporter). */
+  readonly tracing: boolean;
   readonly publicUrl: string;
   readonly oidc: OidcConfig | null;
   readonly bootstrapAdminKey: string | null;
@@ -81,6 +83,9 @@ export class AppConfig {
     this.redisUrl = raw.REDIS_URL;
     this.redisPrefix = raw.MESHFLEET_REDIS_PREFIX;
     this.logLevel = raw.LOG_LEVEL;
+    this.tracing =
+      raw.MESHFLEET_TRACING ??
+      (raw.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined);
     this.publicUrl = (raw.MESHFLEET_PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
     this.oidc =
       raw.MESHFLEET_OIDC_ISSUER && raw.MESHFLEET_OIDC_AUDIENCE && raw.MESHFLEET_OIDC_JWKS_URL

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import { OperationStatus } from '@meshfleet/db';
-import { MetricsService, QueueMonitor } from '@meshfleet/observability';
+import { MetricsService, QueueMonitor, traceJob } from '@meshfleet/observability';
 import { RedisService } from '@meshfleet/redis';
 import { OPERATION_JOBS, OPERATIONS_QUEUE, OperationsQueue } from './operations.queue';
 import { OperationsOrchestrator } from './operations.orchestrator';
@@ -38,11 +38,12 @@ export class OperationsWorker implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     this.worker = new Worker(
       OPERATIONS_QUEUE,
-      async (job) => {
-        const j = OPERATION_JOBS.parse(job);
-        if (j.name === 'dispatch') await this.orchestrator.dispatch(j.data.operationId);
-        else await this.orchestrator.reconcile((id) => this.queue.dispatch(id));
-      },
+      (job) =>
+        traceJob(OPERATIONS_QUEUE, job, async () => {
+          const j = OPERATION_JOBS.parse(job);
+          if (j.name === 'dispatch') await this.orchestrator.dispatch(j.data.operationId);
+          else await this.orchestrator.reconcile((id) => this.queue.dispatch(id));
+        }),
       {
         connection: this.redis.create('operations-worker', { maxRetriesPerRequest: null }),
         prefix: this.redis.key('bull'),

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import { OPERATION_UPDATED } from '@meshfleet/operations';
-import { QueueMonitor } from '@meshfleet/observability';
+import { QueueMonitor, traceJob } from '@meshfleet/observability';
 import { LiveUpdates, RedisService } from '@meshfleet/redis';
 import { ROLLOUT_JOBS } from './rollouts.jobs';
 import { RolloutsOrchestrator } from './rollouts.orchestrator';
@@ -47,10 +47,11 @@ export class RolloutsWorker implements OnModuleInit, OnModuleDestroy {
     });
     this.worker = new Worker(
       QUEUE,
-      async (job) => {
-        ROLLOUT_JOBS.parse(job);
-        await this.kick();
-      },
+      (job) =>
+        traceJob(QUEUE, job, async () => {
+          ROLLOUT_JOBS.parse(job);
+          await this.kick();
+        }),
       {
         connection: this.redis.create('rollouts-worker', { maxRetriesPerRequest: null }),
         prefix,

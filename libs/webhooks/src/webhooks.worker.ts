@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import { OutboxConsumer } from '@meshfleet/events';
-import { QueueMonitor } from '@meshfleet/observability';
+import { QueueMonitor, traceJob } from '@meshfleet/observability';
 import { RedisService } from '@meshfleet/redis';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { WebhookFanout } from './webhook-fanout';
@@ -28,11 +28,12 @@ export class WebhooksWorker implements OnModuleInit, OnModuleDestroy {
     this.outbox.register({ name: 'webhooks', handle: (db, events) => this.fanout.onEvents(db, events) });
     this.worker = new Worker(
       WEBHOOKS_QUEUE,
-      async (job) => {
-        const j = WEBHOOK_JOBS.parse(job);
-        if (j.name === 'deliver') await this.processor.attempt(j.data.deliveryId);
-        else await this.processor.reconcile();
-      },
+      (job) =>
+        traceJob(WEBHOOKS_QUEUE, job, async () => {
+          const j = WEBHOOK_JOBS.parse(job);
+          if (j.name === 'deliver') await this.processor.attempt(j.data.deliveryId);
+          else await this.processor.reconcile();
+        }),
       {
         connection: this.redis.create('webhooks-worker', { maxRetriesPerRequest: null }),
         prefix: this.redis.key('bull'),
