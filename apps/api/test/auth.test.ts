@@ -176,9 +176,10 @@ describe('OIDC group claims mapped to roles (MESHFLEET_OIDC_GROUP_ROLES)', () =>
 
   const viewer = (token: string) => api.gql('{ viewer { role kind organization { id } } }', {}, token);
   const members = async () =>
-    (await api.gql('{ members { subject role } }', {}, admin)).data!.members as {
+    (await api.gql('{ members { subject role viaOidcGroups } }', {}, admin)).data!.members as {
       subject: string;
       role: string;
+      viaOidcGroups: boolean;
     }[];
   const audited = async (action: string) =>
     (
@@ -217,7 +218,7 @@ describe('OIDC group claims mapped to roles (MESHFLEET_OIDC_GROUP_ROLES)', () =>
     assert.deepEqual(r.data!.viewer, { role: 'EDITOR', kind: 'USER', organization: { id: orgId } });
     assert.deepEqual(
       (await members()).filter((m) => m.subject === 'dana'),
-      [{ subject: 'dana', role: 'EDITOR' }],
+      [{ subject: 'dana', role: 'EDITOR', viaOidcGroups: true }],
     );
     // Requests with the same groups do not write again.
     assert.equal((await viewer(token)).errors, undefined);
@@ -265,9 +266,24 @@ describe('OIDC group claims mapped to roles (MESHFLEET_OIDC_GROUP_ROLES)', () =>
     );
   });
 
-  it('reads a claim holding one group as a string', async () => {
+  it('reads a claim holding one group as a string; updateMemberRole makes the membership admin-made', async () => {
     const r = await viewer(await oidc.sign({ sub: 'frank', groups: 'viewers' }));
     assert.equal(r.data?.viewer.role, 'VIEWER', JSON.stringify(r.errors));
+    const id = (await api.gql('{ members { id subject } }', {}, admin)).data!.members.find(
+      (m: any) => m.subject === 'frank',
+    ).id;
+    const set = await api.gql(
+      `mutation($id: ID!) { updateMemberRole(id: $id, role: EDITOR) { role viaOidcGroups } }`,
+      { id },
+      admin,
+    );
+    assert.deepEqual(
+      set.data?.updateMemberRole,
+      { role: 'EDITOR', viaOidcGroups: false },
+      JSON.stringify(set.errors),
+    );
+    const later = await viewer(await oidc.sign({ sub: 'frank', groups: ['somewhere-else'] }));
+    assert.equal(later.data?.viewer.role, 'EDITOR', 'the groups no longer decide');
   });
 
   it("never changes a membership an admin made, whatever the user's groups", async () => {
@@ -281,5 +297,9 @@ describe('OIDC group claims mapped to roles (MESHFLEET_OIDC_GROUP_ROLES)', () =>
     assert.equal(r.data?.viewer.role, 'VIEWER', JSON.stringify(r.errors));
     const none = await viewer(await oidc.sign({ sub: 'carol', groups: [] }));
     assert.equal(none.data?.viewer.role, 'VIEWER', 'not removed either');
+    assert.deepEqual(
+      (await members()).filter((m) => m.subject === 'carol'),
+      [{ subject: 'carol', role: 'VIEWER', viaOidcGroups: false }],
+    );
   });
 });
