@@ -150,7 +150,7 @@ export async function startApiProcess(env) {
     pid: child.pid,
     async rssBytes() {
       const text = await (await fetch(`${url}/metrics`)).text();
-      const m = /meshfleet_process_resident_memory_bytes (\d+)/.exec(text);
+      const m = /^process_resident_memory_bytes (\d+)/m.exec(text);
       return m ? Number(m[1]) : null;
     },
     kill: () => child.exitCode === null && child.kill('SIGKILL'),
@@ -251,7 +251,7 @@ export function recordResults(name, rows) {
 export async function startWorkerProcess(env) {
   const child = spawn(process.execPath, [join(ROOT, 'apps/worker/dist/src/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, LOG_LEVEL: 'info', MESHFLEET_WORKER_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise((resolve, reject) => {

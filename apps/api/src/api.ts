@@ -13,8 +13,10 @@ import {
   PinoNestLogger,
   requestIdMiddleware,
   requestIdOf,
+  tracingMiddleware,
 } from '@meshfleet/observability';
 import { AgentRouter, AgentRouterHooks } from '@meshfleet/agent-gateway';
+import { AGENT_API_BASE, AGENT_ROUTES } from '@meshfleet/agent-protocol';
 import { AppModule } from './app.module';
 import {
   authenticateBearer,
@@ -28,6 +30,8 @@ import { Role } from '@meshfleet/db';
 import type { Request } from 'express';
 import { declaredLengthLimit, graphqlBodyLimit, type LargeBodyGate } from './graphql-body-limit';
 
+const LONG_POLL_ROUTE = `${AGENT_API_BASE}${AGENT_ROUTES.nextTask.path}`;
+
 /** Builds the API application (used by main and by the integration tests). */
 export async function createApi(config: AppConfig): Promise<INestApplication> {
   const logger = createLogger(config.logLevel, 'meshfleet-api');
@@ -37,6 +41,7 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   });
   app.set('trust proxy', true);
   app.disable('x-powered-by');
+  if (config.tracing) app.use(tracingMiddleware());
   app.use(requestIdMiddleware);
   app.use(declaredLengthLimit(config.graphql));
   app.use('/graphql', ...graphqlBodyLimit(config.graphql, largeBodyGate(app)));
@@ -88,10 +93,10 @@ function serveAgentRoutes(app: NestExpressApplication, logger: Logger): void {
     },
     end: (req, res, route, startedAt) => {
       const ms = performance.now() - startedAt;
-      metrics.httpDuration.observe(
-        { method: req.method ?? 'GET', route, status: String(res.statusCode) },
-        ms / 1000,
-      );
+      const code = String(res.statusCode);
+      // A long-poll waits on purpose: its time would drown every other route's latency.
+      if (route === LONG_POLL_ROUTE) metrics.longPolls.inc({ route, code });
+      else metrics.httpDuration.observe({ method: req.method ?? 'GET', route, code }, ms / 1000);
       if (logger.isLevelEnabled('info'))
         logger.info(
           {

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '@meshfleet/config';
+import { startTracing, stopTracing } from '@meshfleet/observability';
 import { createApi } from './api';
 
 async function main(): Promise<void> {
@@ -12,13 +13,14 @@ async function main(): Promise<void> {
     }
     throw e;
   }
+  await startTracing('meshfleet-api', config.tracing);
   const app = await createApi(config);
   await app.listen(config.port, config.host);
   console.error(`meshfleet-api listening on http://${config.host}:${config.port}/graphql`);
   const stop = (signal: string) => {
     console.error(`meshfleet-api: ${signal}, draining`);
     app.close().then(
-      () => process.exit(0),
+      () => stopTracing().finally(() => process.exit(0)),
       () => process.exit(1),
     );
   };

@@ -167,3 +167,139 @@ describe('OIDC users', () => {
     assert.deepEqual(inB.data!.viewer, { role: 'ADMIN', organization: { id: orgB } });
   });
 });
+
+describe('OIDC group claims mapped to roles (MESHFLEET_OIDC_GROUP_ROLES)', () => {
+  let api: TestApi;
+  let oidc: LocalOidc;
+  let admin: string;
+  let orgId: string;
+
+  const viewer = (token: string) => api.gql('{ viewer { role kind organization { id } } }', {}, token);
+  const members = async () =>
+    (await api.gql('{ members { subject role viaOidcGroups } }', {}, admin)).data!.members as {
+      subject: string;
+      role: string;
+      viaOidcGroups: boolean;
+    }[];
+  const audited = async (action: string) =>
+    (
+      await api.gql(
+        `query($a: String!) { auditEvents(filter: { action: $a }) { edges { node { actorType actorName targetId metadata } } } }`,
+        { a: action },
+        admin,
+      )
+    ).data!.auditEvents.edges.map((e: any) => e.node);
+
+  before(async () => {
+    oidc = await startLocalOidc();
+    api = await startApi({
+      MESHFLEET_OIDC_ISSUER: oidc.issuer,
+      MESHFLEET_OIDC_AUDIENCE: oidc.audience,
+      MESHFLEET_OIDC_JWKS_URL: oidc.jwksUrl,
+      MESHFLEET_OIDC_GROUP_ROLES: 'platform-admins=ADMIN,platform=EDITOR,viewers=VIEWER',
+      MESHFLEET_OIDC_GROUP_ORGANIZATION: 'grouped',
+    });
+    ({ apiKey: admin, organizationId: orgId } = await api.newOrg('grouped'));
+    await api.newOrg('not-mapped');
+  });
+  after(async () => {
+    await api.close();
+    await oidc.close();
+  });
+
+  it('lets a first sign-in with a mapped group in, with the highest mapped role, and audits the membership', async () => {
+    const token = await oidc.sign({
+      sub: 'dana',
+      email: 'dana@example.com',
+      groups: ['viewers', 'platform', 'x'],
+    });
+    const r = await viewer(token);
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    assert.deepEqual(r.data!.viewer, { role: 'EDITOR', kind: 'USER', organization: { id: orgId } });
+    assert.deepEqual(
+      (await members()).filter((m) => m.subject === 'dana'),
+      [{ subject: 'dana', role: 'EDITOR', viaOidcGroups: true }],
+    );
+    // Requests with the same groups do not write again.
+    assert.equal((await viewer(token)).errors, undefined);
+    const added = (await audited('member.add')).filter((e: any) => e.metadata.subject === 'dana');
+    assert.equal(added.length, 1);
+    assert.equal(added[0].actorType, 'USER');
+    assert.equal(added[0].actorName, 'dana@example.com');
+    assert.deepEqual(added[0].metadata, {
+      subject: 'dana',
+      via: 'oidc-groups',
+      groups: ['viewers', 'platform'],
+      role: 'EDITOR',
+    });
+  });
+
+  it("follows the user's groups at the next sign-in: role raised, then removed with the last mapped group", async () => {
+    const up = await viewer(await oidc.sign({ sub: 'dana', groups: ['platform-admins'] }));
+    assert.equal(up.data?.viewer.role, 'ADMIN', JSON.stringify(up.errors));
+    const raised = (await audited('member.update-role')).filter((e: any) => e.metadata.subject === 'dana');
+    assert.equal(raised.length, 1);
+    assert.equal(raised[0].metadata.from, 'EDITOR');
+    assert.equal(raised[0].metadata.to, 'ADMIN');
+
+    const gone = await viewer(await oidc.sign({ sub: 'dana', groups: ['somewhere-else'] }));
+    assert.equal(errorCode(gone), 'FORBIDDEN');
+    assert.match(gone.errors![0]!.message, /not a member of any organization/);
+    assert.deepEqual(
+      (await members()).filter((m) => m.subject === 'dana'),
+      [],
+    );
+    const removed = (await audited('member.remove')).filter((e: any) => e.metadata.subject === 'dana');
+    assert.equal(removed.length, 1);
+    assert.equal(removed[0].metadata.reason, 'no mapped group in the token');
+  });
+
+  it('refuses an unmapped user with the usual error and creates nothing', async () => {
+    for (const claims of [{ groups: ['contractors'] }, {}, { groups: 'contractors' }]) {
+      const r = await viewer(await oidc.sign({ sub: 'erin', ...claims }));
+      assert.equal(errorCode(r), 'FORBIDDEN');
+      assert.match(r.errors![0]!.message, /You are not a member of any organization/);
+    }
+    assert.equal(
+      (await members()).some((m) => m.subject === 'erin'),
+      false,
+    );
+  });
+
+  it('reads a claim holding one group as a string; updateMemberRole makes the membership admin-made', async () => {
+    const r = await viewer(await oidc.sign({ sub: 'frank', groups: 'viewers' }));
+    assert.equal(r.data?.viewer.role, 'VIEWER', JSON.stringify(r.errors));
+    const id = (await api.gql('{ members { id subject } }', {}, admin)).data!.members.find(
+      (m: any) => m.subject === 'frank',
+    ).id;
+    const set = await api.gql(
+      `mutation($id: ID!) { updateMemberRole(id: $id, role: EDITOR) { role viaOidcGroups } }`,
+      { id },
+      admin,
+    );
+    assert.deepEqual(
+      set.data?.updateMemberRole,
+      { role: 'EDITOR', viaOidcGroups: false },
+      JSON.stringify(set.errors),
+    );
+    const later = await viewer(await oidc.sign({ sub: 'frank', groups: ['somewhere-else'] }));
+    assert.equal(later.data?.viewer.role, 'EDITOR', 'the groups no longer decide');
+  });
+
+  it("never changes a membership an admin made, whatever the user's groups", async () => {
+    const add = await api.gql(
+      `mutation { addMember(input: { subject: "carol", role: VIEWER }) { id } }`,
+      {},
+      admin,
+    );
+    assert.equal(add.errors, undefined, JSON.stringify(add.errors));
+    const r = await viewer(await oidc.sign({ sub: 'carol', groups: ['platform-admins'] }));
+    assert.equal(r.data?.viewer.role, 'VIEWER', JSON.stringify(r.errors));
+    const none = await viewer(await oidc.sign({ sub: 'carol', groups: [] }));
+    assert.equal(none.data?.viewer.role, 'VIEWER', 'not removed either');
+    assert.deepEqual(
+      (await members()).filter((m) => m.subject === 'carol'),
+      [{ subject: 'carol', role: 'VIEWER', viaOidcGroups: false }],
+    );
+  });
+});

@@ -72,6 +72,7 @@ export function startWorkerFor(
 ): Promise<INestApplicationContext> {
   return createWorker(
     loadConfig({
+      MESHFLEET_WORKER_PORT: '0',
       ...env,
       DATABASE_URL: api.db.url,
       REDIS_URL: testRedisUrl(),

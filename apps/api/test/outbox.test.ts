@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@meshfleet/config';
 import { Db, DomainEvent, PrismaService } from '@meshfleet/db';
 import { OutboxConsumer, OutboxHandler, OutboxRepository, recordDomainEvent } from '@meshfleet/events';
+import { MetricsService } from '@meshfleet/observability';
 import { createTestDatabase, TestDatabase, testRedisUrl } from '@meshfleet/testing';
 import { eventually } from './agent-http';
 
@@ -46,7 +47,7 @@ describe('outbox', () => {
   const writtenBy = (name: string) =>
     prisma.organization.count({ where: { name: { startsWith: `written by ${name} ` } } });
   const consumer = (...handlers: OutboxHandler[]) => {
-    const c = new OutboxConsumer(new OutboxRepository(prisma));
+    const c = new OutboxConsumer(new OutboxRepository(prisma), new MetricsService());
     for (const h of handlers) c.register(h);
     return c;
   };
@@ -67,6 +68,47 @@ describe('outbox', () => {
   after(async () => {
     await prisma.$disconnect();
     await db.drop();
+  });
+
+  it('reports per consumer the age of the oldest event it has not handled (meshfleet_outbox_lag_seconds)', async () => {
+    const metrics = new MetricsService();
+    const a = probe('lag-a');
+    const b = probe('lag-b');
+    const c = new OutboxConsumer(new OutboxRepository(prisma), metrics);
+    c.register(a.handler);
+    c.register(b.handler);
+    const lag = async () => {
+      const text = await metrics.registry.getSingleMetricAsString('meshfleet_outbox_lag_seconds');
+      const out: Record<string, number> = {};
+      for (const m of text.matchAll(/^meshfleet_outbox_lag_seconds\{consumer="([^"]+)"\} (\S+)$/gm))
+        out[m[1]!] = Number(m[2]);
+      return out;
+    };
+    const drain = async () => {
+      while ((await c.handOut()) > 0);
+      while ((await c.handleOnce(a.handler)) > 0);
+      while ((await c.handleOnce(b.handler)) > 0);
+    };
+    await drain();
+    assert.deepEqual(await lag(), { 'lag-a': 0, 'lag-b': 0 });
+
+    // An event not handed out yet is late for every consumer.
+    await event('late');
+    await prisma.domainEvent.updateMany({
+      where: { processedAt: null },
+      data: { createdAt: new Date(Date.now() - 30_000) },
+    });
+    const before = await lag();
+    assert.ok(before['lag-a']! >= 30 && before['lag-a']! < 60, JSON.stringify(before));
+    assert.ok(before['lag-b']! >= 30, JSON.stringify(before));
+
+    // Handed out and handled by one consumer: only the other one is still behind.
+    await c.handOut();
+    assert.equal(await c.handleOnce(a.handler), 1);
+    const after = await lag();
+    assert.equal(after['lag-a'], 0);
+    assert.ok(after['lag-b']! >= 30, JSON.stringify(after));
+    await drain();
   });
 
   it('gives every handler every event; a failing one gets them again and holds up no other', async () => {

@@ -113,8 +113,11 @@ describe('service basics', () => {
     );
     await api.gql('{ viewer { role } }', {}, key);
     const metrics = await (await fetch(`${api.url}/metrics`)).text();
-    assert.match(metrics, /meshfleet_http_request_duration_seconds_count\{[^}]*route="\/graphql"/);
-    assert.match(metrics, /meshfleet_process_cpu_user_seconds_total/);
+    assert.match(
+      metrics,
+      /^http_server_request_duration_seconds_count\{[^}]*route="\/graphql"[^}]*\} [1-9]/m,
+    );
+    assert.match(metrics, /^process_cpu_user_seconds_total /m);
     const minted = await fetch(`${api.url}/healthz`);
     assert.match(minted.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
   });

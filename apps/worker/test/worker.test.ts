@@ -28,6 +28,7 @@ describe('worker process', () => {
           DATABASE_URL: db.url,
           REDIS_URL: testRedisUrl(),
           MESHFLEET_REDIS_PREFIX: uniqueRedisPrefix(),
+          MESHFLEET_WORKER_PORT: '0',
           LOG_LEVEL: 'info',
         },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,8 @@ import { Heartbeat, HeartbeatResponse, HealthReport } from '@meshfleet/agent-pro
 import { AppConfig } from '@meshfleet/config';
 import { AgentPrincipal } from '@meshfleet/auth';
 import { ValidationError } from '@meshfleet/core';
+import { MetricsService } from '@meshfleet/observability';
+import type { Counter } from 'prom-client';
 import { ConnectBatcher } from './connect.batcher';
 import { PresenceService } from './presence.service';
 import { RateLimiter } from './rate-limiter';
@@ -14,14 +16,21 @@ export const MAX_SEQUENCE_AHEAD_MS = 24 * 3600 * 1000;
 @Injectable()
 export class AgentGatewayService {
   private readonly limiter: RateLimiter;
+  private readonly ingested: Counter<'outcome'>;
 
   constructor(
     private readonly presence: PresenceService,
     private readonly connect: ConnectBatcher,
     private readonly reports: ReportIngestBatcher,
     @Inject(AppConfig) private readonly config: AppConfig,
+    metrics: MetricsService,
   ) {
     this.limiter = new RateLimiter(config.agentRateLimitPerMinute);
+    this.ingested = metrics.counter({
+      name: 'meshfleet_agent_reports_ingested_total',
+      help: 'Agent health reports by outcome: stored, or duplicate (not newer than the stored one)',
+      labelNames: ['outcome'],
+    });
   }
 
   get pollTimeoutSeconds(): number {
@@ -62,6 +71,7 @@ export class AgentGatewayService {
       );
     }
     const accepted = await this.reports.ingest({ ...agent, report, receivedAt: now });
+    this.ingested.inc({ outcome: accepted ? 'stored' : 'duplicate' });
     if (!accepted) return { accepted };
     const wasAbsent = await this.presence.touch(agent.clusterId, now.getTime());
     if (wasAbsent)

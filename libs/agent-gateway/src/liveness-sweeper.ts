@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { AppConfig } from '@meshfleet/config';
+import { MetricsService } from '@meshfleet/observability';
 import { RedisService } from '@meshfleet/redis';
 import { HealthRepository } from '@meshfleet/health';
 import { LivenessRepository } from './liveness.repository';
@@ -23,7 +24,16 @@ export class LivenessSweeper implements OnModuleInit, OnModuleDestroy {
     private readonly presence: PresenceService,
     private readonly liveness: LivenessRepository,
     private readonly health: HealthRepository,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    // Read from Redis when scraped: one series per deployment, however many API replicas.
+    metrics.gauge({
+      name: 'meshfleet_agents_connected',
+      help: 'Agents heard from within three heartbeat intervals',
+      collect: async (g) =>
+        g.set(await presence.countSeenSince(Date.now() - 3 * config.heartbeatIntervalSeconds * 1000)),
+    });
+  }
 
   onModuleInit(): void {
     const everyMs = Math.max(500, (this.config.heartbeatIntervalSeconds * 1000) / 2);

@@ -139,6 +139,11 @@ export class PresenceService implements OnModuleDestroy {
     return new Set(clusterIds.filter((_, i) => scores[i] !== null));
   }
 
+  /** Clusters heard from at or after `sinceMs`. */
+  countSeenSince(sinceMs: number): Promise<number> {
+    return this.redis.client.zcount(this.key, String(sinceMs), '+inf');
+  }
+
   async popStale(cutoffMs: number, max = 1000): Promise<{ clusterId: string; lastSeenMs: number }[]> {
     const flat = (await this.redis.client.eval(
       POP_STALE,

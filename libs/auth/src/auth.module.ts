@@ -7,6 +7,7 @@ import { AgentCredentialCache } from './agent-credential.cache';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 import { BearerStrategy } from './bearer.strategy';
 import { JwtAuthenticator } from './jwt.authenticator';
+import { OidcLoginHooks } from './oidc-login';
 import { PrincipalsRepository } from './principals.repository';
 
 @Global()
@@ -18,9 +19,10 @@ import { PrincipalsRepository } from './principals.repository';
     AgentAuthenticator,
     ApiKeyAuthenticator,
     JwtAuthenticator,
+    OidcLoginHooks,
     BearerStrategy,
     { provide: APP_GUARD, useClass: AccessGuard },
   ],
-  exports: [AgentCredentialCache, AgentAuthenticator, ApiKeyAuthenticator, JwtAuthenticator],
+  exports: [AgentCredentialCache, AgentAuthenticator, ApiKeyAuthenticator, JwtAuthenticator, OidcLoginHooks],
 })
 export class AuthModule {}

@@ -3,11 +3,13 @@ import { createRemoteJWKSet, jwtVerify, JWTPayload } from 'jose';
 import { UnauthenticatedError, ForbiddenError } from '@meshfleet/core';
 import { AppConfig } from '@meshfleet/config';
 import { Principal } from './principal';
+import { OidcLoginHooks } from './oidc-login';
 import { PrincipalsRepository } from './principals.repository';
 
 /**
  * OIDC users: the JWT is verified against the configured JWKS (issuer, audience, expiry);
- * the organization and role come from Meshfleet's own memberships, never from token claims.
+ * the organization and role come from Meshfleet's own memberships, which a login hook may first
+ * bring in step with the token's group claim (MESHFLEET_OIDC_GROUP_ROLES).
  */
 @Injectable()
 export class JwtAuthenticator {
@@ -16,6 +18,7 @@ export class JwtAuthenticator {
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
     private readonly repo: PrincipalsRepository,
+    private readonly hooks: OidcLoginHooks,
   ) {
     this.jwks = config.oidc ? createRemoteJWKSet(new URL(config.oidc.jwksUrl)) : null;
   }
@@ -44,6 +47,12 @@ export class JwtAuthenticator {
       { email, displayName: name },
       new Date(),
     );
+    await this.hooks.run({
+      userId: user.id,
+      subject: payload.sub,
+      actorName: email ?? payload.sub,
+      claims: payload,
+    });
     const memberships = await this.repo.membershipsOf(user.id);
     const chosen = organizationHint
       ? memberships.find((m) => m.organizationId === organizationHint)

@@ -25,6 +25,8 @@ export const configSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('0.0.0.0'),
+    // The worker's /healthz, /readyz and /metrics (0: any free port, logged at start-up).
+    MESHFLEET_WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
     DATABASE_URL: urlWith(['postgresql:', 'postgres:']),
     DATABASE_POOL_SIZE: positiveInt.default(10),
     REDIS_URL: urlWith(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
@@ -32,11 +34,25 @@ export const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
       .default('meshfleet'),
+    // OpenTelemetry tracing: on when an OTLP endpoint is set, unless MESHFLEET_TRACING=false.
+    MESHFLEET_TRACING: bool.optional(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: urlWith(['http:', 'https:']).optional(),
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: urlWith(['http:', 'https:']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     MESHFLEET_PUBLIC_URL: urlWith(['http:', 'https:']).optional(),
     MESHFLEET_OIDC_ISSUER: z.string().min(1).optional(),
     MESHFLEET_OIDC_AUDIENCE: z.string().min(1).optional(),
     MESHFLEET_OIDC_JWKS_URL: urlWith(['http:', 'https:']).optional(),
+    // OIDC groups → roles in one organization, e.g. "platform-admins=ADMIN,platform=EDITOR,viewers=VIEWER".
+    MESHFLEET_OIDC_GROUPS_CLAIM: z.string().min(1).default('groups'),
+    MESHFLEET_OIDC_GROUP_ROLES: z
+      .string()
+      .regex(
+        /^\s*[^=,\s][^=,]*=\s*(ADMIN|EDITOR|VIEWER)\s*(,\s*[^=,\s][^=,]*=\s*(ADMIN|EDITOR|VIEWER)\s*)*$/,
+        'must be group=ADMIN|EDITOR|VIEWER[,group=ROLE...]',
+      )
+      .optional(),
+    MESHFLEET_OIDC_GROUP_ORGANIZATION: z.string().min(1).default('default'),
     MESHFLEET_BOOTSTRAP_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
     // Unset: "authenticated" (introspection for valid credentials only), "off" in production.
     // true/false are read as "public"/"off".
@@ -106,6 +122,12 @@ export const configSchema = z
           message: `no key with id ${active}`,
         });
     }
+    if (c.MESHFLEET_OIDC_GROUP_ROLES && !c.MESHFLEET_OIDC_ISSUER)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['MESHFLEET_OIDC_GROUP_ROLES'],
+        message: 'needs OIDC (MESHFLEET_OIDC_ISSUER, MESHFLEET_OIDC_AUDIENCE, MESHFLEET_OIDC_JWKS_URL)',
+      });
     const oidc = [c.MESHFLEET_OIDC_ISSUER, c.MESHFLEET_OIDC_AUDIENCE, c.MESHFLEET_OIDC_JWKS_URL];
     const set = oidc.filter((v) => v !== undefined).length;
     if (set !== 0 && set !== 3) {

@@ -7,10 +7,19 @@ export class ConfigError extends Error {
   }
 }
 
+export type MappedRole = 'ADMIN' | 'EDITOR' | 'VIEWER';
+
 export interface OidcConfig {
   issuer: string;
   audience: string;
   jwksUrl: string;
+  /** Memberships from a group claim: created or updated at each sign-in; null when not configured. */
+  groupRoles: {
+    claim: string;
+    /** Name of the organization the mapped memberships belong to. */
+    organization: string;
+    roles: Map<string, MappedRole>;
+  } | null;
 }
 
 /** The validated configuration of one process. Read it only through this object. */
@@ -18,11 +27,15 @@ export class AppConfig {
   readonly env: RawConfig['NODE_ENV'];
   readonly port: number;
   readonly host: string;
+  /** Where the worker serves /healthz, /readyz and /metrics (on `host`). */
+  readonly workerPort: number;
   readonly databaseUrl: string;
   readonly databasePoolSize: number;
   readonly redisUrl: string;
   readonly redisPrefix: string;
   readonly logLevel: RawConfig['LOG_LEVEL'];
+  /** OpenTelemetry spans exported over OTLP/HTTP (the OTEL_* settings configure the exporter). */
+  readonly tracing: boolean;
   readonly publicUrl: string;
   readonly oidc: OidcConfig | null;
   readonly bootstrapAdminKey: string | null;
@@ -64,11 +77,15 @@ export class AppConfig {
     this.env = raw.NODE_ENV;
     this.port = raw.PORT;
     this.host = raw.HOST;
+    this.workerPort = raw.MESHFLEET_WORKER_PORT;
     this.databaseUrl = raw.DATABASE_URL;
     this.databasePoolSize = raw.DATABASE_POOL_SIZE;
     this.redisUrl = raw.REDIS_URL;
     this.redisPrefix = raw.MESHFLEET_REDIS_PREFIX;
     this.logLevel = raw.LOG_LEVEL;
+    this.tracing =
+      raw.MESHFLEET_TRACING ??
+      (raw.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined);
     this.publicUrl = (raw.MESHFLEET_PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
     this.oidc =
       raw.MESHFLEET_OIDC_ISSUER && raw.MESHFLEET_OIDC_AUDIENCE && raw.MESHFLEET_OIDC_JWKS_URL
@@ -76,6 +93,18 @@ export class AppConfig {
             issuer: raw.MESHFLEET_OIDC_ISSUER,
             audience: raw.MESHFLEET_OIDC_AUDIENCE,
             jwksUrl: raw.MESHFLEET_OIDC_JWKS_URL,
+            groupRoles: raw.MESHFLEET_OIDC_GROUP_ROLES
+              ? {
+                  claim: raw.MESHFLEET_OIDC_GROUPS_CLAIM,
+                  organization: raw.MESHFLEET_OIDC_GROUP_ORGANIZATION,
+                  roles: new Map(
+                    raw.MESHFLEET_OIDC_GROUP_ROLES.split(',').map((pair) => {
+                      const at = pair.lastIndexOf('=');
+                      return [pair.slice(0, at).trim(), pair.slice(at + 1).trim() as MappedRole];
+                    }),
+                  ),
+                }
+              : null,
           }
         : null;
     this.bootstrapAdminKey = raw.MESHFLEET_BOOTSTRAP_ADMIN_KEY ?? null;

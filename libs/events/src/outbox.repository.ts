@@ -37,6 +37,23 @@ export class OutboxRepository {
     });
   }
 
+  /**
+   * Per handler, the age in seconds of the oldest event it has not handled yet: an event not
+   * handed out counts for every handler. 0 when a handler is caught up.
+   */
+  async lagSeconds(handlers: string[]): Promise<Map<string, number>> {
+    const [unhanded] = await this.prisma.$queryRaw<{ at: Date | null }[]>`
+      SELECT MIN("createdAt") AS "at" FROM "DomainEvent" WHERE "processedAt" IS NULL`;
+    const pending = await this.prisma.pendingDomainEvent.groupBy({
+      by: ['handler'],
+      _min: { createdAt: true },
+    });
+    const now = Date.now();
+    const age = (at: Date | null | undefined) => (at ? Math.max(0, (now - at.getTime()) / 1000) : 0);
+    const oldest = new Map(pending.map((p) => [p.handler, age(p._min.createdAt)]));
+    return new Map(handlers.map((h) => [h, Math.max(age(unhanded?.at), oldest.get(h) ?? 0)]));
+  }
+
   /** Claims (locks) up to `batch` of a handler's pending events, oldest first; returns their ids. */
   async claimPending(db: Db, handler: string, batch: number): Promise<string[]> {
     const claimed = await db.$queryRaw<{ eventId: string }[]>`

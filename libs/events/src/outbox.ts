@@ -1,5 +1,6 @@
 import { Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Db, DomainEvent } from '@meshfleet/db';
+import { MetricsService } from '@meshfleet/observability';
 import { OutboxRepository } from './outbox.repository';
 
 /**
@@ -34,7 +35,22 @@ export class OutboxConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private intervalMs = 1000;
   private stopped = false;
 
-  constructor(private readonly repo: OutboxRepository) {}
+  constructor(
+    private readonly repo: OutboxRepository,
+    metrics: MetricsService,
+  ) {
+    const handlers = this.handlers;
+    metrics.gauge({
+      name: 'meshfleet_outbox_lag_seconds',
+      help: 'Age of the oldest outbox event each consumer has not handled yet (0 when caught up)',
+      labelNames: ['consumer'],
+      async collect(g) {
+        if (handlers.length === 0) return;
+        const lag = await repo.lagSeconds(handlers.map((h) => h.name));
+        for (const [consumer, seconds] of lag) g.set({ consumer }, seconds);
+      },
+    });
+  }
 
   register(handler: OutboxHandler, opts: { pollIntervalMs?: number } = {}): void {
     if (this.handlers.some((h) => h.name === handler.name))

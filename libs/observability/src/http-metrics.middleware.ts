@@ -13,7 +13,7 @@ export function httpMetricsMiddleware(metrics: MetricsService) {
         : path === '/graphql'
           ? '/graphql'
           : 'other';
-      end({ method: req.method, route, status: String(res.statusCode) });
+      end({ method: req.method, route, code: String(res.statusCode) });
     });
     next();
   };

@@ -285,6 +285,12 @@ export class OperationsRepository {
     return this.prisma.operation.findUnique({ where: { id } });
   }
 
+  /** Operations per status across every organization (a metric of the whole deployment). */
+  async countByStatus(): Promise<Map<OperationStatus, number>> {
+    const rows = await this.prisma.operation.groupBy({ by: ['status'], _count: { _all: true } });
+    return new Map(rows.map((r) => [r.status, r._count._all]));
+  }
+
   async byId(id: string): Promise<OperationWithSteps | null> {
     const op = await this.byIdPlain(id);
     return op ? (await this.withSteps([op]))[0]! : null;

@@ -1,8 +1,11 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Worker } from 'bullmq';
+import { OperationStatus } from '@meshfleet/db';
+import { MetricsService, QueueMonitor, traceJob } from '@meshfleet/observability';
 import { RedisService } from '@meshfleet/redis';
 import { OPERATION_JOBS, OPERATIONS_QUEUE, OperationsQueue } from './operations.queue';
 import { OperationsOrchestrator } from './operations.orchestrator';
+import { OperationsRepository } from './operations.repository';
 
 const RECONCILE_EVERY_MS = 5_000;
 
@@ -16,16 +19,31 @@ export class OperationsWorker implements OnModuleInit, OnModuleDestroy {
     private readonly redis: RedisService,
     private readonly queue: OperationsQueue,
     private readonly orchestrator: OperationsOrchestrator,
-  ) {}
+    private readonly monitor: QueueMonitor,
+    repo: OperationsRepository,
+    metrics: MetricsService,
+  ) {
+    // Read from Postgres when scraped: one series per deployment, however many API replicas.
+    metrics.gauge({
+      name: 'meshfleet_operations',
+      help: 'Operations by status, from Postgres (every organization)',
+      labelNames: ['status'],
+      async collect(g) {
+        const counts = await repo.countByStatus();
+        for (const status of Object.values(OperationStatus)) g.set({ status }, counts.get(status) ?? 0);
+      },
+    });
+  }
 
   async onModuleInit(): Promise<void> {
     this.worker = new Worker(
       OPERATIONS_QUEUE,
-      async (job) => {
-        const j = OPERATION_JOBS.parse(job);
-        if (j.name === 'dispatch') await this.orchestrator.dispatch(j.data.operationId);
-        else await this.orchestrator.reconcile((id) => this.queue.dispatch(id));
-      },
+      (job) =>
+        traceJob(OPERATIONS_QUEUE, job, async () => {
+          const j = OPERATION_JOBS.parse(job);
+          if (j.name === 'dispatch') await this.orchestrator.dispatch(j.data.operationId);
+          else await this.orchestrator.reconcile((id) => this.queue.dispatch(id));
+        }),
       {
         connection: this.redis.create('operations-worker', { maxRetriesPerRequest: null }),
         prefix: this.redis.key('bull'),
@@ -35,6 +53,7 @@ export class OperationsWorker implements OnModuleInit, OnModuleDestroy {
     this.worker.on('failed', (job, err) =>
       this.log.warn(`job ${job?.name} ${job?.id} failed: ${err.message}`),
     );
+    this.monitor.watch(this.queue.instance, this.worker, OPERATION_JOBS.names);
     await OPERATION_JOBS.schedule(
       this.queue.instance,
       'reconcile-operations',

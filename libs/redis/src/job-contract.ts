@@ -1,3 +1,4 @@
+import { context, propagation, trace } from '@opentelemetry/api';
 import {
   UnrecoverableError,
   type BulkJobOptions,
@@ -82,13 +83,18 @@ export class JobContract<S extends JobSchemas> {
     data: z.input<S[N]>,
     opts?: JobsOptions,
   ): Promise<void> {
-    await queue.add(name, this.checked(name, data), opts);
+    // The enqueuing span's trace context rides along (dropped by parse, read by the worker's span).
+    await queue.add(name, { ...(this.checked(name, data) as object), ...traceFields() }, opts);
   }
 
   async addBulk(queue: Queue, jobs: JobSpec<S>[]): Promise<void> {
     if (!jobs.length) return;
     await queue.addBulk(
-      jobs.map((j) => ({ name: j.name, data: this.checked(j.name, j.data), opts: j.opts })),
+      jobs.map((j) => ({
+        name: j.name,
+        data: { ...(this.checked(j.name, j.data) as object), ...traceFields() },
+        opts: j.opts,
+      })),
     );
   }
 
@@ -110,4 +116,17 @@ export class JobContract<S extends JobSchemas> {
   private checked(name: string, data: unknown): unknown {
     return this.parse({ name, data }).data;
   }
+}
+
+/**
+ * W3C trace context of the active span, for a job's data: the worker's span for the job becomes
+ * its child. Empty (and nearly free) when tracing is off: without an SDK there is no active span.
+ */
+export function traceFields(): { traceparent?: string; tracestate?: string } {
+  if (!trace.getActiveSpan()) return {};
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent
+    ? { traceparent: carrier.traceparent, ...(carrier.tracestate ? { tracestate: carrier.tracestate } : {}) }
+    : {};
 }

@@ -7,3 +7,4 @@ export * from './rollouts.orchestrator';
 export * from './rollouts.resolver';
 export * from './rollouts.module';
 export * from './dto/rollout.types';
+export * from './rollouts.jobs';

@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Queue, Worker } from 'bullmq';
 import { OPERATION_UPDATED } from '@meshfleet/operations';
+import { QueueMonitor, traceJob } from '@meshfleet/observability';
 import { LiveUpdates, RedisService } from '@meshfleet/redis';
 import { ROLLOUT_JOBS } from './rollouts.jobs';
 import { RolloutsOrchestrator } from './rollouts.orchestrator';
@@ -35,6 +36,7 @@ export class RolloutsWorker implements OnModuleInit, OnModuleDestroy {
     private readonly redis: RedisService,
     private readonly live: LiveUpdates,
     private readonly orchestrator: RolloutsOrchestrator,
+    private readonly monitor: QueueMonitor,
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -45,16 +47,18 @@ export class RolloutsWorker implements OnModuleInit, OnModuleDestroy {
     });
     this.worker = new Worker(
       QUEUE,
-      async (job) => {
-        ROLLOUT_JOBS.parse(job);
-        await this.kick();
-      },
+      (job) =>
+        traceJob(QUEUE, job, async () => {
+          ROLLOUT_JOBS.parse(job);
+          await this.kick();
+        }),
       {
         connection: this.redis.create('rollouts-worker', { maxRetriesPerRequest: null }),
         prefix,
         concurrency: 1,
       },
     );
+    this.monitor.watch(this.queue, this.worker, ROLLOUT_JOBS.names);
     await ROLLOUT_JOBS.schedule(
       this.queue,
       'tick-rollouts',

@@ -39,6 +39,24 @@ export class MembersRepository {
     }
   }
 
+  forUser(db: Db, organizationId: string, userId: string): Promise<Membership | null> {
+    return db.membership.findUnique({ where: { organizationId_userId: { organizationId, userId } } });
+  }
+
+  /** A membership that follows the user's OIDC groups. */
+  async addForUser(db: Db, organizationId: string, userId: string, role: Role): Promise<Membership> {
+    try {
+      return await db.membership.create({ data: { organizationId, userId, role, viaOidcGroups: true } });
+    } catch (e) {
+      if (isUniqueViolation(e)) throw new ConflictError('That user is already a member');
+      throw e;
+    }
+  }
+
+  async setGroupRole(db: Db, organizationId: string, id: string, role: Role): Promise<void> {
+    await db.membership.update({ where: { id, organizationId }, data: { role } });
+  }
+
   async get(db: Db, organizationId: string, id: string): Promise<MemberRow> {
     const m = await db.membership.findFirst({ where: { id, organizationId }, include: { user: true } });
     if (!m) throw new NotFoundError('Member', id);
@@ -46,7 +64,12 @@ export class MembersRepository {
   }
 
   updateRole(db: Db, organizationId: string, id: string, role: Role): Promise<MemberRow> {
-    return db.membership.update({ where: { id, organizationId }, data: { role }, include: { user: true } });
+    // An admin's choice: from now on the user's groups no longer change it.
+    return db.membership.update({
+      where: { id, organizationId },
+      data: { role, viaOidcGroups: false },
+      include: { user: true },
+    });
   }
 
   async remove(db: Db, organizationId: string, id: string): Promise<void> {

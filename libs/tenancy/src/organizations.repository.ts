@@ -25,6 +25,10 @@ export class OrganizationsRepository {
     return this.prisma.organization.findMany({ orderBy: { name: 'asc' } });
   }
 
+  byName(name: string): Promise<Organization | null> {
+    return this.prisma.organization.findUnique({ where: { name } });
+  }
+
   async get(id: string): Promise<Organization> {
     const org = await this.prisma.organization.findUnique({ where: { id } });
     if (!org) throw new NotFoundError('Organization', id);

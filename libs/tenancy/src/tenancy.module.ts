@@ -3,6 +3,7 @@ import { ApiKeysRepository } from './api-keys.repository';
 import { ApiKeysService } from './api-keys.service';
 import { MembersRepository } from './members.repository';
 import { MembersService } from './members.service';
+import { OidcGroupSync } from './oidc-group-sync';
 import { OrganizationsRepository } from './organizations.repository';
 import { OrganizationsService } from './organizations.service';
 import { TenancyResolver } from './tenancy.resolver';
@@ -15,6 +16,7 @@ import { TenancyResolver } from './tenancy.resolver';
     ApiKeysService,
     MembersRepository,
     MembersService,
+    OidcGroupSync,
     TenancyResolver,
   ],
   exports: [OrganizationsService, ApiKeysService],

@@ -20,6 +20,7 @@ const toMember = (m: MemberRow): MemberType => ({
   subject: m.user.subject,
   email: m.user.email,
   role: m.role,
+  viaOidcGroups: m.viaOidcGroups,
   createdAt: m.createdAt,
 });
 

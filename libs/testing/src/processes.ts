@@ -136,7 +136,8 @@ export async function startApiProcess(env: Record<string, string>, port?: number
 
 /** Starts apps/worker. It needs no port; callers wait on the effects they expect. */
 export function startWorkerProcess(env: Record<string, string>): ChildHandle {
-  return handle(spawnNode('apps/worker/dist/src/main.js', env));
+  // Any free port for its health endpoints, so workers of parallel tests never collide.
+  return handle(spawnNode('apps/worker/dist/src/main.js', { MESHFLEET_WORKER_PORT: '0', ...env }));
 }
 
 export interface FleetSimCluster {

@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@meshfleet/config';
 import { open, Sealed } from '@meshfleet/certificates';
 import { DeliveryStatus, WebhookDelivery, WebhookEndpoint } from '@meshfleet/db';
+import { MetricsService, statusClass } from '@meshfleet/observability';
+import type { Counter } from 'prom-client';
 import { nextAttemptDelay, parseRetryAfter } from './retry-schedule';
 import { signedHeaders } from './signing';
 import { HostAllowlist } from './ssrf-guard';
@@ -32,13 +34,20 @@ export function requestBody(e: Pick<WebhookEndpoint, 'format'>, d: Pick<WebhookD
 export class WebhookDeliveryProcessor {
   private readonly log = new Logger(WebhookDeliveryProcessor.name);
   private readonly allowlist: HostAllowlist;
+  private readonly attempts: Counter<'outcome' | 'status_class'>;
 
   constructor(
     private readonly repo: WebhooksRepository,
     private readonly queue: WebhooksQueue,
     @Inject(AppConfig) private readonly config: AppConfig,
+    metrics: MetricsService,
   ) {
     this.allowlist = new HostAllowlist(config.webhooks.allowedHosts);
+    this.attempts = metrics.counter({
+      name: 'meshfleet_webhook_delivery_attempts_total',
+      help: 'Webhook delivery attempts by outcome (succeeded, retrying, failed, disabled) and HTTP status class',
+      labelNames: ['outcome', 'status_class'],
+    });
   }
 
   async attempt(deliveryId: string): Promise<void> {
@@ -124,6 +133,10 @@ export class WebhookDeliveryProcessor {
         });
       return true;
     });
+    if (recorded) {
+      const outcome = ok ? 'succeeded' : gone ? 'disabled' : retryAt ? 'retrying' : 'failed';
+      this.attempts.inc({ outcome, status_class: statusClass(r.statusCode) });
+    }
     if (gone) this.log.warn(`webhook endpoint ${d.endpointId} disabled: receiver answered 410`);
     if (recorded && retryAt && delay !== null) await this.queue.deliver(d.id, attemptNo + 1, delay);
   }

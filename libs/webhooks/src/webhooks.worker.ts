@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Worker } from 'bullmq';
 import { OutboxConsumer } from '@meshfleet/events';
+import { QueueMonitor, traceJob } from '@meshfleet/observability';
 import { RedisService } from '@meshfleet/redis';
 import { WebhookDeliveryProcessor } from './webhook-delivery.processor';
 import { WebhookFanout } from './webhook-fanout';
@@ -20,17 +21,19 @@ export class WebhooksWorker implements OnModuleInit, OnModuleDestroy {
     private readonly outbox: OutboxConsumer,
     private readonly fanout: WebhookFanout,
     private readonly processor: WebhookDeliveryProcessor,
+    private readonly monitor: QueueMonitor,
   ) {}
 
   async onModuleInit(): Promise<void> {
     this.outbox.register({ name: 'webhooks', handle: (db, events) => this.fanout.onEvents(db, events) });
     this.worker = new Worker(
       WEBHOOKS_QUEUE,
-      async (job) => {
-        const j = WEBHOOK_JOBS.parse(job);
-        if (j.name === 'deliver') await this.processor.attempt(j.data.deliveryId);
-        else await this.processor.reconcile();
-      },
+      (job) =>
+        traceJob(WEBHOOKS_QUEUE, job, async () => {
+          const j = WEBHOOK_JOBS.parse(job);
+          if (j.name === 'deliver') await this.processor.attempt(j.data.deliveryId);
+          else await this.processor.reconcile();
+        }),
       {
         connection: this.redis.create('webhooks-worker', { maxRetriesPerRequest: null }),
         prefix: this.redis.key('bull'),
@@ -41,6 +44,7 @@ export class WebhooksWorker implements OnModuleInit, OnModuleDestroy {
     this.worker.on('failed', (job, err) =>
       this.log.warn(`job ${job?.name} ${job?.id} failed: ${err.message}`),
     );
+    this.monitor.watch(this.queue.instance, this.worker, WEBHOOK_JOBS.names);
     await WEBHOOK_JOBS.schedule(
       this.queue.instance,
       'reconcile-webhooks',

@@ -98,6 +98,12 @@ export class MemberType {
   @Field(() => Role)
   role!: Role;
 
+  @Field({
+    description:
+      'True when the membership follows the OIDC group claim (MESHFLEET_OIDC_GROUP_ROLES) at each sign-in; updateMemberRole makes it an admin-made one',
+  })
+  viaOidcGroups!: boolean;
+
   @Field()
   createdAt!: Date;
 }
