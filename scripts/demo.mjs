@@ -220,7 +220,9 @@ async function stopChild({ name, child }) {
 
 async function stopServices() {
   for (const svc of services.splice(0).reverse()) {
-    await svc.stop().catch((e) => process.stderr.write(`demo: stopping ${svc.name} (pid ${svc.pid}): ${e}\n`));
+    await svc
+      .stop()
+      .catch((e) => process.stderr.write(`demo: stopping ${svc.name} (pid ${svc.pid}): ${e}\n`));
   }
 }
 
