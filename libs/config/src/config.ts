@@ -24,6 +24,8 @@ export class AppConfig {
   readonly redisPrefix: string;
   readonly logLevel: RawConfig['LOG_LEVEL'];
   readonly publicUrl: string;
+  /** Whether agent manifests may point at a loopback API URL (agents on this machine only). */
+  readonly publicUrlAllowLocal: boolean;
   readonly oidc: OidcConfig | null;
   readonly bootstrapAdminKey: string | null;
   readonly graphql: {
@@ -40,6 +42,8 @@ export class AppConfig {
   };
   readonly bootstrapTokenTtlSeconds: number;
   readonly agentImage: string;
+  /** Chart reference printed in registerCluster's helm command. */
+  readonly agentHelmChart: string;
   readonly heartbeatIntervalSeconds: number;
   readonly reportIntervalSeconds: number;
   readonly taskPollTimeoutSeconds: number;
@@ -70,6 +74,7 @@ export class AppConfig {
     this.redisPrefix = raw.MESHFLEET_REDIS_PREFIX;
     this.logLevel = raw.LOG_LEVEL;
     this.publicUrl = (raw.MESHFLEET_PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
+    this.publicUrlAllowLocal = raw.MESHFLEET_PUBLIC_URL_ALLOW_LOCAL;
     this.oidc =
       raw.MESHFLEET_OIDC_ISSUER && raw.MESHFLEET_OIDC_AUDIENCE && raw.MESHFLEET_OIDC_JWKS_URL
         ? {
@@ -92,6 +97,7 @@ export class AppConfig {
     };
     this.bootstrapTokenTtlSeconds = raw.MESHFLEET_BOOTSTRAP_TOKEN_TTL_SECONDS;
     this.agentImage = raw.MESHFLEET_AGENT_IMAGE;
+    this.agentHelmChart = raw.MESHFLEET_AGENT_HELM_CHART;
     this.heartbeatIntervalSeconds = raw.MESHFLEET_HEARTBEAT_INTERVAL_SECONDS;
     this.reportIntervalSeconds = raw.MESHFLEET_REPORT_INTERVAL_SECONDS;
     this.taskPollTimeoutSeconds = raw.MESHFLEET_TASK_POLL_TIMEOUT_SECONDS;
