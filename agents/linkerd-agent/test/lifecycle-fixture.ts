@@ -150,6 +150,7 @@ export const installTask = (
     controlPlaneNamespace: 'linkerd',
     release,
     identity: { mode: 'MANAGED', trustDomain: TRUST_DOMAIN },
+    gatewayApiCrds: false,
   },
 });
 
