@@ -1,15 +1,18 @@
-# Multi-stage build for the Meshfleet API and worker (one image, two commands).
 # syntax=docker/dockerfile:1
+# Multi-stage build for the Meshfleet API and worker (one image, two commands), from a clean clone:
+#   docker build -t meshfleet/meshfleet .
+# The build generates the Prisma client (`npm run build` runs `prisma generate` first).
 FROM node:24-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json tsconfig.json prisma.config.ts ./
 COPY libs libs
 COPY apps apps
 COPY agents agents
+COPY e2e e2e
 COPY prisma prisma
 COPY scripts scripts
 RUN npm ci --no-audit --no-fund
-RUN npm run build && npm prune --omit=dev
+RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production

@@ -127,7 +127,15 @@ export async function startApiProcess(env) {
   const port = await freePort();
   const child = spawn(process.execPath, [join(ROOT, 'apps/api/dist/src/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, LOG_LEVEL: 'warn', PORT: String(port), HOST: '127.0.0.1', ...env },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      // The bench's agents run on this machine, next to the API.
+      MESHFLEET_PUBLIC_URL_ALLOW_LOCAL: 'true',
+      ...env,
+    },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}`;

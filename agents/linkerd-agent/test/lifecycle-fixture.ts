@@ -9,7 +9,7 @@ import {
   type ReleaseRef,
   type TaskEnvelope,
 } from '@meshfleet/agent-protocol';
-import { createTrustAnchor, signIssuerCsr } from '@meshfleet/certificates/dist/src/pki';
+import { createTrustAnchor, signIssuerCsr } from '@meshfleet/pki';
 import { bundleDigest, simulatedReleaseBundles } from '@meshfleet/linkerd';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { ClusterOps } from '../src/kube/cluster-ops';
@@ -150,6 +150,7 @@ export const installTask = (
     controlPlaneNamespace: 'linkerd',
     release,
     identity: { mode: 'MANAGED', trustDomain: TRUST_DOMAIN },
+    gatewayApiCrds: false,
   },
 });
 

@@ -6,7 +6,7 @@ import { AuditService } from '@meshfleet/audit';
 import { IdentityDomain, IdentityMode, IssuerCertificate } from '@meshfleet/db';
 import * as x509 from '@peculiar/x509';
 import { open, seal, Sealed } from './envelope';
-import { createTrustAnchor, signIssuerCsr } from './pki';
+import { createTrustAnchor, signIssuerCsr } from '@meshfleet/pki';
 import { AnchorMaterial, IdentityDomainsRepository } from './identity-domains.repository';
 
 const TRUST_DOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

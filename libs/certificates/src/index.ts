@@ -1,5 +1,5 @@
 export * from './envelope';
-export * from './pki';
+export * from '@meshfleet/pki';
 export * from './identity-domains.service';
 export * from './identity-domains.resolver';
 export * from './certificates.module';

@@ -1,7 +1,9 @@
 // The agent's install manifest: the one source for what registerCluster returns and for
 // agents/linkerd-agent/deploy (rendered from here). Least privilege for managing Linkerd;
 // every rule says why it is needed.
+import { isIP } from 'node:net';
 import { stringify } from 'yaml';
+import { FailedPreconditionError } from '@meshfleet/core';
 
 export const AGENT_NAMESPACE = 'meshfleet-system';
 export const AGENT_NAME = 'meshfleet-agent';
@@ -231,9 +233,68 @@ export function agentManifestObjects(input: AgentManifestInput): Record<string, 
   ];
 }
 
-/** Multi-document YAML for `kubectl apply -f -`. */
+/**
+ * Multi-document YAML for `kubectl apply -f -`. Shared objects (the labels) are written out in
+ * full each time: no anchors or aliases, which some tools do not read.
+ */
 export function renderAgentManifest(input: AgentManifestInput): string {
   return agentManifestObjects(input)
-    .map((o) => stringify(o, { lineWidth: 0 }))
+    .map((o) => stringify(o, { lineWidth: 0, aliasDuplicateObjects: false }))
     .join('---\n');
+}
+
+/** Whether a URL's host is this machine: localhost (and *.localhost), 127.0.0.0/8, ::1, 0.0.0.0. */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  if (isIP(host) === 4) return host.startsWith('127.') || host === '0.0.0.0';
+  if (isIP(host) === 6) return host === '::1' || host === '::' || /^::ffff:(127\.|7f[0-9a-f]{2}:)/.test(host);
+  return false;
+}
+
+/**
+ * Refuses an API URL an agent in a cluster cannot reach (this machine's loopback), unless the
+ * operator allowed it for agents running next to the API.
+ */
+export function assertAgentReachable(apiUrl: string, allowLocal: boolean): void {
+  if (allowLocal || !isLoopbackUrl(apiUrl)) return;
+  throw new FailedPreconditionError(
+    `The API's public URL ${apiUrl} points at this machine; an agent in a cluster cannot reach it. ` +
+      'Set MESHFLEET_PUBLIC_URL to the address agents reach (https://meshfleet.example.com), ' +
+      'or MESHFLEET_PUBLIC_URL_ALLOW_LOCAL=true for agents on this machine.',
+    { reason: 'PUBLIC_URL_IS_LOCAL', publicUrl: apiUrl, setting: 'MESHFLEET_PUBLIC_URL' },
+  );
+}
+
+export interface AgentHelmCommandInput extends AgentManifestInput {
+  /** Chart reference: a path, a repo/chart name or an oci:// URL. */
+  chart: string;
+}
+
+const shellQuote = (v: string): string =>
+  /^[A-Za-z0-9_@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`;
+
+/** The `helm install` equivalent of the manifest (charts/meshfleet-agent). */
+export function renderAgentHelmCommand(input: AgentHelmCommandInput): string {
+  const [repository, tag] = splitImage(input.image);
+  const sets: Array<[string, string]> = [
+    ['apiUrl', input.apiUrl],
+    ['clusterId', input.clusterId],
+    ['clusterName', input.clusterName],
+    ['token', input.bootstrapToken],
+    ['image.repository', repository],
+    ['image.tag', tag],
+  ];
+  return [
+    `helm install ${AGENT_NAME} ${shellQuote(input.chart)}`,
+    `--namespace ${AGENT_NAMESPACE} --create-namespace`,
+    // Helm splits --set values at commas; a literal comma is written \\,.
+    ...sets.map(([k, v]) => `--set-string ${k}=${shellQuote(v.replace(/,/g, '\\,'))}`),
+  ].join(' \\\n  ');
+}
+
+function splitImage(image: string): [string, string] {
+  const at = image.lastIndexOf(':');
+  if (at > image.lastIndexOf('/')) return [image.slice(0, at), image.slice(at + 1)];
+  return [image, 'latest'];
 }

@@ -12,7 +12,7 @@ import { AppConfig } from '@meshfleet/config';
 import { Actor, AgentCredentialCache } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
 import { CloudProvider, Cluster, ClusterStatus, Db } from '@meshfleet/db';
-import { renderAgentManifest } from './agent-manifest';
+import { assertAgentReachable, renderAgentHelmCommand, renderAgentManifest } from './agent-manifest';
 import { ClusterListFilter, ClustersRepository } from './clusters.repository';
 
 export interface RegisterClusterData {
@@ -35,6 +35,7 @@ export interface Enrollment {
   cluster: Cluster;
   bootstrapToken: { token: string; expiresAt: Date };
   agentManifest: string;
+  helmCommand: string;
 }
 
 const REGION = /^[a-z0-9]([-a-z0-9.]{0,62})$/i;
@@ -73,6 +74,7 @@ export class ClustersService {
     assertDns1123Label(input.name, 'name');
     const region = validRegion(input.region);
     const labels = validLabels(input.labels);
+    assertAgentReachable(this.config.publicUrl, this.config.publicUrlAllowLocal);
     return this.repo.transaction(async (db) => {
       const cluster = await this.repo.create(db, actor.organizationId, {
         name: input.name,
@@ -178,6 +180,7 @@ export class ClustersService {
 
   /** A fresh bootstrap token (and manifest) for a new or redeployed agent; older unused ones stop working. */
   async rotateBootstrapToken(actor: Actor, id: string): Promise<Enrollment> {
+    assertAgentReachable(this.config.publicUrl, this.config.publicUrlAllowLocal);
     return this.repo.transaction(async (db) => {
       const cluster = await this.repo.get(db, actor.organizationId, id);
       this.assertActive(cluster);
@@ -206,13 +209,15 @@ export class ClustersService {
     const secret = issueSecret('mfb');
     const expiresAt = new Date(Date.now() + this.config.bootstrapTokenTtlSeconds * 1000);
     await this.repo.createBootstrapToken(db, cluster.organizationId, cluster.id, secret.hash, expiresAt);
-    const agentManifest = renderAgentManifest({
+    const manifestInput = {
       clusterId: cluster.id,
       clusterName: cluster.name,
       apiUrl: this.config.publicUrl,
       bootstrapToken: secret.secret,
       image: this.config.agentImage,
-    });
-    return { cluster, bootstrapToken: { token: secret.secret, expiresAt }, agentManifest };
+    };
+    const agentManifest = renderAgentManifest(manifestInput);
+    const helmCommand = renderAgentHelmCommand({ ...manifestInput, chart: this.config.agentHelmChart });
+    return { cluster, bootstrapToken: { token: secret.secret, expiresAt }, agentManifest, helmCommand };
   }
 }

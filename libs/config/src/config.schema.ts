@@ -40,6 +40,8 @@ export const configSchema = z
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: urlWith(['http:', 'https:']).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     MESHFLEET_PUBLIC_URL: urlWith(['http:', 'https:']).optional(),
+    // Agent manifests and helm commands pointing at localhost/127.0.0.1 are refused unless this is set.
+    MESHFLEET_PUBLIC_URL_ALLOW_LOCAL: bool.default(false),
     MESHFLEET_OIDC_ISSUER: z.string().min(1).optional(),
     MESHFLEET_OIDC_AUDIENCE: z.string().min(1).optional(),
     MESHFLEET_OIDC_JWKS_URL: urlWith(['http:', 'https:']).optional(),
@@ -71,6 +73,7 @@ export const configSchema = z
     MESHFLEET_RELEASE_IMPORT_MAX_BYTES: positiveInt.default(8 * 1024 * 1024),
     MESHFLEET_BOOTSTRAP_TOKEN_TTL_SECONDS: positiveInt.default(24 * 3600),
     MESHFLEET_AGENT_IMAGE: z.string().min(1).default('ghcr.io/meshfleet/linkerd-agent:0.1.0'),
+    MESHFLEET_AGENT_HELM_CHART: z.string().min(1).default('./charts/meshfleet-agent'),
     MESHFLEET_HEARTBEAT_INTERVAL_SECONDS: positiveInt.default(15),
     MESHFLEET_REPORT_INTERVAL_SECONDS: positiveInt.default(60),
     MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: positiveInt.max(300).default(25),

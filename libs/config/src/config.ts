@@ -37,6 +37,8 @@ export class AppConfig {
   /** OpenTelemetry spans exported over OTLP/HTTP (the OTEL_* settings configure the exporter). */
   readonly tracing: boolean;
   readonly publicUrl: string;
+  /** Whether agent manifests may point at a loopback API URL (agents on this machine only). */
+  readonly publicUrlAllowLocal: boolean;
   readonly oidc: OidcConfig | null;
   readonly bootstrapAdminKey: string | null;
   readonly graphql: {
@@ -53,6 +55,8 @@ export class AppConfig {
   };
   readonly bootstrapTokenTtlSeconds: number;
   readonly agentImage: string;
+  /** Chart reference printed in registerCluster's helm command. */
+  readonly agentHelmChart: string;
   readonly heartbeatIntervalSeconds: number;
   readonly reportIntervalSeconds: number;
   readonly taskPollTimeoutSeconds: number;
@@ -87,6 +91,7 @@ export class AppConfig {
       raw.MESHFLEET_TRACING ??
       (raw.OTEL_EXPORTER_OTLP_ENDPOINT !== undefined || raw.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT !== undefined);
     this.publicUrl = (raw.MESHFLEET_PUBLIC_URL ?? `http://localhost:${raw.PORT}`).replace(/\/+$/, '');
+    this.publicUrlAllowLocal = raw.MESHFLEET_PUBLIC_URL_ALLOW_LOCAL;
     this.oidc =
       raw.MESHFLEET_OIDC_ISSUER && raw.MESHFLEET_OIDC_AUDIENCE && raw.MESHFLEET_OIDC_JWKS_URL
         ? {
@@ -121,6 +126,7 @@ export class AppConfig {
     };
     this.bootstrapTokenTtlSeconds = raw.MESHFLEET_BOOTSTRAP_TOKEN_TTL_SECONDS;
     this.agentImage = raw.MESHFLEET_AGENT_IMAGE;
+    this.agentHelmChart = raw.MESHFLEET_AGENT_HELM_CHART;
     this.heartbeatIntervalSeconds = raw.MESHFLEET_HEARTBEAT_INTERVAL_SECONDS;
     this.reportIntervalSeconds = raw.MESHFLEET_REPORT_INTERVAL_SECONDS;
     this.taskPollTimeoutSeconds = raw.MESHFLEET_TASK_POLL_TIMEOUT_SECONDS;

@@ -8,6 +8,8 @@ export interface OperationParams {
   identity?: { mode: IdentityMode; trustDomain: string; identityDomainId: string | null };
   restartDataPlane?: boolean;
   allowDowngrade?: boolean;
+  /** Install: add the Gateway API CRDs the release needs where the cluster lacks them. */
+  gatewayApiCrds?: boolean;
   force?: boolean;
   namespaces?: string[];
   fromVersion?: string | null;
@@ -70,7 +72,7 @@ export const OPERATION_KINDS: Record<OperationKind, OperationKindSpec> = {
     task: 'LINKERD_INSTALL',
     lifecycle: true,
     signsIssuer: true,
-    taskParams: (op) => lifecycleParams(op),
+    taskParams: (op) => lifecycleParams(op, { gatewayApiCrds: op.params.gatewayApiCrds ?? false }),
     identityAfter: (p) => (p.identity ? p.identity.identityDomainId : undefined),
   },
   UPGRADE: {

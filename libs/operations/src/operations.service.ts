@@ -95,7 +95,12 @@ export class OperationsService {
   async install(
     actor: Actor,
     clusterId: string,
-    input: { version: string; highAvailability?: boolean | null; identityDomainId: string },
+    input: {
+      version: string;
+      highAvailability?: boolean | null;
+      identityDomainId: string;
+      gatewayApiCrds?: boolean | null;
+    },
   ): Promise<OperationWithSteps> {
     const { cluster, report } = await this.connectedCluster(actor, clusterId);
     if (report?.linkerd.installed)
@@ -130,6 +135,7 @@ export class OperationsService {
         controlPlaneDigest: bundle.controlPlaneDigest,
       },
       identity: { mode: domain.mode, trustDomain: domain.trustDomain, identityDomainId: domain.id },
+      ...(input.gatewayApiCrds ? { gatewayApiCrds: true } : {}),
     });
   }
 

@@ -111,6 +111,8 @@ export async function startApiProcess(env: Record<string, string>, port?: number
   const url = `http://127.0.0.1:${p}`;
   const child = spawnNode('apps/api/dist/src/main.js', {
     MESHFLEET_PUBLIC_URL: url,
+    // Agents in these tests run on this machine, next to the API.
+    MESHFLEET_PUBLIC_URL_ALLOW_LOCAL: 'true',
     ...env,
     PORT: String(p),
     HOST: '127.0.0.1',

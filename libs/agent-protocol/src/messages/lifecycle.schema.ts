@@ -37,6 +37,8 @@ export const LinkerdInstallParamsSchema = z.object({
   ...operation,
   release: ReleaseRefSchema,
   identity: IdentityParamsSchema,
+  /** Install the Gateway API CRDs the release needs when the cluster lacks them (before Linkerd's). */
+  gatewayApiCrds: z.boolean().default(false),
 });
 export const LinkerdUpgradeParamsSchema = z.object({
   ...operation,
@@ -57,6 +59,7 @@ export const RestartDataPlaneParamsSchema = z.object({
 /** Steps the agent reports, in order, as TaskEvent.step. */
 export const LIFECYCLE_STEPS = [
   'precheck',
+  'gateway-api-crds',
   'crds',
   'crds-established',
   'issuer',

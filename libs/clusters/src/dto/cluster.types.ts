@@ -85,6 +85,12 @@ export class RegisterClusterPayload {
 
   @Field({ description: 'YAML to apply in the cluster: kubectl apply -f -' })
   agentManifest!: string;
+
+  @Field({
+    description:
+      'The same install with Helm (charts/meshfleet-agent). Holds the bootstrap token: shown only in this response.',
+  })
+  helmCommand!: string;
 }
 
 @InputType()

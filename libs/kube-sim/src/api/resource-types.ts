@@ -95,6 +95,7 @@ export const BUILTIN_TYPES: ResourceType[] = [
   ),
   t('apiregistration.k8s.io', 'v1', 'APIService', 'apiservices', false, ['status']),
   t('policy', 'v1', 'PodDisruptionBudget', 'poddisruptionbudgets', true, ['status'], ['pdb']),
+  t('autoscaling', 'v2', 'HorizontalPodAutoscaler', 'horizontalpodautoscalers', true, ['status'], ['hpa']),
   {
     ...t('authorization.k8s.io', 'v1', 'SelfSubjectAccessReview', 'selfsubjectaccessreviews', false),
     virtual: true,

@@ -63,10 +63,68 @@ export function validateObject(type: ResourceType, obj: KubeObject): StatusCause
         field: 'spec.template.metadata.labels',
       });
   }
+  if (type.group === 'autoscaling' && type.plural === 'horizontalpodautoscalers')
+    causes.push(...hpaCauses(obj));
+  if (type.group === 'policy' && type.plural === 'poddisruptionbudgets') causes.push(...pdbCauses(obj));
   if (type.group === '' && type.plural === 'pods') {
     const containers = ((obj['spec'] ?? {}) as { containers?: unknown[] }).containers;
     if (!Array.isArray(containers) || containers.length === 0)
       causes.push({ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' });
   }
   return causes;
+}
+
+const required = (field: string): StatusCause => ({
+  reason: 'FieldValueRequired',
+  message: 'Required value',
+  field,
+});
+const invalid = (field: string, value: unknown, why: string): StatusCause => ({
+  reason: 'FieldValueInvalid',
+  message: `Invalid value: ${JSON.stringify(value)}: ${why}`,
+  field,
+});
+
+/** autoscaling/v2 rules the API server enforces: a scale target, 1 <= minReplicas <= maxReplicas, typed metrics. */
+function hpaCauses(obj: KubeObject): StatusCause[] {
+  const causes: StatusCause[] = [];
+  const spec = (obj['spec'] ?? {}) as {
+    scaleTargetRef?: { kind?: string; name?: string };
+    minReplicas?: unknown;
+    maxReplicas?: unknown;
+    metrics?: Array<{ type?: string; resource?: { name?: string; target?: { type?: string } } }>;
+  };
+  if (!spec.scaleTargetRef?.kind) causes.push(required('spec.scaleTargetRef.kind'));
+  if (!spec.scaleTargetRef?.name) causes.push(required('spec.scaleTargetRef.name'));
+  const max = spec.maxReplicas;
+  if (max === undefined) causes.push(required('spec.maxReplicas'));
+  else if (!Number.isInteger(max) || (max as number) < 1)
+    causes.push(invalid('spec.maxReplicas', max, 'must be greater than or equal to 1'));
+  const min = spec.minReplicas ?? 1;
+  if (!Number.isInteger(min) || (min as number) < 1)
+    causes.push(invalid('spec.minReplicas', min, 'must be greater than or equal to 1'));
+  else if (Number.isInteger(max) && (min as number) > (max as number))
+    causes.push(invalid('spec.maxReplicas', max, 'must be greater than or equal to `minReplicas`'));
+  for (const [i, m] of (spec.metrics ?? []).entries()) {
+    const types = ['Object', 'Pods', 'Resource', 'ContainerResource', 'External'];
+    if (!m.type || !types.includes(m.type))
+      causes.push(invalid(`spec.metrics[${i}].type`, m.type ?? '', `must be one of ${types.join(', ')}`));
+    else if (m.type === 'Resource') {
+      if (!m.resource?.name) causes.push(required(`spec.metrics[${i}].resource.name`));
+      if (!m.resource?.target?.type) causes.push(required(`spec.metrics[${i}].resource.target.type`));
+    }
+  }
+  return causes;
+}
+
+/** policy/v1: a selector, and minAvailable or maxUnavailable but not both. */
+function pdbCauses(obj: KubeObject): StatusCause[] {
+  const spec = (obj['spec'] ?? {}) as {
+    minAvailable?: unknown;
+    maxUnavailable?: unknown;
+    selector?: unknown;
+  };
+  if (spec.minAvailable !== undefined && spec.maxUnavailable !== undefined)
+    return [invalid('spec', spec, 'minAvailable and maxUnavailable cannot be both set')];
+  return [];
 }

@@ -16,6 +16,7 @@ export {
   simulatedReleaseBundles,
 } from './render-release';
 export { SIMULATED_RELEASE_LABEL } from './render/render-context';
+export { gatewayApiCrdObjects } from './render/gateway-api-crds';
 export { ADDED_ON_IMPORT } from './import/complete-render';
 export {
   crdName,

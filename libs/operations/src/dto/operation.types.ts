@@ -119,6 +119,13 @@ export class InstallLinkerdInput {
 
   @Field(() => ID)
   identityDomainId!: string;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description:
+      'Install the Gateway API CRDs Linkerd 2.19+ needs (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute) when the cluster lacks them, as the Linkerd chart does with installGatewayAPI; CRDs already present are left alone',
+  })
+  gatewayApiCrds?: boolean | null;
 }
 
 @InputType()

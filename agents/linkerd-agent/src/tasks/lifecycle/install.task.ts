@@ -1,8 +1,11 @@
 // LINKERD_INSTALL: precheck → CRDs → Established → issuer CSR → identity → control plane →
 // rollout → post-check. Re-running the same install converges instead of failing.
 import type { ReleaseBundlesResponse, TaskEnvelope } from '@meshfleet/agent-protocol';
+import { gatewayApiCrdObjects } from '@meshfleet/linkerd';
+import { applyAll } from './apply';
 import { applyRelease } from './apply-release';
-import { bundleNamespace, bundleObjects } from './bundle-objects';
+import { bundleNamespace, bundleObjects, type BundleObject } from './bundle-objects';
+import { waitCrdsEstablished } from './crds';
 import { injectorNamespace, installedControlPlane } from './installed-control-plane';
 import type { LifecycleContext } from './lifecycle-context';
 import { lifecycleFailure } from './lifecycle-failure';
@@ -18,6 +21,7 @@ export async function installLinkerd(ctx: LifecycleContext, task: InstallTask): 
   const p = task.params;
   const ns = p.controlPlaneNamespace;
   let bundles: ReleaseBundlesResponse | undefined;
+  let missingGatewayApi: string[] = [];
   await runStep(ctx, 'precheck', 'PRECHECK_FAILED', async () => {
     bundles = await fetchVerifiedBundles(ctx, p.release);
     const rendered = bundleNamespace(bundleObjects(bundles.controlPlane.yaml, ns));
@@ -42,12 +46,14 @@ export async function installLinkerd(ctx: LifecycleContext, task: InstallTask): 
       p.release.version,
       bundleObjects(bundles.crds.yaml, ns),
     );
-    if (missing.length) {
+    if (missing.length && !p.gatewayApiCrds) {
       throw lifecycleFailure(
         'PRECHECK_FAILED',
-        `${p.release.version} needs the Gateway API CRDs, missing: ${missing.join(', ')}`,
+        `${p.release.version} needs the Gateway API CRDs, missing: ${missing.join(', ')}. ` +
+          'Install them first (the Gateway API release bundle), or pass gatewayApiCrds: true to installLinkerd',
       );
     }
+    missingGatewayApi = missing;
     const unplaceable = await unplaceableReplicas(ctx.kube, bundleObjects(bundles.controlPlane.yaml, ns));
     if (unplaceable.length) {
       throw lifecycleFailure(
@@ -61,6 +67,8 @@ export async function installLinkerd(ctx: LifecycleContext, task: InstallTask): 
         : `ready to install ${p.release.version}${bundles.simulated ? ' (simulated release)' : ''}`,
     };
   });
+  if (p.gatewayApiCrds) await installGatewayApiCrds(ctx, missingGatewayApi);
+  else await skipStep(ctx, 'gateway-api-crds', 'not asked for (gatewayApiCrds: false)');
   await applyRelease(ctx, { namespace: ns, bundles: bundles!, identity: p.identity, keepIssuer: false });
   await skipStep(ctx, 'data-plane-restart', 'existing pods join the mesh when restarted');
   let summary;
@@ -69,4 +77,32 @@ export async function installLinkerd(ctx: LifecycleContext, task: InstallTask): 
     return { message: summary.summary.split('\n')[0] };
   });
   return lifecycleOutput(ctx, ns, summary!);
+}
+
+/**
+ * The Gateway API CRDs Linkerd's chart installs with installGatewayAPI, those the cluster lacks
+ * only (CRDs already there, perhaps a newer bundle owned by a gateway controller, stay as they are),
+ * then waits until they are Established. Always the release's required ones among them.
+ */
+async function installGatewayApiCrds(
+  ctx: LifecycleContext,
+  missingRequired: readonly string[],
+): Promise<void> {
+  await runStep(ctx, 'gateway-api-crds', 'APPLY_FAILED', async () => {
+    const all = gatewayApiCrdObjects() as unknown as BundleObject[];
+    const present = await Promise.all(
+      all.map((c) =>
+        ctx.kube.get({
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          name: c.metadata.name,
+        }),
+      ),
+    );
+    const toApply = all.filter((c, i) => !present[i] || missingRequired.includes(c.metadata.name));
+    if (toApply.length === 0) return { skipped: true, message: 'the Gateway API CRDs are already installed' };
+    await applyAll(ctx.kube, toApply);
+    await waitCrdsEstablished(ctx, toApply);
+    return { message: `installed ${toApply.map((c) => c.metadata.name).join(', ')}` };
+  });
 }

@@ -48,7 +48,8 @@ export async function upgradeLinkerd(ctx: LifecycleContext, task: UpgradeTask): 
     if (missing.length) {
       throw lifecycleFailure(
         'PRECHECK_FAILED',
-        `${p.release.version} needs the Gateway API CRDs, missing: ${missing.join(', ')}`,
+        `${p.release.version} needs the Gateway API CRDs, missing: ${missing.join(', ')}. ` +
+          'Install them first (the Gateway API release bundle) and upgrade again',
       );
     }
     const unplaceable = await unplaceableReplicas(ctx.kube, bundleObjects(bundles.controlPlane.yaml, ns));
