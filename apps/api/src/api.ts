@@ -27,6 +27,7 @@ import { DomainError } from '@meshfleet/core';
 import { Role } from '@meshfleet/db';
 import type { Request } from 'express';
 import { declaredLengthLimit, graphqlBodyLimit, type LargeBodyGate } from './graphql-body-limit';
+import { graphqlIde } from './graphql-ide';
 
 /** Builds the API application (used by main and by the integration tests). */
 export async function createApi(config: AppConfig): Promise<INestApplication> {
@@ -38,6 +39,8 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   app.set('trust proxy', true);
   app.disable('x-powered-by');
   app.use(requestIdMiddleware);
+  // The IDE page and its assets (GET only), before the GraphQL body handling.
+  if (config.graphql.ide) app.use(graphqlIde());
   app.use(declaredLengthLimit(config.graphql));
   app.use('/graphql', ...graphqlBodyLimit(config.graphql, largeBodyGate(app)));
   app.use(httpMetricsMiddleware(app.get(MetricsService)));
