@@ -66,10 +66,14 @@ export async function request<T = Record<string, any>>(
   try {
     body = (await res.json()) as typeof body;
   } catch {
-    throw new CliError(`The API at ${url.origin} answered HTTP ${res.status} without GraphQL`, `HTTP_${res.status}`);
+    throw new CliError(
+      `The API at ${url.origin} answered HTTP ${res.status} without GraphQL`,
+      `HTTP_${res.status}`,
+    );
   }
   if (body.errors?.length) throw toError(body.errors);
-  if (!body.data) throw new CliError(`The API answered HTTP ${res.status} without data`, `HTTP_${res.status}`);
+  if (!body.data)
+    throw new CliError(`The API answered HTTP ${res.status} without data`, `HTTP_${res.status}`);
   return body.data;
 }
 
@@ -101,7 +105,8 @@ export function subscribe<T>(
       },
       error: (e) => {
         if (Array.isArray(e)) onError(toError(e as GqlError[]));
-        else onError(new CliError(`Subscription failed: ${(e as Error)?.message ?? String(e)}`, 'SUBSCRIPTION'));
+        else
+          onError(new CliError(`Subscription failed: ${(e as Error)?.message ?? String(e)}`, 'SUBSCRIPTION'));
       },
       complete: () => {},
     },

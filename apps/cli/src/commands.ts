@@ -33,7 +33,9 @@ export async function login(ctx: Ctx): Promise<void> {
   const path = await store(ctx.conn);
   if (ctx.json) return printJson(ctx, { ...data.viewer, apiUrl: ctx.conn.apiUrl, configPath: path });
   const v = data.viewer;
-  ctx.out(`Logged in to ${ctx.conn.apiUrl} as ${v.actorName} (${v.role}) in ${v.organization.name}; saved to ${path}\n`);
+  ctx.out(
+    `Logged in to ${ctx.conn.apiUrl} as ${v.actorName} (${v.role}) in ${v.organization.name}; saved to ${path}\n`,
+  );
 }
 
 const CLUSTER_FIELDS = `id name provider region status labels
@@ -127,7 +129,9 @@ export async function clusterRegister(ctx: Ctx): Promise<void> {
     process.stderr.write('Install the agent with:\n');
     ctx.out(`${p.helmCommand}\n`);
   } else {
-    process.stderr.write('Apply the agent manifest below with: meshfleet cluster register ... | kubectl apply -f -\n');
+    process.stderr.write(
+      'Apply the agent manifest below with: meshfleet cluster register ... | kubectl apply -f -\n',
+    );
     ctx.out(p.agentManifest.endsWith('\n') ? p.agentManifest : `${p.agentManifest}\n`);
   }
 }
@@ -199,7 +203,10 @@ export async function followOperation(ctx: Ctx, first: Op): Promise<void> {
       const reread = () =>
         request<{ operation: Op }>(ctx.conn, `query($id: ID!) { operation(id: $id) { ${OP_FIELDS} } }`, {
           id: first.id,
-        }).then((d) => seen(d.operation), () => {});
+        }).then(
+          (d) => seen(d.operation),
+          () => {},
+        );
       void sub.connected.then(reread);
       const poll = setInterval(reread, 15_000);
       progress.update(opLine(first));
@@ -268,7 +275,13 @@ interface Rollout {
   targetVersion: string;
   currentWave: number;
   pausedReason: string | null;
-  targets: Array<{ clusterId: string; clusterName: string; wave: number; status: string; reason: string | null }>;
+  targets: Array<{
+    clusterId: string;
+    clusterName: string;
+    wave: number;
+    status: string;
+    reason: string | null;
+  }>;
 }
 
 function waves(r: Rollout) {
@@ -279,7 +292,13 @@ function waves(r: Rollout) {
     .map(([wave, targets]) => {
       const done = targets.filter((t) => TARGET_DONE.has(t.status)).length;
       const failed = targets.filter((t) => t.status === 'FAILED' || t.status === 'ROLLED_BACK').length;
-      return { wave, total: targets.length, done, failed, progress: targets.length ? done / targets.length : 1 };
+      return {
+        wave,
+        total: targets.length,
+        done,
+        failed,
+        progress: targets.length ? done / targets.length : 1,
+      };
     });
 }
 
@@ -336,7 +355,10 @@ async function followRollout(ctx: Ctx, first: Rollout): Promise<Rollout> {
     void sub.connected.then(() =>
       request<{ rollout: Rollout }>(ctx.conn, `query($id: ID!) { rollout(id: $id) { ${ROLLOUT_FIELDS} } }`, {
         id: first.id,
-      }).then((d) => seen(d.rollout), () => {}),
+      }).then(
+        (d) => seen(d.rollout),
+        () => {},
+      ),
     );
     seen(first);
   });

@@ -71,7 +71,9 @@ export async function main(argv: string[]): Promise<number> {
   }
   const match = COMMANDS.find(([words]) => words.every((w, i) => positionals[i] === w));
   if (!match) {
-    process.stderr.write(`meshfleet: unknown command "${positionals.join(' ')}"\nRun \`meshfleet --help\`.\n`);
+    process.stderr.write(
+      `meshfleet: unknown command "${positionals.join(' ')}"\nRun \`meshfleet --help\`.\n`,
+    );
     return 2;
   }
   const output = values.output ?? 'table';
