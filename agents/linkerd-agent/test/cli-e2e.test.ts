@@ -91,7 +91,7 @@ describe('meshfleet CLI against a real API and agent', () => {
   it('logs in once and stores URL and key for this user only (0600)', async () => {
     const r = await meshfleet(home, ['login', '--api-url', fleet.api.url, '--api-key', adminKey]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Logged in to .* as .* \((OWNER|ADMIN)\) in );
+    assert.match(r.stdout, /Logged in to .* as .* \((OWNER|ADMIN)\) in /);
     const path = join(home, '.config/meshfleet/config.json');
     assert.equal((await stat(path)).mode & 0o777, 0o600);
     assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), { apiUrl: fleet.api.url, apiKey: adminKey });
@@ -157,6 +157,8 @@ describe('meshfleet CLI against a real API and agent', () => {
   });
 
   it('installs Linkerd and follows the operation live to 100 % SUCCEEDED', async () => {
+    const domains = await meshfleet(home, ['identity-domains']);
+    assert.match(domains.stdout, new RegExp(`^cli\\s+${domainId}\\s+MANAGED`, 'm'));
     const r = await meshfleet(home, [
       'install',
       'plain',

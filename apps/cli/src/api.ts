@@ -16,6 +16,10 @@ export interface Connection {
   apiKey: string;
 }
 
+/** A GraphQL response's data, read field by field by the commands. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Data = Record<string, any>;
+
 interface GqlError {
   message: string;
   extensions?: { code?: string; field?: string };
@@ -40,7 +44,7 @@ function toError(errors: GqlError[]): CliError {
 }
 
 /** One GraphQL request over HTTP; GraphQL errors become a CliError carrying extensions.code. */
-export async function request<T = Record<string, any>>(
+export async function request<T = Data>(
   conn: Connection,
   query: string,
   variables: Record<string, unknown> = {},

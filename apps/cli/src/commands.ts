@@ -1,4 +1,4 @@
-import { CliError, request, subscribe, type Connection } from './api';
+import { CliError, request, subscribe, type Connection, type Data } from './api';
 import { bar, ProgressLine, table } from './output';
 import { store } from './settings';
 
@@ -52,7 +52,7 @@ export async function clustersList(ctx: Ctx): Promise<void> {
     `query($f: ClusterFilter, $first: Int) { clusters(filter: $f, first: $first) { totalCount edges { node { ${CLUSTER_FIELDS} } } } }`,
     { f: filter, first },
   );
-  const nodes = data.clusters.edges.map((e: { node: unknown }) => e.node) as any[];
+  const nodes = data.clusters.edges.map((e: { node: unknown }) => e.node) as Data[];
   if (ctx.json) return printJson(ctx, { totalCount: data.clusters.totalCount, clusters: nodes });
   ctx.out(
     table(
@@ -81,7 +81,7 @@ async function clusterId(ctx: Ctx, ref: string | undefined): Promise<{ id: strin
     `query($s: String) { clusters(filter: { search: $s }, first: 100) { edges { node { id name } } } }`,
     { s: ref },
   );
-  const nodes = data.clusters.edges.map((e: any) => e.node) as Array<{ id: string; name: string }>;
+  const nodes = data.clusters.edges.map((e: Data) => e.node) as Array<{ id: string; name: string }>;
   const byName = nodes.find((n) => n.name === ref);
   if (byName) return byName;
   try {
@@ -164,22 +164,25 @@ function opProgress(op: Op): number {
   return Math.min(finished.size / total, 0.99);
 }
 
-function opLine(op: Op): string {
+/** `floor`: the bar never goes back when a step the estimate did not count shows up. */
+function opLine(op: Op, floor = 0): string {
   const step = op.steps[op.steps.length - 1];
   const doing = step ? ` ${step.step} (${step.status.toLowerCase()})` : '';
-  return `${bar(opProgress(op))} ${op.kind} ${op.status}${TERMINAL_OP.has(op.status) ? '' : doing}`;
+  return `${bar(Math.max(floor, opProgress(op)))} ${op.kind} ${op.status}${TERMINAL_OP.has(op.status) ? '' : doing}`;
 }
 
 /** Follows an operation over operationUpdated until it ends; exit code 0 only for SUCCEEDED. */
 export async function followOperation(ctx: Ctx, first: Op): Promise<void> {
   const progress = new ProgressLine();
   let latest = first;
+  let floor = 0;
   let failure: CliError | undefined;
   if (!TERMINAL_OP.has(first.status) && !ctx.flags.detach) {
     await new Promise<void>((resolve) => {
       const seen = (op: Op) => {
         latest = op;
-        progress.update(opLine(op));
+        progress.update(opLine(op, floor));
+        floor = Math.max(floor, opProgress(op));
         if (TERMINAL_OP.has(op.status)) {
           sub.stop();
           clearInterval(poll);
@@ -209,7 +212,7 @@ export async function followOperation(ctx: Ctx, first: Op): Promise<void> {
         );
       void sub.connected.then(reread);
       const poll = setInterval(reread, 15_000);
-      progress.update(opLine(first));
+      seen(first);
     });
     progress.done();
   }
@@ -410,12 +413,24 @@ export async function alerts(ctx: Ctx): Promise<void> {
       edges { node { id kind severity status subject summary clusterId firstFiredAt lastSeenAt } } } }`,
     { f: filter, first: int(ctx.flags, 'first') ?? 100 },
   );
-  const nodes = data.alerts.edges.map((e: any) => e.node) as any[];
+  const nodes = data.alerts.edges.map((e: Data) => e.node) as Data[];
   if (ctx.json) return printJson(ctx, { totalCount: data.alerts.totalCount, alerts: nodes });
   ctx.out(
     table(
       ['SEVERITY', 'STATUS', 'KIND', 'SUBJECT', 'SINCE', 'SUMMARY'],
       nodes.map((a) => [a.severity, a.status, a.kind, a.subject, a.firstFiredAt, a.summary]),
+    ),
+  );
+}
+
+export async function identityDomains(ctx: Ctx): Promise<void> {
+  const data = await request(ctx.conn, '{ identityDomains { id name mode trustDomain createdAt } }');
+  const rows = data.identityDomains as Data[];
+  if (ctx.json) return printJson(ctx, rows);
+  ctx.out(
+    table(
+      ['NAME', 'ID', 'MODE', 'TRUST DOMAIN'],
+      rows.map((d) => [d.name, d.id, d.mode, d.trustDomain]),
     ),
   );
 }

@@ -12,6 +12,7 @@ Commands:
   rollout start             start a fleet rollout to a version
   rollout status <id>       a rollout's per-wave progress
   alerts                    list alerts
+  identity-domains          list identity domains (install needs one's id)
 
 Global options:
   --api-url URL             API base URL (else MESHFLEET_API_URL, else the stored login)
@@ -63,6 +64,8 @@ Follows a lifecycle operation until it ends (or prints it once with --detach).
 
 status prints each wave's progress (targets done of total) and every target; --follow
 redraws it on each change (graphql-ws rolloutUpdated) until the rollout ends.
+`,
+  'identity-domains': `Usage: meshfleet identity-domains [-o json]
 `,
   alerts: `Usage: meshfleet alerts [--status FIRING|RESOLVED] [--cluster ID] [--first N] [-o json]
 `,

@@ -48,6 +48,7 @@ const COMMANDS: Array<[string[], Handler]> = [
   [['rollout', 'start'], cmd.rolloutStart],
   [['rollout', 'status'], cmd.rolloutStatus],
   [['alerts'], cmd.alerts],
+  [['identity-domains'], cmd.identityDomains],
 ];
 
 export async function main(argv: string[]): Promise<number> {
