@@ -164,17 +164,22 @@ describe('GraphQL IDE in headless Chromium, offline', () => {
   });
 });
 
-describe('GraphQL IDE switched off', () => {
-  let api: TestApi;
-  before(async () => {
-    api = await startApi({ MESHFLEET_GRAPHQL_IDE: 'false' });
-  });
-  after(() => api.close());
+for (const [why, env] of [
+  ['MESHFLEET_GRAPHQL_IDE=false', { MESHFLEET_GRAPHQL_IDE: 'false' }],
+  ['introspection off (the IDE follows it)', { MESHFLEET_GRAPHQL_INTROSPECTION: 'off' }],
+] as const) {
+  describe(`GraphQL IDE switched off: ${why}`, () => {
+    let api: TestApi;
+    before(async () => {
+      api = await startApi(env);
+    });
+    after(() => api.close());
 
-  it('serves neither the page nor its assets', async () => {
-    const page = await fetch(`${api.url}/graphql`, { headers: { accept: 'text/html' } });
-    assert.doesNotMatch(await page.text(), /<html/i);
-    const asset = await fetch(`${api.url}/graphql/ide/graphiql.js`);
-    assert.notEqual(asset.status, 200);
+    it('serves neither the page nor its assets', async () => {
+      const page = await fetch(`${api.url}/graphql`, { headers: { accept: 'text/html' } });
+      assert.doesNotMatch(await page.text(), /<html/i);
+      const asset = await fetch(`${api.url}/graphql/ide/graphiql.js`);
+      assert.notEqual(asset.status, 200);
+    });
   });
-});
+}
