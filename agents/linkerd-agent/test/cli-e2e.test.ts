@@ -163,7 +163,7 @@ describe('meshfleet CLI against a real API and agent', () => {
       'install',
       'plain',
       '--version',
-      'enterprise-2.19.1',
+      'enterprise-2.19.0',
       '--identity-domain',
       domainId,
     ]);
@@ -186,7 +186,19 @@ describe('meshfleet CLI against a real API and agent', () => {
         id: fleet.member('plain').clusterId,
       })
     ).data!.cluster;
-    assert.deepEqual(c.linkerd, { installed: true, version: 'enterprise-2.19.1' });
+    assert.deepEqual(c.linkerd, { installed: true, version: 'enterprise-2.19.0' });
+  });
+
+  it('upgrades and prints the finished operation as JSON', async () => {
+    const r = await meshfleet(home, ['upgrade', 'plain', '--version', 'enterprise-2.19.1', '-o', 'json']);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    const op = JSON.parse(r.stdout);
+    assert.equal(op.kind, 'UPGRADE');
+    assert.equal(op.status, 'SUCCEEDED');
+    assert.ok(op.steps.some((s: { step: string }) => s.step === 'postcheck'));
+    const refused = await meshfleet(home, ['upgrade', 'plain', '--version', 'enterprise-9.9.9']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /^meshfleet: .+\([A-Z_]+\)\n$/);
   });
 
   it('starts a rollout and shows its per-wave progress until it ends', async () => {
