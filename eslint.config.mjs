@@ -42,6 +42,11 @@ export default tseslint.config(
     },
   },
   {
+    // The GraphQL IDE's page script runs in the browser.
+    files: ['apps/api/ide/**/*.js'],
+    languageOptions: { globals: { ...globals.browser }, sourceType: 'script' },
+  },
+  {
     // Tests poke at loosely typed GraphQL responses.
     files: ['**/test/**/*.ts', '**/*.spec.ts', '**/*.test.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

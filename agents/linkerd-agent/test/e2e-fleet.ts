@@ -31,6 +31,8 @@ export interface FleetMember {
 export interface E2eFleet {
   sim: Simulator;
   api: ApiProcess;
+  /** The bootstrap admin API key the API was started with. */
+  adminKey: string;
   q(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<Record<string, any>>>;
   member(name: string): FleetMember;
   /** Polls an operation until it ends (any terminal status). */
@@ -89,6 +91,7 @@ export async function startE2eFleet(
   return {
     sim,
     api,
+    adminKey: p.adminKey,
     q,
     member: (name) => {
       const m = members.get(name);

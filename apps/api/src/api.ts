@@ -29,6 +29,7 @@ import { DomainError } from '@meshfleet/core';
 import { Role } from '@meshfleet/db';
 import type { Request } from 'express';
 import { declaredLengthLimit, graphqlBodyLimit, type LargeBodyGate } from './graphql-body-limit';
+import { graphqlIde } from './graphql-ide';
 
 const LONG_POLL_ROUTE = `${AGENT_API_BASE}${AGENT_ROUTES.nextTask.path}`;
 
@@ -43,6 +44,8 @@ export async function createApi(config: AppConfig): Promise<INestApplication> {
   app.disable('x-powered-by');
   if (config.tracing) app.use(tracingMiddleware());
   app.use(requestIdMiddleware);
+  // The IDE page and its assets (GET only), before the GraphQL body handling.
+  if (config.graphql.ide) app.use(graphqlIde());
   app.use(declaredLengthLimit(config.graphql));
   app.use('/graphql', ...graphqlBodyLimit(config.graphql, largeBodyGate(app)));
   app.use(httpMetricsMiddleware(app.get(MetricsService)));

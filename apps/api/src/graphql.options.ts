@@ -1,5 +1,5 @@
 import { ApolloDriverConfig } from '@nestjs/apollo';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, visit, type DocumentNode } from 'graphql';
 import type { Logger } from 'pino';
@@ -100,7 +100,8 @@ export function graphqlOptions(
         maxPageSize: MAX_PAGE_SIZE,
       }),
       ...(mode === 'authenticated' ? [introspectionGate(authenticated)] : []),
-      ...(config.graphql.ide ? [ApolloServerPluginLandingPageLocalDefault({ embed: true })] : []),
+      // The IDE (GraphiQL, served from the API's own files) is express middleware: see graphql-ide.ts.
+      ApolloServerPluginLandingPageDisabled(),
     ],
     validationRules: [depthLimitRule(config.graphql.maxDepth)],
     subscriptions: {

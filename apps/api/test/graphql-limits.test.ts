@@ -114,7 +114,7 @@ describe('GraphQL limits (defaults)', () => {
     assert.equal(thirty.json.errors, undefined);
   });
 
-  it('serves the Sandbox page outside production (it cannot introspect without a key)', async () => {
+  it('serves the IDE page outside production (it cannot introspect without a key)', async () => {
     const page = await fetch(`${api.url}/graphql`, { headers: { accept: 'text/html' } });
     assert.match(await page.text(), /<html/i);
   });
@@ -154,6 +154,7 @@ describe('GraphQL in production (NODE_ENV=production)', () => {
     assert.equal(r.status, 400);
     assert.match(r.json.errors![0]!.message, /introspection/i);
     const page = await fetch(`${api.url}/graphql`, { headers: { accept: 'text/html' } });
-    assert.doesNotMatch(await page.text(), /<html/i, 'no Sandbox page');
+    assert.doesNotMatch(await page.text(), /<html/i, 'no IDE page');
+    assert.notEqual((await fetch(`${api.url}/graphql/ide/graphiql.js`)).status, 200, 'no IDE assets');
   });
 });

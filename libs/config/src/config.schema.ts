@@ -62,7 +62,8 @@ export const configSchema = z
       .enum(['authenticated', 'public', 'off', 'true', 'false'])
       .transform((v) => (v === 'true' ? 'public' : v === 'false' ? 'off' : v))
       .optional(),
-    // Unset: on, off in production. The page holds no data; without a key it cannot introspect.
+    // Unset: on, but off in production and wherever introspection is off. The page holds no data;
+    // without a key it cannot introspect.
     MESHFLEET_GRAPHQL_IDE: bool.optional(),
     MESHFLEET_GRAPHQL_MAX_DEPTH: positiveInt.default(12),
     // A page multiplies its selections by its size: clusters(first: 200) with 6 fields costs ~2,600.

@@ -113,11 +113,13 @@ export class AppConfig {
           }
         : null;
     this.bootstrapAdminKey = raw.MESHFLEET_BOOTSTRAP_ADMIN_KEY ?? null;
+    const introspection =
+      (raw.MESHFLEET_GRAPHQL_INTROSPECTION as 'authenticated' | 'public' | 'off' | undefined) ??
+      (raw.NODE_ENV === 'production' ? 'off' : 'authenticated');
     this.graphql = {
-      introspection:
-        (raw.MESHFLEET_GRAPHQL_INTROSPECTION as 'authenticated' | 'public' | 'off' | undefined) ??
-        (raw.NODE_ENV === 'production' ? 'off' : 'authenticated'),
-      ide: raw.MESHFLEET_GRAPHQL_IDE ?? raw.NODE_ENV !== 'production',
+      introspection,
+      // Unless set: off in production, and off wherever introspection is.
+      ide: raw.MESHFLEET_GRAPHQL_IDE ?? (raw.NODE_ENV !== 'production' && introspection !== 'off'),
       maxDepth: raw.MESHFLEET_GRAPHQL_MAX_DEPTH,
       maxComplexity: raw.MESHFLEET_GRAPHQL_MAX_COMPLEXITY,
       maxAliases: raw.MESHFLEET_GRAPHQL_MAX_ALIASES,
