@@ -12,7 +12,8 @@ COPY e2e e2e
 COPY prisma prisma
 COPY scripts scripts
 RUN npm ci --no-audit --no-fund
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund
+# The embedded PostgreSQL (an optional dependency) is for `npm run demo` only: not in the image.
+RUN npm run build && npm prune --omit=dev --omit=optional --no-audit --no-fund
 
 FROM node:24-bookworm-slim AS runtime
 ENV NODE_ENV=production
