@@ -62,6 +62,19 @@ export class IdentityDomainType {
   @Field(() => TrustAnchorType, { nullable: true })
   trustAnchor!: TrustAnchorType | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'MANAGED: the id of the encryption key (MESHFLEET_ENCRYPTION_KEYS) that seals the trust anchor key; null for EXTERNAL',
+  })
+  encryptionKeyId!: string | null;
+
+  @Field({
+    description:
+      'MANAGED: whether this API can open the trust anchor key with its configured encryption keys, i.e. sign issuers (installLinkerd, rotateIssuer); false after the key was removed or changed. Always false for EXTERNAL',
+  })
+  canSignIssuers!: boolean;
+
   @Field()
   createdAt!: Date;
 }
