@@ -487,9 +487,9 @@ function printGuide(ready) {
   const victim = ready.clusters.find((c) => c.linkerdPreinstalled) ?? ready.clusters[0];
   if (victim) {
     say(`Break one on purpose (fault endpoint of ${victim.name}; DELETE the same URL to undo):`);
-    say(`  curl -s -X POST ${victim.faults} -H 'content-type: application/json' -d '{"kind":"expireIssuer"}'`);
+    say(`  curl -sk -X POST ${victim.faults} -H 'content-type: application/json' -d '{"kind":"expireIssuer"}'`);
     say(
-      `  curl -s -X POST ${victim.faults} -H 'content-type: application/json' -d '{"kind":"crashPods","namespace":"linkerd","labels":{"linkerd.io/control-plane-component":"destination"}}'`,
+      `  curl -sk -X POST ${victim.faults} -H 'content-type: application/json' -d '{"kind":"crashPods","namespace":"linkerd","labels":{"linkerd.io/control-plane-component":"destination"}}'`,
     );
   }
   say('');
