@@ -143,7 +143,7 @@ describe('the README GraphQL examples run as written against the demo fleet', ()
       `operation ${id} to finish`,
     );
 
-  it('every example answers without a GraphQL error (placeholders filled from earlier answers)', async () => {
+  it('every example answers without a GraphQL error (placeholders filled from earlier answers)', async (t) => {
     const examples = readmeExamples(await readFile(join(REPO_ROOT, 'README.md'), 'utf8'));
     assert.ok(examples.length >= 30, `found only ${examples.length} examples`);
 
@@ -245,8 +245,12 @@ describe('the README GraphQL examples run as written against the demo fleet', ()
       });
 
     const ran: string[] = [];
+    const began = Date.now();
     for (const ex of examples) {
+      const waitStart = Date.now();
       await prepare(ex);
+      const waited = Date.now() - waitStart;
+      if (waited > 2000) t.diagnostic(`waited ${waited} ms before ${ex.rootField} (README line ${ex.line})`);
       const text = fill(ex);
       if (ex.op.operation === 'subscription') {
         // Over graphql-ws: an error (validation, authorization) arrives at once; none is a pass.
@@ -281,6 +285,7 @@ describe('the README GraphQL examples run as written against the demo fleet', ()
       }
       ran.push(ex.rootField);
     }
+    t.diagnostic(`${ran.length} examples in ${Date.now() - began} ms`);
     // The three that used to fail as written, among the rest.
     for (const f of ['addMember', 'startRollout', 'collectProxyMetrics', 'approveWave', 'silenceAlert'])
       assert.ok(ran.includes(f), `${f} was not among the examples run`);
