@@ -31,6 +31,7 @@ import { AgentGatewayModule } from '@meshfleet/agent-gateway';
 import { AlertsModule } from '@meshfleet/alerts';
 import { WebhooksModule } from '@meshfleet/webhooks';
 import { BootstrapAdmin } from './bootstrap-admin';
+import { NodeResolver } from './node.resolver';
 import { graphqlOptions } from './graphql.options';
 import { LiveSessions, LiveSessionsModule } from './live-sessions';
 
@@ -86,6 +87,7 @@ export class AppModule {
       controllers: [HealthController],
       providers: [
         BootstrapAdmin,
+        NodeResolver,
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         { provide: APP_PIPE, useClass: TextSafetyPipe },
         { provide: LOGGER, useValue: logger },

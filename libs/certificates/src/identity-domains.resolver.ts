@@ -6,6 +6,7 @@ import { AppConfig } from '@meshfleet/config';
 import { IdentityDomain, IdentityMode, Role } from '@meshfleet/db';
 import { Inject } from '@nestjs/common';
 import { canOpen, type Sealed } from './envelope';
+import { registerNodeLoader } from '@meshfleet/graphql';
 import { IdentityDomainsService } from './identity-domains.service';
 import {
   CreateIdentityDomainInput,
@@ -45,7 +46,11 @@ export class IdentityDomainsResolver {
   constructor(
     private readonly domains: IdentityDomainsService,
     @Inject(AppConfig) private readonly config: AppConfig,
-  ) {}
+  ) {
+    registerNodeLoader('IdentityDomain', async (c, id) =>
+      toType(await this.domains.get(c.organizationId, id), this.config.encryption),
+    );
+  }
 
   @Query(() => [IdentityDomainType])
   @Allow(Role.VIEWER)

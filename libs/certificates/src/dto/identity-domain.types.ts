@@ -1,3 +1,4 @@
+import { NodeInterface } from '@meshfleet/graphql';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { IdentityMode } from '@meshfleet/db';
 
@@ -45,7 +46,10 @@ export class IssuerCertificateType {
   notAfter!: Date;
 }
 
-@ObjectType('IdentityDomain', { description: 'A mesh trust domain: clusters in it share one trust anchor' })
+@ObjectType('IdentityDomain', {
+  description: 'A mesh trust domain: clusters in it share one trust anchor',
+  implements: () => [NodeInterface],
+})
 export class IdentityDomainType {
   @Field(() => ID)
   id!: string;
