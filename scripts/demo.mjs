@@ -344,8 +344,9 @@ function pickRelease(releases, kubernetesVersion) {
  * (an earlier session's generated key, or a key set or changed since) cannot sign issuers now.
  */
 async function identityDomain() {
-  const existing = (await gql(`{ identityDomains { id name mode canSignIssuers encryptionKeyId createdAt } }`))
-    .identityDomains;
+  const existing = (
+    await gql(`{ identityDomains { id name mode canSignIssuers encryptionKeyId createdAt } }`)
+  ).identityDomains;
   const ours = existing
     .filter((d) => d.name === 'demo' || /^demo-\d{14}$/.test(d.name))
     .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
@@ -487,13 +488,17 @@ function printGuide(ready) {
   const victim = ready.clusters.find((c) => c.linkerdPreinstalled) ?? ready.clusters[0];
   if (victim) {
     say(`Break one on purpose (fault endpoint of ${victim.name}; DELETE the same URL to undo):`);
-    say(`  curl -sk -X POST ${victim.faults} -H 'content-type: application/json' -d '{"kind":"expireIssuer"}'`);
+    say(
+      `  curl -sk -X POST ${victim.faults} -H 'content-type: application/json' -d '{"kind":"expireIssuer"}'`,
+    );
     say(
       `  curl -sk -X POST ${victim.faults} -H 'content-type: application/json' -d '{"kind":"crashPods","namespace":"linkerd","labels":{"linkerd.io/control-plane-component":"destination"}}'`,
     );
   }
   say('');
-  say(`Logs: ${LOG_DIR}/{api,worker,fleet-sim}.log   Agent credentials: ${STATE_DIR}   Kubeconfigs: ${KUBECONFIG_DIR}`);
+  say(
+    `Logs: ${LOG_DIR}/{api,worker,fleet-sim}.log   Agent credentials: ${STATE_DIR}   Kubeconfigs: ${KUBECONFIG_DIR}`,
+  );
   if (GENERATED_ENCRYPTION_KEY) {
     say(
       'Note: MESHFLEET_ENCRYPTION_KEYS was generated for this session, so trust anchors created now are not readable after a restart (set it to keep them).',

@@ -120,22 +120,28 @@ describe('npm run demo, run twice on one database with different encryption key 
     }
 
     // The printed fault command, as printed (curl -sk -X POST <url> ... -d '{"kind":"expireIssuer"}').
-    const fault = /curl -sk -X POST (\S+) -H 'content-type: application\/json' -d '(\{"kind":"expireIssuer"\})'/.exec(
-      out,
-    );
+    const fault =
+      /curl -sk -X POST (\S+) -H 'content-type: application\/json' -d '(\{"kind":"expireIssuer"\})'/.exec(
+        out,
+      );
     assert.ok(fault, `no expireIssuer command in:\n${out}`);
     assert.match(fault[1]!, /\/_sim\/clusters\/aks-prod-westeurope\/faults$/);
     const curl = await new Promise<number | null>((resolve) => {
-      const c = spawn('curl', ['-sk', '-X', 'POST', fault[1]!, '-H', 'content-type: application/json', '-d', fault[2]!], {
-        stdio: 'ignore',
-      });
+      const c = spawn(
+        'curl',
+        ['-sk', '-X', 'POST', fault[1]!, '-H', 'content-type: application/json', '-d', fault[2]!],
+        {
+          stdio: 'ignore',
+        },
+      );
       c.once('close', resolve);
     });
     assert.equal(curl, 0);
     const url = `http://127.0.0.1:${port}`;
     const health = async () => {
       const r = await gql<any>(url, `{ clusters { edges { node { name health { status } } } } }`, {}, key);
-      return r.data!.clusters.edges.find((e: any) => e.node.name === 'aks-prod-westeurope').node.health.status;
+      return r.data!.clusters.edges.find((e: any) => e.node.name === 'aks-prod-westeurope').node.health
+        .status;
     };
     await eventually(health, (s) => s === 'UNHEALTHY', 30_000, 'aks-prod-westeurope to turn UNHEALTHY');
 
@@ -143,10 +149,16 @@ describe('npm run demo, run twice on one database with different encryption key 
   });
 
   it('run 2 (MESHFLEET_ENCRYPTION_KEYS set): reuses the database, makes a new identity domain since "demo" is sealed under run 1\'s key, installs, exits 0', async () => {
-    const run = startDemo({ ...base, MESHFLEET_ENCRYPTION_KEYS: `mine:${randomBytes(32).toString('base64')}` });
+    const run = startDemo({
+      ...base,
+      MESHFLEET_ENCRYPTION_KEYS: `mine:${randomBytes(32).toString('base64')}`,
+    });
     running.push(run);
     const out = await untilRunning(run, 240_000);
-    assert.match(out, /identity domain demo-\d{14} created .*"demo" exists, but its trust anchor key is sealed under encryption key demo-[0-9a-f]{8}/);
+    assert.match(
+      out,
+      /identity domain demo-\d{14} created .*"demo" exists, but its trust anchor key is sealed under encryption key demo-[0-9a-f]{8}/,
+    );
     assert.match(out, /install operations succeeded/);
     assert.doesNotMatch(out, /CSR_REJECTED|HTTP 500|INTERNAL/);
     assert.doesNotMatch(out, /generated for this session/);

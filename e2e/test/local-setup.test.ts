@@ -45,7 +45,12 @@ describe('docker-compose.yml, .env.example, the README and the defaults agree', 
     const user = pg.environment.POSTGRES_USER;
     const password = pg.environment.POSTGRES_PASSWORD ?? '';
     const database = pg.environment.POSTGRES_DB;
-    if (!password) assert.equal(pg.environment.POSTGRES_HOST_AUTH_METHOD, 'trust', 'a server without a password must trust');
+    if (!password)
+      assert.equal(
+        pg.environment.POSTGRES_HOST_AUTH_METHOD,
+        'trust',
+        'a server without a password must trust',
+      );
     assert.match(pg.healthcheck.test.join(' '), new RegExp(`-U ${user} -d ${database}`));
 
     // The services inside compose reach the postgres service with those credentials.
@@ -97,7 +102,8 @@ describe('docker-compose.yml, .env.example, the README and the defaults agree', 
     assert.ok(readme.includes(`admin key \`${key}\``), 'the README names the compose admin key');
     // Every setting .env.example lists is one the configuration knows (no stale names).
     const schema = await read('libs/config/src/config.schema.ts');
-    for (const name of Object.keys(example)) assert.ok(schema.includes(`${name}:`), `${name} is not a setting`);
+    for (const name of Object.keys(example))
+      assert.ok(schema.includes(`${name}:`), `${name} is not a setting`);
   });
 });
 

@@ -172,9 +172,11 @@ describe('the README GraphQL examples run as written against the demo fleet', ()
       if (ex.rootField === 'approveWave') {
         await eventually(
           async () =>
-            (await q(`query($id: ID!) { rollout(id: $id) { status currentWave pausedReason } }`, {
-              id: values['<rollout id>'],
-            })).rollout,
+            (
+              await q(`query($id: ID!) { rollout(id: $id) { status currentWave pausedReason } }`, {
+                id: values['<rollout id>'],
+              })
+            ).rollout,
           (r) => r.status === 'PAUSED' && r.currentWave === 1,
           90_000,
           'the rollout to wait for the approval of wave 1',
@@ -220,9 +222,16 @@ describe('the README GraphQL examples run as written against the demo fleet', ()
         case 'installLinkerd':
         case 'upgradeLinkerd':
           operations.push(d.id);
+          values['<operation id>'] = d.id;
+          break;
+        case 'node':
+          assert.ok(d, `README line ${ex.line}: node(id) found nothing`);
           break;
         case 'startRollout':
-          assert.ok(d.targets.length >= 2, `the rollout should plan a canary and a wave: ${JSON.stringify(d)}`);
+          assert.ok(
+            d.targets.length >= 2,
+            `the rollout should plan a canary and a wave: ${JSON.stringify(d)}`,
+          );
           values['<rollout id>'] = d.id;
           break;
         case 'alerts':
@@ -240,7 +249,10 @@ describe('the README GraphQL examples run as written against the demo fleet', ()
     const fill = (ex: Example): string =>
       ex.text.replace(/"(<[^">]+>)"/g, (_, name: string) => {
         const v = values[name];
-        assert.ok(v, `README line ${ex.line}: no value for placeholder ${name} yet (${ex.text.slice(0, 80)})`);
+        assert.ok(
+          v,
+          `README line ${ex.line}: no value for placeholder ${name} yet (${ex.text.slice(0, 80)})`,
+        );
         return JSON.stringify(v);
       });
 

@@ -13,10 +13,7 @@ export class NodeResolver {
       "The object with this id, of any type implementing Node; null when there is none in your organization (another organization's id included)",
   })
   @Allow(Role.VIEWER)
-  node(
-    @CurrentPrincipal() p: Principal,
-    @Args('id', { type: () => ID }) id: string,
-  ): Promise<object | null> {
+  node(@CurrentPrincipal() p: Principal, @Args('id', { type: () => ID }) id: string): Promise<object | null> {
     return loadNode(p, id);
   }
 }

@@ -67,7 +67,12 @@ describe('Relay: PageInfo and node(id)', () => {
     // Past the end: an empty page whose cursors are null, with rows before it.
     const end: any = (await ok(PAGE, { after: pages[2].pageInfo.endCursor }, a.apiKey)).clusters;
     assert.deepEqual(end.edges, []);
-    assert.deepEqual(end.pageInfo, { hasNextPage: false, hasPreviousPage: true, startCursor: null, endCursor: null });
+    assert.deepEqual(end.pageInfo, {
+      hasNextPage: false,
+      hasPreviousPage: true,
+      startCursor: null,
+      endCursor: null,
+    });
   });
 
   it('a newest-first list (audit events) has the same PageInfo semantics', async () => {

@@ -32,7 +32,9 @@ const toPayload = (e: Enrollment): RegisterClusterPayload => ({ ...e, cluster: t
 @Resolver(() => ClusterType)
 export class ClustersResolver {
   constructor(private readonly service: ClustersService) {
-    registerNodeLoader('Cluster', async (c, id) => toClusterType(await this.service.get(c.organizationId, id)));
+    registerNodeLoader('Cluster', async (c, id) =>
+      toClusterType(await this.service.get(c.organizationId, id)),
+    );
   }
 
   @ResolveField(() => String, {

@@ -102,7 +102,9 @@ export async function newestFirstPage<T extends { id: string }, W extends object
   const [rows, totalCount, earlier] = await Promise.all([
     q.findMany({ where, orderBy: [{ [q.timeField]: 'desc' }, { id: 'desc' }], take: q.first + 1 }),
     q.count({ where: q.where }),
-    before ? q.findMany({ where: before, orderBy: [{ [q.timeField]: 'desc' }, { id: 'desc' }], take: 1 }) : [],
+    before
+      ? q.findMany({ where: before, orderBy: [{ [q.timeField]: 'desc' }, { id: 'desc' }], take: 1 })
+      : [],
   ]);
   const items = rows.slice(0, q.first);
   return {

@@ -47,7 +47,9 @@ export class OperationsResolver {
     private readonly catalog: CatalogService,
     private readonly live: LiveUpdates,
   ) {
-    registerNodeLoader('Operation', async (c, id) => toOperationType(await this.ops.get(c.organizationId, id)));
+    registerNodeLoader('Operation', async (c, id) =>
+      toOperationType(await this.ops.get(c.organizationId, id)),
+    );
   }
 
   @Subscription(() => OperationType, {

@@ -144,7 +144,8 @@ export class WorkloadMtlsType {
 }
 
 @ObjectType('ClusterWorkload', {
-  description: 'A workload of a cluster (running pods outside infrastructure namespaces), from the last report',
+  description:
+    'A workload of a cluster (running pods outside infrastructure namespaces), from the last report',
 })
 export class ClusterWorkloadType extends WorkloadMtlsType {
   @Field()
