@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -175,6 +175,12 @@ describe('npm run demo, run twice on one database with different encryption key 
     const fresh = [...byName.values()].find((d) => d.name !== 'demo');
     assert.equal(fresh?.canSignIssuers, true);
     assert.equal(fresh?.encryptionKeyId, 'mine');
+    // The API named the key it lacks at start-up, once, as a warning (and still started).
+    const apiLog = await readFile(join(work, 'logs', 'api.log'), 'utf8');
+    assert.match(
+      apiLog,
+      /MESHFLEET_ENCRYPTION_KEYS lacks key\(s\) that stored secrets are sealed under: demo-[0-9a-f]{8} \(1 secret\)/,
+    );
     assert.equal(await stop(run), 0, run.output());
   });
 });

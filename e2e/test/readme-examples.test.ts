@@ -106,6 +106,8 @@ describe('the README GraphQL examples run as written against the demo fleet', ()
         join(work, 'agents'),
         '--kubeconfig-dir',
         join(work, 'kubeconfig'),
+        '--pod-ready-delay-ms',
+        '10',
         '--report-debounce-ms',
         '200',
         '--report-min-spacing-ms',
@@ -143,173 +145,183 @@ describe('the README GraphQL examples run as written against the demo fleet', ()
       `operation ${id} to finish`,
     );
 
-  it('every example answers without a GraphQL error (placeholders filled from earlier answers)', async (t) => {
-    const examples = readmeExamples(await readFile(join(REPO_ROOT, 'README.md'), 'utf8'));
-    assert.ok(examples.length >= 30, `found only ${examples.length} examples`);
+  it(
+    'every example answers without a GraphQL error (placeholders filled from earlier answers)',
+    { timeout: 420_000 },
+    async (t) => {
+      const examples = readmeExamples(await readFile(join(REPO_ROOT, 'README.md'), 'utf8'));
+      assert.ok(examples.length >= 30, `found only ${examples.length} examples`);
 
-    // Ready when every agent has reported once (what the demo waits for before it prints the key).
-    await eventually(
-      async () => (await q(`{ clusters { edges { node { name linkerd { installed } } } } }`)).clusters.edges,
-      (edges: any[]) => edges.length === 4 && edges.every((e) => e.node.linkerd !== null),
-      60_000,
-      'a first report from every agent',
-    );
+      // Ready when every agent has reported once (what the demo waits for before it prints the key).
+      await eventually(
+        async () =>
+          (await q(`{ clusters { edges { node { name linkerd { installed } } } } }`)).clusters.edges,
+        (edges: any[]) => edges.length === 4 && edges.every((e) => e.node.linkerd !== null),
+        60_000,
+        'a first report from every agent',
+      );
 
-    const values: Record<string, string> = {
-      '<cluster id>': ids['eks-prod-us-east-1']!,
-      '<id of a cluster without Linkerd>': ids['gke-staging-europe-west1']!,
-    };
-    const operations: string[] = [];
+      const values: Record<string, string> = {
+        '<cluster id>': ids['eks-prod-us-east-1']!,
+        '<id of a cluster without Linkerd>': ids['gke-staging-europe-west1']!,
+      };
+      const operations: string[] = [];
 
-    /** What a reader waits for before running the example. */
-    const prepare = async (ex: Example): Promise<void> => {
-      if (ex.rootField === 'upgradeLinkerd' || ex.rootField === 'planRollout') {
-        for (const id of operations.splice(0)) {
-          const done = await operationDone(id);
-          assert.equal(done.status, 'SUCCEEDED', `operation ${id}: ${JSON.stringify(done.error)}`);
-        }
-      }
-      if (ex.rootField === 'approveWave') {
-        await eventually(
-          async () =>
-            (
-              await q(`query($id: ID!) { rollout(id: $id) { status currentWave pausedReason } }`, {
-                id: values['<rollout id>'],
-              })
-            ).rollout,
-          (r) => r.status === 'PAUSED' && r.currentWave === 1,
-          90_000,
-          'the rollout to wait for the approval of wave 1',
-        );
-      }
-      if (ex.rootField === 'alerts' && !values['<alert id>']) {
-        // Break a cluster on purpose, as the README's demo section shows, so there is an alert.
-        const aks = await simulatedCluster(fleet.simulator, join(work, 'kubeconfig'), 'aks-prod-westeurope');
-        assert.equal((await aks.injectFault({ kind: 'expireIssuer' })).status, 200);
-        await eventually(
-          async () => (await q(`{ alerts(filter: { status: FIRING }) { totalCount } }`)).alerts.totalCount,
-          (n: number) => n > 0,
-          60_000,
-          'a firing alert',
-        );
-      }
-    };
-
-    /** What later examples take from this one's answer. */
-    const capture = (ex: Example, data: Record<string, any>): void => {
-      const d = data[ex.rootField];
-      switch (ex.rootField) {
-        case 'registerCluster':
-          values['<new cluster id>'] = d.cluster.id;
-          break;
-        case 'createApiKey':
-          values['<api key id>'] = d.apiKey.id;
-          break;
-        case 'cluster':
-          if (d.workloads) {
-            const web = d.workloads.find((w: any) => w.name === 'web' && w.meshed);
-            assert.ok(web?.pods?.length, `no meshed web pod listed: ${JSON.stringify(d.workloads)}`);
-            values['<pod name>'] = web.pods[0].name;
+      /** What a reader waits for before running the example. */
+      const prepare = async (ex: Example): Promise<void> => {
+        if (ex.rootField === 'upgradeLinkerd' || ex.rootField === 'planRollout') {
+          for (const id of operations.splice(0)) {
+            const done = await operationDone(id);
+            assert.equal(done.status, 'SUCCEEDED', `operation ${id}: ${JSON.stringify(done.error)}`);
           }
-          break;
-        case 'collectProxyMetrics':
-          values['<task id>'] = d.id;
-          break;
-        case 'createIdentityDomain':
-          assert.equal(d.canSignIssuers, true);
-          values['<identity domain id>'] = d.id;
-          break;
-        case 'installLinkerd':
-        case 'upgradeLinkerd':
-          operations.push(d.id);
-          values['<operation id>'] = d.id;
-          break;
-        case 'node':
-          assert.ok(d, `README line ${ex.line}: node(id) found nothing`);
-          break;
-        case 'startRollout':
+        }
+        if (ex.rootField === 'approveWave') {
+          await eventually(
+            async () =>
+              (
+                await q(`query($id: ID!) { rollout(id: $id) { status currentWave pausedReason } }`, {
+                  id: values['<rollout id>'],
+                })
+              ).rollout,
+            (r) => r.status === 'PAUSED' && r.currentWave === 1,
+            90_000,
+            'the rollout to wait for the approval of wave 1',
+          );
+        }
+        if (ex.rootField === 'alerts' && !values['<alert id>']) {
+          // Break a cluster on purpose, as the README's demo section shows, so there is an alert.
+          const aks = await simulatedCluster(
+            fleet.simulator,
+            join(work, 'kubeconfig'),
+            'aks-prod-westeurope',
+          );
+          assert.equal((await aks.injectFault({ kind: 'expireIssuer' })).status, 200);
+          await eventually(
+            async () => (await q(`{ alerts(filter: { status: FIRING }) { totalCount } }`)).alerts.totalCount,
+            (n: number) => n > 0,
+            60_000,
+            'a firing alert',
+          );
+        }
+      };
+
+      /** What later examples take from this one's answer. */
+      const capture = (ex: Example, data: Record<string, any>): void => {
+        const d = data[ex.rootField];
+        switch (ex.rootField) {
+          case 'registerCluster':
+            values['<new cluster id>'] = d.cluster.id;
+            break;
+          case 'createApiKey':
+            values['<api key id>'] = d.apiKey.id;
+            break;
+          case 'cluster':
+            if (d.workloads) {
+              const web = d.workloads.find((w: any) => w.name === 'web' && w.meshed);
+              assert.ok(web?.pods?.length, `no meshed web pod listed: ${JSON.stringify(d.workloads)}`);
+              values['<pod name>'] = web.pods[0].name;
+            }
+            break;
+          case 'collectProxyMetrics':
+            values['<task id>'] = d.id;
+            break;
+          case 'createIdentityDomain':
+            assert.equal(d.canSignIssuers, true);
+            values['<identity domain id>'] = d.id;
+            break;
+          case 'installLinkerd':
+          case 'upgradeLinkerd':
+            operations.push(d.id);
+            values['<operation id>'] = d.id;
+            break;
+          case 'node':
+            assert.ok(d, `README line ${ex.line}: node(id) found nothing`);
+            break;
+          case 'startRollout':
+            assert.ok(
+              d.targets.length >= 2,
+              `the rollout should plan a canary and a wave: ${JSON.stringify(d)}`,
+            );
+            values['<rollout id>'] = d.id;
+            break;
+          case 'alerts':
+            if (ex.op.operation === 'query' && d.edges?.length) values['<alert id>'] = d.edges[0].node.id;
+            break;
+          case 'createWebhookEndpoint':
+            values['<endpoint id>'] = d.endpoint.id;
+            break;
+          case 'testWebhook':
+            values['<delivery id>'] = d.id;
+            break;
+        }
+      };
+
+      const fill = (ex: Example): string =>
+        ex.text.replace(/"(<[^">]+>)"/g, (_, name: string) => {
+          const v = values[name];
           assert.ok(
-            d.targets.length >= 2,
-            `the rollout should plan a canary and a wave: ${JSON.stringify(d)}`,
+            v,
+            `README line ${ex.line}: no value for placeholder ${name} yet (${ex.text.slice(0, 80)})`,
           );
-          values['<rollout id>'] = d.id;
-          break;
-        case 'alerts':
-          if (ex.op.operation === 'query' && d.edges?.length) values['<alert id>'] = d.edges[0].node.id;
-          break;
-        case 'createWebhookEndpoint':
-          values['<endpoint id>'] = d.endpoint.id;
-          break;
-        case 'testWebhook':
-          values['<delivery id>'] = d.id;
-          break;
-      }
-    };
-
-    const fill = (ex: Example): string =>
-      ex.text.replace(/"(<[^">]+>)"/g, (_, name: string) => {
-        const v = values[name];
-        assert.ok(
-          v,
-          `README line ${ex.line}: no value for placeholder ${name} yet (${ex.text.slice(0, 80)})`,
-        );
-        return JSON.stringify(v);
-      });
-
-    const ran: string[] = [];
-    const began = Date.now();
-    for (const ex of examples) {
-      const waitStart = Date.now();
-      await prepare(ex);
-      const waited = Date.now() - waitStart;
-      if (waited > 2000) t.diagnostic(`waited ${waited} ms before ${ex.rootField} (README line ${ex.line})`);
-      const text = fill(ex);
-      if (ex.op.operation === 'subscription') {
-        // Over graphql-ws: an error (validation, authorization) arrives at once; none is a pass.
-        const error = await new Promise<string | null>((resolve) => {
-          const stop = ws.subscribe(
-            { query: text },
-            {
-              next: (m) => (m.errors?.length ? resolve(JSON.stringify(m.errors)) : undefined),
-              error: (e) => resolve(JSON.stringify(e)),
-              complete: () => resolve(null),
-            },
-          );
-          setTimeout(() => {
-            stop();
-            resolve(null);
-          }, 1000);
+          return JSON.stringify(v);
         });
-        assert.equal(error, null, `README line ${ex.line}: ${ex.text}`);
+
+      const ran: string[] = [];
+      const began = Date.now();
+      for (const ex of examples) {
+        const waitStart = Date.now();
+        await prepare(ex);
+        const waited = Date.now() - waitStart;
+        if (waited > 2000)
+          t.diagnostic(`waited ${waited} ms before ${ex.rootField} (README line ${ex.line})`);
+        const text = fill(ex);
+        if (ex.op.operation === 'subscription') {
+          // Over graphql-ws: an error (validation, authorization) arrives at once; none is a pass.
+          const error = await new Promise<string | null>((resolve) => {
+            const stop = ws.subscribe(
+              { query: text },
+              {
+                next: (m) => (m.errors?.length ? resolve(JSON.stringify(m.errors)) : undefined),
+                error: (e) => resolve(JSON.stringify(e)),
+                complete: () => resolve(null),
+              },
+            );
+            setTimeout(() => {
+              stop();
+              resolve(null);
+            }, 1000);
+          });
+          assert.equal(error, null, `README line ${ex.line}: ${ex.text}`);
+          ran.push(ex.rootField);
+          continue;
+        }
+        const r = await gql<Record<string, any>>(api.url, text, {}, adminKey);
+        if (ex.expectError) {
+          assert.equal(r.errors?.[0]?.extensions?.['code'], ex.expectError, `README line ${ex.line}`);
+        } else {
+          assert.equal(
+            r.errors,
+            undefined,
+            `README line ${ex.line}: ${text}\n→ ${JSON.stringify(r.errors, null, 1)}`,
+          );
+          capture(ex, r.data!);
+        }
         ran.push(ex.rootField);
-        continue;
       }
-      const r = await gql<Record<string, any>>(api.url, text, {}, adminKey);
-      if (ex.expectError) {
-        assert.equal(r.errors?.[0]?.extensions?.['code'], ex.expectError, `README line ${ex.line}`);
-      } else {
-        assert.equal(
-          r.errors,
-          undefined,
-          `README line ${ex.line}: ${text}\n→ ${JSON.stringify(r.errors, null, 1)}`,
-        );
-        capture(ex, r.data!);
-      }
-      ran.push(ex.rootField);
-    }
-    t.diagnostic(`${ran.length} examples in ${Date.now() - began} ms`);
-    // The three that used to fail as written, among the rest.
-    for (const f of ['addMember', 'startRollout', 'collectProxyMetrics', 'approveWave', 'silenceAlert'])
-      assert.ok(ran.includes(f), `${f} was not among the examples run`);
-    // The pod name the README took from `workloads` was a real one: the agent ran the task.
-    const task = await eventually(
-      async () =>
-        (await q(`query($id: ID!) { agentTask(id: $id) { status error } }`, { id: values['<task id>'] }))
-          .agentTask,
-      (t) => ['SUCCEEDED', 'FAILED'].includes(t.status),
-      30_000,
-      'the proxy metrics task to finish',
-    );
-    assert.equal(task.status, 'SUCCEEDED', JSON.stringify(task.error));
-  });
+      t.diagnostic(`${ran.length} examples in ${Date.now() - began} ms`);
+      // The three that used to fail as written, among the rest.
+      for (const f of ['addMember', 'startRollout', 'collectProxyMetrics', 'approveWave', 'silenceAlert'])
+        assert.ok(ran.includes(f), `${f} was not among the examples run`);
+      // The pod name the README took from `workloads` was a real one: the agent ran the task.
+      const task = await eventually(
+        async () =>
+          (await q(`query($id: ID!) { agentTask(id: $id) { status error } }`, { id: values['<task id>'] }))
+            .agentTask,
+        (t) => ['SUCCEEDED', 'FAILED'].includes(t.status),
+        30_000,
+        'the proxy metrics task to finish',
+      );
+      assert.equal(task.status, 'SUCCEEDED', JSON.stringify(task.error));
+    },
+  );
 });

@@ -32,6 +32,7 @@ import { AlertsModule } from '@meshfleet/alerts';
 import { WebhooksModule } from '@meshfleet/webhooks';
 import { BootstrapAdmin } from './bootstrap-admin';
 import { NodeResolver } from './node.resolver';
+import { EncryptionKeyCheck } from './encryption-key-check';
 import { graphqlOptions } from './graphql.options';
 import { LiveSessions, LiveSessionsModule } from './live-sessions';
 
@@ -87,6 +88,7 @@ export class AppModule {
       controllers: [HealthController],
       providers: [
         BootstrapAdmin,
+        EncryptionKeyCheck,
         NodeResolver,
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         { provide: APP_PIPE, useClass: TextSafetyPipe },
