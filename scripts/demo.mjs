@@ -27,10 +27,15 @@ const PUBLIC_URL = process.env.MESHFLEET_PUBLIC_URL ?? `http://localhost:${PORT}
 const API_URL = `http://127.0.0.1:${PORT}`;
 const ADMIN_KEY = process.env.MESHFLEET_BOOTSTRAP_ADMIN_KEY ?? `mfk_demo_${randomBytes(16).toString('hex')}`;
 const GENERATED_ENCRYPTION_KEY = !process.env.MESHFLEET_ENCRYPTION_KEYS;
-const ENCRYPTION_KEYS = process.env.MESHFLEET_ENCRYPTION_KEYS ?? `demo:${randomBytes(32).toString('base64')}`;
+// A generated key gets an id of its own per session, so a secret sealed under an earlier session's
+// generated key is reported as sealed under a key this run does not hold (never opened with the wrong bytes).
+const ENCRYPTION_KEYS =
+  process.env.MESHFLEET_ENCRYPTION_KEYS ??
+  `demo-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64')}`;
 const WORK_DIR = process.env.MESHFLEET_DEMO_DIR ?? join(tmpdir(), 'meshfleet-demo');
 const LOG_DIR = join(WORK_DIR, 'logs');
 const STATE_DIR = join(WORK_DIR, 'agents');
+const KUBECONFIG_DIR = join(WORK_DIR, 'kubeconfig');
 const SCENARIO = process.env.MESHFLEET_DEMO_SCENARIO ?? join(ROOT, 'libs/kube-sim/scenarios/demo.yaml');
 const SETUP_TIMEOUT_S = Number(process.env.MESHFLEET_DEMO_TIMEOUT_SECONDS ?? 240);
 
@@ -370,21 +375,29 @@ function pickRelease(releases, kubernetesVersion) {
   return fits[0] ?? null;
 }
 
+/**
+ * The identity domain to install with: "demo" (or a later demo-<time>) if this API can still open
+ * its trust anchor key, else a new one. A domain created under another MESHFLEET_ENCRYPTION_KEYS
+ * (an earlier session's generated key, or a key set or changed since) cannot sign issuers now.
+ */
 async function identityDomain() {
-  const existing = (await gql(`{ identityDomains { id name } }`)).identityDomains;
-  let name = 'demo';
-  const demo = existing.find((d) => d.name === name);
-  if (demo && !GENERATED_ENCRYPTION_KEY) return { ...demo, created: false };
-  if (demo) {
-    // Its anchor was encrypted with an earlier session's generated key: unreadable now.
-    name = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '').toLowerCase()}`;
-  }
+  const existing = (
+    await gql(`{ identityDomains { id name mode canSignIssuers encryptionKeyId createdAt } }`)
+  ).identityDomains;
+  const ours = existing
+    .filter((d) => d.name === 'demo' || /^demo-\d{14}$/.test(d.name))
+    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+  const usable = ours.find((d) => d.mode === 'MANAGED' && d.canSignIssuers);
+  if (usable) return { ...usable, created: false };
+  const name = existing.some((d) => d.name === 'demo')
+    ? `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`
+    : 'demo';
   const d = (
     await gql(`mutation($name: String!) { createIdentityDomain(input: { name: $name }) { id name } }`, {
       name,
     })
   ).createIdentityDomain;
-  return { ...d, created: true, replaced: Boolean(demo) };
+  return { ...d, created: true, replaced: ours.length > 0 ? ours[0] : null };
 }
 
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
@@ -481,7 +494,8 @@ async function restartDataPlanes(targets) {
 
 // ---------------------------------------------------------------------------------------------
 
-function printGuide(ids) {
+function printGuide(ready) {
+  const ids = ready.clusters.map((c) => c.clusterId);
   const one = ids[0] ?? '<cluster id>';
   const q1 = `{ clusters { edges { node { name provider status health { status } mtls { podCoverage } linkerd { version } } } } }`;
   const q2 = `{ cluster(id: "${one}") { name health { status categories { name checks { description result error } } } mtls { podCoverage trafficCoverage namespaces { name podCoverage } } } }`;
@@ -506,7 +520,22 @@ function printGuide(ids) {
       `    -d '${JSON.stringify({ query: q1 })}'`,
   );
   say('');
-  say(`Logs: ${LOG_DIR}/{api,worker,fleet-sim}.log   Agent credentials: ${STATE_DIR}`);
+  say('The simulated clusters (kubectl works against them):');
+  for (const c of ready.clusters) say(`  kubectl --kubeconfig ${c.kubeconfig} get pods -A`);
+  const victim = ready.clusters.find((c) => c.linkerdPreinstalled) ?? ready.clusters[0];
+  if (victim) {
+    say(`Break one on purpose (fault endpoint of ${victim.name}; DELETE the same URL to undo):`);
+    say(
+      `  curl -sk -X POST ${victim.faults} -H 'content-type: application/json' -d '{"kind":"expireIssuer"}'`,
+    );
+    say(
+      `  curl -sk -X POST ${victim.faults} -H 'content-type: application/json' -d '{"kind":"crashPods","namespace":"linkerd","labels":{"linkerd.io/control-plane-component":"destination"}}'`,
+    );
+  }
+  say('');
+  say(
+    `Logs: ${LOG_DIR}/{api,worker,fleet-sim}.log   Agent credentials: ${STATE_DIR}   Kubeconfigs: ${KUBECONFIG_DIR}`,
+  );
   if (GENERATED_ENCRYPTION_KEY) {
     say(
       'Note: MESHFLEET_ENCRYPTION_KEYS was generated for this session, so trust anchors created now are not readable after a restart (set it to keep them).',
@@ -580,6 +609,8 @@ async function main() {
       SCENARIO,
       '--state-dir',
       STATE_DIR,
+      '--kubeconfig-dir',
+      KUBECONFIG_DIR,
     ],
     { MESHFLEET_API_URL: API_URL, MESHFLEET_ADMIN_KEY: ADMIN_KEY, LOG_LEVEL: env.LOG_LEVEL },
   );
@@ -613,7 +644,7 @@ async function main() {
     const domain = await identityDomain();
     step(
       domain.created
-        ? `identity domain ${domain.name} created (a new ECDSA P-256 trust anchor)${domain.replaced ? ': "demo" exists from a session with another encryption key, its anchor is unreadable now' : ''}`
+        ? `identity domain ${domain.name} created (a new ECDSA P-256 trust anchor)${domain.replaced ? `: "${domain.replaced.name}" exists, but its trust anchor key is sealed under encryption key ${domain.replaced.encryptionKeyId}, which this run's MESHFLEET_ENCRYPTION_KEYS does not hold` : ''}`
         : `identity domain ${domain.name} reused`,
     );
     const releases = (
@@ -645,7 +676,7 @@ async function main() {
   say('');
   say('Fleet:');
   printFleet((await clusters()).filter((c) => mine.has(c.id)));
-  printGuide(ready.clusters.map((c) => c.clusterId));
+  printGuide(ready);
 }
 
 main().catch(async (e) => {

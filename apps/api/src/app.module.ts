@@ -31,6 +31,8 @@ import { AgentGatewayModule } from '@meshfleet/agent-gateway';
 import { AlertsModule } from '@meshfleet/alerts';
 import { WebhooksModule } from '@meshfleet/webhooks';
 import { BootstrapAdmin } from './bootstrap-admin';
+import { NodeResolver } from './node.resolver';
+import { EncryptionKeyCheck } from './encryption-key-check';
 import { graphqlOptions } from './graphql.options';
 import { LiveSessions, LiveSessionsModule } from './live-sessions';
 
@@ -86,6 +88,8 @@ export class AppModule {
       controllers: [HealthController],
       providers: [
         BootstrapAdmin,
+        EncryptionKeyCheck,
+        NodeResolver,
         { provide: APP_FILTER, useClass: DomainErrorFilter },
         { provide: APP_PIPE, useClass: TextSafetyPipe },
         { provide: LOGGER, useValue: logger },

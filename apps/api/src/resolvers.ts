@@ -8,6 +8,7 @@ import { DiagnosticsResolver, OperationsResolver } from '@meshfleet/operations';
 import { AlertsResolver } from '@meshfleet/alerts';
 import { WebhooksResolver } from '@meshfleet/webhooks';
 import { RolloutsResolver } from '@meshfleet/rollouts';
+import { NodeResolver } from './node.resolver';
 
 export const API_RESOLVERS = [
   TenancyResolver,
@@ -20,4 +21,5 @@ export const API_RESOLVERS = [
   AuditResolver,
   AlertsResolver,
   WebhooksResolver,
+  NodeResolver,
 ];

@@ -275,6 +275,8 @@ export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
     ...(options.podReadyDelayMs !== undefined ? { podReadyDelayMs: options.podReadyDelayMs } : {}),
   });
   const started: FleetCluster[] = [];
+  const kubeconfigOf = (name: string): string | null =>
+    options.kubeconfigDir ? join(options.kubeconfigDir, `${name}.kubeconfig`) : null;
   const stopAll = async (): Promise<void> => {
     await Promise.allSettled(started.map((c) => c.agent.stop()));
     await sim.close();
@@ -361,6 +363,8 @@ export async function startFleet(options: FleetOptions): Promise<RunningFleet> {
           linkerdPreinstalled: c.linkerdPreinstalled,
           gatewayApiCrdsAdded: c.gatewayApiCrdsAdded,
           enrollment: c.enrollment,
+          kubeconfig: kubeconfigOf(c.name),
+          faults: `${sim.url}/_sim/clusters/${encodeURIComponent(c.name)}/faults`,
         })),
       }),
     stop: () => (stopping ??= stopAll()),

@@ -33,6 +33,13 @@ export const LIMITS = {
   namespaces: 1000,
   workloadsPerNamespace: 200,
   stalePodsListed: 50,
+  /** Pod names listed per workload (the workload's totals count them all). */
+  podsPerWorkload: 20,
+  /**
+   * Pod names listed per report, over all workloads: about 90 bytes each, so at most ~90 KiB of a
+   * 1 MiB report however large the cluster (a 5,000-pod cluster lists its first 1,000).
+   */
+  podsListed: 1000,
   scrapeErrors: 50,
   taskOutputChars: 768 * KiB,
 } as const;

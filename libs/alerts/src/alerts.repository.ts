@@ -85,6 +85,11 @@ export class AlertsRepository {
     });
   }
 
+  /** get outside a transaction. */
+  find(organizationId: string, id: string): Promise<Alert> {
+    return this.get(this.prisma, organizationId, id);
+  }
+
   async get(db: Db, organizationId: string, id: string): Promise<Alert> {
     const alert = isUuid(id) ? await db.alert.findFirst({ where: { id, organizationId } }) : null;
     if (!alert) throw new NotFoundError('Alert', id);

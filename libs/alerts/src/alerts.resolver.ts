@@ -2,7 +2,7 @@ import { Args, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { pageSize } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
 import { Alert, Role } from '@meshfleet/db';
-import { toConnection } from '@meshfleet/graphql';
+import { registerNodeLoader, toConnection } from '@meshfleet/graphql';
 import { AlertKind } from './alert-rules.catalog';
 import { AlertsService, RuleView } from './alerts.service';
 import {
@@ -25,7 +25,9 @@ const toRuleType = (r: RuleView): AlertRuleType => ({
 
 @Resolver(() => AlertType)
 export class AlertsResolver {
-  constructor(private readonly service: AlertsService) {}
+  constructor(private readonly service: AlertsService) {
+    registerNodeLoader('Alert', async (c, id) => toAlertType(await this.service.get(c.organizationId, id)));
+  }
 
   @Query(() => [AlertRuleType], {
     description: "Your organization's alert rules (defaults where not changed)",

@@ -76,6 +76,10 @@ export class AlertsService {
     });
   }
 
+  get(organizationId: string, id: string): Promise<Alert> {
+    return this.repo.find(organizationId, id);
+  }
+
   list(
     organizationId: string,
     filter: AlertListFilter,

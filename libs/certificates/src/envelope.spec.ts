@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { open, rewrap, seal } from './envelope';
+import { canOpen, EncryptionKeyMissingError, open, rewrap, seal } from './envelope';
 
 const k1 = randomBytes(32);
 const k2 = randomBytes(32);
@@ -36,5 +36,24 @@ describe('envelope encryption', () => {
     assert.equal(moved.kid, 'k2');
     assert.equal(moved.ciphertext, sealed.ciphertext);
     assert.equal(open({ keys: new Map([['k2', k2]]), activeKeyId: 'k2' }, moved), 'anchor key');
+  });
+
+  it('a key that is gone or changed is a FAILED_PRECONDITION naming the key id, not an internal error', () => {
+    const sealed = seal({ keys: new Map([['k1', k1]]), activeKeyId: 'k1' }, 'anchor key');
+    const gone = { keys: new Map([['k2', k2]]), activeKeyId: 'k2' };
+    const changed = { keys: new Map([['k1', k2]]), activeKeyId: 'k1' };
+    for (const ring of [gone, changed]) {
+      assert.equal(canOpen(ring, sealed), false);
+      assert.throws(
+        () => open(ring, sealed),
+        (e: unknown) =>
+          e instanceof EncryptionKeyMissingError &&
+          e.code === 'FAILED_PRECONDITION' &&
+          e.details['reason'] === 'ENCRYPTION_KEY_MISSING' &&
+          e.details['kid'] === 'k1',
+      );
+    }
+    assert.equal(canOpen({ keys: new Map([['k1', k1]]), activeKeyId: 'k1' }, sealed), true);
+    assert.equal(canOpen(null, sealed), false);
   });
 });

@@ -2,7 +2,7 @@
 // (AES-256-GCM); the data key is wrapped with a key-encryption key named by id, so KEKs can be
 // rotated by re-wrapping data keys without touching the secrets themselves.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { DomainError } from '@meshfleet/core';
+import { DomainError, FailedPreconditionError } from '@meshfleet/core';
 
 export interface Sealed {
   v: 1;
@@ -52,15 +52,49 @@ export function seal(keyring: Keyring, plaintext: string): Sealed {
   };
 }
 
+/**
+ * A secret sealed under a key this process does not hold (the setting lost it, or a key of that
+ * id with other bytes): a configuration problem the caller can act on, never an internal error.
+ */
+export class EncryptionKeyMissingError extends FailedPreconditionError {
+  constructor(kid: string, changed: boolean) {
+    super(
+      changed
+        ? `Encryption key ${kid} in MESHFLEET_ENCRYPTION_KEYS is not the key this secret was sealed with (the key changed): configure the original key, or create a new identity domain / rotate the webhook secret`
+        : `Encryption key ${kid} is not in MESHFLEET_ENCRYPTION_KEYS: add it back (see keys status), or create a new identity domain / rotate the webhook secret`,
+      { reason: 'ENCRYPTION_KEY_MISSING', kid },
+    );
+  }
+}
+
 export function open(keyring: Keyring, sealed: Sealed): string {
   const kek = keyring.keys.get(sealed.kid);
-  if (!kek) throw new DomainError('INTERNAL', `Encryption key ${sealed.kid} is no longer configured`);
+  if (!kek) throw new EncryptionKeyMissingError(sealed.kid, false);
   const b = (s: string) => Buffer.from(s, 'base64');
-  const dataKey = gcmDecrypt(kek, b(sealed.wrapIv), b(sealed.wrapTag), b(sealed.wrappedKey));
+  let dataKey: Buffer;
+  try {
+    dataKey = gcmDecrypt(kek, b(sealed.wrapIv), b(sealed.wrapTag), b(sealed.wrappedKey));
+  } catch {
+    throw new EncryptionKeyMissingError(sealed.kid, true);
+  }
   try {
     return gcmDecrypt(dataKey, b(sealed.iv), b(sealed.tag), b(sealed.ciphertext)).toString('utf8');
   } finally {
     dataKey.fill(0);
+  }
+}
+
+/** Whether `open` would succeed: the key id is configured and unwraps the data key. */
+export function canOpen(keyring: Keyring | null | undefined, sealed: Sealed | null | undefined): boolean {
+  if (!keyring || !sealed) return false;
+  const kek = keyring.keys.get(sealed.kid);
+  if (!kek) return false;
+  const b = (s: string) => Buffer.from(s, 'base64');
+  try {
+    gcmDecrypt(kek, b(sealed.wrapIv), b(sealed.wrapTag), b(sealed.wrappedKey)).fill(0);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -2,7 +2,11 @@ import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nest
 import * as x509 from '@peculiar/x509';
 import { createHash } from 'node:crypto';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
-import { IdentityDomain, Role } from '@meshfleet/db';
+import { AppConfig } from '@meshfleet/config';
+import { IdentityDomain, IdentityMode, Role } from '@meshfleet/db';
+import { Inject } from '@nestjs/common';
+import { canOpen, type Sealed } from './envelope';
+import { registerNodeLoader } from '@meshfleet/graphql';
 import { IdentityDomainsService } from './identity-domains.service';
 import {
   CreateIdentityDomainInput,
@@ -11,7 +15,8 @@ import {
   TrustAnchorType,
 } from './dto/identity-domain.types';
 
-function toType(d: IdentityDomain): IdentityDomainType {
+function toType(d: IdentityDomain, keyring: AppConfig['encryption']): IdentityDomainType {
+  const sealed = (d.anchorKeyEnc as unknown as Sealed | null) ?? null;
   let trustAnchor: TrustAnchorType | null = null;
   if (d.anchorCertPem) {
     const cert = new x509.X509Certificate(d.anchorCertPem);
@@ -30,18 +35,27 @@ function toType(d: IdentityDomain): IdentityDomainType {
     trustDomain: d.trustDomain,
     mode: d.mode,
     trustAnchor,
+    encryptionKeyId: sealed?.kid ?? null,
+    canSignIssuers: d.mode === IdentityMode.MANAGED && canOpen(keyring, sealed),
     createdAt: d.createdAt,
   };
 }
 
 @Resolver(() => IdentityDomainType)
 export class IdentityDomainsResolver {
-  constructor(private readonly domains: IdentityDomainsService) {}
+  constructor(
+    private readonly domains: IdentityDomainsService,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {
+    registerNodeLoader('IdentityDomain', async (c, id) =>
+      toType(await this.domains.get(c.organizationId, id), this.config.encryption),
+    );
+  }
 
   @Query(() => [IdentityDomainType])
   @Allow(Role.VIEWER)
   async identityDomains(@CurrentPrincipal() p: Principal): Promise<IdentityDomainType[]> {
-    return (await this.domains.list(p.organizationId)).map(toType);
+    return (await this.domains.list(p.organizationId)).map((d) => toType(d, this.config.encryption));
   }
 
   @Query(() => IdentityDomainType)
@@ -50,7 +64,7 @@ export class IdentityDomainsResolver {
     @CurrentPrincipal() p: Principal,
     @Args('id', { type: () => ID }) id: string,
   ): Promise<IdentityDomainType> {
-    return toType(await this.domains.get(p.organizationId, id));
+    return toType(await this.domains.get(p.organizationId, id), this.config.encryption);
   }
 
   @Mutation(() => IdentityDomainType, {
@@ -61,7 +75,7 @@ export class IdentityDomainsResolver {
     @CurrentActor() actor: Actor,
     @Args('input') input: CreateIdentityDomainInput,
   ): Promise<IdentityDomainType> {
-    return toType(await this.domains.create(actor, input));
+    return toType(await this.domains.create(actor, input), this.config.encryption);
   }
 
   @ResolveField(() => [IssuerCertificateType], {

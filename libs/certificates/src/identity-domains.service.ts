@@ -5,7 +5,7 @@ import { Actor } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
 import { IdentityDomain, IdentityMode, IssuerCertificate } from '@meshfleet/db';
 import * as x509 from '@peculiar/x509';
-import { open, seal, Sealed } from './envelope';
+import { canOpen, open, seal, Sealed } from './envelope';
 import { createTrustAnchor, signIssuerCsr } from '@meshfleet/pki';
 import { AnchorMaterial, IdentityDomainsRepository } from './identity-domains.repository';
 
@@ -99,6 +99,22 @@ export class IdentityDomainsService {
 
   issuers(organizationId: string, id: string): Promise<IssuerCertificate[]> {
     return this.repo.issuersOf(organizationId, id);
+  }
+
+  /**
+   * A MANAGED domain whose trust anchor key this process cannot open (its encryption key was
+   * removed from, or changed in, MESHFLEET_ENCRYPTION_KEYS) cannot sign issuers: refuse work that
+   * would need it up front, with the reason, instead of failing in the cluster later.
+   */
+  assertCanSign(domain: IdentityDomain): void {
+    if (domain.mode !== IdentityMode.MANAGED || !domain.anchorKeyEnc) return;
+    const sealed = domain.anchorKeyEnc as unknown as Sealed;
+    if (!this.config.encryption)
+      throw new FailedPreconditionError(
+        `Identity domain ${domain.name} needs MESHFLEET_ENCRYPTION_KEYS (key ${sealed.kid}) to sign issuers`,
+        { reason: 'ENCRYPTION_KEY_MISSING', kid: sealed.kid },
+      );
+    if (!canOpen(this.config.encryption, sealed)) open(this.config.encryption, sealed); // throws the precise reason
   }
 
   /** Signs a cluster's issuer CSR with the domain's anchor; only the certificate is stored. */

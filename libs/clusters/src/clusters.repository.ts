@@ -117,10 +117,14 @@ export class ClustersRepository {
     const pos = after ? decodeCursor(after, isPos) : null;
     const pageWhere = pos ? Prisma.sql`${where} AND c."name" > ${pos.n}` : where;
 
-    const [idRows, countRows] = await Promise.all([
+    const [idRows, countRows, earlier] = await Promise.all([
       this.prisma.$queryRaw<{ id: string }[]>`
         SELECT c."id" FROM "Cluster" c WHERE ${pageWhere} ORDER BY c."name" ASC LIMIT ${first + 1}`,
       this.prisma.$queryRaw<{ count: bigint }[]>`SELECT COUNT(*) AS count FROM "Cluster" c WHERE ${where}`,
+      pos
+        ? this.prisma.$queryRaw<{ id: string }[]>`
+            SELECT c."id" FROM "Cluster" c WHERE ${where} AND c."name" <= ${pos.n} LIMIT 1`
+        : Promise.resolve([]),
     ]);
     const ids = idRows.slice(0, first).map((r) => r.id);
     const rows = ids.length
@@ -132,6 +136,7 @@ export class ClustersRepository {
       items,
       cursors: items.map((c) => encodeCursor({ n: c.name })),
       hasNextPage: idRows.length > first,
+      hasPreviousPage: earlier.length > 0,
       totalCount: Number(countRows[0]?.count ?? 0),
     };
   }

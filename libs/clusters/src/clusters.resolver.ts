@@ -2,7 +2,7 @@ import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '
 import { pageSize } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
 import { CloudProvider, Cluster, Role } from '@meshfleet/db';
-import { toConnection } from '@meshfleet/graphql';
+import { registerNodeLoader, toConnection } from '@meshfleet/graphql';
 import { ClustersService, Enrollment } from './clusters.service';
 import {
   ClusterConnection,
@@ -31,7 +31,11 @@ const toPayload = (e: Enrollment): RegisterClusterPayload => ({ ...e, cluster: t
 
 @Resolver(() => ClusterType)
 export class ClustersResolver {
-  constructor(private readonly service: ClustersService) {}
+  constructor(private readonly service: ClustersService) {
+    registerNodeLoader('Cluster', async (c, id) =>
+      toClusterType(await this.service.get(c.organizationId, id)),
+    );
+  }
 
   @ResolveField(() => String, {
     nullable: true,

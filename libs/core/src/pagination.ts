@@ -30,6 +30,8 @@ export interface Page<T> {
   items: T[];
   cursors: string[];
   hasNextPage: boolean;
+  /** An `after` cursor was given and rows come before it (forward pagination only). */
+  hasPreviousPage?: boolean;
   totalCount: number;
 }
 
@@ -83,15 +85,33 @@ export async function newestFirstPage<T extends { id: string }, W extends object
         ],
       } as unknown as W)
     : q.where;
-  const [rows, totalCount] = await Promise.all([
+  // Rows before the cursor: newer, or as new with a larger-or-equal id (the cursor's own row).
+  const before = pos
+    ? ({
+        AND: [
+          q.where,
+          {
+            OR: [
+              { [q.timeField]: { gt: new Date(pos.t) } },
+              { [q.timeField]: new Date(pos.t), id: { gte: pos.id } },
+            ],
+          },
+        ],
+      } as unknown as W)
+    : null;
+  const [rows, totalCount, earlier] = await Promise.all([
     q.findMany({ where, orderBy: [{ [q.timeField]: 'desc' }, { id: 'desc' }], take: q.first + 1 }),
     q.count({ where: q.where }),
+    before
+      ? q.findMany({ where: before, orderBy: [{ [q.timeField]: 'desc' }, { id: 'desc' }], take: 1 })
+      : [],
   ]);
   const items = rows.slice(0, q.first);
   return {
     items,
     cursors: items.map((r) => encodeCursor({ t: q.time(r).toISOString(), id: r.id })),
     hasNextPage: rows.length > q.first,
+    hasPreviousPage: earlier.length > 0,
     totalCount,
   };
 }

@@ -3,12 +3,21 @@ import { Type } from '@nestjs/common';
 import { Field, Int, ObjectType } from '@nestjs/graphql';
 import { Page } from '@meshfleet/core';
 
-@ObjectType()
+@ObjectType({
+  description:
+    'Relay page info. Pagination is forward only (first/after): hasPreviousPage is true when an `after` cursor was given and rows come before it',
+})
 export class PageInfo {
   @Field()
   hasNextPage!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field({ description: 'An `after` cursor was given and the list has rows before it' })
+  hasPreviousPage!: boolean;
+
+  @Field(() => String, { nullable: true, description: "The first edge's cursor; null on an empty page" })
+  startCursor!: string | null;
+
+  @Field(() => String, { nullable: true, description: "The last edge's cursor; null on an empty page" })
   endCursor!: string | null;
 }
 
@@ -51,7 +60,12 @@ export function Connection<T>(node: Type<T>, name: string): Type<ConnectionShape
 export function toConnection<T, N>(page: Page<T>, map: (item: T) => N): ConnectionShape<N> {
   return {
     edges: page.items.map((item, i) => ({ cursor: page.cursors[i]!, node: map(item) })),
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.cursors.at(-1) ?? null },
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      hasPreviousPage: page.hasPreviousPage ?? false,
+      startCursor: page.cursors[0] ?? null,
+      endCursor: page.cursors.at(-1) ?? null,
+    },
     totalCount: page.totalCount,
   };
 }

@@ -9,11 +9,12 @@ import { reportFreshness } from '@meshfleet/linkerd';
 import { FleetSummaryService } from './fleet-summary.service';
 import { FleetSummaryType } from './dto/fleet-summary.types';
 import { HealthRepository } from './health.repository';
-import { agentView, certificatesView, healthView, linkerdView, mtlsView } from './health.view';
+import { agentView, certificatesView, healthView, linkerdView, mtlsView, workloadsView } from './health.view';
 import {
   AgentStatusType,
   CertificateType,
   ClusterHealthType,
+  ClusterWorkloadType,
   HealthSampleType,
   LinkerdStatusType,
   MtlsStatusType,
@@ -55,6 +56,19 @@ export class ClusterHealthResolver {
   @ResolveField(() => MtlsStatusType, { nullable: true })
   async mtls(@Parent() cluster: ClusterType, @Context() ctx: Ctx): Promise<MtlsStatusType | null> {
     return mtlsView(await this.latest(ctx, cluster));
+  }
+
+  @ResolveField(() => [ClusterWorkloadType], {
+    description:
+      'Workloads and their running pods (names for collectProxyMetrics), from the last report; empty before one. ' +
+      'Infrastructure namespaces (kube-system, the control plane) are not listed',
+  })
+  async workloads(
+    @Parent() cluster: ClusterType,
+    @Context() ctx: Ctx,
+    @Args('namespace', { type: () => String, nullable: true }) namespace?: string | null,
+  ): Promise<ClusterWorkloadType[]> {
+    return workloadsView(await this.latest(ctx, cluster), namespace);
   }
 
   @ResolveField(() => [CertificateType], { description: 'Soonest expiry first' })

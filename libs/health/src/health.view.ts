@@ -10,7 +10,9 @@ import {
   CheckResultLevel,
   ClusterHealthType,
   LinkerdStatusType,
+  ClusterWorkloadType,
   MtlsStatusType,
+  WorkloadMtlsType,
 } from './dto/health.types';
 
 function reportOf(h: ClusterHealth | null): HealthReport | null {
@@ -51,6 +53,25 @@ export function healthView(cluster: Cluster, h: ClusterHealth | null, f: ReportF
   };
 }
 
+function workloadView(w: HealthReport['mtls']['namespaces'][number]['workloads'][number]): WorkloadMtlsType {
+  return { ...w, pods: w.pods ?? [], podsTruncated: w.podsTruncated ?? (w.pods ?? []).length < w.totalPods };
+}
+
+/** Every workload of the last report, optionally of one namespace, by namespace then kind/name. */
+export function workloadsView(h: ClusterHealth | null, namespace?: string | null): ClusterWorkloadType[] {
+  const report = reportOf(h);
+  if (!report) return [];
+  return report.mtls.namespaces
+    .filter((n) => namespace == null || n.name === namespace)
+    .flatMap((n) =>
+      n.workloads.map((w) => ({
+        ...workloadView(w),
+        namespace: n.name,
+        meshed: w.totalPods > 0 && w.meshedPods === w.totalPods,
+      })),
+    );
+}
+
 export function mtlsView(h: ClusterHealth | null): MtlsStatusType | null {
   const report = reportOf(h);
   if (!h || !report) return null;
@@ -72,7 +93,7 @@ export function mtlsView(h: ClusterHealth | null): MtlsStatusType | null {
       podCoverage: n.totalPods > 0 ? n.meshedPods / n.totalPods : null,
       proxyVersions: n.proxyVersions,
       staleTrustBundlePods: n.staleTrustBundlePods,
-      workloads: n.workloads,
+      workloads: n.workloads.map(workloadView),
     })),
   };
 }

@@ -4,7 +4,7 @@ import { OPERATION_UPDATED } from './operations.orchestrator';
 import { pageSize, ValidationError } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
 import { Role } from '@meshfleet/db';
-import { toConnection } from '@meshfleet/graphql';
+import { registerNodeLoader, toConnection } from '@meshfleet/graphql';
 import { CatalogEntry, CatalogService } from './catalog/catalog.service';
 import { OperationsService } from './operations.service';
 import { OperationWithSteps } from './operations.repository';
@@ -46,7 +46,11 @@ export class OperationsResolver {
     private readonly ops: OperationsService,
     private readonly catalog: CatalogService,
     private readonly live: LiveUpdates,
-  ) {}
+  ) {
+    registerNodeLoader('Operation', async (c, id) =>
+      toOperationType(await this.ops.get(c.organizationId, id)),
+    );
+  }
 
   @Subscription(() => OperationType, {
     description: 'Every change of one operation, or of any operation on one cluster (graphql-ws)',

@@ -127,6 +127,7 @@ export class OperationsService {
         throw new ValidationError('identityDomainId does not name an identity domain', 'identityDomainId');
       throw e;
     }
+    this.domains.assertCanSign(domain);
     return this.create(actor, cluster, OperationKind.INSTALL, {
       release: {
         version: release.version,

@@ -2,7 +2,7 @@ import { Args, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/
 import { pageSize } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
 import { Role, RolloutStatus } from '@meshfleet/db';
-import { toConnection } from '@meshfleet/graphql';
+import { registerNodeLoader, toConnection } from '@meshfleet/graphql';
 import { LiveUpdates } from '@meshfleet/redis';
 import { RolloutWithTargets } from './rollouts.repository';
 import { ROLLOUT_UPDATED, RolloutsService } from './rollouts.service';
@@ -21,7 +21,9 @@ export class RolloutsResolver {
   constructor(
     private readonly service: RolloutsService,
     private readonly live: LiveUpdates,
-  ) {}
+  ) {
+    registerNodeLoader('Rollout', async (c, id) => toType(await this.service.get(c.organizationId, id)));
+  }
 
   @Query(() => RolloutPlanType, { description: 'The waves a rollout would run, without running anything' })
   @Allow(Role.VIEWER)

@@ -150,6 +150,10 @@ export interface FleetSimCluster {
   linkerdPreinstalled: boolean;
   gatewayApiCrdsAdded: boolean;
   enrollment: string;
+  /** Where fleet-sim wrote the cluster's kubeconfig (with --kubeconfig-dir), else null. */
+  kubeconfig: string | null;
+  /** The simulator's fault endpoint of the cluster (POST a fault, DELETE to clear). */
+  faults: string;
 }
 
 export interface FleetSimProcess extends ChildHandle {

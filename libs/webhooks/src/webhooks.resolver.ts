@@ -2,7 +2,7 @@ import { Args, Float, ID, Int, Mutation, Query, Resolver } from '@nestjs/graphql
 import { pageSize } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal, roleAtLeast } from '@meshfleet/auth';
 import { Role, WebhookAttempt, WebhookDelivery, WebhookEndpoint } from '@meshfleet/db';
-import { toConnection } from '@meshfleet/graphql';
+import { registerNodeLoader, toConnection } from '@meshfleet/graphql';
 import {
   CreateWebhookEndpointInput,
   UpdateWebhookEndpointInput,
@@ -47,7 +47,11 @@ const toDelivery = (d: WebhookDelivery & { attemptsLog?: WebhookAttempt[] }): We
 
 @Resolver(() => WebhookEndpointType)
 export class WebhooksResolver {
-  constructor(private readonly service: WebhooksService) {}
+  constructor(private readonly service: WebhooksService) {
+    registerNodeLoader('WebhookEndpoint', async (c, id) =>
+      toEndpoint(await this.service.get(c.organizationId, id), c as Principal),
+    );
+  }
 
   @Query(() => [WebhookEndpointType])
   @Allow(Role.VIEWER)

@@ -38,6 +38,10 @@ export class WebhooksService {
     this.allowlist = new HostAllowlist(config.webhooks.allowedHosts);
   }
 
+  get(organizationId: string, id: string): Promise<WebhookEndpoint> {
+    return this.repo.endpoint(organizationId, id);
+  }
+
   list(organizationId: string): Promise<WebhookEndpoint[]> {
     return this.repo.listEndpoints(organizationId);
   }

@@ -21,6 +21,14 @@ function namespace(i: number, workloads: number): NamespaceMtls {
       totalPods: 1,
       meshedPods: 1,
       proxyVersions: [{ version: 'enterprise-2.19.4', count: 1 }],
+      pods: [
+        {
+          name: `workload-with-a-long-name-${w}-7d9c5-x2x1q`,
+          ready: true,
+          proxyVersion: 'enterprise-2.19.4',
+        },
+      ],
+      podsTruncated: false,
     })),
     workloadsTruncated: false,
     proxyVersions: [{ version: 'enterprise-2.19.4', count: workloads }],

@@ -13,7 +13,15 @@ export function fitReport(report: HealthReport, limit: number = MAX_BODY_BYTES.r
     ...report,
     mtls: {
       ...report.mtls,
-      namespaces: report.mtls.namespaces.map((n) => ({ ...n, staleTrustBundlePodNames: [] })),
+      namespaces: report.mtls.namespaces.map((n) => ({
+        ...n,
+        staleTrustBundlePodNames: [],
+        workloads: n.workloads.map((w) => ({
+          ...w,
+          pods: [],
+          podsTruncated: w.podsTruncated || w.pods.length > 0,
+        })),
+      })),
       scrapeErrors: report.mtls.scrapeErrors.slice(0, 5),
     },
   };

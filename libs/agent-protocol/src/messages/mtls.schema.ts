@@ -6,6 +6,15 @@ import { count, ProxyVersionsSchema, ratio, shortString } from './common.schema'
 export const InjectionSettingSchema = z.enum(['enabled', 'disabled', 'ingress', 'unset']);
 export type InjectionSetting = z.infer<typeof InjectionSettingSchema>;
 
+/** A running pod of a workload, by name (added in protocol 2 reports; absent from older agents). */
+export const WorkloadPodSchema = z.object({
+  name: shortString,
+  ready: z.boolean(),
+  /** The proxy's version; null when the pod has no proxy. */
+  proxyVersion: shortString.nullable(),
+});
+export type WorkloadPod = z.infer<typeof WorkloadPodSchema>;
+
 export const WorkloadMtlsSchema = z.object({
   kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'Other']),
   name: shortString,
@@ -13,6 +22,10 @@ export const WorkloadMtlsSchema = z.object({
   totalPods: count,
   meshedPods: count,
   proxyVersions: ProxyVersionsSchema,
+  /** Running pods by name, at most LIMITS.podsPerWorkload (and LIMITS.podsListed per report). */
+  pods: z.array(WorkloadPodSchema).max(LIMITS.podsPerWorkload).default([]),
+  /** Fewer pods are listed than the workload runs. */
+  podsTruncated: z.boolean().default(false),
 });
 export type WorkloadMtls = z.infer<typeof WorkloadMtlsSchema>;
 

@@ -1,3 +1,4 @@
+import { NodeInterface } from '@meshfleet/graphql';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { AlertStatus } from '@meshfleet/db';
 import { Connection, GraphQLJSONObject } from '@meshfleet/graphql';
@@ -46,7 +47,7 @@ export class UpdateAlertRuleInput {
   params?: Record<string, unknown> | null;
 }
 
-@ObjectType('Alert')
+@ObjectType('Alert', { implements: () => [NodeInterface] })
 export class AlertType {
   @Field(() => ID)
   id!: string;

@@ -1,3 +1,4 @@
+import { NodeInterface } from '@meshfleet/graphql';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { IdentityMode } from '@meshfleet/db';
 
@@ -45,7 +46,10 @@ export class IssuerCertificateType {
   notAfter!: Date;
 }
 
-@ObjectType('IdentityDomain', { description: 'A mesh trust domain: clusters in it share one trust anchor' })
+@ObjectType('IdentityDomain', {
+  description: 'A mesh trust domain: clusters in it share one trust anchor',
+  implements: () => [NodeInterface],
+})
 export class IdentityDomainType {
   @Field(() => ID)
   id!: string;
@@ -61,6 +65,19 @@ export class IdentityDomainType {
 
   @Field(() => TrustAnchorType, { nullable: true })
   trustAnchor!: TrustAnchorType | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'MANAGED: the id of the encryption key (MESHFLEET_ENCRYPTION_KEYS) that seals the trust anchor key; null for EXTERNAL',
+  })
+  encryptionKeyId!: string | null;
+
+  @Field({
+    description:
+      'MANAGED: whether this API can open the trust anchor key with its configured encryption keys, i.e. sign issuers (installLinkerd, rotateIssuer); false after the key was removed or changed. Always false for EXTERNAL',
+  })
+  canSignIssuers!: boolean;
 
   @Field()
   createdAt!: Date;

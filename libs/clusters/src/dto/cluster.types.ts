@@ -1,3 +1,4 @@
+import { NodeInterface } from '@meshfleet/graphql';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { CloudProvider, ClusterStatus } from '@meshfleet/db';
 import { Connection, GraphQLJSONObject } from '@meshfleet/graphql';
@@ -8,7 +9,7 @@ registerEnumType(ClusterStatus, {
   description: 'PENDING until the agent enrolls; OFFLINE after missed heartbeats; DEREGISTERED when removed',
 });
 
-@ObjectType('Cluster')
+@ObjectType('Cluster', { implements: () => [NodeInterface] })
 export class ClusterType {
   @Field(() => ID)
   id!: string;

@@ -101,6 +101,18 @@ export class VersionCountType {
   count!: number;
 }
 
+@ObjectType('WorkloadPod', { description: 'A running pod of a workload, as the last report listed it' })
+export class WorkloadPodType {
+  @Field()
+  name!: string;
+
+  @Field({ description: 'Every container (and native sidecar) is ready' })
+  ready!: boolean;
+
+  @Field(() => String, { nullable: true, description: "The Linkerd proxy's version; null when not meshed" })
+  proxyVersion!: string | null;
+}
+
 @ObjectType('WorkloadMtls')
 export class WorkloadMtlsType {
   @Field()
@@ -120,6 +132,27 @@ export class WorkloadMtlsType {
 
   @Field(() => [VersionCountType])
   proxyVersions!: VersionCountType[];
+
+  @Field(() => [WorkloadPodType], {
+    description:
+      'Running pods by name (at most 20 per workload and 1,000 per cluster; empty for reports of older agents)',
+  })
+  pods!: WorkloadPodType[];
+
+  @Field({ description: 'Fewer pods are listed than the workload runs' })
+  podsTruncated!: boolean;
+}
+
+@ObjectType('ClusterWorkload', {
+  description:
+    'A workload of a cluster (running pods outside infrastructure namespaces), from the last report',
+})
+export class ClusterWorkloadType extends WorkloadMtlsType {
+  @Field()
+  namespace!: string;
+
+  @Field({ description: 'Every running pod of the workload has a Linkerd proxy' })
+  meshed!: boolean;
 }
 
 @ObjectType('NamespaceMtls')

@@ -1,6 +1,6 @@
 import { before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MtlsStatusSchema } from '@meshfleet/agent-protocol';
+import { jsonByteLength, LIMITS, MtlsStatusSchema } from '@meshfleet/agent-protocol';
 import { healthyCluster, NOW, pod } from '../testing/cluster.fixture';
 import { makePki, type TestPki } from '../testing/pki.fixture';
 import { mtlsStatus } from './mtls-status';
@@ -113,5 +113,41 @@ describe('mtlsStatus', () => {
     const m = mtlsStatus({ ...s, pods: [] });
     assert.equal(m.podCoverage, null);
     assert.deepEqual(m.trafficCoverage, { connections: null, requests: null, podsScraped: 0 });
+  });
+
+  it("lists each workload's running pods by name, ready and proxy version", () => {
+    const m = mtlsStatus(healthyCluster(pki));
+    const web = m.namespaces.find((n) => n.name === 'shop')!.workloads.find((w) => w.name === 'web')!;
+    assert.equal(web.pods.length, 2);
+    assert.equal(web.podsTruncated, false);
+    for (const p of web.pods) {
+      assert.ok(p.name.length > 0);
+      assert.equal(p.ready, true);
+      assert.ok(p.proxyVersion);
+    }
+    const legacy = m.namespaces.find((n) => n.name === 'legacy')!;
+    assert.ok(legacy.workloads.every((w) => w.pods.every((p) => p.proxyVersion === null)));
+  });
+
+  it('bounds the pod lists on a 5,000-pod cluster: 20 per workload, 1,000 per report, totals intact', () => {
+    const s = healthyCluster(pki);
+    s.namespaces.push({ metadata: { name: 'big', annotations: { 'linkerd.io/inject': 'enabled' } } });
+    for (let w = 0; w < 100; w++)
+      for (let i = 0; i < 50; i++)
+        s.pods.push(
+          pod({ ns: 'big', name: `svc-${w}-${String(i).padStart(2, '0')}`, deployment: `svc-${w}` }),
+        );
+    const m = mtlsStatus(s);
+    assert.equal(MtlsStatusSchema.safeParse(m).success, true);
+    assert.equal(m.totalPods, 5005);
+    const workloads = m.namespaces.flatMap((n) => n.workloads);
+    const listed = workloads.reduce((sum, w) => sum + w.pods.length, 0);
+    assert.equal(listed, LIMITS.podsListed);
+    assert.ok(workloads.every((w) => w.pods.length <= LIMITS.podsPerWorkload));
+    assert.ok(
+      workloads.filter((w) => w.name.startsWith('svc-')).every((w) => w.podsTruncated && w.totalPods === 50),
+    );
+    const podBytes = jsonByteLength(workloads.map((w) => w.pods));
+    assert.ok(podBytes < 100 * 1024, `pod lists take ${podBytes} bytes`);
   });
 });

@@ -4,7 +4,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { InjectionSetting, MtlsStatus, NamespaceMtls, WorkloadMtls } from '@meshfleet/agent-protocol';
 import { LIMITS } from '@meshfleet/agent-protocol';
 import { findNamespace } from '../cluster/objects';
-import { isMeshed, isRunning, podKey, proxyVersion } from '../cluster/pods';
+import { allContainersReady, isMeshed, isRunning, podKey, proxyVersion } from '../cluster/pods';
 import { workloadOf } from '../cluster/workloads';
 import { locateTrustAnchors } from '../certificates/identity-material';
 import { DEFAULT_CONTROL_PLANE_NAMESPACE, LABEL_EXTENSION, SYSTEM_NAMESPACES } from '../constants';
@@ -106,6 +106,8 @@ export function mtlsStatus(
       byNamespace.set(name, []);
   }
 
+  // Pod names are listed up to a per-report budget, so a report stays small on any cluster.
+  let podBudget: number = LIMITS.podsListed;
   const namespaces: NamespaceMtls[] = [...byNamespace.keys()].sort().map((name) => {
     const nsPods = byNamespace.get(name)!;
     const injection = injectionFrom(findNamespace(snapshot, name)?.metadata?.annotations) ?? 'unset';
@@ -118,6 +120,10 @@ export function mtlsStatus(
       .map(([, wPods]) => {
         const ref = workloadOf(wPods[0]!);
         const meshed = wPods.filter(isMeshed);
+        const listed = [...wPods]
+          .sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''))
+          .slice(0, Math.min(LIMITS.podsPerWorkload, podBudget));
+        podBudget -= listed.length;
         return {
           kind: ref.kind,
           name: ref.name.slice(0, LIMITS.shortString),
@@ -125,6 +131,12 @@ export function mtlsStatus(
           totalPods: wPods.length,
           meshedPods: meshed.length,
           proxyVersions: versionHistogram(meshed.map(proxyVersion)),
+          pods: listed.map((p) => ({
+            name: (p.metadata?.name ?? '?').slice(0, LIMITS.shortString),
+            ready: allContainersReady(p),
+            proxyVersion: isMeshed(p) ? (proxyVersion(p)?.slice(0, LIMITS.shortString) ?? null) : null,
+          })),
+          podsTruncated: listed.length < wPods.length,
         };
       });
     const meshed = nsPods.filter(isMeshed);

@@ -1,3 +1,4 @@
+import { NodeInterface } from '@meshfleet/graphql';
 import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { OperationKind, OperationStatus } from '@meshfleet/db';
 import { Connection, GraphQLJSONObject } from '@meshfleet/graphql';
@@ -43,7 +44,7 @@ export class OperationStepType {
   at!: Date;
 }
 
-@ObjectType('Operation')
+@ObjectType('Operation', { implements: () => [NodeInterface] })
 export class OperationType {
   @Field(() => ID)
   id!: string;

@@ -1,3 +1,4 @@
+import { NodeInterface } from '@meshfleet/graphql';
 import { Field, ID, InputType, Int, Float, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { RolloutStatus, RolloutTargetStatus, CloudProvider } from '@meshfleet/db';
 import { Connection, GraphQLJSONObject } from '@meshfleet/graphql';
@@ -117,7 +118,7 @@ export class RolloutTargetType {
   @Field() updatedAt!: Date;
 }
 
-@ObjectType('Rollout')
+@ObjectType('Rollout', { implements: () => [NodeInterface] })
 export class RolloutType {
   @Field(() => ID) id!: string;
   @Field() name!: string;

@@ -1,3 +1,4 @@
+import { NodeInterface } from '@meshfleet/graphql';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { DeliveryStatus } from '@meshfleet/db';
 import { Connection, GraphQLJSONObject } from '@meshfleet/graphql';
@@ -8,7 +9,7 @@ registerEnumType(DeliveryStatus, {
     'PENDING while attempts remain; FAILED once the retry schedule is exhausted or the endpoint is gone',
 });
 
-@ObjectType('WebhookEndpoint')
+@ObjectType('WebhookEndpoint', { implements: () => [NodeInterface] })
 export class WebhookEndpointType {
   @Field(() => ID)
   id!: string;
