@@ -137,9 +137,12 @@ export async function startEmbeddedPostgres({ fresh = false, env = process.env, 
   const home = join(cache, 'demo-postgres');
   const dataDir = join(home, 'data');
   const passwordFile = join(cache, 'demo-postgres.password');
+  // The demo's generated MESHFLEET_ENCRYPTION_KEYS, kept with the data it seals.
+  const keyFile = join(cache, 'demo-postgres.encryption-keys');
   if (fresh) {
     rmSync(home, { recursive: true, force: true });
     rmSync(passwordFile, { force: true });
+    rmSync(keyFile, { force: true });
   }
   mkdirSync(cache, { recursive: true });
   if (user.uid !== undefined) assertEnterable(cache);
@@ -223,6 +226,7 @@ export async function startEmbeddedPostgres({ fresh = false, env = process.env, 
     url: url(DEMO_DATABASE),
     describe: `an embedded PostgreSQL in ${dataDir} (${reused ? 'data from an earlier run' : 'new'}, port ${port})`,
     reused,
+    keyFile,
     pid: child.pid,
     stop,
   };

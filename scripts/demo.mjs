@@ -7,7 +7,7 @@
 // it. Runs until Ctrl-C / SIGTERM, then stops everything.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -27,11 +27,13 @@ const PUBLIC_URL = process.env.MESHFLEET_PUBLIC_URL ?? `http://localhost:${PORT}
 const API_URL = `http://127.0.0.1:${PORT}`;
 const ADMIN_KEY = process.env.MESHFLEET_BOOTSTRAP_ADMIN_KEY ?? `mfk_demo_${randomBytes(16).toString('hex')}`;
 const GENERATED_ENCRYPTION_KEY = !process.env.MESHFLEET_ENCRYPTION_KEYS;
-// A generated key gets an id of its own per session, so a secret sealed under an earlier session's
-// generated key is reported as sealed under a key this run does not hold (never opened with the wrong bytes).
-const ENCRYPTION_KEYS =
-  process.env.MESHFLEET_ENCRYPTION_KEYS ??
-  `demo-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64')}`;
+// A generated key gets an id of its own, so a secret sealed under an earlier session's generated
+// key is reported as sealed under a key this run does not hold (never opened with the wrong bytes).
+// With the embedded PostgreSQL the key is kept with its data (resolveServices), so the demo's
+// trust anchors survive a restart; otherwise it lasts one session.
+const newDemoKey = () => `demo-${randomBytes(4).toString('hex')}:${randomBytes(32).toString('base64')}`;
+let ENCRYPTION_KEYS = process.env.MESHFLEET_ENCRYPTION_KEYS ?? newDemoKey();
+let KEPT_KEY_FILE = null;
 const WORK_DIR = process.env.MESHFLEET_DEMO_DIR ?? join(tmpdir(), 'meshfleet-demo');
 const LOG_DIR = join(WORK_DIR, 'logs');
 const STATE_DIR = join(WORK_DIR, 'agents');
@@ -247,6 +249,11 @@ async function resolveServices() {
     if (db.stop) services.push({ name: 'postgres', ...db });
     DATABASE_URL = db.url;
     if (db.describe) step(`Postgres: ${db.describe}`);
+    if (GENERATED_ENCRYPTION_KEY && db.keyFile) {
+      if (!existsSync(db.keyFile)) writeFileSync(db.keyFile, newDemoKey(), { mode: 0o600 });
+      ENCRYPTION_KEYS = readFileSync(db.keyFile, 'utf8').trim();
+      KEPT_KEY_FILE = db.keyFile;
+    }
   } catch (e) {
     if (e instanceof ServiceError) throw new DemoError(e.message);
     throw e;
@@ -506,6 +513,10 @@ function printGuide(ready) {
   say(`  GraphQL (IDE in a browser): ${PUBLIC_URL}/graphql`);
   say(`  Admin API key:              ${ADMIN_KEY}`);
   say(`      (HTTP header  Authorization: Bearer ${ADMIN_KEY})`);
+  say(`  CLI:  npm run meshfleet -- login --api-url ${API_URL} --api-key ${ADMIN_KEY}`);
+  say(
+    '        then e.g. npm run meshfleet -- clusters list; npm run meshfleet -- upgrade <cluster> --version <v>',
+  );
   say('');
   say('Fleet overview:');
   say(`  ${q1}`);
@@ -536,7 +547,9 @@ function printGuide(ready) {
   say(
     `Logs: ${LOG_DIR}/{api,worker,fleet-sim}.log   Agent credentials: ${STATE_DIR}   Kubeconfigs: ${KUBECONFIG_DIR}`,
   );
-  if (GENERATED_ENCRYPTION_KEY) {
+  if (KEPT_KEY_FILE) {
+    say(`MESHFLEET_ENCRYPTION_KEYS: generated once and kept with the embedded database (${KEPT_KEY_FILE}).`);
+  } else if (GENERATED_ENCRYPTION_KEY) {
     say(
       'Note: MESHFLEET_ENCRYPTION_KEYS was generated for this session, so trust anchors created now are not readable after a restart (set it to keep them).',
     );
