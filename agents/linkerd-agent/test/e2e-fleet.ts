@@ -3,7 +3,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '@meshfleet/kube-sim';
+import { parseAllDocuments } from 'yaml';
+import { startSimulator, type PolicyRule, type RbacPrincipal, type Simulator } from '@meshfleet/kube-sim';
 import {
   createTestDatabase,
   gql,
@@ -44,7 +45,11 @@ const TERMINAL = ['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED'];
 
 export async function startE2eFleet(
   clusters: ReadonlyArray<{ name: string } & Record<string, unknown>>,
-  options: { gatewayApi?: boolean } = {},
+  options: {
+    gatewayApi?: boolean;
+    /** Register in this mode and run each agent with the RBAC of the manifest registerCluster returns. */
+    rbac?: 'MONITOR' | 'MANAGED';
+  } = {},
 ): Promise<E2eFleet> {
   const sim = await startSimulator({ scenario: { clusters: [...clusters] } as never, podReadyDelayMs: 20 });
   const db: TestDatabase = await createTestDatabase();
@@ -60,16 +65,22 @@ export async function startE2eFleet(
     // The platform team brings the Gateway API CRDs that Linkerd 2.17+ needs.
     if (options.gatewayApi !== false) for (const crd of gatewayApiCrds()) await ops.apply(crd);
     const reg = await q(
-      `mutation($n: String!) { registerCluster(input: { name: $n, provider: AKS }) { cluster { id } bootstrapToken { token } } }`,
-      { n: c.name },
+      `mutation($n: String!, $m: ClusterMode) { registerCluster(input: { name: $n, provider: AKS, mode: $m }) { cluster { id } bootstrapToken { token } agentManifest } }`,
+      { n: c.name, m: options.rbac ?? null },
     );
     if (reg.errors) throw new Error(JSON.stringify(reg.errors));
     const clusterId = reg.data!.registerCluster.cluster.id as string;
+    const agentKubeconfig = options.rbac
+      ? sim.kubeconfigFor(
+          c.name,
+          sim.restrictedToken(c.name, manifestPrincipal(reg.data!.registerCluster.agentManifest)),
+        )
+      : kubeconfigYaml;
     const agent = await startAgent(
       {
         ...loadAgentConfig({ MESHFLEET_AGENT_PORT: '0', MESHFLEET_AGENT_HOST: '127.0.0.1' }),
         apiUrl: api.url,
-        kubeconfigYaml,
+        kubeconfigYaml: agentKubeconfig,
         bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
         stateFile: join(await mkdtemp(join(tmpdir(), 'mf-e2e-fleet-')), 'state.json'),
         reportDebounceMs: 200,
@@ -113,5 +124,18 @@ export async function startE2eFleet(
       await db.drop();
       await sim.close();
     },
+  };
+}
+
+/** The agent ServiceAccount's permissions as the manifest grants them (ClusterRole and its Role). */
+export function manifestPrincipal(manifest: string): RbacPrincipal {
+  const objects = parseAllDocuments(manifest).map(
+    (d) => d.toJS() as { kind: string; metadata: { namespace?: string }; rules?: PolicyRule[] },
+  );
+  const role = objects.find((o) => o.kind === 'Role');
+  return {
+    user: 'system:serviceaccount:meshfleet-system:meshfleet-agent',
+    clusterRules: objects.find((o) => o.kind === 'ClusterRole')?.rules ?? [],
+    namespaceRules: role ? { [role.metadata.namespace!]: role.rules ?? [] } : {},
   };
 }

@@ -48,6 +48,20 @@ describe('alert conditions', () => {
     );
   });
 
+  it('fires nothing for a cluster without Linkerd unless Linkerd is expected there', () => {
+    // 0 % coverage and no certificates: no MTLS_COVERAGE_BELOW either, nothing to measure.
+    const bare = state({ status: 'NOT_INSTALLED', podCoverage: 0, trafficCoverage: null });
+    assert.deepEqual(clusterConditions(rules, bare, NOW), []);
+    const expected = clusterConditions(rules, { ...bare, linkerdExpected: true }, NOW);
+    assert.deepEqual(
+      expected.map((x) => [x.kind, x.severity]),
+      [['CONTROL_PLANE_UNHEALTHY', 'CRITICAL']],
+    );
+    assert.match(expected[0]!.summary, /expected .* no control plane/);
+    // Meshfleet uninstalling it holds the alert like any other change.
+    assert.deepEqual(clusterConditions(rules, { ...bare, linkerdExpected: true, changing: true }, NOW), []);
+  });
+
   it('holds control-plane and mesh alerts while Meshfleet changes the cluster, not the others', () => {
     const mid = { ...state({ status: 'UNHEALTHY', podCoverage: 0.5 }), changing: true };
     assert.deepEqual(

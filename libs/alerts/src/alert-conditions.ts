@@ -25,7 +25,16 @@ export interface ClusterState {
    * stored report was received before the last one finished (it shows the cluster mid-change).
    */
   changing?: boolean;
+  /**
+   * The cluster should run Linkerd: it carries the label meshfleet.io/expect-linkerd=true, or
+   * Meshfleet installed Linkerd there (its last successful install/upgrade/uninstall was not an
+   * uninstall). Only then is a missing control plane an alert.
+   */
+  linkerdExpected?: boolean;
 }
+
+/** The cluster label that says Linkerd belongs on a cluster Meshfleet did not install it on. */
+export const EXPECT_LINKERD_LABEL = 'meshfleet.io/expect-linkerd';
 
 /**
  * Rules a cluster's own install, upgrade or restart trips on the way (pods roll, checks fail for
@@ -76,6 +85,20 @@ export function clusterConditions(rules: EffectiveRule[], s: ClusterState, now: 
   const h = s.health;
   // An offline cluster's last report is stale: only AGENT_OFFLINE speaks for it.
   if (!h || offline) return out;
+
+  // Not installed is a state: nothing to alert on, unless Linkerd is expected there. Coverage,
+  // skew and certificate rules have nothing to measure either way.
+  if (h.status === 'NOT_INSTALLED') {
+    const r = rule(AlertKind.CONTROL_PLANE_UNHEALTHY);
+    if (s.linkerdExpected && r)
+      out.push({
+        kind: AlertKind.CONTROL_PLANE_UNHEALTHY,
+        subject: 'control-plane',
+        severity: r.severity,
+        summary: `Linkerd is expected on cluster ${s.name} but no control plane is installed`,
+      });
+    return out;
+  }
 
   if (h.status === 'UNHEALTHY' && rule(AlertKind.CONTROL_PLANE_UNHEALTHY))
     out.push({

@@ -285,6 +285,7 @@ function asState(f: FleetFact): ClusterState {
     id: f.id,
     name: f.name,
     status: f.status,
+    linkerdExpected: f.linkerdExpected,
     health:
       f.health === null
         ? null

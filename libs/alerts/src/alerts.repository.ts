@@ -5,11 +5,14 @@ import {
   AlertRule,
   AlertStatus,
   Db,
+  HealthStatus,
+  OperationKind,
+  OperationStatus,
   Prisma,
   PrismaService,
   translatePrismaError,
 } from '@meshfleet/db';
-import { ClusterState } from './alert-conditions';
+import { ClusterState, EXPECT_LINKERD_LABEL } from './alert-conditions';
 
 export interface AlertListFilter {
   status?: AlertStatus | null;
@@ -57,6 +60,7 @@ export interface FleetFact {
   earliestCertExpiry: Date | null;
   firing: boolean;
   due: boolean;
+  linkerdExpected: boolean;
 }
 
 @Injectable()
@@ -142,19 +146,35 @@ export class AlertsRepository {
       include: { health: true },
     });
     if (!c) return null;
-    const [lock, lastOperation] = await Promise.all([
+    const [lock, lastOperation, lastLifecycle] = await Promise.all([
       db.clusterOperationLock.findUnique({ where: { clusterId }, select: { clusterId: true } }),
       db.operation.findFirst({
         where: { clusterId, organizationId },
         orderBy: { createdAt: 'desc' },
         select: { finishedAt: true },
       }),
+      // Whether Meshfleet left Linkerd installed: its last successful install/upgrade/uninstall.
+      c.health?.status === HealthStatus.NOT_INSTALLED
+        ? db.operation.findFirst({
+            where: {
+              clusterId,
+              organizationId,
+              status: OperationStatus.SUCCEEDED,
+              kind: { in: [OperationKind.INSTALL, OperationKind.UPGRADE, OperationKind.UNINSTALL] },
+            },
+            orderBy: { finishedAt: 'desc' },
+            select: { kind: true },
+          })
+        : null,
     ]);
     const finishedAt = lastOperation?.finishedAt ?? null;
     const h = c.health;
     const report = (h?.report ?? null) as StoredReport | null;
     return {
       changing: lock !== null || (h !== null && finishedAt !== null && h.receivedAt < finishedAt),
+      linkerdExpected:
+        (c.labels as Record<string, unknown> | null)?.[EXPECT_LINKERD_LABEL] === 'true' ||
+        (lastLifecycle !== null && lastLifecycle.kind !== OperationKind.UNINSTALL),
       id: c.id,
       organizationId: c.organizationId,
       name: c.name,
@@ -257,7 +277,15 @@ export class AlertsRepository {
       SELECT c."id", c."organizationId", c."name", c."status"::text AS status,
         h."status"::text AS health, h."podCoverage", h."trafficCoverage", h."proxySkew",
         h."controlPlaneVersion", h."earliestCertExpiry",
-        f."clusterId" IS NOT NULL AS firing, d."clusterId" IS NOT NULL AS due
+        f."clusterId" IS NOT NULL AS firing, d."clusterId" IS NOT NULL AS due,
+        -- Only a NOT_INSTALLED cluster needs to know (see ClusterState.linkerdExpected).
+        (h."status" = 'NOT_INSTALLED' AND (
+          c."labels" @> ${JSON.stringify({ [EXPECT_LINKERD_LABEL]: 'true' })}::jsonb OR
+          (SELECT o."kind" FROM "Operation" o
+            WHERE o."clusterId" = c."id" AND o."status" = 'SUCCEEDED'
+              AND o."kind" IN ('INSTALL', 'UPGRADE', 'UNINSTALL')
+            ORDER BY o."finishedAt" DESC NULLS LAST LIMIT 1) IN ('INSTALL', 'UPGRADE')
+        )) IS TRUE AS "linkerdExpected"
       FROM "Cluster" c
         LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id"
         LEFT JOIN (SELECT DISTINCT a."clusterId" FROM "Alert" a

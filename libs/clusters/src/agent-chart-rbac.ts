@@ -1,5 +1,6 @@
 // The agent Helm chart's RBAC template (charts/meshfleet-agent/templates/rbac.yaml), generated
-// from the same objects as the agent manifest so the two never drift. Write it with
+// from the same objects as the agent manifest (the rules per mode of agent-rbac.ts), so the two
+// never drift. Write it with
 // `node scripts/generate-agent-chart-rbac.mjs`; a test checks the committed file equals this.
 import { stringify } from 'yaml';
 import { agentManifestObjects, AGENT_NAMESPACE } from './agent-manifest';
@@ -12,13 +13,13 @@ const NS_PLACEHOLDER = '__RELEASE_NAMESPACE__';
 
 /** The RBAC objects of the agent manifest for a mode, with the namespace left to the chart. */
 function rbacObjects(mode: AgentChartMode): Record<string, unknown>[] {
-  void mode; // one rule set for both modes until registration carries a mode
   const objects = agentManifestObjects({
     clusterId: '',
     clusterName: '',
     apiUrl: 'https://unused.invalid',
     bootstrapToken: '',
     image: '',
+    mode: mode === 'monitor' ? 'MONITOR' : 'MANAGED',
   }).filter((o) => RBAC_KINDS.has(o['kind'] as string));
   return JSON.parse(
     JSON.stringify(objects).replaceAll(`"${AGENT_NAMESPACE}"`, `"${NS_PLACEHOLDER}"`),

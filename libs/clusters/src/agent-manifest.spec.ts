@@ -1,13 +1,25 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGENT_CLUSTER_RULES } from './agent-manifest';
+import { parseAllDocuments } from 'yaml';
+import { renderAgentManifest } from './agent-manifest';
+import { agentRbacRules, rulesAllow, type AgentMode } from './agent-rbac';
 
-const grants = (group: string, resource: string, verb: string) =>
-  AGENT_CLUSTER_RULES.some(
-    (r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb),
+const render = (mode: AgentMode) =>
+  parseAllDocuments(
+    renderAgentManifest({
+      clusterId: 'c1',
+      clusterName: 'prod',
+      apiUrl: 'https://meshfleet.example.com',
+      bootstrapToken: 'mfb_x',
+      image: 'agent:1',
+      mode,
+    }),
+  ).map(
+    (d) => d.toJS() as { kind: string; metadata: { labels?: Record<string, string> }; rules?: unknown[] },
   );
 
-// What the agent's informers and postcheck read (agents/linkerd-agent/src/kube/cluster-informers.ts).
+// What the agent's informers, `linkerd check` and the mTLS status read
+// (agents/linkerd-agent/src/kube/cluster-informers.ts, cluster-ops.ts snapshot()).
 const READ_BY_AGENT: Array<[string, string]> = [
   ['', 'namespaces'],
   ['', 'nodes'],
@@ -26,22 +38,63 @@ const READ_BY_AGENT: Array<[string, string]> = [
   ['rbac.authorization.k8s.io', 'clusterrolebindings'],
 ];
 
-describe('agent ClusterRole', () => {
-  it('lets every informer get, list and watch its resource', () => {
-    for (const [group, resource] of READ_BY_AGENT)
-      for (const verb of ['get', 'list', 'watch'])
-        assert.ok(grants(group, resource, verb), `${verb} ${group || 'core'}/${resource}`);
+describe('agent manifest', () => {
+  for (const mode of ['MONITOR', 'MANAGED'] as const)
+    it(`${mode}: the ClusterRole carries the mode's rules and every informer can get, list and watch`, () => {
+      const role = render(mode).find((o) => o.kind === 'ClusterRole')!;
+      assert.equal(role.metadata.labels?.['meshfleet.io/agent-mode'], mode.toLowerCase());
+      assert.equal(role.rules?.length, agentRbacRules(mode).length);
+      for (const [apiGroup, resource] of READ_BY_AGENT)
+        for (const verb of ['get', 'list', 'watch'])
+          assert.ok(rulesAllow(agentRbacRules(mode), { apiGroup, resource, verb }), `${verb} ${resource}`);
+      assert.ok(
+        rulesAllow(agentRbacRules(mode), {
+          apiGroup: '',
+          resource: 'pods/proxy',
+          verb: 'get',
+          name: 'web-1',
+        }),
+      );
+    });
+
+  it('MONITOR holds read verbs only', () => {
+    for (const r of agentRbacRules('MONITOR'))
+      for (const v of r.verbs)
+        assert.ok(['get', 'list', 'watch'].includes(v), `${v} on ${r.resources.join(',')}`);
   });
 
-  it('lets the agent write the serving Secrets and patch caBundles of webhooks and APIServices', () => {
-    for (const verb of ['create', 'patch']) assert.ok(grants('', 'secrets', verb), `${verb} secrets`);
-    assert.ok(grants('admissionregistration.k8s.io', 'mutatingwebhookconfigurations', 'patch'));
-    assert.ok(grants('admissionregistration.k8s.io', 'validatingwebhookconfigurations', 'patch'));
-    assert.ok(grants('apiregistration.k8s.io', 'apiservices', 'patch'));
+  it('a reason for every rule, no wildcard, and bind/escalate only on named roles', () => {
+    for (const r of agentRbacRules('MANAGED')) {
+      assert.ok(r.reason.length > 15, r.resources.join(','));
+      assert.ok(!r.apiGroups.includes('*') && !r.resources.includes('*') && !r.verbs.includes('*'));
+      if (r.verbs.includes('bind') || r.verbs.includes('escalate')) assert.ok(r.resourceNames?.length);
+    }
   });
 
-  it('says why for every rule and never grants everything', () => {
-    for (const r of AGENT_CLUSTER_RULES) assert.ok(r.why.length > 10, r.resources.join(','));
-    assert.ok(!AGENT_CLUSTER_RULES.some((r) => r.apiGroups.includes('*') && r.resources.includes('*')));
+  it('MANAGED cannot bind or escalate cluster-admin, nor write Secrets or roles that are not Linkerd’s', () => {
+    const rules = agentRbacRules('MANAGED');
+    const rbac = 'rbac.authorization.k8s.io';
+    assert.ok(
+      !rulesAllow(rules, { apiGroup: rbac, resource: 'clusterroles', verb: 'bind', name: 'cluster-admin' }),
+    );
+    assert.ok(
+      !rulesAllow(rules, { apiGroup: rbac, resource: 'clusterroles', verb: 'escalate', name: 'edit' }),
+    );
+    assert.ok(!rulesAllow(rules, { apiGroup: rbac, resource: 'clusterroles', verb: 'create', name: 'mine' }));
+    assert.ok(
+      !rulesAllow(rules, { apiGroup: rbac, resource: 'clusterrolebindings', verb: 'create', name: 'x' }),
+    );
+    assert.ok(!rulesAllow(rules, { apiGroup: '', resource: 'secrets', verb: 'patch', name: 'db-password' }));
+    assert.ok(
+      !rulesAllow(rules, { apiGroup: '', resource: 'namespaces', verb: 'delete', name: 'kube-system' }),
+    );
+    assert.ok(
+      rulesAllow(rules, {
+        apiGroup: rbac,
+        resource: 'clusterroles',
+        verb: 'escalate',
+        name: 'linkerd-policy',
+      }),
+    );
   });
 });

@@ -1,9 +1,10 @@
 // The agent's install manifest: the one source for what registerCluster returns and for
-// agents/linkerd-agent/deploy (rendered from here). Least privilege for managing Linkerd;
-// every rule says why it is needed.
+// agents/linkerd-agent/deploy (rendered from here). The RBAC rules, per mode, and why each is
+// needed are in agent-rbac.ts.
 import { isIP } from 'node:net';
 import { stringify } from 'yaml';
 import { FailedPreconditionError } from '@meshfleet/core';
+import { agentNamespaceRules, agentRbacRules, kubernetesRules, type AgentMode } from './agent-rbac';
 
 export const AGENT_NAMESPACE = 'meshfleet-system';
 export const AGENT_NAME = 'meshfleet-agent';
@@ -15,125 +16,9 @@ export interface AgentManifestInput {
   apiUrl: string;
   bootstrapToken: string;
   image: string;
+  /** MONITOR: read-only RBAC; MANAGED: also what lifecycle operations write (agent-rbac.ts). */
+  mode: AgentMode;
 }
-
-interface Rule {
-  why: string;
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-}
-
-const READ = ['get', 'list', 'watch'];
-const MANAGE = [...READ, 'create', 'update', 'patch', 'delete'];
-
-export const AGENT_CLUSTER_RULES: Rule[] = [
-  {
-    why: 'cluster facts: provider from spec.providerID, region from topology labels',
-    apiGroups: [''],
-    resources: ['nodes'],
-    verbs: READ,
-  },
-  {
-    why: 'mesh coverage: pods and their proxies in every namespace',
-    apiGroups: [''],
-    resources: ['pods'],
-    verbs: READ,
-  },
-  {
-    why: 'traffic mTLS: scrape linkerd-proxy metrics on :4191 through the API server',
-    apiGroups: [''],
-    resources: ['pods/proxy'],
-    verbs: ['get'],
-  },
-  { why: 'diagnostics: control-plane logs', apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-  {
-    why: 'injection settings; install and uninstall create/delete the linkerd namespaces',
-    apiGroups: [''],
-    resources: ['namespaces'],
-    verbs: MANAGE,
-  },
-  {
-    why: 'the control plane objects of a Linkerd install; the identity issuer and the webhook/APIService serving certificates the agent creates are Secrets in linkerd and linkerd-viz, which do not exist before install, so this cannot be a namespaced Role',
-    apiGroups: [''],
-    resources: ['configmaps', 'secrets', 'endpoints'],
-    verbs: MANAGE,
-  },
-  {
-    why: 'control-plane Services; read in every namespace for the cluster-networks check (cluster IPs)',
-    apiGroups: [''],
-    resources: ['services'],
-    verbs: MANAGE,
-  },
-  {
-    why: 'control-plane ServiceAccounts; read in the Linkerd namespaces for the existence checks (heartbeat, control plane)',
-    apiGroups: [''],
-    resources: ['serviceaccounts'],
-    verbs: MANAGE,
-  },
-  { why: 'events for operation diagnostics', apiGroups: [''], resources: ['events'], verbs: READ },
-  {
-    why: 'control-plane Deployments; data-plane restarts patch workloads',
-    apiGroups: ['apps'],
-    resources: ['deployments', 'daemonsets', 'statefulsets'],
-    verbs: MANAGE,
-  },
-  { why: 'rollout progress', apiGroups: ['apps'], resources: ['replicasets'], verbs: READ },
-  {
-    why: 'Linkerd CRDs (install --crds, upgrades)',
-    apiGroups: ['apiextensions.k8s.io'],
-    resources: ['customresourcedefinitions'],
-    verbs: MANAGE,
-  },
-  {
-    why: 'the proxy injector and policy validator webhooks',
-    apiGroups: ['admissionregistration.k8s.io'],
-    resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'],
-    verbs: MANAGE,
-  },
-  {
-    why: "Linkerd's own ClusterRoles/Bindings, also read (selected by Linkerd's labels) for the RBAC existence checks; bind and escalate are required to grant permissions the agent does not hold itself",
-    apiGroups: ['rbac.authorization.k8s.io'],
-    resources: ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
-    verbs: [...MANAGE, 'bind', 'escalate'],
-  },
-  {
-    why: 'control-plane disruption budgets (HA)',
-    apiGroups: ['policy'],
-    resources: ['poddisruptionbudgets'],
-    verbs: MANAGE,
-  },
-  {
-    why: 'the Linkerd heartbeat CronJob',
-    apiGroups: ['batch'],
-    resources: ['cronjobs', 'jobs'],
-    verbs: MANAGE,
-  },
-  {
-    why: 'linkerd-viz tap APIService: applied with the caBundle of the serving Secret the agent makes, and read for "tap API service is running"',
-    apiGroups: ['apiregistration.k8s.io'],
-    resources: ['apiservices'],
-    verbs: MANAGE,
-  },
-  {
-    why: 'Linkerd custom resources (policy, routes, multicluster links)',
-    apiGroups: [
-      'linkerd.io',
-      'policy.linkerd.io',
-      'workload.linkerd.io',
-      'multicluster.linkerd.io',
-      'gateway.networking.k8s.io',
-    ],
-    resources: ['*'],
-    verbs: MANAGE,
-  },
-  {
-    why: 'the permission checks linkerd check performs',
-    apiGroups: ['authorization.k8s.io'],
-    resources: ['selfsubjectaccessreviews'],
-    verbs: ['create'],
-  },
-];
 
 const labels = { 'app.kubernetes.io/name': AGENT_NAME, 'app.kubernetes.io/part-of': 'meshfleet' };
 
@@ -153,8 +38,11 @@ export function agentManifestObjects(input: AgentManifestInput): Record<string, 
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',
-      metadata: { name: AGENT_NAME, labels },
-      rules: AGENT_CLUSTER_RULES.map(({ apiGroups, resources, verbs }) => ({ apiGroups, resources, verbs })),
+      metadata: {
+        name: AGENT_NAME,
+        labels: { ...labels, 'meshfleet.io/agent-mode': input.mode.toLowerCase() },
+      },
+      rules: kubernetesRules(agentRbacRules(input.mode)),
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -167,16 +55,7 @@ export function agentManifestObjects(input: AgentManifestInput): Record<string, 
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',
       metadata: { name: AGENT_NAME, namespace: ns, labels },
-      rules: [
-        // Its own Secret only: it saves the credential it receives at enrollment.
-        {
-          apiGroups: [''],
-          resources: ['secrets'],
-          resourceNames: [AGENT_SECRET],
-          verbs: ['get', 'update', 'patch'],
-        },
-        { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
-      ],
+      rules: kubernetesRules(agentNamespaceRules(AGENT_SECRET)),
     },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
@@ -284,6 +163,7 @@ export function renderAgentHelmCommand(input: AgentHelmCommandInput): string {
     ['token', input.bootstrapToken],
     ['image.repository', repository],
     ['image.tag', tag],
+    ['mode', input.mode === 'MONITOR' ? 'monitor' : 'managed'],
   ];
   return [
     `helm install ${AGENT_NAME} ${shellQuote(input.chart)}`,

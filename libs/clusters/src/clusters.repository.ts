@@ -11,6 +11,7 @@ import {
 import {
   CloudProvider,
   Cluster,
+  ClusterMode,
   ClusterStatus,
   Db,
   isUniqueViolation,
@@ -32,6 +33,7 @@ export interface NewCluster {
   provider: CloudProvider;
   region: string | null;
   labels: Record<string, string>;
+  mode: ClusterMode;
 }
 
 type Pos = { n: string };

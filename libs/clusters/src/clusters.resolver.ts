@@ -1,7 +1,7 @@
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { pageSize } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
-import { CloudProvider, Cluster, Role } from '@meshfleet/db';
+import { CloudProvider, Cluster, ClusterMode, Role } from '@meshfleet/db';
 import { registerNodeLoader, toConnection } from '@meshfleet/graphql';
 import { ClustersService, Enrollment } from './clusters.service';
 import {
@@ -96,6 +96,19 @@ export class ClustersResolver {
     @Args('id', { type: () => ID }) id: string,
   ): Promise<ClusterType> {
     return toClusterType(await this.service.deregister(actor, id));
+  }
+
+  @Mutation(() => RegisterClusterPayload, {
+    description:
+      "Changes the cluster's mode. Meshfleet applies it at once; the agent's RBAC changes only when the returned manifest (a fresh bootstrap token) is applied in the cluster",
+  })
+  @Allow(Role.ADMIN)
+  async setClusterMode(
+    @CurrentActor() actor: Actor,
+    @Args('clusterId', { type: () => ID }) clusterId: string,
+    @Args('mode', { type: () => ClusterMode }) mode: ClusterMode,
+  ): Promise<RegisterClusterPayload> {
+    return toPayload(await this.service.setMode(actor, clusterId, mode));
   }
 
   @Mutation(() => RegisterClusterPayload, {

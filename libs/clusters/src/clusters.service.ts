@@ -11,7 +11,7 @@ import {
 import { AppConfig } from '@meshfleet/config';
 import { Actor, AgentCredentialCache } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
-import { CloudProvider, Cluster, ClusterStatus, Db } from '@meshfleet/db';
+import { CloudProvider, Cluster, ClusterMode, ClusterStatus, Db } from '@meshfleet/db';
 import { assertAgentReachable, renderAgentHelmCommand, renderAgentManifest } from './agent-manifest';
 import { ClusterListFilter, ClustersRepository } from './clusters.repository';
 
@@ -20,6 +20,8 @@ export interface RegisterClusterData {
   provider: CloudProvider;
   region?: string | null;
   labels?: Record<string, unknown> | null;
+  /** Default MANAGED: Meshfleet's purpose is running Linkerd's lifecycle (README, "Agent modes"). */
+  mode?: ClusterMode | null;
 }
 
 export interface ClusterListQuery {
@@ -75,12 +77,14 @@ export class ClustersService {
     const region = validRegion(input.region);
     const labels = validLabels(input.labels);
     assertAgentReachable(this.config.publicUrl, this.config.publicUrlAllowLocal);
+    const mode = input.mode ?? ClusterMode.MANAGED;
     return this.repo.transaction(async (db) => {
       const cluster = await this.repo.create(db, actor.organizationId, {
         name: input.name,
         provider: input.provider,
         region,
         labels,
+        mode,
       });
       const enrollment = await this.issueBootstrapToken(db, cluster);
       await this.audit.recordActor(
@@ -93,6 +97,7 @@ export class ClustersService {
           provider: cluster.provider,
           region,
           labels,
+          mode,
         },
       );
       return enrollment;
@@ -199,6 +204,30 @@ export class ClustersService {
     });
   }
 
+  /**
+   * Changes what the agent may do. Meshfleet applies the new mode at once (a MONITOR cluster gets
+   * no lifecycle operation from now on); the agent's RBAC changes only when the returned manifest
+   * (a fresh bootstrap token: the agent re-enrolls) is applied in the cluster.
+   */
+  async setMode(actor: Actor, id: string, mode: ClusterMode): Promise<Enrollment> {
+    return this.repo.transaction(async (db) => {
+      const before = await this.repo.get(db, actor.organizationId, id);
+      this.assertActive(before);
+      const cluster =
+        before.mode === mode ? before : await this.repo.update(db, actor.organizationId, id, { mode });
+      await this.repo.revokeOpenBootstrapTokens(db, actor.organizationId, id, new Date());
+      const enrollment = await this.issueBootstrapToken(db, cluster);
+      await this.audit.recordActor(
+        db,
+        actor,
+        'cluster.set-mode',
+        { type: 'Cluster', id },
+        { before: before.mode, after: mode },
+      );
+      return enrollment;
+    });
+  }
+
   private assertActive(cluster: Cluster): void {
     if (cluster.status === ClusterStatus.DEREGISTERED) {
       throw new ConflictError(`Cluster ${cluster.name} is deregistered`, { status: cluster.status });
@@ -215,6 +244,7 @@ export class ClustersService {
       apiUrl: this.config.publicUrl,
       bootstrapToken: secret.secret,
       image: this.config.agentImage,
+      mode: cluster.mode,
     };
     const agentManifest = renderAgentManifest(manifestInput);
     const helmCommand = renderAgentHelmCommand({ ...manifestInput, chart: this.config.agentHelmChart });

@@ -6,11 +6,21 @@ import { compareLinkerdVersions, freshSince, parseLinkerdVersion, reportFreshnes
 import { FleetAggregates, FleetSummaryRepository } from './fleet-summary.repository';
 import { FleetSummaryType, HealthCountsType, TrustAnchorGroupType } from './dto/fleet-summary.types';
 
-const emptyCounts = (): HealthCountsType => ({ total: 0, healthy: 0, degraded: 0, unhealthy: 0, unknown: 0 });
+const emptyCounts = (): HealthCountsType => ({
+  total: 0,
+  healthy: 0,
+  degraded: 0,
+  unhealthy: 0,
+  unknown: 0,
+  notInstalled: 0,
+});
 
 function add(c: HealthCountsType, health: string, n: number): void {
   c.total += n;
-  const key = health.toLowerCase() as keyof Omit<HealthCountsType, 'total'>;
+  const key = (health === 'NOT_INSTALLED' ? 'notInstalled' : health.toLowerCase()) as keyof Omit<
+    HealthCountsType,
+    'total'
+  >;
   if (key in c) c[key] += n;
   else c.unknown += n;
 }

@@ -1,7 +1,7 @@
 // Turns the stored snapshot into what GraphQL shows, applying the rule that stale or
 // offline data is UNKNOWN, never a leftover HEALTHY.
 import { HealthReport } from '@meshfleet/agent-protocol';
-import { toCheckJson } from '@meshfleet/linkerd';
+import { deriveHealth, toCheckJson } from '@meshfleet/linkerd';
 import { Cluster, ClusterHealth, ClusterStatus, HealthStatus } from '@meshfleet/db';
 import { isReportFresh, ReportFreshness } from '@meshfleet/linkerd';
 import {
@@ -27,10 +27,17 @@ export function healthView(cluster: Cluster, h: ClusterHealth | null, f: ReportF
     unknownReason = `The agent is ${cluster.status.toLowerCase()}`;
   else if (!isReportFresh(h.generatedAt, f))
     unknownReason = `The last report is older than ${f.maxAgeSeconds} s`;
+  const reasons = deriveHealth(report, {
+    now: f.now,
+    maxAgeSeconds: f.maxAgeSeconds,
+    connected: cluster.status === ClusterStatus.CONNECTED,
+  }).reasons;
   return {
     status: unknownReason ? HealthStatus.UNKNOWN : h!.status,
     reportedStatus: h?.status ?? HealthStatus.UNKNOWN,
     unknownReason,
+    reasons:
+      unknownReason && !report ? [{ code: 'NO_REPORT', level: 'info', message: unknownReason }] : reasons,
     checkedAt: h?.generatedAt ?? null,
     receivedAt: h?.receivedAt ?? null,
     errorCount: h?.errorCount ?? 0,

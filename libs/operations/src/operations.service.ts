@@ -15,6 +15,7 @@ import { Actor } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
 import {
   Cluster,
+  ClusterMode,
   ClusterStatus,
   IdentityMode,
   Operation,
@@ -35,6 +36,15 @@ import { LiveUpdates } from '@meshfleet/redis';
 export type { OperationParams } from './operation-kinds';
 
 type BundleOf = (version: string, variant: Variant) => ReturnType<CatalogService['bundle']>;
+
+/** A MONITOR cluster's agent holds read-only RBAC: nothing that changes the cluster is sent to it. */
+export function assertManaged(cluster: Pick<Cluster, 'name' | 'mode'>): void {
+  if (cluster.mode === ClusterMode.MONITOR)
+    throw new FailedPreconditionError(
+      `Cluster ${cluster.name} is in MONITOR mode: its agent may only read. Switch it to MANAGED (setClusterMode) and apply the returned manifest to run lifecycle operations`,
+      { reason: 'CLUSTER_MONITOR_ONLY' },
+    );
+}
 
 @Injectable()
 export class OperationsService {
@@ -66,11 +76,13 @@ export class OperationsService {
     return this.repo.list(organizationId, filter, first, after);
   }
 
+  /** The cluster of a lifecycle operation: MANAGED and connected. */
   private async connectedCluster(
     actor: Actor,
     clusterId: string,
   ): Promise<{ cluster: Cluster; report: HealthReport | null }> {
     const cluster = await this.clusters.get(actor.organizationId, clusterId);
+    assertManaged(cluster);
     if (cluster.status !== ClusterStatus.CONNECTED)
       throw new FailedPreconditionError(
         `Cluster ${cluster.name} is ${cluster.status}: its agent must be connected`,
@@ -171,6 +183,7 @@ export class OperationsService {
     const planned: { cluster: Cluster; params: OperationParams }[] = [];
     for (const { cluster, report } of await this.repo.clustersWithReports(actor.organizationId, clusterIds)) {
       try {
+        assertManaged(cluster);
         if (cluster.status !== ClusterStatus.CONNECTED)
           throw new FailedPreconditionError(
             `Cluster ${cluster.name} is ${cluster.status}: its agent must be connected`,

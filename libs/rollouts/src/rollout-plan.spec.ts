@@ -9,6 +9,7 @@ const c = (name: string, over: Partial<PlanCandidate> = {}): PlanCandidate => ({
   id: `id-${name}`,
   name,
   status: 'CONNECTED',
+  mode: 'MANAGED',
   linkerdInstalled: true,
   currentVersion: 'enterprise-2.19.1',
   kubernetesVersion: 'v1.33.2',
@@ -40,6 +41,7 @@ describe('planRollout', () => {
         c('off', { status: 'OFFLINE' }),
         c('bare', { linkerdInstalled: false, currentVersion: null }),
         c('k8s', { kubernetesVersion: 'v1.28.0' }),
+        c('watch', { mode: 'MONITOR' }),
       ],
       release,
       resolveStrategy({}),
@@ -53,7 +55,9 @@ describe('planRollout', () => {
       off: 'OFFLINE',
       bare: 'NOT_INSTALLED',
       k8s: 'KUBERNETES_UNSUPPORTED',
+      watch: 'CLUSTER_MONITOR_ONLY',
     });
+    assert.match(plan.excluded.find((e) => e.clusterName === 'watch')!.reason, /MONITOR mode/);
   });
 
   it('splits by percentages of what follows the canary', () => {

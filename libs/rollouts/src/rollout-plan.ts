@@ -6,6 +6,8 @@ export interface PlanCandidate {
   id: string;
   name: string;
   status: string;
+  /** MONITOR clusters are never upgraded (their agent may only read). */
+  mode: string;
   linkerdInstalled: boolean;
   currentVersion: string | null;
   kubernetesVersion: string | null;
@@ -43,6 +45,10 @@ export function planRollout(candidates: PlanCandidate[], release: PlanRelease, s
   for (const c of [...candidates].sort((a, b) => a.name.localeCompare(b.name))) {
     const out = (code: string, reason: string) =>
       excluded.push({ clusterId: c.id, clusterName: c.name, code, reason });
+    if (c.mode === 'MONITOR') {
+      out('CLUSTER_MONITOR_ONLY', 'The cluster is in MONITOR mode: its agent may only read');
+      continue;
+    }
     if (c.status === 'PENDING') {
       out('NOT_ENROLLED', 'The agent has not enrolled yet');
       continue;

@@ -62,7 +62,7 @@ export class RolloutsRepository {
   async candidates(org: string, f: ClusterListFilter, ids: string[]): Promise<PlanCandidate[]> {
     const idCond = ids.length ? Prisma.sql`AND c."id" = ANY(${ids.filter(isUuid)}::uuid[])` : Prisma.empty;
     return this.prisma.$queryRaw<PlanCandidate[]>`
-      SELECT c."id", c."name", c."status"::text AS status,
+      SELECT c."id", c."name", c."status"::text AS status, c."mode"::text AS mode,
              COALESCE(h."linkerdInstalled", false) AS "linkerdInstalled",
              h."controlPlaneVersion" AS "currentVersion",
              COALESCE(c."kubernetesVersion", h."report"->>'kubernetesVersion') AS "kubernetesVersion",

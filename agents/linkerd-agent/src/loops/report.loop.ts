@@ -2,7 +2,7 @@
 // the report dirty; the queue coalesces them (debounce) and the reconcile builds a report from
 // the current cache and sends it. A periodic resend keeps the API's copy fresh even when nothing
 // changes, and a failed send is retried with backoff.
-import { deriveHealth } from '@meshfleet/linkerd';
+import { deriveHealth, protocolHealthStatus } from '@meshfleet/linkerd';
 import type { ReportBuilder } from '../report/report-builder';
 import { Backoff } from '../util/backoff';
 import type { SequenceGenerator } from '../util/sequence';
@@ -79,7 +79,7 @@ export class ReportLoop {
     ctx.state.lastReport = {
       sequence: report.sequence,
       generatedAt: report.generatedAt,
-      health: deriveHealth(report).status,
+      health: protocolHealthStatus(deriveHealth(report).status),
       accepted,
     };
     ctx.state.linkerdInstalled = report.linkerd.installed;

@@ -1,12 +1,18 @@
 import { NodeInterface } from '@meshfleet/graphql';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { CloudProvider, ClusterStatus } from '@meshfleet/db';
+import { CloudProvider, ClusterMode, ClusterStatus } from '@meshfleet/db';
 import { Connection, GraphQLJSONObject } from '@meshfleet/graphql';
 
 registerEnumType(CloudProvider, { name: 'CloudProvider', description: 'Where the cluster runs' });
 registerEnumType(ClusterStatus, {
   name: 'ClusterStatus',
   description: 'PENDING until the agent enrolls; OFFLINE after missed heartbeats; DEREGISTERED when removed',
+});
+
+registerEnumType(ClusterMode, {
+  name: 'ClusterMode',
+  description:
+    "What the agent may do: MONITOR reads only (read-only RBAC, lifecycle operations refused); MANAGED also installs, upgrades, uninstalls and rotates Linkerd (RBAC scoped to Linkerd's objects)",
 });
 
 @ObjectType('Cluster', { implements: () => [NodeInterface] })
@@ -38,6 +44,11 @@ export class ClusterType {
 
   @Field(() => ClusterStatus)
   status!: ClusterStatus;
+
+  @Field(() => ClusterMode, {
+    description: 'Chosen at registration; setClusterMode changes it (re-apply the returned manifest)',
+  })
+  mode!: ClusterMode;
 
   @Field(() => String, { nullable: true })
   kubernetesVersion!: string | null;
@@ -107,6 +118,12 @@ export class RegisterClusterInput {
 
   @Field(() => GraphQLJSONObject, { nullable: true })
   labels?: Record<string, unknown> | null;
+
+  @Field(() => ClusterMode, {
+    nullable: true,
+    description: "The agent's RBAC: MANAGED (default) or MONITOR (read-only, no lifecycle operations)",
+  })
+  mode?: ClusterMode | null;
 }
 
 @InputType()

@@ -7,6 +7,8 @@ export class HealthCountsType {
   @Field(() => Int) degraded!: number;
   @Field(() => Int) unhealthy!: number;
   @Field(() => Int, { description: 'No data, stale data or agent offline' }) unknown!: number;
+  @Field(() => Int, { description: 'Connected, current report, no Linkerd control plane' })
+  notInstalled!: number;
 }
 
 @ObjectType('ProviderHealth')

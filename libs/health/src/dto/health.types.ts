@@ -5,7 +5,7 @@ import { GraphQLJSONObject } from '@meshfleet/graphql';
 registerEnumType(HealthStatus, {
   name: 'HealthStatus',
   description:
-    'HEALTHY; DEGRADED (warnings); UNHEALTHY (errors); UNKNOWN (no data, stale data, or agent offline)',
+    'HEALTHY; DEGRADED (warnings); UNHEALTHY (errors); UNKNOWN (no data, stale data, or agent offline); NOT_INSTALLED (connected, no Linkerd control plane: a state, not a failure). `reasons` says why',
 });
 
 export enum CheckResultLevel {
@@ -53,6 +53,24 @@ export class NotRunCheckType {
   description!: string;
 }
 
+@ObjectType('HealthReason', {
+  description:
+    'Why a cluster has its health status (the rules are in libs/linkerd/src/health/derive-health.ts)',
+})
+export class HealthReasonType {
+  @Field({
+    description:
+      'NO_REPORT, AGENT_OFFLINE, STALE_REPORT, NO_CHECKS, NOT_INSTALLED, CHECK_FAILED, CHECK_WARNING, PROXY_VERSION_SKEW, CERTIFICATE_EXPIRED, CERTIFICATE_EXPIRING, MTLS_COVERAGE_ZERO, MTLS_COVERAGE_LOW, PLAINTEXT_TRAFFIC',
+  })
+  code!: string;
+
+  @Field({ description: 'error (makes it UNHEALTHY), warning (DEGRADED) or info (status unchanged)' })
+  level!: string;
+
+  @Field()
+  message!: string;
+}
+
 @ObjectType('ClusterHealth')
 export class ClusterHealthType {
   @Field(() => HealthStatus)
@@ -63,6 +81,12 @@ export class ClusterHealthType {
 
   @Field(() => String, { nullable: true, description: 'Why the status is UNKNOWN, when it is' })
   unknownReason!: string | null;
+
+  @Field(() => [HealthReasonType], {
+    description:
+      'Why the status is what it is: failed checks, version skew, certificates, coverage (a HEALTHY cluster at 0 % mTLS says so here), or why it is UNKNOWN or NOT_INSTALLED',
+  })
+  reasons!: HealthReasonType[];
 
   @Field(() => Date, { nullable: true })
   checkedAt!: Date | null;

@@ -7,6 +7,7 @@ import { KubeObject } from '../store/types';
 import { apiGroup, apiGroupList, apiVersions, resourceList } from './discovery';
 import { sendJson, sendText } from './http-util';
 import { openapiGroupVersion, openapiRoot, openapiV2 } from './openapi';
+import { authorize, type RbacPrincipal } from './rbac-authorizer';
 import { readRequestBody, ResourceVerbs, Target, verbOf } from './resource-verbs';
 
 export class ApiHandler {
@@ -21,6 +22,7 @@ export class ApiHandler {
     res: ServerResponse,
     path: string,
     query: URLSearchParams,
+    principal?: RbacPrincipal,
   ): Promise<void> {
     const segs = path
       .split('/')
@@ -43,6 +45,20 @@ export class ApiHandler {
     }
     if (head === 'apis' && segs.length === 3) return this.sendDiscovery(res, segs[1]!, segs[2]!);
     const target = this.resolve(segs);
+    if (principal) {
+      // Subresources (proxy, log, status) and reviews map to RBAC verbs by method, as Kubernetes does.
+      const method = req.method ?? 'GET';
+      const verb =
+        verbOf(method, target, query) ??
+        (
+          { GET: 'get', POST: 'create', PUT: 'update', PATCH: 'patch', DELETE: 'delete' } as Record<
+            string,
+            string
+          >
+        )[method] ??
+        'get';
+      req = await authorize(principal, req, target, verb, this.cluster.store);
+    }
     return this.dispatch(req, res, target, query);
   }
 

@@ -4,8 +4,10 @@ import { createServer as createHttpServer, IncomingMessage, Server, ServerRespon
 import { createServer as createHttpsServer } from 'node:https';
 import { AddressInfo } from 'node:net';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { KubeError } from '../api/kube-error';
+import type { RbacPrincipal } from './rbac-authorizer';
 import { buildCluster } from '../cluster/cluster-builder';
 import { SimCluster } from '../cluster/sim-cluster';
 import { FaultController } from '../faults/fault-controller';
@@ -55,6 +57,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 export class Simulator {
   private readonly entries = new Map<string, Entry>();
+  private readonly restricted = new Map<string, { cluster: string; principal: RbacPrincipal }>();
   private readonly trustGroups = new Map<string, Promise<CertAndKey>>();
   private server: Server | undefined;
   private baseUrl = '';
@@ -76,8 +79,21 @@ export class Simulator {
     return entry.handle;
   }
 
-  kubeconfigFor(name: string): string {
-    return this.cluster(name).kubeconfig();
+  /** The cluster's kubeconfig: its admin token, or a restricted token from restrictedToken. */
+  kubeconfigFor(name: string, token?: string): string {
+    const c = this.cluster(name);
+    return token ? renderKubeconfig(name, c.url, token, this.caPem) : c.kubeconfig();
+  }
+
+  /**
+   * A bearer token for the cluster whose requests are authorized by RBAC against the principal's
+   * rules (see rbac-authorizer.ts), e.g. an agent's ServiceAccount bound to its ClusterRole.
+   */
+  restrictedToken(name: string, principal: RbacPrincipal): string {
+    this.cluster(name);
+    const token = `sa-${randomBytes(16).toString('hex')}`;
+    this.restricted.set(token, { cluster: name, principal });
+    return token;
   }
 
   /** Writes <dir>/<cluster>.kubeconfig for every cluster; returns the paths. */
@@ -187,7 +203,7 @@ export class Simulator {
     if (!authorization?.startsWith('Bearer ')) return undefined;
     const token = authorization.slice('Bearer '.length);
     for (const [name, e] of this.entries) if (e.handle.token === token) return name;
-    return undefined;
+    return this.restricted.get(token)?.cluster;
   }
 
   private async serveCluster(
@@ -206,11 +222,16 @@ export class Simulator {
       return;
     }
     const auth = req.headers.authorization ?? '';
-    if (auth !== `Bearer ${cluster.settings.token}`) throw new KubeError('Unauthorized', 'Unauthorized');
+    let principal: RbacPrincipal | undefined;
+    if (auth !== `Bearer ${cluster.settings.token}`) {
+      const r = auth.startsWith('Bearer ') ? this.restricted.get(auth.slice('Bearer '.length)) : undefined;
+      if (r?.cluster !== name) throw new KubeError('Unauthorized', 'Unauthorized');
+      principal = r.principal;
+    }
     if (cluster.faults.latencyMs > 0) await sleep(cluster.faults.latencyMs);
     const injected = cluster.faults.injectedError();
     if (injected) return sendStatus(res, injected, injected.code === 429 ? { 'Retry-After': '1' } : {});
-    await entry.api.handle(req, res, path, query);
+    await entry.api.handle(req, res, path, query, principal);
   }
 
   /** /_sim/clusters, /_sim/clusters/<name>/faults (GET snapshot, POST apply, DELETE clear). */

@@ -7,7 +7,7 @@ import { mtlsStatus } from '../mtls/mtls-status';
 import type { ClusterSnapshot } from '../snapshot';
 import { healthyCluster, issuerSecret, NOW, pod, withSecret } from '../testing/cluster.fixture';
 import { makeCert, makePki, type TestPki } from '../testing/pki.fixture';
-import { deriveHealth } from './derive-health';
+import { deriveHealth, protocolHealthStatus } from './derive-health';
 import { linkerdInfo } from './linkerd-info';
 
 /** Assembles a report the way the agent will, and validates it against the contract. */
@@ -98,14 +98,81 @@ describe('deriveHealth', () => {
     assert.equal(d.earliestCertificateExpiry?.notAfter, expired.cert.notAfter.toISOString());
   });
 
-  it('reports a cluster without Linkerd as UNHEALTHY and not installed', async () => {
+  it('reports a cluster without Linkerd as NOT_INSTALLED, a state with its reason, not a failure', async () => {
     const s = healthyCluster(pki);
     const r = await report({ ...s, configMaps: [], secrets: [], pods: [] });
     const d = deriveHealth(r);
     assert.equal(r.linkerd.installed, false);
-    assert.equal(d.status, 'UNHEALTHY');
+    assert.ok(d.errorCount > 0, 'the existence checks still fail');
+    assert.equal(d.status, 'NOT_INSTALLED');
+    assert.deepEqual(
+      d.reasons.map((x) => x.code),
+      ['NOT_INSTALLED'],
+    );
     assert.equal(d.linkerdInstalled, false);
     assert.equal(d.earliestCertificateExpiry, null);
+    // Offline or stale still reads UNKNOWN, whatever the report said.
+    assert.equal(deriveHealth(r, { connected: false }).status, 'UNKNOWN');
+    assert.equal(protocolHealthStatus(d.status), 'UNKNOWN');
+  });
+
+  it('says why a cluster is DEGRADED: the warning check and the proxy version skew', async () => {
+    const s = healthyCluster(pki);
+    s.pods.push(pod({ ns: 'shop', name: 'old', version: 'edge-25.10.7', trustPem: pki.anchor.pem }));
+    const d = deriveHealth(await report(s));
+    assert.equal(d.status, 'DEGRADED');
+    const warnings = d.reasons.filter((x) => x.level === 'warning');
+    assert.equal(warnings.length, d.warningCount, JSON.stringify(d.reasons));
+    assert.ok(warnings.every((x) => x.code === 'CHECK_WARNING'));
+    const skew = d.reasons.find((x) => x.code === 'PROXY_VERSION_SKEW');
+    assert.ok(skew, JSON.stringify(d.reasons));
+    assert.match(skew.message, /edge-25\.10\.7/);
+  });
+
+  it('names the failed check and the expired certificate of an UNHEALTHY cluster', async () => {
+    const expired = await makeCert({
+      cn: 'identity.linkerd.cluster.local',
+      now: NOW,
+      from: -400,
+      to: -2,
+      signer: pki.anchor,
+    });
+    const d = deriveHealth(await report(withSecret(healthyCluster(pki), issuerSecret(expired.pem))));
+    assert.equal(d.status, 'UNHEALTHY');
+    assert.ok(d.reasons.some((x) => x.code === 'CHECK_FAILED' && x.level === 'error'));
+    assert.ok(d.reasons.some((x) => x.code === 'CERTIFICATE_EXPIRED' && /issuer/.test(x.message)));
+  });
+
+  it('keeps a HEALTHY cluster at 0 % mTLS HEALTHY but says coverage is 0', async () => {
+    const r = await report(healthyCluster(pki));
+    r.mtls = { ...r.mtls, meshedPods: 0, podCoverage: 0 };
+    const d = deriveHealth(r);
+    assert.equal(d.status, 'HEALTHY');
+    const zero = d.reasons.find((x) => x.code === 'MTLS_COVERAGE_ZERO');
+    assert.ok(zero, JSON.stringify(d.reasons));
+    assert.equal(zero.level, 'warning');
+    assert.match(zero.message, /0 %/);
+  });
+
+  it('lists partial coverage and plaintext traffic as info on a healthy cluster', async () => {
+    const d = deriveHealth(await report(healthyCluster(pki)));
+    assert.equal(d.status, 'HEALTHY');
+    assert.ok(
+      d.reasons.every((x) => x.level === 'info'),
+      JSON.stringify(d.reasons),
+    );
+    assert.deepEqual(
+      d.reasons.map((x) => x.code),
+      ['MTLS_COVERAGE_LOW', 'PLAINTEXT_TRAFFIC'],
+    );
+  });
+
+  it('says why it is UNKNOWN', async () => {
+    const r = await report(healthyCluster(pki));
+    assert.equal(deriveHealth(null).reasons[0]?.code, 'NO_REPORT');
+    assert.equal(deriveHealth(r, { connected: false }).reasons[0]?.code, 'AGENT_OFFLINE');
+    const later = new Date(NOW.getTime() + 10 * 60_000);
+    assert.equal(deriveHealth(r, { now: later, maxAgeSeconds: 180 }).reasons[0]?.code, 'STALE_REPORT');
   });
 
   it('is UNKNOWN without a report, when offline, or when the report is stale', async () => {

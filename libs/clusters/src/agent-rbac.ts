@@ -1,0 +1,366 @@
+// The agent's RBAC, per mode. The one source for the manifest registerCluster returns and for the
+// agent's Helm chart. Every rule carries its reason (listed in the README).
+//
+// MONITOR reads what the agent's informers, `linkerd check` and the mTLS status read, and the
+// proxies' admin port through the pod proxy. MANAGED adds what install, upgrade, uninstall,
+// issuer rotation and data-plane restarts write, scoped by resourceNames to the objects
+// `linkerd install` renders wherever their names are known. The agent applies with server-side
+// apply (a PATCH that names the object: Kubernetes authorizes its create with that name too),
+// gets and deletes by name, so name-scoped rules cover all of it.
+//
+// Linkerd's install contains ClusterRoles, Roles and their bindings. Kubernetes refuses to create
+// a role granting permissions the creator does not hold (unless it has `escalate` on it) and to
+// bind one (unless it has `bind` on it). Holding every permission of Linkerd's roles would give
+// the agent more than it needs (tokenreviews, endpointslices, ...), so it holds `escalate` and
+// `bind` only on Linkerd's own role names: it can create exactly those, nothing else.
+
+export type AgentMode = 'MONITOR' | 'MANAGED';
+
+export interface AgentRbacRule {
+  reason: string;
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+/** Meshfleet installs Linkerd into this namespace (imports are refused for any other). */
+const CP = 'linkerd';
+
+/** Names of the objects `linkerd install` (CLI and Helm, default and HA) renders, by kind. */
+export const LINKERD_OBJECT_NAMES = {
+  namespaces: [CP],
+  clusterRoles: [
+    `linkerd-${CP}-identity`,
+    `linkerd-${CP}-destination`,
+    `linkerd-${CP}-proxy-injector`,
+    'linkerd-policy',
+    'linkerd-heartbeat',
+  ],
+  clusterRoleBindings: [
+    `linkerd-${CP}-identity`,
+    `linkerd-${CP}-destination`,
+    `linkerd-${CP}-proxy-injector`,
+    'linkerd-destination-policy',
+    'linkerd-heartbeat',
+  ],
+  roles: ['linkerd-heartbeat', 'remote-discovery', `ext-namespace-metadata-${CP}-config`],
+  roleBindings: [
+    'linkerd-heartbeat',
+    'linkerd-destination-remote-discovery',
+    `ext-namespace-metadata-${CP}-config`,
+  ],
+  configMaps: [`${CP}-config`, `${CP}-identity-trust-roots`],
+  secrets: [
+    'linkerd-identity-issuer',
+    'linkerd-config-overrides',
+    'linkerd-proxy-injector-k8s-tls',
+    'linkerd-sp-validator-k8s-tls',
+    'linkerd-policy-validator-k8s-tls',
+  ],
+  services: [
+    'linkerd-identity',
+    'linkerd-identity-headless',
+    'linkerd-dst',
+    'linkerd-dst-headless',
+    'linkerd-sp-validator',
+    'linkerd-policy',
+    'linkerd-policy-validator',
+    'linkerd-proxy-injector',
+  ],
+  serviceAccounts: ['linkerd-identity', 'linkerd-destination', 'linkerd-heartbeat', 'linkerd-proxy-injector'],
+  deployments: ['linkerd-identity', 'linkerd-destination', 'linkerd-proxy-injector'],
+  cronJobs: ['linkerd-heartbeat'],
+  podDisruptionBudgets: ['linkerd-identity', 'linkerd-dst', 'linkerd-proxy-injector'],
+  mutatingWebhooks: ['linkerd-proxy-injector-webhook-config'],
+  validatingWebhooks: ['linkerd-sp-validator-webhook-config', 'linkerd-policy-validator-webhook-config'],
+  crds: [
+    'authorizationpolicies.policy.linkerd.io',
+    'egressnetworks.policy.linkerd.io',
+    'httplocalratelimitpolicies.policy.linkerd.io',
+    'httproutes.policy.linkerd.io',
+    'meshtlsauthentications.policy.linkerd.io',
+    'networkauthentications.policy.linkerd.io',
+    'serverauthorizations.policy.linkerd.io',
+    'servers.policy.linkerd.io',
+    'serviceprofiles.linkerd.io',
+    'externalworkloads.workload.linkerd.io',
+    // The Gateway API CRDs Linkerd 2.19+ expects (`linkerd install --crds` can render them).
+    'gatewayclasses.gateway.networking.k8s.io',
+    'gateways.gateway.networking.k8s.io',
+    'httproutes.gateway.networking.k8s.io',
+    'grpcroutes.gateway.networking.k8s.io',
+    'referencegrants.gateway.networking.k8s.io',
+    'tcproutes.gateway.networking.k8s.io',
+    'tlsroutes.gateway.networking.k8s.io',
+    'udproutes.gateway.networking.k8s.io',
+    'backendtlspolicies.gateway.networking.k8s.io',
+  ],
+  // linkerd-viz's tap APIService: only touched when an imported render carries it.
+  apiServices: ['v1alpha1.tap.linkerd.io'],
+} as const;
+
+const READ = ['get', 'list', 'watch'];
+/** Server-side apply (create or patch by name), get and delete by name. */
+const WRITE_NAMED = ['get', 'create', 'update', 'patch', 'delete'];
+
+const names = (list: readonly string[]) => [...list];
+
+const MONITOR_RULES: AgentRbacRule[] = [
+  {
+    reason:
+      'cluster facts: provider from spec.providerID, region from topology labels; cluster-networks check',
+    apiGroups: [''],
+    resources: ['nodes'],
+    verbs: READ,
+  },
+  {
+    reason:
+      'injection settings of every namespace (mTLS coverage) and the Linkerd namespaces (existence checks)',
+    apiGroups: [''],
+    resources: ['namespaces'],
+    verbs: READ,
+  },
+  {
+    reason: 'mesh coverage: pods and their proxies in every namespace; data-plane checks',
+    apiGroups: [''],
+    resources: ['pods'],
+    verbs: READ,
+  },
+  {
+    reason:
+      'traffic mTLS and collectProxyMetrics: the linkerd-proxy admin port (:4191/metrics) through the API server',
+    apiGroups: [''],
+    resources: ['pods/proxy'],
+    verbs: ['get'],
+  },
+  {
+    reason:
+      'linkerd-config, the trust roots, the issuer and webhook serving certificates (public parts only leave the cluster); ' +
+      'the informers list them in the Linkerd namespaces, and list/watch cannot be narrowed by name',
+    apiGroups: [''],
+    resources: ['configmaps', 'secrets'],
+    verbs: READ,
+  },
+  {
+    reason:
+      'control-plane Services and ServiceAccounts (existence checks); Service cluster IPs for the cluster-networks check',
+    apiGroups: [''],
+    resources: ['services', 'serviceaccounts'],
+    verbs: READ,
+  },
+  {
+    reason: 'control-plane readiness and proxy versions of workloads',
+    apiGroups: ['apps'],
+    resources: ['deployments', 'daemonsets'],
+    verbs: READ,
+  },
+  {
+    reason: 'Linkerd and Gateway API CRDs present and established (linkerd check)',
+    apiGroups: ['apiextensions.k8s.io'],
+    resources: ['customresourcedefinitions'],
+    verbs: READ,
+  },
+  {
+    reason: 'the proxy injector and validator webhooks and their caBundles (webhook certificate checks)',
+    apiGroups: ['admissionregistration.k8s.io'],
+    resources: ['mutatingwebhookconfigurations', 'validatingwebhookconfigurations'],
+    verbs: READ,
+  },
+  {
+    reason: 'linkerd-viz: "tap API service is running"',
+    apiGroups: ['apiregistration.k8s.io'],
+    resources: ['apiservices'],
+    verbs: READ,
+  },
+  {
+    reason:
+      "Linkerd's ClusterRoles and bindings (selected by Linkerd's labels) for the RBAC existence checks",
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['clusterroles', 'clusterrolebindings'],
+    verbs: READ,
+  },
+];
+
+const MANAGED_RULES: AgentRbacRule[] = [
+  {
+    reason: 'install creates the control-plane namespace, uninstall deletes it',
+    apiGroups: [''],
+    resources: ['namespaces'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.namespaces),
+  },
+  {
+    reason: 'linkerd-config and the trust roots (install, upgrade, anchor bundles)',
+    apiGroups: [''],
+    resources: ['configmaps'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.configMaps),
+  },
+  {
+    reason:
+      'the identity issuer (its key is generated in the cluster; issuer rotation patches it), the config overrides ' +
+      'and the webhook serving certificates the agent issues',
+    apiGroups: [''],
+    resources: ['secrets'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.secrets),
+  },
+  {
+    reason: 'control-plane Services',
+    apiGroups: [''],
+    resources: ['services'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.services),
+  },
+  {
+    reason: 'control-plane ServiceAccounts',
+    apiGroups: [''],
+    resources: ['serviceaccounts'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.serviceAccounts),
+  },
+  {
+    reason:
+      'data-plane restarts patch the pod-template annotation of meshed workloads in any namespace (their names are ' +
+      "the cluster's own); control-plane Deployments are applied through the same rule",
+    apiGroups: ['apps'],
+    resources: ['deployments', 'daemonsets', 'statefulsets'],
+    verbs: ['patch'],
+  },
+  {
+    reason: 'control-plane Deployments (install, upgrade, uninstall)',
+    apiGroups: ['apps'],
+    resources: ['deployments'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.deployments),
+  },
+  {
+    reason: 'data-plane restarts wait for StatefulSets to roll (Deployments and DaemonSets are read anyway)',
+    apiGroups: ['apps'],
+    resources: ['statefulsets'],
+    verbs: ['get'],
+  },
+  {
+    reason: 'the Linkerd heartbeat CronJob',
+    apiGroups: ['batch'],
+    resources: ['cronjobs'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.cronJobs),
+  },
+  {
+    reason: 'control-plane disruption budgets (HA variant)',
+    apiGroups: ['policy'],
+    resources: ['poddisruptionbudgets'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.podDisruptionBudgets),
+  },
+  {
+    reason: 'Linkerd CRDs and the Gateway API CRDs (install --crds, upgrades, uninstall)',
+    apiGroups: ['apiextensions.k8s.io'],
+    resources: ['customresourcedefinitions'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.crds),
+  },
+  {
+    reason:
+      'the proxy injector webhook (applied with the caBundle of the serving certificate the agent issues)',
+    apiGroups: ['admissionregistration.k8s.io'],
+    resources: ['mutatingwebhookconfigurations'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.mutatingWebhooks),
+  },
+  {
+    reason: 'the service-profile and policy validator webhooks',
+    apiGroups: ['admissionregistration.k8s.io'],
+    resources: ['validatingwebhookconfigurations'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.validatingWebhooks),
+  },
+  {
+    reason: "linkerd-viz's tap APIService caBundle, when an imported render carries it",
+    apiGroups: ['apiregistration.k8s.io'],
+    resources: ['apiservices'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.apiServices),
+  },
+  {
+    reason:
+      "Linkerd's ClusterRoles: `escalate` lets the agent create exactly these without holding their permissions " +
+      '(tokenreviews, endpointslices, ...) itself',
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['clusterroles'],
+    verbs: [...WRITE_NAMED, 'escalate', 'bind'],
+    resourceNames: names(LINKERD_OBJECT_NAMES.clusterRoles),
+  },
+  {
+    reason: "Linkerd's ClusterRoleBindings (allowed by `bind` on the ClusterRoles above)",
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['clusterrolebindings'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.clusterRoleBindings),
+  },
+  {
+    reason:
+      "Linkerd's Roles in the control-plane namespace (heartbeat, remote discovery): `escalate` and `bind` as for " +
+      'the ClusterRoles; a ClusterRole grants on these names in every namespace, and only Linkerd uses them',
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['roles'],
+    verbs: [...WRITE_NAMED, 'escalate', 'bind'],
+    resourceNames: names(LINKERD_OBJECT_NAMES.roles),
+  },
+  {
+    reason: "Linkerd's RoleBindings",
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['rolebindings'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(LINKERD_OBJECT_NAMES.roleBindings),
+  },
+];
+
+/** The agent's ClusterRole rules in a mode: MANAGED is MONITOR plus the name-scoped writes. */
+export function agentRbacRules(mode: AgentMode): AgentRbacRule[] {
+  return mode === 'MANAGED' ? [...MONITOR_RULES, ...MANAGED_RULES] : [...MONITOR_RULES];
+}
+
+/** The agent's Role in its own namespace (both modes). */
+export function agentNamespaceRules(agentSecret: string): AgentRbacRule[] {
+  return [
+    {
+      reason: 'its own Secret only: it saves the credential it receives at enrollment',
+      apiGroups: [''],
+      resources: ['secrets'],
+      resourceNames: [agentSecret],
+      verbs: ['get', 'update', 'patch'],
+    },
+  ];
+}
+
+/** Rules as Kubernetes takes them (the reasons stay in this file and the README). */
+export function kubernetesRules(rules: readonly AgentRbacRule[]): Record<string, string[]>[] {
+  return rules.map(({ apiGroups, resources, verbs, resourceNames }) => ({
+    apiGroups,
+    resources,
+    verbs,
+    ...(resourceNames ? { resourceNames } : {}),
+  }));
+}
+
+export interface RbacRequest {
+  apiGroup: string;
+  resource: string;
+  verb: string;
+  /** The object's name; absent for list/watch/collection requests. */
+  name?: string;
+}
+
+/** Whether the rules allow a request, as Kubernetes' RBAC authorizer decides it. */
+export function rulesAllow(rules: readonly AgentRbacRule[], req: RbacRequest): boolean {
+  return rules.some(
+    (r) =>
+      (r.apiGroups.includes(req.apiGroup) || r.apiGroups.includes('*')) &&
+      (r.resources.includes(req.resource) || r.resources.includes('*')) &&
+      (r.verbs.includes(req.verb) || r.verbs.includes('*')) &&
+      (!r.resourceNames?.length || (req.name !== undefined && r.resourceNames.includes(req.name))),
+  );
+}
