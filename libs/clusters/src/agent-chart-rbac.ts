@@ -36,7 +36,7 @@ function renderMode(mode: AgentChartMode): string {
 export function agentChartRbacTemplate(): string {
   const [monitor, managed] = AGENT_CHART_MODES.map(renderMode);
   return [
-    '{{- /* Generated from libs/clusters/src/agent-manifest.ts by scripts/generate-agent-chart-rbac.mjs: do not edit. */}}',
+    '{{- /* Generated from libs/clusters/src/agent-rbac.ts (through agent-manifest.ts) by scripts/generate-agent-chart-rbac.mjs: do not edit. */}}',
     '{{- if eq .Values.mode "monitor" }}',
     monitor!.trimEnd(),
     '{{- else }}',

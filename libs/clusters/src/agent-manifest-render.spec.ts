@@ -15,6 +15,7 @@ const INPUT = {
   apiUrl: 'https://meshfleet.example.test',
   bootstrapToken: 'mfb_abcdefghijklmnopqrstuvwxyz',
   image: 'registry.example.test:5000/meshfleet/linkerd-agent:1.2.3',
+  mode: 'MANAGED' as const,
 };
 
 describe('agent manifest rendering', () => {
@@ -78,6 +79,11 @@ describe('agent manifest rendering', () => {
       chart: './charts/meshfleet-agent',
     });
     assert.match(cmd, /^helm install meshfleet-agent \.\/charts\/meshfleet-agent /);
+    assert.match(cmd, /--set-string mode=managed/);
+    assert.match(
+      renderAgentHelmCommand({ ...INPUT, mode: 'MONITOR', chart: 'x' }),
+      /--set-string mode=monitor/,
+    );
     assert.match(cmd, /--namespace meshfleet-system --create-namespace/);
     assert.match(cmd, /--set-string token=mfb_abcdefghijklmnopqrstuvwxyz/);
     assert.match(
