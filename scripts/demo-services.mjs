@@ -28,6 +28,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export class ServiceError extends Error {}
 
 const DEMO_DATABASE = 'meshfleet_demo';
+/** The demo's database on a local server (the port is MESHFLEET_DEMO_POSTGRES_PORT when set). */
+export const LOCAL_POSTGRES_URL = 'postgresql://postgres@127.0.0.1:5432/meshfleet_demo';
 
 /** Whether something accepts TCP connections at host:port within timeoutMs. */
 export function portAnswers(host, port, timeoutMs = 1000) {
@@ -284,11 +286,9 @@ export async function demoDatabase({ env = process.env, fresh = false, onLog } =
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, describe: null, stop: null };
   const probePort = Number(env.MESHFLEET_DEMO_POSTGRES_PORT ?? 5432);
   if (await portAnswers('127.0.0.1', probePort)) {
-    return {
-      url: `postgresql://postgres@127.0.0.1:${probePort}/${DEMO_DATABASE}`,
-      describe: null,
-      stop: null,
-    };
+    const url = new URL(LOCAL_POSTGRES_URL);
+    url.port = String(probePort);
+    return { url: url.toString(), describe: null, stop: null };
   }
   return startEmbeddedPostgres({ fresh, env, onLog });
 }

@@ -595,6 +595,8 @@ async function main() {
     PORT: String(PORT),
     HOST,
     MESHFLEET_REDIS_PREFIX: process.env.MESHFLEET_REDIS_PREFIX ?? 'meshfleet-demo',
+    // The worker's health and metrics port: a free one unless set (0 = picked at start, logged).
+    MESHFLEET_WORKER_PORT: process.env.MESHFLEET_WORKER_PORT ?? '0',
     MESHFLEET_PUBLIC_URL: PUBLIC_URL,
     // The demo's agents run on this machine, next to the API.
     MESHFLEET_PUBLIC_URL_ALLOW_LOCAL: process.env.MESHFLEET_PUBLIC_URL_ALLOW_LOCAL ?? 'true',

@@ -70,12 +70,12 @@ describe('docker-compose.yml, .env.example, the README and the defaults agree', 
     const readme = await read('README.md');
     const readmeUrl = /export DATABASE_URL=(\S+)/.exec(readme)?.[1];
     const prismaDefault = /DATABASE_URL \?\? '([^']+)'/.exec(await read('prisma.config.ts'))?.[1];
-    const demoDefault = /DATABASE_URL \?\? '([^']+)'/.exec(await read('scripts/demo.mjs'))?.[1];
+    const demoDefault = /LOCAL_POSTGRES_URL = '([^']+)'/.exec(await read('scripts/demo-services.mjs'))?.[1];
     const urls: Record<string, string | undefined> = {
       '.env.example': example['DATABASE_URL'],
       README: readmeUrl,
       'prisma.config.ts': prismaDefault,
-      'scripts/demo.mjs': demoDefault,
+      'scripts/demo-services.mjs': demoDefault,
     };
     for (const [where, raw] of Object.entries(urls)) {
       assert.ok(raw, `${where}: no DATABASE_URL found`);
