@@ -10,9 +10,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   chownSync,
+  cpSync,
   existsSync,
   mkdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -96,7 +98,32 @@ async function postgresBinaries() {
       if (!existsSync(at)) symlinkSync(relative(dirname(at), join(pkgRoot, source)), at);
     }
   }
-  return bins;
+  return { initdb: bins.initdb, postgres: bins.postgres, native: root };
+}
+
+/** Whether every folder on the way to `path` lets others in (o+x), or belongs to `uid`. */
+function othersCanEnter(path, uid) {
+  for (let d = dirname(path); ; d = dirname(d)) {
+    const st = statSync(d);
+    if ((st.mode & 0o001) === 0 && st.uid !== uid) return false;
+    if (dirname(d) === d) return true;
+  }
+}
+
+/**
+ * As root the server runs as `postgres`, which may not be able to reach the package's binaries
+ * (a checkout under a private folder): then they are copied once into the cache folder.
+ */
+function reachableBinaries(bins, user, cache) {
+  if (user.uid === undefined || othersCanEnter(bins.postgres, user.uid)) return bins;
+  const version = JSON.parse(readFileSync(join(dirname(bins.native), 'package.json'), 'utf8')).version;
+  const copy = join(cache, `postgres-${version}`);
+  if (!existsSync(join(copy, 'bin', 'postgres'))) {
+    rmSync(copy, { recursive: true, force: true });
+    cpSync(bins.native, `${copy}.partial`, { recursive: true, verbatimSymlinks: true });
+    renameSync(`${copy}.partial`, copy);
+  }
+  return { initdb: join(copy, 'bin', 'initdb'), postgres: join(copy, 'bin', 'postgres'), native: copy };
 }
 
 /** As root, PostgreSQL runs as the `postgres` user (it refuses to run as root). */
@@ -133,7 +160,6 @@ function run(cmd, args, options) {
 
 /** Starts (creating on first use) the demo's embedded PostgreSQL. */
 export async function startEmbeddedPostgres({ fresh = false, env = process.env, onLog = () => {} } = {}) {
-  const { initdb, postgres } = await postgresBinaries();
   const user = serverUser();
   const cache = demoCacheDir(env);
   const home = join(cache, 'demo-postgres');
@@ -148,6 +174,7 @@ export async function startEmbeddedPostgres({ fresh = false, env = process.env, 
   }
   mkdirSync(cache, { recursive: true });
   if (user.uid !== undefined) assertEnterable(cache);
+  const { initdb, postgres } = reachableBinaries(await postgresBinaries(), user, cache);
   const reused = existsSync(join(dataDir, 'PG_VERSION'));
   if (!reused) {
     rmSync(home, { recursive: true, force: true });

@@ -196,11 +196,15 @@ describe('the README GraphQL examples run as written against the demo fleet', ()
             'aks-prod-westeurope',
           );
           assert.equal((await aks.injectFault({ kind: 'expireIssuer' })).status, 200);
+          // Wait for the alert this fault raises: another one firing now (a paused rollout's, say)
+          // may resolve before the README's query runs.
           await eventually(
-            async () => (await q(`{ alerts(filter: { status: FIRING }) { totalCount } }`)).alerts.totalCount,
+            async () =>
+              (await q(`{ alerts(filter: { status: FIRING, kind: CERTIFICATE_EXPIRED }) { totalCount } }`))
+                .alerts.totalCount,
             (n: number) => n > 0,
             60_000,
-            'a firing alert',
+            'the CERTIFICATE_EXPIRED alert of the expired issuer',
           );
         }
       };
