@@ -101,12 +101,12 @@ async function postgresBinaries() {
   return { initdb: bins.initdb, postgres: bins.postgres, native: root };
 }
 
-/** Whether every folder on the way to `path` lets others in (o+x), or belongs to `uid`. */
-function othersCanEnter(path, uid) {
-  for (let d = dirname(path); ; d = dirname(d)) {
+/** The first folder from `dir` up that neither lets others in (o+x) nor belongs to `uid`, or null. */
+function closedFolder(dir, uid) {
+  for (let d = dir; ; d = dirname(d)) {
     const st = statSync(d);
-    if ((st.mode & 0o001) === 0 && st.uid !== uid) return false;
-    if (dirname(d) === d) return true;
+    if ((st.mode & 0o001) === 0 && st.uid !== uid) return d;
+    if (dirname(d) === d) return null;
   }
 }
 
@@ -115,7 +115,7 @@ function othersCanEnter(path, uid) {
  * (a checkout under a private folder): then they are copied once into the cache folder.
  */
 function reachableBinaries(bins, user, cache) {
-  if (user.uid === undefined || othersCanEnter(bins.postgres, user.uid)) return bins;
+  if (user.uid === undefined || !closedFolder(dirname(bins.postgres), user.uid)) return bins;
   const version = JSON.parse(readFileSync(join(dirname(bins.native), 'package.json'), 'utf8')).version;
   const copy = join(cache, `postgres-${version}`);
   if (!existsSync(join(copy, 'bin', 'postgres'))) {
@@ -140,15 +140,12 @@ function serverUser() {
 }
 
 /** As root, the `postgres` user must be able to enter every folder on the way to its data. */
-function assertEnterable(dir) {
-  for (let d = dir; ; d = dirname(d)) {
-    const st = statSync(d);
-    if ((st.mode & 0o001) === 0 && st.uid !== serverUser().uid) {
-      throw new ServiceError(
-        `the postgres user cannot enter ${d} (mode ${(st.mode & 0o777).toString(8)}): set MESHFLEET_DEMO_CACHE_DIR to a folder it can reach, e.g. /var/tmp/meshfleet`,
-      );
-    }
-    if (dirname(d) === d) return;
+function assertEnterable(dir, uid) {
+  const closed = closedFolder(dir, uid);
+  if (closed) {
+    throw new ServiceError(
+      `the postgres user cannot enter ${closed} (mode ${(statSync(closed).mode & 0o777).toString(8)}): set MESHFLEET_DEMO_CACHE_DIR to a folder it can reach, e.g. /var/tmp/meshfleet`,
+    );
   }
 }
 
@@ -173,7 +170,7 @@ export async function startEmbeddedPostgres({ fresh = false, env = process.env, 
     rmSync(keyFile, { force: true });
   }
   mkdirSync(cache, { recursive: true });
-  if (user.uid !== undefined) assertEnterable(cache);
+  if (user.uid !== undefined) assertEnterable(cache, user.uid);
   const { initdb, postgres } = reachableBinaries(await postgresBinaries(), user, cache);
   const reused = existsSync(join(dataDir, 'PG_VERSION'));
   if (!reused) {
