@@ -23,6 +23,13 @@ const REQUESTED: Record<OperationKind, OperationParams> = {
   UNINSTALL: { force: true },
   ROTATE_ISSUER: { identity: { mode: 'MANAGED', trustDomain: 'prod.example', identityDomainId: 'dom-2' } },
   RESTART_DATA_PLANE: { namespaces: ['shop', 'payments'] },
+  MESH_NAMESPACES: {
+    namespaces: ['legacy'],
+    workloads: [{ namespace: 'legacy', kind: 'Deployment', name: 'billing' }],
+    batchSize: 2,
+    rollbackOnFailure: false,
+  },
+  UNMESH_NAMESPACES: { namespaces: ['legacy'] },
   COLLECT_PROXY_METRICS: { namespace: 'shop', pod: 'web-7d9f-abcde' },
 };
 
@@ -120,6 +127,8 @@ describe('operation kinds', () => {
       'UNINSTALL',
       'ROTATE_ISSUER',
       'RESTART_DATA_PLANE',
+      'MESH_NAMESPACES',
+      'UNMESH_NAMESPACES',
     ]);
     assert.equal(isLifecycle('COLLECT_PROXY_METRICS'), false);
     const signers = Object.entries(OPERATION_KINDS)

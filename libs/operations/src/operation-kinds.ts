@@ -13,6 +13,16 @@ export interface OperationParams {
   force?: boolean;
   namespaces?: string[];
   fromVersion?: string | null;
+  /** Mesh adoption (MESH_NAMESPACES / UNMESH_NAMESPACES); `namespaces` above are its namespaces. */
+  workloads?: Array<{
+    namespace: string;
+    kind: 'Deployment' | 'StatefulSet' | 'DaemonSet';
+    name: string;
+    opaquePorts?: number[];
+  }>;
+  batchSize?: number;
+  rollbackOnFailure?: boolean;
+  batchTimeoutSeconds?: number;
   /** Diagnostics: the pod to ask. */
   namespace?: string;
   pod?: string;
@@ -67,6 +77,16 @@ function lifecycleParams(op: KindInput, extra: Record<string, unknown> = {}): Re
   };
 }
 
+function meshParams(p: OperationParams): Record<string, unknown> {
+  return {
+    namespaces: p.namespaces ?? [],
+    workloads: p.workloads ?? [],
+    batchSize: p.batchSize ?? 1,
+    rollbackOnFailure: p.rollbackOnFailure ?? true,
+    ...(p.batchTimeoutSeconds ? { batchTimeoutSeconds: p.batchTimeoutSeconds } : {}),
+  };
+}
+
 export const OPERATION_KINDS: Record<OperationKind, OperationKindSpec> = {
   INSTALL: {
     task: 'LINKERD_INSTALL',
@@ -103,6 +123,18 @@ export const OPERATION_KINDS: Record<OperationKind, OperationKindSpec> = {
     lifecycle: true,
     signsIssuer: false,
     taskParams: (op) => lifecycleParams(op, { namespaces: op.params.namespaces ?? [] }),
+  },
+  MESH_NAMESPACES: {
+    task: 'MESH_NAMESPACES',
+    lifecycle: true,
+    signsIssuer: false,
+    taskParams: (op) => lifecycleParams(op, meshParams(op.params)),
+  },
+  UNMESH_NAMESPACES: {
+    task: 'UNMESH_NAMESPACES',
+    lifecycle: true,
+    signsIssuer: false,
+    taskParams: (op) => lifecycleParams(op, meshParams(op.params)),
   },
   COLLECT_PROXY_METRICS: {
     task: 'COLLECT_PROXY_METRICS',

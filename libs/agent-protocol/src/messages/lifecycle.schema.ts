@@ -1,4 +1,5 @@
-// Mesh lifecycle tasks (install, upgrade, uninstall, issuer rotation, data-plane restart).
+// Mesh lifecycle tasks (install, upgrade, uninstall, issuer rotation, data-plane restart, mesh
+// adoption).
 // The API sends references and public material only: bundles are fetched by version and variant
 // and checked against their digests; the issuer key is generated in the cluster and only its CSR
 // leaves it (see IssuerCsrRequest).
@@ -56,6 +57,38 @@ export const RestartDataPlaneParamsSchema = z.object({
   namespaces: z.array(namespaceName).max(1000).default([]),
 });
 
+/** A workload a mesh-adoption task may annotate and restart. */
+export const MeshWorkloadRefSchema = z.object({
+  namespace: namespaceName,
+  kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']),
+  name: z
+    .string()
+    .max(253)
+    .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/),
+  /** Set as `config.linkerd.io/opaque-ports` on its pod template (server-speaks-first ports the plan flagged). */
+  opaquePorts: z.array(z.int().min(1).max(65535)).max(64).default([]),
+});
+export type MeshWorkloadRef = z.infer<typeof MeshWorkloadRefSchema>;
+
+/**
+ * MESH_NAMESPACES: set `linkerd.io/inject: enabled` (on the namespace, or on the listed workloads'
+ * pod templates), then restart the workloads in batches of `batchSize`, each batch Ready with an
+ * identity-reporting proxy before the next. UNMESH_NAMESPACES is its inverse (annotation removed
+ * or `disabled`, same batches). On a failed batch the agent stops; with `rollbackOnFailure` it
+ * undoes that batch (annotation back, restart) before failing.
+ */
+export const MeshNamespacesParamsSchema = z.object({
+  ...operation,
+  namespaces: z.array(namespaceName).min(1).max(100),
+  /** Empty: every Deployment, StatefulSet and DaemonSet of the namespaces (annotated on the namespace). */
+  workloads: z.array(MeshWorkloadRefSchema).max(1000).default([]),
+  batchSize: z.int().min(1).max(100).default(1),
+  rollbackOnFailure: z.boolean().default(true),
+  /** How long one batch may take to become Ready and meshed. */
+  batchTimeoutSeconds: z.int().min(10).max(3600).default(300),
+});
+export type MeshNamespacesParams = z.infer<typeof MeshNamespacesParamsSchema>;
+
 /** Steps the agent reports, in order, as TaskEvent.step. */
 export const LIFECYCLE_STEPS = [
   'precheck',
@@ -68,6 +101,11 @@ export const LIFECYCLE_STEPS = [
   'rollout',
   'data-plane-restart',
   'uninstall',
+  // Mesh adoption: 'annotate', then one 'batch' step per batch (its message names the batch and
+  // its workloads), 'rollback' when a failed batch is undone.
+  'annotate',
+  'batch',
+  'rollback',
   'postcheck',
 ] as const;
 export type LifecycleStep = (typeof LIFECYCLE_STEPS)[number];

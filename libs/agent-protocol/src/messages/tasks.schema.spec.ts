@@ -28,6 +28,8 @@ describe('tasks', () => {
       'LINKERD_UNINSTALL',
       'ROTATE_ISSUER',
       'RESTART_DATA_PLANE',
+      'MESH_NAMESPACES',
+      'UNMESH_NAMESPACES',
     ]);
   });
 

@@ -8,6 +8,7 @@ import {
   LinkerdInstallParamsSchema,
   LinkerdUninstallParamsSchema,
   LinkerdUpgradeParamsSchema,
+  MeshNamespacesParamsSchema,
   RestartDataPlaneParamsSchema,
   RotateIssuerParamsSchema,
 } from './lifecycle.schema';
@@ -58,6 +59,17 @@ export const RestartDataPlaneTaskSchema = z.object({
   params: RestartDataPlaneParamsSchema,
 });
 
+export const MeshNamespacesTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('MESH_NAMESPACES'),
+  params: MeshNamespacesParamsSchema,
+});
+export const UnmeshNamespacesTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('UNMESH_NAMESPACES'),
+  params: MeshNamespacesParamsSchema,
+});
+
 export const TaskEnvelopeSchema = z.discriminatedUnion('kind', [
   CollectProxyMetricsTaskSchema,
   LinkerdInstallTaskSchema,
@@ -65,6 +77,8 @@ export const TaskEnvelopeSchema = z.discriminatedUnion('kind', [
   LinkerdUninstallTaskSchema,
   RotateIssuerTaskSchema,
   RestartDataPlaneTaskSchema,
+  MeshNamespacesTaskSchema,
+  UnmeshNamespacesTaskSchema,
 ]);
 export type TaskEnvelope = z.infer<typeof TaskEnvelopeSchema>;
 export type TaskKind = TaskEnvelope['kind'];

@@ -10,6 +10,8 @@ export const LifecycleOperationKind = {
   UNINSTALL: OperationKind.UNINSTALL,
   ROTATE_ISSUER: OperationKind.ROTATE_ISSUER,
   RESTART_DATA_PLANE: OperationKind.RESTART_DATA_PLANE,
+  MESH_NAMESPACES: OperationKind.MESH_NAMESPACES,
+  UNMESH_NAMESPACES: OperationKind.UNMESH_NAMESPACES,
 } as const;
 registerEnumType(LifecycleOperationKind, { name: 'OperationKind' });
 

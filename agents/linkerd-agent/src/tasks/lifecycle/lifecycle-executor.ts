@@ -4,6 +4,7 @@ import type { TaskEnvelope } from '@meshfleet/agent-protocol';
 import { installLinkerd } from './install.task';
 import type { LifecycleContext } from './lifecycle-context';
 import type { LifecycleOutput } from './lifecycle-output';
+import { meshNamespacesTask } from './mesh-namespaces.task';
 import { restartDataPlaneTask } from './restart-data-plane.task';
 import { rotateIssuer } from './rotate-issuer.task';
 import { uninstallLinkerd } from './uninstall.task';
@@ -27,5 +28,8 @@ export function executeLifecycle(ctx: LifecycleContext, task: LifecycleTask): Pr
       return rotateIssuer(ctx, task);
     case 'RESTART_DATA_PLANE':
       return restartDataPlaneTask(ctx, task);
+    case 'MESH_NAMESPACES':
+    case 'UNMESH_NAMESPACES':
+      return meshNamespacesTask(ctx, task);
   }
 }
