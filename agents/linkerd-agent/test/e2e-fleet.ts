@@ -34,6 +34,10 @@ export interface E2eFleet {
   api: ApiProcess;
   /** The bootstrap admin API key the API was started with. */
   adminKey: string;
+  /** The environment the API and worker run with (database, Redis prefix, keys). */
+  env: Record<string, string>;
+  /** Starts the worker when the fleet was started with `worker: false`; a no-op otherwise. */
+  startWorker(): void;
   q(query: string, variables?: Record<string, unknown>): Promise<GqlResponse<Record<string, any>>>;
   member(name: string): FleetMember;
   /** Polls an operation until it ends (any terminal status). */
@@ -49,13 +53,15 @@ export async function startE2eFleet(
     gatewayApi?: boolean;
     /** Register in this mode and run each agent with the RBAC of the manifest registerCluster returns. */
     rbac?: 'MONITOR' | 'MANAGED';
+    /** false: no worker until startWorker() (tests of work queued while no worker runs). */
+    worker?: boolean;
   } = {},
 ): Promise<E2eFleet> {
   const sim = await startSimulator({ scenario: { clusters: [...clusters] } as never, podReadyDelayMs: 20 });
   const db: TestDatabase = await createTestDatabase();
   const p = processEnv({ db, extra: { MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5' } });
   const api = await startApiProcess(p.env);
-  const worker: ChildHandle = startWorkerProcess(p.env);
+  let worker: ChildHandle | undefined = options.worker === false ? undefined : startWorkerProcess(p.env);
   const q = (query: string, variables: Record<string, unknown> = {}) =>
     gql<Record<string, any>>(api.url, query, variables, p.adminKey);
   const members = new Map<string, FleetMember>();
@@ -103,6 +109,10 @@ export async function startE2eFleet(
     sim,
     api,
     adminKey: p.adminKey,
+    env: p.env,
+    startWorker: () => {
+      worker ??= startWorkerProcess(p.env);
+    },
     q,
     member: (name) => {
       const m = members.get(name);
@@ -119,7 +129,7 @@ export async function startE2eFleet(
       ),
     stop: async () => {
       for (const m of members.values()) await m.agent.stop();
-      await worker.stop();
+      await worker?.stop();
       await api.stop();
       await db.drop();
       await sim.close();

@@ -4,27 +4,11 @@
 // re-dispatch from Postgres.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { startSimulator, type Simulator } from '@meshfleet/kube-sim';
-import {
-  createTestDatabase,
-  gql,
-  processEnv,
-  startApiProcess,
-  startWorkerProcess,
-  testRedisUrl,
-  type ApiProcess,
-  type ChildHandle,
-  type TestDatabase,
-} from '@meshfleet/testing';
-import { loadAgentConfig, startAgent, type RunningAgent } from '../src';
-import { gatewayApiCrds, PLAIN_CLUSTER } from './lifecycle-fixture';
-import { ClusterOps } from '../src/kube/cluster-ops';
-import { loadKubeConfig } from '../src/kube/kube-config';
-import { eventually, quietLog } from './sim-fixture';
+import { testRedisUrl } from '@meshfleet/testing';
+import { startE2eFleet, type E2eFleet } from './e2e-fleet';
+import { PLAIN_CLUSTER } from './lifecycle-fixture';
+import { eventually } from './sim-fixture';
 
 const OP = `id kind status error steps { step status }`;
 const CLUSTER = `query($id: ID!) { cluster(id: $id) {
@@ -33,56 +17,21 @@ const CLUSTER = `query($id: ID!) { cluster(id: $id) {
 } }`;
 
 describe('lifecycle operations end to end', () => {
-  let sim: Simulator;
-  let db: TestDatabase;
-  let api: ApiProcess;
-  let worker: ChildHandle | undefined;
-  let agent: RunningAgent | undefined;
-  let apiUrl: string;
+  let fleet: E2eFleet;
   let clusterId: string;
   let domainId: string;
-  let env: Record<string, string>;
-  let adminKey: string;
 
-  const q = async (query: string, variables: Record<string, unknown> = {}) => {
-    const r = await gql<Record<string, any>>(apiUrl, query, variables, adminKey);
-    return r;
-  };
+  const q = (query: string, variables: Record<string, unknown> = {}) => fleet.q(query, variables);
   const op = async (id: string) =>
     (await q(`query($id: ID!) { operation(id: $id) { ${OP} } }`, { id })).data!.operation;
   const cluster = async () => (await q(CLUSTER, { id: clusterId })).data!.cluster;
 
   before(async () => {
-    sim = await startSimulator({ scenario: { clusters: [PLAIN_CLUSTER] }, podReadyDelayMs: 20 });
-    // The platform team brings the Gateway API CRDs that Linkerd 2.19+ needs.
-    const ops = new ClusterOps(
-      loadKubeConfig({ kubeconfigPath: null, kubeconfigYaml: sim.kubeconfigFor('plain') }).kc,
-    );
-    for (const crd of gatewayApiCrds()) await ops.apply(crd);
-    db = await createTestDatabase();
-    const p = processEnv({ db, extra: { MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5' } });
-    env = p.env;
-    adminKey = p.adminKey;
-    api = await startApiProcess(env);
-    apiUrl = api.url;
+    // No worker yet: the first test loses Redis's dispatch job before any worker runs.
+    fleet = await startE2eFleet([PLAIN_CLUSTER], { worker: false });
+    clusterId = fleet.member('plain').clusterId;
     domainId = (await q(`mutation { createIdentityDomain(input: { name: "fleet" }) { id } }`)).data!
       .createIdentityDomain.id;
-    const reg = await q(
-      `mutation { registerCluster(input: { name: "plain", provider: AKS }) { cluster { id } bootstrapToken { token } } }`,
-    );
-    clusterId = reg.data!.registerCluster.cluster.id;
-    agent = await startAgent(
-      {
-        ...loadAgentConfig({ MESHFLEET_AGENT_PORT: '0', MESHFLEET_AGENT_HOST: '127.0.0.1' }),
-        apiUrl,
-        kubeconfigYaml: sim.kubeconfigFor('plain'),
-        bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
-        stateFile: join(await mkdtemp(join(tmpdir(), 'mf-ops-e2e-')), 'state.json'),
-        reportDebounceMs: 200,
-      },
-      { logger: quietLog, reportMinSpacingMs: 300 },
-    );
-    await agent.ready();
     await eventually(
       cluster,
       (c) => c.status === 'CONNECTED' && c.linkerd?.installed === false,
@@ -92,11 +41,7 @@ describe('lifecycle operations end to end', () => {
   });
 
   after(async () => {
-    await agent?.stop();
-    await worker?.stop();
-    await api?.stop();
-    await db?.drop();
-    await sim?.close();
+    await fleet?.stop();
   });
 
   it('installs Linkerd 2.19 even though Redis lost the dispatch job, and refuses a second operation meanwhile', async () => {
@@ -112,11 +57,11 @@ describe('lifecycle operations end to end', () => {
     assert.equal(conflict.errors?.[0]?.extensions?.['code'], 'CONFLICT');
     // Redis loses everything of ours before any worker ran: only Postgres knows the operation.
     const redis = new Redis(testRedisUrl());
-    const keys = await redis.keys(`${env.MESHFLEET_REDIS_PREFIX}:bull*`);
+    const keys = await redis.keys(`${fleet.env.MESHFLEET_REDIS_PREFIX}:bull*`);
     if (keys.length) await redis.del(...keys);
     redis.disconnect();
     assert.equal((await op(opId)).status, 'QUEUED');
-    worker = startWorkerProcess(env);
+    fleet.startWorker();
     const done = await eventually(
       () => op(opId),
       (o) => ['SUCCEEDED', 'FAILED', 'TIMED_OUT'].includes(o.status),

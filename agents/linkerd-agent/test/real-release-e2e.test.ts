@@ -10,25 +10,13 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '@meshfleet/kube-sim';
-import {
-  createTestDatabase,
-  gql,
-  processEnv,
-  startApiProcess,
-  startWorkerProcess,
-  type ApiProcess,
-  type ChildHandle,
-  type TestDatabase,
-} from '@meshfleet/testing';
 import { cliRender, crdsRender } from '@meshfleet/linkerd/dist/src/catalog/testing/release-renders.fixture';
 import { vizRender, vizRenderObjects } from '@meshfleet/linkerd/dist/src/catalog/testing/viz-render.fixture';
 import { makeCert } from '@meshfleet/linkerd/dist/src/testing/pki.fixture';
-import { loadAgentConfig, startAgent, type RunningAgent } from '../src';
-import { ClusterOps } from '../src/kube/cluster-ops';
-import { loadKubeConfig } from '../src/kube/kube-config';
+import type { ClusterOps } from '../src/kube/cluster-ops';
+import { startE2eFleet, type E2eFleet } from './e2e-fleet';
 import { gatewayApiCrds, PLAIN_CLUSTER } from './lifecycle-fixture';
-import { eventually, quietLog } from './sim-fixture';
+import { eventually } from './sim-fixture';
 
 const VERSION = 'edge-26.8.3';
 const OP = `id kind status error steps { step status message }`;
@@ -53,57 +41,26 @@ const failing = (h: Health) =>
   );
 
 describe('a real linkerd install render, imported and installed', () => {
-  let sim: Simulator;
-  let db: TestDatabase;
-  let api: ApiProcess;
-  let worker: ChildHandle;
-  let agent: RunningAgent;
+  let fleet: E2eFleet;
   let ops: ClusterOps;
   let kubeconfig: string;
   let clusterId: string;
-  let adminKey: string;
 
-  const q = (query: string, variables: Record<string, unknown> = {}) =>
-    gql<Record<string, any>>(api.url, query, variables, adminKey);
+  const q = (query: string, variables: Record<string, unknown> = {}) => fleet.q(query, variables);
   const cluster = async () => (await q(CLUSTER, { id: clusterId })).data!.cluster;
 
   before(async () => {
-    sim = await startSimulator({ scenario: { clusters: [PLAIN_CLUSTER] }, podReadyDelayMs: 20 });
-    const kcYaml = sim.kubeconfigFor('plain');
+    fleet = await startE2eFleet([PLAIN_CLUSTER]);
+    const plain = fleet.member('plain');
+    ({ clusterId, ops } = plain);
+    // kubectl reads the same cluster from a file.
     kubeconfig = join(await mkdtemp(join(tmpdir(), 'mf-real-release-')), 'kubeconfig');
-    await writeFile(kubeconfig, kcYaml);
-    ops = new ClusterOps(loadKubeConfig({ kubeconfigPath: null, kubeconfigYaml: kcYaml }).kc);
-    for (const crd of gatewayApiCrds()) await ops.apply(crd);
-    db = await createTestDatabase();
-    const p = processEnv({ db, extra: { MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5' } });
-    adminKey = p.adminKey;
-    api = await startApiProcess(p.env);
-    worker = startWorkerProcess(p.env);
-    const reg = await q(
-      `mutation { registerCluster(input: { name: "plain", provider: AKS }) { cluster { id } bootstrapToken { token } } }`,
-    );
-    clusterId = reg.data!.registerCluster.cluster.id;
-    agent = await startAgent(
-      {
-        ...loadAgentConfig({ MESHFLEET_AGENT_PORT: '0', MESHFLEET_AGENT_HOST: '127.0.0.1' }),
-        apiUrl: api.url,
-        kubeconfigYaml: kcYaml,
-        bootstrapToken: reg.data!.registerCluster.bootstrapToken.token,
-        stateFile: join(await mkdtemp(join(tmpdir(), 'mf-real-release-state-')), 'state.json'),
-        reportDebounceMs: 200,
-      },
-      { logger: quietLog, reportMinSpacingMs: 300 },
-    );
-    await agent.ready();
+    await writeFile(kubeconfig, plain.kubeconfigYaml);
     await eventually(cluster, (c) => c.status === 'CONNECTED', 20_000, 'first report');
   });
 
   after(async () => {
-    await agent?.stop();
-    await worker?.stop();
-    await api?.stop();
-    await db?.drop();
-    await sim?.close();
+    await fleet?.stop();
   });
 
   it('imports the CLI render through GraphQL and installs it: every webhook Secret exists and the cluster is HEALTHY', async () => {
