@@ -93,14 +93,18 @@ describe('snapshot collection of APIServices, RBAC, nodes and Services', () => {
       metadata: { name: 'someone-elses-role' },
       rules: [],
     });
-    // kubectl's last-applied annotation: the bulk of a real Service, and never read.
+    // kubectl's last-applied annotation: the bulk of a real Service, and never read. Linkerd's
+    // opaque-ports annotation is read (the --proxy opaque ports check) and must survive.
     await ops.apply({
       apiVersion: 'v1',
       kind: 'Service',
       metadata: {
         name: 'annotated',
         namespace: 'legacy',
-        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(20_000) },
+        annotations: {
+          'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(20_000),
+          'config.linkerd.io/opaque-ports': '5432',
+        },
       },
       spec: { clusterIP: '10.96.0.50', selector: { app: 'billing' }, ports: [{ port: 80 }] },
     });
@@ -129,7 +133,11 @@ describe('snapshot collection of APIServices, RBAC, nodes and Services', () => {
     const svc = s.services?.find((x) => x.metadata?.name === 'annotated');
     assert.equal(svc?.spec?.clusterIP, '10.96.0.50', 'cluster IP kept');
     assert.deepEqual(svc.spec.selector, { app: 'billing' });
-    assert.equal(svc.metadata?.annotations, undefined, 'annotations stripped before caching');
+    assert.deepEqual(
+      svc.metadata?.annotations,
+      { 'config.linkerd.io/opaque-ports': '5432' },
+      'only Linkerd annotations kept when caching',
+    );
     assert.equal(svc.metadata?.managedFields, undefined);
     assert.ok(names(s.services).includes('emojivoto/web'));
 
