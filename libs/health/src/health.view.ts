@@ -2,7 +2,7 @@
 // offline data is UNKNOWN, never a leftover HEALTHY.
 import { HealthReport } from '@meshfleet/agent-protocol';
 import { deriveHealth, toCheckJson } from '@meshfleet/linkerd';
-import { Cluster, ClusterHealth, ClusterStatus, HealthStatus } from '@meshfleet/db';
+import { Cluster, ClusterHealth, ClusterStatus, HealthSample, HealthStatus } from '@meshfleet/db';
 import { isReportFresh, ReportFreshness } from '@meshfleet/linkerd';
 import {
   AgentStatusType,
@@ -11,7 +11,9 @@ import {
   ClusterHealthType,
   LinkerdStatusType,
   ClusterWorkloadType,
+  HealthSampleType,
   MtlsStatusType,
+  NamespaceCoverageSampleType,
   WorkloadMtlsType,
 } from './dto/health.types';
 
@@ -145,5 +147,42 @@ export function agentView(cluster: Cluster): AgentStatusType {
     connected: cluster.status === ClusterStatus.CONNECTED,
     lastSeenAt: cluster.lastSeenAt,
     enrolledAt: cluster.enrolledAt,
+  };
+}
+
+function namespaceSample(name: string, v: unknown): NamespaceCoverageSampleType | null {
+  if (!Array.isArray(v) || typeof v[0] !== 'number' || typeof v[1] !== 'number') return null;
+  const [meshedPods, totalPods] = v as [number, number];
+  return { name, meshedPods, totalPods, podCoverage: totalPods > 0 ? meshedPods / totalPods : null };
+}
+
+/** A stored sample, its `{"<ns>": [meshed, total]}` coverage opened up; `namespace` picks one. */
+export function sampleView(s: HealthSample, namespace?: string | null): HealthSampleType {
+  const { namespaceCoverage, ...rest } = s;
+  const byName =
+    namespaceCoverage && typeof namespaceCoverage === 'object' && !Array.isArray(namespaceCoverage)
+      ? (namespaceCoverage as Record<string, unknown>)
+      : null;
+  const namespaces = byName
+    ? Object.keys(byName)
+        .sort()
+        .flatMap((n) => namespaceSample(n, byName[n]) ?? [])
+    : null;
+  return {
+    at: rest.at,
+    status: rest.status,
+    podCoverage: rest.podCoverage,
+    trafficCoverage: rest.trafficCoverage,
+    requestCoverage: rest.requestCoverage,
+    connectionCoverage: rest.connectionCoverage,
+    meshedPods: rest.meshedPods,
+    totalPods: rest.totalPods,
+    errorCount: rest.errorCount,
+    warningCount: rest.warningCount,
+    namespaces,
+    namespace:
+      namespace && byName && Object.hasOwn(byName, namespace)
+        ? namespaceSample(namespace, byName[namespace])
+        : null,
   };
 }
