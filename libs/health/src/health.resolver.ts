@@ -31,6 +31,11 @@ import {
 /** RFC 1123 label, as Kubernetes requires of namespace names. */
 const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
+function checkNamespaceArg(namespace: string | null | undefined): void {
+  if (namespace != null && !NAMESPACE_NAME.test(namespace))
+    throw new ValidationError('namespace must be a Kubernetes namespace name (RFC 1123 label)', 'namespace');
+}
+
 type Ctx = { healthCache?: Map<string, Promise<ClusterHealth | null>> };
 
 @Resolver(() => ClusterType)
@@ -56,11 +61,27 @@ export class ClusterHealthResolver {
   @ResolveField(() => ClusterHealthType, {
     description: '`linkerd check` results; UNKNOWN when stale or offline',
   })
-  async health(@Parent() cluster: ClusterType, @Context() ctx: Ctx): Promise<ClusterHealthType> {
+  async health(
+    @Parent() cluster: ClusterType,
+    @Context() ctx: Ctx,
+    @Args('namespace', {
+      type: () => String,
+      nullable: true,
+      description:
+        'Like `linkerd check --proxy -n <ns>`: `categories`, `notRun` and `checkJson` show the two --proxy categories ' +
+        'for this namespace only. Derived from the last report’s cluster-wide run, not re-run: a failed --proxy ' +
+        'check stays failed when it names an object in the namespace (with its cluster-wide message) and passes ' +
+        'otherwise; "data plane proxies are ready" fails when the report counted no meshed pod there; "data plane ' +
+        'namespace exists" is not shown. status, reasons and the counts stay the cluster’s',
+    })
+    namespace?: string | null,
+  ): Promise<ClusterHealthType> {
+    checkNamespaceArg(namespace);
     return healthView(
       cluster as unknown as Cluster,
       await this.latest(ctx, cluster),
       reportFreshness(this.config.reportIntervalSeconds),
+      namespace,
     );
   }
 

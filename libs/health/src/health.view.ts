@@ -1,7 +1,7 @@
 // Turns the stored snapshot into what GraphQL shows, applying the rule that stale or
 // offline data is UNKNOWN, never a leftover HEALTHY.
 import { HealthReport } from '@meshfleet/agent-protocol';
-import { deriveHealth, toCheckJson } from '@meshfleet/linkerd';
+import { deriveHealth, narrowChecksToNamespace, toCheckJson } from '@meshfleet/linkerd';
 import { Cluster, ClusterHealth, ClusterStatus, HealthSample, HealthStatus } from '@meshfleet/db';
 import { isReportFresh, ReportFreshness } from '@meshfleet/linkerd';
 import {
@@ -21,8 +21,21 @@ function reportOf(h: ClusterHealth | null): HealthReport | null {
   return h ? (h.report as unknown as HealthReport) : null;
 }
 
-export function healthView(cluster: Cluster, h: ClusterHealth | null, f: ReportFreshness): ClusterHealthType {
+/** The report's checks, narrowed to one namespace's `--proxy` view when asked (narrow-checks.ts). */
+function checksOf(report: HealthReport, namespace: string | null | undefined): HealthReport['checks'] {
+  if (namespace == null) return report.checks;
+  const ns = report.mtls.namespaces.find((n) => n.name === namespace);
+  return narrowChecksToNamespace(report.checks, namespace, ns?.meshedPods, report.linkerd.version);
+}
+
+export function healthView(
+  cluster: Cluster,
+  h: ClusterHealth | null,
+  f: ReportFreshness,
+  namespace?: string | null,
+): ClusterHealthType {
   const report = reportOf(h);
+  const checks = report ? checksOf(report, namespace) : null;
   let unknownReason: string | null = null;
   if (!h || !report) unknownReason = 'No health report has been received yet';
   else if (cluster.status !== ClusterStatus.CONNECTED)
@@ -44,7 +57,7 @@ export function healthView(cluster: Cluster, h: ClusterHealth | null, f: ReportF
     receivedAt: h?.receivedAt ?? null,
     errorCount: h?.errorCount ?? 0,
     warningCount: h?.warningCount ?? 0,
-    categories: (report?.checks.categories ?? []).map((c) => ({
+    categories: (checks?.categories ?? []).map((c) => ({
       name: c.name,
       checks: c.checks.map((k) => ({
         description: k.description,
@@ -52,13 +65,14 @@ export function healthView(cluster: Cluster, h: ClusterHealth | null, f: ReportF
         hint: k.hint ?? null,
         error: k.error ?? null,
         fatal: k.fatal,
+        namespaces: k.namespaces ?? null,
       })),
     })),
-    notRun: (report?.checks.notRun ?? []).map((n) => ({
+    notRun: (checks?.notRun ?? []).map((n) => ({
       category: n.category,
       description: n.description,
     })),
-    checkJson: report ? (toCheckJson(report.checks) as unknown as Record<string, unknown>) : null,
+    checkJson: checks ? (toCheckJson(checks) as unknown as Record<string, unknown>) : null,
   };
 }
 

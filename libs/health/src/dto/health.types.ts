@@ -31,6 +31,13 @@ export class CheckType {
 
   @Field({ description: 'A fatal failure stopped the rest of its category' })
   fatal!: boolean;
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'On a failed `--proxy` check: the namespaces of the objects its error names (null otherwise, and from older agents)',
+  })
+  namespaces!: string[] | null;
 }
 
 @ObjectType('CheckCategory')

@@ -41,13 +41,21 @@ function dataPlaneServices(ctx: CheckContext): V1Service[] | undefined {
 function misplacedKeys<T extends { metadata?: V1ObjectMeta }>(
   objects: readonly T[],
   keysOf: (o: T) => string[],
-): string[] {
-  return objects.flatMap((o) => {
+): { items: string[]; namespaces: string[] } {
+  const bad = objects.flatMap((o) => {
     const keys = keysOf(o);
-    return keys.length
-      ? [`${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}\n\t\t${keys.join('\n\t\t')}`]
-      : [];
+    return keys.length ? [{ o, keys }] : [];
   });
+  return {
+    items: bad.map(
+      ({ o, keys }) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}\n\t\t${keys.join('\n\t\t')}`,
+    ),
+    namespaces: namespacesOf(bad.map((b) => b.o)),
+  };
+}
+
+function namespacesOf(objects: ReadonlyArray<{ metadata?: V1ObjectMeta }>): string[] {
+  return objects.map((o) => o.metadata?.namespace ?? '');
 }
 
 export const dataPlaneCategory: CategoryDefinition = {
@@ -61,7 +69,7 @@ export const dataPlaneCategory: CategoryDefinition = {
       run: (ctx) => {
         const ns = ctx.options.dataPlaneNamespace;
         if (ns === null) return skip();
-        return findNamespace(ctx.snapshot, ns) ? ok() : fail(`The "${ns}" namespace does not exist`);
+        return findNamespace(ctx.snapshot, ns) ? ok() : fail(`The "${ns}" namespace does not exist`, [ns]);
       },
     },
     {
@@ -72,16 +80,18 @@ export const dataPlaneCategory: CategoryDefinition = {
         const pods = ctx.dataPlanePods.filter((p) => proxyContainer(p) && !isFinished(p));
         if (pods.length === 0) {
           const where = ctx.options.dataPlaneNamespace ?? 'any';
-          return fail(`No "linkerd-proxy" containers found in the "${where}" namespace`);
+          return fail(
+            `No "linkerd-proxy" containers found in the "${where}" namespace`,
+            ctx.options.dataPlaneNamespace === null ? [] : [ctx.options.dataPlaneNamespace],
+          );
         }
-        const problems = pods.flatMap((p) => {
-          if (isEvicted(p)) return [];
-          if (!isRunning(p)) return [`The "${podKey(p)}" pod is not running`];
-          if (!isProxyReady(p))
-            return [`The "linkerd-proxy" container in the "${podKey(p)}" pod is not ready`];
-          return [];
-        });
-        return problems.length ? fail(bulletList(problems)) : ok();
+        const bad = pods.filter((p) => !isEvicted(p) && (!isRunning(p) || !isProxyReady(p)));
+        const problems = bad.map((p) =>
+          isRunning(p)
+            ? `The "linkerd-proxy" container in the "${podKey(p)}" pod is not ready`
+            : `The "${podKey(p)}" pod is not running`,
+        );
+        return problems.length ? fail(bulletList(problems), namespacesOf(bad)) : ok();
       },
     },
     {
@@ -93,9 +103,11 @@ export const dataPlaneCategory: CategoryDefinition = {
           .filter((p) => isRunning(p) && proxyContainer(p))
           .flatMap((p) => {
             const reason = outdatedReason(ctx, proxyVersion(p), true);
-            return reason ? [`${podKey(p)}: ${reason}`] : [];
+            return reason ? [{ p, line: `${podKey(p)}: ${reason}` }] : [];
           });
-        return outdated.length ? fail(bulletList(outdated)) : ok();
+        return outdated.length
+          ? fail(bulletList(outdated.map((o) => o.line)), namespacesOf(outdated.map((o) => o.p)))
+          : ok();
       },
     },
     {
@@ -106,8 +118,11 @@ export const dataPlaneCategory: CategoryDefinition = {
         const bad = misplacedKeys(ctx.dataPlanePods, (p) =>
           Object.keys(p.metadata?.labels ?? {}).filter(ANNOTATION_ONLY),
         );
-        return bad.length
-          ? fail(`Some labels on data plane pods should be annotations:\n${bulletList(bad)}`)
+        return bad.items.length
+          ? fail(
+              `Some labels on data plane pods should be annotations:\n${bulletList(bad.items)}`,
+              bad.namespaces,
+            )
           : ok();
       },
     },
@@ -121,8 +136,11 @@ export const dataPlaneCategory: CategoryDefinition = {
         const bad = misplacedKeys(services, (s) =>
           Object.keys(s.metadata?.labels ?? {}).filter(ANNOTATION_ONLY),
         );
-        return bad.length
-          ? fail(`Some labels on data plane services should be annotations:\n${bulletList(bad)}`)
+        return bad.items.length
+          ? fail(
+              `Some labels on data plane services should be annotations:\n${bulletList(bad.items)}`,
+              bad.namespaces,
+            )
           : ok();
       },
     },
@@ -136,8 +154,11 @@ export const dataPlaneCategory: CategoryDefinition = {
         const bad = misplacedKeys(services, (s) =>
           Object.keys(s.metadata?.annotations ?? {}).filter(LABEL_ONLY),
         );
-        return bad.length
-          ? fail(`Some annotations on data plane services should be labels:\n${bulletList(bad)}`)
+        return bad.items.length
+          ? fail(
+              `Some annotations on data plane services should be labels:\n${bulletList(bad.items)}`,
+              bad.namespaces,
+            )
           : ok();
       },
     },
@@ -151,9 +172,14 @@ export const dataPlaneCategory: CategoryDefinition = {
         // Every pod behind the Service, meshed or not: the CLI lists pods from the Endpoints.
         const problems = opaquePortProblems(services, ctx.snapshot.pods);
         // The CLI joins its lines with a newline and four spaces; bounded like every other list.
-        const shown = problems.slice(0, 20);
+        const shown = problems.slice(0, 20).map((x) => x.line);
         if (problems.length > 20) shown.push(`\t* … and ${problems.length - 20} more`);
-        return problems.length ? fail(shown.join('\n    ')) : ok();
+        return problems.length
+          ? fail(
+              shown.join('\n    '),
+              problems.map((x) => x.namespace),
+            )
+          : ok();
       },
     },
   ],

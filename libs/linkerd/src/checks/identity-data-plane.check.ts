@@ -29,6 +29,7 @@ export const identityDataPlaneCategory: CategoryDefinition = {
         return stale.length
           ? fail(
               `Some pods do not have the current trust bundle and must be restarted:\n${bulletList(stale.map(name))}`,
+              stale.map((p) => p.metadata?.namespace ?? ''),
             )
           : ok();
       },

@@ -125,14 +125,17 @@ export function endpointPods(svc: V1Service, pods: readonly V1Pod[]): V1Pod[] {
   });
 }
 
-/** Every problem over `services`, each line as the CLI prints it ("\t* ..."). */
-export function opaquePortProblems(services: readonly V1Service[], pods: readonly V1Pod[]): string[] {
-  const out: string[] = [];
+/** Every problem over `services`, each line as the CLI prints it ("\t* ..."), with its namespace. */
+export function opaquePortProblems(
+  services: readonly V1Service[],
+  pods: readonly V1Pod[],
+): Array<{ namespace: string; line: string }> {
+  const out: Array<{ namespace: string; line: string }> = [];
   for (const svc of services) {
     if (svc.spec?.clusterIP === 'None') continue; // headless: handled differently, as in the CLI
     for (const pod of endpointPods(svc, pods)) {
       const problem = misconfiguredOpaqueAnnotation(svc, pod);
-      if (problem) out.push(`\t* ${problem}`);
+      if (problem) out.push({ namespace: svc.metadata?.namespace ?? '', line: `\t* ${problem}` });
     }
   }
   return out;

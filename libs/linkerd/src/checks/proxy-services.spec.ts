@@ -8,6 +8,7 @@ import { makePki, type TestPki } from '../testing/pki.fixture';
 import type { ClusterSnapshot } from '../snapshot';
 import { runChecks } from './run-checks';
 import { misconfiguredOpaqueAnnotation } from './opaque-ports.check';
+import { narrowChecksToNamespace } from './narrow-checks';
 import { NOW } from '../testing/cluster.fixture';
 
 const find = (r: CheckResults, description: string) =>
@@ -280,5 +281,70 @@ describe('linkerd-data-plane Service checks', () => {
     const all = await runChecks(s);
     const a = all.categories.find((x) => x.name === 'linkerd-identity-data-plane')!.checks[0]!;
     assert.match(a.error!, /\t\* shop\/web-stale\n\t\* other\/x-stale/);
+  });
+
+  describe('narrowed to one namespace from a cluster-wide run', () => {
+    const wide = async () => {
+      const s = cluster([
+        svc('db', 'pg', {
+          selector: { app: 'pg' },
+          annotations: { 'config.linkerd.io/opaque-ports': '5432' },
+          ports: [{ port: 5432, targetPort: 5432 }],
+        }),
+      ]);
+      s.pods.push(
+        appPod('db', 'pg-0', 'pg', [{ containerPort: 5432 }]),
+        pod({
+          ns: 'shop',
+          name: 'web-labelled',
+          deployment: 'web',
+          labels: { 'linkerd.io/inject': 'enabled' },
+        }),
+      );
+      return runChecks(s);
+    };
+    const check = (r: CheckResults, d: string) =>
+      r.categories.flatMap((c) => c.checks).find((c) => c.description === d);
+
+    it('a failed --proxy check carries the namespaces its error names', async () => {
+      const r = await wide();
+      assert.deepEqual(check(r, 'opaque ports are properly annotated')!.namespaces, ['db']);
+      assert.deepEqual(check(r, 'data plane pod labels are configured correctly')!.namespaces, ['shop']);
+      assert.equal(check(r, 'data plane proxies are ready')!.namespaces, undefined, 'passed: none');
+    });
+
+    it('keeps the failures naming the namespace and passes the others', async () => {
+      const shop = narrowChecksToNamespace(await wide(), 'shop', 4, 'edge-26.6.3');
+      assert.equal(check(shop, 'data plane pod labels are configured correctly')!.result, 'warning');
+      const opaque = check(shop, 'opaque ports are properly annotated')!;
+      assert.equal(opaque.result, 'success');
+      assert.equal(opaque.error, undefined);
+      const db = narrowChecksToNamespace(await wide(), 'db', 1, 'edge-26.6.3');
+      assert.equal(check(db, 'opaque ports are properly annotated')!.result, 'warning');
+      assert.equal(check(db, 'data plane pod labels are configured correctly')!.result, 'success');
+      // Control-plane categories are the cluster's.
+      assert.deepEqual(
+        db.categories.filter((c) => c.name === 'linkerd-identity').map((c) => c.checks.length),
+        (await wide()).categories.filter((c) => c.name === 'linkerd-identity').map((c) => c.checks.length),
+      );
+    });
+
+    it('fails "proxies are ready" fatally for a namespace without meshed pods, as -n does', async () => {
+      const r = narrowChecksToNamespace(await wide(), 'legacy', 0, 'stable-2.14.10');
+      const ready = check(r, 'data plane proxies are ready')!;
+      assert.equal(ready.result, 'error');
+      assert.equal(ready.error, 'No "linkerd-proxy" containers found in the "legacy" namespace');
+      assert.equal(ready.hint, 'https://linkerd.io/2.14/checks/#l5d-data-plane-ready');
+      assert.equal(r.success, false);
+      assert.ok(r.notRun!.some((n) => n.description === 'opaque ports are properly annotated'));
+      assert.equal(check(r, 'opaque ports are properly annotated'), undefined);
+    });
+
+    it('cannot narrow a failure from an older agent, so keeps it', async () => {
+      const r = await wide();
+      delete check(r, 'opaque ports are properly annotated')!.namespaces;
+      const shop = narrowChecksToNamespace(r, 'shop', 4, null);
+      assert.equal(check(shop, 'opaque ports are properly annotated')!.result, 'warning');
+    });
   });
 });
