@@ -157,6 +157,55 @@ describe('snapshot collection of APIServices, RBAC, nodes and Services', () => {
     assert.equal(later!.metadata?.annotations, undefined);
   });
 
+  it('feeds the --proxy opaque ports check: a Service marking a port opaque that its pod does not', async () => {
+    const kube = await access();
+    const target = kube
+      .snapshot()
+      .pods.find(
+        (p) =>
+          p.metadata?.namespace === 'emojivoto' &&
+          p.status?.podIP &&
+          !p.metadata?.annotations?.['config.linkerd.io/opaque-ports'] &&
+          p.spec?.containers.some((c) => c.name !== 'linkerd-proxy' && c.ports?.length),
+      );
+    assert.ok(target, 'a running emojivoto pod with a container port');
+    const port = target
+      .spec!.containers.filter((c) => c.name !== 'linkerd-proxy')
+      .flatMap((c) => c.ports ?? [])[0]!.containerPort;
+    await ops.apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'opaque-check',
+        namespace: 'emojivoto',
+        annotations: { 'config.linkerd.io/opaque-ports': String(port) },
+      },
+      spec: { selector: target.metadata!.labels!, ports: [{ port, targetPort: port }] },
+    });
+    await kube.refreshServerVersion();
+    const check = await eventually(
+      async () => {
+        const r = await runChecks(kube.snapshot(), {
+          controlPlaneNamespace: 'linkerd',
+          dataPlaneNamespace: 'emojivoto',
+        });
+        return r.categories
+          .flatMap((c) => c.checks)
+          .find((c) => c.description === 'opaque ports are properly annotated');
+      },
+      (c) => c?.result === 'warning',
+      5000,
+      'opaque ports warning',
+    );
+    assert.ok(
+      check!.error!.includes(
+        `service opaque-check expects target port ${port} to be opaque; add it to pod ${target.metadata!.name} config.linkerd.io/opaque-ports annotation`,
+      ),
+      check!.error,
+    );
+    assert.deepEqual(check!.namespaces, ['emojivoto']);
+  });
+
   it('leaves the agent synced and the tap check skipped when APIServices are not served or not granted', async () => {
     const served = await ops.listIfServed('apiregistration.k8s.io/v1', 'APIService');
     // Forbidden works on every simulator version; not served is the case before aggregation exists.

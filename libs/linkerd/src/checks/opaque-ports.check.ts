@@ -31,11 +31,15 @@ function annotationPorts(annotations: Record<string, string> | undefined): strin
   return v === undefined ? [] : v.split(',');
 }
 
-/** corev1 IntOrString as Go sees it: Type 0 (int, IntVal) unless the JSON value is a string. */
+/**
+ * corev1 IntOrString as Go sees it: Type 0 (int, IntVal) unless the JSON value is a string. The
+ * API server defaults an omitted targetPort to the port, so the CLI never sees it unset; a
+ * snapshot built without that defaulting gets it here.
+ */
 function targetPort(sp: V1ServicePort): { isInt: boolean; intVal: number; strVal: string } {
   const t = sp.targetPort as number | string | undefined;
   if (typeof t === 'string') return { isInt: false, intVal: 0, strVal: t };
-  return { isInt: true, intVal: t ?? 0, strVal: '' };
+  return { isInt: true, intVal: t ?? sp.port, strVal: '' };
 }
 
 function containerPorts(pod: V1Pod) {

@@ -256,6 +256,21 @@ describe('linkerd-data-plane Service checks', () => {
       assert.equal(c.result, 'success');
     });
 
+    it('reads an omitted targetPort as the port, as the API server defaults it', async () => {
+      const c = await run(
+        [svc('db', 'redis', { selector: { app: 'redis' }, ports: [{ port: 6379 }] })],
+        [
+          appPod('db', 'redis-0', 'redis', [{ containerPort: 6379 }], {
+            'config.linkerd.io/opaque-ports': '6379',
+          }),
+        ],
+      );
+      assert.equal(
+        c.error,
+        '\t* service redis targets the opaque port 6379 through 6379; add 6379 to its config.linkerd.io/opaque-ports annotation',
+      );
+    });
+
     it('reports an annotation value it cannot parse as the CLI does (ranges included)', () => {
       const problem = misconfiguredOpaqueAnnotation(
         svc('db', 'pg', { ports: [{ port: 5432, targetPort: 5432 }] }),
