@@ -93,14 +93,18 @@ describe('snapshot collection of APIServices, RBAC, nodes and Services', () => {
       metadata: { name: 'someone-elses-role' },
       rules: [],
     });
-    // kubectl's last-applied annotation: the bulk of a real Service, and never read.
+    // kubectl's last-applied annotation: the bulk of a real Service, and never read. Linkerd's
+    // opaque-ports annotation is read (the --proxy opaque ports check) and must survive.
     await ops.apply({
       apiVersion: 'v1',
       kind: 'Service',
       metadata: {
         name: 'annotated',
         namespace: 'legacy',
-        annotations: { 'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(20_000) },
+        annotations: {
+          'kubectl.kubernetes.io/last-applied-configuration': 'x'.repeat(20_000),
+          'config.linkerd.io/opaque-ports': '5432',
+        },
       },
       spec: { clusterIP: '10.96.0.50', selector: { app: 'billing' }, ports: [{ port: 80 }] },
     });
@@ -129,7 +133,11 @@ describe('snapshot collection of APIServices, RBAC, nodes and Services', () => {
     const svc = s.services?.find((x) => x.metadata?.name === 'annotated');
     assert.equal(svc?.spec?.clusterIP, '10.96.0.50', 'cluster IP kept');
     assert.deepEqual(svc.spec.selector, { app: 'billing' });
-    assert.equal(svc.metadata?.annotations, undefined, 'annotations stripped before caching');
+    assert.deepEqual(
+      svc.metadata?.annotations,
+      { 'config.linkerd.io/opaque-ports': '5432' },
+      'only Linkerd annotations kept when caching',
+    );
     assert.equal(svc.metadata?.managedFields, undefined);
     assert.ok(names(s.services).includes('emojivoto/web'));
 
@@ -147,6 +155,55 @@ describe('snapshot collection of APIServices, RBAC, nodes and Services', () => {
       'Service in cache',
     );
     assert.equal(later!.metadata?.annotations, undefined);
+  });
+
+  it('feeds the --proxy opaque ports check: a Service marking a port opaque that its pod does not', async () => {
+    const kube = await access();
+    const target = kube
+      .snapshot()
+      .pods.find(
+        (p) =>
+          p.metadata?.namespace === 'emojivoto' &&
+          p.status?.podIP &&
+          !p.metadata?.annotations?.['config.linkerd.io/opaque-ports'] &&
+          p.spec?.containers.some((c) => c.name !== 'linkerd-proxy' && c.ports?.length),
+      );
+    assert.ok(target, 'a running emojivoto pod with a container port');
+    const port = target
+      .spec!.containers.filter((c) => c.name !== 'linkerd-proxy')
+      .flatMap((c) => c.ports ?? [])[0]!.containerPort;
+    await ops.apply({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: {
+        name: 'opaque-check',
+        namespace: 'emojivoto',
+        annotations: { 'config.linkerd.io/opaque-ports': String(port) },
+      },
+      spec: { selector: target.metadata!.labels!, ports: [{ port, targetPort: port }] },
+    });
+    await kube.refreshServerVersion();
+    const check = await eventually(
+      async () => {
+        const r = await runChecks(kube.snapshot(), {
+          controlPlaneNamespace: 'linkerd',
+          dataPlaneNamespace: 'emojivoto',
+        });
+        return r.categories
+          .flatMap((c) => c.checks)
+          .find((c) => c.description === 'opaque ports are properly annotated');
+      },
+      (c) => c?.result === 'warning',
+      5000,
+      'opaque ports warning',
+    );
+    assert.ok(
+      check!.error!.includes(
+        `service opaque-check expects target port ${port} to be opaque; add it to pod ${target.metadata!.name} config.linkerd.io/opaque-ports annotation`,
+      ),
+      check!.error,
+    );
+    assert.deepEqual(check!.namespaces, ['emojivoto']);
   });
 
   it('leaves the agent synced and the tap check skipped when APIServices are not served or not granted', async () => {

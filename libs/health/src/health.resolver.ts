@@ -9,7 +9,15 @@ import { reportFreshness } from '@meshfleet/linkerd';
 import { FleetSummaryService } from './fleet-summary.service';
 import { FleetSummaryType } from './dto/fleet-summary.types';
 import { HealthRepository } from './health.repository';
-import { agentView, certificatesView, healthView, linkerdView, mtlsView, workloadsView } from './health.view';
+import {
+  agentView,
+  certificatesView,
+  healthView,
+  linkerdView,
+  mtlsView,
+  sampleView,
+  workloadsView,
+} from './health.view';
 import {
   AgentStatusType,
   CertificateType,
@@ -19,6 +27,14 @@ import {
   LinkerdStatusType,
   MtlsStatusType,
 } from './dto/health.types';
+
+/** RFC 1123 label, as Kubernetes requires of namespace names. */
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+function checkNamespaceArg(namespace: string | null | undefined): void {
+  if (namespace != null && !NAMESPACE_NAME.test(namespace))
+    throw new ValidationError('namespace must be a Kubernetes namespace name (RFC 1123 label)', 'namespace');
+}
 
 type Ctx = { healthCache?: Map<string, Promise<ClusterHealth | null>> };
 
@@ -45,11 +61,27 @@ export class ClusterHealthResolver {
   @ResolveField(() => ClusterHealthType, {
     description: '`linkerd check` results; UNKNOWN when stale or offline',
   })
-  async health(@Parent() cluster: ClusterType, @Context() ctx: Ctx): Promise<ClusterHealthType> {
+  async health(
+    @Parent() cluster: ClusterType,
+    @Context() ctx: Ctx,
+    @Args('namespace', {
+      type: () => String,
+      nullable: true,
+      description:
+        'Like `linkerd check --proxy -n <ns>`: `categories`, `notRun` and `checkJson` show the two --proxy categories ' +
+        'for this namespace only. Derived from the last report’s cluster-wide run, not re-run: a failed --proxy ' +
+        'check stays failed when it names an object in the namespace (with its cluster-wide message) and passes ' +
+        'otherwise; "data plane proxies are ready" fails when the report counted no meshed pod there; "data plane ' +
+        'namespace exists" is not shown. status, reasons and the counts stay the cluster’s',
+    })
+    namespace?: string | null,
+  ): Promise<ClusterHealthType> {
+    checkNamespaceArg(namespace);
     return healthView(
       cluster as unknown as Cluster,
       await this.latest(ctx, cluster),
       reportFreshness(this.config.reportIntervalSeconds),
+      namespace,
     );
   }
 
@@ -99,7 +131,10 @@ export class ClusterHealthResolver {
     return this.fleet.summary(p.organizationId, filter ?? {}, expiringWithinDays);
   }
 
-  @Query(() => [HealthSampleType], { description: 'Health time series of one cluster (oldest first)' })
+  @Query(() => [HealthSampleType], {
+    description:
+      'Health time series of one cluster (oldest first); with `namespace`, each sample also carries that namespace’s pod coverage',
+  })
   @Allow(Role.VIEWER)
   async healthHistory(
     @CurrentPrincipal() p: Principal,
@@ -107,6 +142,12 @@ export class ClusterHealthResolver {
     @Args('from', { type: () => Date, nullable: true }) from: Date | null,
     @Args('to', { type: () => Date, nullable: true }) to: Date | null,
     @Args('limit', { type: () => Int, nullable: true }) limit: number | null,
+    @Args('namespace', {
+      type: () => String,
+      nullable: true,
+      description: 'Fills each sample’s `namespace` with this namespace’s meshed/total pods',
+    })
+    namespace: string | null,
   ): Promise<HealthSampleType[]> {
     await this.clusters.get(p.organizationId, clusterId);
     const end = to ?? new Date();
@@ -114,6 +155,12 @@ export class ClusterHealthResolver {
     if (start >= end) throw new ValidationError('from must be before to', 'from');
     const take = limit ?? 1000;
     if (take < 1 || take > 10_000) throw new ValidationError('limit must be between 1 and 10000', 'limit');
-    return this.repo.history(p.organizationId, clusterId, start, end, take);
+    if (namespace != null && !NAMESPACE_NAME.test(namespace))
+      throw new ValidationError(
+        'namespace must be a Kubernetes namespace name (RFC 1123 label)',
+        'namespace',
+      );
+    const samples = await this.repo.history(p.organizationId, clusterId, start, end, take);
+    return samples.map((s) => sampleView(s, namespace));
   }
 }

@@ -1,8 +1,8 @@
 // Turns the stored snapshot into what GraphQL shows, applying the rule that stale or
 // offline data is UNKNOWN, never a leftover HEALTHY.
 import { HealthReport } from '@meshfleet/agent-protocol';
-import { deriveHealth, toCheckJson } from '@meshfleet/linkerd';
-import { Cluster, ClusterHealth, ClusterStatus, HealthStatus } from '@meshfleet/db';
+import { deriveHealth, narrowChecksToNamespace, toCheckJson } from '@meshfleet/linkerd';
+import { Cluster, ClusterHealth, ClusterStatus, HealthSample, HealthStatus } from '@meshfleet/db';
 import { isReportFresh, ReportFreshness } from '@meshfleet/linkerd';
 import {
   AgentStatusType,
@@ -11,7 +11,9 @@ import {
   ClusterHealthType,
   LinkerdStatusType,
   ClusterWorkloadType,
+  HealthSampleType,
   MtlsStatusType,
+  NamespaceCoverageSampleType,
   WorkloadMtlsType,
 } from './dto/health.types';
 
@@ -19,8 +21,21 @@ function reportOf(h: ClusterHealth | null): HealthReport | null {
   return h ? (h.report as unknown as HealthReport) : null;
 }
 
-export function healthView(cluster: Cluster, h: ClusterHealth | null, f: ReportFreshness): ClusterHealthType {
+/** The report's checks, narrowed to one namespace's `--proxy` view when asked (narrow-checks.ts). */
+function checksOf(report: HealthReport, namespace: string | null | undefined): HealthReport['checks'] {
+  if (namespace == null) return report.checks;
+  const ns = report.mtls.namespaces.find((n) => n.name === namespace);
+  return narrowChecksToNamespace(report.checks, namespace, ns?.meshedPods, report.linkerd.version);
+}
+
+export function healthView(
+  cluster: Cluster,
+  h: ClusterHealth | null,
+  f: ReportFreshness,
+  namespace?: string | null,
+): ClusterHealthType {
   const report = reportOf(h);
+  const checks = report ? checksOf(report, namespace) : null;
   let unknownReason: string | null = null;
   if (!h || !report) unknownReason = 'No health report has been received yet';
   else if (cluster.status !== ClusterStatus.CONNECTED)
@@ -42,7 +57,7 @@ export function healthView(cluster: Cluster, h: ClusterHealth | null, f: ReportF
     receivedAt: h?.receivedAt ?? null,
     errorCount: h?.errorCount ?? 0,
     warningCount: h?.warningCount ?? 0,
-    categories: (report?.checks.categories ?? []).map((c) => ({
+    categories: (checks?.categories ?? []).map((c) => ({
       name: c.name,
       checks: c.checks.map((k) => ({
         description: k.description,
@@ -50,13 +65,14 @@ export function healthView(cluster: Cluster, h: ClusterHealth | null, f: ReportF
         hint: k.hint ?? null,
         error: k.error ?? null,
         fatal: k.fatal,
+        namespaces: k.namespaces ?? null,
       })),
     })),
-    notRun: (report?.checks.notRun ?? []).map((n) => ({
+    notRun: (checks?.notRun ?? []).map((n) => ({
       category: n.category,
       description: n.description,
     })),
-    checkJson: report ? (toCheckJson(report.checks) as unknown as Record<string, unknown>) : null,
+    checkJson: checks ? (toCheckJson(checks) as unknown as Record<string, unknown>) : null,
   };
 }
 
@@ -145,5 +161,42 @@ export function agentView(cluster: Cluster): AgentStatusType {
     connected: cluster.status === ClusterStatus.CONNECTED,
     lastSeenAt: cluster.lastSeenAt,
     enrolledAt: cluster.enrolledAt,
+  };
+}
+
+function namespaceSample(name: string, v: unknown): NamespaceCoverageSampleType | null {
+  if (!Array.isArray(v) || typeof v[0] !== 'number' || typeof v[1] !== 'number') return null;
+  const [meshedPods, totalPods] = v as [number, number];
+  return { name, meshedPods, totalPods, podCoverage: totalPods > 0 ? meshedPods / totalPods : null };
+}
+
+/** A stored sample, its `{"<ns>": [meshed, total]}` coverage opened up; `namespace` picks one. */
+export function sampleView(s: HealthSample, namespace?: string | null): HealthSampleType {
+  const { namespaceCoverage, ...rest } = s;
+  const byName =
+    namespaceCoverage && typeof namespaceCoverage === 'object' && !Array.isArray(namespaceCoverage)
+      ? (namespaceCoverage as Record<string, unknown>)
+      : null;
+  const namespaces = byName
+    ? Object.keys(byName)
+        .sort()
+        .flatMap((n) => namespaceSample(n, byName[n]) ?? [])
+    : null;
+  return {
+    at: rest.at,
+    status: rest.status,
+    podCoverage: rest.podCoverage,
+    trafficCoverage: rest.trafficCoverage,
+    requestCoverage: rest.requestCoverage,
+    connectionCoverage: rest.connectionCoverage,
+    meshedPods: rest.meshedPods,
+    totalPods: rest.totalPods,
+    errorCount: rest.errorCount,
+    warningCount: rest.warningCount,
+    namespaces,
+    namespace:
+      namespace && byName && Object.hasOwn(byName, namespace)
+        ? namespaceSample(namespace, byName[namespace])
+        : null,
   };
 }

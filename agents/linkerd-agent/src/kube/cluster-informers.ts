@@ -90,7 +90,7 @@ export function createClusterInformers(
       optional,
     ),
     // Every namespace (cluster-network check over cluster IPs): cached stripped, 5,000 Services
-    // keep only names, IPs, selector and ports.
+    // keep only names, IPs, selector, ports and Linkerd annotations (the --proxy Service checks).
     services: inf('services', '/api/v1/services', () => core.listServiceForAllNamespaces(), {
       ...optional,
       strip: stripService,

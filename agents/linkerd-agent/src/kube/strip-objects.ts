@@ -1,6 +1,6 @@
 // What the informers keep of objects they cache in bulk. Annotations (kubectl's
-// last-applied-configuration) and managedFields are most of an object's size and no check
-// reads them; the cache stores the stripped copy only.
+// last-applied-configuration) and managedFields are most of an object's size; checks read only
+// Linkerd's own annotation keys. The cache stores the stripped copy only.
 import type { V1ObjectMeta, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
 
 function meta(m: V1ObjectMeta | undefined): V1ObjectMeta {
@@ -12,13 +12,32 @@ function meta(m: V1ObjectMeta | undefined): V1ObjectMeta {
   return out;
 }
 
-/** Names, cluster IPs, selector and ports: what the cluster-network and service checks read. */
+/**
+ * Annotation keys the `--proxy` Service checks read: Linkerd's config keys (opaque ports) and the
+ * multicluster export key (misplaced as an annotation). A handful of short values at most.
+ */
+const LINKERD_ANNOTATION = (key: string) =>
+  key.startsWith('config.linkerd.io') ||
+  key.startsWith('config.alpha.linkerd.io') ||
+  key.startsWith('linkerd.io/') ||
+  key.startsWith('mirror.linkerd.io/');
+
+function linkerdAnnotations(m: V1ObjectMeta | undefined): Record<string, string> | undefined {
+  const kept = Object.entries(m?.annotations ?? {}).filter(([k]) => LINKERD_ANNOTATION(k));
+  return kept.length ? Object.fromEntries(kept) : undefined;
+}
+
+/**
+ * Names, cluster IPs, selector, ports and Linkerd's annotations: what the cluster-network and
+ * service checks read.
+ */
 export function stripService(s: V1Service): V1Service {
   const spec = s.spec;
+  const annotations = linkerdAnnotations(s.metadata);
   return {
     apiVersion: s.apiVersion,
     kind: s.kind,
-    metadata: meta(s.metadata),
+    metadata: { ...meta(s.metadata), ...(annotations ? { annotations } : {}) },
     ...(spec
       ? {
           spec: {

@@ -31,7 +31,7 @@ WITH input AS (
     "requestCoverage" double precision, "connectionCoverage" double precision, "proxySkew" text,
     "trustAnchorFingerprints" jsonb, "trustAnchorSubjects" jsonb,
     "meshedPods" int, "totalPods" int, "errorCount" int, "warningCount" int, "earliestCertExpiry" timestamp(3),
-    "agentVersion" text, "kubernetesVersion" text, "report" jsonb)
+    "namespaceCoverage" jsonb, "agentVersion" text, "kubernetesVersion" text, "report" jsonb)
 ), prev AS (
   SELECT h."clusterId", h."status" FROM "ClusterHealth" h
   WHERE h."clusterId" IN (SELECT "clusterId" FROM input) ORDER BY h."clusterId" FOR UPDATE
@@ -62,9 +62,11 @@ WITH input AS (
   RETURNING "clusterId"
 ), sample AS (
   INSERT INTO "HealthSample" ("organizationId", "clusterId", "at", "status", "podCoverage", "trafficCoverage",
-    "requestCoverage", "connectionCoverage", "meshedPods", "totalPods", "errorCount", "warningCount")
+    "requestCoverage", "connectionCoverage", "meshedPods", "totalPods", "errorCount", "warningCount",
+    "namespaceCoverage")
   SELECT i."organizationId", i."clusterId", i."generatedAt", i."status", i."podCoverage", i."trafficCoverage",
-    i."requestCoverage", i."connectionCoverage", i."meshedPods", i."totalPods", i."errorCount", i."warningCount"
+    i."requestCoverage", i."connectionCoverage", i."meshedPods", i."totalPods", i."errorCount", i."warningCount",
+    i."namespaceCoverage"
   FROM input i JOIN up USING ("clusterId")
   RETURNING 1
 ), touch AS (
@@ -82,6 +84,16 @@ WITH input AS (
   RETURNING 1
 )
 SELECT "clusterId"::text AS "clusterId" FROM up`;
+
+/**
+ * The sample's per-namespace coverage, `{"<namespace>": [meshedPods, totalPods]}`: two numbers per
+ * namespace the report carried (the report already bounds how many), so the sample row stays small.
+ */
+export function namespaceCoverage(report: HealthReport): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const n of report.mtls.namespaces) out[n.name] = [n.meshedPods, n.totalPods];
+  return out;
+}
 
 /**
  * Stores many agents' reports in one statement (one round trip for the whole batch). The hottest
@@ -136,6 +148,7 @@ export class ReportIngestRepository implements OnModuleDestroy {
         errorCount: derived.errorCount,
         warningCount: derived.warningCount,
         earliestCertExpiry: expiry ? new Date(expiry.notAfter).toISOString() : null,
+        namespaceCoverage: namespaceCoverage(report),
         agentVersion: report.agentVersion,
         kubernetesVersion: report.kubernetesVersion,
         report,

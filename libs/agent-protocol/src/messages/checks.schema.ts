@@ -17,6 +17,11 @@ export const CheckSchema = z.object({
   error: longString.optional(),
   /** A fatal failure stopped the rest of its category. */
   fatal: z.boolean(),
+  /**
+   * Added without a version bump (older agents omit it): on a failed `--proxy` check, the
+   * namespaces of the objects its error names, so the API can narrow it to one namespace.
+   */
+  namespaces: z.array(shortString).max(LIMITS.namespaces).optional(),
 });
 export type Check = z.infer<typeof CheckSchema>;
 

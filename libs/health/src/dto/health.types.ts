@@ -31,6 +31,13 @@ export class CheckType {
 
   @Field({ description: 'A fatal failure stopped the rest of its category' })
   fatal!: boolean;
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'On a failed `--proxy` check: the namespaces of the objects its error names (null otherwise, and from older agents)',
+  })
+  namespaces!: string[] | null;
 }
 
 @ObjectType('CheckCategory')
@@ -327,6 +334,21 @@ export class AgentStatusType {
   enrolledAt!: Date | null;
 }
 
+@ObjectType('NamespaceCoverageSample', { description: "One namespace's pod coverage in a health sample" })
+export class NamespaceCoverageSampleType {
+  @Field()
+  name!: string;
+
+  @Field(() => Int)
+  meshedPods!: number;
+
+  @Field(() => Int)
+  totalPods!: number;
+
+  @Field(() => Float, { nullable: true, description: 'meshedPods / totalPods; null without pods' })
+  podCoverage!: number | null;
+}
+
 @ObjectType('HealthSample')
 export class HealthSampleType {
   @Field()
@@ -361,4 +383,18 @@ export class HealthSampleType {
 
   @Field(() => Int)
   warningCount!: number;
+
+  @Field(() => [NamespaceCoverageSampleType], {
+    nullable: true,
+    description:
+      'Pod coverage of each namespace the report carried (running pods outside infrastructure namespaces), by name; null on samples recorded before per-namespace coverage was kept',
+  })
+  namespaces!: NamespaceCoverageSampleType[] | null;
+
+  @Field(() => NamespaceCoverageSampleType, {
+    nullable: true,
+    description:
+      'The namespace asked for with `healthHistory(namespace:)`; null when none was asked for or this sample did not report it (no running pods then, or an older sample)',
+  })
+  namespace!: NamespaceCoverageSampleType | null;
 }

@@ -2,10 +2,19 @@
 // a failed check is an error unless it is a warning; a fatal failure ends the run.
 import type { CheckContext } from './check-context';
 
-export type CheckOutcome = { status: 'ok' } | { status: 'fail'; error: string } | { status: 'skip' };
+export type CheckOutcome =
+  { status: 'ok' } | { status: 'fail'; error: string; namespaces?: string[] } | { status: 'skip' };
 
 export const ok = (): CheckOutcome => ({ status: 'ok' });
-export const fail = (error: string): CheckOutcome => ({ status: 'fail', error });
+/**
+ * `namespaces`: where the objects the failure names live (the `--proxy` checks give it), so a
+ * stored cluster-wide run can be narrowed to one namespace afterwards.
+ */
+export const fail = (error: string, namespaces?: Iterable<string>): CheckOutcome => ({
+  status: 'fail',
+  error,
+  ...(namespaces ? { namespaces: [...new Set(namespaces)].sort() } : {}),
+});
 /** Like the CLI's SkipError: not applicable here, so not reported at all. */
 export const skip = (): CheckOutcome => ({ status: 'skip' });
 

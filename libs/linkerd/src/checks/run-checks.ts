@@ -3,7 +3,13 @@
 // would have come after is listed in `notRun`, never as a success. Extensions (viz) are separate
 // runs in the CLI (`linkerd viz check` is invoked after the core checks whatever they said), so a
 // fatal failure in the core stops the core only and a fatal failure in viz stops viz only.
-import type { Check, CheckCategory, CheckResults, NotRunCheck } from '@meshfleet/agent-protocol';
+import {
+  LIMITS,
+  type Check,
+  type CheckCategory,
+  type CheckResults,
+  type NotRunCheck,
+} from '@meshfleet/agent-protocol';
 import type { ClusterSnapshot } from '../snapshot';
 import { buildCheckContext, hintUrl, type CheckContext } from './check-context';
 import type { CheckOptions } from './check-options';
@@ -41,6 +47,9 @@ export const CATEGORIES: readonly CategoryDefinition[] = [
 
 /** Extension runs, each its own process in the CLI, in the order they are found. */
 export const EXTENSION_CATEGORIES: readonly CategoryDefinition[] = [vizCategory];
+
+/** The protocol's bound on a check's namespaces (one per reported namespace at most). */
+const MAX_CHECK_NAMESPACES = LIMITS.namespaces;
 
 async function outcomeOf(ctx: CheckContext, def: CheckDefinition): Promise<CheckOutcome> {
   try {
@@ -89,6 +98,7 @@ async function runSequence(
         hint: hintUrl(ctx, def.hintAnchor),
         error: outcome.error.slice(0, 4000),
         fatal,
+        ...(outcome.namespaces ? { namespaces: outcome.namespaces.slice(0, MAX_CHECK_NAMESPACES) } : {}),
       });
       // healthcheck.go RunChecks returns after any failed fatal check.
       if (fatal) stopped = true;
