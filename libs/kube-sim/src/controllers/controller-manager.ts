@@ -13,6 +13,7 @@ import { Kubelet } from './kubelet';
 import { NamespaceController } from './namespace.controller';
 import { ReplicaSetController } from './replicaset.controller';
 import { StatefulSetController } from './statefulset.controller';
+import { DisruptionController } from './disruption.controller';
 
 export interface Controller {
   readonly name: string;
@@ -23,6 +24,7 @@ export interface Controller {
 
 export class ControllerManager {
   readonly kubelet: Kubelet;
+  readonly disruption: DisruptionController;
   private readonly controllers: Controller[];
   private readonly queues = new Map<Controller, Set<string>>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -32,6 +34,7 @@ export class ControllerManager {
 
   constructor(readonly cluster: SimCluster) {
     this.kubelet = new Kubelet(cluster, this);
+    this.disruption = new DisruptionController(cluster, this);
     this.controllers = [
       new NamespaceController(cluster),
       new CrdController(cluster),
@@ -42,6 +45,7 @@ export class ControllerManager {
       new JobController(cluster),
       new EndpointsController(cluster),
       new ApiServiceController(cluster),
+      this.disruption,
       this.kubelet,
     ];
   }

@@ -247,7 +247,10 @@ export function controlPlaneObjects(input: ControlPlaneInput): KubeObject[] {
           containers: containers.map(([c, ports]) => ({
             name: c,
             image: `cr.l5d.io/linkerd/${c === 'proxy-injector' || c === 'sp-validator' ? 'controller' : c === 'policy' ? 'policy-controller' : 'controller'}:${version}`,
-            ports: ports.map((p) => ({ containerPort: p, ...(PORT_NAMES[`${c}:${p}`] ? { name: PORT_NAMES[`${c}:${p}`] } : {}) })),
+            ports: ports.map((p) => ({
+              containerPort: p,
+              ...(PORT_NAMES[`${c}:${p}`] ? { name: PORT_NAMES[`${c}:${p}`] } : {}),
+            })),
           })),
         },
       },

@@ -136,7 +136,8 @@ function disabledByAnnotation(
 ): { disabled: boolean; reason?: SkipReason; at: InjectReport['annotationAt'] } {
   const pod = podAnn ?? '';
   const ns = nsAnn ?? '';
-  if (ns !== '' && !VALID.has(ns)) return { disabled: true, reason: 'invalid_inject_annotation_at_ns', at: '' };
+  if (ns !== '' && !VALID.has(ns))
+    return { disabled: true, reason: 'invalid_inject_annotation_at_ns', at: '' };
   if (pod !== '' && !VALID.has(pod))
     return { disabled: true, reason: 'invalid_inject_annotation_at_workload', at: '' };
   if (ENABLES.has(ns)) {
@@ -186,15 +187,17 @@ export function podOpaquePorts(pod: KubeObject, defaults = DEFAULT_OPAQUE_PORTS)
   const spec = (pod['spec'] ?? {}) as PodSpec;
   const out: string[] = [];
   for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])])
-    for (const p of c.ports ?? []) if (list.includes(String(p.containerPort))) out.push(String(p.containerPort));
+    for (const p of c.ports ?? [])
+      if (list.includes(String(p.containerPort))) out.push(String(p.containerPort));
   return out;
 }
 
 /** Default opaque ports a Service exposes: its port when untargeted, else when its target is one. */
 export function serviceOpaquePorts(svc: KubeObject, defaults = DEFAULT_OPAQUE_PORTS): string[] {
   const list = defaults.split(',');
-  const ports = ((svc['spec'] as { ports?: Array<{ port: number; targetPort?: number | string }> } | undefined)
-    ?.ports ?? []) as Array<{ port: number; targetPort?: number | string }>;
+  const ports = ((
+    svc['spec'] as { ports?: Array<{ port: number; targetPort?: number | string }> } | undefined
+  )?.ports ?? []) as Array<{ port: number; targetPort?: number | string }>;
   const out: string[] = [];
   for (const p of ports) {
     const target = p.targetPort;

@@ -106,7 +106,8 @@ export class ProxyInjector {
         const ports = podOpaquePorts(obj, defaults);
         if (ports.length) annotations[OPAQUE_PORTS_ANNOTATION] = ports.join(',');
       }
-      if (parent) this.cluster.events.record(parent, 'Normal', 'Injected', 'Linkerd sidecar proxy injected', COMPONENT);
+      if (parent)
+        this.cluster.events.record(parent, 'Normal', 'Injected', 'Linkerd sidecar proxy injected', COMPONENT);
       this.count(server, 'responses', { ...configLabels, ...base, skip: 'false', skip_reason: '' });
       return injectPod({ ...obj, metadata: { ...obj.metadata, annotations } }, cfg);
     }
@@ -224,7 +225,11 @@ export class ProxyInjector {
         c.responses,
       ),
     ];
-    return { code: 200, contentType: 'text/plain; version=0.0.4; charset=utf-8', body: lines.join('\n') + '\n' };
+    return {
+      code: 200,
+      contentType: 'text/plain; version=0.0.4; charset=utf-8',
+      body: lines.join('\n') + '\n',
+    };
   }
 
   /** Whether this pod is a proxy-injector replica (it owns the admin port 9995). */
@@ -238,7 +243,12 @@ export class ProxyInjector {
     defaults: string,
     server: string | undefined,
   ): KubeObject {
-    const base = { ...this.emptyConfigLabels(), owner_kind: '', namespace: svc.metadata.namespace ?? '', annotation_at: '' };
+    const base = {
+      ...this.emptyConfigLabels(),
+      owner_kind: '',
+      namespace: svc.metadata.namespace ?? '',
+      annotation_at: '',
+    };
     this.count(server, 'requests', base);
     const opaque = this.opaquePortsPatch(svc, nsAnnotations, serviceOpaquePorts(svc, defaults));
     if (!opaque) return svc;
@@ -277,7 +287,8 @@ export class ProxyInjector {
     // The API server labels every namespace with its name; selectors rely on it.
     const nsLabels = { ...(ns?.metadata.labels ?? {}), 'kubernetes.io/metadata.name': namespace };
     if (hook.namespaceSelector && !selectorMatches(hook.namespaceSelector, nsLabels)) return undefined;
-    if (hook.objectSelector && !selectorMatches(hook.objectSelector, obj.metadata.labels ?? {})) return undefined;
+    if (hook.objectSelector && !selectorMatches(hook.objectSelector, obj.metadata.labels ?? {}))
+      return undefined;
     return hook;
   }
 
@@ -382,7 +393,11 @@ export class ProxyInjector {
     return pods[this.turn++ % pods.length]!.metadata.uid;
   }
 
-  private count(server: string | undefined, family: keyof InjectorCounters, labels: Record<string, string>): void {
+  private count(
+    server: string | undefined,
+    family: keyof InjectorCounters,
+    labels: Record<string, string>,
+  ): void {
     if (!server) return;
     let c = this.counters.get(server);
     if (!c) {
