@@ -602,6 +602,8 @@ describe('mesh adoption behaviour', () => {
 
     // The rollback: drop the annotation, restart; unmeshed pods are Ready again.
     await annotateNamespace('faulty', null);
+    // kubectl refuses a second restart within the same second (restartedAt has second precision).
+    await new Promise((r) => setTimeout(r, 1100));
     await restart('deployment', 'faulty', 'api');
     const healed = await readyPods('faulty', 'app=api', 2, (list) => list.every((p) => !meshed(p)));
     assert.equal(healed.length, 2);
@@ -614,5 +616,95 @@ describe('mesh adoption behaviour', () => {
       namespace: 'faulty',
     });
     assert.equal(rejected.status, 400, 'a fault without its workload is refused');
+  });
+
+  /** Watches the store while `act` runs: the worst moment of a rollout for pods matching `app`. */
+  const observe = async (ns: string, app: string, act: () => Promise<void>, done: () => Promise<boolean>) => {
+    const seen = { minReady: Infinity, maxPods: 0, maxUnready: 0, deleted: [] as string[] };
+    const sample = (): void => {
+      const list = c.model.store
+        .list('/pods', ns)
+        .filter((p) => p.metadata.labels?.['app'] === app && !p.metadata.deletionTimestamp) as Pod[];
+      const readyCount = list.filter(ready).length;
+      seen.minReady = Math.min(seen.minReady, readyCount);
+      seen.maxPods = Math.max(seen.maxPods, list.length);
+      seen.maxUnready = Math.max(seen.maxUnready, list.length - readyCount);
+    };
+    const stop = c.model.store.subscribe((e) => {
+      if (e.object.kind !== 'Pod' || e.object.metadata.namespace !== ns) return;
+      if (e.object.metadata.labels?.['app'] !== app) return;
+      if (e.type === 'DELETED') seen.deleted.push(e.object.metadata.name ?? '');
+      sample();
+    });
+    try {
+      await act();
+      await eventually(done, 20_000, `${app} rolled out`);
+    } finally {
+      stop();
+    }
+    return seen;
+  };
+
+  it('rolls a Deployment restart within maxSurge and maxUnavailable', async () => {
+    const d = deployment('roll', 'budget', 4, {
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+    });
+    await create('/apis/apps/v1/namespaces/budget/deployments', d);
+    const before = await readyPods('budget', 'app=roll', 4);
+    const old = new Set(before.map((p) => p.metadata.name));
+    const seen = await observe(
+      'budget',
+      'roll',
+      () => restart('deployment', 'budget', 'roll'),
+      async () => {
+        const list = await pods('budget', 'app=roll');
+        return list.length === 4 && list.every(ready) && list.every((p) => !old.has(p.metadata.name));
+      },
+    );
+    assert.equal(seen.minReady, 4, 'maxUnavailable 0: never fewer than 4 Ready');
+    assert.equal(seen.maxPods, 5, 'maxSurge 1: never more than 5 pods');
+    assert.equal(seen.deleted.filter((n) => old.has(n)).length, 4);
+  });
+
+  it('restarts a StatefulSet one pod at a time from the highest ordinal', async () => {
+    const sts = { ...deployment('ledger', 'budget', 3), kind: 'StatefulSet' };
+    await create('/apis/apps/v1/namespaces/budget/statefulsets', sts);
+    const before = await readyPods('budget', 'app=ledger', 3);
+    const uids = new Set(before.map((p) => p.metadata.uid));
+    const seen = await observe(
+      'budget',
+      'ledger',
+      () => restart('statefulset', 'budget', 'ledger'),
+      async () => {
+        const list = await pods('budget', 'app=ledger');
+        return list.length === 3 && list.every(ready) && list.every((p) => !uids.has(p.metadata.uid));
+      },
+    );
+    assert.deepEqual(seen.deleted, ['ledger-2', 'ledger-1', 'ledger-0']);
+    assert.ok(seen.minReady >= 2, 'one pod down at a time');
+    const status = (await call(sim, c, 'GET', '/apis/apps/v1/namespaces/budget/statefulsets/ledger')).json<{
+      status: { currentRevision: string; updateRevision: string; updatedReplicas: number };
+    }>().status;
+    assert.equal(status.currentRevision, status.updateRevision);
+    assert.equal(status.updatedReplicas, 3);
+  });
+
+  it('rolls a DaemonSet restart one node at a time (maxUnavailable 1)', async () => {
+    const ds = { ...deployment('node-agent', 'budget', 1), kind: 'DaemonSet' };
+    delete (ds.spec as Record<string, unknown>)['replicas'];
+    await create('/apis/apps/v1/namespaces/budget/daemonsets', ds);
+    const before = await readyPods('budget', 'app=node-agent', 3);
+    const old = new Set(before.map((p) => p.metadata.name));
+    const seen = await observe(
+      'budget',
+      'node-agent',
+      () => restart('daemonset', 'budget', 'node-agent'),
+      async () => {
+        const list = await pods('budget', 'app=node-agent');
+        return list.length === 3 && list.every(ready) && list.every((p) => !old.has(p.metadata.name));
+      },
+    );
+    assert.equal(seen.minReady, 2, 'exactly one node without a Ready pod at a time');
+    assert.equal(seen.deleted.filter((n) => old.has(n)).length, 3);
   });
 });
