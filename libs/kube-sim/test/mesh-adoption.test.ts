@@ -707,4 +707,75 @@ describe('mesh adoption behaviour', () => {
     assert.equal(seen.minReady, 2, 'exactly one node without a Ready pod at a time');
     assert.equal(seen.deleted.filter((n) => old.has(n)).length, 3);
   });
+
+  // Last: it takes the injector down.
+  it('with the injector down, failurePolicy Ignore admits pods unmeshed and Fail refuses them', async () => {
+    const scale = async (replicas: number): Promise<void> => {
+      const res = await call(
+        sim,
+        c,
+        'PATCH',
+        '/apis/apps/v1/namespaces/linkerd/deployments/linkerd-proxy-injector',
+        { spec: { replicas } },
+        { 'Content-Type': 'application/merge-patch+json' },
+      );
+      assert.equal(res.status, 200, res.text);
+    };
+    await scale(0);
+    await eventually(() => !c.linkerd.injectionConfig(), 10_000, 'injector unavailable');
+    // 'legacy' is annotated (first test): with Ignore the pod starts silently without a proxy.
+    await create('/apis/apps/v1/namespaces/legacy/deployments', deployment('silent', 'legacy', 1));
+    const [silent] = await readyPods('legacy', 'app=silent', 1);
+    assert.ok(!meshed(silent!), 'failurePolicy Ignore: admitted without a proxy');
+
+    const mwc =
+      '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/linkerd-proxy-injector-webhook-config';
+    const hooks = (await call(sim, c, 'GET', mwc)).json<{ webhooks: Array<Record<string, unknown>> }>()
+      .webhooks;
+    const patched = await call(
+      sim,
+      c,
+      'PATCH',
+      mwc,
+      { webhooks: hooks.map((h) => ({ ...h, failurePolicy: 'Fail' })) },
+      { 'Content-Type': 'application/merge-patch+json' },
+    );
+    assert.equal(patched.status, 200, patched.text);
+    const refused = await call(sim, c, 'POST', '/api/v1/namespaces/legacy/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'refused' },
+      spec: { containers: [{ name: 'app', image: 'nginx' }] },
+    });
+    assert.equal(refused.status, 500);
+    const status = refused.json<{ reason: string; message: string }>();
+    assert.equal(status.reason, 'InternalError');
+    assert.equal(
+      status.message,
+      'Internal error occurred: failed calling webhook "linkerd-proxy-injector.linkerd.io": failed to call webhook: Post "https://linkerd-proxy-injector.linkerd.svc:443/?timeout=10s": no endpoints available for service "linkerd-proxy-injector"',
+    );
+    // Namespaces the webhook does not select are unaffected.
+    const elsewhere = await call(sim, c, 'POST', '/api/v1/namespaces/kube-system/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'unaffected' },
+      spec: { containers: [{ name: 'app', image: 'nginx' }] },
+    });
+    assert.equal(elsewhere.status, 201, elsewhere.text);
+
+    await create('/apis/apps/v1/namespaces/legacy/deployments', deployment('blocked', 'legacy', 1));
+    const failed = await eventually(
+      async () =>
+        (await events('legacy', 'FailedCreate')).find((e) => e.involvedObject.kind === 'ReplicaSet'),
+      10_000,
+      'FailedCreate on the ReplicaSet',
+    );
+    assert.equal(failed.type, 'Warning');
+    assert.match(failed.message, /^Error creating: Internal error occurred: failed calling webhook/);
+    assert.equal((await pods('legacy', 'app=blocked')).length, 0);
+    // The ReplicaSet controller retries: once the injector is back the pod is created, meshed.
+    await scale(1);
+    const [blocked] = await readyPods('legacy', 'app=blocked', 1);
+    assert.ok(meshed(blocked!));
+  });
 });

@@ -13,6 +13,7 @@ import { Kubelet } from './kubelet';
 import { NamespaceController } from './namespace.controller';
 import { ReplicaSetController } from './replicaset.controller';
 import { StatefulSetController } from './statefulset.controller';
+import { KubeError } from '../api/kube-error';
 import { DisruptionController } from './disruption.controller';
 
 export interface Controller {
@@ -28,6 +29,7 @@ export class ControllerManager {
   private readonly controllers: Controller[];
   private readonly queues = new Map<Controller, Set<string>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly failures = new Map<string, number>();
   private scheduled = false;
   private unsubscribe: (() => void) | undefined;
   private running = false;
@@ -104,6 +106,23 @@ export class ControllerManager {
     setImmediate(() => this.drain());
   }
 
+  /**
+   * A reconcile the API refused (an admission webhook failing closed, a conflict) is retried
+   * with a growing delay, as a controller's rate-limited work queue does; other errors are bugs.
+   */
+  private reconcile(controller: Controller, key: string): void {
+    const id = `${controller.name}\u0000${key}`;
+    try {
+      controller.reconcile(key);
+      this.failures.delete(id);
+    } catch (e) {
+      if (!(e instanceof KubeError)) throw e;
+      const n = (this.failures.get(id) ?? 0) + 1;
+      this.failures.set(id, n);
+      this.after(Math.min(200 * 2 ** (n - 1), 5_000), () => this.enqueue(controller, key));
+    }
+  }
+
   /** Drains all queues; reconciles may enqueue more, bounded to avoid a hot loop. */
   private drain(): void {
     this.scheduled = false;
@@ -113,7 +132,7 @@ export class ControllerManager {
       for (const [controller, q] of work) {
         const keys = [...q];
         q.clear();
-        for (const key of keys) controller.reconcile(key);
+        for (const key of keys) this.reconcile(controller, key);
       }
     }
     this.schedule();

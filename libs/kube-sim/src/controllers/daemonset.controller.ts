@@ -6,6 +6,7 @@ import { randomSuffix } from '../api/object-service';
 import { KubeObject, StoreEvent } from '../store/types';
 import { Controller } from './controller-manager';
 import {
+  createPod,
   intOrPercent,
   isOwnedBy,
   nsName,
@@ -115,10 +116,11 @@ export class DaemonSetController implements Controller {
         labels: { ...(template.metadata?.labels ?? {}), 'controller-revision-hash': hash },
       },
     };
-    this.cluster.objects.create(
-      this.cluster.type('', 'pods'),
-      ds.metadata.namespace,
+    createPod(
+      this.cluster,
+      ds,
       podFromTemplate(ds, labeled, `${ds.metadata.name}-${randomSuffix()}`, { nodeName: node }),
+      'daemonset-controller',
     );
   }
 }

@@ -6,7 +6,15 @@
 import type { SimCluster } from '../cluster/sim-cluster';
 import { KubeObject, StoreEvent } from '../store/types';
 import { Controller } from './controller-manager';
-import { isOwnedBy, podPhase, podReady, selfAndOwnerKeys, splitKey, templateHash } from './helpers';
+import {
+  createPod,
+  isOwnedBy,
+  podPhase,
+  podReady,
+  selfAndOwnerKeys,
+  splitKey,
+  templateHash,
+} from './helpers';
 import { PodTemplate, podFromTemplate } from './replicaset.controller';
 
 interface StatefulSetSpec {
@@ -66,15 +74,16 @@ export class StatefulSetController implements Controller {
         'statefulset.kubernetes.io/pod-name': `${name}-${i}`,
         'apps.kubernetes.io/pod-index': String(i),
       };
-      objects.create(
-        podType,
-        ns,
+      createPod(
+        this.cluster,
+        sts,
         podFromTemplate(
           sts,
           { ...spec.template, metadata: { ...(spec.template.metadata ?? {}), labels } },
           `${name}-${i}`,
           { hostname: `${name}-${i}` },
         ),
+        'statefulset-controller',
       );
       if (ordered) break;
     }

@@ -40,7 +40,10 @@ const INHERITED = [
 ];
 
 interface Webhook {
-  clientConfig?: { service?: { namespace?: string } };
+  name?: string;
+  failurePolicy?: 'Fail' | 'Ignore';
+  timeoutSeconds?: number;
+  clientConfig?: { service?: { name?: string; namespace?: string; path?: string; port?: number } };
   namespaceSelector?: LabelSelectorSpec;
   objectSelector?: LabelSelectorSpec;
 }
@@ -78,9 +81,16 @@ export class ProxyInjector {
     const hook = this.webhookFor(namespace, obj);
     if (!hook) return obj;
     const cfg = this.config();
-    // A webhook whose service has no ready endpoint fails the call: failurePolicy decides,
-    // and either way nothing is mutated or counted.
-    if (!cfg) return obj;
+    // A webhook whose service has no ready endpoint fails the call: with failurePolicy Fail
+    // (the v1 default) the create is refused, with Ignore the object is admitted unmutated —
+    // the pod starts without a proxy and nothing says so.
+    if (!cfg) {
+      if ((hook.failurePolicy ?? 'Fail') === 'Ignore') return obj;
+      const svc = hook.clientConfig?.service;
+      const url = `https://${svc?.name ?? 'linkerd-proxy-injector'}.${svc?.namespace ?? 'linkerd'}.svc:${svc?.port ?? 443}${svc?.path ?? '/'}?timeout=${hook.timeoutSeconds ?? 10}s`;
+      const why = `failed calling webhook "${hook.name ?? 'linkerd-proxy-injector.linkerd.io'}": failed to call webhook: Post "${url}": no endpoints available for service "${svc?.name ?? 'linkerd-proxy-injector'}"`;
+      throw new KubeError('InternalError', `Internal error occurred: ${why}`, { causes: [{ message: why }] });
+    }
     const values = this.values(cfg.controlPlaneNs);
     const defaults = values.proxy?.opaquePorts ?? DEFAULT_OPAQUE_PORTS;
     const nsAnnotations = this.namespace(namespace)?.metadata.annotations ?? {};
