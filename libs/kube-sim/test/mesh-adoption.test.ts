@@ -762,6 +762,24 @@ describe('mesh adoption behaviour', () => {
       spec: { containers: [{ name: 'app', image: 'nginx' }] },
     });
     assert.equal(elsewhere.status, 201, elsewhere.text);
+    const created = await call(sim, c, 'POST', '/api/v1/namespaces', {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'cert-manager' },
+    });
+    assert.equal(created.status, 201, created.text);
+    assert.equal(
+      created.json<KubeObject>().metadata.labels?.['kubernetes.io/metadata.name'],
+      'cert-manager',
+      'the API server labels namespaces with their name',
+    );
+    const excluded = await call(sim, c, 'POST', '/api/v1/namespaces/cert-manager/pods', {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'unaffected' },
+      spec: { containers: [{ name: 'app', image: 'nginx' }] },
+    });
+    assert.equal(excluded.status, 201, 'the webhook namespaceSelector excludes cert-manager');
 
     await create('/apis/apps/v1/namespaces/legacy/deployments', deployment('blocked', 'legacy', 1));
     const failed = await eventually(
