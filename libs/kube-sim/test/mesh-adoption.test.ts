@@ -708,6 +708,51 @@ describe('mesh adoption behaviour', () => {
     assert.equal(seen.deleted.filter((n) => old.has(n)).length, 3);
   });
 
+  it('leaves a meshed Job running forever without native sidecars, completes it with them', async () => {
+    const job = (name: string) => ({
+      apiVersion: 'batch/v1',
+      kind: 'Job',
+      metadata: { name },
+      spec: {
+        template: {
+          metadata: { annotations: { 'linkerd.io/inject': 'enabled' } },
+          spec: { restartPolicy: 'Never', containers: [{ name: 'migrate', image: 'busybox' }] },
+        },
+      },
+    });
+    // edge-26.6.3 injects native sidecars: the Job completes.
+    await create('/apis/batch/v1/namespaces/apps/jobs', job('native'));
+    await eventually(
+      async () =>
+        (await call(sim, c, 'GET', '/apis/batch/v1/namespaces/apps/jobs/native')).json<{
+          status?: { succeeded?: number };
+        }>().status?.succeeded === 1,
+      10_000,
+      'native-sidecar Job complete',
+    );
+    // Opting the workload out of native sidecars puts the proxy among the containers.
+    const legacy = job('legacy');
+    (legacy.spec.template.metadata.annotations as Record<string, string>)[
+      'config.alpha.linkerd.io/proxy-enable-native-sidecar'
+    ] = 'false';
+    await create('/apis/batch/v1/namespaces/apps/jobs', legacy);
+    const [pod] = await eventually(
+      async () => {
+        const list = (await pods('apps', 'job-name=legacy')).filter((p) => p.status?.phase === 'Running');
+        return list.length ? list : undefined;
+      },
+      10_000,
+      'legacy Job pod running',
+    );
+    assert.equal(pod!.spec.containers[0]!.name, 'linkerd-proxy');
+    await new Promise((r) => setTimeout(r, 200));
+    const status = (await call(sim, c, 'GET', '/apis/batch/v1/namespaces/apps/jobs/legacy')).json<{
+      status?: { succeeded?: number; active?: number };
+    }>().status;
+    assert.equal(status?.succeeded ?? 0, 0, 'the proxy keeps the Job from completing');
+    assert.equal(status?.active, 1);
+  });
+
   // Last: it takes the injector down.
   it('with the injector down, failurePolicy Ignore admits pods unmeshed and Fail refuses them', async () => {
     const scale = async (replicas: number): Promise<void> => {

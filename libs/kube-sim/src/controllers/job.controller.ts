@@ -28,7 +28,19 @@ export class JobController implements Controller {
     const active = pods.filter((p) => ['Pending', 'Running'].includes(podPhase(p))).length;
     const missing = completions - succeeded - active;
     for (let i = 0; i < missing; i++) {
-      const template = { ...spec.template, spec: { restartPolicy: 'Never', ...(spec.template.spec ?? {}) } };
+      // The labels the API server's Job defaulting puts on its pod template.
+      const labels = {
+        ...(spec.template.metadata?.labels ?? {}),
+        'batch.kubernetes.io/controller-uid': job.metadata.uid ?? '',
+        'batch.kubernetes.io/job-name': name,
+        'controller-uid': job.metadata.uid ?? '',
+        'job-name': name,
+      };
+      const template = {
+        ...spec.template,
+        metadata: { ...(spec.template.metadata ?? {}), labels },
+        spec: { restartPolicy: 'Never', ...(spec.template.spec ?? {}) },
+      };
       createPod(
         this.cluster,
         job,

@@ -192,6 +192,39 @@ export class Kubelet implements Controller {
     const startedAt = new Date(this.started.get(uid)!).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const job =
       ownerOf(pod)?.kind === 'Job' || spec.restartPolicy === 'Never' || spec.restartPolicy === 'OnFailure';
+    if (job && fault?.kind !== 'crash' && spec.containers.some((c) => c.name === PROXY_CONTAINER)) {
+      // A proxy as a regular container never exits on its own: the app finishes, the pod keeps
+      // Running and the Job never completes (native sidecars are stopped when the app is done).
+      return {
+        ...base,
+        phase: 'Running',
+        conditions: [
+          scheduled,
+          { type: 'Initialized', status: 'True', lastTransitionTime: startedAt },
+          { type: 'ContainersReady', status: 'False', lastTransitionTime: startedAt },
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'ContainersNotReady',
+            message: `containers with unready status: [${spec.containers
+              .filter((c) => c.name !== PROXY_CONTAINER)
+              .map((c) => c.name)
+              .join(' ')}]`,
+            lastTransitionTime: startedAt,
+          },
+        ],
+        containerStatuses: spec.containers.map((c) =>
+          c.name === PROXY_CONTAINER
+            ? this.status(c, true, { running: { startedAt } }, 0)
+            : this.status(
+                c,
+                false,
+                { terminated: { exitCode: 0, reason: 'Completed', startedAt, finishedAt: startedAt } },
+                0,
+              ),
+        ),
+      };
+    }
     if (job && fault?.kind !== 'crash') {
       return {
         ...base,

@@ -119,7 +119,13 @@ export class ProxyInjector {
       if (parent)
         this.cluster.events.record(parent, 'Normal', 'Injected', 'Linkerd sidecar proxy injected', COMPONENT);
       this.count(server, 'responses', { ...configLabels, ...base, skip: 'false', skip_reason: '' });
-      return injectPod({ ...obj, metadata: { ...obj.metadata, annotations } }, cfg);
+      // The workload (or namespace) may override the native-sidecar layout.
+      const native =
+        annotations['config.linkerd.io/proxy-enable-native-sidecar'] ??
+        annotations['config.alpha.linkerd.io/proxy-enable-native-sidecar'];
+      const layout =
+        native === 'true' || native === 'false' ? { ...cfg, nativeSidecar: native === 'true' } : cfg;
+      return injectPod({ ...obj, metadata: { ...obj.metadata, annotations } }, layout);
     }
     if (parent)
       this.cluster.events.record(
