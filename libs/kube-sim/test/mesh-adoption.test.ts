@@ -10,7 +10,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { startSimulator, type ClusterHandle, type KubeObject, type Simulator } from '../src';
+import {
+  loadScenario,
+  ScenarioError,
+  startSimulator,
+  type ClusterHandle,
+  type KubeObject,
+  type Simulator,
+} from '../src';
 import { call, deployment, eventually, smallCluster } from './helpers';
 
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
@@ -157,6 +164,15 @@ describe('mesh adoption behaviour', () => {
               { name: 'apps', workloads: [] },
               { name: 'budget', workloads: [] },
               { name: 'faulty', workloads: [{ name: 'api', replicas: 2 }] },
+              {
+                name: 'declared',
+                workloads: [
+                  { name: 'db', kind: 'StatefulSet', extraPorts: [5432], pdb: { minAvailable: 1 } },
+                  { name: 'edge', hostNetwork: true, annotations: { 'linkerd.io/inject': 'enabled' } },
+                  { name: 'migrate', kind: 'Job' },
+                  { name: 'nightly', kind: 'CronJob' },
+                ],
+              },
             ],
           }),
         ],
@@ -456,6 +472,8 @@ describe('mesh adoption behaviour', () => {
         name,
         body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace: 'budget' } },
       });
+    // Hold the replacement back so the spent budget is observable (pods turn Ready in ~30 ms).
+    const stall = c.faults.stallPods('budget', { app: 'svc' });
     await evict(list[0]!.metadata.name!);
     const gone = await call(sim, c, 'GET', `/api/v1/namespaces/budget/pods/${list[0]!.metadata.name}`);
     assert.equal(gone.status, 404, 'an allowed eviction deletes the pod');
@@ -481,6 +499,7 @@ describe('mesh adoption behaviour', () => {
       (await call(sim, c, 'GET', `/api/v1/namespaces/budget/pods/${list[1]!.metadata.name}`)).status,
       200,
     );
+    c.faults.removeRule(stall);
     // Once the Deployment's replacement is Ready the budget allows one more.
     await readyPods('budget', 'app=svc', 3);
     await eventually(async () => {
@@ -751,6 +770,53 @@ describe('mesh adoption behaviour', () => {
     }>().status;
     assert.equal(status?.succeeded ?? 0, 0, 'the proxy keeps the Job from completing');
     assert.equal(status?.active, 1);
+  });
+
+  it('declares PDBs, extra ports, hostNetwork, Jobs and CronJobs in scenarios', async () => {
+    const pdb = await eventually(async () => {
+      const res = await call(sim, c, 'GET', '/apis/policy/v1/namespaces/declared/poddisruptionbudgets/db');
+      const body = res.json<{ status?: { currentHealthy?: number; disruptionsAllowed?: number } }>();
+      return body.status?.currentHealthy === 1 ? body.status : undefined;
+    });
+    assert.equal(pdb.disruptionsAllowed, 0, 'one replica with minAvailable 1: no voluntary disruption');
+    const svc = (await call(sim, c, 'GET', '/api/v1/namespaces/declared/services/db')).json<KubeObject>();
+    assert.equal(
+      svc.metadata.annotations?.['config.linkerd.io/opaque-ports'],
+      '5432',
+      'the injector marks a Service exposing 5432 opaque',
+    );
+    const [edge] = await readyPods('declared', 'app=edge', 1);
+    assert.equal(edge!.spec.hostNetwork, true);
+    assert.ok(!meshed(edge!));
+    await eventually(
+      async () =>
+        (await call(sim, c, 'GET', '/apis/batch/v1/namespaces/declared/jobs/migrate')).json<{
+          status?: { succeeded?: number };
+        }>().status?.succeeded === 1,
+      10_000,
+      'Job complete',
+    );
+    assert.equal(
+      (await call(sim, c, 'GET', '/apis/batch/v1/namespaces/declared/cronjobs/nightly')).status,
+      200,
+    );
+    assert.equal((await call(sim, c, 'GET', '/api/v1/namespaces/declared/services/migrate')).status, 404);
+    assert.throws(
+      () =>
+        loadScenario({
+          clusters: [
+            {
+              name: 'x',
+              provider: 'eks',
+              namespaces: [
+                { name: 'y', workloads: [{ name: 'z', pdb: { minAvailable: 1, maxUnavailable: 1 } }] },
+              ],
+            },
+          ],
+        }),
+      (e: unknown) =>
+        e instanceof ScenarioError && e.issues.some((i) => /exactly one of minAvailable/.test(i)),
+    );
   });
 
   // Last: it takes the injector down.
