@@ -725,6 +725,24 @@ describe('mesh adoption behaviour', () => {
     );
     assert.equal(seen.minReady, 2, 'exactly one node without a Ready pod at a time');
     assert.equal(seen.deleted.filter((n) => old.has(n)).length, 3);
+    // A DaemonSet has no scale: a maxUnavailable budget over its pods cannot be computed.
+    await create('/apis/policy/v1/namespaces/budget/poddisruptionbudgets', {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'node-agent' },
+      spec: { maxUnavailable: 1, selector: { matchLabels: { app: 'node-agent' } } },
+    });
+    const cond = await eventually(async () => {
+      const pdb = (
+        await call(sim, c, 'GET', '/apis/policy/v1/namespaces/budget/poddisruptionbudgets/node-agent')
+      ).json<{ status?: { disruptionsAllowed?: number; conditions?: Array<Record<string, string>> } }>();
+      return pdb.status?.conditions?.find((x) => x['type'] === 'DisruptionAllowed');
+    });
+    assert.equal(cond['status'], 'False');
+    assert.equal(cond['reason'], 'SyncFailed');
+    assert.match(cond['message'] ?? '', /^found no controllers for pod "node-agent-/);
+    const warned = await events('budget', 'CalculateExpectedPodCountFailed');
+    assert.ok(warned.some((e) => e.involvedObject.name === 'node-agent'));
   });
 
   it('leaves a meshed Job running forever without native sidecars, completes it with them', async () => {

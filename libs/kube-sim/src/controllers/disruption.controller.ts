@@ -86,6 +86,13 @@ export class DisruptionController implements Controller {
     } catch (e) {
       // Fail safe: no disruptions while the budget cannot be computed.
       const message = e instanceof Error ? e.message : String(e);
+      this.cluster.events.record(
+        pdb,
+        'Warning',
+        'CalculateExpectedPodCountFailed',
+        `Failed to calculate the number of expected pods: ${message}`,
+        'controllermanager',
+      );
       this.write(pdb, {
         ...(prev as PdbStatus),
         disruptionsAllowed: 0,
