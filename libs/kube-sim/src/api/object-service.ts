@@ -142,7 +142,7 @@ export class ObjectService {
       kind: body.kind || type.kind,
       metadata: meta,
     };
-    obj = secretDefaults(type, obj);
+    obj = namespaceDefaults(type, secretDefaults(type, obj));
     const causes = validateObject(type, obj);
     if (causes.length) throw invalid(type.kind, type.group, name, causes);
     if (this.find(type, meta.namespace, name)) throw alreadyExists(type.plural, type.group, name);
@@ -270,7 +270,7 @@ export class ObjectService {
         opts.subresource !== 'status' && specOf(next) !== specOf(current) ? gen + 1 : gen;
     }
     if (opts.subresource !== 'status') {
-      next = secretDefaults(type, next);
+      next = namespaceDefaults(type, secretDefaults(type, next));
       const causes = validateObject(type, next);
       if (causes.length) throw invalid(type.kind, type.group, current.metadata.name ?? '', causes);
     }
@@ -451,4 +451,20 @@ function secretDefaults(type: ResourceType, obj: KubeObject): KubeObject {
   for (const [k, v] of Object.entries(stringData))
     data[k] = Buffer.from(String(v), 'utf8').toString('base64');
   return { ...out, data };
+}
+
+/**
+ * The API server labels every Namespace with its own name (`kubernetes.io/metadata.name`) on
+ * create and update, so selectors such as webhooks' namespaceSelector can rely on it.
+ */
+function namespaceDefaults(type: ResourceType, obj: KubeObject): KubeObject {
+  if (type.group !== '' || type.plural !== 'namespaces' || !obj.metadata.name) return obj;
+  if (obj.metadata.labels?.['kubernetes.io/metadata.name'] === obj.metadata.name) return obj;
+  return {
+    ...obj,
+    metadata: {
+      ...obj.metadata,
+      labels: { ...(obj.metadata.labels ?? {}), 'kubernetes.io/metadata.name': obj.metadata.name },
+    },
+  };
 }

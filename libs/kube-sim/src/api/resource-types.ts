@@ -11,7 +11,7 @@ export interface ResourceType {
   namespaced: boolean;
   shortNames?: string[];
   categories?: string[];
-  subresources: Array<'status' | 'scale' | 'log' | 'proxy'>;
+  subresources: Array<'status' | 'scale' | 'log' | 'proxy' | 'eviction'>;
   /** Create-only kinds (reviews) are not stored. */
   virtual?: boolean;
 }
@@ -53,7 +53,7 @@ const t = (
 export const BUILTIN_TYPES: ResourceType[] = [
   t('', 'v1', 'Namespace', 'namespaces', false, ['status'], ['ns']),
   t('', 'v1', 'Node', 'nodes', false, ['status'], ['no']),
-  t('', 'v1', 'Pod', 'pods', true, ['status', 'log', 'proxy'], ['po']),
+  t('', 'v1', 'Pod', 'pods', true, ['status', 'log', 'proxy', 'eviction'], ['po']),
   t('', 'v1', 'Service', 'services', true, ['status', 'proxy'], ['svc']),
   t('', 'v1', 'Endpoints', 'endpoints', true, [], ['ep']),
   t('', 'v1', 'ConfigMap', 'configmaps', true, [], ['cm']),

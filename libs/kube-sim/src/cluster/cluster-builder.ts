@@ -105,7 +105,18 @@ export async function buildCluster(spec: ClusterScenario, opts: BuildOptions): P
       // Keep the old proxy version until every workload pod has been created (and injected).
       const expected = spec.namespaces
         .flatMap((n) => n.workloads)
-        .reduce((sum, w) => sum + (w.kind === 'DaemonSet' ? nodes.length : w.replicas), 0);
+        .reduce(
+          (sum, w) =>
+            sum +
+            (w.kind === 'DaemonSet'
+              ? nodes.length
+              : w.kind === 'CronJob'
+                ? 0
+                : w.kind === 'Job'
+                  ? 1
+                  : w.replicas),
+          0,
+        );
       const namespaces = new Set(spec.namespaces.map((n) => n.name));
       await waitFor(
         () =>
@@ -131,28 +142,44 @@ export async function buildCluster(spec: ClusterScenario, opts: BuildOptions): P
 export function workloadObjects(namespace: string, w: WorkloadScenario): KubeObject[] {
   const labels = { app: w.name, 'app.kubernetes.io/name': w.name, ...w.labels };
   const sa = w.serviceAccount ?? w.name;
+  const annotations = { ...(w.inject ? { 'linkerd.io/inject': w.inject } : {}), ...w.annotations };
+  const batch = w.kind === 'Job' || w.kind === 'CronJob';
   const template = {
-    metadata: { labels, ...(w.inject ? { annotations: { 'linkerd.io/inject': w.inject } } : {}) },
+    metadata: { labels, ...(Object.keys(annotations).length ? { annotations } : {}) },
     spec: {
       serviceAccountName: sa,
+      ...(batch ? { restartPolicy: 'Never' } : {}),
+      ...(w.hostNetwork !== undefined ? { hostNetwork: w.hostNetwork } : {}),
+      ...(w.automountServiceAccountToken !== undefined
+        ? { automountServiceAccountToken: w.automountServiceAccountToken }
+        : {}),
       containers: [
         {
           name: w.name,
           image: w.image,
-          ports: [{ name: 'http', containerPort: w.port, protocol: 'TCP' }],
+          ports: [
+            { name: 'http', containerPort: w.port, protocol: 'TCP' },
+            ...w.extraPorts.map((p) => ({ containerPort: p, protocol: 'TCP' })),
+          ],
           env: [{ name: 'PORT', value: String(w.port) }],
         },
       ],
     },
   };
-  const spec: Record<string, unknown> = { selector: { matchLabels: { app: w.name } }, template };
-  if (w.kind !== 'DaemonSet') spec['replicas'] = w.replicas;
-  if (w.kind === 'StatefulSet') spec['serviceName'] = w.name;
+  let spec: Record<string, unknown>;
+  if (w.kind === 'Job') spec = { template };
+  else if (w.kind === 'CronJob') spec = { schedule: '0 3 * * *', jobTemplate: { spec: { template } } };
+  else {
+    spec = { selector: { matchLabels: { app: w.name } }, template };
+    if (w.kind !== 'DaemonSet') spec['replicas'] = w.replicas;
+    if (w.kind === 'StatefulSet') spec['serviceName'] = w.name;
+  }
+  const apiVersion = batch ? 'batch/v1' : 'apps/v1';
   const out: KubeObject[] = [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace } },
-    { apiVersion: 'apps/v1', kind: w.kind, metadata: { name: w.name, namespace, labels }, spec },
+    { apiVersion, kind: w.kind, metadata: { name: w.name, namespace, labels }, spec },
   ];
-  if (w.service)
+  if (w.service && !batch)
     out.push({
       apiVersion: 'v1',
       kind: 'Service',
@@ -160,7 +187,21 @@ export function workloadObjects(namespace: string, w: WorkloadScenario): KubeObj
       spec: {
         type: 'ClusterIP',
         selector: { app: w.name },
-        ports: [{ name: 'http', port: w.port, targetPort: w.port, protocol: 'TCP' }],
+        ports: [
+          { name: 'http', port: w.port, targetPort: w.port, protocol: 'TCP' },
+          ...w.extraPorts.map((p) => ({ name: `tcp-${p}`, port: p, targetPort: p, protocol: 'TCP' })),
+        ],
+      },
+    });
+  if (w.pdb)
+    out.push({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: w.name, namespace, labels },
+      spec: {
+        ...(w.pdb.minAvailable !== undefined ? { minAvailable: w.pdb.minAvailable } : {}),
+        ...(w.pdb.maxUnavailable !== undefined ? { maxUnavailable: w.pdb.maxUnavailable } : {}),
+        selector: { matchLabels: { app: w.name } },
       },
     });
   return out;

@@ -13,6 +13,8 @@ import { Kubelet } from './kubelet';
 import { NamespaceController } from './namespace.controller';
 import { ReplicaSetController } from './replicaset.controller';
 import { StatefulSetController } from './statefulset.controller';
+import { KubeError } from '../api/kube-error';
+import { DisruptionController } from './disruption.controller';
 
 export interface Controller {
   readonly name: string;
@@ -23,15 +25,18 @@ export interface Controller {
 
 export class ControllerManager {
   readonly kubelet: Kubelet;
+  readonly disruption: DisruptionController;
   private readonly controllers: Controller[];
   private readonly queues = new Map<Controller, Set<string>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly failures = new Map<string, number>();
   private scheduled = false;
   private unsubscribe: (() => void) | undefined;
   private running = false;
 
   constructor(readonly cluster: SimCluster) {
     this.kubelet = new Kubelet(cluster, this);
+    this.disruption = new DisruptionController(cluster, this);
     this.controllers = [
       new NamespaceController(cluster),
       new CrdController(cluster),
@@ -42,6 +47,7 @@ export class ControllerManager {
       new JobController(cluster),
       new EndpointsController(cluster),
       new ApiServiceController(cluster),
+      this.disruption,
       this.kubelet,
     ];
   }
@@ -100,6 +106,23 @@ export class ControllerManager {
     setImmediate(() => this.drain());
   }
 
+  /**
+   * A reconcile the API refused (an admission webhook failing closed, a conflict) is retried
+   * with a growing delay, as a controller's rate-limited work queue does; other errors are bugs.
+   */
+  private reconcile(controller: Controller, key: string): void {
+    const id = `${controller.name}\u0000${key}`;
+    try {
+      controller.reconcile(key);
+      this.failures.delete(id);
+    } catch (e) {
+      if (!(e instanceof KubeError)) throw e;
+      const n = (this.failures.get(id) ?? 0) + 1;
+      this.failures.set(id, n);
+      this.after(Math.min(200 * 2 ** (n - 1), 5_000), () => this.enqueue(controller, key));
+    }
+  }
+
   /** Drains all queues; reconciles may enqueue more, bounded to avoid a hot loop. */
   private drain(): void {
     this.scheduled = false;
@@ -109,7 +132,7 @@ export class ControllerManager {
       for (const [controller, q] of work) {
         const keys = [...q];
         q.clear();
-        for (const key of keys) controller.reconcile(key);
+        for (const key of keys) this.reconcile(controller, key);
       }
     }
     this.schedule();

@@ -1,6 +1,8 @@
 // Shared bits of the simulated controllers.
 import { createHash } from 'node:crypto';
 import { KubeObject, OwnerReference, StoreEvent } from '../store/types';
+import { KubeError } from '../api/kube-error';
+import type { SimCluster } from '../cluster/sim-cluster';
 
 export const nsName = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 export const splitKey = (key: string): [string, string] => {
@@ -112,4 +114,29 @@ export function setCondition(conditions: Condition[] | undefined, next: Conditio
   if (idx >= 0) list[idx] = merged;
   else list.push(merged);
   return list;
+}
+
+/**
+ * Creates a controller's pod; when the API refuses it (e.g. a webhook failing closed) the owner
+ * gets the FailedCreate warning its controller records, and the error goes back to the work
+ * queue for a retry.
+ */
+export function createPod(
+  cluster: SimCluster,
+  owner: KubeObject,
+  pod: KubeObject,
+  component: string,
+): KubeObject {
+  try {
+    return cluster.objects.create(cluster.type('', 'pods'), owner.metadata.namespace, pod);
+  } catch (e) {
+    if (e instanceof KubeError) {
+      const message =
+        owner.kind === 'StatefulSet'
+          ? `create Pod ${pod.metadata.name} in StatefulSet ${owner.metadata.name} failed error: ${e.message}`
+          : `Error creating: ${e.message}`;
+      cluster.events.record(owner, 'Warning', 'FailedCreate', message, component);
+    }
+    throw e;
+  }
 }

@@ -3,7 +3,7 @@ import type { SimCluster } from '../cluster/sim-cluster';
 import { nowIso, randomSuffix } from '../api/object-service';
 import { StoreEvent } from '../store/types';
 import { Controller } from './controller-manager';
-import { isOwnedBy, podPhase, selfAndOwnerKeys, splitKey } from './helpers';
+import { createPod, isOwnedBy, podPhase, selfAndOwnerKeys, splitKey } from './helpers';
 import { PodTemplate, podFromTemplate } from './replicaset.controller';
 
 export class JobController implements Controller {
@@ -28,8 +28,25 @@ export class JobController implements Controller {
     const active = pods.filter((p) => ['Pending', 'Running'].includes(podPhase(p))).length;
     const missing = completions - succeeded - active;
     for (let i = 0; i < missing; i++) {
-      const template = { ...spec.template, spec: { restartPolicy: 'Never', ...(spec.template.spec ?? {}) } };
-      objects.create(podType, ns, podFromTemplate(job, template, `${name}-${randomSuffix()}`));
+      // The labels the API server's Job defaulting puts on its pod template.
+      const labels = {
+        ...(spec.template.metadata?.labels ?? {}),
+        'batch.kubernetes.io/controller-uid': job.metadata.uid ?? '',
+        'batch.kubernetes.io/job-name': name,
+        'controller-uid': job.metadata.uid ?? '',
+        'job-name': name,
+      };
+      const template = {
+        ...spec.template,
+        metadata: { ...(spec.template.metadata ?? {}), labels },
+        spec: { restartPolicy: 'Never', ...(spec.template.spec ?? {}) },
+      };
+      createPod(
+        this.cluster,
+        job,
+        podFromTemplate(job, template, `${name}-${randomSuffix()}`),
+        'job-controller',
+      );
     }
     const prev = (job['status'] ?? {}) as { startTime?: string; completionTime?: string };
     const done = succeeded >= completions;

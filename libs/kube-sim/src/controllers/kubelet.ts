@@ -36,6 +36,11 @@ interface ContainerStatus {
 /** Why a started pod's container is not ready (the Linkerd model adds its own gate). */
 export type ReadinessGate = (pod: KubeObject) => { container: string; reason: string } | undefined;
 
+const PROXY_CONTAINER = 'linkerd-proxy';
+/** A linkerd-proxy container or native sidecar (what the meshed-only fault keys on). */
+const meshed = (spec: PodSpec): boolean =>
+  [...spec.containers, ...(spec.initContainers ?? [])].some((c) => c.name === PROXY_CONTAINER);
+
 export function nodeReady(node: KubeObject | undefined): boolean {
   const conds =
     (node?.['status'] as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ??
@@ -148,7 +153,11 @@ export class Kubelet implements Controller {
       startTime: created,
       qosClass: 'BestEffort',
     };
-    const fault = this.cluster.workloadFaults.match(pod.metadata.namespace, pod.metadata.labels);
+    const fault = this.cluster.workloadFaults.match(
+      pod.metadata.namespace,
+      pod.metadata.labels,
+      meshed(spec),
+    );
     const scheduled = { type: 'PodScheduled', status: 'True', lastTransitionTime: created };
     /** Containers not started yet: Pending, every container waiting in ContainerCreating. */
     const creating = (initializedCondition: boolean) => ({
@@ -183,6 +192,39 @@ export class Kubelet implements Controller {
     const startedAt = new Date(this.started.get(uid)!).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const job =
       ownerOf(pod)?.kind === 'Job' || spec.restartPolicy === 'Never' || spec.restartPolicy === 'OnFailure';
+    if (job && fault?.kind !== 'crash' && spec.containers.some((c) => c.name === PROXY_CONTAINER)) {
+      // A proxy as a regular container never exits on its own: the app finishes, the pod keeps
+      // Running and the Job never completes (native sidecars are stopped when the app is done).
+      return {
+        ...base,
+        phase: 'Running',
+        conditions: [
+          scheduled,
+          { type: 'Initialized', status: 'True', lastTransitionTime: startedAt },
+          { type: 'ContainersReady', status: 'False', lastTransitionTime: startedAt },
+          {
+            type: 'Ready',
+            status: 'False',
+            reason: 'ContainersNotReady',
+            message: `containers with unready status: [${spec.containers
+              .filter((c) => c.name !== PROXY_CONTAINER)
+              .map((c) => c.name)
+              .join(' ')}]`,
+            lastTransitionTime: startedAt,
+          },
+        ],
+        containerStatuses: spec.containers.map((c) =>
+          c.name === PROXY_CONTAINER
+            ? this.status(c, true, { running: { startedAt } }, 0)
+            : this.status(
+                c,
+                false,
+                { terminated: { exitCode: 0, reason: 'Completed', startedAt, finishedAt: startedAt } },
+                0,
+              ),
+        ),
+      };
+    }
     if (job && fault?.kind !== 'crash') {
       return {
         ...base,
@@ -234,9 +276,20 @@ export class Kubelet implements Controller {
           restarts,
           { terminated: { exitCode: 1, reason: 'Error' } },
         );
-      const ready = nodeOk && fault?.kind !== 'notReady' && gate?.container !== c.name;
+      // Meshing breaks the app, not the proxy: its readiness probe fails, linkerd-proxy is fine.
+      const faulted =
+        fault?.kind === 'notReady' || (fault?.kind === 'notReadyMeshed' && c.name !== PROXY_CONTAINER);
+      const ready = nodeOk && !faulted && gate?.container !== c.name;
       return this.status(c, ready, { running: { startedAt } }, restarts);
     };
+    if (fault?.kind === 'notReadyMeshed' && nodeOk)
+      this.cluster.events.record(
+        pod,
+        'Warning',
+        'Unhealthy',
+        'Readiness probe failed: HTTP probe failed with statuscode: 503',
+        'kubelet',
+      );
     const containerStatuses = spec.containers.map(appStatus);
     const initContainerStatuses = (spec.initContainers ?? []).map((c) =>
       c.restartPolicy === 'Always'

@@ -3,7 +3,7 @@ import type { SimCluster } from '../cluster/sim-cluster';
 import { randomSuffix } from '../api/object-service';
 import { KubeObject, StoreEvent } from '../store/types';
 import { Controller } from './controller-manager';
-import { controllerRef, isOwnedBy, podReady, selfAndOwnerKeys, splitKey } from './helpers';
+import { controllerRef, createPod, isOwnedBy, podReady, selfAndOwnerKeys, splitKey } from './helpers';
 
 export interface PodTemplate {
   metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -58,10 +58,11 @@ export class ReplicaSetController implements Controller {
       .items.filter((p) => isOwnedBy(p, rs) && !p.metadata.deletionTimestamp);
     if (pods.length < want) {
       for (let i = pods.length; i < want; i++) {
-        const pod = objects.create(
-          podType,
-          ns,
+        const pod = createPod(
+          this.cluster,
+          rs,
           podFromTemplate(rs, spec.template, `${name}-${randomSuffix()}`),
+          'replicaset-controller',
         );
         this.cluster.events.record(
           rs,

@@ -20,6 +20,12 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
   }),
   z.object({ kind: z.literal('deploymentNeverReady'), namespace: z.string(), name: z.string() }),
   z.object({
+    kind: z.literal('notReadyWhenMeshed'),
+    namespace: z.string(),
+    name: z.string(),
+    workloadKind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']).default('Deployment'),
+  }),
+  z.object({
     kind: z.literal('apiErrors'),
     rate: z.number().min(0).max(1),
     code: z.union([z.literal(500), z.literal(429)]).default(500),
@@ -59,6 +65,25 @@ export class FaultController {
     const labels =
       (d['spec'] as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {};
     return this.rule('notReady', namespace, labels);
+  }
+
+  /**
+   * The workload's pods never turn Ready while they carry a linkerd-proxy (the app fails its
+   * readiness probe once meshed); unmeshed pods are fine, so removing the injection annotation
+   * and restarting heals it. Returns a rule id.
+   */
+  notReadyWhenMeshed(
+    namespace: string,
+    name: string,
+    workloadKind: 'Deployment' | 'StatefulSet' | 'DaemonSet' = 'Deployment',
+  ): number {
+    const plural = { Deployment: 'deployments', StatefulSet: 'statefulsets', DaemonSet: 'daemonsets' }[
+      workloadKind
+    ];
+    const w = this.cluster.objects.get(this.cluster.type('apps', plural), namespace, name);
+    const labels =
+      (w['spec'] as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {};
+    return this.rule('notReadyMeshed', namespace, labels);
   }
 
   removeRule(id: number): void {
@@ -180,6 +205,8 @@ export class FaultController {
         return { id: this.stallPods(spec.namespace, spec.labels) };
       case 'deploymentNeverReady':
         return { id: this.deploymentNeverReady(spec.namespace, spec.name) };
+      case 'notReadyWhenMeshed':
+        return { id: this.notReadyWhenMeshed(spec.namespace, spec.name, spec.workloadKind) };
       case 'apiErrors':
         return this.apiErrors(spec.rate, spec.code);
       case 'latency':
@@ -204,7 +231,7 @@ export class FaultController {
   }
 
   private rule(
-    kind: 'crash' | 'stall' | 'notReady',
+    kind: 'crash' | 'stall' | 'notReady' | 'notReadyMeshed',
     namespace: string,
     labels: Record<string, string>,
   ): number {

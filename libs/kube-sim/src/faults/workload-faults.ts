@@ -1,7 +1,8 @@
-// Workload-level faults: pods that crash, stall before starting, or never turn Ready.
+// Workload-level faults: pods that crash, stall before starting, or never turn Ready (always,
+// or only while they carry a linkerd-proxy: meshing breaks them, un-meshing heals them).
 // Rules match pods by namespace and labels so they cover existing and future pods alike.
 
-export type WorkloadFaultKind = 'crash' | 'stall' | 'notReady';
+export type WorkloadFaultKind = 'crash' | 'stall' | 'notReady' | 'notReadyMeshed';
 
 export interface WorkloadFaultRule {
   id: number;
@@ -33,10 +34,17 @@ export class WorkloadFaults {
     return [...this.rules];
   }
 
-  /** The first fault that applies to a pod, in rule order. */
-  match(namespace: string | undefined, labels: Record<string, string> = {}): WorkloadFaultRule | undefined {
+  /** The first fault that applies to a pod, in rule order; `meshed`-only rules need a proxy. */
+  match(
+    namespace: string | undefined,
+    labels: Record<string, string> = {},
+    meshed = false,
+  ): WorkloadFaultRule | undefined {
     return this.rules.find(
-      (r) => r.namespace === namespace && Object.entries(r.matchLabels).every(([k, v]) => labels[k] === v),
+      (r) =>
+        r.namespace === namespace &&
+        (r.kind !== 'notReadyMeshed' || meshed) &&
+        Object.entries(r.matchLabels).every(([k, v]) => labels[k] === v),
     );
   }
 }

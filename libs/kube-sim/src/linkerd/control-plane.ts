@@ -247,7 +247,10 @@ export function controlPlaneObjects(input: ControlPlaneInput): KubeObject[] {
           containers: containers.map(([c, ports]) => ({
             name: c,
             image: `cr.l5d.io/linkerd/${c === 'proxy-injector' || c === 'sp-validator' ? 'controller' : c === 'policy' ? 'policy-controller' : 'controller'}:${version}`,
-            ports: ports.map((p) => ({ containerPort: p })),
+            ports: ports.map((p) => ({
+              containerPort: p,
+              ...(PORT_NAMES[`${c}:${p}`] ? { name: PORT_NAMES[`${c}:${p}`] } : {}),
+            })),
           })),
         },
       },
@@ -365,5 +368,11 @@ export function controlPlaneObjects(input: ControlPlaneInput): KubeObject[] {
     });
   return out;
 }
+
+/** Named container ports as the chart declares them (probes and the pod proxy refer to them). */
+const PORT_NAMES: Record<string, string> = {
+  'proxy-injector:8443': 'proxy-injector',
+  'proxy-injector:9995': 'injector-admin',
+};
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');

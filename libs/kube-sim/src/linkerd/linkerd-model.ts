@@ -7,7 +7,7 @@ import { LinkerdScenario } from '../scenario/scenario.schema';
 import { IssuerFault, breakIssuer, rotateIssuer, rotateTrustAnchor } from './certificate-faults';
 import { CertAndKey, IssuerProblem } from './certs';
 import { LinkerdIdentity } from './identity';
-import { ProxyInjector } from './injector';
+import { INJECTOR_ADMIN_PORT, ProxyInjector } from './injector';
 import { installLinkerd } from './installer';
 import { ProxyEndpoint } from './proxy-endpoint';
 import { InjectionConfig } from './proxy-spec';
@@ -28,7 +28,10 @@ export class LinkerdModel {
     cluster.objects.mutators.push((type, obj) => this.injector.admit(type, obj));
     cluster.controllers.kubelet.gates.push((pod) => this.identity.gate(pod));
     cluster.controllers.add(this.identity);
-    cluster.proxyHandler = (pod, port, path) => this.endpoint.handle(pod, port, path);
+    cluster.proxyHandler = (pod, port, path) =>
+      port === INJECTOR_ADMIN_PORT && this.injector.isInjectorPod(pod)
+        ? this.injector.serveAdmin(pod, path)
+        : this.endpoint.handle(pod, port, path);
   }
 
   /** While set, injection uses this proxy version (scenarios start with a lagging data plane). */

@@ -5,9 +5,12 @@ import { z } from 'zod';
 const nameRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsName = z.string().regex(nameRe, 'must be a lowercase RFC 1123 label');
 
+const intOrPercent = z.union([z.number().int().min(0), z.string().regex(/^\d+%$/, 'must be an int or "N%"')]);
+
 export const workloadSchema = z.object({
   name: dnsName,
-  kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet']).default('Deployment'),
+  /** Job runs once to completion; CronJob is created but never scheduled (no pods). */
+  kind: z.enum(['Deployment', 'StatefulSet', 'DaemonSet', 'Job', 'CronJob']).default('Deployment'),
   replicas: z.number().int().min(0).default(1),
   image: z.string().default('docker.l5d.io/buoyantio/emojivoto-web:v11'),
   port: z.number().int().min(1).max(65535).default(8080),
@@ -15,8 +18,21 @@ export const workloadSchema = z.object({
   /** Pod-template `linkerd.io/inject` annotation. */
   inject: z.enum(['enabled', 'disabled', 'ingress']).optional(),
   labels: z.record(z.string(), z.string()).default({}),
-  /** Create a Service with the workload's name (default true). */
+  /** Create a Service with the workload's name (default true; never for Jobs and CronJobs). */
   service: z.boolean().default(true),
+  /** Further pod-template annotations (e.g. `config.linkerd.io/opaque-ports`). */
+  annotations: z.record(z.string(), z.string()).default({}),
+  /** Further container ports (e.g. 5432 next to the main port). */
+  extraPorts: z.array(z.number().int().min(1).max(65535)).default([]),
+  hostNetwork: z.boolean().optional(),
+  automountServiceAccountToken: z.boolean().optional(),
+  /** A PodDisruptionBudget named after the workload, selecting its pods. */
+  pdb: z
+    .object({ minAvailable: intOrPercent.optional(), maxUnavailable: intOrPercent.optional() })
+    .refine((p) => (p.minAvailable === undefined) !== (p.maxUnavailable === undefined), {
+      message: 'set exactly one of minAvailable and maxUnavailable',
+    })
+    .optional(),
 });
 
 export const namespaceSchema = z.object({

@@ -146,6 +146,7 @@ export class ApiHandler {
     this.cluster.faults.assertAllowed(method, t.type.plural);
     if (t.subresource === 'log') return this.log(res, t, q);
     if (t.subresource === 'proxy') return this.proxy(res, t);
+    if (t.subresource === 'eviction') return this.evict(req, res, t, q);
     if (t.subresource && !t.type.subresources.includes(t.subresource as 'status'))
       throw new KubeError('NotFound', 'the server could not find the requested resource');
     if (t.type.virtual) return this.review(req, res, t);
@@ -195,6 +196,29 @@ export class ApiHandler {
       tail ? Number(tail) : undefined,
     );
     sendText(res, 200, text);
+  }
+
+  /** POST pods/<name>/eviction: a budget-respecting delete (201 Success, or 429 from the budget). */
+  private async evict(
+    req: IncomingMessage,
+    res: ServerResponse,
+    t: Target,
+    q: URLSearchParams,
+  ): Promise<void> {
+    if (req.method !== 'POST')
+      throw new KubeError(
+        'MethodNotAllowed',
+        'the server does not allow this method on the requested resource',
+      );
+    if (!t.name) throw new KubeError('NotFound', 'the server could not find the requested resource');
+    const body = await readRequestBody(req);
+    this.cluster.controllers.disruption.evict(
+      t.namespace ?? '',
+      t.name,
+      body,
+      q.getAll('dryRun').includes('All'),
+    );
+    sendJson(res, 201, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 });
   }
 
   private proxy(res: ServerResponse, t: Target): void {

@@ -46,6 +46,16 @@ function resourceEntries(types: ResourceType[], version: string): unknown[] {
           kind: t.kind,
           verbs: ['get'],
         });
+      if (sub === 'eviction')
+        out.push({
+          name: `${t.plural}/eviction`,
+          singularName: '',
+          namespaced: t.namespaced,
+          group: 'policy',
+          version: 'v1',
+          kind: 'Eviction',
+          verbs: ['create'],
+        });
       if (sub === 'proxy')
         out.push({
           name: `${t.plural}/proxy`,

@@ -263,7 +263,12 @@ export class Simulator {
   }
 
   private fail(res: ServerResponse, e: unknown): void {
-    if (e instanceof KubeError) return sendStatus(res, e);
+    if (e instanceof KubeError)
+      return sendStatus(
+        res,
+        e,
+        e.details?.retryAfterSeconds ? { 'Retry-After': String(e.details.retryAfterSeconds) } : {},
+      );
     if (e instanceof ScenarioError) return sendStatus(res, new KubeError('NotFound', e.message));
     if (e && typeof e === 'object' && 'issues' in e)
       return sendStatus(
