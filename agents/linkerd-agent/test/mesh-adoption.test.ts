@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { V1Deployment, V1Namespace, V1Pod } from '@kubernetes/client-node';
+import { PolicyV1Api, type V1Deployment, type V1Namespace, type V1Pod } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import type { TaskEnvelope } from '@meshfleet/agent-protocol';
 import { startSimulator, type PolicyRule, type Simulator } from '@meshfleet/kube-sim';
@@ -48,6 +48,12 @@ const CLUSTER = {
         { name: 'alpha', replicas: 1, port: 8080 },
         { name: 'beta', replicas: 1, port: 8080 },
       ],
+    },
+    {
+      // The injector's webhook skips namespaces with this label: pods start without a proxy.
+      name: 'edge',
+      labels: { 'config.linkerd.io/admission-webhooks': 'disabled' },
+      workloads: [{ name: 'gw', replicas: 1, port: 8080 }],
     },
   ],
 };
@@ -318,6 +324,93 @@ describe('mesh adoption on a simulated cluster', () => {
     assert.equal(cart.spec?.template.metadata?.annotations?.['config.linkerd.io/opaque-ports'], undefined);
     assert.equal(cart.metadata?.annotations?.[INJECT_BEFORE], undefined);
     assert.equal(await coverage('shop'), 0);
+  });
+
+  it('rolls back a listed workload whose pods start without a proxy: annotations restored, Ready', async () => {
+    const from = api.events.length;
+    const f = await failure(
+      meshTask(`t${++n}`, 'MESH_NAMESPACES', {
+        namespaces: ['edge'],
+        workloads: [{ namespace: 'edge', kind: 'Deployment', name: 'gw', opaquePorts: [5432] }],
+        batchTimeoutSeconds: 10,
+      }),
+    );
+    assert.equal(f.code, 'MESH_BATCH_FAILED');
+    assert.match(f.message, /Deployment\/edge\/gw: 1\/1 pods started without a linkerd-proxy/);
+    assert.match(f.message, /Rolled back Deployment\/edge\/gw: annotations restored, restarted and Ready/);
+    assert.equal(api.outcomes(from)['rollback'], 'succeeded');
+    assert.equal(api.outcomes(from)['postcheck'], undefined, 'the task stopped at the batch');
+    const gw = await deployment('edge', 'gw');
+    assert.equal(gw.spec?.template.metadata?.annotations?.['linkerd.io/inject'], undefined);
+    assert.equal(gw.spec?.template.metadata?.annotations?.['config.linkerd.io/opaque-ports'], undefined);
+    assert.equal(gw.metadata?.annotations?.[INJECT_BEFORE], undefined);
+    const ps = await pods('edge', 'gw');
+    assert.ok(ps.length === 1 && ps.every((p) => ready(p) && !isMeshed(p)));
+  });
+
+  it('waits for disruption headroom before restarting a workload its PDB holds', async () => {
+    const policy = loadKubeConfig({
+      kubeconfigPath: null,
+      kubeconfigYaml: sim.kubeconfigFor('adopt'),
+    }).kc.makeApiClient(PolicyV1Api);
+    await policy.createNamespacedPodDisruptionBudget({
+      namespace: 'shop',
+      body: {
+        metadata: { name: 'pay' },
+        spec: { minAvailable: 1, selector: { matchLabels: { app: 'pay' } } },
+      },
+    });
+    // What a disruption controller reports: none left for one healthy pod and minAvailable 1, then
+    // one once there is headroom (written here; the status is the only thing the agent reads).
+    const budget = async (allowed: number) =>
+      policy.replaceNamespacedPodDisruptionBudgetStatus({
+        namespace: 'shop',
+        name: 'pay',
+        body: {
+          ...(await policy.readNamespacedPodDisruptionBudget({ namespace: 'shop', name: 'pay' })),
+          status: { disruptionsAllowed: allowed, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 },
+        },
+      });
+    await budget(0);
+    // No headroom within the batch timeout: stopped, the workload named, nothing restarted.
+    const stuck = await failure(
+      meshTask(`t${++n}`, 'MESH_NAMESPACES', {
+        namespaces: ['shop'],
+        workloads: [{ namespace: 'shop', kind: 'Deployment', name: 'pay', opaquePorts: [] }],
+        batchTimeoutSeconds: 10,
+      }),
+    );
+    assert.equal(stuck.code, 'MESH_BATCH_FAILED');
+    assert.match(
+      stuck.message,
+      /Deployment\/shop\/pay: PodDisruptionBudget pay allowed no disruption within 10s, so it was not restarted/,
+    );
+    assert.match(stuck.message, /Nothing to roll back/);
+    const untouched = await deployment('shop', 'pay');
+    assert.equal(untouched.spec?.template.metadata?.annotations?.['linkerd.io/inject'], undefined);
+    assert.equal(untouched.metadata?.annotations?.[INJECT_BEFORE], undefined);
+
+    const from = api.events.length;
+    const task = run(
+      meshTask(`t${++n}`, 'MESH_NAMESPACES', {
+        namespaces: ['shop'],
+        workloads: [{ namespace: 'shop', kind: 'Deployment', name: 'pay', opaquePorts: [] }],
+      }),
+    );
+    await eventually(
+      async () => api.events.slice(from),
+      (es) => es.some((e) => /PodDisruptionBudget pay allows no disruption now; waiting/.test(e.message)),
+      10_000,
+      'the wait for headroom',
+    );
+    assert.ok(
+      (await pods('shop', 'pay')).every((p) => !isMeshed(p)),
+      'not restarted while the budget is spent',
+    );
+    await budget(1);
+    const out = await task;
+    assert.equal(out.postcheck.errors, 0, out.postcheck.summary);
+    assert.ok((await pods('shop', 'pay')).every(isMeshed));
   });
 
   it('the MONITOR token may not annotate namespaces', async () => {

@@ -135,6 +135,7 @@ export async function meshNamespacesTask(ctx: LifecycleContext, task: MeshTask):
   const batches: Planned[][] = [];
   for (let i = 0; i < planned.length; i += p.batchSize) batches.push(planned.slice(i, i + p.batchSize));
   for (const [i, batch] of batches.entries()) {
+    const restarted = new Set<string>();
     const name = `batch ${i + 1}/${batches.length}: ${batch.map((w) => `${w.kind}/${w.name}`).join(', ')}`;
     try {
       await runStep(
@@ -144,14 +145,14 @@ export async function meshNamespacesTask(ctx: LifecycleContext, task: MeshTask):
         // runBatch); an API error mid-batch fails as a restart failure and is retried.
         'DATA_PLANE_RESTART_FAILED',
         async () => {
-          await runBatch(ctx, p, batch, mesh ? 'meshed' : 'unmeshed');
+          await runBatch(ctx, p, batch, mesh ? 'meshed' : 'unmeshed', restarted);
           return { message: `${name} ${mesh ? 'Ready and meshed' : 'Ready without proxies'}` };
         },
         name,
       );
     } catch (e) {
       if (!(e instanceof TaskFailure) || e.code !== 'MESH_BATCH_FAILED' || !p.rollbackOnFailure) throw e;
-      const rolled = await rollbackBatch(ctx, p, batch, mesh);
+      const rolled = await rollbackBatch(ctx, p, batch, mesh, restarted);
       const done = i > 0 ? ` ${i} earlier batches stay ${mesh ? 'meshed' : 'unmeshed'}.` : '';
       throw lifecycleFailure('MESH_BATCH_FAILED', `${e.message}. ${rolled}.${done}`);
     }
@@ -273,6 +274,8 @@ async function annotate(
         if (!before)
           patch[INJECT_BEFORE] = JSON.stringify({ inject: a[ANNOTATION_INJECT] ?? null, opaquePorts: null });
       } else {
+        // Back to what MESH found; an `enabled` found there goes too (UNMESH is asked to leave
+        // the namespace unmeshed, whoever had enabled it).
         const restore = before?.inject === 'enabled' ? null : (before?.inject ?? null);
         patch = { [ANNOTATION_INJECT]: restore, [INJECT_BEFORE]: null };
       }
@@ -432,6 +435,13 @@ async function exhaustedBudgets(ctx: LifecycleContext, w: WorkloadKey): Promise<
     .map((pdb) => pdb.metadata?.name ?? '');
 }
 
+/** A batch stopped before a restart because a disruption budget gave no headroom in time. */
+class BudgetExhausted extends TaskFailure {
+  constructor(message: string) {
+    super('MESH_BATCH_FAILED', message);
+  }
+}
+
 type Want = 'meshed' | 'unmeshed' | 'ready';
 
 /** Why a workload's pods are not where the batch wants them, or null. */
@@ -491,6 +501,7 @@ async function restartAndWait(
   batch: readonly Planned[],
   want: Want,
   step: 'batch' | 'rollback',
+  restarted = new Set<string>(),
 ): Promise<void> {
   const bounded = within(ctx, new Date(Date.now() + p.batchTimeoutSeconds * 1000));
   const restartedAt = new Date().toISOString();
@@ -502,20 +513,29 @@ async function restartAndWait(
         'progress',
         `${label(w)}: PodDisruptionBudget ${budgets.join(', ')} allows no disruption now; waiting for headroom`,
       );
-      await waitFor(
-        bounded,
-        { step, what: `disruption headroom for ${label(w)}`, timeoutCode: 'MESH_BATCH_FAILED' },
-        async () => {
-          const left = await exhaustedBudgets(ctx, w);
-          return left.length ? `PodDisruptionBudget ${left.join(', ')} has disruptionsAllowed 0` : null;
-        },
-      );
+      try {
+        await waitFor(
+          bounded,
+          { step, what: `disruption headroom for ${label(w)}`, timeoutCode: 'MESH_BATCH_FAILED' },
+          async () => {
+            const left = await exhaustedBudgets(ctx, w);
+            return left.length ? `PodDisruptionBudget ${left.join(', ')} has disruptionsAllowed 0` : null;
+          },
+        );
+      } catch (e) {
+        if (!(e instanceof TaskFailure) || e.code !== 'MESH_BATCH_FAILED') throw e;
+        throw new BudgetExhausted(
+          `${label(w)}: PodDisruptionBudget ${budgets.join(', ')} allowed no disruption within ` +
+            `${p.batchTimeoutSeconds}s, so it was not restarted`,
+        );
+      }
     }
     // The workload's own strategy (maxUnavailable / partitions) paces the roll from here.
     await writeAnnotations(ctx, w, w.template, w.metadata, {
       [RESTARTED_AT]: restartedAt,
       [RESTARTED_BY]: p.operationId,
     });
+    restarted.add(label(w));
   }
   await waitFor(
     bounded,
@@ -540,11 +560,13 @@ async function runBatch(
   p: MeshNamespacesParams,
   batch: readonly Planned[],
   want: 'meshed' | 'unmeshed',
+  restarted: Set<string>,
 ): Promise<void> {
   try {
-    await restartAndWait(ctx, p, batch, want, 'batch');
+    await restartAndWait(ctx, p, batch, want, 'batch', restarted);
   } catch (e) {
     if (!(e instanceof TaskFailure) || e.code !== 'MESH_BATCH_FAILED') throw e;
+    if (e instanceof BudgetExhausted) throw e;
     // Say which workloads and why, with the injector's own reasons where it skipped them.
     const reasons: string[] = [];
     for (const w of batch) {
@@ -572,12 +594,22 @@ async function rollbackBatch(
   p: MeshNamespacesParams,
   batch: readonly Planned[],
   mesh: boolean,
+  restarted: ReadonlySet<string>,
 ): Promise<string> {
   const undo: Planned[] = [];
   for (const w of batch) {
     const obj = await ctx.kube.get<Workload>(refOf(w));
     if (!obj) continue;
     const before = parseBefore(obj.metadata?.annotations?.[INJECT_BEFORE]);
+    if (!restarted.has(label(w))) {
+      // Never restarted (its batch stopped before it): its template is untouched; only a marker
+      // the annotate step wrote for a listed workload goes.
+      if (p.workloads.length && mesh && before)
+        await ctx.kube.mergePatch(refOf(w), {
+          metadata: { name: w.name, namespace: w.namespace, annotations: { [INJECT_BEFORE]: null } },
+        });
+      continue;
+    }
     const tpl = templateAnnotations(obj);
     if (p.workloads.length) {
       // Back to what the workload had before Meshfleet (MESH), or to meshed (UNMESH).
@@ -609,7 +641,12 @@ async function rollbackBatch(
       });
     }
   }
-  const names = batch.map(label).join(', ');
+  if (undo.length === 0) {
+    const all = batch.map(label).join(', ');
+    await ctx.event('rollback', 'skipped', `${all}: not restarted, nothing to undo`);
+    return `Nothing to roll back: ${all} not restarted`;
+  }
+  const names = undo.map(label).join(', ');
   try {
     await runStep(
       ctx,
