@@ -31,7 +31,7 @@ const CLUSTER = {
       workloads: [
         { name: 'billing', replicas: 1, port: 80 },
         { name: 'ledger', replicas: 2, port: 80 },
-        { name: 'reports', replicas: 1, port: 80 },
+        { name: 'db', kind: 'StatefulSet' as const, replicas: 1, port: 5432 },
       ],
     },
     {
@@ -181,8 +181,8 @@ describe('mesh adoption on a simulated cluster', () => {
     assert.equal(await coverage('legacy'), 0);
   });
 
-  it('meshes a namespace from 0 % to 100 % in batches of 2', async () => {
-    const oldPods = new Set((await pods('legacy')).map((p) => p.metadata!.name));
+  it('meshes a namespace of 3 workloads (2 Deployments, a StatefulSet) from 0 % to 100 % in batches of 2', async () => {
+    const oldPods = new Set((await pods('legacy')).map((p) => p.metadata!.uid));
     assert.equal(oldPods.size, 4);
     const from = api.events.length;
     const out = await run(meshTask(`t${++n}`, 'MESH_NAMESPACES', { namespaces: ['legacy'], batchSize: 2 }));
@@ -191,7 +191,7 @@ describe('mesh adoption on a simulated cluster', () => {
     const batches = events.filter((e) => e.step === 'batch' && e.status === 'started').map((e) => e.message);
     assert.deepEqual(batches, [
       'batch 1/2: Deployment/billing, Deployment/ledger',
-      'batch 2/2: Deployment/reports',
+      'batch 2/2: StatefulSet/db',
     ]);
     assert.equal(events.filter((e) => e.step === 'batch' && e.status === 'succeeded').length, 2);
     assert.equal(api.outcomes(from)['postcheck'], 'succeeded');
@@ -204,7 +204,7 @@ describe('mesh adoption on a simulated cluster', () => {
     );
     assert.ok(now.every((p) => isMeshed(p) && ready(p) && proxyStatus(p)?.ready));
     assert.ok(
-      now.every((p) => !oldPods.has(p.metadata!.name!)),
+      now.every((p) => !oldPods.has(p.metadata!.uid!)),
       'every old pod was replaced',
     );
     assert.equal(await coverage('legacy'), 1);
@@ -303,7 +303,7 @@ describe('mesh adoption on a simulated cluster', () => {
     await run(meshTask(`t${++n}`, 'UNMESH_NAMESPACES', { namespaces: ['legacy'], batchSize: 3 }));
     assert.equal(
       api.events.slice(from).find((e) => e.step === 'batch' && e.status === 'started')?.message,
-      'batch 1/1: Deployment/billing, Deployment/ledger, Deployment/reports',
+      'batch 1/1: Deployment/billing, Deployment/ledger, StatefulSet/db',
     );
     assert.equal(await coverage('legacy'), 0);
     const legacy = (await namespace('legacy')).metadata?.annotations ?? {};
