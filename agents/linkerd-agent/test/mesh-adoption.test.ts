@@ -6,7 +6,13 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { PolicyV1Api, type V1Deployment, type V1Namespace, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  PolicyV1Api,
+  type V1Deployment,
+  type V1Namespace,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import type { TaskEnvelope } from '@meshfleet/agent-protocol';
 import { startSimulator, type PolicyRule, type Simulator } from '@meshfleet/kube-sim';
@@ -327,6 +333,25 @@ describe('mesh adoption on a simulated cluster', () => {
   });
 
   it('rolls back a listed workload whose pods start without a proxy: annotations restored, Ready', async () => {
+    // What Linkerd's injector records on a skipped pod's owner (controller/proxy-injector/webhook.go).
+    // The simulator's injector does not record it yet, so it is written here; the agent reads it back
+    // through the API server with a field selector, as it would from a real cluster.
+    const core = loadKubeConfig({
+      kubeconfigPath: null,
+      kubeconfigYaml: sim.kubeconfigFor('adopt'),
+    }).kc.makeApiClient(CoreV1Api);
+    const rs = (await admin.list('apps/v1', 'ReplicaSet', 'edge'))[0]!.metadata!.name!;
+    await core.createNamespacedEvent({
+      namespace: 'edge',
+      body: {
+        metadata: { name: `${rs}.skipped`, namespace: 'edge' },
+        involvedObject: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs, namespace: 'edge' },
+        reason: 'InjectionSkipped',
+        type: 'Normal',
+        message: 'Linkerd sidecar proxy injection skipped: pods with hostNetwork cannot be injected',
+        source: { component: 'linkerd-proxy-injector' },
+      },
+    });
     const from = api.events.length;
     const f = await failure(
       meshTask(`t${++n}`, 'MESH_NAMESPACES', {
@@ -336,7 +361,10 @@ describe('mesh adoption on a simulated cluster', () => {
       }),
     );
     assert.equal(f.code, 'MESH_BATCH_FAILED');
-    assert.match(f.message, /Deployment\/edge\/gw: 1\/1 pods started without a linkerd-proxy/);
+    assert.match(
+      f.message,
+      /Deployment\/edge\/gw: 1\/1 pods started without a linkerd-proxy \(injection skipped: pods with hostNetwork cannot be injected\)/,
+    );
     assert.match(f.message, /Rolled back Deployment\/edge\/gw: annotations restored, restarted and Ready/);
     assert.equal(api.outcomes(from)['rollback'], 'succeeded');
     assert.equal(api.outcomes(from)['postcheck'], undefined, 'the task stopped at the batch');
