@@ -441,6 +441,25 @@ describe('mesh adoption on a simulated cluster', () => {
     assert.ok((await pods('shop', 'pay')).every(isMeshed));
   });
 
+  it('refuses to mesh while the proxy injector is down (pods would start unmeshed)', async () => {
+    const injector = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'linkerd',
+      name: 'linkerd-proxy-injector',
+    };
+    const available = async () =>
+      ((await admin.get<V1Deployment>(injector))!.status?.availableReplicas ?? 0) as number;
+    await admin.mergePatch(injector, { spec: { replicas: 0 } });
+    await eventually(available, (a) => a === 0, 10_000, 'injector scaled down');
+    const f = await failure(meshTask(`t${++n}`, 'MESH_NAMESPACES', { namespaces: ['legacy'] }));
+    assert.equal(f.code, 'PRECHECK_FAILED');
+    assert.match(f.message, /the proxy injector \(linkerd\/linkerd-proxy-injector\) is not available/);
+    assert.equal((await namespace('legacy')).metadata?.annotations?.['linkerd.io/inject'], undefined);
+    await admin.mergePatch(injector, { spec: { replicas: 1 } });
+    await eventually(available, (a) => a === 1, 10_000, 'injector back');
+  });
+
   it('the MONITOR token may not annotate namespaces', async () => {
     const monitorRules = managedRules().filter((r) =>
       r.verbs.every((v) => ['get', 'list', 'watch'].includes(v)),

@@ -142,8 +142,8 @@ export async function meshNamespacesTask(ctx: LifecycleContext, task: MeshTask):
         ctx,
         'batch',
         // Only a batch that did not become Ready is rolled back (MESH_BATCH_FAILED, thrown by
-        // runBatch); an API error mid-batch fails as a restart failure and is retried.
-        'DATA_PLANE_RESTART_FAILED',
+        // runBatch); an API error mid-batch is transient: a new attempt skips what is meshed.
+        'APPLY_FAILED',
         async () => {
           await runBatch(ctx, p, batch, mesh ? 'meshed' : 'unmeshed', restarted);
           return { message: `${name} ${mesh ? 'Ready and meshed' : 'Ready without proxies'}` };
