@@ -20,7 +20,7 @@ import { isMeshed, proxyStatus } from '@meshfleet/linkerd';
 import { ClusterOps } from '../src/kube/cluster-ops';
 import { loadKubeConfig } from '../src/kube/kube-config';
 import { executeLifecycle, type LifecycleTask } from '../src/tasks/lifecycle/lifecycle-executor';
-import { INJECT_BEFORE } from '../src/tasks/lifecycle/mesh-namespaces.task';
+import { INJECT_BEFORE } from '../src/tasks/lifecycle/mesh-annotations';
 import { TaskFailure } from '../src/tasks/task-failure';
 import { eventually } from './sim-fixture';
 import { FakeApi, gatewayApiCrds, installTask, releaseRef } from './lifecycle-fixture';
