@@ -53,6 +53,7 @@ const CLUSTER = {
       workloads: [
         { name: 'alpha', replicas: 1, port: 8080 },
         { name: 'beta', replicas: 1, port: 8080 },
+        { name: 'node-agent', kind: 'DaemonSet' as const, port: 9100 },
       ],
     },
     {
@@ -266,7 +267,7 @@ describe('mesh adoption on a simulated cluster', () => {
     );
     assert.deepEqual(
       batch.filter((e) => e.status === 'started').map((e) => e.message),
-      ['batch 1/2: Deployment/alpha', 'batch 2/2: Deployment/beta'],
+      ['batch 1/3: Deployment/alpha', 'batch 2/3: Deployment/beta'],
     );
     assert.match(batch[3]!.message, /Deployment\/ops\/beta/);
     assert.equal(
@@ -281,6 +282,11 @@ describe('mesh adoption on a simulated cluster', () => {
     assert.ok(
       (await pods('ops', 'alpha')).every((p) => isMeshed(p) && ready(p)),
       'alpha stays meshed',
+    );
+    const daemonsBefore = await pods('ops', 'node-agent');
+    assert.ok(
+      daemonsBefore.length === 2 && daemonsBefore.every((p) => !isMeshed(p)),
+      'the batch after the failed one never ran',
     );
 
     sim.cluster('adopt').faults.removeRule(rule);
@@ -302,6 +308,9 @@ describe('mesh adoption on a simulated cluster', () => {
       undefined,
     );
     assert.equal(await coverage('ops'), 1);
+    const daemons = await pods('ops', 'node-agent');
+    assert.equal(daemons.length, 2, 'one DaemonSet pod per node');
+    assert.ok(daemons.every((p) => isMeshed(p) && ready(p)));
   });
 
   it('unmeshes: namespaces back to 0 %, listed workloads back to their own annotations', async () => {
