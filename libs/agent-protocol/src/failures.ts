@@ -2,7 +2,7 @@
 // next to the human message. The wire stays open (any short string), so an agent newer than the
 // API may add one; these lists are the codes both sides name in code.
 
-/** Lifecycle tasks (install, upgrade, uninstall, issuer rotation, data-plane restart). */
+/** Lifecycle tasks (install, upgrade, uninstall, issuer rotation, data-plane restart, mesh adoption). */
 export const LIFECYCLE_FAILURE_CODES = [
   'PRECHECK_FAILED',
   'UPGRADE_PATH_REFUSED',
@@ -14,6 +14,8 @@ export const LIFECYCLE_FAILURE_CODES = [
   'IDENTITY_MATERIAL_INVALID',
   'ROLLOUT_TIMEOUT',
   'DATA_PLANE_RESTART_FAILED',
+  /** A mesh-adoption batch did not become Ready (and meshed) in time; it was stopped there. */
+  'MESH_BATCH_FAILED',
   'POSTCHECK_FAILED',
   'MESHED_WORKLOADS',
   'NOT_INSTALLED',

@@ -3,7 +3,7 @@
 //
 // MONITOR reads what the agent's informers, `linkerd check` and the mTLS status read, and the
 // proxies' admin port through the pod proxy. MANAGED adds what install, upgrade, uninstall,
-// issuer rotation and data-plane restarts write, scoped by resourceNames to the objects
+// issuer rotation, data-plane restarts and mesh adoption write, scoped by resourceNames to the objects
 // `linkerd install` renders wherever their names are known. The agent applies with server-side
 // apply (a PATCH that names the object: Kubernetes authorizes its create with that name too),
 // gets and deletes by name, so name-scoped rules cover all of it.
@@ -236,10 +236,36 @@ const MANAGED_RULES: AgentRbacRule[] = [
     resourceNames: names(LINKERD_OBJECT_NAMES.deployments),
   },
   {
-    reason: 'data-plane restarts wait for StatefulSets to roll (Deployments and DaemonSets are read anyway)',
+    reason:
+      'data-plane restarts wait for StatefulSets to roll, mesh adoption lists them in the namespaces it meshes ' +
+      '(Deployments and DaemonSets are read anyway)',
     apiGroups: ['apps'],
     resources: ['statefulsets'],
-    verbs: ['get'],
+    verbs: ['get', 'list'],
+  },
+  {
+    reason:
+      'mesh adoption sets or removes `linkerd.io/inject` on the namespaces it is asked to mesh (their names are ' +
+      "the cluster's own, so no resourceNames; the agent refuses kube-system and Linkerd's namespaces itself)",
+    apiGroups: [''],
+    resources: ['namespaces'],
+    verbs: ['patch'],
+  },
+  {
+    reason:
+      "mesh adoption reads the proxy injector's InjectionSkipped events to say why a batch's pods started " +
+      'without a proxy',
+    apiGroups: [''],
+    resources: ['events'],
+    verbs: ['get', 'list'],
+  },
+  {
+    reason:
+      'mesh adoption waits for disruption headroom (status.disruptionsAllowed) before restarting a workload a ' +
+      'PodDisruptionBudget covers',
+    apiGroups: ['policy'],
+    resources: ['poddisruptionbudgets'],
+    verbs: ['get', 'list'],
   },
   {
     reason: 'the Linkerd heartbeat CronJob',

@@ -69,6 +69,7 @@ export class ClusterOps {
     kind: string,
     namespace?: string,
     labelSelector?: string,
+    fieldSelector?: string,
   ): Promise<T[]> {
     try {
       const res = await this.objects.list<T>(
@@ -78,7 +79,7 @@ export class ClusterOps {
         undefined,
         undefined,
         undefined,
-        undefined,
+        fieldSelector,
         labelSelector,
       );
       return res.items;

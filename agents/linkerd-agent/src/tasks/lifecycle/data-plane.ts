@@ -11,8 +11,8 @@ export const RESTARTED_AT = 'kubectl.kubernetes.io/restartedAt';
 /** Lets a retried task skip workloads it already restarted. */
 export const RESTARTED_BY = 'meshfleet.io/restarted-by-operation';
 
-const RESTARTABLE = { Deployment: 'apps/v1', StatefulSet: 'apps/v1', DaemonSet: 'apps/v1' } as const;
-type RestartableKind = keyof typeof RESTARTABLE;
+export const RESTARTABLE = { Deployment: 'apps/v1', StatefulSet: 'apps/v1', DaemonSet: 'apps/v1' } as const;
+export type RestartableKind = keyof typeof RESTARTABLE;
 const EXCLUDED = new Set(['kube-system', 'cert-manager']);
 
 export interface WorkloadKey {
@@ -70,16 +70,16 @@ export async function dataPlaneWorkloads(
   );
 }
 
-const refOf = (w: WorkloadKey): ObjectRef => ({
+export const refOf = (w: WorkloadKey): ObjectRef => ({
   apiVersion: RESTARTABLE[w.kind],
   kind: w.kind,
   namespace: w.namespace,
   name: w.name,
 });
 
-type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
+export type Workload = V1Deployment | V1StatefulSet | V1DaemonSet;
 
-function rolloutPending(kind: RestartableKind, o: Workload | null): string | null {
+export function rolloutPending(kind: RestartableKind, o: Workload | null): string | null {
   if (!o) return null; // deleted meanwhile: nothing left to roll
   if (kind === 'Deployment') return deploymentPending(o as V1Deployment);
   if ((o.status?.observedGeneration ?? 0) < (o.metadata?.generation ?? 0))

@@ -21,8 +21,10 @@ export async function runStep(
   step: LifecycleStep,
   failureCode: LifecycleFailureCode,
   work: () => Promise<StepOutcome | void>,
+  /** For steps that repeat (mesh adoption's batches): says which one started. */
+  startMessage = '',
 ): Promise<void> {
-  await ctx.event(step, 'started', '');
+  await ctx.event(step, 'started', startMessage);
   const keepalive = setInterval(() => void ctx.event(step, 'progress', 'working'), KEEPALIVE_MS);
   try {
     const outcome = (await work()) ?? {};
