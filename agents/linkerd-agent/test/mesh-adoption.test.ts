@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
+  AppsV1Api,
   CoreV1Api,
   PolicyV1Api,
   type V1Deployment,
@@ -397,18 +398,11 @@ describe('mesh adoption on a simulated cluster', () => {
         spec: { minAvailable: 1, selector: { matchLabels: { app: 'pay' } } },
       },
     });
-    // What a disruption controller reports: none left for one healthy pod and minAvailable 1, then
-    // one once there is headroom (written here; the status is the only thing the agent reads).
-    const budget = async (allowed: number) =>
-      policy.replaceNamespacedPodDisruptionBudgetStatus({
-        namespace: 'shop',
-        name: 'pay',
-        body: {
-          ...(await policy.readNamespacedPodDisruptionBudget({ namespace: 'shop', name: 'pay' })),
-          status: { disruptionsAllowed: allowed, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 },
-        },
-      });
-    await budget(0);
+    // The simulator's disruption controller: one healthy pod and minAvailable 1 leave no disruption.
+    const allowed = async () =>
+      (await policy.readNamespacedPodDisruptionBudget({ namespace: 'shop', name: 'pay' })).status
+        ?.disruptionsAllowed;
+    await eventually(allowed, (a) => a === 0, 10_000, 'the budget computed with no headroom');
     // No headroom within the batch timeout: stopped, the workload named, nothing restarted.
     const stuck = await failure(
       meshTask(`t${++n}`, 'MESH_NAMESPACES', {
@@ -444,7 +438,14 @@ describe('mesh adoption on a simulated cluster', () => {
       (await pods('shop', 'pay')).every((p) => !isMeshed(p)),
       'not restarted while the budget is spent',
     );
-    await budget(1);
+    // Headroom appears the way it does in a cluster: a second replica becomes healthy.
+    const apps = loadKubeConfig({
+      kubeconfigPath: null,
+      kubeconfigYaml: sim.kubeconfigFor('adopt'),
+    }).kc.makeApiClient(AppsV1Api);
+    const pay = await apps.readNamespacedDeployment({ namespace: 'shop', name: 'pay' });
+    pay.spec!.replicas = 2;
+    await apps.replaceNamespacedDeployment({ namespace: 'shop', name: 'pay', body: pay });
     const out = await task;
     assert.equal(out.postcheck.errors, 0, out.postcheck.summary);
     assert.ok((await pods('shop', 'pay')).every(isMeshed));
