@@ -28,6 +28,7 @@ import { HealthRepository } from '@meshfleet/health';
 import { recordDomainEvent, recordDomainEvents } from '@meshfleet/events';
 import { CatalogService, Variant } from './catalog/catalog.service';
 import { OperationParams } from './operation-kinds';
+import { meshAdoptionParams, MeshNamespacesRequest } from './mesh-adoption';
 import { OperationFilter, OperationsRepository, OperationWithSteps } from './operations.repository';
 import { OperationsQueue } from './operations.queue';
 import { OPERATION_UPDATED, OperationsOrchestrator } from './operations.orchestrator';
@@ -310,6 +311,22 @@ export class OperationsService {
   async restartDataPlane(actor: Actor, clusterId: string, namespaces: string[]): Promise<OperationWithSteps> {
     const { cluster } = await this.connectedCluster(actor, clusterId);
     return this.create(actor, cluster, OperationKind.RESTART_DATA_PLANE, { namespaces });
+  }
+
+  /**
+   * MESH_NAMESPACES / UNMESH_NAMESPACES: checked against the cluster's latest report (namespaces
+   * it has, not system or Linkerd's own, Linkerd installed) before anything is written.
+   */
+  async meshNamespaces(
+    actor: Actor,
+    clusterId: string,
+    input: MeshNamespacesRequest,
+    kind:
+      | typeof OperationKind.MESH_NAMESPACES
+      | typeof OperationKind.UNMESH_NAMESPACES = OperationKind.MESH_NAMESPACES,
+  ): Promise<OperationWithSteps> {
+    const { cluster, report } = await this.connectedCluster(actor, clusterId);
+    return this.create(actor, cluster, kind, meshAdoptionParams(cluster.name, report, input));
   }
 
   async cancel(actor: Actor, id: string): Promise<OperationWithSteps> {
