@@ -48,12 +48,8 @@ function inRange(value: number, field: string, range: { min: number; max: number
   return value;
 }
 
-/** The params of a mesh adoption operation on a cluster with `report`, or the refusal. */
-export function meshAdoptionParams(
-  clusterName: string,
-  report: HealthReport | null,
-  req: MeshNamespacesRequest,
-): OperationParams {
+/** The checks of a request that need no cluster: names, duplicates, limits. */
+export function checkMeshRequest(req: MeshNamespacesRequest): void {
   const namespaces = req.namespaces;
   if (namespaces.length === 0 || namespaces.length > MESH_LIMITS.namespaces)
     throw new ValidationError(
@@ -76,11 +72,9 @@ export function meshAdoptionParams(
       });
     seen.add(ns);
   }
-  const batchSize = inRange(req.batchSize ?? 1, 'batchSize', MESH_LIMITS.batchSize);
-  const batchTimeoutSeconds =
-    req.batchTimeoutSeconds == null
-      ? undefined
-      : inRange(req.batchTimeoutSeconds, 'batchTimeoutSeconds', MESH_LIMITS.batchTimeoutSeconds);
+  inRange(req.batchSize ?? 1, 'batchSize', MESH_LIMITS.batchSize);
+  if (req.batchTimeoutSeconds != null)
+    inRange(req.batchTimeoutSeconds, 'batchTimeoutSeconds', MESH_LIMITS.batchTimeoutSeconds);
 
   const workloads = req.workloads ?? [];
   if (workloads.length > MESH_LIMITS.workloads)
@@ -119,7 +113,17 @@ export function meshAdoptionParams(
         { reason: 'OUT_OF_RANGE' },
       );
   }
+}
 
+/** The params of a mesh adoption operation on a cluster with `report`, or the refusal. */
+export function meshAdoptionParams(
+  clusterName: string,
+  report: HealthReport | null,
+  req: MeshNamespacesRequest,
+): OperationParams {
+  checkMeshRequest(req);
+  const namespaces = req.namespaces;
+  const workloads = req.workloads ?? [];
   if (!report)
     throw new FailedPreconditionError(
       `${clusterName} has not reported yet: its namespaces are unknown, retry once its agent has sent a report`,
@@ -166,8 +170,8 @@ export function meshAdoptionParams(
       name: w.name,
       opaquePorts: [...new Set(w.opaquePorts ?? [])].sort((a, b) => a - b),
     })),
-    batchSize,
+    batchSize: req.batchSize ?? 1,
     rollbackOnFailure: req.rollbackOnFailure ?? true,
-    ...(batchTimeoutSeconds ? { batchTimeoutSeconds } : {}),
+    ...(req.batchTimeoutSeconds != null ? { batchTimeoutSeconds: req.batchTimeoutSeconds } : {}),
   };
 }

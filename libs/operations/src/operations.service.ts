@@ -197,6 +197,47 @@ export class OperationsService {
         out.set(cluster.id, e);
       }
     }
+    return this.createMany(actor, OperationKind.UPGRADE, clusterIds, planned, out);
+  }
+
+  /**
+   * Mesh adoption on many clusters (a rollout wave): the checks of `meshNamespaces` against each
+   * cluster's latest report, then one batch of operations, as `upgradeMany` does.
+   */
+  async meshMany(
+    actor: Actor,
+    clusterIds: string[],
+    input: MeshNamespacesRequest,
+    kind: typeof OperationKind.MESH_NAMESPACES | typeof OperationKind.UNMESH_NAMESPACES,
+  ): Promise<Map<string, Operation | DomainError>> {
+    const out = new Map<string, Operation | DomainError>();
+    const planned: { cluster: Cluster; params: OperationParams }[] = [];
+    for (const { cluster, report } of await this.repo.clustersWithReports(actor.organizationId, clusterIds)) {
+      try {
+        assertManaged(cluster);
+        if (cluster.status !== ClusterStatus.CONNECTED)
+          throw new FailedPreconditionError(
+            `Cluster ${cluster.name} is ${cluster.status}: its agent must be connected`,
+            { reason: 'CLUSTER_NOT_CONNECTED' },
+          );
+        const r = (report as unknown as HealthReport | null) ?? null;
+        planned.push({ cluster, params: meshAdoptionParams(cluster.name, r, input) });
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        out.set(cluster.id, e);
+      }
+    }
+    return this.createMany(actor, kind, clusterIds, planned, out);
+  }
+
+  /** Creates the planned operations at once (locked, audited, queued) and dispatches them. */
+  private async createMany(
+    actor: Actor,
+    kind: OperationKind,
+    clusterIds: string[],
+    planned: { cluster: Cluster; params: OperationParams }[],
+    out: Map<string, Operation | DomainError>,
+  ): Promise<Map<string, Operation | DomainError>> {
     const found = new Set(planned.map((p) => p.cluster.id));
     for (const id of clusterIds)
       if (!out.has(id) && !found.has(id)) out.set(id, new NotFoundError('Cluster', id));
@@ -205,7 +246,7 @@ export class OperationsService {
       id: randomUUID(),
       organizationId: actor.organizationId,
       clusterId: cluster.id,
-      kind: OperationKind.UPGRADE,
+      kind,
       params,
       requestedBy: actor.actorName,
       deadlineAt,
@@ -217,7 +258,7 @@ export class OperationsService {
       await this.audit.recordActorMany(
         db,
         actor,
-        'operation.upgrade',
+        `operation.${kind.toLowerCase()}`,
         ops.map((op) => ({
           target: { type: 'Cluster', id: op.clusterId },
           metadata: { operationId: op.id, ...of(op).params },
