@@ -14,7 +14,7 @@ import { reportFreshness } from '@meshfleet/linkerd';
 import { MeshNamespacesRequest, OperationsRepository, OperationsService } from '@meshfleet/operations';
 import { evaluateGate, GateFact, gateOf, lastStepAt } from './rollout-gate';
 import { RolloutStrategy } from './rollout-strategy';
-import { CLAIM_STALE_MS, OP_FAILED, rolloutActor } from './rollout-targets';
+import { CLAIM_STALE_MS, OP_FAILED, operationNoun, rolloutActor } from './rollout-targets';
 import { RolloutsRepository } from './rollouts.repository';
 
 /**
@@ -60,7 +60,7 @@ export class RolloutWaveStep {
         changed =
           (await this.repo.moveTarget(t.id, RolloutTargetStatus.UPGRADING, {
             status: RolloutTargetStatus.FAILED,
-            reason: `${r.action === RolloutAction.MESH_NAMESPACES ? 'mesh adoption' : 'upgrade'} ${op.status}: ${msg}`,
+            reason: `${operationNoun(r.action)} ${op.status}: ${msg}`,
           })) || changed;
       }
     }

@@ -115,7 +115,8 @@ export class ExcludedClusterType {
 
 @ObjectType('RolloutPlan')
 export class RolloutPlanType {
-  @Field() targetVersion!: string;
+  @Field({ description: 'The release of an upgrade plan; empty for a mesh adoption plan' })
+  targetVersion!: string;
   @Field(() => [PlannedWaveType]) waves!: PlannedWaveType[];
   @Field(() => [ExcludedClusterType], { description: 'Clusters left out, with the reason' })
   excluded!: ExcludedClusterType[];
