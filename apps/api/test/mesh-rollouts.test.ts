@@ -19,6 +19,8 @@ interface MeshAgent {
   hasLegacy: boolean;
   /** MESH tasks fail with this (a workload that never became Ready meshed). */
   failMesh: { code: string; message: string } | null;
+  /** The report after meshing shows a pod of `shop` lost its proxy (coverage below the baseline). */
+  dropAfterMesh?: boolean;
   tasks: string[];
 }
 
@@ -100,7 +102,12 @@ describe('fleet-wide mesh adoption', () => {
           postcheck: { errors: 0, warnings: 0, summary: 'ok' },
         },
       });
-      await agentCall(api, 'POST', '/reports', a.credential, report(a));
+      const after = report(a);
+      if (a.dropAfterMesh && a.meshed) {
+        after.mtls.meshedPods -= 4;
+        after.mtls.podCoverage = after.mtls.meshedPods / after.mtls.totalPods;
+      }
+      await agentCall(api, 'POST', '/reports', a.credential, after);
     }
   };
   const add = async (name: string, ring: string, opts: { hasLegacy?: boolean; installed?: boolean } = {}) => {
@@ -269,5 +276,23 @@ describe('fleet-wide mesh adoption', () => {
     });
     assert.equal(failedOp.status, 'FAILED');
     assert.match(JSON.stringify(failedOp.error), /never became Ready meshed/);
+  });
+
+  it('fails the health gate when pod coverage ends below the baseline, and pauses on the budget', async () => {
+    const g = await add('g-a', 'gate');
+    g.dropAfterMesh = true;
+    const start = await api.gql(START, { i: INPUT('gate', { maxFailures: 0 }) }, key);
+    assert.equal(start.errors, undefined, JSON.stringify(start.errors));
+    const end = await eventually(
+      () => rollout(start.data!.startMeshAdoptionRollout.id),
+      (r) => ['SUCCEEDED', 'PAUSED', 'FAILED', 'ROLLED_BACK'].includes(r.status),
+      45_000,
+      200,
+    );
+    assert.equal(end.status, 'PAUSED', JSON.stringify(end));
+    assert.equal(end.targets[0].status, 'FAILED');
+    // 4 of 7 before, 3 of 7 after: the operation succeeded but the mesh lost a proxy elsewhere.
+    assert.match(end.targets[0].reason, /health gate: pod mTLS coverage dropped by 14\.3 points/);
+    assert.match(end.pausedReason, /Failure budget exhausted: 1 failed \(budget 0\): g-a/);
   });
 });

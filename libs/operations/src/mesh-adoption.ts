@@ -37,7 +37,8 @@ const REFUSAL_TEXT: Record<string, string> = {
   SYSTEM_NAMESPACE: 'is a Kubernetes system namespace',
   CONTROL_PLANE_NAMESPACE: 'is the Linkerd control-plane namespace',
   EXTENSION_NAMESPACE: 'is a Linkerd extension namespace (extensions manage their own injection)',
-  UNKNOWN_NAMESPACE: "is not in the cluster's latest report",
+  UNKNOWN_NAMESPACE:
+    "is not in the cluster's latest report (it lists namespaces with running pods or an injection annotation)",
 };
 
 function inRange(value: number, field: string, range: { min: number; max: number }): number {
