@@ -77,6 +77,9 @@ function sampleFor(type: string): unknown {
   if (t === 'CreateApiKeyInput') return { name: 'x', role: 'VIEWER' };
   if (t === 'CreateIdentityDomainInput') return { name: 'x' };
   if (t === 'RolloutInput') return { targetVersion: 'x' };
+  if (t === 'MeshAdoptionRolloutInput') return { namespaces: ['x'] };
+  if (t === 'MeshNamespacesInput')
+    return { clusterId: '00000000-0000-4000-8000-000000000000', namespaces: ['x'] };
   if (t === 'InstallLinkerdInput') return { version: 'x', identityDomainId: 'x' };
   if (t === 'UpgradeLinkerdInput') return { version: 'x' };
   if (t === 'ImportLinkerdReleaseInput')

@@ -12,3 +12,4 @@ export * from './operation-attempts.service';
 export * from './diagnostics.service';
 export * from './diagnostics.resolver';
 export * from './dto/agent-task.types';
+export * from './mesh-adoption';

@@ -3,7 +3,7 @@ import { LiveUpdates } from '@meshfleet/redis';
 import { OPERATION_UPDATED } from './operations.orchestrator';
 import { pageSize, ValidationError } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
-import { Role } from '@meshfleet/db';
+import { OperationKind, Role } from '@meshfleet/db';
 import { registerNodeLoader, toConnection } from '@meshfleet/graphql';
 import { CatalogEntry, CatalogService } from './catalog/catalog.service';
 import { OperationsService } from './operations.service';
@@ -12,6 +12,7 @@ import {
   ImportLinkerdReleaseInput,
   InstallLinkerdInput,
   LinkerdReleaseType,
+  MeshNamespacesInput,
   OperationConnection,
   ReleaseSource,
   OperationFilterInput,
@@ -174,6 +175,34 @@ export class OperationsResolver {
     @Args('namespaces', { type: () => [String], nullable: true }) namespaces: string[] | null,
   ): Promise<OperationType> {
     return toOperationType(await this.ops.restartDataPlane(actor, clusterId, namespaces ?? []));
+  }
+
+  @Mutation(() => OperationType, {
+    description:
+      'Meshes namespaces (or some of their workloads): linkerd.io/inject: enabled, then restarts in batches, each Ready with an identity-reporting proxy before the next; steps annotate, batch (one per batch), rollback, postcheck',
+  })
+  @Allow(Role.EDITOR)
+  async meshNamespaces(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: MeshNamespacesInput,
+  ): Promise<OperationType> {
+    return toOperationType(
+      await this.ops.meshNamespaces(actor, input.clusterId, input, OperationKind.MESH_NAMESPACES),
+    );
+  }
+
+  @Mutation(() => OperationType, {
+    description:
+      'The inverse of meshNamespaces: injection annotation removed, workloads restarted in batches',
+  })
+  @Allow(Role.EDITOR)
+  async unmeshNamespaces(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: MeshNamespacesInput,
+  ): Promise<OperationType> {
+    return toOperationType(
+      await this.ops.meshNamespaces(actor, input.clusterId, input, OperationKind.UNMESH_NAMESPACES),
+    );
   }
 
   @Mutation(() => OperationType)

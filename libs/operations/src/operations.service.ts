@@ -28,6 +28,7 @@ import { HealthRepository } from '@meshfleet/health';
 import { recordDomainEvent, recordDomainEvents } from '@meshfleet/events';
 import { CatalogService, Variant } from './catalog/catalog.service';
 import { OperationParams } from './operation-kinds';
+import { meshAdoptionParams, MeshNamespacesRequest } from './mesh-adoption';
 import { OperationFilter, OperationsRepository, OperationWithSteps } from './operations.repository';
 import { OperationsQueue } from './operations.queue';
 import { OPERATION_UPDATED, OperationsOrchestrator } from './operations.orchestrator';
@@ -196,6 +197,47 @@ export class OperationsService {
         out.set(cluster.id, e);
       }
     }
+    return this.createMany(actor, OperationKind.UPGRADE, clusterIds, planned, out);
+  }
+
+  /**
+   * Mesh adoption on many clusters (a rollout wave): the checks of `meshNamespaces` against each
+   * cluster's latest report, then one batch of operations, as `upgradeMany` does.
+   */
+  async meshMany(
+    actor: Actor,
+    clusterIds: string[],
+    input: MeshNamespacesRequest,
+    kind: typeof OperationKind.MESH_NAMESPACES | typeof OperationKind.UNMESH_NAMESPACES,
+  ): Promise<Map<string, Operation | DomainError>> {
+    const out = new Map<string, Operation | DomainError>();
+    const planned: { cluster: Cluster; params: OperationParams }[] = [];
+    for (const { cluster, report } of await this.repo.clustersWithReports(actor.organizationId, clusterIds)) {
+      try {
+        assertManaged(cluster);
+        if (cluster.status !== ClusterStatus.CONNECTED)
+          throw new FailedPreconditionError(
+            `Cluster ${cluster.name} is ${cluster.status}: its agent must be connected`,
+            { reason: 'CLUSTER_NOT_CONNECTED' },
+          );
+        const r = (report as unknown as HealthReport | null) ?? null;
+        planned.push({ cluster, params: meshAdoptionParams(cluster.name, r, input) });
+      } catch (e) {
+        if (!(e instanceof DomainError)) throw e;
+        out.set(cluster.id, e);
+      }
+    }
+    return this.createMany(actor, kind, clusterIds, planned, out);
+  }
+
+  /** Creates the planned operations at once (locked, audited, queued) and dispatches them. */
+  private async createMany(
+    actor: Actor,
+    kind: OperationKind,
+    clusterIds: string[],
+    planned: { cluster: Cluster; params: OperationParams }[],
+    out: Map<string, Operation | DomainError>,
+  ): Promise<Map<string, Operation | DomainError>> {
     const found = new Set(planned.map((p) => p.cluster.id));
     for (const id of clusterIds)
       if (!out.has(id) && !found.has(id)) out.set(id, new NotFoundError('Cluster', id));
@@ -204,7 +246,7 @@ export class OperationsService {
       id: randomUUID(),
       organizationId: actor.organizationId,
       clusterId: cluster.id,
-      kind: OperationKind.UPGRADE,
+      kind,
       params,
       requestedBy: actor.actorName,
       deadlineAt,
@@ -216,7 +258,7 @@ export class OperationsService {
       await this.audit.recordActorMany(
         db,
         actor,
-        'operation.upgrade',
+        `operation.${kind.toLowerCase()}`,
         ops.map((op) => ({
           target: { type: 'Cluster', id: op.clusterId },
           metadata: { operationId: op.id, ...of(op).params },
@@ -310,6 +352,22 @@ export class OperationsService {
   async restartDataPlane(actor: Actor, clusterId: string, namespaces: string[]): Promise<OperationWithSteps> {
     const { cluster } = await this.connectedCluster(actor, clusterId);
     return this.create(actor, cluster, OperationKind.RESTART_DATA_PLANE, { namespaces });
+  }
+
+  /**
+   * MESH_NAMESPACES / UNMESH_NAMESPACES: checked against the cluster's latest report (namespaces
+   * it has, not system or Linkerd's own, Linkerd installed) before anything is written.
+   */
+  async meshNamespaces(
+    actor: Actor,
+    clusterId: string,
+    input: MeshNamespacesRequest,
+    kind:
+      | typeof OperationKind.MESH_NAMESPACES
+      | typeof OperationKind.UNMESH_NAMESPACES = OperationKind.MESH_NAMESPACES,
+  ): Promise<OperationWithSteps> {
+    const { cluster, report } = await this.connectedCluster(actor, clusterId);
+    return this.create(actor, cluster, kind, meshAdoptionParams(cluster.name, report, input));
   }
 
   async cancel(actor: Actor, id: string): Promise<OperationWithSteps> {

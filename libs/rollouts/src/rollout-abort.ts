@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { OperationStatus, RolloutTargetStatus } from '@meshfleet/db';
 import { OperationsRepository } from '@meshfleet/operations';
-import { CLAIM_STALE_MS, OP_FAILED } from './rollout-targets';
+import { CLAIM_STALE_MS, OP_FAILED, operationNoun } from './rollout-targets';
 import { RolloutsRepository, RolloutWithTargets } from './rollouts.repository';
 import { RolloutsService } from './rollouts.service';
 
-const FINISHED_AFTER_ABORT = 'upgraded; finished after the abort, health gate not run';
+const FINISHED_AFTER_ABORT = 'finished after the abort, health gate not run';
 
 /**
  * An aborted rollout starts nothing, but upgrades already in flight run to their end (an agent
@@ -48,14 +48,14 @@ export class RolloutAbort {
         changed =
           (await this.repo.moveTarget(t.id, RolloutTargetStatus.UPGRADING, {
             status: RolloutTargetStatus.DONE,
-            reason: FINISHED_AFTER_ABORT,
+            reason: `${r.action === 'MESH_NAMESPACES' ? 'meshed' : 'upgraded'}; ${FINISHED_AFTER_ABORT}`,
           })) || changed;
       else if (op && OP_FAILED.includes(op.status)) {
         const msg = (op.error as { message?: string } | null)?.message ?? op.status;
         changed =
           (await this.repo.moveTarget(t.id, RolloutTargetStatus.UPGRADING, {
             status: RolloutTargetStatus.FAILED,
-            reason: `upgrade ${op.status}: ${msg}`,
+            reason: `${operationNoun(r.action)} ${op.status}: ${msg}`,
           })) || changed;
       }
     }

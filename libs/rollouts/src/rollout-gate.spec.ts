@@ -4,6 +4,7 @@ import {
   evaluateGate,
   GateFact,
   GateInput,
+  gateOf,
   lastStepAt,
   nextGateCheck,
   REPORT_GRACE_MS,
@@ -116,5 +117,33 @@ describe('nextGateCheck', () => {
     assert.deepEqual(nextGateCheck(wave, NOW), at(20_000));
     assert.deepEqual(nextGateCheck([{ status: 'GATING', gateUntil: at(-5_000) }], NOW), at(500));
     assert.equal(nextGateCheck([{ status: 'UPGRADING', gateUntil: null }], NOW), null);
+  });
+});
+
+describe('gateOf', () => {
+  const gate = { durationSeconds: 60, allowWarnings: true, maxCoverageDrop: 0.05 };
+
+  it('keeps the upgrade gate as the strategy says', () => {
+    assert.deepEqual(gateOf('UPGRADE', 'edge-26.6.3', gate), { targetVersion: 'edge-26.6.3', gate });
+  });
+
+  it('lets a mesh adoption pass on any version but fails any coverage drop below the baseline', () => {
+    const mesh = gateOf('MESH_NAMESPACES', '', gate);
+    assert.deepEqual(evaluateGate(input({ ...mesh, fact: fact({ version: 'enterprise-2.19.1' }) })), {
+      outcome: 'pass',
+    });
+    // A 2-point drop passes an upgrade's 5-point allowance, not an adoption.
+    const dropped = { baselinePodCoverage: 0.6, fact: fact({ podCoverage: 0.58 }) };
+    assert.deepEqual(evaluateGate(input(dropped)), { outcome: 'pass' });
+    assert.deepEqual(evaluateGate(input({ ...mesh, ...dropped })), {
+      outcome: 'fail',
+      reason: 'health gate: pod mTLS coverage dropped by 2.0 points',
+    });
+    assert.deepEqual(
+      evaluateGate(input({ ...mesh, baselinePodCoverage: 0.57, fact: fact({ podCoverage: 1 }) })),
+      {
+        outcome: 'pass',
+      },
+    );
   });
 });

@@ -25,7 +25,8 @@ export interface GateInput {
   fact: GateFact | undefined;
   /** When the upgrade's last step ran (epoch ms, the agent's clock); 0 when unknown. */
   upgradedAt: number;
-  targetVersion: string;
+  /** The version the fresh report must show; null (mesh adoption): any version. */
+  targetVersion: string | null;
   gate: RolloutStrategy['healthGate'];
   freshness: ReportFreshness;
 }
@@ -47,7 +48,7 @@ export function evaluateGate(i: GateInput): GateVerdict {
     f.generatedAt !== null &&
     f.generatedAt.getTime() >= i.upgradedAt &&
     isReportFresh(f.generatedAt, i.freshness) &&
-    f.version === i.targetVersion;
+    (i.targetVersion === null || f.version === i.targetVersion);
   if (fresh && (f.health === 'UNHEALTHY' || (!i.gate.allowWarnings && f.health === 'DEGRADED')))
     return { outcome: 'fail', reason: `health gate: cluster is ${f.health}` };
   const drop =
@@ -63,6 +64,21 @@ export function evaluateGate(i: GateInput): GateVerdict {
   if (now.getTime() > i.gateUntil.getTime() + REPORT_GRACE_MS)
     return { outcome: 'fail', reason: 'health gate: no fresh report of the new version' };
   return { outcome: 'wait' };
+}
+
+/**
+ * What the gate demands of a rollout's action. An upgrade: a fresh report of the target version,
+ * coverage within the strategy's allowed drop. A mesh adoption only adds proxies: any version,
+ * and no drop at all below the coverage measured before it.
+ */
+export function gateOf(
+  action: 'UPGRADE' | 'MESH_NAMESPACES',
+  targetVersion: string,
+  gate: RolloutStrategy['healthGate'],
+): Pick<GateInput, 'targetVersion' | 'gate'> {
+  return action === 'MESH_NAMESPACES'
+    ? { targetVersion: null, gate: { ...gate, maxCoverageDrop: 0 } }
+    : { targetVersion, gate };
 }
 
 /** When an operation's last recorded step ran (epoch ms), or 0. */

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { planRollout, PlanCandidate } from './rollout-plan';
+import { MeshPlanCandidate, planMeshRollout, planRollout, PlanCandidate } from './rollout-plan';
 import { failureBudget, resolveStrategy } from './rollout-strategy';
 import { ValidationError } from '@meshfleet/core';
 
@@ -75,5 +75,57 @@ describe('planRollout', () => {
     assert.throws(() => resolveStrategy({ maxUnavailable: 0 }), ValidationError);
     assert.equal(failureBudget(resolveStrategy({ maxFailurePercentage: 10 }), 25), 2);
     assert.equal(failureBudget(resolveStrategy({}), 25), 0);
+  });
+});
+
+describe('planMeshRollout', () => {
+  const m = (name: string, over: Partial<MeshPlanCandidate> = {}): MeshPlanCandidate => ({
+    ...c(name),
+    controlPlaneNamespace: 'linkerd',
+    namespaces: ['shop', 'legacy'],
+    namespacesTruncated: false,
+    ...over,
+  });
+
+  it('waves the clusters that have the namespaces and excludes the others with the reason', () => {
+    const plan = planMeshRollout(
+      [
+        m('a'),
+        m('b'),
+        m('no-legacy', { namespaces: ['shop'] }),
+        m('bare', { linkerdInstalled: false }),
+        m('silent', { namespaces: null }),
+        m('ro', { mode: 'MONITOR' }),
+        m('big', { namespaces: ['shop'], namespacesTruncated: true }),
+      ],
+      ['legacy'],
+      resolveStrategy({ canaryCount: 1 }),
+    );
+    assert.equal(plan.targetVersion, '');
+    assert.deepEqual(
+      plan.waves.map((w) => [w.name, w.clusters.map((x) => x.name)]),
+      [
+        ['canary', ['a']],
+        ['wave 1', ['b', 'big']],
+      ],
+    );
+    assert.deepEqual(
+      plan.excluded.map((e) => [e.clusterName, e.code]),
+      [
+        ['bare', 'NOT_INSTALLED'],
+        ['no-legacy', 'MISSING_NAMESPACES'],
+        ['ro', 'CLUSTER_MONITOR_ONLY'],
+        ['silent', 'NOT_INSTALLED'],
+      ],
+    );
+  });
+
+  it('excludes every cluster for a Linkerd or system namespace', () => {
+    const plan = planMeshRollout([m('a'), m('b')], ['linkerd'], resolveStrategy({}));
+    assert.deepEqual(plan.waves, []);
+    assert.deepEqual(
+      plan.excluded.map((e) => e.code),
+      ['CONTROL_PLANE_NAMESPACE', 'CONTROL_PLANE_NAMESPACE'],
+    );
   });
 });

@@ -1,5 +1,5 @@
 // Planning is pure: which clusters go in which wave, and which are left out and why.
-import { checkUpgradePath } from '@meshfleet/linkerd';
+import { checkUpgradePath, refusedAdoptionNamespace } from '@meshfleet/linkerd';
 import { RolloutStrategy } from './rollout-strategy';
 
 export interface PlanCandidate {
@@ -34,6 +34,7 @@ export interface Excluded {
 }
 
 export interface Plan {
+  /** UPGRADE: the release; a mesh adoption plan has none (empty). */
   targetVersion: string;
   waves: PlannedWave[];
   excluded: Excluded[];
@@ -74,6 +75,11 @@ export function planRollout(candidates: PlanCandidate[], release: PlanRelease, s
     }
     eligible.push(c);
   }
+  return { targetVersion: release.version, waves: splitWaves(eligible, s), excluded };
+}
+
+/** The canary, then waves of the configured sizes, then the rest. */
+function splitWaves(eligible: PlanCandidate[], s: RolloutStrategy): PlannedWave[] {
   const pick = (c: PlanCandidate) => ({ id: c.id, name: c.name, fromVersion: c.currentVersion });
   const waves: PlannedWave[] = [];
   let rest = eligible;
@@ -100,5 +106,67 @@ export function planRollout(candidates: PlanCandidate[], release: PlanRelease, s
   }
   if (rest.length)
     waves.push({ index: waves.length, name: `wave ${waves.length}`, clusters: rest.map(pick) });
-  return { targetVersion: release.version, waves, excluded };
+  return waves;
+}
+
+/** What mesh adoption planning reads of a cluster besides the upgrade facts. */
+export interface MeshPlanCandidate extends PlanCandidate {
+  controlPlaneNamespace: string | null;
+  /** The report's application namespaces; null without a report. */
+  namespaces: string[] | null;
+  namespacesTruncated: boolean;
+}
+
+/**
+ * A fleet-wide mesh adoption: clusters that can take a MESH_NAMESPACES operation for all of
+ * `namespaces`, in waves; the others are excluded with the reason (no Linkerd, a namespace the
+ * cluster lacks or that is Linkerd's own).
+ */
+export function planMeshRollout(
+  candidates: MeshPlanCandidate[],
+  namespaces: string[],
+  s: RolloutStrategy,
+): Plan {
+  const excluded: Excluded[] = [];
+  const eligible: PlanCandidate[] = [];
+  for (const c of [...candidates].sort((a, b) => a.name.localeCompare(b.name))) {
+    const out = (code: string, reason: string) =>
+      excluded.push({ clusterId: c.id, clusterName: c.name, code, reason });
+    if (c.mode === 'MONITOR') {
+      out('CLUSTER_MONITOR_ONLY', 'The cluster is in MONITOR mode: its agent may only read');
+      continue;
+    }
+    if (c.status === 'PENDING') {
+      out('NOT_ENROLLED', 'The agent has not enrolled yet');
+      continue;
+    }
+    if (c.status === 'OFFLINE' && s.offlineClusters.mode === 'SKIP') {
+      out('OFFLINE', 'The agent is offline and offline clusters are skipped');
+      continue;
+    }
+    if (!c.linkerdInstalled || c.namespaces === null) {
+      out('NOT_INSTALLED', 'Linkerd is not installed (or no report yet): its proxy injector meshes pods');
+      continue;
+    }
+    const facts = {
+      controlPlaneNamespace: c.controlPlaneNamespace,
+      knownNamespaces: c.namespaces,
+      namespacesTruncated: c.namespacesTruncated,
+    };
+    const refused = namespaces
+      .map((ns) => ({ ns, reason: refusedAdoptionNamespace(ns, facts) }))
+      .filter((x) => x.reason !== null);
+    if (refused.length) {
+      const missing = refused.every((x) => x.reason === 'UNKNOWN_NAMESPACE');
+      out(
+        missing ? 'MISSING_NAMESPACES' : refused[0]!.reason!,
+        missing
+          ? `The cluster has no namespace ${refused.map((x) => x.ns).join(', ')}`
+          : `Namespace ${refused[0]!.ns} may not be meshed (${refused[0]!.reason})`,
+      );
+      continue;
+    }
+    eligible.push(c);
+  }
+  return { targetVersion: '', waves: splitWaves(eligible, s), excluded };
 }

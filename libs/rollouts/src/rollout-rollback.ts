@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { ConflictError, FailedPreconditionError } from '@meshfleet/core';
-import { OperationStatus, Rollout, RolloutStatus, RolloutTargetStatus } from '@meshfleet/db';
+import { ConflictError, FailedPreconditionError, ValidationError } from '@meshfleet/core';
+import {
+  OperationKind,
+  OperationStatus,
+  Rollout,
+  RolloutAction,
+  RolloutStatus,
+  RolloutTargetStatus,
+} from '@meshfleet/db';
 import { recordDomainEvent } from '@meshfleet/events';
-import { OperationsRepository, OperationsService } from '@meshfleet/operations';
+import { MeshNamespacesRequest, OperationsRepository, OperationsService } from '@meshfleet/operations';
 import { CLAIM_STALE_MS, OP_FAILED, rolloutActor } from './rollout-targets';
 import { RolloutsRepository, RolloutWithTargets } from './rollouts.repository';
 import { RolloutsService } from './rollouts.service';
@@ -45,6 +52,7 @@ export class RolloutRollback {
   async step(r: RolloutWithTargets, now: Date): Promise<void> {
     const actor = rolloutActor(r);
     const wave = r.targets.filter((t) => t.wave === r.currentWave);
+    const mesh = r.action === RolloutAction.MESH_NAMESPACES;
     for (const t of wave) {
       const rollingBack = t.rollbackStartedAt !== null;
       if (
@@ -52,13 +60,18 @@ export class RolloutRollback {
           t.status === RolloutTargetStatus.FAILED ||
           t.status === RolloutTargetStatus.GATING) &&
         !rollingBack &&
-        t.fromVersion
+        (mesh || t.fromVersion)
       ) {
         try {
-          const op = await this.ops.upgrade(actor, t.clusterId, {
-            version: t.fromVersion,
-            allowDowngrade: true,
-          });
+          // A mesh adoption is undone by its inverse on the same namespaces.
+          const op = mesh
+            ? await this.ops.meshNamespaces(
+                actor,
+                t.clusterId,
+                r.meshParams as unknown as MeshNamespacesRequest,
+                OperationKind.UNMESH_NAMESPACES,
+              )
+            : await this.ops.upgrade(actor, t.clusterId, { version: t.fromVersion!, allowDowngrade: true });
           await this.repo.moveTarget(t.id, t.status, {
             status: RolloutTargetStatus.UPGRADING,
             operationId: op.id,
@@ -67,7 +80,7 @@ export class RolloutRollback {
           });
         } catch (e) {
           if (e instanceof ConflictError) continue;
-          if (e instanceof FailedPreconditionError)
+          if (e instanceof FailedPreconditionError || (mesh && e instanceof ValidationError))
             await this.repo.moveTarget(t.id, t.status, {
               status: RolloutTargetStatus.ROLLED_BACK,
               reason: `nothing to roll back: ${e.message}`,

@@ -31,3 +31,7 @@ export function rolloutActor(r: Rollout): Actor {
     requestId: null,
   };
 }
+
+/** What a target's operation is called in its reason: an upgrade, or a mesh adoption. */
+export const operationNoun = (action: string): string =>
+  action === 'MESH_NAMESPACES' ? 'mesh adoption' : 'upgrade';

@@ -1,12 +1,20 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '@meshfleet/config';
 import { ConflictError, DomainError, FailedPreconditionError } from '@meshfleet/core';
-import { Operation, OperationStatus, Rollout, RolloutTarget, RolloutTargetStatus } from '@meshfleet/db';
+import {
+  Operation,
+  OperationKind,
+  OperationStatus,
+  Rollout,
+  RolloutAction,
+  RolloutTarget,
+  RolloutTargetStatus,
+} from '@meshfleet/db';
 import { reportFreshness } from '@meshfleet/linkerd';
-import { OperationsRepository, OperationsService } from '@meshfleet/operations';
-import { evaluateGate, GateFact, lastStepAt } from './rollout-gate';
+import { MeshNamespacesRequest, OperationsRepository, OperationsService } from '@meshfleet/operations';
+import { evaluateGate, GateFact, gateOf, lastStepAt } from './rollout-gate';
 import { RolloutStrategy } from './rollout-strategy';
-import { CLAIM_STALE_MS, OP_FAILED, rolloutActor } from './rollout-targets';
+import { CLAIM_STALE_MS, OP_FAILED, operationNoun, rolloutActor } from './rollout-targets';
 import { RolloutsRepository } from './rollouts.repository';
 
 /**
@@ -52,7 +60,7 @@ export class RolloutWaveStep {
         changed =
           (await this.repo.moveTarget(t.id, RolloutTargetStatus.UPGRADING, {
             status: RolloutTargetStatus.FAILED,
-            reason: `upgrade ${op.status}: ${msg}`,
+            reason: `${operationNoun(r.action)} ${op.status}: ${msg}`,
           })) || changed;
       }
     }
@@ -70,8 +78,7 @@ export class RolloutWaveStep {
         baselinePodCoverage: t.baselinePodCoverage,
         fact: facts.get(t.clusterId),
         upgradedAt: lastStepAt(t.operationId ? ops.get(t.operationId)?.steps : null),
-        targetVersion: r.targetVersion,
-        gate: s.healthGate,
+        ...gateOf(r.action, r.targetVersion, s.healthGate),
         freshness,
       });
       if (verdict.outcome === 'pass') passed.push(t.id);
@@ -133,11 +140,19 @@ export class RolloutWaveStep {
     if (!claimed.length) return changed;
     let results: Map<string, Operation | DomainError>;
     try {
-      results = await this.ops.upgradeMany(
-        rolloutActor(r),
-        claimed.map((t) => t.clusterId),
-        { version: r.targetVersion, restartDataPlane: s.restartDataPlane },
-      );
+      const ids = claimed.map((t) => t.clusterId);
+      results =
+        r.action === RolloutAction.MESH_NAMESPACES
+          ? await this.ops.meshMany(
+              rolloutActor(r),
+              ids,
+              r.meshParams as unknown as MeshNamespacesRequest,
+              OperationKind.MESH_NAMESPACES,
+            )
+          : await this.ops.upgradeMany(rolloutActor(r), ids, {
+              version: r.targetVersion,
+              restartDataPlane: s.restartDataPlane,
+            });
     } catch (e) {
       await this.repo.moveTargets(
         claimed.map((t) => t.id),

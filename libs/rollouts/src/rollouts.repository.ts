@@ -6,17 +6,20 @@ import {
   Prisma,
   PrismaService,
   Rollout,
+  RolloutAction,
   RolloutStatus,
   RolloutTarget,
   RolloutTargetStatus,
 } from '@meshfleet/db';
 import { GateFact } from './rollout-gate';
-import { PlanCandidate } from './rollout-plan';
+import { MeshPlanCandidate, PlanCandidate } from './rollout-plan';
 
 export type RolloutWithTargets = Rollout & { targets: RolloutTarget[] };
 
 export interface NewRollout {
   name: string;
+  action?: RolloutAction;
+  meshParams?: object | null;
   targetVersion: string;
   selector: object;
   strategy: object;
@@ -71,6 +74,24 @@ export class RolloutsRepository {
       WHERE ${clusterWhereSql(org, f)} ${idCond}`;
   }
 
+  /** candidates plus the report's application namespaces, for mesh adoption. */
+  async meshCandidates(org: string, f: ClusterListFilter, ids: string[]): Promise<MeshPlanCandidate[]> {
+    const idCond = ids.length ? Prisma.sql`AND c."id" = ANY(${ids.filter(isUuid)}::uuid[])` : Prisma.empty;
+    return this.prisma.$queryRaw<MeshPlanCandidate[]>`
+      SELECT c."id", c."name", c."status"::text AS status, c."mode"::text AS mode,
+             COALESCE(h."linkerdInstalled", false) AS "linkerdInstalled",
+             h."controlPlaneVersion" AS "currentVersion",
+             COALESCE(c."kubernetesVersion", h."report"->>'kubernetesVersion') AS "kubernetesVersion",
+             h."report"->'linkerd'->'skew'->>'oldestProxy' AS "oldestProxyVersion",
+             h."report"->'linkerd'->>'controlPlaneNamespace' AS "controlPlaneNamespace",
+             CASE WHEN h."report" IS NULL THEN NULL ELSE COALESCE(
+               (SELECT array_agg(n->>'name') FROM jsonb_array_elements(
+                  COALESCE(h."report"->'mtls'->'namespaces', '[]'::jsonb)) n), '{}'::text[]) END AS namespaces,
+             COALESCE((h."report"->'mtls'->>'namespacesTruncated')::boolean, false) AS "namespacesTruncated"
+      FROM "Cluster" c LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id"
+      WHERE ${clusterWhereSql(org, f)} ${idCond}`;
+  }
+
   async get(org: string, id: string): Promise<RolloutWithTargets> {
     const r = isUuid(id)
       ? await this.prisma.rollout.findFirst({ where: { id, organizationId: org }, include: WITH_TARGETS })
@@ -100,6 +121,7 @@ export class RolloutsRepository {
       data: {
         organizationId,
         ...data,
+        meshParams: (data.meshParams ?? undefined) as Prisma.InputJsonValue | undefined,
         selector: data.selector as Prisma.InputJsonValue,
         strategy: data.strategy as Prisma.InputJsonValue,
         status: RolloutStatus.RUNNING,

@@ -6,12 +6,19 @@ import { registerNodeLoader, toConnection } from '@meshfleet/graphql';
 import { LiveUpdates } from '@meshfleet/redis';
 import { RolloutWithTargets } from './rollouts.repository';
 import { ROLLOUT_UPDATED, RolloutsService } from './rollouts.service';
-import { RolloutConnection, RolloutInput, RolloutPlanType, RolloutType } from './dto/rollout.types';
+import {
+  MeshAdoptionRolloutInput,
+  RolloutConnection,
+  RolloutInput,
+  RolloutPlanType,
+  RolloutType,
+} from './dto/rollout.types';
 
 const toType = (r: RolloutWithTargets): RolloutType => ({
   ...r,
   selector: r.selector as Record<string, unknown>,
   strategy: r.strategy as Record<string, unknown>,
+  meshParams: (r.meshParams as Record<string, unknown> | null) ?? null,
 });
 
 type Payload = { organizationId: string; rolloutId: string };
@@ -29,6 +36,29 @@ export class RolloutsResolver {
   @Allow(Role.VIEWER)
   planRollout(@CurrentActor() actor: Actor, @Args('input') input: RolloutInput): Promise<RolloutPlanType> {
     return this.service.plan(actor, input);
+  }
+
+  @Query(() => RolloutPlanType, {
+    description: 'The waves a fleet-wide mesh adoption would run, and the clusters it leaves out',
+  })
+  @Allow(Role.VIEWER)
+  planMeshAdoptionRollout(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: MeshAdoptionRolloutInput,
+  ): Promise<RolloutPlanType> {
+    return this.service.planMesh(actor, input);
+  }
+
+  @Mutation(() => RolloutType, {
+    description:
+      'Meshes namespaces across clusters: canary, waves, failure budget and health gate (coverage must not drop) as for upgrades; a rollback unmeshes',
+  })
+  @Allow(Role.EDITOR)
+  async startMeshAdoptionRollout(
+    @CurrentActor() actor: Actor,
+    @Args('input') input: MeshAdoptionRolloutInput,
+  ): Promise<RolloutType> {
+    return toType(await this.service.startMesh(actor, input));
   }
 
   @Mutation(() => RolloutType)

@@ -9,11 +9,11 @@ import {
 import { Actor } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
 import { ClusterListQuery, ClustersService } from '@meshfleet/clusters';
-import { Db, RolloutStatus } from '@meshfleet/db';
+import { Db, RolloutAction, RolloutStatus } from '@meshfleet/db';
 import { recordDomainEvent } from '@meshfleet/events';
-import { CatalogService } from '@meshfleet/operations';
+import { CatalogService, checkMeshRequest } from '@meshfleet/operations';
 import { LiveUpdates } from '@meshfleet/redis';
-import { Plan, planRollout } from './rollout-plan';
+import { Plan, planMeshRollout, planRollout } from './rollout-plan';
 import { resolveStrategy, StrategyInput } from './rollout-strategy';
 import { RolloutChanges, RolloutsRepository, RolloutWithTargets } from './rollouts.repository';
 
@@ -23,6 +23,16 @@ const ABORTED_DURING_GATE = 'upgraded; health gate cut short by the abort';
 export interface RolloutRequest {
   name?: string | null;
   targetVersion: string;
+  selector?: (ClusterListQuery & { clusterIds?: string[] | null }) | null;
+  strategy?: StrategyInput | null;
+}
+
+/** A fleet-wide mesh adoption: one MESH_NAMESPACES operation per cluster, in waves. */
+export interface MeshRolloutRequest {
+  name?: string | null;
+  namespaces: string[];
+  batchSize?: number | null;
+  rollbackOnFailure?: boolean | null;
   selector?: (ClusterListQuery & { clusterIds?: string[] | null }) | null;
   strategy?: StrategyInput | null;
 }
@@ -59,24 +69,83 @@ export class RolloutsService {
     return planRollout(candidates, release, strategy);
   }
 
+  async planMesh(actor: Actor, req: MeshRolloutRequest): Promise<Plan> {
+    checkMeshRequest(req);
+    const strategy = resolveStrategy(req.strategy ?? {});
+    const sel = req.selector ?? {};
+    const candidates = await this.repo.meshCandidates(
+      actor.organizationId,
+      this.clusters.listFilter(sel),
+      sel.clusterIds ?? [],
+    );
+    return planMeshRollout(candidates, req.namespaces, strategy);
+  }
+
+  /** Starts a fleet-wide mesh adoption; its waves, gates, budget and controls are an upgrade's. */
+  async startMesh(actor: Actor, req: MeshRolloutRequest): Promise<RolloutWithTargets> {
+    const plan = await this.planMesh(actor, req);
+    const meshParams = {
+      namespaces: req.namespaces,
+      batchSize: req.batchSize ?? 1,
+      rollbackOnFailure: req.rollbackOnFailure ?? true,
+    };
+    return this.begin(actor, plan, {
+      name: req.name?.trim() || `mesh ${req.namespaces.join(', ')}`,
+      action: RolloutAction.MESH_NAMESPACES,
+      meshParams,
+      targetVersion: '',
+      selector: req.selector ?? {},
+      strategy: req.strategy ?? {},
+      audit: { action: RolloutAction.MESH_NAMESPACES, ...meshParams },
+    });
+  }
+
   async start(actor: Actor, req: RolloutRequest): Promise<RolloutWithTargets> {
     const plan = await this.plan(actor, req);
+    return this.begin(actor, plan, {
+      name: req.name?.trim() || `upgrade to ${req.targetVersion}`,
+      action: RolloutAction.UPGRADE,
+      meshParams: null,
+      targetVersion: req.targetVersion,
+      selector: req.selector ?? {},
+      strategy: req.strategy ?? {},
+      audit: { targetVersion: req.targetVersion },
+    });
+  }
+
+  private async begin(
+    actor: Actor,
+    plan: Plan,
+    req: {
+      name: string;
+      action: RolloutAction;
+      meshParams: object | null;
+      targetVersion: string;
+      selector: object;
+      strategy: StrategyInput;
+      audit: Record<string, unknown>;
+    },
+  ): Promise<RolloutWithTargets> {
     const total = plan.waves.reduce((a, w) => a + w.clusters.length, 0);
     if (total === 0)
       throw new FailedPreconditionError(
-        'No cluster of the selection can be upgraded: see planRollout for the reasons',
+        req.action === RolloutAction.UPGRADE
+          ? 'No cluster of the selection can be upgraded: see planRollout for the reasons'
+          : 'No cluster of the selection can take this mesh adoption: see planMeshAdoptionRollout for the reasons',
         { reason: 'EMPTY_PLAN' },
       );
-    const name = (req.name?.trim() || `upgrade to ${req.targetVersion}`).slice(0, 120);
-    const strategy = resolveStrategy(req.strategy ?? {});
+    const name = req.name.slice(0, 120);
+    const strategy = resolveStrategy(req.strategy);
     const id = await this.repo.transaction(async (db) => {
       const r = await this.repo.create(
         db,
         actor.organizationId,
         {
           name,
+          action: req.action,
+          meshParams: req.meshParams,
           targetVersion: req.targetVersion,
-          selector: req.selector ?? {},
+          selector: req.selector,
           strategy,
           createdBy: actor.actorName,
           startedAt: new Date(),
@@ -95,7 +164,7 @@ export class RolloutsService {
         actor,
         'rollout.start',
         { type: 'Rollout', id: r.id },
-        { targetVersion: req.targetVersion, clusters: total, excluded: plan.excluded.length },
+        { ...req.audit, clusters: total, excluded: plan.excluded.length },
       );
       await recordDomainEvent(db, actor.organizationId, 'rollout.started', null, {
         rolloutId: r.id,

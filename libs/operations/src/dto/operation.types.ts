@@ -1,5 +1,5 @@
 import { NodeInterface } from '@meshfleet/graphql';
-import { Field, ID, InputType, ObjectType, registerEnumType } from '@nestjs/graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { OperationKind, OperationStatus } from '@meshfleet/db';
 import { Connection, GraphQLJSONObject } from '@meshfleet/graphql';
 
@@ -213,4 +213,63 @@ export class ImportLinkerdReleaseInput {
       'Replace this version and variant when it is already imported with other manifests (audited)',
   })
   replace?: boolean | null;
+}
+
+export enum MeshWorkloadKind {
+  Deployment = 'Deployment',
+  StatefulSet = 'StatefulSet',
+  DaemonSet = 'DaemonSet',
+}
+registerEnumType(MeshWorkloadKind, { name: 'MeshWorkloadKind' });
+
+@InputType()
+export class MeshWorkloadInput {
+  @Field()
+  namespace!: string;
+
+  @Field(() => MeshWorkloadKind)
+  kind!: MeshWorkloadKind;
+
+  @Field()
+  name!: string;
+
+  @Field(() => [Int], {
+    nullable: true,
+    description:
+      'Set as config.linkerd.io/opaque-ports on its pod template (server-speaks-first ports such as 5432, 3306, 6379)',
+  })
+  opaquePorts?: number[] | null;
+}
+
+@InputType()
+export class MeshNamespacesInput {
+  @Field(() => ID)
+  clusterId!: string;
+
+  @Field(() => [String], {
+    description: "1 to 100 application namespaces of the cluster's latest report",
+  })
+  namespaces!: string[];
+
+  @Field(() => [MeshWorkloadInput], {
+    nullable: true,
+    description:
+      'Only these workloads (annotated on their pod templates); omitted: every workload of the namespaces (annotated on the namespace)',
+  })
+  workloads?: MeshWorkloadInput[] | null;
+
+  @Field(() => Int, { nullable: true, description: 'Workloads restarted together, 1 to 100 (default 1)' })
+  batchSize?: number | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'Undo a failed batch (annotation back, restart) before failing (default true)',
+  })
+  rollbackOnFailure?: boolean | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'How long one batch may take to be Ready and meshed, 10 to 3600 s (default 300)',
+  })
+  batchTimeoutSeconds?: number | null;
 }

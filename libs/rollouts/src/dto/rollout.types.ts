@@ -1,10 +1,14 @@
 import { NodeInterface } from '@meshfleet/graphql';
 import { Field, ID, InputType, Int, Float, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { RolloutStatus, RolloutTargetStatus, CloudProvider } from '@meshfleet/db';
+import { RolloutAction, RolloutStatus, RolloutTargetStatus, CloudProvider } from '@meshfleet/db';
 import { Connection, GraphQLJSONObject } from '@meshfleet/graphql';
 
 registerEnumType(RolloutStatus, { name: 'RolloutStatus' });
 registerEnumType(RolloutTargetStatus, { name: 'RolloutTargetStatus' });
+registerEnumType(RolloutAction, {
+  name: 'RolloutAction',
+  description: 'UPGRADE: Linkerd to targetVersion; MESH_NAMESPACES: a MESH_NAMESPACES operation per cluster',
+});
 
 @InputType()
 export class RolloutSelectorInput {
@@ -70,6 +74,23 @@ export class RolloutInput {
   @Field(() => RolloutStrategyInput, { nullable: true }) strategy?: RolloutStrategyInput | null;
 }
 
+@InputType()
+export class MeshAdoptionRolloutInput {
+  @Field(() => String, { nullable: true }) name?: string | null;
+  @Field(() => [String], { description: 'Namespaces to mesh on every cluster of the selection' })
+  namespaces!: string[];
+  @Field(() => Int, { nullable: true, description: 'Workloads restarted together per cluster (default 1)' })
+  batchSize?: number | null;
+  @Field(() => Boolean, { nullable: true, description: "Undo a cluster's failed batch (default true)" })
+  rollbackOnFailure?: boolean | null;
+  @Field(() => RolloutSelectorInput, { nullable: true }) selector?: RolloutSelectorInput | null;
+  @Field(() => RolloutStrategyInput, {
+    nullable: true,
+    description: 'As for upgrades; the health gate also fails on any drop in pod coverage',
+  })
+  strategy?: RolloutStrategyInput | null;
+}
+
 @ObjectType('PlannedCluster')
 export class PlannedClusterType {
   @Field(() => ID) id!: string;
@@ -94,7 +115,8 @@ export class ExcludedClusterType {
 
 @ObjectType('RolloutPlan')
 export class RolloutPlanType {
-  @Field() targetVersion!: string;
+  @Field({ description: 'The release of an upgrade plan; empty for a mesh adoption plan' })
+  targetVersion!: string;
   @Field(() => [PlannedWaveType]) waves!: PlannedWaveType[];
   @Field(() => [ExcludedClusterType], { description: 'Clusters left out, with the reason' })
   excluded!: ExcludedClusterType[];
@@ -122,7 +144,13 @@ export class RolloutTargetType {
 export class RolloutType {
   @Field(() => ID) id!: string;
   @Field() name!: string;
-  @Field() targetVersion!: string;
+  @Field(() => RolloutAction) action!: RolloutAction;
+  @Field({ description: 'UPGRADE: the release; empty for MESH_NAMESPACES' }) targetVersion!: string;
+  @Field(() => GraphQLJSONObject, {
+    nullable: true,
+    description: 'MESH_NAMESPACES: { namespaces, batchSize, rollbackOnFailure }',
+  })
+  meshParams!: Record<string, unknown> | null;
   @Field(() => RolloutStatus) status!: RolloutStatus;
   @Field(() => Int) currentWave!: number;
   @Field(() => String, { nullable: true }) pausedReason!: string | null;
