@@ -496,23 +496,69 @@ describe('a platform team runs its Linkerd fleet through Meshfleet', () => {
     assert.ok(s.podCoverage < 1);
   });
 
-  it('meshing the last namespace brings the fleet to full mTLS coverage', async () => {
+  it('meshes the last namespace with one mutation: a workload that fails meshed stops it and its batch is rolled back; the retry reaches 100 %', async () => {
     const eksName = 'eks-prod-us-east-1';
-    const patched = await sims[eksName]!.kube(
-      'PATCH',
-      '/api/v1/namespaces/legacy',
-      { metadata: { annotations: { 'linkerd.io/inject': 'enabled' } } },
-      'application/merge-patch+json',
+    const eksSim = sims[eksName]!;
+    const legacyCoverage = async () =>
+      (await clusters())[eksName].mtls.namespaces.find((n: any) => n.name === 'legacy');
+    assert.equal((await legacyCoverage()).podCoverage, 0);
+    const mesh = async (batchTimeoutSeconds: number) =>
+      (
+        await q(
+          `mutation($c: ID!, $t: Int) { meshNamespaces(input: { clusterId: $c, namespaces: ["legacy"], batchSize: 1, batchTimeoutSeconds: $t }) { ${OPERATION} } }`,
+          { c: ids[eksName], t: batchTimeoutSeconds },
+        )
+      ).meshNamespaces;
+
+    // The PostgreSQL workload never becomes Ready with a proxy (the simulator's fault).
+    const fault = await eksSim.injectFault({
+      kind: 'notReadyWhenMeshed',
+      namespace: 'legacy',
+      name: 'ledger',
+    });
+    assert.equal(fault.status, 200, JSON.stringify(fault.body));
+    // A short batch timeout: the failure is the point here.
+    const first = await mesh(15);
+    assert.equal(first.kind, 'MESH_NAMESPACES');
+    const failed = await finished(eksName, first.id, 120_000);
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(failed.error.code, 'MESH_BATCH_FAILED');
+    assert.match(failed.error.message, /ledger/);
+    const steps = (o: any) => o.steps.map((x: any) => `${x.step}:${x.status}:${x.message}`);
+    // Batches stream on operationUpdated while the operation runs: billing first, then ledger.
+    const seen = opWatches[eksName]!.items.filter((o) => o.id === first.id).flatMap(steps);
+    assert.ok(
+      seen.some((x: string) => /^batch:succeeded:.*1\/2.*billing/.test(x)),
+      seen.join('\n'),
     );
-    assert.equal(patched.status, 200, JSON.stringify(patched.body));
-    const restart = await q(
-      `mutation($c: ID!) { restartDataPlane(clusterId: $c, namespaces: ["legacy"]) { ${OPERATION} } }`,
-      {
-        c: ids[eksName],
-      },
+    assert.ok(
+      seen.some((x: string) => /^batch:failed:.*2\/2.*ledger/.test(x)),
+      seen.join('\n'),
     );
-    const done = await finished(eksName, restart.restartDataPlane.id);
+    assert.ok(
+      seen.some((x: string) => /^rollback:succeeded/.test(x)),
+      seen.join('\n'),
+    );
+    // The failed batch was rolled back (ledger unmeshed and Ready); billing's batch stays meshed.
+    const partial = await eventually(
+      legacyCoverage,
+      (n) => n.workloads.find((w: any) => w.name === 'billing')?.meshedPods === 2,
+      30_000,
+      'billing meshed, ledger rolled back',
+    );
+    const ledger = partial.workloads.find((w: any) => w.name === 'ledger');
+    assert.equal(ledger.meshedPods, 0);
+    assert.ok(partial.podCoverage > 0 && partial.podCoverage < 1, `${partial.podCoverage}`);
+
+    // Fixed, the same mutation meshes the rest: one batch is left.
+    const cleared = await eksSim.clearFaults();
+    assert.ok(cleared.status < 300, JSON.stringify(cleared.body));
+    const retry = await mesh(120);
+    const done = await finished(eksName, retry.id, 120_000);
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify(done.error));
+    const batches = done.steps.filter((x: any) => x.step === 'batch' && x.status === 'succeeded');
+    assert.equal(batches.length, 1, JSON.stringify(done.steps));
+    assert.match(batches[0].message, /ledger/);
 
     const eks = (
       await eventually(clusters, (l) => l[eksName].mtls.podCoverage === 1, 30_000, 'EKS fully meshed', brief)

@@ -39,6 +39,7 @@ clusters:
       - name: legacy
         workloads:
           - { name: billing, replicas: 2, port: 80 }
+          - { name: ledger, replicas: 1, port: 5432 }
     traffic: *traffic
   - name: gke-staging-europe-west1
     provider: gke
