@@ -11,6 +11,7 @@ import {
   meshNamespaceRefusal,
   planMeshAdoption,
   type AdoptionPlan,
+  type AdoptionReason,
   type AdoptionWorkloadRef,
 } from '@meshfleet/linkerd';
 import { HealthRepository } from '../health.repository';
@@ -24,6 +25,9 @@ export interface MeshAdoptionRequest {
 }
 
 export interface ClusterAdoptionPlan extends AdoptionPlan {
+  /** clusterReasons split: BLOCKERs stop every restart, the rest are cluster-level warnings. */
+  blockers: AdoptionReason[];
+  warnings: AdoptionReason[];
   clusterId: string;
   clusterName: string;
   generatedAt: Date;
@@ -91,7 +95,14 @@ export class MeshAdoptionService {
         { namespaces, workloads, batchSize: req.batchSize ?? null },
         { linkerdVersion: report.linkerd.version },
       );
-      out.push({ ...plan, clusterId: cluster.id, clusterName: cluster.name, generatedAt: h.generatedAt });
+      out.push({
+        ...plan,
+        blockers: plan.clusterReasons.filter((r) => r.severity === 'BLOCKER'),
+        warnings: plan.clusterReasons.filter((r) => r.severity !== 'BLOCKER'),
+        clusterId: cluster.id,
+        clusterName: cluster.name,
+        generatedAt: h.generatedAt,
+      });
     }
     return out;
   }

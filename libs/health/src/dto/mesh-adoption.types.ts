@@ -114,6 +114,10 @@ export class ClusterAdoptionPlanType {
   generatedAt!: Date;
   @Field(() => [AdoptionReasonType], { description: 'Cluster-level: a BLOCKER stops every restart' })
   blockers!: AdoptionReasonType[];
+  @Field(() => [AdoptionReasonType], {
+    description: 'Cluster-level warnings (e.g. the report lists only part of the workloads)',
+  })
+  warnings!: AdoptionReasonType[];
   @Field(() => [WorkloadAdoptionType]) workloads!: WorkloadAdoptionType[];
   @Field(() => [AdoptionBatchType]) batches!: AdoptionBatchType[];
   @Field(() => Int) batchSize!: number;
