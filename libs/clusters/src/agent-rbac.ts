@@ -181,7 +181,7 @@ const MONITOR_RULES: AgentRbacRule[] = [
     verbs: READ,
   },
   {
-    reason: 'mesh adoption plan: StatefulSets are workloads to mesh (the restart rule gets them one by one)',
+    reason: 'mesh adoption plan: StatefulSets are workloads to mesh (replicas, pod template, update strategy)',
     apiGroups: ['apps'],
     resources: ['statefulsets'],
     verbs: READ,
