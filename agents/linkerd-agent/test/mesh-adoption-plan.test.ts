@@ -21,6 +21,7 @@ const EKS = 'eks-prod-us-east-1';
 const PLAN = `query($input: PlanMeshAdoptionInput!) { planMeshAdoption(input: $input) {
   clusterId clusterName generatedAt batchSize order
   blockers { code severity }
+  warnings { code }
   workloads { namespace kind name verdict replicas batch
     reasons { code severity port protocol message }
     proposedAnnotations { key value } }
@@ -99,6 +100,8 @@ describe('planMeshAdoption on the demo fleet', () => {
     assert.equal(p.clusterName, EKS);
     assert.ok(Date.now() - new Date(p.generatedAt).getTime() < 60_000, `generatedAt ${p.generatedAt}`);
     assert.deepEqual(p.blockers, []);
+    // Every kind was listed (StatefulSets, Jobs, CronJobs, PDBs): no FACTS_INCOMPLETE.
+    assert.deepEqual(p.warnings, []);
     const byName = new Map<string, any>(p.workloads.map((w: any) => [w.name, w]));
     const pg = byName.get('postgres');
     assert.equal(pg.verdict, 'WILL_MESH');

@@ -87,6 +87,11 @@ export const AdoptionFactsSchema = z.object({
   /** Application namespaces (system and Linkerd namespaces left out), with their workloads. */
   namespaces: z.array(AdoptionNamespaceSchema).max(LIMITS.namespaces),
   namespacesTruncated: z.boolean().default(false),
+  /** Kinds the agent could not list (not granted or not served): the facts lack them. */
+  unreadKinds: z
+    .array(z.enum(['StatefulSet', 'Job', 'CronJob', 'PodDisruptionBudget']))
+    .max(4)
+    .default([]),
 });
 export type AdoptionFacts = z.infer<typeof AdoptionFactsSchema>;
 export type AdoptionFactsInput = z.input<typeof AdoptionFactsSchema>;

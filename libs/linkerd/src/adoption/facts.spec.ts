@@ -96,6 +96,7 @@ describe('adoptionFacts', () => {
   it('lists the application namespaces with each workload kind, its ports, PDB and annotations', () => {
     const f = AdoptionFactsSchema.parse(adoptionFacts(withAdoptionObjects(healthyCluster(pki))));
     assert.deepEqual(f.linkerdNamespaces, ['linkerd', 'linkerd-viz']);
+    assert.deepEqual(f.unreadKinds, []);
     assert.ok(!f.namespaces.some((n) => ['linkerd', 'linkerd-viz', 'kube-system'].includes(n.name)));
     const data = f.namespaces.find((n) => n.name === 'data')!;
     assert.equal(data.inject, 'enabled');
@@ -137,6 +138,8 @@ describe('adoptionFacts', () => {
     };
     assert.deepEqual(adoptionFacts(down).injector, { failurePolicy: 'Ignore', available: false });
     assert.deepEqual(adoptionFacts({ ...s, mutatingWebhooks: [] }).injector.failurePolicy, null);
+    // The base fixture has no StatefulSet/Job/CronJob/PDB lists: an agent that cannot read them.
+    assert.deepEqual(adoptionFacts(s).unreadKinds, ['StatefulSet', 'Job', 'CronJob', 'PodDisruptionBudget']);
   });
 
   it('stays small: a few hundred bytes per workload', () => {

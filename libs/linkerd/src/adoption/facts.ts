@@ -242,5 +242,11 @@ export function adoptionFacts(s: ClusterSnapshot, options: AdoptionFactsOptions 
     linkerdNamespaces: linkerdNs.slice(0, LIMITS.namespaces).map((n) => n.slice(0, LIMITS.shortString)),
     namespaces,
     namespacesTruncated: names.length > LIMITS.namespaces,
+    unreadKinds: [
+      ...(s.statefulSets ? [] : (['StatefulSet'] as const)),
+      ...(s.jobs ? [] : (['Job'] as const)),
+      ...(s.cronJobs ? [] : (['CronJob'] as const)),
+      ...(s.podDisruptionBudgets ? [] : (['PodDisruptionBudget'] as const)),
+    ],
   };
 }

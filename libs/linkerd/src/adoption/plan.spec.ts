@@ -151,6 +151,13 @@ describe('planMeshAdoption', () => {
     assert.deepEqual(plan(facts([w('web')])).clusterReasons, []);
   });
 
+  it('warns when the agent could not list some kinds', () => {
+    const p = plan(facts([w('web')], { unreadKinds: ['PodDisruptionBudget'] }));
+    assert.deepEqual(codes({ reasons: p.clusterReasons }), ['FACTS_INCOMPLETE']);
+    assert.match(p.clusterReasons[0]!.message, /no PDB/);
+    assert.equal(p.workloads[0]!.verdict, 'WILL_MESH');
+  });
+
   it('orders safe restarts first and gives each single-replica workload a batch of its own', () => {
     const f = facts([
       w('a-single', { replicas: 1 }),

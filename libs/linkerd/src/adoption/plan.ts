@@ -49,7 +49,8 @@ export type AdoptionReasonCode =
   | 'INJECTOR_FAIL_OPEN_UNHEALTHY'
   | 'INJECTOR_UNAVAILABLE'
   | 'INJECTOR_MISSING'
-  | 'FACTS_TRUNCATED';
+  | 'FACTS_TRUNCATED'
+  | 'FACTS_INCOMPLETE';
 
 export interface AdoptionReason {
   code: AdoptionReasonCode;
@@ -179,6 +180,16 @@ function clusterReasons(facts: AdoptionFacts): AdoptionReason[] {
       code: 'FACTS_TRUNCATED',
       severity: 'WARNING',
       message: 'The report lists only part of the workloads: the plan covers those it lists',
+    });
+  if (facts.unreadKinds.length)
+    out.push({
+      code: 'FACTS_INCOMPLETE',
+      severity: 'WARNING',
+      message:
+        `The agent cannot list ${facts.unreadKinds.join(', ')} (its RBAC predates them): those workloads are missing` +
+        (facts.unreadKinds.includes('PodDisruptionBudget')
+          ? ' and every workload counts as having no PDB'
+          : ''),
     });
   return out;
 }
