@@ -181,7 +181,8 @@ const MONITOR_RULES: AgentRbacRule[] = [
     verbs: READ,
   },
   {
-    reason: 'mesh adoption plan: StatefulSets are workloads to mesh (replicas, pod template, update strategy)',
+    reason:
+      'mesh adoption plan: StatefulSets are workloads to mesh (replicas, pod template, update strategy)',
     apiGroups: ['apps'],
     resources: ['statefulsets'],
     verbs: READ,
