@@ -2,7 +2,7 @@
 import { AuditResolver } from '@meshfleet/audit';
 import { ClustersResolver } from '@meshfleet/clusters';
 import { TenancyResolver } from '@meshfleet/tenancy';
-import { ClusterHealthResolver } from '@meshfleet/health';
+import { ClusterHealthResolver, MeshAdoptionResolver } from '@meshfleet/health';
 import { IdentityDomainsResolver } from '@meshfleet/certificates';
 import { DiagnosticsResolver, OperationsResolver } from '@meshfleet/operations';
 import { AlertsResolver } from '@meshfleet/alerts';
@@ -14,6 +14,7 @@ export const API_RESOLVERS = [
   TenancyResolver,
   ClustersResolver,
   ClusterHealthResolver,
+  MeshAdoptionResolver,
   DiagnosticsResolver,
   IdentityDomainsResolver,
   OperationsResolver,

@@ -41,6 +41,8 @@ export const LIMITS = {
    */
   podsListed: 1000,
   scrapeErrors: 50,
+  /** Container ports kept per workload in the adoption facts (the planner needs only a few). */
+  adoptionPortsPerWorkload: 16,
   taskOutputChars: 768 * KiB,
 } as const;
 

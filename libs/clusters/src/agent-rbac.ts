@@ -180,6 +180,26 @@ const MONITOR_RULES: AgentRbacRule[] = [
     resources: ['clusterroles', 'clusterrolebindings'],
     verbs: READ,
   },
+  {
+    reason:
+      'mesh adoption plan: StatefulSets are workloads to mesh (replicas, pod template, update strategy)',
+    apiGroups: ['apps'],
+    resources: ['statefulsets'],
+    verbs: READ,
+  },
+  {
+    reason:
+      'mesh adoption plan: Jobs and CronJobs (a proxy without native sidecars keeps a Job from completing)',
+    apiGroups: ['batch'],
+    resources: ['jobs', 'cronjobs'],
+    verbs: READ,
+  },
+  {
+    reason: 'mesh adoption plan: disruption budgets bound how many pods a restart batch may take down',
+    apiGroups: ['policy'],
+    resources: ['poddisruptionbudgets'],
+    verbs: READ,
+  },
 ];
 
 const MANAGED_RULES: AgentRbacRule[] = [

@@ -4,10 +4,19 @@ import { HealthRepository } from './health.repository';
 import { ClusterHealthResolver } from './health.resolver';
 import { FleetSummaryRepository } from './fleet-summary.repository';
 import { FleetSummaryService } from './fleet-summary.service';
+import { MeshAdoptionResolver } from './adoption/mesh-adoption.resolver';
+import { MeshAdoptionService } from './adoption/mesh-adoption.service';
 
 @Module({
   imports: [ClustersModule],
-  providers: [HealthRepository, ClusterHealthResolver, FleetSummaryRepository, FleetSummaryService],
+  providers: [
+    HealthRepository,
+    ClusterHealthResolver,
+    FleetSummaryRepository,
+    FleetSummaryService,
+    MeshAdoptionService,
+    MeshAdoptionResolver,
+  ],
   exports: [HealthRepository],
 })
 export class HealthModule {}

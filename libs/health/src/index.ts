@@ -5,3 +5,6 @@ export * from './health.module';
 export * from './dto/health.types';
 export * from './fleet-summary.service';
 export * from './dto/fleet-summary.types';
+export * from './adoption/mesh-adoption.service';
+export * from './adoption/mesh-adoption.resolver';
+export * from './dto/mesh-adoption.types';

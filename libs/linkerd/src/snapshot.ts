@@ -16,6 +16,10 @@ import type {
   V1APIService,
   V1Node,
   V1Service,
+  V1StatefulSet,
+  V1Job,
+  V1CronJob,
+  V1PodDisruptionBudget,
 } from '@kubernetes/client-node';
 
 export interface ClusterSnapshot {
@@ -40,6 +44,11 @@ export interface ClusterSnapshot {
   /** Optional (cluster-network checks): nodes for their podCIDRs, Services for their cluster IPs. */
   nodes?: V1Node[];
   services?: V1Service[];
+  /** Optional (mesh adoption facts): absent when unserved or not granted; the facts then omit them. */
+  statefulSets?: V1StatefulSet[];
+  jobs?: V1Job[];
+  cronJobs?: V1CronJob[];
+  podDisruptionBudgets?: V1PodDisruptionBudget[];
   /** Evaluation time; injected so results are reproducible. */
   now: Date;
 }

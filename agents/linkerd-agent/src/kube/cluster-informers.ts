@@ -27,6 +27,11 @@ export interface ClusterInformers {
   serviceAccounts: ManagedInformer<k8s.V1ServiceAccount>[];
   clusterRoles: ManagedInformer<k8s.V1ClusterRole>[];
   clusterRoleBindings: ManagedInformer<k8s.V1ClusterRoleBinding>[];
+  /** Mesh adoption facts (optional: an agent role from before them does not grant them). */
+  statefulSets: ManagedInformer<k8s.V1StatefulSet>;
+  jobs: ManagedInformer<k8s.V1Job>;
+  cronJobs: ManagedInformer<k8s.V1CronJob>;
+  podDisruptionBudgets: ManagedInformer<k8s.V1PodDisruptionBudget>;
 }
 
 export function createClusterInformers(
@@ -41,6 +46,8 @@ export function createClusterInformers(
   const adm = kc.makeApiClient(k8s.AdmissionregistrationV1Api);
   const reg = kc.makeApiClient(k8s.ApiregistrationV1Api);
   const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+  const batch = kc.makeApiClient(k8s.BatchV1Api);
+  const policy = kc.makeApiClient(k8s.PolicyV1Api);
   const inf = <T extends k8s.KubernetesObject>(
     name: string,
     path: string,
@@ -119,6 +126,28 @@ export function createClusterInformers(
         { ...optional, labelSelector },
       ),
     ),
+    statefulSets: inf(
+      'statefulsets',
+      '/apis/apps/v1/statefulsets',
+      () => apps.listStatefulSetForAllNamespaces(),
+      optional,
+    ),
+    // Job status changes with every run and only feeds the adoption facts: no change signal.
+    jobs: inf('jobs', '/apis/batch/v1/jobs', () => batch.listJobForAllNamespaces(), {
+      ...optional,
+      notify: false,
+    }),
+    cronJobs: inf('cronjobs', '/apis/batch/v1/cronjobs', () => batch.listCronJobForAllNamespaces(), {
+      ...optional,
+      notify: false,
+    }),
+    // disruptionsAllowed moves with every pod restart: the next periodic report carries it.
+    podDisruptionBudgets: inf(
+      'poddisruptionbudgets',
+      '/apis/policy/v1/poddisruptionbudgets',
+      () => policy.listPodDisruptionBudgetForAllNamespaces(),
+      { ...optional, notify: false },
+    ),
   };
 }
 
@@ -139,6 +168,10 @@ export function allInformers(i: ClusterInformers): ManagedInformer<k8s.Kubernete
     ...i.serviceAccounts,
     ...i.clusterRoles,
     ...i.clusterRoleBindings,
+    i.statefulSets,
+    i.jobs,
+    i.cronJobs,
+    i.podDisruptionBudgets,
   ] as ManagedInformer<k8s.KubernetesObject>[];
 }
 

@@ -128,6 +128,10 @@ export class KubeAccess {
       clusterRoleBindings: optionalList(i.clusterRoleBindings),
       nodes: [...i.nodes.list()],
       services: optionalList([i.services]),
+      statefulSets: optionalList([i.statefulSets]),
+      jobs: optionalList([i.jobs]),
+      cronJobs: optionalList([i.cronJobs]),
+      podDisruptionBudgets: optionalList([i.podDisruptionBudgets]),
       now,
     };
   }

@@ -72,6 +72,37 @@ describe('report size trimming', () => {
     assert.equal(fitReport(r), r);
   });
 
+  it('drops the adoption facts per workload before any mTLS detail', () => {
+    const r = HealthReportSchema.parse({
+      ...report(5, 5),
+      adoption: {
+        injector: { failurePolicy: 'Ignore', available: true },
+        nativeSidecar: true,
+        defaultOpaquePorts: '25,587,3306,4444,5432,6379,9300,11211',
+        namespaces: Array.from({ length: 5 }, (_, i) => ({
+          name: `ns-${i}`,
+          inject: null,
+          workloads: Array.from({ length: 40 }, (_, w) => ({
+            kind: 'Deployment',
+            name: `workload-with-a-long-name-${w}`,
+            replicas: 2,
+            inject: null,
+            ports: [{ port: 8080 }],
+          })),
+        })),
+      },
+    });
+    const limit = jsonByteLength(r) - 1000;
+    const fitted = fitReport(r, limit);
+    assert.ok(jsonByteLength(fitted) <= limit);
+    assert.ok(fitted.adoption!.namespaces.every((n) => n.workloads.length === 0 && n.workloadsTruncated));
+    assert.equal(fitted.adoption!.namespaces.length, 5);
+    assert.ok(
+      fitted.mtls.namespaces.every((n) => n.workloads.length === 5 && n.workloads[0]!.pods.length === 1),
+    );
+    assert.ok(HealthReportSchema.safeParse(fitted).success);
+  });
+
   it('drops per-workload rows first and flags them', () => {
     const r = report(20, 50);
     const limit = Math.floor(jsonByteLength(r) / 3);

@@ -1,6 +1,6 @@
 // Keeps a report under the contract's byte limit (MAX_BODY_BYTES.report). Huge clusters would
 // otherwise be refused with 413 and the API would hear nothing at all; instead the agent drops
-// detail in order of least value (per-workload rows, pod name lists, then whole namespaces
+// detail in order of least value (adoption facts per workload, per-workload rows, pod name lists, then whole namespaces
 // with the fewest pods) and says so with the *Truncated flags. Totals are never changed.
 import { jsonByteLength, MAX_BODY_BYTES, type HealthReport } from '@meshfleet/agent-protocol';
 
@@ -8,9 +8,25 @@ export function fitReport(report: HealthReport, limit: number = MAX_BODY_BYTES.r
   const fits = (r: HealthReport) => jsonByteLength(r) <= limit;
   if (fits(report)) return report;
 
+  // Adoption facts go first: a plan can wait for a smaller cluster view, the mTLS picture cannot.
+  let r: HealthReport = report.adoption
+    ? {
+        ...report,
+        adoption: {
+          ...report.adoption,
+          namespaces: report.adoption.namespaces.map((n) => ({
+            ...n,
+            workloads: [],
+            workloadsTruncated: n.workloadsTruncated || n.workloads.length > 0,
+          })),
+        },
+      }
+    : report;
+  if (fits(r)) return r;
+
   // Work on copies: the input may share arrays with the caller.
-  let r: HealthReport = {
-    ...report,
+  r = {
+    ...r,
     mtls: {
       ...report.mtls,
       namespaces: report.mtls.namespaces.map((n) => ({

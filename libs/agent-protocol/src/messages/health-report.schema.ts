@@ -1,6 +1,7 @@
 // Full health report, sent every ~60 s and on change. Idempotent by `sequence`:
 // the API ignores a sequence it has already stored or an older one.
 import { z } from 'zod';
+import { AdoptionFactsSchema } from './adoption.schema';
 import { CertificateInventorySchema } from './certificates.schema';
 import { CheckResultsSchema } from './checks.schema';
 import { ProxyVersionsSchema, sequenceNumber, shortString, timestamp } from './common.schema';
@@ -41,6 +42,8 @@ export const HealthReportSchema = z.object({
   checks: CheckResultsSchema,
   certificates: CertificateInventorySchema,
   mtls: MtlsStatusSchema,
+  /** Mesh adoption facts; null from agents that predate them (then no adoption plan can be made). */
+  adoption: AdoptionFactsSchema.nullable().default(null),
 });
 export type HealthReport = z.infer<typeof HealthReportSchema>;
 

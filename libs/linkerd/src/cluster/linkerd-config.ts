@@ -14,6 +14,12 @@ export interface LinkerdConfigValues {
   proxyVersion: string | null;
   /** Comma-separated CIDRs the proxies treat as in-cluster (`clusterNetworks`). */
   clusterNetworks: string | null;
+  /** `proxy.nativeSidecar` (2.20 default true); null when the values do not say. */
+  nativeSidecar: boolean | null;
+  /** `proxy.opaquePorts`: the ports every proxy treats as opaque; null when the values do not say. */
+  opaquePorts: string | null;
+  /** `identity.serviceAccountTokenProjection`; null when the values do not say. */
+  tokenProjection: boolean | null;
 }
 
 export type LinkerdConfigParse = { ok: true; values: LinkerdConfigValues } | { ok: false; error: string };
@@ -27,6 +33,7 @@ function get(obj: unknown, ...path: string[]): unknown {
   return cur;
 }
 
+const bool = (v: unknown): boolean | null => (typeof v === 'boolean' ? v : null);
 const str = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v : null);
 
 export function parseLinkerdConfig(cm: V1ConfigMap): LinkerdConfigParse {
@@ -54,6 +61,9 @@ export function parseLinkerdConfig(cm: V1ConfigMap): LinkerdConfigParse {
       controllerReplicas: typeof replicas === 'number' ? replicas : null,
       proxyVersion: str(get(doc, 'proxy', 'image', 'version')),
       clusterNetworks: str(get(doc, 'clusterNetworks')),
+      nativeSidecar: bool(get(doc, 'proxy', 'nativeSidecar')),
+      opaquePorts: str(get(doc, 'proxy', 'opaquePorts')),
+      tokenProjection: bool(get(doc, 'identity', 'serviceAccountTokenProjection')),
     },
   };
 }
