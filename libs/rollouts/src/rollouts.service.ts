@@ -33,6 +33,7 @@ export interface MeshRolloutRequest {
   namespaces: string[];
   batchSize?: number | null;
   rollbackOnFailure?: boolean | null;
+  batchTimeoutSeconds?: number | null;
   selector?: (ClusterListQuery & { clusterIds?: string[] | null }) | null;
   strategy?: StrategyInput | null;
 }
@@ -88,6 +89,8 @@ export class RolloutsService {
       namespaces: req.namespaces,
       batchSize: req.batchSize ?? 1,
       rollbackOnFailure: req.rollbackOnFailure ?? true,
+      // Only when given: each cluster's operation otherwise takes the agent's default.
+      ...(req.batchTimeoutSeconds != null ? { batchTimeoutSeconds: req.batchTimeoutSeconds } : {}),
     };
     return this.begin(actor, plan, {
       name: req.name?.trim() || `mesh ${req.namespaces.join(', ')}`,

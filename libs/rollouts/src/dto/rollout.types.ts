@@ -83,6 +83,11 @@ export class MeshAdoptionRolloutInput {
   batchSize?: number | null;
   @Field(() => Boolean, { nullable: true, description: "Undo a cluster's failed batch (default true)" })
   rollbackOnFailure?: boolean | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: 'How long one batch may take to be Ready and meshed, 10 to 3600 s (default 300)',
+  })
+  batchTimeoutSeconds?: number | null;
   @Field(() => RolloutSelectorInput, { nullable: true }) selector?: RolloutSelectorInput | null;
   @Field(() => RolloutStrategyInput, {
     nullable: true,
