@@ -82,6 +82,8 @@ describe('mesh resource usage end to end', () => {
         },
       ],
       {
+        // The agent runs with the manifest's MONITOR RBAC: get/list on metrics.k8s.io pods included.
+        rbac: 'MONITOR',
         env: {
           MESHFLEET_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
           MESHFLEET_ALERT_POLL_INTERVAL_MS: '100',
