@@ -160,6 +160,8 @@ describe('resource metrics', () => {
       10_000,
       '503',
     );
+    // Discovery of the group version fails the same way (kubectl: "unable to retrieve the complete list").
+    assert.equal((await call(sim, c, 'GET', '/apis/metrics.k8s.io/v1beta1')).status, 503);
     await call(
       sim,
       c,

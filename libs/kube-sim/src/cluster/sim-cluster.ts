@@ -61,6 +61,7 @@ export class SimCluster {
       name: string | undefined,
       q: URLSearchParams,
     ): unknown;
+    assertAvailable(): void;
   };
 
   constructor(readonly settings: ClusterSettings) {

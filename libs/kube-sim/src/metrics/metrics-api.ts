@@ -80,7 +80,8 @@ export class MetricsApi {
     };
   }
 
-  private assertAvailable(): void {
+  /** The aggregator answers 503 for the group version (discovery too) while the APIService is down. */
+  assertAvailable(): void {
     const api = this.cluster.store
       .list(`apiregistration.k8s.io/apiservices`)
       .find((a) => a.metadata.name === METRICS_API_SERVICE);

@@ -65,6 +65,8 @@ export class ApiHandler {
   private sendDiscovery(res: ServerResponse, group: string, version: string): void {
     const list = resourceList(this.cluster.registry, group, version);
     if (!list) throw new KubeError('NotFound', 'the server could not find the requested resource');
+    if (this.cluster.registry.all().some((t) => t.metrics && t.group === group))
+      this.cluster.metrics?.assertAvailable();
     sendJson(res, 200, list);
   }
 
