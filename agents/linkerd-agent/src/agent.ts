@@ -16,6 +16,7 @@ import { AgentMetrics } from './observability/agent-metrics';
 import { createLogger } from './observability/logger';
 import { ProxyScraper } from './report/proxy-scraper';
 import { ReportBuilder } from './report/report-builder';
+import { ResourceCollector } from './report/resource-collector';
 import { startAgentServer } from './server/agent-server';
 import { TaskRunner } from './tasks/task-runner';
 import { Backoff } from './util/backoff';
@@ -126,6 +127,12 @@ export async function startAgent(
     const builder = new ReportBuilder({
       kube,
       scraper,
+      resources: new ResourceCollector({
+        kube,
+        controlPlaneNamespace: config.linkerdNamespace,
+        timeoutMs: config.scrape.timeoutMs,
+        log,
+      }),
       agentVersion: AGENT_VERSION,
       controlPlaneNamespace: config.linkerdNamespace,
       vizNamespace: config.vizNamespace,

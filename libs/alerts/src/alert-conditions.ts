@@ -1,5 +1,7 @@
 // Which alerts a cluster's current state calls for. Pure: the evaluator supplies the state.
+import type { ResourceUsage } from '@meshfleet/agent-protocol';
 import { AlertKind, AlertSeverity, EffectiveRule } from './alert-rules.catalog';
+import { resourceConditions } from './resource-rules';
 
 /** What the rules read of a cluster's latest report: the columns derived from it at ingest. */
 export interface HealthFacts {
@@ -13,6 +15,8 @@ export interface HealthFacts {
    * column): when it calls for nothing, no later one does.
    */
   certificates: { role: string; name: string; notAfter: string }[];
+  /** The report's resource block (PROXY_MEMORY_HIGH, PROXY_OOMKILLED, CONTROL_PLANE_RESOURCE). */
+  resources?: ResourceUsage | null;
 }
 
 export interface ClusterState {
@@ -160,6 +164,16 @@ export function clusterConditions(rules: EffectiveRule[], s: ClusterState, now: 
       severity: skewRule.severity,
       summary: `Proxies on cluster ${s.name} (oldest ${skew.oldestProxy}) are too far behind the control plane ${skew.controlPlane}`,
     });
+  if (h.resources)
+    for (const c of resourceConditions(h.resources, s.name, (k) => rule(AlertKind[k]))) {
+      const r = rule(AlertKind[c.kind])!;
+      out.push({
+        kind: AlertKind[c.kind],
+        subject: c.subject,
+        severity: c.severity ? AlertSeverity.CRITICAL : r.severity,
+        summary: c.summary,
+      });
+    }
   return out;
 }
 

@@ -1,5 +1,6 @@
 // The alert rules every organization has, with defaults; stored rows only hold overrides.
 import { ValidationError } from '@meshfleet/core';
+import { RESOURCE_RULE_DEFAULTS, validateResourceParam } from './resource-rules';
 
 export enum AlertKind {
   AGENT_OFFLINE = 'AGENT_OFFLINE',
@@ -12,6 +13,9 @@ export enum AlertKind {
   OPERATION_FAILED = 'OPERATION_FAILED',
   ROLLOUT_PAUSED = 'ROLLOUT_PAUSED',
   ROLLOUT_FAILED = 'ROLLOUT_FAILED',
+  PROXY_MEMORY_HIGH = 'PROXY_MEMORY_HIGH',
+  PROXY_OOMKILLED = 'PROXY_OOMKILLED',
+  CONTROL_PLANE_RESOURCE = 'CONTROL_PLANE_RESOURCE',
 }
 
 export enum AlertSeverity {
@@ -25,6 +29,10 @@ export interface RuleParams {
   days?: number[];
   /** MTLS_COVERAGE_BELOW: minimum pod coverage and headline traffic coverage, 0..1. */
   threshold?: number;
+  /** PROXY_MEMORY_HIGH: the largest proxy's working set above this warns (critical: > 80 % of its limit). */
+  thresholdBytes?: number;
+  /** CONTROL_PLANE_RESOURCE: a container's share of its memory limit that counts as near it. */
+  limitRatio?: number;
   /** Every rule: after resolving, the same alert does not fire again for this long. */
   cooldownSeconds?: number;
 }
@@ -112,6 +120,7 @@ export const RULE_DEFAULTS: Record<AlertKind, Omit<EffectiveRule, 'kind'>> = {
     params: {},
     eventDriven: true,
   },
+  ...RESOURCE_RULE_DEFAULTS,
 };
 
 export const ALL_KINDS = Object.values(AlertKind);
@@ -176,6 +185,8 @@ export function validateParams(kind: AlertKind, raw: Record<string, unknown>): R
       if (!isNum(v) || v < 0 || v > 1)
         throw new ValidationError('params.threshold must be between 0 and 1', 'params');
       out.threshold = v;
+    } else if (validateResourceParam(kind, key, v, out)) {
+      // set by validateResourceParam
     } else throw new ValidationError(`params.${key} is not a setting of ${kind}`, 'params');
   }
   return out;

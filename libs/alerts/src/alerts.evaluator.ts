@@ -297,6 +297,7 @@ function asState(f: FleetFact): ClusterState {
             certificates: f.earliestCertExpiry
               ? [{ role: 'earliest', name: '', notAfter: f.earliestCertExpiry.toISOString() }]
               : [],
+            resources: f.resources,
           },
   };
 }

@@ -12,6 +12,7 @@ import {
   PrismaService,
   translatePrismaError,
 } from '@meshfleet/db';
+import type { ResourceUsage } from '@meshfleet/agent-protocol';
 import { ClusterState, EXPECT_LINKERD_LABEL } from './alert-conditions';
 
 export interface AlertListFilter {
@@ -46,6 +47,9 @@ interface StoredReport {
   linkerd?: { skew?: { oldestProxy?: string | null; controlPlane?: string | null } };
 }
 
+/** ClusterHealth.resources as stored (the report's validated block, or null). */
+type StoredResources = ResourceUsage | null;
+
 /** One cluster as the periodic pass reads it (see fleetFacts). */
 export interface FleetFact {
   id: string;
@@ -58,6 +62,7 @@ export interface FleetFact {
   proxySkew: string | null;
   controlPlaneVersion: string | null;
   earliestCertExpiry: Date | null;
+  resources: StoredResources;
   firing: boolean;
   due: boolean;
   linkerdExpected: boolean;
@@ -193,6 +198,7 @@ export class AlertsRepository {
               certificates: (report.certificates ?? []).flatMap((x) =>
                 x.notAfter ? [{ role: x.role ?? 'unknown', name: x.name ?? '', notAfter: x.notAfter }] : [],
               ),
+              resources: (h.resources ?? null) as StoredResources,
             }
           : null,
     };
@@ -276,7 +282,7 @@ export class AlertsRepository {
     return this.prisma.$queryRaw<FleetFact[]>`
       SELECT c."id", c."organizationId", c."name", c."status"::text AS status,
         h."status"::text AS health, h."podCoverage", h."trafficCoverage", h."proxySkew",
-        h."controlPlaneVersion", h."earliestCertExpiry",
+        h."controlPlaneVersion", h."earliestCertExpiry", h."resources",
         f."clusterId" IS NOT NULL AS firing, d."clusterId" IS NOT NULL AS due,
         -- Only a NOT_INSTALLED cluster needs to know (see ClusterState.linkerdExpected).
         (h."status" = 'NOT_INSTALLED' AND (

@@ -135,6 +135,12 @@ const MONITOR_RULES: AgentRbacRule[] = [
     verbs: ['get'],
   },
   {
+    reason: 'resource usage: proxy and control-plane CPU/memory from metrics-server (PodMetrics)',
+    apiGroups: ['metrics.k8s.io'],
+    resources: ['pods'],
+    verbs: ['get', 'list'],
+  },
+  {
     reason:
       'linkerd-config, the trust roots, the issuer and webhook serving certificates (public parts only leave the cluster); ' +
       'the informers list them in the Linkerd namespaces, and list/watch cannot be narrowed by name',

@@ -5,6 +5,7 @@ import { ValidationError } from '@meshfleet/core';
 import { compareLinkerdVersions, freshSince, parseLinkerdVersion, reportFreshness } from '@meshfleet/linkerd';
 import { FleetAggregates, FleetSummaryRepository } from './fleet-summary.repository';
 import { FleetSummaryType, HealthCountsType, TrustAnchorGroupType } from './dto/fleet-summary.types';
+import { ResourcesService } from './resources/resources.service';
 
 const emptyCounts = (): HealthCountsType => ({
   total: 0,
@@ -31,6 +32,7 @@ export class FleetSummaryService {
     private readonly repo: FleetSummaryRepository,
     private readonly clusters: ClustersService,
     @Inject(AppConfig) private readonly config: AppConfig,
+    private readonly resources: ResourcesService,
   ) {}
 
   async summary(
@@ -121,6 +123,7 @@ export class FleetSummaryService {
         expiresInDays: Math.round(((Date.parse(e.notAfter) - now.getTime()) / 86_400_000) * 10) / 10,
       })),
       trustAnchorGroups: trustAnchorGroups(anchorSets),
+      resources: await this.resources.fleet(organizationId, f),
     };
   }
 }

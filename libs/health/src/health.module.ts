@@ -6,6 +6,9 @@ import { FleetSummaryRepository } from './fleet-summary.repository';
 import { FleetSummaryService } from './fleet-summary.service';
 import { MeshAdoptionResolver } from './adoption/mesh-adoption.resolver';
 import { MeshAdoptionService } from './adoption/mesh-adoption.service';
+import { ClusterResourcesResolver } from './resources/resources.resolver';
+import { ResourcesRepository } from './resources/resources.repository';
+import { ResourcesService } from './resources/resources.service';
 
 @Module({
   imports: [ClustersModule],
@@ -16,6 +19,9 @@ import { MeshAdoptionService } from './adoption/mesh-adoption.service';
     FleetSummaryService,
     MeshAdoptionService,
     MeshAdoptionResolver,
+    ResourcesRepository,
+    ResourcesService,
+    ClusterResourcesResolver,
   ],
   exports: [HealthRepository],
 })

@@ -198,5 +198,9 @@ export function sampleView(s: HealthSample, namespace?: string | null): HealthSa
       namespace && byName && Object.hasOwn(byName, namespace)
         ? namespaceSample(namespace, byName[namespace])
         : null,
+    proxyMemoryBytes: rest.proxyMemoryBytes,
+    proxyMemoryMaxBytes: rest.proxyMemoryMaxBytes,
+    proxyCpuCores: rest.proxyCpuCores,
+    controlPlaneMemoryBytes: rest.controlPlaneMemoryBytes,
   };
 }

@@ -13,7 +13,7 @@ import {
 } from './cluster-informers';
 import { loadKubeConfig, type KubeConfigSource } from './kube-config';
 import { errorMessage } from '../util/errors';
-import { podProxyGet, type PodProxyRequest, type PodProxyResponse } from './pod-proxy';
+import { apiGet, podProxyGet, type PodProxyRequest, type PodProxyResponse } from './pod-proxy';
 import { ClusterOps } from './cluster-ops';
 
 export interface KubeAccessOptions extends KubeConfigSource {
@@ -159,6 +159,14 @@ export class KubeAccess {
 
   podProxyGet(req: PodProxyRequest): Promise<PodProxyResponse> {
     return podProxyGet(this.kc, req);
+  }
+
+  /** GET of an API path with a timeout and a body cap (metrics.k8s.io PodMetrics lists). */
+  apiGet(
+    path: string,
+    req: Pick<PodProxyRequest, 'timeoutMs' | 'maxBytes' | 'signal'>,
+  ): Promise<PodProxyResponse> {
+    return apiGet(this.kc, path, req);
   }
 
   async readSecret(namespace: string, name: string): Promise<SecretReadResult> {

@@ -32,16 +32,28 @@ export class PodProxyError extends Error {
   }
 }
 
-export async function podProxyGet(kc: k8s.KubeConfig, req: PodProxyRequest): Promise<PodProxyResponse> {
+export function podProxyGet(kc: k8s.KubeConfig, req: PodProxyRequest): Promise<PodProxyResponse> {
+  const path = req.path.replace(/^\/+/, '');
+  return apiGet(
+    kc,
+    `/api/v1/namespaces/${encodeURIComponent(req.namespace)}/pods/` +
+      `${encodeURIComponent(req.pod)}:${req.port}/proxy/${path}`,
+    req,
+    'text/plain, */*',
+  );
+}
+
+/** A bounded GET of any API server path (also used for metrics.k8s.io lists). */
+export async function apiGet(
+  kc: k8s.KubeConfig,
+  apiPath: string,
+  req: Pick<PodProxyRequest, 'timeoutMs' | 'maxBytes' | 'signal'>,
+  accept = 'application/json',
+): Promise<PodProxyResponse> {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new PodProxyError('kubeconfig has no current cluster', 'NETWORK');
-  const base = server.replace(/\/+$/, '');
-  const path = req.path.replace(/^\/+/, '');
-  const url = new URL(
-    `${base}/api/v1/namespaces/${encodeURIComponent(req.namespace)}/pods/` +
-      `${encodeURIComponent(req.pod)}:${req.port}/proxy/${path}`,
-  );
-  const opts: https.RequestOptions = { method: 'GET', headers: { accept: 'text/plain, */*' } };
+  const url = new URL(server.replace(/\/+$/, '') + apiPath);
+  const opts: https.RequestOptions = { method: 'GET', headers: { accept } };
   await kc.applyToHTTPSOptions(opts);
   const transport = url.protocol === 'https:' ? https : http;
 

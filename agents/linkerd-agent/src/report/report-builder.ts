@@ -9,11 +9,14 @@ import {
 import { adoptionFacts, certificateInventory, linkerdInfo, mtlsStatus, runChecks } from '@meshfleet/linkerd';
 import type { KubeAccess } from '../kube/kube-access';
 import type { ProxyScraper } from './proxy-scraper';
+import type { ResourceCollector } from './resource-collector';
 import { fitReport } from './trim-report';
 
 export interface ReportBuilderDeps {
   kube: Pick<KubeAccess, 'snapshot' | 'refreshServerVersion'>;
   scraper: Pick<ProxyScraper, 'scrape'>;
+  /** Proxy and control-plane CPU/memory; without it reports carry `resources: null`. */
+  resources?: Pick<ResourceCollector, 'collect'>;
   agentVersion: string;
   controlPlaneNamespace: string;
   vizNamespace: string;
@@ -37,6 +40,7 @@ export class ReportBuilder {
       certificateInventory(snapshot, { controlPlaneNamespace: cp, vizNamespace: d.vizNamespace }),
       d.scraper.scrape(snapshot, signal),
     ]);
+    const resources = d.resources ? await d.resources.collect(snapshot, scraped, signal) : null;
     const input: HealthReportInput = {
       sequence,
       generatedAt: snapshot.now.toISOString(),
@@ -47,6 +51,7 @@ export class ReportBuilder {
       certificates,
       mtls: mtlsStatus(snapshot, scraped, { controlPlaneNamespace: cp }),
       adoption: adoptionFacts(snapshot, { controlPlaneNamespace: cp }),
+      resources,
     };
     // Validate here too: a contract violation is our bug and should fail loudly in the agent's
     // log, not as a 400 the API has to explain.

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { HealthReport } from '@meshfleet/agent-protocol';
 import { AppConfig } from '@meshfleet/config';
 import { deriveHealth } from '@meshfleet/linkerd';
+import { resourceSampleFigures } from './resource-figures';
 
 /** Batches in flight at once (ReportIngestBatcher), each on its own connection. */
 export const INGEST_CONNECTIONS = 2;
@@ -31,7 +32,9 @@ WITH input AS (
     "requestCoverage" double precision, "connectionCoverage" double precision, "proxySkew" text,
     "trustAnchorFingerprints" jsonb, "trustAnchorSubjects" jsonb,
     "meshedPods" int, "totalPods" int, "errorCount" int, "warningCount" int, "earliestCertExpiry" timestamp(3),
-    "namespaceCoverage" jsonb, "agentVersion" text, "kubernetesVersion" text, "report" jsonb)
+    "namespaceCoverage" jsonb, "agentVersion" text, "kubernetesVersion" text, "report" jsonb,
+    "resources" jsonb, "proxyMemoryBytes" double precision, "proxyMemoryMaxBytes" double precision,
+    "proxyCpuCores" double precision, "controlPlaneMemoryBytes" double precision)
 ), prev AS (
   SELECT h."clusterId", h."status" FROM "ClusterHealth" h
   WHERE h."clusterId" IN (SELECT "clusterId" FROM input) ORDER BY h."clusterId" FOR UPDATE
@@ -39,11 +42,11 @@ WITH input AS (
   INSERT INTO "ClusterHealth" ("clusterId", "organizationId", "sequence", "generatedAt", "receivedAt", "status",
     "linkerdInstalled", "controlPlaneVersion", "podCoverage", "trafficCoverage", "requestCoverage",
     "connectionCoverage", "proxySkew", "trustAnchorFingerprints", "trustAnchorSubjects", "meshedPods", "totalPods",
-    "errorCount", "warningCount", "earliestCertExpiry", "report")
+    "errorCount", "warningCount", "earliestCertExpiry", "report", "resources")
   SELECT "clusterId", "organizationId", "sequence", "generatedAt", "receivedAt", "status", "linkerdInstalled",
     "controlPlaneVersion", "podCoverage", "trafficCoverage", "requestCoverage", "connectionCoverage", "proxySkew",
     "trustAnchorFingerprints", "trustAnchorSubjects", "meshedPods", "totalPods", "errorCount",
-    "warningCount", "earliestCertExpiry", "report"
+    "warningCount", "earliestCertExpiry", "report", "resources"
   -- Reads (and locks) prev before this statement changes the rows: read afterwards, FOR UPDATE skips
   -- rows the same statement updated, and every report would look like a health change.
   FROM input WHERE (SELECT COUNT(*) FROM prev) >= 0 ORDER BY "clusterId"
@@ -57,16 +60,17 @@ WITH input AS (
     "trustAnchorSubjects" = EXCLUDED."trustAnchorSubjects", "meshedPods" = EXCLUDED."meshedPods",
     "totalPods" = EXCLUDED."totalPods", "errorCount" = EXCLUDED."errorCount",
     "warningCount" = EXCLUDED."warningCount", "earliestCertExpiry" = EXCLUDED."earliestCertExpiry",
-    "report" = EXCLUDED."report"
+    "report" = EXCLUDED."report", "resources" = EXCLUDED."resources"
   WHERE "ClusterHealth"."sequence" < EXCLUDED."sequence"
   RETURNING "clusterId"
 ), sample AS (
   INSERT INTO "HealthSample" ("organizationId", "clusterId", "at", "status", "podCoverage", "trafficCoverage",
     "requestCoverage", "connectionCoverage", "meshedPods", "totalPods", "errorCount", "warningCount",
-    "namespaceCoverage")
+    "namespaceCoverage", "proxyMemoryBytes", "proxyMemoryMaxBytes", "proxyCpuCores", "controlPlaneMemoryBytes")
   SELECT i."organizationId", i."clusterId", i."generatedAt", i."status", i."podCoverage", i."trafficCoverage",
     i."requestCoverage", i."connectionCoverage", i."meshedPods", i."totalPods", i."errorCount", i."warningCount",
-    i."namespaceCoverage"
+    i."namespaceCoverage", i."proxyMemoryBytes", i."proxyMemoryMaxBytes", i."proxyCpuCores",
+    i."controlPlaneMemoryBytes"
   FROM input i JOIN up USING ("clusterId")
   RETURNING 1
 ), touch AS (
@@ -152,6 +156,8 @@ export class ReportIngestRepository implements OnModuleDestroy {
         agentVersion: report.agentVersion,
         kubernetesVersion: report.kubernetesVersion,
         report,
+        resources: report.resources,
+        ...resourceSampleFigures(report.resources),
       };
     });
     const res = await this.db.query<{ clusterId: string }>({

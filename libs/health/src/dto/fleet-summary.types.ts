@@ -1,3 +1,4 @@
+import { FleetResourcesType } from '../resources/resource-usage.types';
 import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
 
 @ObjectType('HealthCounts')
@@ -93,4 +94,6 @@ export class FleetSummaryType {
   @Field(() => [ExpiringCertificateType], { description: 'Soonest first' })
   expiringCertificates!: ExpiringCertificateType[];
   @Field(() => [TrustAnchorGroupType]) trustAnchorGroups!: TrustAnchorGroupType[];
+  @Field(() => FleetResourcesType, { description: 'Proxy and control-plane resource usage, fleet totals' })
+  resources!: FleetResourcesType;
 }

@@ -397,4 +397,19 @@ export class HealthSampleType {
       'The namespace asked for with `healthHistory(namespace:)`; null when none was asked for or this sample did not report it (no running pods then, or an older sample)',
   })
   namespace!: NamespaceCoverageSampleType | null;
+
+  @Field(() => Float, {
+    nullable: true,
+    description: 'All proxies’ memory in bytes; null without resource figures',
+  })
+  proxyMemoryBytes!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'The largest proxy’s memory in bytes' })
+  proxyMemoryMaxBytes!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'All proxies’ CPU in cores' })
+  proxyCpuCores!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'Control-plane containers’ memory in bytes' })
+  controlPlaneMemoryBytes!: number | null;
 }

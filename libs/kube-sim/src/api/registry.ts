@@ -17,9 +17,19 @@ interface CrdSpec {
 
 export class ResourceRegistry {
   private readonly custom = new Map<string, ResourceType>();
+  /** Types an aggregated APIService serves (e.g. metrics.k8s.io), keyed by APIService name. */
+  private readonly aggregated = new Map<string, ResourceType[]>();
 
   all(): ResourceType[] {
-    return [...BUILTIN_TYPES, ...this.custom.values()];
+    return [...BUILTIN_TYPES, ...this.custom.values(), ...[...this.aggregated.values()].flat()];
+  }
+
+  defineAggregated(apiService: string, types: ResourceType[]): void {
+    this.aggregated.set(apiService, types);
+  }
+
+  undefineAggregated(apiService: string): void {
+    this.aggregated.delete(apiService);
   }
 
   find(group: string, version: string, plural: string): ResourceType | undefined {

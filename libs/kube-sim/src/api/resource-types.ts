@@ -14,6 +14,8 @@ export interface ResourceType {
   subresources: Array<'status' | 'scale' | 'log' | 'proxy' | 'eviction'>;
   /** Create-only kinds (reviews) are not stored. */
   virtual?: boolean;
+  /** Read-only, computed on request (metrics.k8s.io through the aggregator); implies virtual. */
+  metrics?: boolean;
 }
 
 /** Storage key shared by every version of a resource. */

@@ -6,6 +6,7 @@ import { LinkerdModel } from '../linkerd/linkerd-model';
 import { CertAndKey, createTrustAnchor, validity } from '../linkerd/certs';
 import { ClusterScenario, WorkloadScenario } from '../scenario/scenario.schema';
 import { KubeObject } from '../store/types';
+import { metricsServerObjects } from '../metrics/metrics-server';
 import { nodeObject } from './nodes';
 import { SimCluster } from './sim-cluster';
 
@@ -65,6 +66,7 @@ export async function buildCluster(spec: ClusterScenario, opts: BuildOptions): P
       nodeObject(spec.name, spec.provider, spec.region, cluster.settings.kubernetesVersion, i, n),
     ),
   );
+  if (spec.metricsServer) for (const o of metricsServerObjects()) cluster.ensure(o);
   const installLinkerd = async (): Promise<void> => {
     if (!spec.linkerd) return;
     const group = spec.linkerd.trustGroup;

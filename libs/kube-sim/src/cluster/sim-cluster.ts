@@ -53,6 +53,17 @@ export class SimCluster {
     body: '',
   });
 
+  /** Set by the Linkerd model: what metrics-server answers once its APIService is registered. */
+  metrics?: {
+    read(
+      type: ResourceType,
+      namespace: string | undefined,
+      name: string | undefined,
+      q: URLSearchParams,
+    ): unknown;
+    assertAvailable(): void;
+  };
+
   constructor(readonly settings: ClusterSettings) {
     this.store = new ObjectStore(settings.watchWindow);
     this.objects = new ObjectService(this.store, this.registry);

@@ -5,7 +5,8 @@
 // unavailable. The discovery probe of the real aggregator is not simulated: ready pods pass.
 import type { SimCluster } from '../cluster/sim-cluster';
 import { nowIso } from '../api/object-service';
-import { BUILTIN_TYPES } from '../api/resource-types';
+import { BUILTIN_TYPES, ResourceType } from '../api/resource-types';
+import { METRICS_API_SERVICE, METRICS_TYPES } from '../metrics/metrics-api';
 import { KubeObject, StoreEvent } from '../store/types';
 import { Controller } from './controller-manager';
 import { Condition, setCondition } from './helpers';
@@ -15,6 +16,8 @@ const STORE_KEY = `${GROUP}/apiservices`;
 /** Reconcile key for "bring the CRD groups' APIServices in line". */
 const CRD_GROUPS = '\u0000crd-groups';
 const AUTOMANAGED = 'kube-aggregator.kubernetes.io/automanaged';
+/** Aggregated APIs the simulator can serve itself once their APIService is registered. */
+const AGGREGATED: Record<string, ResourceType[]> = { [METRICS_API_SERVICE]: METRICS_TYPES };
 
 /** groupPriorityMinimum the API server gives its own groups (higher sorts first in discovery). */
 const PRIORITY: Record<string, number> = {
@@ -76,6 +79,8 @@ export class ApiServiceController implements Controller {
 
   keysFor(e: StoreEvent): string[] {
     const o = e.object;
+    if (o.kind === 'APIService' && e.type === 'DELETED' && AGGREGATED[o.metadata.name ?? ''])
+      this.cluster.registry.undefineAggregated(o.metadata.name ?? '');
     if (o.kind === 'APIService') return e.type === 'DELETED' ? [] : [o.metadata.name ?? ''];
     if (o.kind === 'CustomResourceDefinition') return [CRD_GROUPS];
     if (o.kind !== 'Service' && o.kind !== 'Endpoints') return [];
@@ -93,6 +98,9 @@ export class ApiServiceController implements Controller {
     const type = this.cluster.type(GROUP, 'apiservices');
     const api = this.cluster.objects.find(type, undefined, key);
     if (!api || api.metadata.deletionTimestamp) return;
+    const served = AGGREGATED[key];
+    if (served && (api['spec'] as ApiServiceSpec | undefined)?.service)
+      this.cluster.registry.defineAggregated(key, served);
     const status = (api['status'] ?? {}) as { conditions?: Condition[] };
     const conditions = setCondition(status.conditions, this.available(api), nowIso());
     this.cluster.objects.writeStatus(type, api, { ...status, conditions });

@@ -58,6 +58,11 @@ export class Kubelet implements Controller {
   /** Pods whose volumes could not be set up: uid → retries so far (for the back-off). */
   private readonly mountRetries = new Map<string, number>();
   private readonly mountRetryPending = new Set<string>();
+  /** uid → container → OOM kills so far, when the last one happened and when it had started. */
+  private readonly oomKills = new Map<
+    string,
+    Map<string, { count: number; at: string; prevStart: string }>
+  >();
   private ipCounter = 0;
 
   constructor(
@@ -73,6 +78,7 @@ export class Kubelet implements Controller {
         this.waiting.delete(e.object.metadata.uid ?? '');
         this.mountRetries.delete(e.object.metadata.uid ?? '');
         this.mountRetryPending.delete(e.object.metadata.uid ?? '');
+        this.oomKills.delete(e.object.metadata.uid ?? '');
         // The room it leaves may let a pending pod schedule.
         return this.unscheduled().map(nsName);
       }
@@ -83,6 +89,30 @@ export class Kubelet implements Controller {
       return [...this.podsOn(e.object.metadata.name ?? ''), ...this.unscheduled()].map(nsName);
     if (e.object.kind === 'Node') return this.unscheduled().map(nsName);
     return [];
+  }
+
+  /**
+   * The kernel OOM-kills a running container: the kubelet restarts it at once (restartCount+1,
+   * lastState.terminated.reason OOMKilled, exit code 137). Returns false when it is not running.
+   */
+  oomKill(pod: KubeObject, container: string): boolean {
+    const uid = pod.metadata.uid ?? '';
+    const spec = pod['spec'] as PodSpec;
+    const known = [
+      ...spec.containers,
+      ...(spec.initContainers ?? []).filter((c) => c.restartPolicy === 'Always'),
+    ];
+    if (!this.started.has(uid) || podPhase(pod) !== 'Running' || !known.some((c) => c.name === container))
+      return false;
+    const kills = this.oomKills.get(uid) ?? new Map();
+    const prev = kills.get(container);
+    const podStart = new Date(this.started.get(uid)!).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = nowIso();
+    kills.set(container, { count: (prev?.count ?? 0) + 1, at: now, prevStart: prev?.at ?? podStart });
+    this.oomKills.set(uid, kills);
+    this.cluster.events.record(pod, 'Normal', 'Started', `Started container ${container}`, 'kubelet');
+    this.manager.enqueue(this, nsName(pod));
+    return true;
   }
 
   /** Re-evaluates every pod (after faults or the identity state change). */
@@ -280,6 +310,17 @@ export class Kubelet implements Controller {
       const faulted =
         fault?.kind === 'notReady' || (fault?.kind === 'notReadyMeshed' && c.name !== PROXY_CONTAINER);
       const ready = nodeOk && !faulted && gate?.container !== c.name;
+      const oom = this.oomKills.get(uid)?.get(c.name);
+      if (oom)
+        return this.status(c, ready, { running: { startedAt: oom.at } }, restarts + oom.count, {
+          terminated: {
+            exitCode: 137,
+            reason: 'OOMKilled',
+            startedAt: oom.prevStart,
+            finishedAt: oom.at,
+            containerID: `containerd://${c.name}`,
+          },
+        });
       return this.status(c, ready, { running: { startedAt } }, restarts);
     };
     if (fault?.kind === 'notReadyMeshed' && nodeOk)

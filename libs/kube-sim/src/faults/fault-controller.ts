@@ -39,6 +39,25 @@ export const faultSpecSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('corruptIssuer'), namespace: z.string().default('linkerd') }),
   z.object({ kind: z.literal('expireTrustAnchor'), namespace: z.string().default('linkerd') }),
   z.object({ kind: z.literal('denyAccess'), resources: z.array(z.string()) }),
+  z.object({
+    kind: z.literal('proxyMemoryLeak'),
+    namespace: z.string(),
+    labels: z.record(z.string(), z.string()).default({}),
+    container: z.string().default('linkerd-proxy'),
+    /** Growth of the container's working set (default 1 MiB/s). */
+    bytesPerSecond: z
+      .number()
+      .positive()
+      .default(1024 * 1024),
+  }),
+  z.object({
+    kind: z.literal('oomKill'),
+    namespace: z.string(),
+    /** One pod by name, or every running pod matching the labels. */
+    name: z.string().optional(),
+    labels: z.record(z.string(), z.string()).default({}),
+    container: z.string().default('linkerd-proxy'),
+  }),
 ]);
 
 export type FaultSpec = z.input<typeof faultSpecSchema>;
@@ -84,6 +103,35 @@ export class FaultController {
     const labels =
       (w['spec'] as { selector?: { matchLabels?: Record<string, string> } }).selector?.matchLabels ?? {};
     return this.rule('notReadyMeshed', namespace, labels);
+  }
+
+  /** The container's memory grows steadily in matching pods (existing and new) until cleared. */
+  proxyMemoryLeak(
+    namespace: string,
+    labels: Record<string, string> = {},
+    container = 'linkerd-proxy',
+    bytesPerSecond = 1024 * 1024,
+  ): number {
+    return this.linkerd.usage.addLeak({ namespace, matchLabels: labels, container, bytesPerSecond }).id;
+  }
+
+  /** OOM-kills the container in matching running pods now; returns the pods it hit. */
+  oomKill(
+    namespace: string,
+    opts: { name?: string; labels?: Record<string, string>; container?: string } = {},
+  ): string[] {
+    const container = opts.container ?? 'linkerd-proxy';
+    const pods = this.cluster.store
+      .list('/pods', namespace)
+      .filter((p) => (opts.name ? p.metadata.name === opts.name : true))
+      .filter((p) => Object.entries(opts.labels ?? {}).every(([k, v]) => p.metadata.labels?.[k] === v));
+    const hit = pods.filter((p) => this.cluster.controllers.kubelet.oomKill(p, container));
+    if (hit.length === 0)
+      throw new KubeError(
+        'NotFound',
+        `no running pod in "${namespace}" has a container "${container}" to OOM-kill`,
+      );
+    return hit.map((p) => p.metadata.name ?? '');
   }
 
   removeRule(id: number): void {
@@ -188,11 +236,16 @@ export class FaultController {
   clear(): void {
     this.cluster.faults.clear();
     this.cluster.workloadFaults.clear();
+    this.linkerd.usage.clearLeaks();
     this.cluster.controllers.kubelet.resyncAll();
   }
 
   snapshot(): unknown {
-    return { api: this.cluster.faults.snapshot(), workloads: this.cluster.workloadFaults.list() };
+    return {
+      api: this.cluster.faults.snapshot(),
+      workloads: this.cluster.workloadFaults.list(),
+      memoryLeaks: this.linkerd.usage.listLeaks(),
+    };
   }
 
   /** Applies a fault described as data (the admin endpoint's body). */
@@ -227,6 +280,16 @@ export class FaultController {
         return this.expireTrustAnchor(spec.namespace);
       case 'denyAccess':
         return this.denyAccess(spec.resources);
+      case 'proxyMemoryLeak':
+        return { id: this.proxyMemoryLeak(spec.namespace, spec.labels, spec.container, spec.bytesPerSecond) };
+      case 'oomKill':
+        return {
+          pods: this.oomKill(spec.namespace, {
+            ...(spec.name ? { name: spec.name } : {}),
+            labels: spec.labels,
+            container: spec.container,
+          }),
+        };
     }
   }
 

@@ -245,6 +245,15 @@ export function controlPlaneObjects(input: ControlPlaneInput): KubeObject[] {
         spec: {
           serviceAccountName: name,
           containers: containers.map(([c, ports]) => ({
+            // values-ha.yaml: 100m / 50Mi requested, 250Mi limit (identity requests 10Mi).
+            ...(input.ha
+              ? {
+                  resources: {
+                    requests: { cpu: '100m', memory: c === 'identity' ? '10Mi' : '50Mi' },
+                    limits: { memory: '250Mi' },
+                  },
+                }
+              : {}),
             name: c,
             image: `cr.l5d.io/linkerd/${c === 'proxy-injector' || c === 'sp-validator' ? 'controller' : c === 'policy' ? 'policy-controller' : 'controller'}:${version}`,
             ports: ports.map((p) => ({

@@ -12,6 +12,8 @@ import { installLinkerd } from './installer';
 import { ProxyEndpoint } from './proxy-endpoint';
 import { InjectionConfig } from './proxy-spec';
 import { TrafficEdge } from './proxy-metrics';
+import { MetricsApi } from '../metrics/metrics-api';
+import { UsageModel } from '../metrics/usage-model';
 
 export class LinkerdModel {
   readonly identity: LinkerdIdentity;
@@ -19,12 +21,17 @@ export class LinkerdModel {
   readonly endpoint: ProxyEndpoint;
   /** The traffic graph the proxies' metrics are rendered from. */
   readonly edges: TrafficEdge[];
+  /** CPU and memory of every running container, from the traffic graph and resource faults. */
+  readonly usage: UsageModel;
 
   constructor(private readonly cluster: SimCluster) {
     this.identity = new LinkerdIdentity(cluster);
     this.injector = new ProxyInjector(cluster);
     this.endpoint = new ProxyEndpoint(cluster, this.identity);
     this.edges = this.endpoint.edges;
+    this.usage = new UsageModel(cluster, this.edges, (ref) => this.endpoint.workloadView(ref));
+    this.endpoint.usage = this.usage;
+    cluster.metrics = new MetricsApi(cluster, this.usage);
     cluster.objects.mutators.push((type, obj) => this.injector.admit(type, obj));
     cluster.controllers.kubelet.gates.push((pod) => this.identity.gate(pod));
     cluster.controllers.add(this.identity);

@@ -8,9 +8,12 @@ import { KubeObject } from '../store/types';
 import type { LinkerdIdentity } from './identity';
 import { renderProxyMetrics, TrafficEdge, WorkloadView, workloadOf } from './proxy-metrics';
 import { hasProxy } from './proxy-spec';
+import type { UsageModel } from '../metrics/usage-model';
 
 export class ProxyEndpoint {
   readonly edges: TrafficEdge[] = [];
+  /** Set by the Linkerd model; the proxy's process_* figures come from it. */
+  usage?: UsageModel;
 
   constructor(
     private readonly cluster: SimCluster,
@@ -40,8 +43,19 @@ export class ProxyEndpoint {
     const leafExpiry = podReady(pod)
       ? Math.floor(Math.min(started + 86_400_000, this.identity.issuerNotAfter(cpNs) ?? Infinity) / 1000)
       : 0;
+    const now = Date.now();
+    const own = this.usage?.podUsage(pod, now).find((c) => c.name === 'linkerd-proxy');
     const body = renderProxyMetrics(pod, {
-      now: Date.now(),
+      now,
+      ...(own && this.usage
+        ? {
+            process: {
+              cpuSeconds: this.usage.cpuSeconds(pod, 'linkerd-proxy', own.cpuCores, now),
+              residentBytes: own.memoryBytes,
+              startedAt: this.usage.startedAt(pod, 'linkerd-proxy', now),
+            },
+          }
+        : {}),
       controlPlaneNs: cpNs,
       trustDomain: 'cluster.local',
       edges: this.edges,
@@ -51,7 +65,7 @@ export class ProxyEndpoint {
     return { code: 200, contentType: 'text/plain; version=0.0.4', body };
   }
 
-  private workloadView(ref: string): WorkloadView | undefined {
+  workloadView(ref: string): WorkloadView | undefined {
     const [namespace, name] = ref.split('/') as [string, string];
     const pods = this.cluster.store
       .list('/pods', namespace)

@@ -27,6 +27,8 @@ export interface MetricsContext {
   workload: (ref: string) => WorkloadView | undefined;
   /** Unix seconds when this pod's leaf certificate expires (0 when it never got one). */
   certExpiry: number;
+  /** The proxy process's own figures (the usage model); absent → only its start time. */
+  process?: { cpuSeconds: number; residentBytes: number; startedAt: number };
 }
 
 export function workloadOf(pod: KubeObject): string {
@@ -175,7 +177,25 @@ export function renderProxyMetrics(pod: KubeObject, ctx: MetricsContext): string
     `proxy_build_info{${labels({ version, git_sha: 'simulated', profile: 'release', vendor: 'linkerd' })}} 1`,
     '# HELP process_start_time_seconds Time that the process started (in seconds since the UNIX epoch)',
     '# TYPE process_start_time_seconds gauge',
-    `process_start_time_seconds ${Math.floor(started / 1000)}`,
+    `process_start_time_seconds ${Math.floor((ctx.process?.startedAt ?? started) / 1000)}`,
   );
+  if (ctx.process)
+    lines.push(
+      '# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.',
+      '# TYPE process_cpu_seconds_total counter',
+      `process_cpu_seconds_total ${Number(ctx.process.cpuSeconds.toFixed(6))}`,
+      '# HELP process_resident_memory_bytes Resident memory size in bytes.',
+      '# TYPE process_resident_memory_bytes gauge',
+      `process_resident_memory_bytes ${ctx.process.residentBytes}`,
+      '# HELP process_virtual_memory_bytes Virtual memory size in bytes.',
+      '# TYPE process_virtual_memory_bytes gauge',
+      `process_virtual_memory_bytes ${ctx.process.residentBytes * 4 + 64 * 1024 * 1024}`,
+      '# HELP process_open_fds Number of open file descriptors.',
+      '# TYPE process_open_fds gauge',
+      `process_open_fds ${24 + Math.round(ctx.process.residentBytes / (1024 * 1024))}`,
+      '# HELP process_max_fds Maximum number of open file descriptors.',
+      '# TYPE process_max_fds gauge',
+      'process_max_fds 1048576',
+    );
   return lines.join('\n') + '\n';
 }

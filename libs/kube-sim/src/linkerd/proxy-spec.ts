@@ -89,11 +89,28 @@ function ownerLabel(pod: KubeObject): Record<string, string> {
   return { [`linkerd.io/proxy-${ref.kind.toLowerCase()}`]: ref.name };
 }
 
+/** `config.linkerd.io/proxy-{cpu,memory}-{request,limit}` → the proxy container's resources. */
+function proxyResources(annotations: Record<string, string>): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const kind of ['request', 'limit'] as const)
+    for (const res of ['cpu', 'memory'] as const) {
+      const v = annotations[`config.linkerd.io/proxy-${res}-${kind}`];
+      if (!v) continue;
+      const key = kind === 'request' ? 'requests' : 'limits';
+      out[key] = { ...(out[key] ?? {}), [res]: v };
+    }
+  return out;
+}
+
 export function injectPod(pod: KubeObject, cfg: InjectionConfig): KubeObject {
   const spec = { ...(pod['spec'] as Record<string, unknown>) };
   const containers = [...((spec['containers'] as unknown[]) ?? [])];
   const inits = [...((spec['initContainers'] as unknown[]) ?? [])];
-  const proxy = proxyContainer(cfg);
+  const resources = proxyResources(pod.metadata.annotations ?? {});
+  const proxy = {
+    ...proxyContainer(cfg),
+    ...(Object.keys(resources).length ? { resources } : {}),
+  };
   if (!cfg.cniEnabled) inits.unshift(initContainer());
   if (cfg.nativeSidecar) inits.push(proxy);
   else containers.unshift(proxy);

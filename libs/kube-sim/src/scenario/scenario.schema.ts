@@ -94,6 +94,8 @@ export const clusterSchema = z.object({
   namespaces: z.array(namespaceSchema).default([]),
   traffic: z.array(trafficSchema).default([]),
   labels: z.record(z.string(), z.string()).default({}),
+  /** Run metrics-server in kube-system (serves metrics.k8s.io; EKS and on-prem often lack it). */
+  metricsServer: z.boolean().default(false),
 });
 
 export const scenarioSchema = z.object({

@@ -65,6 +65,8 @@ export class ApiHandler {
   private sendDiscovery(res: ServerResponse, group: string, version: string): void {
     const list = resourceList(this.cluster.registry, group, version);
     if (!list) throw new KubeError('NotFound', 'the server could not find the requested resource');
+    if (this.cluster.registry.all().some((t) => t.metrics && t.group === group))
+      this.cluster.metrics?.assertAvailable();
     sendJson(res, 200, list);
   }
 
@@ -149,6 +151,7 @@ export class ApiHandler {
     if (t.subresource === 'eviction') return this.evict(req, res, t, q);
     if (t.subresource && !t.type.subresources.includes(t.subresource as 'status'))
       throw new KubeError('NotFound', 'the server could not find the requested resource');
+    if (t.type.metrics) return this.metrics(req, res, t, q);
     if (t.type.virtual) return this.review(req, res, t);
     const verb = verbOf(method, t, q);
     if (!verb)
@@ -165,6 +168,15 @@ export class ApiHandler {
       dryRun: q.getAll('dryRun').includes('All'),
       fieldManager: q.get('fieldManager') ?? undefined,
     });
+  }
+
+  private metrics(req: IncomingMessage, res: ServerResponse, t: Target, q: URLSearchParams): void {
+    if (req.method !== 'GET' || t.subresource || !this.cluster.metrics)
+      throw new KubeError(
+        'MethodNotAllowed',
+        'the server does not allow this method on the requested resource',
+      );
+    sendJson(res, 200, this.cluster.metrics.read(t.type, t.namespace, t.name, q));
   }
 
   private review(req: IncomingMessage, res: ServerResponse, t: Target): Promise<void> {

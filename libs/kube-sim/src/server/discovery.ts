@@ -13,7 +13,7 @@ function resourceEntries(types: ResourceType[], version: string): unknown[] {
       singularName: t.singular,
       namespaced: t.namespaced,
       kind: t.kind,
-      verbs: t.virtual ? ['create'] : VERBS,
+      verbs: t.metrics ? ['get', 'list'] : t.virtual ? ['create'] : VERBS,
       ...(t.shortNames ? { shortNames: t.shortNames } : {}),
       ...(t.categories ? { categories: t.categories } : {}),
       storageVersionHash: Buffer.from(`${t.group}/${version}/${t.plural}`).toString('base64').slice(0, 11),

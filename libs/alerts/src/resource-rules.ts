@@ -1,0 +1,129 @@
+// The resource-usage rules: defaults, their params, and the conditions they read from a report's
+// resource block (libs/agent-protocol resources.schema: mem in bytes, cpu in cores).
+// PROXY_MEMORY_HIGH: the largest proxy above 64 MiB warns (≈2.5× Linkerd's benchmark maximum);
+// any proxy above 80 % of its memory limit is critical. PROXY_OOMKILLED: a proxy whose last
+// termination was OOMKilled. CONTROL_PLANE_RESOURCE: a control-plane container near its limit
+// (HA's 250Mi as the reference when none is set) warns; restarts or OOM kills are critical.
+import type { ResourceUsage } from '@meshfleet/agent-protocol';
+import { ValidationError } from '@meshfleet/core';
+import type { AlertKind, EffectiveRule, RuleParams } from './alert-rules.catalog';
+
+const MiB = 1024 * 1024;
+export const DEFAULT_PROXY_MEMORY_BYTES = 64 * MiB;
+export const DEFAULT_CONTROL_PLANE_LIMIT_RATIO = 0.8;
+/** values-ha.yaml's controller memory limit: the reference when a container sets none. */
+export const REFERENCE_CONTROL_PLANE_LIMIT_BYTES = 250 * MiB;
+
+// String keys, not the enum: the catalog imports this file (no import cycle at runtime).
+export const RESOURCE_RULE_DEFAULTS = {
+  PROXY_MEMORY_HIGH: {
+    enabled: true,
+    severity: 'WARNING',
+    forSeconds: 0,
+    params: { thresholdBytes: DEFAULT_PROXY_MEMORY_BYTES },
+    eventDriven: false,
+  },
+  PROXY_OOMKILLED: { enabled: true, severity: 'CRITICAL', forSeconds: 0, params: {}, eventDriven: false },
+  CONTROL_PLANE_RESOURCE: {
+    enabled: true,
+    severity: 'WARNING',
+    forSeconds: 0,
+    params: { limitRatio: DEFAULT_CONTROL_PLANE_LIMIT_RATIO },
+    eventDriven: false,
+  },
+} as Record<'PROXY_MEMORY_HIGH' | 'PROXY_OOMKILLED' | 'CONTROL_PLANE_RESOURCE', Omit<EffectiveRule, 'kind'>>;
+
+/** Validates one resource-rule param into `out`; false when the key is not one of them. */
+export function validateResourceParam(kind: AlertKind, key: string, v: unknown, out: RuleParams): boolean {
+  const num = typeof v === 'number' && Number.isFinite(v);
+  if (key === 'thresholdBytes' && kind === 'PROXY_MEMORY_HIGH') {
+    if (!num || !Number.isInteger(v) || v < MiB || v > 64 * 1024 * MiB)
+      throw new ValidationError(
+        'params.thresholdBytes must be an integer between 1 MiB and 64 GiB',
+        'params',
+      );
+    out.thresholdBytes = v;
+    return true;
+  }
+  if (key === 'limitRatio' && kind === 'CONTROL_PLANE_RESOURCE') {
+    if (!num || v <= 0 || v > 1)
+      throw new ValidationError('params.limitRatio must be above 0 and at most 1', 'params');
+    out.limitRatio = v;
+    return true;
+  }
+  return false;
+}
+
+export interface ResourceCondition {
+  kind: 'PROXY_MEMORY_HIGH' | 'PROXY_OOMKILLED' | 'CONTROL_PLANE_RESOURCE';
+  subject: string;
+  /** null: the rule's own severity. */
+  severity: 'CRITICAL' | null;
+  summary: string;
+}
+
+const mib = (bytes: number): string => `${Math.round(bytes / MiB)} MiB`;
+
+export function resourceConditions(
+  r: ResourceUsage,
+  cluster: string,
+  on: (kind: ResourceCondition['kind']) => EffectiveRule | undefined,
+): ResourceCondition[] {
+  const out: ResourceCondition[] = [];
+  const biggest = r.top[0];
+  const memRule = on('PROXY_MEMORY_HIGH');
+  if (memRule) {
+    const threshold = memRule.params.thresholdBytes ?? DEFAULT_PROXY_MEMORY_BYTES;
+    const near = r.top.find((t) => t.near);
+    if (r.proxy.overLimit > 0)
+      out.push({
+        kind: 'PROXY_MEMORY_HIGH',
+        subject: 'proxy-memory',
+        severity: 'CRITICAL',
+        summary: `${r.proxy.overLimit} proxy(ies) on cluster ${cluster} use more than 80% of their memory limit${near ? ` (${near.ns}/${near.pod}: ${mib(near.mem)})` : ''}`,
+      });
+    else if (r.proxy.max > threshold)
+      out.push({
+        kind: 'PROXY_MEMORY_HIGH',
+        subject: 'proxy-memory',
+        severity: null,
+        summary: `The largest proxy on cluster ${cluster}${biggest ? ` (${biggest.ns}/${biggest.pod})` : ''} uses ${mib(r.proxy.max)} (above ${mib(threshold)})`,
+      });
+  }
+  if (on('PROXY_OOMKILLED') && r.proxy.oomKilled > 0) {
+    const hit = r.top.find((t) => t.oom);
+    out.push({
+      kind: 'PROXY_OOMKILLED',
+      subject: 'proxy-oom',
+      severity: null,
+      summary: `${r.proxy.oomKilled} proxy(ies) on cluster ${cluster} were OOMKilled${hit ? ` (${hit.ns}/${hit.pod})` : ''}`,
+    });
+  }
+  const cpRule = on('CONTROL_PLANE_RESOURCE');
+  if (cpRule) {
+    const ratio = cpRule.params.limitRatio ?? DEFAULT_CONTROL_PLANE_LIMIT_RATIO;
+    for (const c of r.controlPlane) {
+      const subject = `control-plane:${c.component}`;
+      const restarts = c.restarts ?? 0;
+      const ooms = c.oomKilled ?? 0;
+      const used =
+        c.limitRatio ??
+        (c.mem !== null && c.pods > 0 ? c.mem / c.pods / REFERENCE_CONTROL_PLANE_LIMIT_BYTES : 0);
+      if (restarts > 0 || ooms > 0)
+        out.push({
+          kind: 'CONTROL_PLANE_RESOURCE',
+          subject,
+          severity: 'CRITICAL',
+          summary: `Linkerd ${c.component} on cluster ${cluster} restarted ${restarts} time(s)${ooms ? `, ${ooms} OOMKilled` : ''}`,
+        });
+      else if (used >= ratio)
+        out.push({
+          kind: 'CONTROL_PLANE_RESOURCE',
+          subject,
+          severity: null,
+          summary: `Linkerd ${c.component} on cluster ${cluster} is at ${Math.round(used * 100)}% of its memory limit${c.limit ? '' : ' (250 MiB reference: no limit set)'}`,
+        });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,30 @@
+import { Injectable } from '@nestjs/common';
+import type { ClusterListFilter } from '@meshfleet/clusters';
+import { ResourcesRepository } from './resources.repository';
+import type { FleetResourcesType } from './resource-usage.types';
+
+@Injectable()
+export class ResourcesService {
+  constructor(private readonly repo: ResourcesRepository) {}
+
+  async fleet(organizationId: string, f: ClusterListFilter): Promise<FleetResourcesType> {
+    const r = await this.repo.fleet(organizationId, f, 5);
+    const n = (v: number | null) => Number(v ?? 0);
+    return {
+      clustersReporting: r.clusters,
+      measuredProxies: n(r.measured),
+      proxyCpuCores: Math.round(n(r.cpu) * 1000) / 1000,
+      proxyMemoryBytes: n(r.mem),
+      controlPlaneMemoryBytes: r.cpMem === null ? null : Number(r.cpMem),
+      proxiesNearLimit: n(r.nearLimit),
+      proxiesOomKilled: n(r.oom),
+      worstClusters: r.worst.map((w) => ({
+        clusterId: w.id,
+        clusterName: w.name,
+        memoryMaxBytes: Number(w.max),
+        memoryBytes: Number(w.mem),
+        oomKilled: Number(w.oom ?? 0),
+      })),
+    };
+  }
+}
