@@ -6,6 +6,9 @@ import { FleetSummaryRepository } from './fleet-summary.repository';
 import { FleetSummaryService } from './fleet-summary.service';
 import { MeshAdoptionResolver } from './adoption/mesh-adoption.resolver';
 import { MeshAdoptionService } from './adoption/mesh-adoption.service';
+import { FleetMetricsController } from './prometheus/fleet-metrics.controller';
+import { FleetMetricsRepository } from './prometheus/fleet-metrics.repository';
+import { FleetMetricsService } from './prometheus/fleet-metrics.service';
 
 @Module({
   imports: [ClustersModule],
@@ -16,7 +19,10 @@ import { MeshAdoptionService } from './adoption/mesh-adoption.service';
     FleetSummaryService,
     MeshAdoptionService,
     MeshAdoptionResolver,
+    FleetMetricsRepository,
+    FleetMetricsService,
   ],
+  controllers: [FleetMetricsController],
   exports: [HealthRepository],
 })
 export class HealthModule {}
