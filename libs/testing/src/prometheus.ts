@@ -69,23 +69,38 @@ export function assertWellFormedExposition(text: string): void {
   }
 }
 
+export interface PromqlSelector {
+  metric: string;
+  /** Label names its matchers use. */
+  labels: string[];
+}
+
 /**
- * The metric names a PromQL expression selects, read from Prometheus' grammar (vector selectors'
- * identifiers). Throws when the expression does not parse.
+ * What a PromQL expression reads, from Prometheus' own grammar: each vector selector's metric and
+ * matcher label names, and the label names of by/without/on/ignoring clauses. Throws when the
+ * expression does not parse.
  */
-export function promqlMetricNames(expr: string): string[] {
+export function promqlReferences(expr: string): { selectors: PromqlSelector[]; grouping: string[] } {
   const tree = promqlParser.parse(expr);
-  const names = new Set<string>();
+  const selectors: PromqlSelector[] = [];
+  const grouping = new Set<string>();
   let error: number | null = null;
+  const text = (n: { from: number; to: number }) => expr.slice(n.from, n.to);
   tree.iterate({
-    enter(node) {
-      if (node.type.isError && error === null) error = node.from;
-      if (node.name === 'VectorSelector') {
-        const id = node.node.getChild('Identifier');
-        if (id) names.add(expr.slice(id.from, id.to));
+    enter(ref) {
+      if (ref.type.isError && error === null) error = ref.from;
+      if (ref.name === 'VectorSelector') {
+        const id = ref.node.getChild('Identifier');
+        const matchers = ref.node.getChild('LabelMatchers');
+        const labels = (matchers?.getChildren('UnquotedLabelMatcher') ?? []).flatMap((m) =>
+          m.getChildren('LabelName').map(text),
+        );
+        if (id) selectors.push({ metric: text(id), labels });
       }
+      if (ref.name === 'GroupingLabels')
+        for (const l of ref.node.getChildren('LabelName')) grouping.add(text(l));
     },
   });
   if (error !== null) throw new Error(`PromQL does not parse at ${error}: ${expr}`);
-  return [...names];
+  return { selectors, grouping: [...grouping] };
 }

@@ -48,16 +48,25 @@ export interface FleetMetricsInput {
   freshAfter: Date;
 }
 
-/** A family's samples for one cluster: [extra labels or '', value] pairs. */
-type ClusterSamples = (row: ClusterMetricsRow, ctx: RenderContext) => Iterable<[string, number]>;
+/**
+ * A family's lines for one cluster. `l` opens a line with the family name and the cluster's
+ * labels; `l(extra)` adds labels after them. Written as string appends: at 10,000 clusters a
+ * scrape is some 230,000 lines, and per-sample objects would cost more than the text.
+ */
+type ClusterLines = (
+  r: ClusterMetricsRow,
+  l: (extra?: string | null) => string,
+  ctx: RenderContext,
+) => string;
 
 interface RenderContext {
   nowMs: number;
   freshAfterMs: number;
 }
 
-const one = (v: number | null | undefined): [string, number][] =>
-  v === null || v === undefined ? [] : [['', v]];
+const v = formatValue;
+const maybe = (l: (extra?: string | null) => string, x: number | null | undefined): string =>
+  x === null || x === undefined ? '' : `${l()}${v(x)}\n`;
 
 /** The health the API shows: the stored status only while the agent is connected and the report fresh. */
 export function shownHealth(row: ClusterMetricsRow, freshAfterMs: number): string {
@@ -65,11 +74,19 @@ export function shownHealth(row: ClusterMetricsRow, freshAfterMs: number): strin
   return row.generatedAt.getTime() >= freshAfterMs ? row.health : 'UNKNOWN';
 }
 
-const MESH: [FamilyDef, ClusterSamples][] = [
+/** `,k="v"} ` suffixes of a state set, one per state, built once. */
+const stateSuffixes = (label: string, states: readonly string[]) =>
+  states.map((s) => [s, `,${label}="${s}"} `] as const);
+const HEALTH_SUFFIXES = stateSuffixes('state', HEALTH_STATES);
+const AGENT_SUFFIXES = stateSuffixes('status', AGENT_STATES);
+const SEVERITY_SUFFIXES = stateSuffixes('severity', ALERT_SEVERITIES);
+const ROLE_SUFFIXES = stateSuffixes('role', CERTIFICATE_ROLES);
+
+const MESH: [FamilyDef, ClusterLines][] = [
   [
     MESH_FAMILIES.info,
-    (r) => [
-      [
+    (r, l) =>
+      `${l(
         labelPairs({
           linkerd_version: r.controlPlaneVersion ?? '',
           agent_version: r.agentVersion ?? '',
@@ -77,80 +94,99 @@ const MESH: [FamilyDef, ClusterSamples][] = [
           proxy_skew: r.proxySkew ?? '',
           mode: r.mode,
         }),
-        1,
-      ],
-    ],
+      )}1\n`,
   ],
-  [MESH_FAMILIES.agentStatus, (r) => AGENT_STATES.map((s) => [`status="${s}"`, r.status === s ? 1 : 0])],
+  [
+    MESH_FAMILIES.agentStatus,
+    (r, l) => {
+      let out = '';
+      const open = l(null);
+      for (const [s, suffix] of AGENT_SUFFIXES) out += `${open}${suffix}${r.status === s ? 1 : 0}\n`;
+      return out;
+    },
+  ],
   [
     MESH_FAMILIES.healthStatus,
-    (r, c) => {
+    (r, l, c) => {
       const shown = shownHealth(r, c.freshAfterMs);
-      return HEALTH_STATES.map((s) => [`state="${s}"`, shown === s ? 1 : 0]);
+      let out = '';
+      const open = l(null);
+      for (const [s, suffix] of HEALTH_SUFFIXES) out += `${open}${suffix}${shown === s ? 1 : 0}\n`;
+      return out;
     },
   ],
   [
     MESH_FAMILIES.failingChecks,
-    (r) =>
+    (r, l) =>
       r.errorCount === null
-        ? []
-        : [
-            ['result="error"', r.errorCount],
-            ['result="warning"', r.warningCount ?? 0],
-          ],
+        ? ''
+        : `${l('result="error"')}${r.errorCount}\n${l('result="warning"')}${r.warningCount ?? 0}\n`,
   ],
-  [MESH_FAMILIES.podCoverage, (r) => one(r.podCoverage)],
-  [MESH_FAMILIES.trafficCoverage, (r) => one(r.trafficCoverage)],
-  [MESH_FAMILIES.meshedPods, (r) => one(r.meshedPods)],
-  [MESH_FAMILIES.pods, (r) => one(r.totalPods)],
+  [MESH_FAMILIES.podCoverage, (r, l) => maybe(l, r.podCoverage)],
+  [MESH_FAMILIES.trafficCoverage, (r, l) => maybe(l, r.trafficCoverage)],
+  [MESH_FAMILIES.meshedPods, (r, l) => maybe(l, r.meshedPods)],
+  [MESH_FAMILIES.pods, (r, l) => maybe(l, r.totalPods)],
   [
     MESH_FAMILIES.certificateExpiry,
-    (r) => {
-      const out: [string, number][] = [];
-      const byRole = r.certificateExpiryByRole ?? {};
-      for (const role of CERTIFICATE_ROLES) {
+    (r, l) => {
+      const byRole = r.certificateExpiryByRole;
+      if (!byRole) return '';
+      let out = '';
+      const open = l(null);
+      for (const [role, suffix] of ROLE_SUFFIXES) {
         const at = byRole[role] ? Date.parse(byRole[role]) : NaN;
-        if (Number.isFinite(at)) out.push([`role="${role}"`, at / 1000]);
+        if (Number.isFinite(at)) out += `${open}${suffix}${v(at / 1000)}\n`;
       }
       return out;
     },
   ],
   [
     MESH_FAMILIES.openAlerts,
-    (r) => [
-      ['severity="CRITICAL"', r.alertsCritical],
-      ['severity="WARNING"', r.alertsWarning],
-      ['severity="INFO"', r.alertsInfo],
-    ],
+    (r, l) => {
+      const open = l(null);
+      const n = [r.alertsCritical, r.alertsWarning, r.alertsInfo];
+      return SEVERITY_SUFFIXES.map(([, suffix], i) => `${open}${suffix}${n[i]}\n`).join('');
+    },
   ],
-  [MESH_FAMILIES.reportTimestamp, (r) => one(r.generatedAt ? r.generatedAt.getTime() / 1000 : null)],
+  [MESH_FAMILIES.reportTimestamp, (r, l) => maybe(l, r.generatedAt ? r.generatedAt.getTime() / 1000 : null)],
   [
     MESH_FAMILIES.reportAge,
-    (r, c) => one(r.generatedAt ? Math.max(0, (c.nowMs - r.generatedAt.getTime()) / 1000) : null),
+    (r, l, c) => maybe(l, r.generatedAt ? Math.max(0, (c.nowMs - r.generatedAt.getTime()) / 1000) : null),
   ],
 ];
 
 // --- Proxy and control-plane resources -------------------------------------------------------
 // Reserved families: declared on every scrape, no samples yet. When the stored health carries the
-// resource summary, add its columns to ClusterMetricsRow (and the repository's SELECT) and return
-// the samples here, e.g. proxyMemory: (r) => [['quantile="0.5"', r.proxyMemoryP50], …].
-const RESOURCES: [FamilyDef, ClusterSamples][] = Object.values(RESOURCE_FAMILIES).map((f) => [f, () => []]);
+// resource summary, add its columns to ClusterMetricsRow (and the repository's SELECT) and write
+// the lines here, e.g. proxyMemory: (r, l) => `${l('quantile="0.5"')}${r.proxyMemoryP50}\n` + ….
+const RESOURCES: [FamilyDef, ClusterLines][] = Object.values(RESOURCE_FAMILIES).map((f) => [f, () => '']);
 
-/** The exposition text in chunks, one per family; every declared family appears, samples or not. */
+/** Roughly how much text is built before it is handed to the socket. */
+const CHUNK_CHARS = 256 * 1024;
+
+/** The exposition text in chunks, in family order; every declared family appears, samples or not. */
 export function* renderFleetMetrics(input: FleetMetricsInput): Generator<string> {
   const ctx: RenderContext = { nowMs: input.now.getTime(), freshAfterMs: input.freshAfter.getTime() };
   // The cluster labels are escaped once per cluster, then shared by all its series.
   const base = input.clusters.map((r) =>
     labelPairs({ cluster_id: r.id, cluster: r.name, provider: r.provider, region: r.region ?? '' }),
   );
-  for (const [family, samples] of [...MESH, ...RESOURCES]) {
+  for (const [family, lines] of [...MESH, ...RESOURCES]) {
     let chunk = familyHeader(family.name, family.type, family.help);
+    const name = family.name;
     for (let i = 0; i < input.clusters.length; i++) {
       const b = base[i]!;
-      for (const [extra, value] of samples(input.clusters[i]!, ctx))
-        chunk += `${family.name}{${b}${extra ? `,${extra}` : ''}} ${formatValue(value)}\n`;
+      // null: the caller closes the braces itself (state sets append `,label="x"} `).
+      const l = (extra?: string | null) =>
+        extra === null ? `${name}{${b}` : `${name}{${b}${extra ? `,${extra}` : ''}} `;
+      chunk += lines(input.clusters[i]!, l, ctx);
+      // Small chunks keep the live text small; a family may span chunks, never interleave.
+      if (chunk.length >= CHUNK_CHARS) {
+        yield chunk;
+        chunk = '';
+      }
     }
-    yield chunk;
+    if (chunk) yield chunk;
   }
   let fleet = familyHeader(FLEET_FAMILIES.openAlerts.name, 'gauge', FLEET_FAMILIES.openAlerts.help);
   for (const s of ALERT_SEVERITIES)
