@@ -3,10 +3,13 @@
 // Prometheus text parser.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
+import { parse as parseYaml } from 'yaml';
 import { exampleEnrollRequest, exampleHealthReport, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
 import { AlertsEvaluator } from '@meshfleet/alerts';
-import { FLEET_METRIC_NAMES } from '@meshfleet/health';
+import { FLEET_METRIC_NAMES, FLEET_METRICS_PATH } from '@meshfleet/health';
 import { assertWellFormedExposition, ParsedFamily, parsePrometheusText } from '@meshfleet/testing';
 import { startApi, startWorkerFor, TestApi } from './harness';
 
@@ -306,5 +309,18 @@ describe('fleet metrics endpoint', () => {
     const revoked = await scrape(api, secret);
     assert.equal(revoked.status, 401);
     assert.match(((await revoked.json()) as { message: string }).message, /revoked/);
+  });
+});
+
+describe('README scrape_config', () => {
+  it('scrapes the endpoint path with bearer authorization', async () => {
+    const readme = await readFile(join(__dirname, '..', '..', '..', '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Prometheus endpoint'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    assert.ok(block, 'the section has a yaml block');
+    const job = (parseYaml(block) as { scrape_configs: Record<string, any>[] }).scrape_configs[0]!;
+    assert.equal(job['metrics_path'], `/${FLEET_METRICS_PATH}`);
+    assert.equal(job['authorization'].type, 'Bearer');
+    assert.ok(job['authorization'].credentials_file);
   });
 });
