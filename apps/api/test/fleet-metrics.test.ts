@@ -4,6 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { parse as parseYaml } from 'yaml';
@@ -161,6 +162,7 @@ describe('fleet metrics endpoint', () => {
     const res = await scrape(api, key);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    assert.equal(res.headers.get('content-encoding'), 'gzip', 'fetch accepts gzip, as Prometheus does');
     const text = await res.text();
     assertWellFormedExposition(text);
     const families = parsePrometheusText(text);
@@ -265,6 +267,26 @@ describe('fleet metrics endpoint', () => {
         alerts.filter((a) => a.severity === severity).length,
       );
     assert.equal(sample(families, 'meshfleet_fleet_clusters', {}), SPECS.length);
+  });
+
+  it('answers uncompressed text to a scraper that does not accept gzip', async () => {
+    const { status, encoding, body } = await new Promise<{ status: number; encoding?: string; body: string }>(
+      (resolve, reject) => {
+        const u = new URL(`${api.url}/metrics/fleet`);
+        get(u, { headers: { authorization: `Bearer ${key}`, 'accept-encoding': 'identity' } }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d: string) => (body += d));
+          res.on('end', () =>
+            resolve({ status: res.statusCode!, encoding: res.headers['content-encoding'], body }),
+          );
+        }).on('error', reject);
+      },
+    );
+    assert.equal(status, 200);
+    assert.equal(encoding, undefined);
+    assertWellFormedExposition(body);
+    assert.equal(sample(parsePrometheusText(body), 'meshfleet_cluster_pods', { cluster: 'aks-ok' }), 12);
   });
 
   it('shows a tenant only its own clusters', async () => {

@@ -1,9 +1,8 @@
-import { Controller, Get, Res } from '@nestjs/common';
-import type { Response } from 'express';
-import { once } from 'node:events';
+import { Controller, Get, Req, Res } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { Allow, CurrentPrincipal, Principal } from '@meshfleet/auth';
 import { Role } from '@meshfleet/db';
-import { EXPOSITION_CONTENT_TYPE } from './exposition';
+import { sendExposition } from './exposition-stream';
 import { FleetMetricsService } from './fleet-metrics.service';
 
 /** The path Prometheus scrapes; the API's own process metrics stay at /metrics. */
@@ -19,14 +18,11 @@ export class FleetMetricsController {
 
   @Get(FLEET_METRICS_PATH)
   @Allow(Role.VIEWER)
-  async scrape(@CurrentPrincipal() principal: Principal, @Res() res: Response): Promise<void> {
-    const chunks = await this.metrics.exposition(principal.organizationId);
-    res.status(200).setHeader('content-type', EXPOSITION_CONTENT_TYPE);
-    res.setHeader('cache-control', 'no-store');
-    for (const chunk of chunks) {
-      if (res.destroyed) return; // the scraper gave up
-      if (!res.write(chunk)) await once(res, 'drain');
-    }
-    res.end();
+  async scrape(
+    @CurrentPrincipal() principal: Principal,
+    @Req() req: Request,
+    @Res() res: Response,
+  ): Promise<void> {
+    await sendExposition(req, res, await this.metrics.exposition(principal.organizationId));
   }
 }
