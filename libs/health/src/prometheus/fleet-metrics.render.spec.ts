@@ -17,7 +17,7 @@ function row(over: Partial<ClusterMetricsRow> = {}): ClusterMetricsRow {
     mode: 'MANAGED',
     agentVersion: '0.1.0',
     kubernetesVersion: 'v1.31.2',
-    generatedAt: new Date(NOW.getTime() - 30_000),
+    generatedAtMs: NOW.getTime() - 30_000,
     health: 'HEALTHY',
     controlPlaneVersion: 'enterprise-2.19.1',
     proxySkew: 'none',
@@ -50,8 +50,8 @@ describe('renderFleetMetrics', () => {
     const f = FRESH_AFTER.getTime();
     assert.equal(shownHealth(row(), f), 'HEALTHY');
     assert.equal(shownHealth(row({ status: 'OFFLINE' }), f), 'UNKNOWN');
-    assert.equal(shownHealth(row({ generatedAt: new Date(f - 1) }), f), 'UNKNOWN');
-    assert.equal(shownHealth(row({ health: null, generatedAt: null }), f), 'UNKNOWN');
+    assert.equal(shownHealth(row({ generatedAtMs: f - 1 }), f), 'UNKNOWN');
+    assert.equal(shownHealth(row({ health: null, generatedAtMs: null }), f), 'UNKNOWN');
     assert.equal(shownHealth(row({ health: 'NOT_INSTALLED' }), f), 'NOT_INSTALLED');
   });
 
@@ -70,7 +70,7 @@ describe('renderFleetMetrics', () => {
   it('writes a cluster without a report without its report-derived series', () => {
     const text = render([
       row({
-        generatedAt: null,
+        generatedAtMs: null,
         health: null,
         podCoverage: null,
         trafficCoverage: null,

@@ -23,7 +23,8 @@ export interface ClusterMetricsRow {
   mode: string;
   agentVersion: string | null;
   kubernetesVersion: string | null;
-  generatedAt: Date | null;
+  /** When the latest report was generated (epoch ms); null before the first report. */
+  generatedAtMs: number | null;
   health: string | null;
   controlPlaneVersion: string | null;
   proxySkew: string | null;
@@ -70,8 +71,8 @@ const maybe = (l: (extra?: string | null) => string, x: number | null | undefine
 
 /** The health the API shows: the stored status only while the agent is connected and the report fresh. */
 export function shownHealth(row: ClusterMetricsRow, freshAfterMs: number): string {
-  if (row.status !== 'CONNECTED' || !row.health || !row.generatedAt) return 'UNKNOWN';
-  return row.generatedAt.getTime() >= freshAfterMs ? row.health : 'UNKNOWN';
+  if (row.status !== 'CONNECTED' || !row.health || row.generatedAtMs === null) return 'UNKNOWN';
+  return row.generatedAtMs >= freshAfterMs ? row.health : 'UNKNOWN';
 }
 
 /** `,k="v"} ` suffixes of a state set, one per state, built once. */
@@ -148,10 +149,13 @@ const MESH: [FamilyDef, ClusterLines][] = [
       return SEVERITY_SUFFIXES.map(([, suffix], i) => `${open}${suffix}${n[i]}\n`).join('');
     },
   ],
-  [MESH_FAMILIES.reportTimestamp, (r, l) => maybe(l, r.generatedAt ? r.generatedAt.getTime() / 1000 : null)],
+  [
+    MESH_FAMILIES.reportTimestamp,
+    (r, l) => maybe(l, r.generatedAtMs === null ? null : r.generatedAtMs / 1000),
+  ],
   [
     MESH_FAMILIES.reportAge,
-    (r, l, c) => maybe(l, r.generatedAt ? Math.max(0, (c.nowMs - r.generatedAt.getTime()) / 1000) : null),
+    (r, l, c) => maybe(l, r.generatedAtMs === null ? null : Math.max(0, (c.nowMs - r.generatedAtMs) / 1000)),
   ],
 ];
 

@@ -16,7 +16,8 @@ export class FleetMetricsRepository {
     return this.prisma.$queryRaw<ClusterMetricsRow[]>`
       SELECT c."id"::text AS "id", c."name", c."provider"::text AS "provider", c."region",
         c."status"::text AS "status", c."mode"::text AS "mode", c."agentVersion", c."kubernetesVersion",
-        h."generatedAt", h."status"::text AS "health", h."controlPlaneVersion", h."proxySkew",
+        -- Epoch milliseconds: the column is a timestamp without zone, in UTC; no Date per row.
+        (EXTRACT(EPOCH FROM h."generatedAt") * 1000)::float8 AS "generatedAtMs", h."status"::text AS "health", h."controlPlaneVersion", h."proxySkew",
         h."podCoverage", h."trafficCoverage", h."meshedPods", h."totalPods", h."errorCount",
         h."warningCount", h."certificateExpiryByRole",
         COALESCE(a.critical, 0)::int AS "alertsCritical", COALESCE(a.warning, 0)::int AS "alertsWarning",
