@@ -11,7 +11,7 @@ import { EXPOSITION_CONTENT_TYPE } from './exposition';
  * does): at fleet scale the text is tens of MiB and compresses about twentyfold. The fastest level
  * is used, since the scrape's latency is what counts.
  */
-export async function sendExposition(req: Request, res: Response, chunks: Iterable<string>): Promise<void> {
+export async function sendExposition(req: Request, res: Response, chunks: Iterable<Buffer>): Promise<void> {
   res.status(200).setHeader('content-type', EXPOSITION_CONTENT_TYPE);
   res.setHeader('cache-control', 'no-store');
   res.setHeader('vary', 'accept-encoding');
@@ -27,7 +27,7 @@ export async function sendExposition(req: Request, res: Response, chunks: Iterab
   await writeAll(res, chunks);
 }
 
-async function writeAll(out: Writable & { destroyed: boolean }, chunks: Iterable<string>): Promise<void> {
+async function writeAll(out: Writable & { destroyed: boolean }, chunks: Iterable<Buffer>): Promise<void> {
   for (const chunk of chunks) {
     if (out.destroyed) return; // the scraper gave up
     if (!out.write(chunk)) await once(out, 'drain');

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertWellFormedExposition, parsePrometheusText } from '@meshfleet/testing';
+import { CHUNK_BYTES } from './exposition-buffer';
 import { FLEET_METRIC_NAMES, RESOURCE_FAMILIES } from './fleet-metrics.catalog';
 import { ClusterMetricsRow, renderFleetMetrics, shownHealth } from './fleet-metrics.render';
 
@@ -43,7 +44,9 @@ const render = (rows: ClusterMetricsRow[]) =>
       now: NOW,
       freshAfter: FRESH_AFTER,
     }),
-  ].join('');
+  ]
+    .map((b) => b.toString('utf8'))
+    .join('');
 
 describe('renderFleetMetrics', () => {
   it('shows UNKNOWN for an offline agent or a stale report, never the stored HEALTHY', () => {
@@ -98,8 +101,9 @@ describe('renderFleetMetrics', () => {
     const chunks = [
       ...renderFleetMetrics({ clusters: rows, fleetAlerts: {}, now: NOW, freshAfter: FRESH_AFTER }),
     ];
-    assert.ok(chunks.length > FLEET_METRIC_NAMES.length, `${chunks.length} chunks`);
-    const text = chunks.join('');
+    assert.ok(chunks.length > 5, `${chunks.length} chunks`);
+    for (const c of chunks.slice(0, -1)) assert.ok(c.length >= CHUNK_BYTES && c.length < CHUNK_BYTES + 4096);
+    const text = Buffer.concat(chunks).toString('utf8');
     assertWellFormedExposition(text);
     const info = parsePrometheusText(text).find((x) => x.name === 'meshfleet_cluster_info')!;
     assert.equal(info.metrics.length, 1200);

@@ -1,6 +1,9 @@
 // Turns the stored per-cluster rows into exposition text, one family at a time (the format wants a
-// family's samples together): one pass over the rows per family, each family one chunk, so the
-// caller can stream it out and never holds the whole body.
+// family's samples together): one pass over the rows per family, written into fixed-size buffers
+// that the caller streams out, so the whole body is never held. At 10,000 clusters a scrape is
+// some 230,000 lines: the constant parts (names, each cluster's labels, state suffixes) are
+// encoded once and copied, so building a line allocates only its value's digits.
+import { ExpositionBuffer } from './exposition-buffer';
 import { familyHeader, formatValue, labelPairs } from './exposition';
 import {
   AGENT_STATES,
@@ -49,25 +52,23 @@ export interface FleetMetricsInput {
   freshAfter: Date;
 }
 
-/**
- * A family's lines for one cluster. `l` opens a line with the family name and the cluster's
- * labels; `l(extra)` adds labels after them. Written as string appends: at 10,000 clusters a
- * scrape is some 230,000 lines, and per-sample objects would cost more than the text.
- */
-type ClusterLines = (
-  r: ClusterMetricsRow,
-  l: (extra?: string | null) => string,
-  ctx: RenderContext,
-) => string;
+/** Writes one sample of the current family for the current cluster. */
+interface Lines {
+  /** `extra`: labels after the cluster's, pre-encoded with their leading comma, or as text. */
+  sample(extra: Buffer | string | null, value: number): void;
+}
+
+/** A family's samples for one cluster. */
+type ClusterLines = (r: ClusterMetricsRow, out: Lines, ctx: RenderContext) => void;
 
 interface RenderContext {
   nowMs: number;
   freshAfterMs: number;
 }
 
-const v = formatValue;
-const maybe = (l: (extra?: string | null) => string, x: number | null | undefined): string =>
-  x === null || x === undefined ? '' : `${l()}${v(x)}\n`;
+const maybe = (out: Lines, x: number | null | undefined): void => {
+  if (x !== null && x !== undefined) out.sample(null, x);
+};
 
 /** The health the API shows: the stored status only while the agent is connected and the report fresh. */
 export function shownHealth(row: ClusterMetricsRow, freshAfterMs: number): string {
@@ -75,19 +76,20 @@ export function shownHealth(row: ClusterMetricsRow, freshAfterMs: number): strin
   return row.generatedAtMs >= freshAfterMs ? row.health : 'UNKNOWN';
 }
 
-/** `,k="v"} ` suffixes of a state set, one per state, built once. */
-const stateSuffixes = (label: string, states: readonly string[]) =>
-  states.map((s) => [s, `,${label}="${s}"} `] as const);
-const HEALTH_SUFFIXES = stateSuffixes('state', HEALTH_STATES);
-const AGENT_SUFFIXES = stateSuffixes('status', AGENT_STATES);
-const SEVERITY_SUFFIXES = stateSuffixes('severity', ALERT_SEVERITIES);
-const ROLE_SUFFIXES = stateSuffixes('role', CERTIFICATE_ROLES);
+/** `,label="value"` of each state of a state set, encoded once. */
+const suffixes = (label: string, states: readonly string[]) =>
+  states.map((s) => [s, Buffer.from(`,${label}="${s}"`)] as const);
+const HEALTH_SUFFIXES = suffixes('state', HEALTH_STATES);
+const AGENT_SUFFIXES = suffixes('status', AGENT_STATES);
+const SEVERITY_SUFFIXES = suffixes('severity', ALERT_SEVERITIES);
+const ROLE_SUFFIXES = suffixes('role', CERTIFICATE_ROLES);
+const [RESULT_ERROR, RESULT_WARNING] = suffixes('result', ['error', 'warning']).map(([, b]) => b);
 
 const MESH: [FamilyDef, ClusterLines][] = [
   [
     MESH_FAMILIES.info,
-    (r, l) =>
-      `${l(
+    (r, out) =>
+      out.sample(
         labelPairs({
           linkerd_version: r.controlPlaneVersion ?? '',
           agent_version: r.agentVersion ?? '',
@@ -95,107 +97,113 @@ const MESH: [FamilyDef, ClusterLines][] = [
           proxy_skew: r.proxySkew ?? '',
           mode: r.mode,
         }),
-      )}1\n`,
+        1,
+      ),
   ],
   [
     MESH_FAMILIES.agentStatus,
-    (r, l) => {
-      let out = '';
-      const open = l(null);
-      for (const [s, suffix] of AGENT_SUFFIXES) out += `${open}${suffix}${r.status === s ? 1 : 0}\n`;
-      return out;
+    (r, out) => {
+      for (const [s, suffix] of AGENT_SUFFIXES) out.sample(suffix, r.status === s ? 1 : 0);
     },
   ],
   [
     MESH_FAMILIES.healthStatus,
-    (r, l, c) => {
+    (r, out, c) => {
       const shown = shownHealth(r, c.freshAfterMs);
-      let out = '';
-      const open = l(null);
-      for (const [s, suffix] of HEALTH_SUFFIXES) out += `${open}${suffix}${shown === s ? 1 : 0}\n`;
-      return out;
+      for (const [s, suffix] of HEALTH_SUFFIXES) out.sample(suffix, shown === s ? 1 : 0);
     },
   ],
   [
     MESH_FAMILIES.failingChecks,
-    (r, l) =>
-      r.errorCount === null
-        ? ''
-        : `${l('result="error"')}${r.errorCount}\n${l('result="warning"')}${r.warningCount ?? 0}\n`,
+    (r, out) => {
+      if (r.errorCount === null) return;
+      out.sample(RESULT_ERROR!, r.errorCount);
+      out.sample(RESULT_WARNING!, r.warningCount ?? 0);
+    },
   ],
-  [MESH_FAMILIES.podCoverage, (r, l) => maybe(l, r.podCoverage)],
-  [MESH_FAMILIES.trafficCoverage, (r, l) => maybe(l, r.trafficCoverage)],
-  [MESH_FAMILIES.meshedPods, (r, l) => maybe(l, r.meshedPods)],
-  [MESH_FAMILIES.pods, (r, l) => maybe(l, r.totalPods)],
+  [MESH_FAMILIES.podCoverage, (r, out) => maybe(out, r.podCoverage)],
+  [MESH_FAMILIES.trafficCoverage, (r, out) => maybe(out, r.trafficCoverage)],
+  [MESH_FAMILIES.meshedPods, (r, out) => maybe(out, r.meshedPods)],
+  [MESH_FAMILIES.pods, (r, out) => maybe(out, r.totalPods)],
   [
     MESH_FAMILIES.certificateExpiry,
-    (r, l) => {
+    (r, out) => {
       const byRole = r.certificateExpiryByRole;
-      if (!byRole) return '';
-      let out = '';
-      const open = l(null);
+      if (!byRole) return;
       for (const [role, suffix] of ROLE_SUFFIXES) {
         const at = byRole[role] ? Date.parse(byRole[role]) : NaN;
-        if (Number.isFinite(at)) out += `${open}${suffix}${v(at / 1000)}\n`;
+        if (Number.isFinite(at)) out.sample(suffix, at / 1000);
       }
-      return out;
     },
   ],
   [
     MESH_FAMILIES.openAlerts,
-    (r, l) => {
-      const open = l(null);
+    (r, out) => {
       const n = [r.alertsCritical, r.alertsWarning, r.alertsInfo];
-      return SEVERITY_SUFFIXES.map(([, suffix], i) => `${open}${suffix}${n[i]}\n`).join('');
+      SEVERITY_SUFFIXES.forEach(([, suffix], i) => out.sample(suffix, n[i] ?? 0));
     },
   ],
   [
     MESH_FAMILIES.reportTimestamp,
-    (r, l) => maybe(l, r.generatedAtMs === null ? null : r.generatedAtMs / 1000),
+    (r, out) => maybe(out, r.generatedAtMs === null ? null : r.generatedAtMs / 1000),
   ],
   [
     MESH_FAMILIES.reportAge,
-    (r, l, c) => maybe(l, r.generatedAtMs === null ? null : Math.max(0, (c.nowMs - r.generatedAtMs) / 1000)),
+    (r, out, c) =>
+      maybe(out, r.generatedAtMs === null ? null : Math.max(0, (c.nowMs - r.generatedAtMs) / 1000)),
   ],
 ];
 
 // --- Proxy and control-plane resources -------------------------------------------------------
 // Reserved families: declared on every scrape, no samples yet. When the stored health carries the
 // resource summary, add its columns to ClusterMetricsRow (and the repository's SELECT) and write
-// the lines here, e.g. proxyMemory: (r, l) => `${l('quantile="0.5"')}${r.proxyMemoryP50}\n` + ….
-const RESOURCES: [FamilyDef, ClusterLines][] = Object.values(RESOURCE_FAMILIES).map((f) => [f, () => '']);
+// the samples here, e.g. proxyMemory: (r, out) => out.sample(QUANTILE_P50, r.proxyMemoryP50) ….
+const RESOURCES: [FamilyDef, ClusterLines][] = Object.values(RESOURCE_FAMILIES).map((f) => [
+  f,
+  () => undefined,
+]);
 
-/** Roughly how much text is built before it is handed to the socket. */
-const CHUNK_CHARS = 256 * 1024;
+const CLOSE = Buffer.from('} ');
+const NEWLINE = Buffer.from('\n');
 
-/** The exposition text in chunks, in family order; every declared family appears, samples or not. */
-export function* renderFleetMetrics(input: FleetMetricsInput): Generator<string> {
+/** The exposition text in chunks (UTF-8), in family order; every declared family appears, samples or not. */
+export function* renderFleetMetrics(input: FleetMetricsInput): Generator<Buffer> {
   const ctx: RenderContext = { nowMs: input.now.getTime(), freshAfterMs: input.freshAfter.getTime() };
-  // The cluster labels are escaped once per cluster, then shared by all its series.
+  // The cluster labels are escaped and encoded once per cluster, then copied into all its series.
   const base = input.clusters.map((r) =>
-    labelPairs({ cluster_id: r.id, cluster: r.name, provider: r.provider, region: r.region ?? '' }),
+    Buffer.from(
+      labelPairs({ cluster_id: r.id, cluster: r.name, provider: r.provider, region: r.region ?? '' }),
+    ),
   );
+  const w = new ExpositionBuffer();
+  let open = Buffer.alloc(0);
+  let labels = Buffer.alloc(0);
+  const out: Lines = {
+    sample(extra, value) {
+      w.bytes(open);
+      w.bytes(labels);
+      if (typeof extra === 'string') {
+        if (extra) w.text(`,${extra}`);
+      } else if (extra) w.bytes(extra);
+      w.bytes(CLOSE);
+      w.text(formatValue(value));
+      w.bytes(NEWLINE);
+    },
+  };
   for (const [family, lines] of [...MESH, ...RESOURCES]) {
-    let chunk = familyHeader(family.name, family.type, family.help);
-    const name = family.name;
+    w.text(familyHeader(family.name, family.type, family.help));
+    open = Buffer.from(`${family.name}{`);
     for (let i = 0; i < input.clusters.length; i++) {
-      const b = base[i]!;
-      // null: the caller closes the braces itself (state sets append `,label="x"} `).
-      const l = (extra?: string | null) =>
-        extra === null ? `${name}{${b}` : `${name}{${b}${extra ? `,${extra}` : ''}} `;
-      chunk += lines(input.clusters[i]!, l, ctx);
-      // Small chunks keep the live text small; a family may span chunks, never interleave.
-      if (chunk.length >= CHUNK_CHARS) {
-        yield chunk;
-        chunk = '';
-      }
+      labels = base[i]!;
+      lines(input.clusters[i]!, out, ctx);
+      // A family may span chunks; families never interleave.
+      if (w.full()) yield w.take();
     }
-    if (chunk) yield chunk;
   }
-  let fleet = familyHeader(FLEET_FAMILIES.openAlerts.name, 'gauge', FLEET_FAMILIES.openAlerts.help);
+  w.text(familyHeader(FLEET_FAMILIES.openAlerts.name, 'gauge', FLEET_FAMILIES.openAlerts.help));
   for (const s of ALERT_SEVERITIES)
-    fleet += `${FLEET_FAMILIES.openAlerts.name}{severity="${s}"} ${input.fleetAlerts[s] ?? 0}\n`;
-  fleet += familyHeader(FLEET_FAMILIES.clusters.name, 'gauge', FLEET_FAMILIES.clusters.help);
-  fleet += `${FLEET_FAMILIES.clusters.name} ${input.clusters.length}\n`;
-  yield fleet;
+    w.text(`${FLEET_FAMILIES.openAlerts.name}{severity="${s}"} ${input.fleetAlerts[s] ?? 0}\n`);
+  w.text(familyHeader(FLEET_FAMILIES.clusters.name, 'gauge', FLEET_FAMILIES.clusters.help));
+  w.text(`${FLEET_FAMILIES.clusters.name} ${input.clusters.length}\n`);
+  yield w.take();
 }

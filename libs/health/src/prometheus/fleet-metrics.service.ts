@@ -15,7 +15,7 @@ export class FleetMetricsService {
    * Reads everything first (so a database error is an HTTP error, not a truncated body), then
    * returns the text as chunks to stream.
    */
-  async exposition(organizationId: string): Promise<Iterable<string>> {
+  async exposition(organizationId: string): Promise<Iterable<Buffer>> {
     const freshness = reportFreshness(this.config.reportIntervalSeconds);
     const [clusters, fleetAlerts] = await Promise.all([
       this.repo.clusters(organizationId),
