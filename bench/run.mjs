@@ -4,7 +4,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ALL = ['ingest', 'dispatch', 'fleet-summary', 'alert-webhook', 'rollout', 'sim-capacity'];
+const ALL = [
+  'ingest',
+  'dispatch',
+  'fleet-summary',
+  'fleet-metrics',
+  'alert-webhook',
+  'rollout',
+  'sim-capacity',
+];
 const [first, ...rest] = process.argv.slice(2);
 const names = first && !first.startsWith('--') ? [first] : ALL;
 const extra = first && !first.startsWith('--') ? rest : process.argv.slice(2);

@@ -9,6 +9,9 @@ import { MeshAdoptionService } from './adoption/mesh-adoption.service';
 import { ClusterResourcesResolver } from './resources/resources.resolver';
 import { ResourcesRepository } from './resources/resources.repository';
 import { ResourcesService } from './resources/resources.service';
+import { FleetMetricsController } from './prometheus/fleet-metrics.controller';
+import { FleetMetricsRepository } from './prometheus/fleet-metrics.repository';
+import { FleetMetricsService } from './prometheus/fleet-metrics.service';
 
 @Module({
   imports: [ClustersModule],
@@ -22,7 +25,10 @@ import { ResourcesService } from './resources/resources.service';
     ResourcesRepository,
     ResourcesService,
     ClusterResourcesResolver,
+    FleetMetricsRepository,
+    FleetMetricsService,
   ],
+  controllers: [FleetMetricsController],
   exports: [HealthRepository],
 })
 export class HealthModule {}

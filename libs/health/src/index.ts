@@ -8,3 +8,6 @@ export * from './dto/fleet-summary.types';
 export * from './adoption/mesh-adoption.service';
 export * from './adoption/mesh-adoption.resolver';
 export * from './dto/mesh-adoption.types';
+export * from './prometheus/fleet-metrics.catalog';
+export * from './prometheus/fleet-metrics.controller';
+export * from './prometheus/exposition';

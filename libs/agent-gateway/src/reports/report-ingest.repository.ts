@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import pg from 'pg';
 import { HealthReport } from '@meshfleet/agent-protocol';
 import { AppConfig } from '@meshfleet/config';
-import { deriveHealth } from '@meshfleet/linkerd';
+import { certificateExpiryByRole, deriveHealth } from '@meshfleet/linkerd';
 import { resourceSampleFigures } from './resource-figures';
 
 /** Batches in flight at once (ReportIngestBatcher), each on its own connection. */
@@ -32,7 +32,7 @@ WITH input AS (
     "requestCoverage" double precision, "connectionCoverage" double precision, "proxySkew" text,
     "trustAnchorFingerprints" jsonb, "trustAnchorSubjects" jsonb,
     "meshedPods" int, "totalPods" int, "errorCount" int, "warningCount" int, "earliestCertExpiry" timestamp(3),
-    "namespaceCoverage" jsonb, "agentVersion" text, "kubernetesVersion" text, "report" jsonb,
+    "certificateExpiryByRole" jsonb, "namespaceCoverage" jsonb, "agentVersion" text, "kubernetesVersion" text, "report" jsonb,
     "resources" jsonb, "proxyMemoryBytes" double precision, "proxyMemoryMaxBytes" double precision,
     "proxyCpuCores" double precision, "controlPlaneMemoryBytes" double precision)
 ), prev AS (
@@ -42,11 +42,11 @@ WITH input AS (
   INSERT INTO "ClusterHealth" ("clusterId", "organizationId", "sequence", "generatedAt", "receivedAt", "status",
     "linkerdInstalled", "controlPlaneVersion", "podCoverage", "trafficCoverage", "requestCoverage",
     "connectionCoverage", "proxySkew", "trustAnchorFingerprints", "trustAnchorSubjects", "meshedPods", "totalPods",
-    "errorCount", "warningCount", "earliestCertExpiry", "report", "resources")
+    "errorCount", "warningCount", "earliestCertExpiry", "certificateExpiryByRole", "report", "resources")
   SELECT "clusterId", "organizationId", "sequence", "generatedAt", "receivedAt", "status", "linkerdInstalled",
     "controlPlaneVersion", "podCoverage", "trafficCoverage", "requestCoverage", "connectionCoverage", "proxySkew",
     "trustAnchorFingerprints", "trustAnchorSubjects", "meshedPods", "totalPods", "errorCount",
-    "warningCount", "earliestCertExpiry", "report", "resources"
+    "warningCount", "earliestCertExpiry", "certificateExpiryByRole", "report", "resources"
   -- Reads (and locks) prev before this statement changes the rows: read afterwards, FOR UPDATE skips
   -- rows the same statement updated, and every report would look like a health change.
   FROM input WHERE (SELECT COUNT(*) FROM prev) >= 0 ORDER BY "clusterId"
@@ -60,7 +60,8 @@ WITH input AS (
     "trustAnchorSubjects" = EXCLUDED."trustAnchorSubjects", "meshedPods" = EXCLUDED."meshedPods",
     "totalPods" = EXCLUDED."totalPods", "errorCount" = EXCLUDED."errorCount",
     "warningCount" = EXCLUDED."warningCount", "earliestCertExpiry" = EXCLUDED."earliestCertExpiry",
-    "report" = EXCLUDED."report", "resources" = EXCLUDED."resources"
+    "certificateExpiryByRole" = EXCLUDED."certificateExpiryByRole", "report" = EXCLUDED."report",
+    "resources" = EXCLUDED."resources"
   WHERE "ClusterHealth"."sequence" < EXCLUDED."sequence"
   RETURNING "clusterId"
 ), sample AS (
@@ -152,6 +153,7 @@ export class ReportIngestRepository implements OnModuleDestroy {
         errorCount: derived.errorCount,
         warningCount: derived.warningCount,
         earliestCertExpiry: expiry ? new Date(expiry.notAfter).toISOString() : null,
+        certificateExpiryByRole: certificateExpiryByRole(report.certificates),
         namespaceCoverage: namespaceCoverage(report),
         agentVersion: report.agentVersion,
         kubernetesVersion: report.kubernetesVersion,
