@@ -54,3 +54,8 @@ export function detectGitopsOwner(objects: OwnedObjectMeta[]): GitopsOwnership {
   if (counts.ARGOCD === 0 && counts.FLUX === 0) return { detected: null, evidence: [] };
   return { detected: counts.ARGOCD >= counts.FLUX ? 'ARGOCD' : 'FLUX', evidence };
 }
+
+/** "Argo CD" / "Flux" for messages; a GITOPS cluster whose tool is unknown reads "a GitOps tool". */
+export function gitopsToolLabel(tool: string | null | undefined): string {
+  return tool === 'ARGOCD' ? 'Argo CD' : tool === 'FLUX' ? 'Flux' : 'a GitOps tool';
+}

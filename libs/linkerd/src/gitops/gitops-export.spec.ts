@@ -1,20 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import Ajv from 'ajv';
 import { parseAllDocuments } from 'yaml';
 import { helmRender, FAKE_IDENTITY } from '../catalog/testing/real-render.fixture';
 import { exportGitopsTree, type GitopsFormat } from './export-tree';
 import { CONTROL_PLANE_IGNORES } from './drift-ignores';
 import { heartbeatScheduleFor, type GitopsCluster } from './gitops-values';
-import { crdSchemaFor, FLUX_HELM_RELEASE, toJsonSchema } from './testing/crd-schemas.fixture';
-
-const ajv = new Ajv({ allErrors: true, strict: false });
-const validate = (schema: object, o: unknown): string[] => {
-  const v = ajv.compile(toJsonSchema(schema) as object);
-  return v(o)
-    ? []
-    : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
-};
+import { crdSchemaFor, FLUX_HELM_RELEASE, schemaErrors as validate } from './testing/crd-schemas.fixture';
 
 const east: GitopsCluster = {
   id: '0b6b4f43-5a4e-4d5e-9a7c-0c6f1c1f0e11',

@@ -4,6 +4,8 @@
 // enums and patterns. Where the real schema lists properties, unknown fields are an error here:
 // the API server would prune them silently, which hides a typo as surely as a wrong type.
 
+import Ajv, { type ValidateFunction } from 'ajv';
+
 type Schema = Record<string, unknown>;
 
 const str: Schema = { type: 'string' };
@@ -276,4 +278,22 @@ export function toJsonSchema(s: unknown): unknown {
   if (src.properties && !src['x-kubernetes-preserve-unknown-fields'] && !('additionalProperties' in src))
     out.additionalProperties = false;
   return out;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+const compiled = new Map<Schema, ValidateFunction>();
+
+/** Schema errors of one object against a schema above ("" paths for the root); [] when valid. */
+export function schemaErrors(schema: Schema, o: unknown): string[] {
+  let v = compiled.get(schema);
+  if (!v) compiled.set(schema, (v = ajv.compile(toJsonSchema(schema) as object)));
+  return v(o)
+    ? []
+    : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
+}
+
+/** An exported object against its CRD schema; null when it is not an Argo CD / Flux object. */
+export function crdErrors(o: { apiVersion?: string; kind?: string }): string[] | null {
+  const schema = crdSchemaFor(String(o.apiVersion), String(o.kind));
+  return schema ? schemaErrors(schema, o) : null;
 }
