@@ -4,12 +4,33 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { PrismaService } from '@meshfleet/db';
 import { errorCode } from '@meshfleet/testing';
 import { crdErrors } from '@meshfleet/linkerd/dist/src/gitops/testing/crd-schemas.fixture';
 import { startApi, TestApi } from './harness';
 import { agentCall, linkerdReport, registerAndEnroll } from './agent-http';
+
+const CLI = resolve(__dirname, '../../../cli/dist/src/main.js');
+
+function meshfleet(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) =>
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 60_000 },
+      (err, stdout, stderr) =>
+        done({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    ),
+  );
+}
 
 const EXPORT = `query($f: GitopsFormat!, $c: ID, $s: GitopsSelectorInput) {
   gitopsExport(format: $f, clusterId: $c, selector: $s) {
@@ -191,5 +212,71 @@ describe('GitOps export and management mode', () => {
       'GITOPS_MANAGED',
       JSON.stringify(again.errors),
     );
+  });
+
+  it('meshfleet gitops export writes the folder; a bad format is a usage error', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'meshfleet-gitops-'));
+    const env = { MESHFLEET_API_URL: api.url, MESHFLEET_API_KEY: key, HOME: out };
+    try {
+      const r = await meshfleet(
+        ['gitops', 'export', '--selector', 'env=prod', '--format', 'flux', '--out', join(out, 'tree')],
+        env,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stdout,
+        /^Wrote 11 files to .*tree for east \(edge-26\.8\.3\), west \(edge-26\.8\.3\)$/m,
+      );
+      assert.match(r.stdout, /^skipped bare: Linkerd is not installed/m);
+      assert.deepEqual((await readdir(join(out, 'tree', 'flux', 'east'))).sort(), [
+        'helmrepository.yaml',
+        'kustomization.yaml',
+        'linkerd-control-plane.helmrelease.yaml',
+        'linkerd-crds.helmrelease.yaml',
+        'namespace-linkerd.yaml',
+      ]);
+      const hr = parseAllDocuments(
+        await readFile(join(out, 'tree', 'flux', 'east', 'linkerd-control-plane.helmrelease.yaml'), 'utf8'),
+      )[0]!.toJS();
+      assert.deepEqual(crdErrors(hr), []);
+      assert.equal(hr.spec.values.identityTrustAnchorsPEM, anchorPem);
+
+      const one = await meshfleet(
+        [
+          'gitops',
+          'export',
+          '--cluster',
+          'east',
+          '--format',
+          'argocd',
+          '--out',
+          join(out, 'argo'),
+          '-o',
+          'json',
+        ],
+        env,
+      );
+      assert.equal(one.code, 0, one.stderr);
+      assert.deepEqual(JSON.parse(one.stdout).files, [
+        'argocd/east/linkerd-crds.application.yaml',
+        'argocd/east/linkerd-control-plane.application.yaml',
+        'README.md',
+      ]);
+
+      const bad = await meshfleet(
+        ['gitops', 'export', '--cluster', 'east', '--format', 'helmfile', '--out', out],
+        env,
+      );
+      assert.equal(bad.code, 2);
+      assert.match(bad.stderr, /--format must be one of argocd, argocd-applicationset, flux/);
+      const none = await meshfleet(
+        ['gitops', 'export', '--selector', 'env=nowhere', '--format', 'flux', '--out', out],
+        env,
+      );
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /The selector matches no cluster .*\(BAD_USER_INPUT\)/);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   });
 });
