@@ -42,6 +42,7 @@ describe('GitOps export and management mode', () => {
   let key: string;
   let prisma: PrismaService;
   const ids: Record<string, string> = {};
+  const credentials: Record<string, string> = {};
   let anchorPem: string;
 
   before(async () => {
@@ -63,6 +64,7 @@ describe('GitOps export and management mode', () => {
     ] as const) {
       const c = await registerAndEnroll(api, key, { name, labels: { env: 'prod' } });
       ids[name] = c.id;
+      credentials[name] = c.credential;
       const report = linkerdReport(version);
       report.linkerd.ha = ha;
       assert.equal((await agentCall(api, 'POST', '/reports', c.credential, report)).status, 202);
@@ -278,5 +280,60 @@ describe('GitOps export and management mode', () => {
     } finally {
       await rm(out, { recursive: true, force: true });
     }
+  });
+
+  it('detects GITOPS from the report, follows the marks, and never overrides the user', async () => {
+    const mode = async () =>
+      (
+        await api.gql(
+          `query($c: ID!) { cluster(id: $c) { managementMode gitopsTool managementModeSource gitopsEvidence } }`,
+          { c: ids.east },
+          key,
+        )
+      ).data!.cluster;
+    const send = async (gitops: unknown) => {
+      const r = linkerdReport('edge-26.8.3');
+      r.linkerd.ha = true;
+      if (gitops !== undefined) r.gitops = gitops;
+      assert.equal((await agentCall(api, 'POST', '/reports', credentials.east!, r)).status, 202);
+    };
+    const evidence = [
+      'Deployment linkerd/linkerd-destination: label helm.toolkit.fluxcd.io/name=linkerd-control-plane',
+    ];
+    await send({ detected: 'FLUX', evidence });
+    assert.deepEqual(await mode(), {
+      managementMode: 'GITOPS',
+      gitopsTool: 'FLUX',
+      managementModeSource: 'DETECTED',
+      gitopsEvidence: evidence,
+    });
+    const refused = await api.gql(
+      `mutation($c: ID!) { upgradeLinkerd(clusterId: $c, input: { version: "edge-26.8.3" }) { id } }`,
+      { c: ids.east },
+      key,
+    );
+    assert.equal(refused.errors![0]!.extensions!['reason'], 'GITOPS_MANAGED');
+    assert.match(refused.errors![0]!.message, /managed by Flux/);
+    // An older agent (no gitops field) changes nothing; marks gone, the detected mode goes too.
+    await send(undefined);
+    assert.equal((await mode()).managementMode, 'GITOPS');
+    await send({ detected: null, evidence: [] });
+    assert.deepEqual(await mode(), {
+      managementMode: 'MESHFLEET',
+      gitopsTool: null,
+      managementModeSource: null,
+      gitopsEvidence: [],
+    });
+    // The user's choice stays whatever later reports say.
+    await api.gql(
+      `mutation($c: ID!) { setClusterManagementMode(clusterId: $c, mode: MESHFLEET) { id } }`,
+      { c: ids.east },
+      key,
+    );
+    await send({ detected: 'ARGOCD', evidence: ['x'] });
+    const after = await mode();
+    assert.equal(after.managementMode, 'MESHFLEET');
+    assert.equal(after.managementModeSource, 'USER');
+    assert.deepEqual(after.gitopsEvidence, ['x'], 'the evidence is still shown');
   });
 });

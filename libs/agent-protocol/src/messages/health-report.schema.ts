@@ -6,6 +6,7 @@ import { CertificateInventorySchema } from './certificates.schema';
 import { CheckResultsSchema } from './checks.schema';
 import { ProxyVersionsSchema, sequenceNumber, shortString, timestamp } from './common.schema';
 import { MtlsStatusSchema } from './mtls.schema';
+import { GitopsOwnershipSchema } from './gitops.schema';
 
 export const LinkerdChannelSchema = z.enum(['edge', 'stable', 'enterprise', 'preview', 'version']);
 
@@ -44,6 +45,8 @@ export const HealthReportSchema = z.object({
   mtls: MtlsStatusSchema,
   /** Mesh adoption facts; null from agents that predate them (then no adoption plan can be made). */
   adoption: AdoptionFactsSchema.nullable().default(null),
+  /** Argo CD / Flux marks on Linkerd's objects; null from agents that predate it. */
+  gitops: GitopsOwnershipSchema.nullable().default(null),
 });
 export type HealthReport = z.infer<typeof HealthReportSchema>;
 

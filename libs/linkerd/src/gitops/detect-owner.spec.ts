@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectGitopsOwner } from './detect-owner';
+import { detectGitopsOwner, gitopsOwnerOfLinkerd } from './detect-owner';
 
 describe('detectGitopsOwner', () => {
   it('sees Argo CD by its tracking annotation and field manager', () => {
@@ -49,5 +49,69 @@ describe('detectGitopsOwner', () => {
       },
     ]);
     assert.deepEqual(r, { detected: null, evidence: [] });
+  });
+});
+
+describe('gitopsOwnerOfLinkerd', () => {
+  const snapshot = (annotations: Record<string, string>, managers: string[] = []) => ({
+    deployments: [
+      {
+        metadata: {
+          name: 'linkerd-destination',
+          namespace: 'linkerd',
+          annotations,
+          managedFields: managers.map((manager) => ({ manager })),
+        },
+      },
+      // An application's Argo CD marks say nothing about Linkerd.
+      {
+        metadata: {
+          name: 'web',
+          namespace: 'shop',
+          annotations: { 'argocd.argoproj.io/tracking-id': 'shop:apps/Deployment:shop/web' },
+        },
+      },
+    ],
+    configMaps: [],
+    mutatingWebhooks: [],
+    validatingWebhooks: [],
+    crds: [
+      {
+        metadata: {
+          name: 'servers.policy.linkerd.io',
+          labels: { 'helm.toolkit.fluxcd.io/name': 'linkerd-crds' },
+        },
+      },
+    ],
+  });
+
+  it('reads only Linkerd objects, and the majority tool wins', () => {
+    const flux = gitopsOwnerOfLinkerd(snapshot({}), 'linkerd');
+    assert.deepEqual(flux, {
+      detected: 'FLUX',
+      evidence: [
+        'CustomResourceDefinition servers.policy.linkerd.io: label helm.toolkit.fluxcd.io/name=linkerd-crds',
+      ],
+    });
+    const argo = gitopsOwnerOfLinkerd(
+      snapshot(
+        {
+          'argocd.argoproj.io/tracking-id':
+            'east-linkerd-control-plane:apps/Deployment:linkerd/linkerd-destination',
+        },
+        ['argocd-controller'],
+      ),
+      'linkerd',
+    );
+    assert.equal(argo.detected, 'ARGOCD');
+    assert.equal(argo.evidence.length, 3);
+    assert.ok(argo.evidence.every((e) => !e.includes('shop/web')));
+  });
+
+  it('sees nothing on a cluster Meshfleet installed', () => {
+    assert.deepEqual(gitopsOwnerOfLinkerd({ ...snapshot({}), crds: [] }, 'linkerd'), {
+      detected: null,
+      evidence: [],
+    });
   });
 });

@@ -59,3 +59,53 @@ export function detectGitopsOwner(objects: OwnedObjectMeta[]): GitopsOwnership {
 export function gitopsToolLabel(tool: string | null | undefined): string {
   return tool === 'ARGOCD' ? 'Argo CD' : tool === 'FLUX' ? 'Flux' : 'a GitOps tool';
 }
+
+interface Meta {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    managedFields?: { manager?: string }[];
+  };
+}
+
+const EVIDENCE_MAX_CHARS = 256;
+
+/**
+ * Ownership from the Linkerd objects an agent's snapshot holds: the control plane's Deployments
+ * and ConfigMaps, Linkerd's webhook configurations and CRDs.
+ */
+export function gitopsOwnerOfLinkerd(
+  snapshot: {
+    deployments: Meta[];
+    configMaps: Meta[];
+    mutatingWebhooks: Meta[];
+    validatingWebhooks: Meta[];
+    crds: Meta[];
+  },
+  controlPlaneNamespace: string,
+): GitopsOwnership {
+  const of = (kind: string, items: Meta[], keep: (m: NonNullable<Meta['metadata']>) => boolean) =>
+    items
+      .map((o) => o.metadata ?? {})
+      .filter(keep)
+      .map((m): OwnedObjectMeta => ({
+        kind,
+        name: m.name ?? '',
+        namespace: m.namespace ?? null,
+        labels: m.labels ?? null,
+        annotations: m.annotations ?? null,
+        managers: (m.managedFields ?? []).map((f) => f.manager ?? '').filter(Boolean),
+      }));
+  const inCp = (m: { namespace?: string }) => m.namespace === controlPlaneNamespace;
+  const linkerdNamed = (m: { name?: string }) => (m.name ?? '').startsWith('linkerd-');
+  const r = detectGitopsOwner([
+    ...of('Deployment', snapshot.deployments, inCp),
+    ...of('ConfigMap', snapshot.configMaps, (m) => inCp(m) && linkerdNamed(m)),
+    ...of('MutatingWebhookConfiguration', snapshot.mutatingWebhooks, linkerdNamed),
+    ...of('ValidatingWebhookConfiguration', snapshot.validatingWebhooks, linkerdNamed),
+    ...of('CustomResourceDefinition', snapshot.crds, (m) => /\.linkerd\.io$/.test(m.name ?? '')),
+  ]);
+  return { ...r, evidence: r.evidence.map((e) => e.slice(0, EVIDENCE_MAX_CHARS)) };
+}
