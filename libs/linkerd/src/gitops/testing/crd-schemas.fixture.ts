@@ -1,8 +1,9 @@
 // Our own structural schemas for the parts of the Argo CD and Flux CRDs the export writes,
-// written from the published CRDs (argo-cd manifests/crds at v3.6.0, helm-controller
-// config/crd/bases v1.6, source-controller config/crd/bases): the same types, required fields,
-// enums and patterns. Where the real schema lists properties, unknown fields are an error here:
-// the API server would prune them silently, which hides a typo as surely as a wrong type.
+// written from the published CRDs (argo-cd manifests/crds at 3.6.0, helm-controller
+// config/crd/bases after v1.6.0, source-controller config/crd/bases after v1.9.0): the same
+// types, required fields, enums and patterns. Where the real schema lists properties, unknown
+// fields are an error here: the API server would prune them silently, which hides a typo as
+// surely as a wrong type.
 
 import Ajv, { type ValidateFunction } from 'ajv';
 
