@@ -37,7 +37,8 @@ function readme(format: GitopsFormat, plans: ClusterPlan[], warnings: string[]):
     ARGOCD: [
       'Point one parent Application (app of apps) at `argocd/<cluster>/`; the sync waves apply',
       'linkerd-crds (0), then linkerd-control-plane (1), then extensions (2). `destination.name` is the',
-      'cluster name as registered in Argo CD.',
+      'cluster name as registered in Argo CD. Argo CD waits on a wave only for healthy children when',
+      'Application health is assessed (resource.customizations.health.argoproj.io_Application).',
     ],
     ARGOCD_APPLICATIONSET: [
       'Apply `argocd/linkerd.applicationset.yaml` in the Argo CD namespace. Its RollingSync steps sync',
