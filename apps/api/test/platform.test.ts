@@ -71,6 +71,9 @@ function sampleFor(type: string): unknown {
   if (t === 'DateTime') return '2030-01-01T00:00:00.000Z';
   if (t === 'AlertKind') return 'AGENT_OFFLINE';
   if (t === 'ClusterMode') return 'MONITOR';
+  if (t === 'ManagementMode') return 'GITOPS';
+  if (t === 'GitopsTool') return 'ARGOCD';
+  if (t === 'GitopsFormat') return 'FLUX';
   if (t === 'CreateWebhookEndpointInput') return { url: 'https://x.example', eventTypes: ['alert.firing'] };
   if (t === 'RegisterClusterInput') return { name: 'x', provider: 'AKS' };
   if (t === 'UpdateClusterInput') return {};

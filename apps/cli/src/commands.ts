@@ -434,3 +434,66 @@ export async function identityDomains(ctx: Ctx): Promise<void> {
     ),
   );
 }
+
+const GITOPS_FORMATS: Record<string, string> = {
+  argocd: 'ARGOCD',
+  'argocd-applicationset': 'ARGOCD_APPLICATIONSET',
+  flux: 'FLUX',
+};
+
+/** gitops export: the API's Git-ready tree, written under --out (paths may not leave it). */
+export async function gitopsExport(ctx: Ctx): Promise<void> {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { dirname, isAbsolute, relative, resolve } = await import('node:path');
+  const formatFlag = need(ctx.flags, 'format');
+  const format = GITOPS_FORMATS[formatFlag.toLowerCase()];
+  if (!format)
+    throw new CliError(
+      `--format must be one of ${Object.keys(GITOPS_FORMATS).join(', ')} (got ${JSON.stringify(formatFlag)})`,
+      'USAGE',
+      2,
+    );
+  const outDir = resolve(need(ctx.flags, 'out'));
+  const ref = str(ctx.flags, 'cluster');
+  const selector = str(ctx.flags, 'selector');
+  if (!!ref === !!selector) throw new CliError('Give --cluster or --selector (one of them)', 'USAGE', 2);
+  const vars: Record<string, unknown> = { f: format };
+  if (ref) vars.c = (await clusterId(ctx, ref)).id;
+  else vars.s = { labelSelector: selector };
+  const data = await request(
+    ctx.conn,
+    `query($f: GitopsFormat!, $c: ID, $s: GitopsSelectorInput) { gitopsExport(format: $f, clusterId: $c, selector: $s) {
+      files { path content } warnings clusters { name version } skipped { clusterName code reason } } }`,
+    vars,
+  );
+  const tree = data.gitopsExport as {
+    files: { path: string; content: string }[];
+    warnings: string[];
+    clusters: { name: string; version: string }[];
+    skipped: { clusterName: string; code: string; reason: string }[];
+  };
+  const targets = tree.files.map((f) => {
+    const target = resolve(outDir, f.path);
+    const rel = relative(outDir, target);
+    if (isAbsolute(f.path) || rel.startsWith('..') || isAbsolute(rel))
+      throw new CliError(`Refusing to write ${JSON.stringify(f.path)} outside ${outDir}`, 'UNSAFE_PATH');
+    return { target, content: f.content };
+  });
+  for (const t of targets) {
+    await mkdir(dirname(t.target), { recursive: true });
+    await writeFile(t.target, t.content);
+  }
+  if (ctx.json)
+    return printJson(ctx, {
+      out: outDir,
+      files: tree.files.map((f) => f.path),
+      clusters: tree.clusters,
+      warnings: tree.warnings,
+      skipped: tree.skipped,
+    });
+  ctx.out(
+    `Wrote ${targets.length} files to ${outDir} for ${tree.clusters.map((c) => `${c.name} (${c.version})`).join(', ')}\n`,
+  );
+  for (const s of tree.skipped) ctx.out(`skipped ${s.clusterName}: ${s.reason} (${s.code})\n`);
+  for (const w of tree.warnings) ctx.out(`warning: ${w}\n`);
+}

@@ -13,6 +13,7 @@ Commands:
   rollout status <id>       a rollout's per-wave progress
   alerts                    list alerts
   identity-domains          list identity domains (install needs one's id)
+  gitops export             write a cluster's (or a selector's) Linkerd as Argo CD / Flux files
 
 Global options:
   --api-url URL             API base URL (else MESHFLEET_API_URL, else the stored login)
@@ -66,6 +67,14 @@ status prints each wave's progress (targets done of total) and every target; --f
 redraws it on each change (graphql-ws rolloutUpdated) until the rollout ends.
 `,
   'identity-domains': `Usage: meshfleet identity-domains [-o json]
+`,
+  gitops: `Usage: meshfleet gitops export (--cluster <cluster> | --selector LABELS)
+                             --format argocd|argocd-applicationset|flux --out DIR [-o json]
+
+Writes the Git-ready tree of gitopsExport under DIR: Argo CD Applications (sync waves),
+one ApplicationSet over the clusters, or Flux HelmRepository + HelmReleases. Prints the
+clusters exported, those skipped (with the reason) and warnings to read before committing.
+No private key is ever part of the export.
 `,
   alerts: `Usage: meshfleet alerts [--status FIRING|RESOLVED] [--cluster ID] [--first N] [-o json]
 `,

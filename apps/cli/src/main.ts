@@ -33,6 +33,8 @@ const OPTIONS = {
   'max-failures': { type: 'string' },
   status: { type: 'string' },
   cluster: { type: 'string' },
+  format: { type: 'string' },
+  out: { type: 'string' },
 } as const;
 
 type Handler = (ctx: cmd.Ctx) => Promise<void>;
@@ -49,6 +51,7 @@ const COMMANDS: Array<[string[], Handler]> = [
   [['rollout', 'status'], cmd.rolloutStatus],
   [['alerts'], cmd.alerts],
   [['identity-domains'], cmd.identityDomains],
+  [['gitops', 'export'], cmd.gitopsExport],
 ];
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,7 +1,7 @@
 import { Args, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { pageSize } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
-import { CloudProvider, Cluster, ClusterMode, Role } from '@meshfleet/db';
+import { CloudProvider, Cluster, ClusterMode, GitopsTool, ManagementMode, Role } from '@meshfleet/db';
 import { registerNodeLoader, toConnection } from '@meshfleet/graphql';
 import { ClustersService, Enrollment } from './clusters.service';
 import {
@@ -25,6 +25,7 @@ export function providerWarning(c: Pick<Cluster, 'provider' | 'detectedProvider'
 export const toClusterType = (c: Cluster): ClusterType => ({
   ...c,
   labels: (c.labels ?? {}) as Record<string, string>,
+  gitopsEvidence: Array.isArray(c.gitopsEvidence) ? (c.gitopsEvidence as string[]) : [],
 });
 
 const toPayload = (e: Enrollment): RegisterClusterPayload => ({ ...e, cluster: toClusterType(e.cluster) });
@@ -109,6 +110,21 @@ export class ClustersResolver {
     @Args('mode', { type: () => ClusterMode }) mode: ClusterMode,
   ): Promise<RegisterClusterPayload> {
     return toPayload(await this.service.setMode(actor, clusterId, mode));
+  }
+
+  @Mutation(() => ClusterType, {
+    description:
+      'Who applies Linkerd on the cluster. GITOPS (with the tool) makes Meshfleet refuse lifecycle operations with GITOPS_MANAGED and rollouts skip the cluster; the choice wins over detection',
+  })
+  @Allow(Role.ADMIN)
+  async setClusterManagementMode(
+    @CurrentActor() actor: Actor,
+    @Args('clusterId', { type: () => ID }) clusterId: string,
+    @Args('mode', { type: () => ManagementMode }) mode: ManagementMode,
+    @Args('tool', { type: () => GitopsTool, nullable: true, description: 'Required with GITOPS' })
+    tool: GitopsTool | null,
+  ): Promise<ClusterType> {
+    return toClusterType(await this.service.setManagementMode(actor, clusterId, mode, tool ?? null));
   }
 
   @Mutation(() => RegisterClusterPayload, {

@@ -11,7 +11,16 @@ import {
 import { AppConfig } from '@meshfleet/config';
 import { Actor, AgentCredentialCache } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
-import { CloudProvider, Cluster, ClusterMode, ClusterStatus, Db } from '@meshfleet/db';
+import {
+  CloudProvider,
+  Cluster,
+  ClusterMode,
+  ClusterStatus,
+  Db,
+  GitopsTool,
+  ManagementMode,
+  ManagementModeSource,
+} from '@meshfleet/db';
 import { assertAgentReachable, renderAgentHelmCommand, renderAgentManifest } from './agent-manifest';
 import { ClusterListFilter, ClustersRepository } from './clusters.repository';
 
@@ -225,6 +234,36 @@ export class ClustersService {
         { before: before.mode, after: mode },
       );
       return enrollment;
+    });
+  }
+
+  /** The user's choice of who applies Linkerd; detection from reports never overrides it. */
+  async setManagementMode(
+    actor: Actor,
+    id: string,
+    mode: ManagementMode,
+    tool: GitopsTool | null,
+  ): Promise<Cluster> {
+    if (mode === ManagementMode.GITOPS && !tool)
+      throw new ValidationError('tool is required with GITOPS (ARGOCD or FLUX)', 'tool');
+    if (mode === ManagementMode.MESHFLEET && tool)
+      throw new ValidationError('tool is only taken with GITOPS', 'tool');
+    return this.repo.transaction(async (db) => {
+      const before = await this.repo.get(db, actor.organizationId, id);
+      this.assertActive(before);
+      const updated = await this.repo.update(db, actor.organizationId, id, {
+        managementMode: mode,
+        gitopsTool: tool,
+        managementModeSource: ManagementModeSource.USER,
+      });
+      await this.audit.recordActor(
+        db,
+        actor,
+        'cluster.set-management-mode',
+        { type: 'Cluster', id },
+        { before: { mode: before.managementMode, tool: before.gitopsTool }, after: { mode, tool } },
+      );
+      return updated;
     });
   }
 

@@ -13,3 +13,7 @@ export * from './diagnostics.service';
 export * from './diagnostics.resolver';
 export * from './dto/agent-task.types';
 export * from './mesh-adoption';
+export * from './gitops/gitops-export.service';
+export * from './gitops-guard';
+export * from './dto/gitops-export.types';
+export * from './gitops/gitops-export.resolver';

@@ -17,6 +17,9 @@ import { DiagnosticsResolver } from './diagnostics.resolver';
 import { DiagnosticsService } from './diagnostics.service';
 import { OperationAttemptsService } from './operation-attempts.service';
 import { OperationsWorker } from './operations.worker';
+import { GitopsExportRepository } from './gitops/gitops-export.repository';
+import { GitopsExportResolver } from './gitops/gitops-export.resolver';
+import { GitopsExportService } from './gitops/gitops-export.service';
 
 const CORE = [
   CatalogRepository,
@@ -39,6 +42,9 @@ const CORE = [
     DiagnosticsService,
     DiagnosticsResolver,
     CatalogSeeder,
+    GitopsExportRepository,
+    GitopsExportService,
+    GitopsExportResolver,
   ],
   exports: [OperationsService, OperationsRepository, CatalogService],
 })

@@ -28,6 +28,7 @@ import { HealthRepository } from '@meshfleet/health';
 import { recordDomainEvent, recordDomainEvents } from '@meshfleet/events';
 import { CatalogService, Variant } from './catalog/catalog.service';
 import { OperationParams } from './operation-kinds';
+import { assertMeshfleetApplies } from './gitops-guard';
 import { meshAdoptionParams, MeshNamespacesRequest } from './mesh-adoption';
 import { OperationFilter, OperationsRepository, OperationWithSteps } from './operations.repository';
 import { OperationsQueue } from './operations.queue';
@@ -81,9 +82,12 @@ export class OperationsService {
   private async connectedCluster(
     actor: Actor,
     clusterId: string,
+    /** What the operation does, for the GITOPS refusal; null: allowed on GITOPS clusters. */
+    gitopsRefused: string | null,
   ): Promise<{ cluster: Cluster; report: HealthReport | null }> {
     const cluster = await this.clusters.get(actor.organizationId, clusterId);
     assertManaged(cluster);
+    if (gitopsRefused) assertMeshfleetApplies(cluster, gitopsRefused);
     if (cluster.status !== ClusterStatus.CONNECTED)
       throw new FailedPreconditionError(
         `Cluster ${cluster.name} is ${cluster.status}: its agent must be connected`,
@@ -115,7 +119,7 @@ export class OperationsService {
       gatewayApiCrds?: boolean | null;
     },
   ): Promise<OperationWithSteps> {
-    const { cluster, report } = await this.connectedCluster(actor, clusterId);
+    const { cluster, report } = await this.connectedCluster(actor, clusterId, 'install Linkerd');
     if (report?.linkerd.installed)
       throw new FailedPreconditionError(
         `Linkerd ${report.linkerd.version ?? ''} is already installed on ${cluster.name}; use upgradeLinkerd`,
@@ -158,7 +162,7 @@ export class OperationsService {
     clusterId: string,
     input: { version: string; restartDataPlane?: boolean | null; allowDowngrade?: boolean | null },
   ): Promise<OperationWithSteps> {
-    const { cluster, report } = await this.connectedCluster(actor, clusterId);
+    const { cluster, report } = await this.connectedCluster(actor, clusterId, 'upgrade Linkerd');
     const params = await this.upgradeParams(actor, cluster, report, input, (version, variant) =>
       this.release(actor, version, variant),
     );
@@ -185,6 +189,7 @@ export class OperationsService {
     for (const { cluster, report } of await this.repo.clustersWithReports(actor.organizationId, clusterIds)) {
       try {
         assertManaged(cluster);
+        assertMeshfleetApplies(cluster, 'upgrade Linkerd');
         if (cluster.status !== ClusterStatus.CONNECTED)
           throw new FailedPreconditionError(
             `Cluster ${cluster.name} is ${cluster.status}: its agent must be connected`,
@@ -215,6 +220,7 @@ export class OperationsService {
     for (const { cluster, report } of await this.repo.clustersWithReports(actor.organizationId, clusterIds)) {
       try {
         assertManaged(cluster);
+        assertMeshfleetApplies(cluster, 'change namespace injection');
         if (cluster.status !== ClusterStatus.CONNECTED)
           throw new FailedPreconditionError(
             `Cluster ${cluster.name} is ${cluster.status}: its agent must be connected`,
@@ -328,7 +334,7 @@ export class OperationsService {
   }
 
   async uninstall(actor: Actor, clusterId: string, force: boolean): Promise<OperationWithSteps> {
-    const { cluster, report } = await this.connectedCluster(actor, clusterId);
+    const { cluster, report } = await this.connectedCluster(actor, clusterId, 'uninstall Linkerd');
     if (report && !report.linkerd.installed)
       throw new FailedPreconditionError(`Linkerd is not installed on ${cluster.name}`, {
         reason: 'NOT_INSTALLED',
@@ -337,7 +343,9 @@ export class OperationsService {
   }
 
   async rotateIssuer(actor: Actor, clusterId: string): Promise<OperationWithSteps> {
-    const { cluster } = await this.connectedCluster(actor, clusterId);
+    // The exported values read the issuer from a kubernetes.io/tls Secret; the agent's rotation
+    // writes linkerd.io/tls keys, so it is refused until it can write that format.
+    const { cluster } = await this.connectedCluster(actor, clusterId, 'rotate the identity issuer');
     const identity = await this.identityOf(actor, cluster);
     if (identity.mode !== IdentityMode.MANAGED)
       throw new FailedPreconditionError(
@@ -350,7 +358,8 @@ export class OperationsService {
   }
 
   async restartDataPlane(actor: Actor, clusterId: string, namespaces: string[]): Promise<OperationWithSteps> {
-    const { cluster } = await this.connectedCluster(actor, clusterId);
+    // Restarts roll workloads (Argo CD and Flux exports ignore restartedAt); no Linkerd object changes.
+    const { cluster } = await this.connectedCluster(actor, clusterId, null);
     return this.create(actor, cluster, OperationKind.RESTART_DATA_PLANE, { namespaces });
   }
 
@@ -366,7 +375,7 @@ export class OperationsService {
       | typeof OperationKind.MESH_NAMESPACES
       | typeof OperationKind.UNMESH_NAMESPACES = OperationKind.MESH_NAMESPACES,
   ): Promise<OperationWithSteps> {
-    const { cluster, report } = await this.connectedCluster(actor, clusterId);
+    const { cluster, report } = await this.connectedCluster(actor, clusterId, 'change namespace injection');
     return this.create(actor, cluster, kind, meshAdoptionParams(cluster.name, report, input));
   }
 

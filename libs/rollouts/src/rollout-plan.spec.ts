@@ -129,3 +129,31 @@ describe('planMeshRollout', () => {
     );
   });
 });
+
+describe('GITOPS clusters', () => {
+  it('are left out of upgrade and mesh rollouts with the tool named', () => {
+    const plan = planRollout([c('argo', { gitopsTool: 'ARGOCD' }), c('plain')], release, resolveStrategy({}));
+    assert.deepEqual(
+      plan.waves.flatMap((w) => w.clusters.map((x) => x.name)),
+      ['plain'],
+    );
+    assert.equal(plan.excluded[0]!.code, 'GITOPS_MANAGED');
+    assert.match(plan.excluded[0]!.reason, /Argo CD applies Linkerd/);
+    const mesh = planMeshRollout(
+      [
+        {
+          ...c('flux', { gitopsTool: 'FLUX' }),
+          controlPlaneNamespace: 'linkerd',
+          namespaces: ['shop'],
+          namespacesTruncated: false,
+        },
+      ],
+      ['shop'],
+      resolveStrategy({}),
+    );
+    assert.deepEqual(
+      mesh.excluded.map((e) => [e.code, e.reason]),
+      [['GITOPS_MANAGED', 'Flux applies Linkerd on this cluster (GITOPS mode); change it in Git']],
+    );
+  });
+});

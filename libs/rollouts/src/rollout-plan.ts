@@ -1,5 +1,5 @@
 // Planning is pure: which clusters go in which wave, and which are left out and why.
-import { checkUpgradePath, refusedAdoptionNamespace } from '@meshfleet/linkerd';
+import { checkUpgradePath, gitopsToolLabel, refusedAdoptionNamespace } from '@meshfleet/linkerd';
 import { RolloutStrategy } from './rollout-strategy';
 
 export interface PlanCandidate {
@@ -8,6 +8,8 @@ export interface PlanCandidate {
   status: string;
   /** MONITOR clusters are never upgraded (their agent may only read). */
   mode: string;
+  /** Set when the cluster is in GITOPS mode (the tool, or GITOPS when unknown): never planned. */
+  gitopsTool?: string | null;
   linkerdInstalled: boolean;
   currentVersion: string | null;
   kubernetesVersion: string | null;
@@ -48,6 +50,13 @@ export function planRollout(candidates: PlanCandidate[], release: PlanRelease, s
       excluded.push({ clusterId: c.id, clusterName: c.name, code, reason });
     if (c.mode === 'MONITOR') {
       out('CLUSTER_MONITOR_ONLY', 'The cluster is in MONITOR mode: its agent may only read');
+      continue;
+    }
+    if (c.gitopsTool) {
+      out(
+        'GITOPS_MANAGED',
+        `${gitopsToolLabel(c.gitopsTool)} applies Linkerd on this cluster (GITOPS mode); change it in Git`,
+      );
       continue;
     }
     if (c.status === 'PENDING') {
@@ -134,6 +143,13 @@ export function planMeshRollout(
       excluded.push({ clusterId: c.id, clusterName: c.name, code, reason });
     if (c.mode === 'MONITOR') {
       out('CLUSTER_MONITOR_ONLY', 'The cluster is in MONITOR mode: its agent may only read');
+      continue;
+    }
+    if (c.gitopsTool) {
+      out(
+        'GITOPS_MANAGED',
+        `${gitopsToolLabel(c.gitopsTool)} applies Linkerd on this cluster (GITOPS mode); change it in Git`,
+      );
       continue;
     }
     if (c.status === 'PENDING') {

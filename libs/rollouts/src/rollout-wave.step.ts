@@ -179,6 +179,14 @@ export class RolloutWaveStep {
       else if (!res || res instanceof ConflictError) busy.push(t.id);
       else if (res instanceof FailedPreconditionError && res.details['reason'] === 'SAME_VERSION')
         same.push(t.id);
+      // Handed to Argo CD / Flux after planning: left alone, not a failure of the rollout.
+      else if (res instanceof FailedPreconditionError && res.details['reason'] === 'GITOPS_MANAGED')
+        await this.repo.moveTargets(
+          [t.id],
+          RolloutTargetStatus.UPGRADING,
+          { status: RolloutTargetStatus.SKIPPED, reason: res.message },
+          unclaimed,
+        );
       else
         await this.repo.moveTargets(
           [t.id],

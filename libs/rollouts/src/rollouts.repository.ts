@@ -66,6 +66,7 @@ export class RolloutsRepository {
     const idCond = ids.length ? Prisma.sql`AND c."id" = ANY(${ids.filter(isUuid)}::uuid[])` : Prisma.empty;
     return this.prisma.$queryRaw<PlanCandidate[]>`
       SELECT c."id", c."name", c."status"::text AS status, c."mode"::text AS mode,
+             CASE WHEN c."managementMode" = 'GITOPS' THEN COALESCE(c."gitopsTool"::text, 'GITOPS') END AS "gitopsTool",
              COALESCE(h."linkerdInstalled", false) AS "linkerdInstalled",
              h."controlPlaneVersion" AS "currentVersion",
              COALESCE(c."kubernetesVersion", h."report"->>'kubernetesVersion') AS "kubernetesVersion",
@@ -79,6 +80,7 @@ export class RolloutsRepository {
     const idCond = ids.length ? Prisma.sql`AND c."id" = ANY(${ids.filter(isUuid)}::uuid[])` : Prisma.empty;
     return this.prisma.$queryRaw<MeshPlanCandidate[]>`
       SELECT c."id", c."name", c."status"::text AS status, c."mode"::text AS mode,
+             CASE WHEN c."managementMode" = 'GITOPS' THEN COALESCE(c."gitopsTool"::text, 'GITOPS') END AS "gitopsTool",
              COALESCE(h."linkerdInstalled", false) AS "linkerdInstalled",
              h."controlPlaneVersion" AS "currentVersion",
              COALESCE(c."kubernetesVersion", h."report"->>'kubernetesVersion') AS "kubernetesVersion",

@@ -76,8 +76,22 @@ WITH input AS (
   RETURNING 1
 ), touch AS (
   UPDATE "Cluster" c SET "lastSeenAt" = i."receivedAt", "agentVersion" = i."agentVersion",
-    "kubernetesVersion" = COALESCE(i."kubernetesVersion", c."kubernetesVersion"), "updatedAt" = now()
-  FROM input i JOIN up USING ("clusterId")
+    "kubernetesVersion" = COALESCE(i."kubernetesVersion", c."kubernetesVersion"), "updatedAt" = now(),
+    -- GitOps ownership from the report's gitops marks. Kept as is when the user chose the mode or
+    -- the agent predates detection (gitops null); a mode that was detected follows the marks.
+    "managementMode" = CASE WHEN NOT g."seen" OR c."managementModeSource" = 'USER' THEN c."managementMode"
+      WHEN g."tool" IS NOT NULL THEN 'GITOPS'::"ManagementMode"
+      WHEN c."managementModeSource" = 'DETECTED' THEN 'MESHFLEET'::"ManagementMode" ELSE c."managementMode" END,
+    "gitopsTool" = CASE WHEN NOT g."seen" OR c."managementModeSource" = 'USER' THEN c."gitopsTool"
+      WHEN g."tool" IS NOT NULL THEN g."tool"::"GitopsTool"
+      WHEN c."managementModeSource" = 'DETECTED' THEN NULL ELSE c."gitopsTool" END,
+    "managementModeSource" = CASE WHEN NOT g."seen" OR c."managementModeSource" = 'USER' THEN c."managementModeSource"
+      WHEN g."tool" IS NOT NULL THEN 'DETECTED'::"ManagementModeSource" ELSE NULL END,
+    "gitopsEvidence" = CASE WHEN g."seen" THEN COALESCE(i."report"->'gitops'->'evidence', '[]'::jsonb)
+      ELSE c."gitopsEvidence" END
+  FROM input i JOIN up USING ("clusterId"), LATERAL (SELECT
+      jsonb_typeof(i."report"->'gitops') IS NOT DISTINCT FROM 'object' AS "seen",
+      i."report"->'gitops'->>'detected' AS "tool") g
   WHERE c."id" = i."clusterId" AND c."status" <> 'DEREGISTERED'
   RETURNING 1
 ), ev AS (

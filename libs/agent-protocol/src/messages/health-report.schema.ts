@@ -7,6 +7,7 @@ import { CheckResultsSchema } from './checks.schema';
 import { ProxyVersionsSchema, sequenceNumber, shortString, timestamp } from './common.schema';
 import { MtlsStatusSchema } from './mtls.schema';
 import { ResourceUsageSchema } from './resources.schema';
+import { GitopsOwnershipSchema } from './gitops.schema';
 
 export const LinkerdChannelSchema = z.enum(['edge', 'stable', 'enterprise', 'preview', 'version']);
 
@@ -47,6 +48,8 @@ export const HealthReportSchema = z.object({
   adoption: AdoptionFactsSchema.nullable().default(null),
   /** Proxy and control-plane CPU/memory; null from agents that predate it or cannot read any. */
   resources: ResourceUsageSchema.nullable().default(null),
+  /** Argo CD / Flux marks on Linkerd's objects; null from agents that predate it. */
+  gitops: GitopsOwnershipSchema.nullable().default(null),
 });
 export type HealthReport = z.infer<typeof HealthReportSchema>;
 

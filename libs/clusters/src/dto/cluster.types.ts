@@ -1,6 +1,13 @@
 import { NodeInterface } from '@meshfleet/graphql';
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
-import { CloudProvider, ClusterMode, ClusterStatus } from '@meshfleet/db';
+import {
+  CloudProvider,
+  ClusterMode,
+  ClusterStatus,
+  GitopsTool,
+  ManagementMode,
+  ManagementModeSource,
+} from '@meshfleet/db';
 import { Connection, GraphQLJSONObject } from '@meshfleet/graphql';
 
 registerEnumType(CloudProvider, { name: 'CloudProvider', description: 'Where the cluster runs' });
@@ -13,6 +20,18 @@ registerEnumType(ClusterMode, {
   name: 'ClusterMode',
   description:
     "What the agent may do: MONITOR reads only (read-only RBAC, lifecycle operations refused); MANAGED also installs, upgrades, uninstalls and rotates Linkerd (RBAC scoped to Linkerd's objects)",
+});
+
+registerEnumType(ManagementMode, {
+  name: 'ManagementMode',
+  description:
+    'Who applies Linkerd: MESHFLEET (lifecycle operations) or GITOPS (Argo CD / Flux own it; install, upgrade, uninstall, issuer rotation and mesh adoption are refused with GITOPS_MANAGED)',
+});
+registerEnumType(GitopsTool, { name: 'GitopsTool' });
+registerEnumType(ManagementModeSource, {
+  name: 'ManagementModeSource',
+  description:
+    "USER: set with setClusterManagementMode (detection never overrides it); DETECTED: from the agent's report",
 });
 
 @ObjectType('Cluster', { implements: () => [NodeInterface] })
@@ -49,6 +68,24 @@ export class ClusterType {
     description: 'Chosen at registration; setClusterMode changes it (re-apply the returned manifest)',
   })
   mode!: ClusterMode;
+
+  @Field(() => ManagementMode)
+  managementMode!: ManagementMode;
+
+  @Field(() => GitopsTool, {
+    nullable: true,
+    description: 'The GitOps tool that owns Linkerd in GITOPS mode',
+  })
+  gitopsTool!: GitopsTool | null;
+
+  @Field(() => ManagementModeSource, {
+    nullable: true,
+    description: 'null until the mode is set or detected',
+  })
+  managementModeSource!: ManagementModeSource | null;
+
+  @Field(() => [String], { description: 'The Argo CD / Flux marks the agent found on Linkerd objects' })
+  gitopsEvidence!: string[];
 
   @Field(() => String, { nullable: true })
   kubernetesVersion!: string | null;
