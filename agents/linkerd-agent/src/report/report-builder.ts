@@ -7,6 +7,7 @@ import {
   type HealthReportInput,
 } from '@meshfleet/agent-protocol';
 import { adoptionFacts, certificateInventory, linkerdInfo, mtlsStatus, runChecks } from '@meshfleet/linkerd';
+import type { DriftMonitor } from '../drift/drift-monitor';
 import type { KubeAccess } from '../kube/kube-access';
 import type { ProxyScraper } from './proxy-scraper';
 import { fitReport } from './trim-report';
@@ -18,6 +19,8 @@ export interface ReportBuilderDeps {
   controlPlaneNamespace: string;
   vizNamespace: string;
   certExpiryWarningDays: number;
+  /** Drift from the last applied release; reports carry null without it. */
+  drift?: Pick<DriftMonitor, 'current'>;
 }
 
 export class ReportBuilder {
@@ -28,7 +31,7 @@ export class ReportBuilder {
     await d.kube.refreshServerVersion();
     const snapshot = d.kube.snapshot(new Date());
     const cp = d.controlPlaneNamespace;
-    const [checks, certificates, scraped] = await Promise.all([
+    const [checks, certificates, scraped, drift] = await Promise.all([
       runChecks(snapshot, {
         controlPlaneNamespace: cp,
         vizNamespace: d.vizNamespace,
@@ -36,6 +39,7 @@ export class ReportBuilder {
       }),
       certificateInventory(snapshot, { controlPlaneNamespace: cp, vizNamespace: d.vizNamespace }),
       d.scraper.scrape(snapshot, signal),
+      d.drift ? d.drift.current(snapshot.now) : Promise.resolve(null),
     ]);
     const input: HealthReportInput = {
       sequence,
@@ -47,6 +51,7 @@ export class ReportBuilder {
       certificates,
       mtls: mtlsStatus(snapshot, scraped, { controlPlaneNamespace: cp }),
       adoption: adoptionFacts(snapshot, { controlPlaneNamespace: cp }),
+      drift,
     };
     // Validate here too: a contract violation is our bug and should fail loudly in the agent's
     // log, not as a 400 the API has to explain.

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AdoptionFactsSchema } from './adoption.schema';
 import { CertificateInventorySchema } from './certificates.schema';
 import { CheckResultsSchema } from './checks.schema';
+import { DriftReportSchema } from './drift.schema';
 import { ProxyVersionsSchema, sequenceNumber, shortString, timestamp } from './common.schema';
 import { MtlsStatusSchema } from './mtls.schema';
 
@@ -44,6 +45,8 @@ export const HealthReportSchema = z.object({
   mtls: MtlsStatusSchema,
   /** Mesh adoption facts; null from agents that predate them (then no adoption plan can be made). */
   adoption: AdoptionFactsSchema.nullable().default(null),
+  /** Drift from the last applied release; null from older agents and before any Meshfleet apply. */
+  drift: DriftReportSchema.nullable().default(null),
 });
 export type HealthReport = z.infer<typeof HealthReportSchema>;
 

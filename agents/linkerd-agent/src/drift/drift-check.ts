@@ -1,0 +1,68 @@
+// One drift pass over the desired objects: GET live (missing = DELETED), server-side-apply dry
+// run with the agent's manager and force, diff. Sequential and bounded: a Linkerd control
+// plane is some fifty objects, checked at most once per report interval.
+import { MAX_DRIFT_FINDINGS, type DriftFinding, type DriftReport } from '@meshfleet/agent-protocol';
+import { FIELD_MANAGER, type ClusterOps } from '../kube/cluster-ops';
+import type { DesiredSnapshot } from './desired-state';
+import { deletedFinding, diffObject, type KubeLike } from './drift-diff';
+import { skippedObject } from './ignore-rules';
+
+type Ops = Pick<ClusterOps, 'get' | 'applyDryRun' | 'listIfServed'>;
+
+interface Hpa {
+  spec?: { scaleTargetRef?: { kind?: string; name?: string } };
+}
+
+async function hpaTargets(ops: Ops, namespaces: Set<string>): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const ns of namespaces) {
+    const hpas =
+      (await ops.listIfServed<Hpa & { kind?: string }>('autoscaling/v2', 'HorizontalPodAutoscaler', ns)) ??
+      [];
+    for (const h of hpas) {
+      const ref = h.spec?.scaleTargetRef;
+      if (ref?.kind && ref.name) out.add(`${ns}/${ref.kind}/${ref.name}`);
+    }
+  }
+  return out;
+}
+
+export async function checkDrift(ops: Ops, desired: DesiredSnapshot, now = new Date()): Promise<DriftReport> {
+  const namespaces = new Set(
+    desired.objects.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])),
+  );
+  const hpa = await hpaTargets(ops, namespaces);
+  const findings: DriftFinding[] = [];
+  let checked = 0;
+  for (const want of desired.objects) {
+    const ref = {
+      apiVersion: want.apiVersion,
+      kind: want.kind,
+      name: want.metadata.name,
+      ...(want.metadata.namespace ? { namespace: want.metadata.namespace } : {}),
+    };
+    const live = (await ops.get(ref)) as KubeLike | null;
+    if (!live) {
+      findings.push(deletedFinding(want));
+      checked++;
+      continue;
+    }
+    if (skippedObject(live)) continue;
+    const dry = (await ops.applyDryRun(want)) as KubeLike;
+    checked++;
+    findings.push(
+      ...diffObject(dry, live, {
+        selfManager: FIELD_MANAGER,
+        hpaTargeted: hpa.has(`${want.metadata.namespace ?? ''}/${want.kind}/${want.metadata.name}`),
+      }),
+    );
+  }
+  const since = now.toISOString();
+  return {
+    checkedAt: since,
+    desiredDigest: desired.digest,
+    objectsChecked: checked,
+    total: findings.length,
+    findings: findings.slice(0, MAX_DRIFT_FINDINGS).map((f) => ({ ...f, since: f.since ?? since })),
+  };
+}
