@@ -12,6 +12,7 @@ export enum AlertKind {
   OPERATION_FAILED = 'OPERATION_FAILED',
   ROLLOUT_PAUSED = 'ROLLOUT_PAUSED',
   ROLLOUT_FAILED = 'ROLLOUT_FAILED',
+  DRIFT_DETECTED = 'DRIFT_DETECTED',
 }
 
 export enum AlertSeverity {
@@ -111,6 +112,13 @@ export const RULE_DEFAULTS: Record<AlertKind, Omit<EffectiveRule, 'kind'>> = {
     forSeconds: 0,
     params: {},
     eventDriven: true,
+  },
+  DRIFT_DETECTED: {
+    enabled: true,
+    severity: AlertSeverity.WARNING,
+    forSeconds: 0,
+    params: {},
+    eventDriven: false,
   },
 };
 

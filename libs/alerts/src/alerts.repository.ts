@@ -44,6 +44,7 @@ export interface AlertChanges {
 interface StoredReport {
   certificates?: { role?: string; name?: string; notAfter?: string }[];
   linkerd?: { skew?: { oldestProxy?: string | null; controlPlane?: string | null } };
+  drift?: { total?: number } | null;
 }
 
 /** One cluster as the periodic pass reads it (see fleetFacts). */
@@ -56,6 +57,7 @@ export interface FleetFact {
   podCoverage: number | null;
   trafficCoverage: number | null;
   proxySkew: string | null;
+  driftCount: number | null;
   controlPlaneVersion: string | null;
   earliestCertExpiry: Date | null;
   firing: boolean;
@@ -193,6 +195,7 @@ export class AlertsRepository {
               certificates: (report.certificates ?? []).flatMap((x) =>
                 x.notAfter ? [{ role: x.role ?? 'unknown', name: x.name ?? '', notAfter: x.notAfter }] : [],
               ),
+              driftCount: report.drift?.total ?? null,
             }
           : null,
     };
@@ -275,7 +278,7 @@ export class AlertsRepository {
     // Joins rather than per-row subqueries: one pass over the firing alerts and the due times.
     return this.prisma.$queryRaw<FleetFact[]>`
       SELECT c."id", c."organizationId", c."name", c."status"::text AS status,
-        h."status"::text AS health, h."podCoverage", h."trafficCoverage", h."proxySkew",
+        h."status"::text AS health, h."podCoverage", h."trafficCoverage", h."proxySkew", h."driftCount",
         h."controlPlaneVersion", h."earliestCertExpiry",
         f."clusterId" IS NOT NULL AS firing, d."clusterId" IS NOT NULL AS due,
         -- Only a NOT_INSTALLED cluster needs to know (see ClusterState.linkerdExpected).

@@ -54,6 +54,7 @@ export class FleetSummaryService {
         5,
         ANCHOR_GROUP_NAMES,
       );
+    const drift = await this.repo.driftCounts(organizationId, f);
     const health = emptyCounts();
     const providers = new Map<string, HealthCountsType>();
     const regions = new Map<string | null, number>();
@@ -85,6 +86,7 @@ export class FleetSummaryService {
       : 0;
     return {
       health,
+      drift,
       byProvider: [...providers]
         .map(([provider, c]) => ({ provider, ...c }))
         .sort((a, b) => a.provider.localeCompare(b.provider)),

@@ -6,6 +6,7 @@ import { FleetSummaryRepository } from './fleet-summary.repository';
 import { FleetSummaryService } from './fleet-summary.service';
 import { MeshAdoptionResolver } from './adoption/mesh-adoption.resolver';
 import { MeshAdoptionService } from './adoption/mesh-adoption.service';
+import { ClusterDriftResolver } from './drift/drift.resolver';
 
 @Module({
   imports: [ClustersModule],
@@ -16,6 +17,7 @@ import { MeshAdoptionService } from './adoption/mesh-adoption.service';
     FleetSummaryService,
     MeshAdoptionService,
     MeshAdoptionResolver,
+    ClusterDriftResolver,
   ],
   exports: [HealthRepository],
 })

@@ -8,3 +8,5 @@ export * from './dto/fleet-summary.types';
 export * from './adoption/mesh-adoption.service';
 export * from './adoption/mesh-adoption.resolver';
 export * from './dto/mesh-adoption.types';
+export * from './dto/drift.types';
+export * from './drift/drift.view';

@@ -1,4 +1,5 @@
 import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
+import { FleetDriftType } from './drift.types';
 
 @ObjectType('HealthCounts')
 export class HealthCountsType {
@@ -93,4 +94,8 @@ export class FleetSummaryType {
   @Field(() => [ExpiringCertificateType], { description: 'Soonest first' })
   expiringCertificates!: ExpiringCertificateType[];
   @Field(() => [TrustAnchorGroupType]) trustAnchorGroups!: TrustAnchorGroupType[];
+  @Field(() => FleetDriftType, {
+    description: 'Drift from the releases Meshfleet applied (see Cluster.drift)',
+  })
+  drift!: FleetDriftType;
 }
