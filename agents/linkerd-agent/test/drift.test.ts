@@ -1,7 +1,7 @@
 // Drift detection against kube-sim with the real client: Meshfleet installs Linkerd, then a
 // person's kubectl edit/patch changes the destination's replicas and a linkerd-config value.
 // Drift names field and manager; Meshfleet's own restart and a cainjector's caBundle do not count;
-// re-applying the desired objects (what reconcileDrift does) clears it.
+// RECONCILE_DRIFT (re-applying the desired objects) clears it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1ConfigMap, V1Deployment } from '@kubernetes/client-node';
@@ -11,12 +11,20 @@ import { DesiredState } from '../src/drift/desired-state';
 import { DriftMonitor } from '../src/drift/drift-monitor';
 import { ClusterOps } from '../src/kube/cluster-ops';
 import { loadKubeConfig } from '../src/kube/kube-config';
-import { applyAll } from '../src/tasks/lifecycle/apply';
-import type { BundleObject } from '../src/tasks/lifecycle/bundle-objects';
+import { TaskFailure } from '../src/tasks/task-failure';
 import { executeLifecycle } from '../src/tasks/lifecycle/lifecycle-executor';
 import { FakeApi, gatewayApiCrds, installTask, PLAIN_CLUSTER, releaseRef } from './lifecycle-fixture';
 
 const V219 = 'enterprise-2.19.1';
+let api: FakeApi;
+const reconcileTask = (id: string) =>
+  ({
+    id,
+    issuedAt: new Date().toISOString(),
+    attempt: 1,
+    kind: 'RECONCILE_DRIFT',
+    params: { operationId: `op-${id}`, controlPlaneNamespace: 'linkerd' },
+  }) as const;
 
 describe('drift detection on a simulated cluster', () => {
   let sim: Simulator;
@@ -42,7 +50,7 @@ describe('drift detection on a simulated cluster', () => {
       loadKubeConfig({ kubeconfigPath: null, kubeconfigYaml: sim.kubeconfigFor('plain') }).kc,
     );
     for (const crd of gatewayApiCrds()) await ops.apply(crd);
-    const api = await FakeApi.create();
+    api = await FakeApi.create();
     desired = new DesiredState();
     monitor = new DriftMonitor({ ops, desired, intervalMs: () => interval });
     await executeLifecycle(
@@ -156,8 +164,16 @@ describe('drift detection on a simulated cluster', () => {
     assert.equal(next?.findings.find((f) => f.path === 'spec.replicas')?.live, '4');
   });
 
-  it('re-applying the desired objects with the agent field manager clears the drift', async () => {
-    await applyAll(ops, desired.current()!.objects as BundleObject[]);
+  it('RECONCILE_DRIFT re-applies the desired objects with the agent field manager and clears the drift', async () => {
+    const events: string[] = [];
+    const ctx = { ...api.context(ops, 'reconcile'), desired };
+    const out = await executeLifecycle(
+      { ...ctx, event: async (step, status) => void events.push(`${step}:${status}`) },
+      reconcileTask('reconcile'),
+    );
+    assert.equal(out.controlPlaneVersion, V219);
+    for (const step of ['precheck', 'reconcile', 'rollout', 'postcheck'])
+      assert.ok(events.includes(`${step}:succeeded`), `${step}: ${events.join(' ')}`);
     const report = await monitor.current();
     assert.deepEqual(report?.findings, []);
     const dest = (await ops.get({
@@ -167,5 +183,34 @@ describe('drift detection on a simulated cluster', () => {
       name: 'linkerd-destination',
     })) as V1Deployment;
     assert.equal(dest.spec?.replicas, 1);
+    assert.ok(
+      !dest.metadata?.managedFields?.some((e) => e.manager === 'kubectl-edit'),
+      'kubectl-edit owns nothing any more',
+    );
+  });
+
+  it('RECONCILE_DRIFT without an applied release in the agent fails with NO_DESIRED_STATE and applies nothing', async () => {
+    writeAs(
+      'kubectl-edit',
+      'apps',
+      'deployments',
+      'linkerd-destination',
+      { spec: { replicas: 2 } },
+      'linkerd',
+    );
+    await assert.rejects(
+      executeLifecycle(
+        { ...api.context(ops, 'reconcile-2'), desired: new DesiredState() },
+        reconcileTask('r2'),
+      ),
+      (e: unknown) => e instanceof TaskFailure && e.code === 'NO_DESIRED_STATE',
+    );
+    const dest = (await ops.get({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'linkerd',
+      name: 'linkerd-destination',
+    })) as V1Deployment;
+    assert.equal(dest.spec?.replicas, 2);
   });
 });

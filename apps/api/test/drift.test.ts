@@ -8,6 +8,8 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { INestApplicationContext } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
+import { PrismaService } from '@meshfleet/db';
+import { errorCode } from '@meshfleet/testing';
 import { startApi, startWorkerFor, TestApi } from './harness';
 import { agentCall, eventually, linkerdReport, registerAndEnroll } from './agent-http';
 
@@ -148,7 +150,7 @@ describe('drift in the API', () => {
     await report(drifted, driftOf(FINDINGS));
     const firing = await eventually(
       () => driftAlerts('FIRING'),
-      (a) => a.totalCount === 1,
+      (a) => a.totalCount === 1 && a.edges.length === 1,
     );
     assert.equal(firing.edges[0].node.clusterId, drifted.id);
     assert.equal(firing.edges[0].node.severity, 'WARNING');
@@ -174,5 +176,37 @@ describe('drift in the API', () => {
     );
     const s = await api.gql(`{ fleetSummary { drift { clustersWithDrift findings } } }`, {}, key);
     assert.deepEqual(s.data!.fleetSummary.drift, { clustersWithDrift: 0, findings: 0 });
+  });
+
+  it('reconcileDrift is refused with a reason without a drift check or without drift, and queues RECONCILE_DRIFT otherwise', async () => {
+    const reconcile = (id: string) =>
+      api.gql(
+        `mutation($c: ID!) { reconcileDrift(clusterId: $c) { id kind status clusterId } }`,
+        { c: id },
+        key,
+      );
+    const prisma = api.app.get(PrismaService);
+    const operations = (id: string) =>
+      prisma.operation.count({ where: { clusterId: id, kind: 'RECONCILE_DRIFT' } });
+    const old = await api.gql(`{ clusters { edges { node { id name } } } }`, {}, key);
+    const oldId = old.data!.clusters.edges.find((e: any) => e.node.name === 'prod-old-agent').node.id;
+    for (const [id, reason] of [
+      [oldId, 'DRIFT_NOT_CHECKED'],
+      [drifted.id, 'NO_DRIFT'],
+    ] as const) {
+      const r = await reconcile(id);
+      assert.equal(errorCode(r), 'FAILED_PRECONDITION', JSON.stringify(r.errors));
+      assert.equal(r.errors![0]!.extensions!['reason'], reason);
+      assert.equal(await operations(id), 0, 'nothing written');
+    }
+    const unknown = await reconcile('00000000-0000-4000-8000-000000000000');
+    assert.equal(errorCode(unknown), 'NOT_FOUND');
+
+    await report(drifted, driftOf(FINDINGS));
+    const ok = await reconcile(drifted.id);
+    assert.equal(ok.errors, undefined, JSON.stringify(ok.errors));
+    assert.equal(ok.data!.reconcileDrift.kind, 'RECONCILE_DRIFT');
+    assert.equal(ok.data!.reconcileDrift.clusterId, drifted.id);
+    assert.equal(await operations(drifted.id), 1);
   });
 });

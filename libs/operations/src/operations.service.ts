@@ -29,6 +29,7 @@ import { recordDomainEvent, recordDomainEvents } from '@meshfleet/events';
 import { CatalogService, Variant } from './catalog/catalog.service';
 import { OperationParams } from './operation-kinds';
 import { meshAdoptionParams, MeshNamespacesRequest } from './mesh-adoption';
+import { assertReconcilable } from './reconcile-drift';
 import { OperationFilter, OperationsRepository, OperationWithSteps } from './operations.repository';
 import { OperationsQueue } from './operations.queue';
 import { OPERATION_UPDATED, OperationsOrchestrator } from './operations.orchestrator';
@@ -352,6 +353,13 @@ export class OperationsService {
   async restartDataPlane(actor: Actor, clusterId: string, namespaces: string[]): Promise<OperationWithSteps> {
     const { cluster } = await this.connectedCluster(actor, clusterId);
     return this.create(actor, cluster, OperationKind.RESTART_DATA_PLANE, { namespaces });
+  }
+
+  /** RECONCILE_DRIFT: re-apply what Meshfleet last applied, once the latest report shows drift. */
+  async reconcileDrift(actor: Actor, clusterId: string): Promise<OperationWithSteps> {
+    const { cluster, report } = await this.connectedCluster(actor, clusterId);
+    assertReconcilable(cluster.name, report);
+    return this.create(actor, cluster, OperationKind.RECONCILE_DRIFT, {});
   }
 
   /**

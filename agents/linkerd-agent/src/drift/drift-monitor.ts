@@ -14,7 +14,7 @@ export interface DriftMonitorDeps {
 }
 
 export class DriftMonitor {
-  private last: { at: number; digest: string; report: DriftReport } | null = null;
+  private last: { at: number; generation: number; report: DriftReport } | null = null;
   /** When a manager-less finding was first seen, so `since` does not move each pass. */
   private readonly firstSeen = new Map<string, string>();
 
@@ -27,16 +27,18 @@ export class DriftMonitor {
       return null;
     }
     const fresh =
-      this.last && this.last.digest === desired.digest && now.getTime() - this.last.at < this.d.intervalMs();
+      this.last &&
+      this.last.generation === desired.generation &&
+      now.getTime() - this.last.at < this.d.intervalMs();
     if (fresh) return this.last!.report;
     try {
       const report = await checkDrift(this.d.ops, desired, now);
       this.keepFirstSeen(report);
-      this.last = { at: now.getTime(), digest: desired.digest, report };
+      this.last = { at: now.getTime(), generation: desired.generation, report };
     } catch (e) {
       this.d.onError?.(e);
     }
-    return this.last?.digest === desired.digest ? this.last.report : null;
+    return this.last?.generation === desired.generation ? this.last.report : null;
   }
 
   private keepFirstSeen(report: DriftReport): void {
