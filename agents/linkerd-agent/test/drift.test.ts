@@ -164,6 +164,36 @@ describe('drift detection on a simulated cluster', () => {
     assert.equal(next?.findings.find((f) => f.path === 'spec.replicas')?.live, '4');
   });
 
+  it('dry-runs only objects that changed since the last pass', async () => {
+    let dryRuns = 0;
+    const counting = {
+      get: ops.get.bind(ops),
+      listIfServed: ops.listIfServed.bind(ops),
+      applyDryRun: <T extends object>(o: T) => {
+        dryRuns++;
+        return ops.applyDryRun(o as never) as Promise<T>;
+      },
+    };
+    const m = new DriftMonitor({ ops: counting as never, desired, intervalMs: () => 0 });
+    const first = await m.current();
+    assert.equal(dryRuns, first!.objectsChecked);
+    dryRuns = 0;
+    const second = await m.current();
+    assert.equal(dryRuns, 0, 'nothing changed: no dry run');
+    assert.deepEqual(second!.findings, first!.findings);
+    writeAs(
+      'kubectl-edit',
+      'apps',
+      'deployments',
+      'linkerd-destination',
+      { spec: { replicas: 5 } },
+      'linkerd',
+    );
+    const third = await m.current();
+    assert.equal(dryRuns, 1);
+    assert.equal(third!.findings.find((f) => f.path === 'spec.replicas')?.live, '5');
+  });
+
   it('RECONCILE_DRIFT re-applies the desired objects with the agent field manager and clears the drift', async () => {
     const events: string[] = [];
     const ctx = { ...api.context(ops, 'reconcile'), desired };

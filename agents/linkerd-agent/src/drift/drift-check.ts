@@ -27,7 +27,21 @@ async function hpaTargets(ops: Ops, namespaces: Set<string>): Promise<Set<string
   return out;
 }
 
-export async function checkDrift(ops: Ops, desired: DesiredSnapshot, now = new Date()): Promise<DriftReport> {
+/**
+ * Per object (kind/namespace/name), the live resourceVersion last diffed and what the diff found:
+ * an unchanged object is not dry-run again. Valid for one desired generation.
+ */
+export type DiffCache = Map<
+  string,
+  { resourceVersion: string; hpaTargeted: boolean; findings: DriftFinding[] }
+>;
+
+export async function checkDrift(
+  ops: Ops,
+  desired: DesiredSnapshot,
+  now = new Date(),
+  cache: DiffCache = new Map(),
+): Promise<DriftReport> {
   const namespaces = new Set(
     desired.objects.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])),
   );
@@ -48,14 +62,19 @@ export async function checkDrift(ops: Ops, desired: DesiredSnapshot, now = new D
       continue;
     }
     if (skippedObject(live)) continue;
-    const dry = (await ops.applyDryRun(want)) as KubeLike;
     checked++;
-    findings.push(
-      ...diffObject(dry, live, {
-        selfManager: FIELD_MANAGER,
-        hpaTargeted: hpa.has(`${want.metadata.namespace ?? ''}/${want.kind}/${want.metadata.name}`),
-      }),
-    );
+    const key = `${want.kind}/${want.metadata.namespace ?? ''}/${want.metadata.name}`;
+    const hpaTargeted = hpa.has(`${want.metadata.namespace ?? ''}/${want.kind}/${want.metadata.name}`);
+    const rv = String(live.metadata?.['resourceVersion'] ?? '');
+    const known = cache.get(key);
+    if (known && rv && known.resourceVersion === rv && known.hpaTargeted === hpaTargeted) {
+      findings.push(...known.findings);
+      continue;
+    }
+    const dry = (await ops.applyDryRun(want)) as KubeLike;
+    const found = diffObject(dry, live, { selfManager: FIELD_MANAGER, hpaTargeted });
+    cache.set(key, { resourceVersion: rv, hpaTargeted, findings: found });
+    findings.push(...found);
   }
   const since = now.toISOString();
   return {

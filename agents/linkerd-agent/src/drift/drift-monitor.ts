@@ -2,7 +2,7 @@
 // and again at once when the desired set changed (an install, upgrade or reconcile). A failed
 // pass keeps the last result: drift is a slow signal and a blip must not clear it.
 import type { DriftReport } from '@meshfleet/agent-protocol';
-import { checkDrift } from './drift-check';
+import { checkDrift, type DiffCache } from './drift-check';
 import type { DesiredState } from './desired-state';
 
 export interface DriftMonitorDeps {
@@ -17,6 +17,8 @@ export class DriftMonitor {
   private last: { at: number; generation: number; report: DriftReport } | null = null;
   /** When a manager-less finding was first seen, so `since` does not move each pass. */
   private readonly firstSeen = new Map<string, string>();
+  /** Diffs of unchanged objects, for the current desired generation. */
+  private cache: { generation: number; diffs: DiffCache } = { generation: 0, diffs: new Map() };
 
   constructor(private readonly d: DriftMonitorDeps) {}
 
@@ -32,7 +34,9 @@ export class DriftMonitor {
       now.getTime() - this.last.at < this.d.intervalMs();
     if (fresh) return this.last!.report;
     try {
-      const report = await checkDrift(this.d.ops, desired, now);
+      if (this.cache.generation !== desired.generation)
+        this.cache = { generation: desired.generation, diffs: new Map() };
+      const report = await checkDrift(this.d.ops, desired, now, this.cache.diffs);
       this.keepFirstSeen(report);
       this.last = { at: now.getTime(), generation: desired.generation, report };
     } catch (e) {
