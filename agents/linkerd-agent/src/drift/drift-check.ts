@@ -82,6 +82,7 @@ export async function checkDrift(
     desiredDigest: desired.digest,
     objectsChecked: checked,
     total: findings.length,
+    podMeshTotal: 0,
     findings: findings.slice(0, MAX_DRIFT_FINDINGS).map((f) => ({ ...f, since: f.since ?? since })),
   };
 }

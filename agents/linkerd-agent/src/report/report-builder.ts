@@ -8,6 +8,7 @@ import {
 } from '@meshfleet/agent-protocol';
 import { adoptionFacts, certificateInventory, linkerdInfo, mtlsStatus, runChecks } from '@meshfleet/linkerd';
 import type { DriftMonitor } from '../drift/drift-monitor';
+import { podMeshFindings, withPodMesh } from '../drift/pod-mesh-drift';
 import type { KubeAccess } from '../kube/kube-access';
 import type { ProxyScraper } from './proxy-scraper';
 import { fitReport } from './trim-report';
@@ -41,17 +42,31 @@ export class ReportBuilder {
       d.scraper.scrape(snapshot, signal),
       d.drift ? d.drift.current(snapshot.now) : Promise.resolve(null),
     ]);
+    const mtls = mtlsStatus(snapshot, scraped, { controlPlaneNamespace: cp });
+    const linkerd = linkerdInfo(snapshot, cp);
+    const pods = drift
+      ? podMeshFindings({
+          controlPlaneVersion: linkerd.version,
+          mtls,
+          namespaces: snapshot.namespaces,
+          workloads: [
+            { kind: 'Deployment', items: snapshot.deployments },
+            { kind: 'DaemonSet', items: snapshot.daemonSets },
+            { kind: 'StatefulSet', items: snapshot.statefulSets ?? [] },
+          ],
+        })
+      : [];
     const input: HealthReportInput = {
       sequence,
       generatedAt: snapshot.now.toISOString(),
       agentVersion: d.agentVersion,
       kubernetesVersion: snapshot.kubernetesVersion,
-      linkerd: linkerdInfo(snapshot, cp),
+      linkerd,
       checks,
       certificates,
-      mtls: mtlsStatus(snapshot, scraped, { controlPlaneNamespace: cp }),
+      mtls,
       adoption: adoptionFacts(snapshot, { controlPlaneNamespace: cp }),
-      drift,
+      drift: drift ? withPodMesh(drift, pods) : null,
     };
     // Validate here too: a contract violation is our bug and should fail loudly in the agent's
     // log, not as a 400 the API has to explain.

@@ -38,7 +38,10 @@ export const DriftReportSchema = z.object({
   /** Digest of the applied control-plane bundle the desired state came from. */
   desiredDigest: shortString.nullable(),
   objectsChecked: z.int().min(0),
+  /** CHANGED and DELETED findings (what DRIFT_DETECTED and the fleet counts use). */
   total: z.int().min(0),
+  /** POD_MESH findings, listed after the object findings (proxy skew has its own alert). */
+  podMeshTotal: z.int().min(0).default(0),
   findings: z.array(DriftFindingSchema).max(MAX_DRIFT_FINDINGS),
 });
 export type DriftReport = z.infer<typeof DriftReportSchema>;

@@ -19,6 +19,7 @@ export function driftView(health: ClusterHealth | null): ClusterDriftType | null
     desiredDigest: d.desiredDigest,
     objectsChecked: d.objectsChecked,
     total: d.total,
+    podMeshTotal: d.podMeshTotal,
     findings: d.findings.map((f) => ({
       reason: f.reason as DriftReason,
       object: { kind: f.kind, namespace: f.namespace, name: f.name },

@@ -76,8 +76,14 @@ export class ClusterDriftType {
   @Field(() => Int)
   objectsChecked!: number;
 
-  @Field(() => Int, { description: 'All findings; `findings` lists at most 200' })
+  @Field(() => Int, { description: 'CHANGED and DELETED findings; `findings` lists at most 200 in all' })
   total!: number;
+
+  @Field(() => Int, {
+    description:
+      'POD_MESH findings (proxy version or trust root differing, injection changed by hand), listed after the others',
+  })
+  podMeshTotal!: number;
 
   @Field(() => [DriftFindingType])
   findings!: DriftFindingType[];
