@@ -18,6 +18,7 @@ import { ProxyScraper } from './report/proxy-scraper';
 import { ReportBuilder } from './report/report-builder';
 import { DesiredState } from './drift/desired-state';
 import { DriftMonitor } from './drift/drift-monitor';
+import { clusterDesiredStore } from './drift/desired-store';
 import { startAgentServer } from './server/agent-server';
 import { TaskRunner } from './tasks/task-runner';
 import { Backoff } from './util/backoff';
@@ -125,7 +126,9 @@ export async function startAgent(
       controlPlaneNamespace: config.linkerdNamespace,
       onError: () => metrics.scrapeErrors.inc(),
     });
-    const desired = new DesiredState();
+    const desired = new DesiredState(clusterDesiredStore(kube.ops, config.linkerdNamespace), (e) =>
+      log.warn(describeError(e), 'drift desired state not stored or read'),
+    );
     const drift = new DriftMonitor({
       ops: kube.ops,
       desired,

@@ -9,6 +9,7 @@ import { startSimulator, type Simulator } from '@meshfleet/kube-sim';
 import { parse, stringify } from 'yaml';
 import { DesiredState } from '../src/drift/desired-state';
 import { DriftMonitor } from '../src/drift/drift-monitor';
+import { clusterDesiredStore } from '../src/drift/desired-store';
 import { ClusterOps } from '../src/kube/cluster-ops';
 import { loadKubeConfig } from '../src/kube/kube-config';
 import { TaskFailure } from '../src/tasks/task-failure';
@@ -217,6 +218,21 @@ describe('drift detection on a simulated cluster', () => {
       !dest.metadata?.managedFields?.some((e) => e.manager === 'kubectl-edit'),
       'kubectl-edit owns nothing any more',
     );
+  });
+
+  it('a restarted agent reads what it applied back from the cluster, without Secrets', async () => {
+    const store = clusterDesiredStore(ops, 'linkerd');
+    await new DesiredState(store).record([
+      ...desired.current()!.objects,
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'x', namespace: 'linkerd' } },
+    ]);
+    const restarted = new DesiredState(store);
+    const report = await new DriftMonitor({ ops, desired: restarted, intervalMs: () => 0 }).current();
+    assert.equal(restarted.current()?.digest, desired.current()!.digest);
+    assert.equal(report?.desiredDigest, desired.current()!.digest);
+    assert.ok(report!.objectsChecked >= 10);
+    const stored = await store.load();
+    assert.ok(!stored!.objects.some((o) => o.kind === 'Secret'));
   });
 
   it('RECONCILE_DRIFT without an applied release in the agent fails with NO_DESIRED_STATE and applies nothing', async () => {

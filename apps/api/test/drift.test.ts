@@ -8,6 +8,8 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { INestApplicationContext } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
+import { DESIRED_STATE_CONFIGMAP } from '@meshfleet/agent-protocol';
+import { agentRbacRules, DESIRED_STATE_CONFIGMAP as RBAC_DESIRED_STATE } from '@meshfleet/clusters';
 import { PrismaService } from '@meshfleet/db';
 import { errorCode } from '@meshfleet/testing';
 import { startApi, startWorkerFor, TestApi } from './harness';
@@ -208,5 +210,14 @@ describe('drift in the API', () => {
     assert.equal(ok.data!.reconcileDrift.kind, 'RECONCILE_DRIFT');
     assert.equal(ok.data!.reconcileDrift.clusterId, drifted.id);
     assert.equal(await operations(drifted.id), 1);
+  });
+
+  it('the agent RBAC grants the ConfigMap the agent keeps its desired state in', () => {
+    assert.equal(RBAC_DESIRED_STATE, DESIRED_STATE_CONFIGMAP);
+    assert.ok(
+      agentRbacRules('MANAGED').some(
+        (r) => r.resources.includes('configmaps') && r.resourceNames?.includes(DESIRED_STATE_CONFIGMAP),
+      ),
+    );
   });
 });

@@ -15,7 +15,7 @@ export function assertReconcilable(clusterName: string, report: HealthReport | n
   const drift = report.drift ?? null;
   if (!drift)
     throw new FailedPreconditionError(
-      `The agent of ${clusterName} has not checked drift: it holds no release Meshfleet applied (an older agent, or restarted since the last install or upgrade)`,
+      `The agent of ${clusterName} has not checked drift: it holds no release Meshfleet applied (an older agent, or Linkerd installed without Meshfleet)`,
       { reason: 'DRIFT_NOT_CHECKED' },
     );
   if (drift.total === 0)

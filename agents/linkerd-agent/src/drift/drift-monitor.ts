@@ -23,6 +23,7 @@ export class DriftMonitor {
   constructor(private readonly d: DriftMonitorDeps) {}
 
   async current(now = new Date()): Promise<DriftReport | null> {
+    await this.d.desired.restore();
     const desired = this.d.desired.current();
     if (!desired) {
       this.last = null;

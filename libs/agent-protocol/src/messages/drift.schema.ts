@@ -45,3 +45,9 @@ export const DriftReportSchema = z.object({
   findings: z.array(DriftFindingSchema).max(MAX_DRIFT_FINDINGS),
 });
 export type DriftReport = z.infer<typeof DriftReportSchema>;
+
+/**
+ * The ConfigMap (in the control-plane namespace) where the agent keeps the objects it applied, so
+ * drift is still known after an agent restart. Never holds Secrets. The agent RBAC names it too.
+ */
+export const DESIRED_STATE_CONFIGMAP = 'meshfleet-desired-state';

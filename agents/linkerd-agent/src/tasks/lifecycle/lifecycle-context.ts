@@ -21,7 +21,7 @@ export interface LifecycleContext {
   fetchBundles(release: ReleaseRef): Promise<ReleaseBundlesResponse>;
   signIssuerCsr(taskId: string, csrPem: string): Promise<IssuerCsrResponse>;
   /** Where the applied control plane is kept as drift detection's desired state (absent in some tests). */
-  desired?: Pick<DesiredState, 'record' | 'clear' | 'current'>;
+  desired?: Pick<DesiredState, 'record' | 'clear' | 'current' | 'restore'>;
   /** Best effort: never throws. */
   event(step: LifecycleStep, status: StepStatus, message: string): Promise<void>;
 }

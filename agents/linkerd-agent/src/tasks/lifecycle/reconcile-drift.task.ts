@@ -23,11 +23,12 @@ export async function reconcileDriftTask(
   await runStep(ctx, 'precheck', 'PRECHECK_FAILED', async () => {
     if (!(await installedControlPlane(ctx.kube, ns)).present)
       throw lifecycleFailure('NOT_INSTALLED', `no Linkerd control plane (linkerd-config) in namespace ${ns}`);
+    await ctx.desired?.restore();
     const desired = ctx.desired?.current();
     if (!desired)
       throw lifecycleFailure(
         'NO_DESIRED_STATE',
-        'the agent holds no applied release (it restarted since the last install or upgrade); upgrade or re-install to re-apply',
+        'the agent holds no applied release (none in memory nor in its ConfigMap); upgrade or re-install to re-apply',
       );
     objects = desired.objects as BundleObject[];
     return { message: `${objects.length} objects applied ${desired.appliedAt} (${desired.digest})` };
@@ -35,7 +36,7 @@ export async function reconcileDriftTask(
   await runStep(ctx, 'reconcile', 'APPLY_FAILED', async () => {
     await applyAll(ctx.kube, objects);
     // Same objects, new pass: the next report checks drift again at once.
-    ctx.desired?.record(objects);
+    await ctx.desired?.record(objects);
     return { message: `re-applied ${objects.length} objects` };
   });
   await runStep(ctx, 'rollout', 'ROLLOUT_TIMEOUT', async () => ({
