@@ -239,6 +239,12 @@ const MANAGED_RULES: AgentRbacRule[] = [
     resourceNames: [DESIRED_STATE_CONFIGMAP],
   },
   {
+    reason: 'drift detection leaves spec.replicas of a control-plane workload an HPA scales to the HPA',
+    apiGroups: ['autoscaling'],
+    resources: ['horizontalpodautoscalers'],
+    verbs: ['get', 'list'],
+  },
+  {
     reason: 'control-plane Services',
     apiGroups: [''],
     resources: ['services'],
