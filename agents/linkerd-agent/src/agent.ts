@@ -9,7 +9,7 @@ import { GatewayClient } from './gateway-client/gateway-client';
 import { KubeAccess } from './kube/kube-access';
 import { errorMessage } from './util/errors';
 import { heartbeatLoop } from './loops/heartbeat.loop';
-import type { LoopContext } from './loops/loop-context';
+import { describeError, type LoopContext } from './loops/loop-context';
 import { ReportLoop } from './loops/report.loop';
 import { taskPollLoop } from './loops/task-poll.loop';
 import { AgentMetrics } from './observability/agent-metrics';
@@ -17,6 +17,9 @@ import { createLogger } from './observability/logger';
 import { ProxyScraper } from './report/proxy-scraper';
 import { ReportBuilder } from './report/report-builder';
 import { ResourceCollector } from './report/resource-collector';
+import { DesiredState } from './drift/desired-state';
+import { DriftMonitor } from './drift/drift-monitor';
+import { clusterDesiredStore } from './drift/desired-store';
 import { startAgentServer } from './server/agent-server';
 import { TaskRunner } from './tasks/task-runner';
 import { Backoff } from './util/backoff';
@@ -124,7 +127,17 @@ export async function startAgent(
       controlPlaneNamespace: config.linkerdNamespace,
       onError: () => metrics.scrapeErrors.inc(),
     });
+    const desired = new DesiredState(clusterDesiredStore(kube.ops, config.linkerdNamespace), (e) =>
+      log.warn(describeError(e), 'drift desired state not stored or read'),
+    );
+    const drift = new DriftMonitor({
+      ops: kube.ops,
+      desired,
+      intervalMs: () => state.intervals.reportSeconds * 1000,
+      onError: (e) => log.warn(describeError(e), 'drift check failed'),
+    });
     const builder = new ReportBuilder({
+      drift,
       kube,
       scraper,
       resources: new ResourceCollector({
@@ -144,7 +157,7 @@ export async function startAgent(
     });
     reportLoop = reports;
     kube.onChange(() => reports.markDirty());
-    const runner = new TaskRunner(ctx, { kube, scrapeTimeoutMs: config.scrape.timeoutMs });
+    const runner = new TaskRunner(ctx, { kube, scrapeTimeoutMs: config.scrape.timeoutMs, desired });
     tasks.push(
       reports.run(),
       heartbeatLoop(ctx, {

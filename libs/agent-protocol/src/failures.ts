@@ -20,6 +20,8 @@ export const LIFECYCLE_FAILURE_CODES = [
   'MESHED_WORKLOADS',
   'NOT_INSTALLED',
   'UNINSTALL_INCOMPLETE',
+  /** RECONCILE_DRIFT: the agent holds no applied release (in memory nor in its ConfigMap). */
+  'NO_DESIRED_STATE',
   'DEADLINE_EXCEEDED',
   'CANCELLED',
 ] as const;

@@ -17,6 +17,8 @@ export interface HealthFacts {
   certificates: { role: string; name: string; notAfter: string }[];
   /** The report's resource block (PROXY_MEMORY_HIGH, PROXY_OOMKILLED, CONTROL_PLANE_RESOURCE). */
   resources?: ResourceUsage | null;
+  /** Drift findings of the last report; null or absent without a drift check. */
+  driftCount?: number | null;
 }
 
 export interface ClusterState {
@@ -48,6 +50,7 @@ export const EXPECT_LINKERD_LABEL = 'meshfleet.io/expect-linkerd';
 export const HELD_WHILE_CHANGING: ReadonlySet<AlertKind> = new Set([
   AlertKind.CONTROL_PLANE_UNHEALTHY,
   AlertKind.MESH_DEGRADED,
+  AlertKind.DRIFT_DETECTED,
 ]);
 
 export interface Condition {
@@ -143,6 +146,15 @@ export function clusterConditions(rules: EffectiveRule[], s: ClusterState, now: 
         });
     }
   }
+
+  const drift = rule(AlertKind.DRIFT_DETECTED);
+  if (drift && (h.driftCount ?? 0) > 0)
+    out.push({
+      kind: AlertKind.DRIFT_DETECTED,
+      subject: 'drift',
+      severity: drift.severity,
+      summary: `Linkerd on cluster ${s.name} drifted from the release Meshfleet applied: ${h.driftCount} field(s) differ (see Cluster.drift)`,
+    });
 
   const mtls = rule(AlertKind.MTLS_COVERAGE_BELOW);
   const threshold = mtls?.params.threshold ?? 0.9;

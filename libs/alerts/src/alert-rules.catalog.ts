@@ -16,6 +16,7 @@ export enum AlertKind {
   PROXY_MEMORY_HIGH = 'PROXY_MEMORY_HIGH',
   PROXY_OOMKILLED = 'PROXY_OOMKILLED',
   CONTROL_PLANE_RESOURCE = 'CONTROL_PLANE_RESOURCE',
+  DRIFT_DETECTED = 'DRIFT_DETECTED',
 }
 
 export enum AlertSeverity {
@@ -121,6 +122,13 @@ export const RULE_DEFAULTS: Record<AlertKind, Omit<EffectiveRule, 'kind'>> = {
     eventDriven: true,
   },
   ...RESOURCE_RULE_DEFAULTS,
+  DRIFT_DETECTED: {
+    enabled: true,
+    severity: AlertSeverity.WARNING,
+    forSeconds: 0,
+    params: {},
+    eventDriven: false,
+  },
 };
 
 export const ALL_KINDS = Object.values(AlertKind);

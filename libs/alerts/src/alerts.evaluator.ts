@@ -294,6 +294,7 @@ function asState(f: FleetFact): ClusterState {
             podCoverage: f.podCoverage,
             trafficCoverage: f.trafficCoverage,
             skew: { status: f.proxySkew, oldestProxy: null, controlPlane: f.controlPlaneVersion },
+            driftCount: f.driftCount,
             certificates: f.earliestCertExpiry
               ? [{ role: 'earliest', name: '', notAfter: f.earliestCertExpiry.toISOString() }]
               : [],

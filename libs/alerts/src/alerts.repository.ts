@@ -45,6 +45,7 @@ export interface AlertChanges {
 interface StoredReport {
   certificates?: { role?: string; name?: string; notAfter?: string }[];
   linkerd?: { skew?: { oldestProxy?: string | null; controlPlane?: string | null } };
+  drift?: { total?: number } | null;
 }
 
 /** ClusterHealth.resources as stored (the report's validated block, or null). */
@@ -60,6 +61,7 @@ export interface FleetFact {
   podCoverage: number | null;
   trafficCoverage: number | null;
   proxySkew: string | null;
+  driftCount: number | null;
   controlPlaneVersion: string | null;
   earliestCertExpiry: Date | null;
   resources: StoredResources;
@@ -199,6 +201,7 @@ export class AlertsRepository {
                 x.notAfter ? [{ role: x.role ?? 'unknown', name: x.name ?? '', notAfter: x.notAfter }] : [],
               ),
               resources: (h.resources ?? null) as StoredResources,
+              driftCount: report.drift?.total ?? null,
             }
           : null,
     };
@@ -281,7 +284,7 @@ export class AlertsRepository {
     // Joins rather than per-row subqueries: one pass over the firing alerts and the due times.
     return this.prisma.$queryRaw<FleetFact[]>`
       SELECT c."id", c."organizationId", c."name", c."status"::text AS status,
-        h."status"::text AS health, h."podCoverage", h."trafficCoverage", h."proxySkew",
+        h."status"::text AS health, h."podCoverage", h."trafficCoverage", h."proxySkew", h."driftCount",
         h."controlPlaneVersion", h."earliestCertExpiry", h."resources",
         f."clusterId" IS NOT NULL AS firing, d."clusterId" IS NOT NULL AS due,
         -- Only a NOT_INSTALLED cluster needs to know (see ClusterState.linkerdExpected).

@@ -104,6 +104,9 @@ const READ = ['get', 'list', 'watch'];
 /** Server-side apply (create or patch by name), get and delete by name. */
 const WRITE_NAMED = ['get', 'create', 'update', 'patch', 'delete'];
 
+/** The ConfigMap in which the agent keeps its drift detection's desired state (as the agent protocol names it). */
+export const DESIRED_STATE_CONFIGMAP = 'meshfleet-desired-state';
+
 const names = (list: readonly string[]) => [...list];
 
 const MONITOR_RULES: AgentRbacRule[] = [
@@ -231,6 +234,21 @@ const MANAGED_RULES: AgentRbacRule[] = [
     resources: ['secrets'],
     verbs: WRITE_NAMED,
     resourceNames: names(LINKERD_OBJECT_NAMES.secrets),
+  },
+  {
+    reason:
+      'drift detection keeps the control-plane objects the agent applied (never Secrets) in the control-plane ' +
+      'namespace, to compare the cluster with after an agent restart',
+    apiGroups: [''],
+    resources: ['configmaps'],
+    verbs: WRITE_NAMED,
+    resourceNames: [DESIRED_STATE_CONFIGMAP],
+  },
+  {
+    reason: 'drift detection leaves spec.replicas of a control-plane workload an HPA scales to the HPA',
+    apiGroups: ['autoscaling'],
+    resources: ['horizontalpodautoscalers'],
+    verbs: ['get', 'list'],
   },
   {
     reason: 'control-plane Services',

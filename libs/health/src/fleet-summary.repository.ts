@@ -37,6 +37,22 @@ export interface FleetAggregates {
 export class FleetSummaryRepository {
   constructor(private readonly prisma: PrismaService) {}
 
+  /** Drift counts over the filtered clusters, from the generated driftCount column. */
+  async driftCounts(
+    org: string,
+    f: ClusterListFilter,
+  ): Promise<{ clustersChecked: number; clustersWithDrift: number; findings: number }> {
+    const rows = await this.prisma.$queryRaw<
+      { clustersChecked: number; clustersWithDrift: number; findings: number }[]
+    >`
+      SELECT (COUNT(h."driftCount"))::int AS "clustersChecked",
+             (COUNT(*) FILTER (WHERE h."driftCount" > 0))::int AS "clustersWithDrift",
+             COALESCE(SUM(h."driftCount"), 0)::int AS "findings"
+      FROM "Cluster" c JOIN "ClusterHealth" h ON h."clusterId" = c."id"
+      WHERE ${clusterWhereSql(org, f)}`;
+    return rows[0] ?? { clustersChecked: 0, clustersWithDrift: 0, findings: 0 };
+  }
+
   async aggregates(
     org: string,
     f: ClusterListFilter,

@@ -56,6 +56,7 @@ export class FleetSummaryService {
         5,
         ANCHOR_GROUP_NAMES,
       );
+    const drift = await this.repo.driftCounts(organizationId, f);
     const health = emptyCounts();
     const providers = new Map<string, HealthCountsType>();
     const regions = new Map<string | null, number>();
@@ -87,6 +88,7 @@ export class FleetSummaryService {
       : 0;
     return {
       health,
+      drift,
       byProvider: [...providers]
         .map(([provider, c]) => ({ provider, ...c }))
         .sort((a, b) => a.provider.localeCompare(b.provider)),

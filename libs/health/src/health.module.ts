@@ -12,6 +12,7 @@ import { ResourcesService } from './resources/resources.service';
 import { FleetMetricsController } from './prometheus/fleet-metrics.controller';
 import { FleetMetricsRepository } from './prometheus/fleet-metrics.repository';
 import { FleetMetricsService } from './prometheus/fleet-metrics.service';
+import { ClusterDriftResolver } from './drift/drift.resolver';
 
 @Module({
   imports: [ClustersModule],
@@ -27,6 +28,7 @@ import { FleetMetricsService } from './prometheus/fleet-metrics.service';
     ClusterResourcesResolver,
     FleetMetricsRepository,
     FleetMetricsService,
+    ClusterDriftResolver,
   ],
   controllers: [FleetMetricsController],
   exports: [HealthRepository],

@@ -11,3 +11,5 @@ export * from './dto/mesh-adoption.types';
 export * from './prometheus/fleet-metrics.catalog';
 export * from './prometheus/fleet-metrics.controller';
 export * from './prometheus/exposition';
+export * from './dto/drift.types';
+export * from './drift/drift.view';

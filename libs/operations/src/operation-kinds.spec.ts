@@ -30,6 +30,7 @@ const REQUESTED: Record<OperationKind, OperationParams> = {
     rollbackOnFailure: false,
   },
   UNMESH_NAMESPACES: { namespaces: ['legacy'] },
+  RECONCILE_DRIFT: {},
   COLLECT_PROXY_METRICS: { namespace: 'shop', pod: 'web-7d9f-abcde' },
 };
 
@@ -129,6 +130,7 @@ describe('operation kinds', () => {
       'RESTART_DATA_PLANE',
       'MESH_NAMESPACES',
       'UNMESH_NAMESPACES',
+      'RECONCILE_DRIFT',
     ]);
     assert.equal(isLifecycle('COLLECT_PROXY_METRICS'), false);
     const signers = Object.entries(OPERATION_KINDS)

@@ -136,6 +136,12 @@ export const OPERATION_KINDS: Record<OperationKind, OperationKindSpec> = {
     signsIssuer: false,
     taskParams: (op) => lifecycleParams(op, meshParams(op.params)),
   },
+  RECONCILE_DRIFT: {
+    task: 'RECONCILE_DRIFT',
+    lifecycle: true,
+    signsIssuer: false,
+    taskParams: (op) => lifecycleParams(op),
+  },
   COLLECT_PROXY_METRICS: {
     task: 'COLLECT_PROXY_METRICS',
     lifecycle: false,

@@ -205,6 +205,20 @@ export class OperationsResolver {
     );
   }
 
+  @Mutation(() => OperationType, {
+    description:
+      'Re-applies, with Meshfleet’s field manager, the control-plane objects Meshfleet last applied, taking every drifted field ' +
+      'back (see Cluster.drift); steps precheck, reconcile, rollout, postcheck. Refused (FAILED_PRECONDITION) without Linkerd, ' +
+      'without a drift check (reason DRIFT_NOT_CHECKED) or without drift (NO_DRIFT)',
+  })
+  @Allow(Role.EDITOR)
+  async reconcileDrift(
+    @CurrentActor() actor: Actor,
+    @Args('clusterId', { type: () => ID }) clusterId: string,
+  ): Promise<OperationType> {
+    return toOperationType(await this.ops.reconcileDrift(actor, clusterId));
+  }
+
   @Mutation(() => OperationType)
   @Allow(Role.EDITOR)
   async cancelOperation(

@@ -30,6 +30,7 @@ import { CatalogService, Variant } from './catalog/catalog.service';
 import { OperationParams } from './operation-kinds';
 import { assertMeshfleetApplies } from './gitops-guard';
 import { meshAdoptionParams, MeshNamespacesRequest } from './mesh-adoption';
+import { assertReconcilable } from './reconcile-drift';
 import { OperationFilter, OperationsRepository, OperationWithSteps } from './operations.repository';
 import { OperationsQueue } from './operations.queue';
 import { OPERATION_UPDATED, OperationsOrchestrator } from './operations.orchestrator';
@@ -361,6 +362,13 @@ export class OperationsService {
     // Restarts roll workloads (Argo CD and Flux exports ignore restartedAt); no Linkerd object changes.
     const { cluster } = await this.connectedCluster(actor, clusterId, null);
     return this.create(actor, cluster, OperationKind.RESTART_DATA_PLANE, { namespaces });
+  }
+
+  /** RECONCILE_DRIFT: re-apply what Meshfleet last applied, once the latest report shows drift. */
+  async reconcileDrift(actor: Actor, clusterId: string): Promise<OperationWithSteps> {
+    const { cluster, report } = await this.connectedCluster(actor, clusterId, 'reconcile drift');
+    assertReconcilable(cluster.name, report);
+    return this.create(actor, cluster, OperationKind.RECONCILE_DRIFT, {});
   }
 
   /**

@@ -41,6 +41,11 @@ export class ClusterOps {
     );
   }
 
+  /** What `apply` would make of the object (merge and defaulting), without persisting it. */
+  async applyDryRun<T extends k8s.KubernetesObject>(obj: T): Promise<T> {
+    return this.objects.patch(obj, undefined, 'All', FIELD_MANAGER, true, k8s.PatchStrategy.ServerSideApply);
+  }
+
   async mergePatch(ref: ObjectRef, patch: Record<string, unknown>): Promise<void> {
     const spec = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: metadataOf(ref), ...patch };
     await this.objects.patch(

@@ -14,6 +14,8 @@ import {
   mtlsStatus,
   runChecks,
 } from '@meshfleet/linkerd';
+import type { DriftMonitor } from '../drift/drift-monitor';
+import { podMeshFindings, withPodMesh } from '../drift/pod-mesh-drift';
 import type { KubeAccess } from '../kube/kube-access';
 import type { ProxyScraper } from './proxy-scraper';
 import type { ResourceCollector } from './resource-collector';
@@ -28,6 +30,8 @@ export interface ReportBuilderDeps {
   controlPlaneNamespace: string;
   vizNamespace: string;
   certExpiryWarningDays: number;
+  /** Drift from the last applied release; reports carry null without it. */
+  drift?: Pick<DriftMonitor, 'current'>;
 }
 
 export class ReportBuilder {
@@ -38,7 +42,7 @@ export class ReportBuilder {
     await d.kube.refreshServerVersion();
     const snapshot = d.kube.snapshot(new Date());
     const cp = d.controlPlaneNamespace;
-    const [checks, certificates, scraped] = await Promise.all([
+    const [checks, certificates, scraped, drift] = await Promise.all([
       runChecks(snapshot, {
         controlPlaneNamespace: cp,
         vizNamespace: d.vizNamespace,
@@ -46,20 +50,36 @@ export class ReportBuilder {
       }),
       certificateInventory(snapshot, { controlPlaneNamespace: cp, vizNamespace: d.vizNamespace }),
       d.scraper.scrape(snapshot, signal),
+      d.drift ? d.drift.current(snapshot.now) : Promise.resolve(null),
     ]);
     const resources = d.resources ? await d.resources.collect(snapshot, scraped, signal) : null;
+    const mtls = mtlsStatus(snapshot, scraped, { controlPlaneNamespace: cp });
+    const linkerd = linkerdInfo(snapshot, cp);
+    const pods = drift
+      ? podMeshFindings({
+          controlPlaneVersion: linkerd.version,
+          mtls,
+          namespaces: snapshot.namespaces,
+          workloads: [
+            { kind: 'Deployment', items: snapshot.deployments },
+            { kind: 'DaemonSet', items: snapshot.daemonSets },
+            { kind: 'StatefulSet', items: snapshot.statefulSets ?? [] },
+          ],
+        })
+      : [];
     const input: HealthReportInput = {
       sequence,
       generatedAt: snapshot.now.toISOString(),
       agentVersion: d.agentVersion,
       kubernetesVersion: snapshot.kubernetesVersion,
-      linkerd: linkerdInfo(snapshot, cp),
+      linkerd,
       checks,
       certificates,
-      mtls: mtlsStatus(snapshot, scraped, { controlPlaneNamespace: cp }),
+      mtls,
       adoption: adoptionFacts(snapshot, { controlPlaneNamespace: cp }),
       resources,
       gitops: gitopsOwnerOfLinkerd(snapshot, cp),
+      drift: drift ? withPodMesh(drift, pods) : null,
     };
     // Validate here too: a contract violation is our bug and should fail loudly in the agent's
     // log, not as a 400 the API has to explain.

@@ -2,6 +2,7 @@
 // retried until delivered (or the agent stops): a finished task the API never hears about is
 // the "lost events" complaint about peer agents. Lifecycle tasks emit their own per-step events.
 import type { TaskEnvelope, TaskOutput, TaskResultInput } from '@meshfleet/agent-protocol';
+import type { DesiredState } from '../drift/desired-state';
 import type { KubeAccess } from '../kube/kube-access';
 import { errorMessage } from '../util/errors';
 import { describeError, retryAfterOf, withCredential, type LoopContext } from '../loops/loop-context';
@@ -16,6 +17,8 @@ import { executeLifecycle, isLifecycleTask } from './lifecycle/lifecycle-executo
 export interface TaskRunnerDeps {
   kube: Pick<KubeAccess, 'pod' | 'podProxyGet' | 'ops'>;
   scrapeTimeoutMs: number;
+  /** The applied control plane, for drift detection. */
+  desired?: DesiredState;
 }
 
 /** The one step of non-lifecycle tasks (lifecycle steps come from the operation itself). */
@@ -66,7 +69,7 @@ export class TaskRunner {
       throw new TaskFailure('DEADLINE_EXCEEDED', `the deadline ${task.deadlineAt} has passed`);
     }
     if (isLifecycleTask(task)) {
-      return executeLifecycle(gatewayLifecycleContext(this.ctx, this.d.kube.ops, task), task);
+      return executeLifecycle(gatewayLifecycleContext(this.ctx, this.d.kube.ops, task, this.d.desired), task);
     }
     return collectProxyMetrics(
       task,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AdoptionFactsSchema } from './adoption.schema';
 import { CertificateInventorySchema } from './certificates.schema';
 import { CheckResultsSchema } from './checks.schema';
+import { DriftReportSchema } from './drift.schema';
 import { ProxyVersionsSchema, sequenceNumber, shortString, timestamp } from './common.schema';
 import { MtlsStatusSchema } from './mtls.schema';
 import { ResourceUsageSchema } from './resources.schema';
@@ -50,6 +51,8 @@ export const HealthReportSchema = z.object({
   resources: ResourceUsageSchema.nullable().default(null),
   /** Argo CD / Flux marks on Linkerd's objects; null from agents that predate it. */
   gitops: GitopsOwnershipSchema.nullable().default(null),
+  /** Drift from the last applied release; null from older agents and before any Meshfleet apply. */
+  drift: DriftReportSchema.nullable().default(null),
 });
 export type HealthReport = z.infer<typeof HealthReportSchema>;
 

@@ -57,6 +57,12 @@ export const RestartDataPlaneParamsSchema = z.object({
   namespaces: z.array(namespaceName).max(1000).default([]),
 });
 
+/**
+ * RECONCILE_DRIFT: re-apply, with Meshfleet's field manager and force, the control-plane objects
+ * the agent last applied (its drift detection's desired state), then wait for the rollout.
+ */
+export const ReconcileDriftParamsSchema = z.object({ ...operation });
+
 /** A workload a mesh-adoption task may annotate and restart. */
 export const MeshWorkloadRefSchema = z.object({
   namespace: namespaceName,
@@ -101,6 +107,8 @@ export const LIFECYCLE_STEPS = [
   'rollout',
   'data-plane-restart',
   'uninstall',
+  // Drift reconcile: the desired objects re-applied.
+  'reconcile',
   // Mesh adoption: 'annotate', then one 'batch' step per batch (its message names the batch and
   // its workloads), 'rollback' when a failed batch is undone.
   'annotate',

@@ -30,6 +30,7 @@ describe('tasks', () => {
       'RESTART_DATA_PLANE',
       'MESH_NAMESPACES',
       'UNMESH_NAMESPACES',
+      'RECONCILE_DRIFT',
     ]);
   });
 

@@ -9,6 +9,7 @@ import {
   LinkerdUninstallParamsSchema,
   LinkerdUpgradeParamsSchema,
   MeshNamespacesParamsSchema,
+  ReconcileDriftParamsSchema,
   RestartDataPlaneParamsSchema,
   RotateIssuerParamsSchema,
 } from './lifecycle.schema';
@@ -70,6 +71,12 @@ export const UnmeshNamespacesTaskSchema = z.object({
   params: MeshNamespacesParamsSchema,
 });
 
+export const ReconcileDriftTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('RECONCILE_DRIFT'),
+  params: ReconcileDriftParamsSchema,
+});
+
 export const TaskEnvelopeSchema = z.discriminatedUnion('kind', [
   CollectProxyMetricsTaskSchema,
   LinkerdInstallTaskSchema,
@@ -79,6 +86,7 @@ export const TaskEnvelopeSchema = z.discriminatedUnion('kind', [
   RestartDataPlaneTaskSchema,
   MeshNamespacesTaskSchema,
   UnmeshNamespacesTaskSchema,
+  ReconcileDriftTaskSchema,
 ]);
 export type TaskEnvelope = z.infer<typeof TaskEnvelopeSchema>;
 export type TaskKind = TaskEnvelope['kind'];

@@ -1,5 +1,6 @@
 import { FleetResourcesType } from '../resources/resource-usage.types';
 import { Field, Float, ID, Int, ObjectType } from '@nestjs/graphql';
+import { FleetDriftType } from './drift.types';
 
 @ObjectType('HealthCounts')
 export class HealthCountsType {
@@ -96,4 +97,8 @@ export class FleetSummaryType {
   @Field(() => [TrustAnchorGroupType]) trustAnchorGroups!: TrustAnchorGroupType[];
   @Field(() => FleetResourcesType, { description: 'Proxy and control-plane resource usage, fleet totals' })
   resources!: FleetResourcesType;
+  @Field(() => FleetDriftType, {
+    description: 'Drift from the releases Meshfleet applied (see Cluster.drift)',
+  })
+  drift!: FleetDriftType;
 }

@@ -97,6 +97,22 @@ export class SimCluster {
     );
   }
 
+  /**
+   * A GitOps controller's write (e.g. argocd-controller syncing with server-side apply): the
+   * object is applied with force under that manager, so managedFields name it as a real API
+   * server would. `Update` mimics a client-side-apply sync instead.
+   */
+  applyAs(manager: string, obj: KubeObject, operation: 'Apply' | 'Update' = 'Apply'): KubeObject {
+    const type = this.objects.type(obj.apiVersion, obj.kind);
+    const ns = obj.metadata?.namespace;
+    const name = obj.metadata?.name ?? '';
+    if (operation === 'Apply')
+      return this.objects.patch(type, ns, name, 'apply', obj, { fieldManager: manager, force: true });
+    if (!this.objects.find(type, ns, name))
+      return this.objects.create(type, ns, obj, { fieldManager: manager });
+    return this.objects.patch(type, ns, name, 'merge', obj, { fieldManager: manager });
+  }
+
   podLog(
     namespace: string,
     name: string,

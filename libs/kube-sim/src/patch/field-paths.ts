@@ -39,7 +39,8 @@ export function leaves(obj: Record<string, unknown>, skipStatus: boolean): Map<s
         for (const item of value as Record<string, unknown>[]) {
           const itemPath = [...path, `k:${JSON.stringify({ [key]: item[key] })}`];
           out.set(pathKey(itemPath), true);
-          for (const [k, v] of Object.entries(item)) if (k !== key) visit(v, [...itemPath, `f:${k}`], k);
+          // The key field is a member of the set too, as in the API server's FieldsV1.
+          for (const [k, v] of Object.entries(item)) visit(v, [...itemPath, `f:${k}`], k);
         }
         return;
       }
@@ -98,7 +99,8 @@ export function toFieldsV1(paths: Iterable<string>): JsonObject {
       node[seg] = next;
       node = next;
     }
-    if (keyPath(key).some((s) => s.startsWith('k:'))) node['.'] = node['.'] ?? {};
+    // A keyed list element owned as a whole carries `.`; its fields are plain members.
+    if (keyPath(key).at(-1)?.startsWith('k:')) node['.'] = node['.'] ?? {};
   }
   return root;
 }

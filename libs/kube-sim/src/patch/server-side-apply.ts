@@ -65,7 +65,8 @@ export function serverSideApply(
   const merged = applyStrategicMergePatch(live ?? {}, { ...applied, metadata: appliedMeta }) as KubeObject;
   // Fields this manager applied before but not now are removed unless another manager holds them.
   const dropped = [...previouslyMine].filter((k) => !appliedLeaves.has(k) && !othersOwn.has(k));
-  dropped.sort((a, b) => keyPath(b).length - keyPath(a).length);
+  // Shortest first: a dropped list element goes whole, its own fields then find nothing.
+  dropped.sort((a, b) => keyPath(a).length - keyPath(b).length);
   for (const key of dropped) deleteAt(merged, keyPath(key));
   const entry: ManagedFieldsEntry = {
     manager: opts.manager,

@@ -157,7 +157,14 @@ export class ResourceVerbs {
       return sendJson(
         res,
         200,
-        toScale(this.setReplicas(t, (body as { spec?: { replicas?: number } })?.spec?.replicas, dryRun)),
+        toScale(
+          this.setReplicas(
+            t,
+            (body as { spec?: { replicas?: number } })?.spec?.replicas,
+            dryRun,
+            fieldManager ?? managerFromAgent(req),
+          ),
+        ),
       );
     const updated = this.cluster.objects.update(t.type, t.namespace, t.name!, body, {
       dryRun,
@@ -181,7 +188,11 @@ export class ResourceVerbs {
     if (t.subresource === 'scale') {
       const current = toScale(objects.get(t.type, t.namespace, name));
       const next = applyMergePatch(current, patch) as { spec?: { replicas?: number } };
-      return sendJson(res, 200, toScale(this.setReplicas(t, next.spec?.replicas, dryRun)));
+      return sendJson(
+        res,
+        200,
+        toScale(this.setReplicas(t, next.spec?.replicas, dryRun, fieldManager ?? managerFromAgent(req))),
+      );
     }
     const existed = !!objects.find(t.type, t.namespace, name);
     const patched = objects.patch(t.type, t.namespace, name, patchType, patch, {
@@ -236,7 +247,13 @@ export class ResourceVerbs {
     });
   }
 
-  private setReplicas(t: Target, replicas: number | undefined, dryRun: boolean): KubeObject {
+  /** A write through /scale is recorded on the parent object with subresource "scale". */
+  private setReplicas(
+    t: Target,
+    replicas: number | undefined,
+    dryRun: boolean,
+    fieldManager: string,
+  ): KubeObject {
     if (typeof replicas !== 'number' || replicas < 0)
       throw badRequest('spec.replicas must be a non-negative integer');
     return this.cluster.objects.patch(
@@ -245,7 +262,7 @@ export class ResourceVerbs {
       t.name!,
       'merge',
       { spec: { replicas } },
-      { dryRun },
+      { dryRun, fieldManager, subresource: 'scale' },
     );
   }
 }

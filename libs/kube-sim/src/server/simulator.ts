@@ -18,6 +18,10 @@ import { ClusterScenarioInput, clusterSchema, Scenario, ScenarioInput } from '..
 import { ApiHandler } from './api-handler';
 import { readBody, sendJson, sendStatus } from './http-util';
 import { renderKubeconfig } from './kubeconfig';
+import type { KubeObject } from '../store/types';
+
+/** GitOps controllers the admin API can write as (their real field-manager names). */
+const SIMULATED_WRITERS = new Set(['argocd-controller', 'kustomize-controller', 'helm-controller']);
 
 export interface SimulatorOptions {
   /** Path to a YAML file, YAML text, or a scenario object. Empty = no clusters yet. */
@@ -240,6 +244,8 @@ export class Simulator {
       return sendJson(res, 200, {
         clusters: this.clusters.map((n) => ({ name: n, url: this.cluster(n).url })),
       });
+    const w = /^\/_sim\/clusters\/([^/]+)\/writers\/([^/]+)$/.exec(path);
+    if (w) return this.gitOpsWrite(req, res, decodeURIComponent(w[1]!), decodeURIComponent(w[2]!));
     const m = /^\/_sim\/clusters\/([^/]+)\/faults$/.exec(path);
     if (!m) throw new KubeError('NotFound', 'unknown admin path');
     const handle = this.cluster(decodeURIComponent(m[1]!));
@@ -260,6 +266,36 @@ export class Simulator {
       return sendJson(res, 200, { applied: body, result: result ?? null });
     }
     throw new KubeError('MethodNotAllowed', 'use GET, POST or DELETE');
+  }
+
+  /** POST /_sim/clusters/<name>/writers/<manager>[?operation=Update]: one object as a GitOps controller writes it. */
+  private async gitOpsWrite(
+    req: IncomingMessage,
+    res: ServerResponse,
+    cluster: string,
+    manager: string,
+  ): Promise<void> {
+    if (req.method !== 'POST') throw new KubeError('MethodNotAllowed', 'use POST');
+    if (!SIMULATED_WRITERS.has(manager))
+      throw new KubeError(
+        'BadRequest',
+        `unknown simulated writer "${manager}"; known: ${[...SIMULATED_WRITERS].join(', ')}`,
+      );
+    const operation = new URL(req.url ?? '/', 'http://x').searchParams.get('operation') ?? 'Apply';
+    if (operation !== 'Apply' && operation !== 'Update')
+      throw new KubeError('BadRequest', 'operation must be Apply or Update');
+    let body: KubeObject;
+    try {
+      body = JSON.parse(await readBody(req)) as KubeObject;
+    } catch {
+      throw new KubeError('BadRequest', 'writer body must be a JSON object');
+    }
+    if (!body || typeof body !== 'object' || !body.apiVersion || !body.kind || !body.metadata?.name)
+      throw new KubeError(
+        'BadRequest',
+        'writer body must be a Kubernetes object with apiVersion, kind and name',
+      );
+    return sendJson(res, 200, this.cluster(cluster).model.applyAs(manager, body, operation));
   }
 
   private fail(res: ServerResponse, e: unknown): void {

@@ -12,6 +12,7 @@ export const LifecycleOperationKind = {
   RESTART_DATA_PLANE: OperationKind.RESTART_DATA_PLANE,
   MESH_NAMESPACES: OperationKind.MESH_NAMESPACES,
   UNMESH_NAMESPACES: OperationKind.UNMESH_NAMESPACES,
+  RECONCILE_DRIFT: OperationKind.RECONCILE_DRIFT,
 } as const;
 registerEnumType(LifecycleOperationKind, { name: 'OperationKind' });
 

@@ -52,6 +52,7 @@ export async function applyControlPlane(
   const serving = await withServingSecrets(ctx.kube, bundle);
   const objects = serving.objects;
   await applyAll(ctx.kube, objects);
+  await ctx.desired?.record(objects);
   // Apply never drops containers another field manager added (an install made without Meshfleet).
   const pruned = await pruneStaleContainers(ctx.kube, objects);
   const notes = [

@@ -1,6 +1,7 @@
 // The production LifecycleContext: bundles, issuer signing and events through the agent gateway,
 // with the agent's credential handling. Transient failures (network, 5xx, 429) are retried a few
 // times; a 4xx is the API's answer and is not.
+import type { DesiredState } from '../../drift/desired-state';
 import { GatewayError } from '../../gateway-client/gateway-error';
 import type { ClusterOps } from '../../kube/cluster-ops';
 import { describeError, retryAfterOf, withCredential, type LoopContext } from '../../loops/loop-context';
@@ -35,6 +36,7 @@ export function gatewayLifecycleContext(
   loop: LoopContext,
   kube: ClusterOps,
   task: LifecycleTask,
+  desired?: DesiredState,
 ): LifecycleContext {
   const log = loop.log.child({ taskId: task.id, kind: task.kind });
   return {
@@ -44,6 +46,7 @@ export function gatewayLifecycleContext(
     ),
     signal: loop.signal,
     kube,
+    ...(desired ? { desired } : {}),
     fetchBundles: (release) => withRetries(loop, (c) => loop.gateway.releaseBundles(c, release, loop.signal)),
     signIssuerCsr: (taskId, csrPem) =>
       withRetries(loop, (c) => loop.gateway.issuerCsr(c, taskId, csrPem, loop.signal)),

@@ -8,6 +8,7 @@ import type {
   ReleaseRef,
 } from '@meshfleet/agent-protocol';
 import type { ClusterOps } from '../../kube/cluster-ops';
+import type { DesiredState } from '../../drift/desired-state';
 
 export type StepStatus = 'started' | 'progress' | 'succeeded' | 'failed' | 'skipped';
 
@@ -19,6 +20,8 @@ export interface LifecycleContext {
   kube: ClusterOps;
   fetchBundles(release: ReleaseRef): Promise<ReleaseBundlesResponse>;
   signIssuerCsr(taskId: string, csrPem: string): Promise<IssuerCsrResponse>;
+  /** Where the applied control plane is kept as drift detection's desired state (absent in some tests). */
+  desired?: Pick<DesiredState, 'record' | 'clear' | 'current' | 'restore'>;
   /** Best effort: never throws. */
   event(step: LifecycleStep, status: StepStatus, message: string): Promise<void>;
 }

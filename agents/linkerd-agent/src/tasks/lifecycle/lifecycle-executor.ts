@@ -5,6 +5,7 @@ import { installLinkerd } from './install.task';
 import type { LifecycleContext } from './lifecycle-context';
 import type { LifecycleOutput } from './lifecycle-output';
 import { meshNamespacesTask } from './mesh-namespaces.task';
+import { reconcileDriftTask } from './reconcile-drift.task';
 import { restartDataPlaneTask } from './restart-data-plane.task';
 import { rotateIssuer } from './rotate-issuer.task';
 import { uninstallLinkerd } from './uninstall.task';
@@ -31,5 +32,7 @@ export function executeLifecycle(ctx: LifecycleContext, task: LifecycleTask): Pr
     case 'MESH_NAMESPACES':
     case 'UNMESH_NAMESPACES':
       return meshNamespacesTask(ctx, task);
+    case 'RECONCILE_DRIFT':
+      return reconcileDriftTask(ctx, task);
   }
 }

@@ -51,6 +51,8 @@ async function remaining(ops: ClusterOps, ns: string): Promise<string[]> {
 }
 
 export async function uninstallLinkerd(ctx: LifecycleContext, task: UninstallTask): Promise<LifecycleOutput> {
+  // Nothing Meshfleet applied is desired any more, whatever the outcome of the removal.
+  ctx.desired?.clear();
   const { controlPlaneNamespace: ns, force } = task.params;
   let nothingLeft = false;
   await runStep(ctx, 'precheck', 'PRECHECK_FAILED', async () => {
