@@ -1,5 +1,5 @@
 // Planning is pure: which clusters go in which wave, and which are left out and why.
-import { checkUpgradePath, refusedAdoptionNamespace } from '@meshfleet/linkerd';
+import { checkUpgradePath, namespaceRefusal } from '@meshfleet/linkerd';
 import { RolloutStrategy } from './rollout-strategy';
 
 export interface PlanCandidate {
@@ -153,16 +153,14 @@ export function planMeshRollout(
       knownNamespaces: c.namespaces,
       namespacesTruncated: c.namespacesTruncated,
     };
-    const refused = namespaces
-      .map((ns) => ({ ns, reason: refusedAdoptionNamespace(ns, facts) }))
-      .filter((x) => x.reason !== null);
+    const refused = namespaces.map((ns) => namespaceRefusal(ns, facts)).filter((x) => x !== null);
     if (refused.length) {
-      const missing = refused.every((x) => x.reason === 'UNKNOWN_NAMESPACE');
+      const missing = refused.every((x) => x.code === 'UNKNOWN_NAMESPACE');
       out(
-        missing ? 'MISSING_NAMESPACES' : refused[0]!.reason!,
+        missing ? 'MISSING_NAMESPACES' : refused[0]!.code,
         missing
-          ? `The cluster has no namespace ${refused.map((x) => x.ns).join(', ')}`
-          : `Namespace ${refused[0]!.ns} may not be meshed (${refused[0]!.reason})`,
+          ? `The cluster has no namespace ${refused.map((x) => x.namespace).join(', ')}`
+          : `Namespace ${refused[0]!.namespace} may not be meshed (${refused[0]!.code})`,
       );
       continue;
     }
