@@ -99,8 +99,19 @@ async function podsPending(ctx: LifecycleContext, w: WorkloadKey, want: Want): P
   return problems.length ? problems.join(', ') : null;
 }
 
-/** The injector's InjectionSkipped events for the workload (recorded on the pods' owner). */
-async function injectionSkipped(ctx: LifecycleContext, w: WorkloadKey): Promise<string[]> {
+/** When an event last happened (lastTimestamp has whole seconds; eventTime is the newer field). */
+function lastSeen(e: CoreV1Event): number {
+  const t = e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp;
+  return t ? new Date(t as unknown as string).getTime() : 0;
+}
+
+/**
+ * The injector's InjectionSkipped reasons for the workload's pods created since `since` (the
+ * restart). The injector records them on the pod's top owner (the Deployment, not its ReplicaSet),
+ * so the old pods' skips sit on the same object: only events seen at or after the restart's second
+ * count (a repeat bumps lastTimestamp, so an old reason that recurs for a new pod counts again).
+ */
+async function injectionSkipped(ctx: LifecycleContext, w: WorkloadKey, since: Date): Promise<string[]> {
   let events: CoreV1Event[];
   try {
     events = await ctx.kube.list<CoreV1Event>(
@@ -114,11 +125,14 @@ async function injectionSkipped(ctx: LifecycleContext, w: WorkloadKey): Promise<
     // Events only add detail to a failure already being reported: never let them replace it.
     return [];
   }
-  const owners = (n: string) => n === w.name || (w.kind === 'Deployment' && n.startsWith(`${w.name}-`));
+  const from = Math.floor(since.getTime() / 1000) * 1000;
   return [
     ...new Set(
       events
-        .filter((e) => owners(e.involvedObject?.name ?? ''))
+        .filter(
+          (e) =>
+            e.involvedObject?.kind === w.kind && e.involvedObject?.name === w.name && lastSeen(e) >= from,
+        )
         .map((e) => (e.message ?? '').replace(/^Linkerd sidecar proxy injection skipped: /, '')),
     ),
   ];
@@ -191,6 +205,7 @@ export async function runBatch(
   want: 'meshed' | 'unmeshed',
   restarted: Set<string>,
 ): Promise<void> {
+  const since = new Date();
   try {
     await restartAndWait(ctx, p, batch, want, 'batch', restarted);
   } catch (e) {
@@ -201,7 +216,7 @@ export async function runBatch(
     for (const w of batch) {
       const why = await podsPending(ctx, w, want).catch((x) => errorMessage(x));
       if (!why) continue;
-      const skipped = want === 'meshed' ? await injectionSkipped(ctx, w) : [];
+      const skipped = want === 'meshed' ? await injectionSkipped(ctx, w, since) : [];
       reasons.push(
         `${label(w)}: ${why}${skipped.length ? ` (injection skipped: ${skipped.join('; ')})` : ''}`,
       );
