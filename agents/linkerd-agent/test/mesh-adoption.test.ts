@@ -58,6 +58,13 @@ const CLUSTER = {
       ],
     },
     {
+      name: 'pair',
+      workloads: [
+        { name: 'one', replicas: 1, port: 8080 },
+        { name: 'two', replicas: 1, port: 8080 },
+      ],
+    },
+    {
       // The injector skips hostNetwork pods (and says so): they start without a proxy.
       name: 'edge',
       workloads: [{ name: 'gw', replicas: 1, port: 8080, hostNetwork: true }],
@@ -311,6 +318,37 @@ describe('mesh adoption on a simulated cluster', () => {
     const daemons = await pods('ops', 'node-agent');
     assert.equal(daemons.length, 2, 'one DaemonSet pod per node');
     assert.ok(daemons.every((p) => isMeshed(p) && ready(p)));
+  });
+
+  it('rolls back the whole failed batch in namespace mode, also a workload of it that became Ready and meshed', async () => {
+    // two fails only once meshed; one, in the same batch, gets there and is undone with it.
+    const rule = sim.cluster('adopt').faults.notReadyWhenMeshed('pair', 'two');
+    try {
+      const f = await failure(
+        meshTask(`t${++n}`, 'MESH_NAMESPACES', {
+          namespaces: ['pair'],
+          batchSize: 2,
+          batchTimeoutSeconds: 10,
+        }),
+      );
+      assert.equal(f.code, 'MESH_BATCH_FAILED');
+      assert.match(f.message, /Deployment\/pair\/two: .*not Ready/);
+      assert.doesNotMatch(f.message, /Deployment\/pair\/one: /, 'one is not a reason: it got there');
+      assert.match(
+        f.message,
+        /Rolled back Deployment\/pair\/one, Deployment\/pair\/two: annotations restored, restarted and Ready \(the whole batch: Deployment\/pair\/one was Ready and meshed but rolled back with it\)/,
+      );
+      for (const name of ['one', 'two']) {
+        const d = await deployment('pair', name);
+        assert.equal(d.spec?.template.metadata?.annotations?.['linkerd.io/inject'], 'disabled', name);
+        const ps = await pods('pair', name);
+        assert.ok(ps.length === 1 && ps.every((p) => ready(p) && !isMeshed(p)), `${name} unmeshed, Ready`);
+      }
+      assert.equal(await coverage('pair'), 0);
+      assert.equal((await namespace('pair')).metadata?.annotations?.['linkerd.io/inject'], 'enabled');
+    } finally {
+      sim.cluster('adopt').faults.removeRule(rule);
+    }
   });
 
   it('unmeshes: namespaces back to 0 %, listed workloads back to their own annotations', async () => {

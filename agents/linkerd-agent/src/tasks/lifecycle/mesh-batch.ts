@@ -159,7 +159,11 @@ async function restartAndWait(
       try {
         await waitFor(
           bounded,
-          { step, what: `disruption headroom for ${label(w)}`, timeoutCode: 'MESH_BATCH_FAILED' },
+          {
+            step,
+            what: `disruption headroom for ${label(w)}`,
+            timeoutCode: 'MESH_BATCH_FAILED',
+          },
           async () => {
             const left = await exhaustedBudgets(ctx, w);
             return left.length ? `PodDisruptionBudget ${left.join(', ')} has disruptionsAllowed 0` : null;
@@ -229,10 +233,17 @@ export async function runBatch(
     );
   }
   // `linkerd check --proxy` before the next batch: a batch that broke the data plane stops here.
-  await postcheck(ctx, { controlPlaneNamespace: p.controlPlaneNamespace, proxy: true });
+  await postcheck(ctx, {
+    controlPlaneNamespace: p.controlPlaneNamespace,
+    proxy: true,
+  });
 }
 
-/** Undoes a failed batch; returns a sentence for the failure message. */
+/**
+ * Undoes a failed batch as a whole: every workload of it that was restarted, also one that turned
+ * Ready (and meshed) before the batch failed — it never passed the batch's `check --proxy`, and a
+ * retry meshes the batch again. Returns a sentence for the failure message.
+ */
 export async function rollbackBatch(
   ctx: LifecycleContext,
   p: MeshNamespacesParams,
@@ -250,7 +261,11 @@ export async function rollbackBatch(
       // the annotate step wrote for a listed workload goes.
       if (p.workloads.length && mesh && before)
         await ctx.kube.mergePatch(refOf(w), {
-          metadata: { name: w.name, namespace: w.namespace, annotations: { [INJECT_BEFORE]: null } },
+          metadata: {
+            name: w.name,
+            namespace: w.namespace,
+            annotations: { [INJECT_BEFORE]: null },
+          },
         });
       continue;
     }
@@ -268,7 +283,10 @@ export async function rollbackBatch(
         metadata: mesh
           ? { [INJECT_BEFORE]: null }
           : {
-              [INJECT_BEFORE]: JSON.stringify({ inject: tpl[ANNOTATION_INJECT] ?? null, opaquePorts: null }),
+              [INJECT_BEFORE]: JSON.stringify({
+                inject: tpl[ANNOTATION_INJECT] ?? null,
+                opaquePorts: null,
+              }),
             },
       });
     } else {
@@ -280,7 +298,10 @@ export async function rollbackBatch(
         metadata: before
           ? {}
           : {
-              [INJECT_BEFORE]: JSON.stringify({ inject: tpl[ANNOTATION_INJECT] ?? null, opaquePorts: null }),
+              [INJECT_BEFORE]: JSON.stringify({
+                inject: tpl[ANNOTATION_INJECT] ?? null,
+                opaquePorts: null,
+              }),
             },
       });
     }
@@ -291,6 +312,14 @@ export async function rollbackBatch(
     return `Nothing to roll back: ${all} not restarted`;
   }
   const names = undo.map(label).join(', ');
+  // Say which of them had got there: they are undone with the batch, not left meshed alone.
+  const arrived: string[] = [];
+  for (const w of undo)
+    if ((await podsPending(ctx, w, mesh ? 'meshed' : 'unmeshed').catch(() => 'unknown')) === null)
+      arrived.push(label(w));
+  const whole = arrived.length
+    ? ` (the whole batch: ${arrived.join(', ')} ${arrived.length === 1 ? 'was' : 'were'} Ready and ${mesh ? 'meshed' : 'unmeshed'} but rolled back with it)`
+    : '';
   try {
     await runStep(
       ctx,
@@ -302,8 +331,8 @@ export async function rollbackBatch(
       },
       `rolling back ${names}`,
     );
-    return `Rolled back ${names}: annotations restored, restarted and Ready`;
+    return `Rolled back ${names}: annotations restored, restarted and Ready${whole}`;
   } catch (e) {
-    return `Rolled back the annotations of ${names} and restarted them, but: ${errorMessage(e)}`;
+    return `Rolled back the annotations of ${names} and restarted them${whole}, but: ${errorMessage(e)}`;
   }
 }
