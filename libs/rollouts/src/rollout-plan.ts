@@ -40,28 +40,49 @@ export interface Plan {
   excluded: Excluded[];
 }
 
-export function planRollout(candidates: PlanCandidate[], release: PlanRelease, s: RolloutStrategy): Plan {
+/** Why a cluster is left out of a rollout, or null when it takes part. */
+type Exclusion = { code: string; reason: string } | null;
+
+/**
+ * The plan both actions share: clusters by name, those whose agent cannot take an operation
+ * (MONITOR, not enrolled, offline when offline clusters are skipped) excluded, then the action's
+ * own check (`admit`); the rest in waves.
+ */
+function planWaves<C extends PlanCandidate>(
+  candidates: C[],
+  s: RolloutStrategy,
+  targetVersion: string,
+  admit: (c: C) => Exclusion,
+): Plan {
   const excluded: Excluded[] = [];
   const eligible: PlanCandidate[] = [];
   for (const c of [...candidates].sort((a, b) => a.name.localeCompare(b.name))) {
-    const out = (code: string, reason: string) =>
-      excluded.push({ clusterId: c.id, clusterName: c.name, code, reason });
-    if (c.mode === 'MONITOR') {
-      out('CLUSTER_MONITOR_ONLY', 'The cluster is in MONITOR mode: its agent may only read');
-      continue;
-    }
-    if (c.status === 'PENDING') {
-      out('NOT_ENROLLED', 'The agent has not enrolled yet');
-      continue;
-    }
-    if (c.status === 'OFFLINE' && s.offlineClusters.mode === 'SKIP') {
-      out('OFFLINE', 'The agent is offline and offline clusters are skipped');
-      continue;
-    }
-    if (!c.linkerdInstalled || !c.currentVersion) {
-      out('NOT_INSTALLED', 'Linkerd is not installed (or no report yet); install it first');
-      continue;
-    }
+    const why = agentExclusion(c, s) ?? admit(c);
+    if (why) excluded.push({ clusterId: c.id, clusterName: c.name, ...why });
+    else eligible.push(c);
+  }
+  return { targetVersion, waves: splitWaves(eligible, s), excluded };
+}
+
+function agentExclusion(c: PlanCandidate, s: RolloutStrategy): Exclusion {
+  if (c.mode === 'MONITOR')
+    return {
+      code: 'CLUSTER_MONITOR_ONLY',
+      reason: 'The cluster is in MONITOR mode: its agent may only read',
+    };
+  if (c.status === 'PENDING') return { code: 'NOT_ENROLLED', reason: 'The agent has not enrolled yet' };
+  if (c.status === 'OFFLINE' && s.offlineClusters.mode === 'SKIP')
+    return { code: 'OFFLINE', reason: 'The agent is offline and offline clusters are skipped' };
+  return null;
+}
+
+export function planRollout(candidates: PlanCandidate[], release: PlanRelease, s: RolloutStrategy): Plan {
+  return planWaves(candidates, s, release.version, (c) => {
+    if (!c.linkerdInstalled || !c.currentVersion)
+      return {
+        code: 'NOT_INSTALLED',
+        reason: 'Linkerd is not installed (or no report yet); install it first',
+      };
     const path = checkUpgradePath({
       from: c.currentVersion,
       to: release.version,
@@ -69,13 +90,8 @@ export function planRollout(candidates: PlanCandidate[], release: PlanRelease, s
       target: { kubernetesMin: release.kubernetesMin, kubernetesMax: release.kubernetesMax },
       oldestProxyVersion: c.oldestProxyVersion,
     });
-    if (!path.allowed) {
-      out(path.code, path.reason);
-      continue;
-    }
-    eligible.push(c);
-  }
-  return { targetVersion: release.version, waves: splitWaves(eligible, s), excluded };
+    return path.allowed ? null : { code: path.code, reason: path.reason };
+  });
 }
 
 /** The canary, then waves of the configured sizes, then the rest. */
@@ -127,44 +143,27 @@ export function planMeshRollout(
   namespaces: string[],
   s: RolloutStrategy,
 ): Plan {
-  const excluded: Excluded[] = [];
-  const eligible: PlanCandidate[] = [];
-  for (const c of [...candidates].sort((a, b) => a.name.localeCompare(b.name))) {
-    const out = (code: string, reason: string) =>
-      excluded.push({ clusterId: c.id, clusterName: c.name, code, reason });
-    if (c.mode === 'MONITOR') {
-      out('CLUSTER_MONITOR_ONLY', 'The cluster is in MONITOR mode: its agent may only read');
-      continue;
-    }
-    if (c.status === 'PENDING') {
-      out('NOT_ENROLLED', 'The agent has not enrolled yet');
-      continue;
-    }
-    if (c.status === 'OFFLINE' && s.offlineClusters.mode === 'SKIP') {
-      out('OFFLINE', 'The agent is offline and offline clusters are skipped');
-      continue;
-    }
-    if (!c.linkerdInstalled || c.namespaces === null) {
-      out('NOT_INSTALLED', 'Linkerd is not installed (or no report yet): its proxy injector meshes pods');
-      continue;
-    }
+  return planWaves(candidates, s, '', (c) => {
+    if (!c.linkerdInstalled || c.namespaces === null)
+      return {
+        code: 'NOT_INSTALLED',
+        reason: 'Linkerd is not installed (or no report yet): its proxy injector meshes pods',
+      };
     const facts = {
       controlPlaneNamespace: c.controlPlaneNamespace,
       knownNamespaces: c.namespaces,
       namespacesTruncated: c.namespacesTruncated,
     };
     const refused = namespaces.map((ns) => namespaceRefusal(ns, facts)).filter((x) => x !== null);
-    if (refused.length) {
-      const missing = refused.every((x) => x.code === 'UNKNOWN_NAMESPACE');
-      out(
-        missing ? 'MISSING_NAMESPACES' : refused[0]!.code,
-        missing
-          ? `The cluster has no namespace ${refused.map((x) => x.namespace).join(', ')}`
-          : `Namespace ${refused[0]!.namespace} may not be meshed (${refused[0]!.code})`,
-      );
-      continue;
-    }
-    eligible.push(c);
-  }
-  return { targetVersion: '', waves: splitWaves(eligible, s), excluded };
+    if (!refused.length) return null;
+    if (refused.every((x) => x.code === 'UNKNOWN_NAMESPACE'))
+      return {
+        code: 'MISSING_NAMESPACES',
+        reason: `The cluster has no namespace ${refused.map((x) => x.namespace).join(', ')}`,
+      };
+    return {
+      code: refused[0]!.code,
+      reason: `Namespace ${refused[0]!.namespace} may not be meshed (${refused[0]!.code})`,
+    };
+  });
 }
