@@ -420,6 +420,12 @@ describe('mesh adoption on a simulated cluster', () => {
       /neither the namespace/,
       'the event from before the restart is not a reason',
     );
+    // The injector's own counter (proxy_inject_admission_responses_total{skip="true"} on its admin
+    // port), read before the restart and after the failure: the batch's one skipped admission.
+    assert.match(
+      f.message,
+      /the injector skipped admissions since the restart: edge \(deployment\): host_network_enabled ×1/,
+    );
     // The reason named is the one the simulator's injector recorded for the restarted pod.
     const skips = (await core.listNamespacedEvent({ namespace: 'edge' })).items.filter(
       (e) => e.reason === 'InjectionSkipped' && /hostNetwork/.test(e.message ?? ''),

@@ -2,7 +2,18 @@
 // not, and undo a failed batch.
 import type { CoreV1Event, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { MeshNamespacesParams } from '@meshfleet/agent-protocol';
-import { ANNOTATION_INJECT, isFinished, isMeshed, proxyStatus, workloadOf } from '@meshfleet/linkerd';
+import {
+  ANNOTATION_INJECT,
+  INJECTOR_ADMIN_PORT,
+  describeSkips,
+  injectorSkips,
+  isFinished,
+  isMeshed,
+  proxyStatus,
+  skipsSince,
+  workloadOf,
+  type InjectorSkip,
+} from '@meshfleet/linkerd';
 import { errorMessage } from '../../util/errors';
 import { TaskFailure } from '../task-failure';
 import {
@@ -138,6 +149,43 @@ async function injectionSkipped(ctx: LifecycleContext, w: WorkloadKey, since: Da
   ];
 }
 
+/**
+ * The proxy injector replicas' skipped-admission counters (their admin port, through the API
+ * server), or null when none could be read: they only add detail to a failure.
+ */
+async function readInjectorSkips(
+  ctx: LifecycleContext,
+  controlPlaneNamespace: string,
+): Promise<InjectorSkip[] | null> {
+  try {
+    const pods = await ctx.kube.list<V1Pod>(
+      'v1',
+      'Pod',
+      controlPlaneNamespace,
+      'linkerd.io/control-plane-component=proxy-injector',
+    );
+    const scrapes: string[] = [];
+    for (const pod of pods) {
+      if (pod.status?.phase !== 'Running' || !pod.metadata?.name) continue;
+      const res = await ctx.kube
+        .podProxyGet({
+          namespace: controlPlaneNamespace,
+          pod: pod.metadata.name,
+          port: INJECTOR_ADMIN_PORT,
+          path: 'metrics',
+          timeoutMs: 5000,
+          maxBytes: 4 * 1024 * 1024,
+          signal: ctx.signal,
+        })
+        .catch(() => null);
+      if (res?.status === 200) scrapes.push(res.body);
+    }
+    return scrapes.length ? injectorSkips(scrapes) : null;
+  } catch {
+    return null;
+  }
+}
+
 async function restartAndWait(
   ctx: LifecycleContext,
   p: MeshNamespacesParams,
@@ -202,6 +250,20 @@ async function restartAndWait(
   );
 }
 
+/** The injector's skips in the batch's namespaces since `before`, as a sentence, or ''. */
+async function batchSkips(
+  ctx: LifecycleContext,
+  p: MeshNamespacesParams,
+  batch: readonly Planned[],
+  before: InjectorSkip[] | null,
+): Promise<string> {
+  if (!before) return '';
+  const after = await readInjectorSkips(ctx, p.controlPlaneNamespace);
+  if (!after) return '';
+  const namespaces = new Set(batch.map((w) => w.namespace));
+  return describeSkips(skipsSince(before, after).filter((s) => namespaces.has(s.namespace)));
+}
+
 export async function runBatch(
   ctx: LifecycleContext,
   p: MeshNamespacesParams,
@@ -210,6 +272,9 @@ export async function runBatch(
   restarted: Set<string>,
 ): Promise<void> {
   const since = new Date();
+  // The injector counts skips by namespace and owner kind only: a reading before the restart and
+  // one after the failure give the batch's own.
+  const skipsBefore = want === 'meshed' ? await readInjectorSkips(ctx, p.controlPlaneNamespace) : null;
   try {
     await restartAndWait(ctx, p, batch, want, 'batch', restarted);
   } catch (e) {
@@ -225,11 +290,12 @@ export async function runBatch(
         `${label(w)}: ${why}${skipped.length ? ` (injection skipped: ${skipped.join('; ')})` : ''}`,
       );
     }
+    const counted = await batchSkips(ctx, p, batch, skipsBefore);
     throw lifecycleFailure(
       'MESH_BATCH_FAILED',
       `not ${want === 'meshed' ? 'Ready and meshed' : 'Ready without proxies'} within ${p.batchTimeoutSeconds}s: ${
         reasons.join('; ') || e.message
-      }`,
+      }${counted ? `; the injector skipped admissions since the restart: ${counted}` : ''}`,
     );
   }
   // `linkerd check --proxy` before the next batch: a batch that broke the data plane stops here.
