@@ -131,6 +131,8 @@ export interface MeshPlanCandidate extends PlanCandidate {
   /** The report's application namespaces; null without a report. */
   namespaces: string[] | null;
   namespacesTruncated: boolean;
+  /** Namespaces the report's adoption facts label as Linkerd's; null from agents without them. */
+  linkerdNamespaces?: string[] | null;
 }
 
 /**
@@ -153,6 +155,7 @@ export function planMeshRollout(
       controlPlaneNamespace: c.controlPlaneNamespace,
       knownNamespaces: c.namespaces,
       namespacesTruncated: c.namespacesTruncated,
+      ...(c.linkerdNamespaces ? { linkerdNamespaces: c.linkerdNamespaces } : {}),
     };
     const refused = namespaces.map((ns) => namespaceRefusal(ns, facts)).filter((x) => x !== null);
     if (!refused.length) return null;
