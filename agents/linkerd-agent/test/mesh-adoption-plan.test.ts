@@ -173,7 +173,8 @@ describe('planMeshAdoption on the demo fleet', () => {
       /nope/,
     );
     await refused({ clusterId, namespaces: ['kube-system'] }, 'BAD_USER_INPUT', 'SYSTEM_NAMESPACE');
-    await refused({ clusterId, namespaces: ['linkerd'] }, 'BAD_USER_INPUT', 'LINKERD_NAMESPACE');
+    await refused({ clusterId, namespaces: ['linkerd'] }, 'BAD_USER_INPUT', 'CONTROL_PLANE_NAMESPACE');
+    await refused({ clusterId, namespaces: ['linkerd-viz'] }, 'BAD_USER_INPUT', 'EXTENSION_NAMESPACE');
     await refused(
       { clusterId, workloads: [{ namespace: 'legacy', kind: 'StatefulSet', name: 'postgres' }] },
       'BAD_USER_INPUT',

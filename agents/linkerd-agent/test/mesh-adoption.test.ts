@@ -58,10 +58,16 @@ const CLUSTER = {
       ],
     },
     {
-      // The injector's webhook skips namespaces with this label: pods start without a proxy.
+      name: 'pair',
+      workloads: [
+        { name: 'one', replicas: 1, port: 8080 },
+        { name: 'two', replicas: 1, port: 8080 },
+      ],
+    },
+    {
+      // The injector skips hostNetwork pods (and says so): they start without a proxy.
       name: 'edge',
-      labels: { 'config.linkerd.io/admission-webhooks': 'disabled' },
-      workloads: [{ name: 'gw', replicas: 1, port: 8080 }],
+      workloads: [{ name: 'gw', replicas: 1, port: 8080, hostNetwork: true }],
     },
   ],
 };
@@ -314,6 +320,37 @@ describe('mesh adoption on a simulated cluster', () => {
     assert.ok(daemons.every((p) => isMeshed(p) && ready(p)));
   });
 
+  it('rolls back the whole failed batch in namespace mode, also a workload of it that became Ready and meshed', async () => {
+    // two fails only once meshed; one, in the same batch, gets there and is undone with it.
+    const rule = sim.cluster('adopt').faults.notReadyWhenMeshed('pair', 'two');
+    try {
+      const f = await failure(
+        meshTask(`t${++n}`, 'MESH_NAMESPACES', {
+          namespaces: ['pair'],
+          batchSize: 2,
+          batchTimeoutSeconds: 10,
+        }),
+      );
+      assert.equal(f.code, 'MESH_BATCH_FAILED');
+      assert.match(f.message, /Deployment\/pair\/two: .*not Ready/);
+      assert.doesNotMatch(f.message, /Deployment\/pair\/one: /, 'one is not a reason: it got there');
+      assert.match(
+        f.message,
+        /Rolled back Deployment\/pair\/one, Deployment\/pair\/two: annotations restored, restarted and Ready \(the whole batch: Deployment\/pair\/one was Ready and meshed but rolled back with it\)/,
+      );
+      for (const name of ['one', 'two']) {
+        const d = await deployment('pair', name);
+        assert.equal(d.spec?.template.metadata?.annotations?.['linkerd.io/inject'], 'disabled', name);
+        const ps = await pods('pair', name);
+        assert.ok(ps.length === 1 && ps.every((p) => ready(p) && !isMeshed(p)), `${name} unmeshed, Ready`);
+      }
+      assert.equal(await coverage('pair'), 0);
+      assert.equal((await namespace('pair')).metadata?.annotations?.['linkerd.io/inject'], 'enabled');
+    } finally {
+      sim.cluster('adopt').faults.removeRule(rule);
+    }
+  });
+
   it('unmeshes: namespaces back to 0 %, listed workloads back to their own annotations', async () => {
     const from = api.events.length;
     await run(meshTask(`t${++n}`, 'UNMESH_NAMESPACES', { namespaces: ['legacy'], batchSize: 3 }));
@@ -342,24 +379,27 @@ describe('mesh adoption on a simulated cluster', () => {
     assert.equal(await coverage('shop'), 0);
   });
 
-  it('rolls back a listed workload whose pods start without a proxy: annotations restored, Ready', async () => {
-    // What Linkerd's injector records on a skipped pod's owner (controller/proxy-injector/webhook.go).
-    // The simulator's injector does not record it yet, so it is written here; the agent reads it back
-    // through the API server with a field selector, as it would from a real cluster.
+  it("names the injector's skip reasons for the restarted pods only, and rolls the workload back", async () => {
+    // Linkerd's injector records InjectionSkipped on the pod's top owner, the Deployment
+    // (controller/proxy-injector/webhook.go), also for pods created before the namespace asked for
+    // injection. Such an event from before the restart speaks of the old pods: not the batch's reason.
     const core = loadKubeConfig({
       kubeconfigPath: null,
       kubeconfigYaml: sim.kubeconfigFor('adopt'),
     }).kc.makeApiClient(CoreV1Api);
-    const rs = (await admin.list('apps/v1', 'ReplicaSet', 'edge'))[0]!.metadata!.name!;
+    const earlier = new Date(Date.now() - 120_000);
     await core.createNamespacedEvent({
       namespace: 'edge',
       body: {
-        metadata: { name: `${rs}.skipped`, namespace: 'edge' },
-        involvedObject: { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs, namespace: 'edge' },
+        metadata: { name: 'gw.before-restart', namespace: 'edge' },
+        involvedObject: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'gw', namespace: 'edge' },
         reason: 'InjectionSkipped',
         type: 'Normal',
-        message: 'Linkerd sidecar proxy injection skipped: pods with hostNetwork cannot be injected',
+        message:
+          'Linkerd sidecar proxy injection skipped: neither the namespace nor the pod have the annotation "linkerd.io/inject:enabled"',
         source: { component: 'linkerd-proxy-injector' },
+        firstTimestamp: earlier,
+        lastTimestamp: earlier,
       },
     });
     const from = api.events.length;
@@ -373,7 +413,27 @@ describe('mesh adoption on a simulated cluster', () => {
     assert.equal(f.code, 'MESH_BATCH_FAILED');
     assert.match(
       f.message,
-      /Deployment\/edge\/gw: 1\/1 pods started without a linkerd-proxy \(injection skipped: pods with hostNetwork cannot be injected\)/,
+      /Deployment\/edge\/gw: 1\/1 pods started without a linkerd-proxy \(injection skipped: hostNetwork is enabled\)/,
+    );
+    assert.doesNotMatch(
+      f.message,
+      /neither the namespace/,
+      'the event from before the restart is not a reason',
+    );
+    // The injector's own counter (proxy_inject_admission_responses_total{skip="true"} on its admin
+    // port), read before the restart and after the failure: the batch's one skipped admission.
+    assert.match(
+      f.message,
+      /the injector skipped admissions since the restart: edge \(deployment\): host_network_enabled ×1/,
+    );
+    // The reason named is the one the simulator's injector recorded for the restarted pod.
+    const skips = (await core.listNamespacedEvent({ namespace: 'edge' })).items.filter(
+      (e) => e.reason === 'InjectionSkipped' && /hostNetwork/.test(e.message ?? ''),
+    );
+    assert.ok(skips.length > 0);
+    assert.deepEqual(
+      [...new Set(skips.map((e) => `${e.involvedObject.kind}/${e.involvedObject.name}`))],
+      ['Deployment/gw'],
     );
     assert.match(f.message, /Rolled back Deployment\/edge\/gw: annotations restored, restarted and Ready/);
     assert.equal(api.outcomes(from)['rollback'], 'succeeded');

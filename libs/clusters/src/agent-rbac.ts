@@ -132,7 +132,8 @@ const MONITOR_RULES: AgentRbacRule[] = [
   },
   {
     reason:
-      'traffic mTLS and collectProxyMetrics: the linkerd-proxy admin port (:4191/metrics) through the API server',
+      'traffic mTLS and collectProxyMetrics: the linkerd-proxy admin port (:4191/metrics) through the API server; ' +
+      "mesh adoption: the proxy injector's skip counters (:9995/metrics)",
     apiGroups: [''],
     resources: ['pods/proxy'],
     verbs: ['get'],

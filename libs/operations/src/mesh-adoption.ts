@@ -3,7 +3,7 @@
 // before anything is written.
 import type { HealthReport } from '@meshfleet/agent-protocol';
 import { FailedPreconditionError, ValidationError } from '@meshfleet/core';
-import { DEFAULT_CONTROL_PLANE_NAMESPACE, refusedAdoptionNamespace } from '@meshfleet/linkerd';
+import { adoptionNamespaceFacts, namespaceRefusal } from '@meshfleet/linkerd';
 import type { OperationParams } from './operation-kinds';
 
 export type MeshWorkloadKindName = 'Deployment' | 'StatefulSet' | 'DaemonSet';
@@ -32,14 +32,6 @@ export const MESH_LIMITS = {
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
-
-const REFUSAL_TEXT: Record<string, string> = {
-  SYSTEM_NAMESPACE: 'is a Kubernetes system namespace',
-  CONTROL_PLANE_NAMESPACE: 'is the Linkerd control-plane namespace',
-  EXTENSION_NAMESPACE: 'is a Linkerd extension namespace (extensions manage their own injection)',
-  UNKNOWN_NAMESPACE:
-    "is not in the cluster's latest report (it lists namespaces with running pods or an injection annotation)",
-};
 
 function inRange(value: number, field: string, range: { min: number; max: number }): number {
   if (!Number.isInteger(value) || value < range.min || value > range.max)
@@ -139,16 +131,13 @@ export function meshAdoptionParams(
       },
     );
 
-  const facts = {
-    controlPlaneNamespace: report.linkerd.controlPlaneNamespace ?? DEFAULT_CONTROL_PLANE_NAMESPACE,
-    knownNamespaces: report.mtls.namespaces.map((n) => n.name),
-    namespacesTruncated: report.mtls.namespacesTruncated,
-  };
+  // The plan's rule; from agents without adoption facts its input comes from the mTLS namespaces.
+  const facts = adoptionNamespaceFacts(report);
   for (const ns of namespaces) {
-    const reason = refusedAdoptionNamespace(ns, facts);
-    if (reason)
-      throw new ValidationError(`namespace ${ns} ${REFUSAL_TEXT[reason]} of ${clusterName}`, 'namespaces', {
-        reason,
+    const refusal = namespaceRefusal(ns, facts);
+    if (refusal)
+      throw new ValidationError(`${clusterName}: ${refusal.message}`, 'namespaces', {
+        reason: refusal.code,
         namespace: ns,
       });
   }

@@ -186,9 +186,7 @@ export class OperationsResolver {
     @CurrentActor() actor: Actor,
     @Args('input') input: MeshNamespacesInput,
   ): Promise<OperationType> {
-    return toOperationType(
-      await this.ops.meshNamespaces(actor, input.clusterId, input, OperationKind.MESH_NAMESPACES),
-    );
+    return this.meshAdoption(actor, input, OperationKind.MESH_NAMESPACES);
   }
 
   @Mutation(() => OperationType, {
@@ -200,9 +198,16 @@ export class OperationsResolver {
     @CurrentActor() actor: Actor,
     @Args('input') input: MeshNamespacesInput,
   ): Promise<OperationType> {
-    return toOperationType(
-      await this.ops.meshNamespaces(actor, input.clusterId, input, OperationKind.UNMESH_NAMESPACES),
-    );
+    return this.meshAdoption(actor, input, OperationKind.UNMESH_NAMESPACES);
+  }
+
+  /** meshNamespaces and unmeshNamespaces: the same input and checks, inverse kinds. */
+  private async meshAdoption(
+    actor: Actor,
+    input: MeshNamespacesInput,
+    kind: typeof OperationKind.MESH_NAMESPACES | typeof OperationKind.UNMESH_NAMESPACES,
+  ): Promise<OperationType> {
+    return toOperationType(await this.ops.meshNamespaces(actor, input.clusterId, input, kind));
   }
 
   @Mutation(() => OperationType, {

@@ -180,30 +180,14 @@ export class OperationsService {
     clusterIds: string[],
     input: { version: string; restartDataPlane?: boolean | null },
   ): Promise<Map<string, Operation | DomainError>> {
-    const out = new Map<string, Operation | DomainError>();
     const releases = new Map<Variant, ReturnType<BundleOf>>();
     const bundleOf: BundleOf = (version, variant) => {
       if (!releases.has(variant)) releases.set(variant, this.release(actor, version, variant));
       return releases.get(variant)!;
     };
-    const planned: { cluster: Cluster; params: OperationParams }[] = [];
-    for (const { cluster, report } of await this.repo.clustersWithReports(actor.organizationId, clusterIds)) {
-      try {
-        assertManaged(cluster);
-        assertMeshfleetApplies(cluster, 'upgrade Linkerd');
-        if (cluster.status !== ClusterStatus.CONNECTED)
-          throw new FailedPreconditionError(
-            `Cluster ${cluster.name} is ${cluster.status}: its agent must be connected`,
-            { reason: 'CLUSTER_NOT_CONNECTED' },
-          );
-        const r = (report as unknown as HealthReport | null) ?? null;
-        planned.push({ cluster, params: await this.upgradeParams(actor, cluster, r, input, bundleOf) });
-      } catch (e) {
-        if (!(e instanceof DomainError)) throw e;
-        out.set(cluster.id, e);
-      }
-    }
-    return this.createMany(actor, OperationKind.UPGRADE, clusterIds, planned, out);
+    return this.admitMany(actor, OperationKind.UPGRADE, clusterIds, 'upgrade Linkerd', (cluster, report) =>
+      this.upgradeParams(actor, cluster, report, input, bundleOf),
+    );
   }
 
   /**
@@ -216,19 +200,37 @@ export class OperationsService {
     input: MeshNamespacesRequest,
     kind: typeof OperationKind.MESH_NAMESPACES | typeof OperationKind.UNMESH_NAMESPACES,
   ): Promise<Map<string, Operation | DomainError>> {
+    return this.admitMany(actor, kind, clusterIds, 'change namespace injection', (cluster, report) =>
+      meshAdoptionParams(cluster.name, report, input),
+    );
+  }
+
+  /**
+   * The per-cluster admission of a wave: each cluster must be MANAGED and connected, then `paramsOf`
+   * checks it against its latest report. A cluster that fails gets the domain error in the result
+   * instead of an operation; the others are created at once.
+   */
+  private async admitMany(
+    actor: Actor,
+    kind: OperationKind,
+    clusterIds: string[],
+    /** What the operations do, for the GITOPS refusal. */
+    gitopsRefused: string,
+    paramsOf: (cluster: Cluster, report: HealthReport | null) => OperationParams | Promise<OperationParams>,
+  ): Promise<Map<string, Operation | DomainError>> {
     const out = new Map<string, Operation | DomainError>();
     const planned: { cluster: Cluster; params: OperationParams }[] = [];
     for (const { cluster, report } of await this.repo.clustersWithReports(actor.organizationId, clusterIds)) {
       try {
         assertManaged(cluster);
-        assertMeshfleetApplies(cluster, 'change namespace injection');
+        assertMeshfleetApplies(cluster, gitopsRefused);
         if (cluster.status !== ClusterStatus.CONNECTED)
           throw new FailedPreconditionError(
             `Cluster ${cluster.name} is ${cluster.status}: its agent must be connected`,
             { reason: 'CLUSTER_NOT_CONNECTED' },
           );
         const r = (report as unknown as HealthReport | null) ?? null;
-        planned.push({ cluster, params: meshAdoptionParams(cluster.name, r, input) });
+        planned.push({ cluster, params: await paramsOf(cluster, r) });
       } catch (e) {
         if (!(e instanceof DomainError)) throw e;
         out.set(cluster.id, e);

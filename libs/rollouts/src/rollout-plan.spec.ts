@@ -128,6 +128,25 @@ describe('planMeshRollout', () => {
       ['CONTROL_PLANE_NAMESPACE', 'CONTROL_PLANE_NAMESPACE'],
     );
   });
+
+  it("refuses a namespace the adoption facts label as Linkerd's, on that cluster only", () => {
+    const plan = planMeshRollout(
+      [
+        m('a', { namespaces: ['shop', 'tracing'] }),
+        m('b', { namespaces: ['shop'], linkerdNamespaces: ['linkerd', 'tracing'] }),
+      ],
+      ['tracing'],
+      resolveStrategy({}),
+    );
+    assert.deepEqual(
+      plan.waves.flatMap((w) => w.clusters.map((x) => x.name)),
+      ['a'],
+    );
+    assert.deepEqual(
+      plan.excluded.map((e) => [e.clusterName, e.code]),
+      [['b', 'EXTENSION_NAMESPACE']],
+    );
+  });
 });
 
 describe('GITOPS clusters', () => {

@@ -1,5 +1,5 @@
 // Planning is pure: which clusters go in which wave, and which are left out and why.
-import { checkUpgradePath, gitopsToolLabel, refusedAdoptionNamespace } from '@meshfleet/linkerd';
+import { checkUpgradePath, gitopsToolLabel, namespaceRefusal } from '@meshfleet/linkerd';
 import { RolloutStrategy } from './rollout-strategy';
 
 export interface PlanCandidate {
@@ -42,35 +42,54 @@ export interface Plan {
   excluded: Excluded[];
 }
 
-export function planRollout(candidates: PlanCandidate[], release: PlanRelease, s: RolloutStrategy): Plan {
+/** Why a cluster is left out of a rollout, or null when it takes part. */
+type Exclusion = { code: string; reason: string } | null;
+
+/**
+ * The plan both actions share: clusters by name, those whose agent cannot take an operation
+ * (MONITOR, not enrolled, offline when offline clusters are skipped) excluded, then the action's
+ * own check (`admit`); the rest in waves.
+ */
+function planWaves<C extends PlanCandidate>(
+  candidates: C[],
+  s: RolloutStrategy,
+  targetVersion: string,
+  admit: (c: C) => Exclusion,
+): Plan {
   const excluded: Excluded[] = [];
   const eligible: PlanCandidate[] = [];
   for (const c of [...candidates].sort((a, b) => a.name.localeCompare(b.name))) {
-    const out = (code: string, reason: string) =>
-      excluded.push({ clusterId: c.id, clusterName: c.name, code, reason });
-    if (c.mode === 'MONITOR') {
-      out('CLUSTER_MONITOR_ONLY', 'The cluster is in MONITOR mode: its agent may only read');
-      continue;
-    }
-    if (c.gitopsTool) {
-      out(
-        'GITOPS_MANAGED',
-        `${gitopsToolLabel(c.gitopsTool)} applies Linkerd on this cluster (GITOPS mode); change it in Git`,
-      );
-      continue;
-    }
-    if (c.status === 'PENDING') {
-      out('NOT_ENROLLED', 'The agent has not enrolled yet');
-      continue;
-    }
-    if (c.status === 'OFFLINE' && s.offlineClusters.mode === 'SKIP') {
-      out('OFFLINE', 'The agent is offline and offline clusters are skipped');
-      continue;
-    }
-    if (!c.linkerdInstalled || !c.currentVersion) {
-      out('NOT_INSTALLED', 'Linkerd is not installed (or no report yet); install it first');
-      continue;
-    }
+    const why = agentExclusion(c, s) ?? admit(c);
+    if (why) excluded.push({ clusterId: c.id, clusterName: c.name, ...why });
+    else eligible.push(c);
+  }
+  return { targetVersion, waves: splitWaves(eligible, s), excluded };
+}
+
+function agentExclusion(c: PlanCandidate, s: RolloutStrategy): Exclusion {
+  if (c.mode === 'MONITOR')
+    return {
+      code: 'CLUSTER_MONITOR_ONLY',
+      reason: 'The cluster is in MONITOR mode: its agent may only read',
+    };
+  if (c.gitopsTool)
+    return {
+      code: 'GITOPS_MANAGED',
+      reason: `${gitopsToolLabel(c.gitopsTool)} applies Linkerd on this cluster (GITOPS mode); change it in Git`,
+    };
+  if (c.status === 'PENDING') return { code: 'NOT_ENROLLED', reason: 'The agent has not enrolled yet' };
+  if (c.status === 'OFFLINE' && s.offlineClusters.mode === 'SKIP')
+    return { code: 'OFFLINE', reason: 'The agent is offline and offline clusters are skipped' };
+  return null;
+}
+
+export function planRollout(candidates: PlanCandidate[], release: PlanRelease, s: RolloutStrategy): Plan {
+  return planWaves(candidates, s, release.version, (c) => {
+    if (!c.linkerdInstalled || !c.currentVersion)
+      return {
+        code: 'NOT_INSTALLED',
+        reason: 'Linkerd is not installed (or no report yet); install it first',
+      };
     const path = checkUpgradePath({
       from: c.currentVersion,
       to: release.version,
@@ -78,13 +97,8 @@ export function planRollout(candidates: PlanCandidate[], release: PlanRelease, s
       target: { kubernetesMin: release.kubernetesMin, kubernetesMax: release.kubernetesMax },
       oldestProxyVersion: c.oldestProxyVersion,
     });
-    if (!path.allowed) {
-      out(path.code, path.reason);
-      continue;
-    }
-    eligible.push(c);
-  }
-  return { targetVersion: release.version, waves: splitWaves(eligible, s), excluded };
+    return path.allowed ? null : { code: path.code, reason: path.reason };
+  });
 }
 
 /** The canary, then waves of the configured sizes, then the rest. */
@@ -124,6 +138,8 @@ export interface MeshPlanCandidate extends PlanCandidate {
   /** The report's application namespaces; null without a report. */
   namespaces: string[] | null;
   namespacesTruncated: boolean;
+  /** Namespaces the report's adoption facts label as Linkerd's; null from agents without them. */
+  linkerdNamespaces?: string[] | null;
 }
 
 /**
@@ -136,53 +152,28 @@ export function planMeshRollout(
   namespaces: string[],
   s: RolloutStrategy,
 ): Plan {
-  const excluded: Excluded[] = [];
-  const eligible: PlanCandidate[] = [];
-  for (const c of [...candidates].sort((a, b) => a.name.localeCompare(b.name))) {
-    const out = (code: string, reason: string) =>
-      excluded.push({ clusterId: c.id, clusterName: c.name, code, reason });
-    if (c.mode === 'MONITOR') {
-      out('CLUSTER_MONITOR_ONLY', 'The cluster is in MONITOR mode: its agent may only read');
-      continue;
-    }
-    if (c.gitopsTool) {
-      out(
-        'GITOPS_MANAGED',
-        `${gitopsToolLabel(c.gitopsTool)} applies Linkerd on this cluster (GITOPS mode); change it in Git`,
-      );
-      continue;
-    }
-    if (c.status === 'PENDING') {
-      out('NOT_ENROLLED', 'The agent has not enrolled yet');
-      continue;
-    }
-    if (c.status === 'OFFLINE' && s.offlineClusters.mode === 'SKIP') {
-      out('OFFLINE', 'The agent is offline and offline clusters are skipped');
-      continue;
-    }
-    if (!c.linkerdInstalled || c.namespaces === null) {
-      out('NOT_INSTALLED', 'Linkerd is not installed (or no report yet): its proxy injector meshes pods');
-      continue;
-    }
+  return planWaves(candidates, s, '', (c) => {
+    if (!c.linkerdInstalled || c.namespaces === null)
+      return {
+        code: 'NOT_INSTALLED',
+        reason: 'Linkerd is not installed (or no report yet): its proxy injector meshes pods',
+      };
     const facts = {
       controlPlaneNamespace: c.controlPlaneNamespace,
       knownNamespaces: c.namespaces,
       namespacesTruncated: c.namespacesTruncated,
+      ...(c.linkerdNamespaces ? { linkerdNamespaces: c.linkerdNamespaces } : {}),
     };
-    const refused = namespaces
-      .map((ns) => ({ ns, reason: refusedAdoptionNamespace(ns, facts) }))
-      .filter((x) => x.reason !== null);
-    if (refused.length) {
-      const missing = refused.every((x) => x.reason === 'UNKNOWN_NAMESPACE');
-      out(
-        missing ? 'MISSING_NAMESPACES' : refused[0]!.reason!,
-        missing
-          ? `The cluster has no namespace ${refused.map((x) => x.ns).join(', ')}`
-          : `Namespace ${refused[0]!.ns} may not be meshed (${refused[0]!.reason})`,
-      );
-      continue;
-    }
-    eligible.push(c);
-  }
-  return { targetVersion: '', waves: splitWaves(eligible, s), excluded };
+    const refused = namespaces.map((ns) => namespaceRefusal(ns, facts)).filter((x) => x !== null);
+    if (!refused.length) return null;
+    if (refused.every((x) => x.code === 'UNKNOWN_NAMESPACE'))
+      return {
+        code: 'MISSING_NAMESPACES',
+        reason: `The cluster has no namespace ${refused.map((x) => x.namespace).join(', ')}`,
+      };
+    return {
+      code: refused[0]!.code,
+      reason: `Namespace ${refused[0]!.namespace} may not be meshed (${refused[0]!.code})`,
+    };
+  });
 }

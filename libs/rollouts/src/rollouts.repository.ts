@@ -75,9 +75,12 @@ export class RolloutsRepository {
       WHERE ${clusterWhereSql(org, f)} ${idCond}`;
   }
 
-  /** candidates plus the report's application namespaces, for mesh adoption. */
+  /** candidates plus the report's application and Linkerd namespaces, for mesh adoption. */
   async meshCandidates(org: string, f: ClusterListFilter, ids: string[]): Promise<MeshPlanCandidate[]> {
     const idCond = ids.length ? Prisma.sql`AND c."id" = ANY(${ids.filter(isUuid)}::uuid[])` : Prisma.empty;
+    // The namespace rule's input: the adoption facts' namespaces when the agent sends them, else the mTLS ones.
+    const src = Prisma.sql`(CASE WHEN jsonb_typeof(h."report"->'adoption') = 'object'
+      THEN h."report"->'adoption' ELSE h."report"->'mtls' END)`;
     return this.prisma.$queryRaw<MeshPlanCandidate[]>`
       SELECT c."id", c."name", c."status"::text AS status, c."mode"::text AS mode,
              CASE WHEN c."managementMode" = 'GITOPS' THEN COALESCE(c."gitopsTool"::text, 'GITOPS') END AS "gitopsTool",
@@ -88,8 +91,11 @@ export class RolloutsRepository {
              h."report"->'linkerd'->>'controlPlaneNamespace' AS "controlPlaneNamespace",
              CASE WHEN h."report" IS NULL THEN NULL ELSE COALESCE(
                (SELECT array_agg(n->>'name') FROM jsonb_array_elements(
-                  COALESCE(h."report"->'mtls'->'namespaces', '[]'::jsonb)) n), '{}'::text[]) END AS namespaces,
-             COALESCE((h."report"->'mtls'->>'namespacesTruncated')::boolean, false) AS "namespacesTruncated"
+                  COALESCE(${src}->'namespaces', '[]'::jsonb)) n), '{}'::text[]) END AS namespaces,
+             COALESCE((${src}->>'namespacesTruncated')::boolean, false) AS "namespacesTruncated",
+             CASE WHEN jsonb_typeof(h."report"->'adoption') = 'object' THEN ARRAY(
+               SELECT jsonb_array_elements_text(COALESCE(h."report"->'adoption'->'linkerdNamespaces', '[]'::jsonb)))
+             END AS "linkerdNamespaces"
       FROM "Cluster" c LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id"
       WHERE ${clusterWhereSql(org, f)} ${idCond}`;
   }

@@ -4,6 +4,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { ClusterSnapshot } from '@meshfleet/linkerd';
 import { LINKERD_RBAC_SELECTORS } from './cluster-informers';
+import { podProxyGet, type PodProxyRequest, type PodProxyResponse } from './pod-proxy';
 
 export const FIELD_MANAGER = 'meshfleet-agent';
 
@@ -20,9 +21,14 @@ export class ClusterOps {
   private readonly objects: k8s.KubernetesObjectApi;
   private readonly versionApi: k8s.VersionApi;
 
-  constructor(kc: k8s.KubeConfig) {
+  constructor(private readonly kc: k8s.KubeConfig) {
     this.objects = k8s.KubernetesObjectApi.makeApiClient(kc);
     this.versionApi = kc.makeApiClient(k8s.VersionApi);
+  }
+
+  /** A GET on a pod's port through the API server (a control-plane admin port, for example). */
+  podProxyGet(req: PodProxyRequest): Promise<PodProxyResponse> {
+    return podProxyGet(this.kc, req);
   }
 
   async serverVersion(): Promise<string> {

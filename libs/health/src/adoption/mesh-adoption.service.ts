@@ -6,9 +6,9 @@ import { Cluster } from '@meshfleet/db';
 import { ClusterListQuery, ClustersService } from '@meshfleet/clusters';
 import type { HealthReport } from '@meshfleet/agent-protocol';
 import {
-  DEFAULT_CONTROL_PLANE_NAMESPACE,
+  adoptionNamespaceFacts,
   MAX_BATCH_SIZE,
-  meshNamespaceRefusal,
+  namespaceRefusal,
   planMeshAdoption,
   type AdoptionPlan,
   type AdoptionReason,
@@ -69,9 +69,9 @@ export class MeshAdoptionService {
           `The agent of ${cluster.name} does not report adoption facts: upgrade it to plan mesh adoption`,
           { reason: 'NO_ADOPTION_FACTS', clusterId: cluster.id },
         );
-      const cp = report.linkerd.controlPlaneNamespace ?? DEFAULT_CONTROL_PLANE_NAMESPACE;
+      const nsFacts = adoptionNamespaceFacts(report);
       for (const ns of [...namespaces, ...workloads.map((w) => w.namespace)]) {
-        const refusal = meshNamespaceRefusal(ns, facts, cp);
+        const refusal = namespaceRefusal(ns, nsFacts, { mustBeListed: true });
         if (refusal)
           throw new ValidationError(`${cluster.name}: ${refusal.message}`, 'namespaces', {
             reason: refusal.code,

@@ -6,7 +6,6 @@ import {
   type AdoptionFactsInput,
   type AdoptionWorkloadInput,
 } from '@meshfleet/agent-protocol';
-import { meshNamespaceRefusal } from './namespace-rules';
 import { defaultBatchSize, nativeSidecarInUse, planMeshAdoption, portListIncludes } from './plan';
 
 function w(name: string, over: Partial<AdoptionWorkloadInput> = {}): AdoptionWorkloadInput {
@@ -213,17 +212,5 @@ describe('portListIncludes / nativeSidecarInUse', () => {
     assert.equal(nativeSidecarInUse(unknown, 'edge-26.6.3'), true);
     assert.equal(nativeSidecarInUse(unknown, 'edge-26.5.1'), false);
     assert.equal(nativeSidecarInUse(unknown, null), false);
-  });
-});
-
-describe('meshNamespaceRefusal', () => {
-  const f = facts([w('a')]);
-  it('refuses system, Linkerd and unknown namespaces, accepts a listed one', () => {
-    assert.equal(meshNamespaceRefusal('kube-system', f, 'linkerd')?.code, 'SYSTEM_NAMESPACE');
-    assert.equal(meshNamespaceRefusal('kube-node-lease', f, 'linkerd')?.code, 'SYSTEM_NAMESPACE');
-    assert.equal(meshNamespaceRefusal('linkerd-viz', f, 'linkerd')?.code, 'LINKERD_NAMESPACE');
-    assert.equal(meshNamespaceRefusal('linkerd', f, 'linkerd')?.code, 'LINKERD_NAMESPACE');
-    assert.equal(meshNamespaceRefusal('nope', f, 'linkerd')?.code, 'UNKNOWN_NAMESPACE');
-    assert.equal(meshNamespaceRefusal('shop', f, 'linkerd'), null);
   });
 });

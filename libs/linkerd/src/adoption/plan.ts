@@ -361,7 +361,7 @@ export const ADOPTION_ORDER =
 
 /**
  * The selected workloads: every workload of `selection.namespaces` plus `selection.workloads`.
- * Unknown namespaces and workloads are the caller's to refuse (meshNamespaceRefusal); here they
+ * Unknown namespaces and workloads are the caller's to refuse (namespaceRefusal); here they
  * simply select nothing.
  */
 export function planMeshAdoption(

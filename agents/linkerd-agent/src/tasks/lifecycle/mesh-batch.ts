@@ -1,6 +1,6 @@
 // Mesh adoption's batches: restart with disruption headroom, wait until Ready (and meshed), say why
 // not, and undo a failed batch.
-import type { CoreV1Event, V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
+import type { V1Pod, V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { MeshNamespacesParams } from '@meshfleet/agent-protocol';
 import { ANNOTATION_INJECT, isFinished, isMeshed, proxyStatus, workloadOf } from '@meshfleet/linkerd';
 import { errorMessage } from '../../util/errors';
@@ -24,6 +24,7 @@ import {
   writeAnnotations,
   type Planned,
 } from './mesh-annotations';
+import { batchSkips, injectionSkipped, readInjectorSkips } from './mesh-skip-reasons';
 import { postcheck } from './postcheck';
 import { runStep } from './step';
 import { waitFor } from './wait-for';
@@ -99,31 +100,6 @@ async function podsPending(ctx: LifecycleContext, w: WorkloadKey, want: Want): P
   return problems.length ? problems.join(', ') : null;
 }
 
-/** The injector's InjectionSkipped events for the workload (recorded on the pods' owner). */
-async function injectionSkipped(ctx: LifecycleContext, w: WorkloadKey): Promise<string[]> {
-  let events: CoreV1Event[];
-  try {
-    events = await ctx.kube.list<CoreV1Event>(
-      'v1',
-      'Event',
-      w.namespace,
-      undefined,
-      'reason=InjectionSkipped',
-    );
-  } catch {
-    // Events only add detail to a failure already being reported: never let them replace it.
-    return [];
-  }
-  const owners = (n: string) => n === w.name || (w.kind === 'Deployment' && n.startsWith(`${w.name}-`));
-  return [
-    ...new Set(
-      events
-        .filter((e) => owners(e.involvedObject?.name ?? ''))
-        .map((e) => (e.message ?? '').replace(/^Linkerd sidecar proxy injection skipped: /, '')),
-    ),
-  ];
-}
-
 async function restartAndWait(
   ctx: LifecycleContext,
   p: MeshNamespacesParams,
@@ -145,7 +121,11 @@ async function restartAndWait(
       try {
         await waitFor(
           bounded,
-          { step, what: `disruption headroom for ${label(w)}`, timeoutCode: 'MESH_BATCH_FAILED' },
+          {
+            step,
+            what: `disruption headroom for ${label(w)}`,
+            timeoutCode: 'MESH_BATCH_FAILED',
+          },
           async () => {
             const left = await exhaustedBudgets(ctx, w);
             return left.length ? `PodDisruptionBudget ${left.join(', ')} has disruptionsAllowed 0` : null;
@@ -191,6 +171,10 @@ export async function runBatch(
   want: 'meshed' | 'unmeshed',
   restarted: Set<string>,
 ): Promise<void> {
+  const since = new Date();
+  // The injector counts skips by namespace and owner kind only: a reading before the restart and
+  // one after the failure give the batch's own.
+  const skipsBefore = want === 'meshed' ? await readInjectorSkips(ctx, p.controlPlaneNamespace) : null;
   try {
     await restartAndWait(ctx, p, batch, want, 'batch', restarted);
   } catch (e) {
@@ -201,23 +185,31 @@ export async function runBatch(
     for (const w of batch) {
       const why = await podsPending(ctx, w, want).catch((x) => errorMessage(x));
       if (!why) continue;
-      const skipped = want === 'meshed' ? await injectionSkipped(ctx, w) : [];
+      const skipped = want === 'meshed' ? await injectionSkipped(ctx, w, since) : [];
       reasons.push(
         `${label(w)}: ${why}${skipped.length ? ` (injection skipped: ${skipped.join('; ')})` : ''}`,
       );
     }
+    const counted = await batchSkips(ctx, p, batch, skipsBefore);
     throw lifecycleFailure(
       'MESH_BATCH_FAILED',
       `not ${want === 'meshed' ? 'Ready and meshed' : 'Ready without proxies'} within ${p.batchTimeoutSeconds}s: ${
         reasons.join('; ') || e.message
-      }`,
+      }${counted ? `; the injector skipped admissions since the restart: ${counted}` : ''}`,
     );
   }
   // `linkerd check --proxy` before the next batch: a batch that broke the data plane stops here.
-  await postcheck(ctx, { controlPlaneNamespace: p.controlPlaneNamespace, proxy: true });
+  await postcheck(ctx, {
+    controlPlaneNamespace: p.controlPlaneNamespace,
+    proxy: true,
+  });
 }
 
-/** Undoes a failed batch; returns a sentence for the failure message. */
+/**
+ * Undoes a failed batch as a whole: every workload of it that was restarted, also one that turned
+ * Ready (and meshed) before the batch failed — it never passed the batch's `check --proxy`, and a
+ * retry meshes the batch again. Returns a sentence for the failure message.
+ */
 export async function rollbackBatch(
   ctx: LifecycleContext,
   p: MeshNamespacesParams,
@@ -235,7 +227,11 @@ export async function rollbackBatch(
       // the annotate step wrote for a listed workload goes.
       if (p.workloads.length && mesh && before)
         await ctx.kube.mergePatch(refOf(w), {
-          metadata: { name: w.name, namespace: w.namespace, annotations: { [INJECT_BEFORE]: null } },
+          metadata: {
+            name: w.name,
+            namespace: w.namespace,
+            annotations: { [INJECT_BEFORE]: null },
+          },
         });
       continue;
     }
@@ -253,7 +249,10 @@ export async function rollbackBatch(
         metadata: mesh
           ? { [INJECT_BEFORE]: null }
           : {
-              [INJECT_BEFORE]: JSON.stringify({ inject: tpl[ANNOTATION_INJECT] ?? null, opaquePorts: null }),
+              [INJECT_BEFORE]: JSON.stringify({
+                inject: tpl[ANNOTATION_INJECT] ?? null,
+                opaquePorts: null,
+              }),
             },
       });
     } else {
@@ -265,7 +264,10 @@ export async function rollbackBatch(
         metadata: before
           ? {}
           : {
-              [INJECT_BEFORE]: JSON.stringify({ inject: tpl[ANNOTATION_INJECT] ?? null, opaquePorts: null }),
+              [INJECT_BEFORE]: JSON.stringify({
+                inject: tpl[ANNOTATION_INJECT] ?? null,
+                opaquePorts: null,
+              }),
             },
       });
     }
@@ -276,6 +278,14 @@ export async function rollbackBatch(
     return `Nothing to roll back: ${all} not restarted`;
   }
   const names = undo.map(label).join(', ');
+  // Say which of them had got there: they are undone with the batch, not left meshed alone.
+  const arrived: string[] = [];
+  for (const w of undo)
+    if ((await podsPending(ctx, w, mesh ? 'meshed' : 'unmeshed').catch(() => 'unknown')) === null)
+      arrived.push(label(w));
+  const whole = arrived.length
+    ? ` (the whole batch: ${arrived.join(', ')} ${arrived.length === 1 ? 'was' : 'were'} Ready and ${mesh ? 'meshed' : 'unmeshed'} but rolled back with it)`
+    : '';
   try {
     await runStep(
       ctx,
@@ -287,8 +297,8 @@ export async function rollbackBatch(
       },
       `rolling back ${names}`,
     );
-    return `Rolled back ${names}: annotations restored, restarted and Ready`;
+    return `Rolled back ${names}: annotations restored, restarted and Ready${whole}`;
   } catch (e) {
-    return `Rolled back the annotations of ${names} and restarted them, but: ${errorMessage(e)}`;
+    return `Rolled back the annotations of ${names} and restarted them${whole}, but: ${errorMessage(e)}`;
   }
 }

@@ -19,11 +19,13 @@
 // In namespace mode, workloads whose own template asks for injection stay meshed (they asked).
 //
 // A failed batch (not Ready or not meshed within batchTimeoutSeconds) stops the task. With
-// rollbackOnFailure that batch is undone: a listed workload gets its previous annotations back; in
-// namespace mode the namespace keeps asking (the earlier batches are meshed and must stay so when
-// their pods are rescheduled), so the failed workloads are opted out with `disabled` (recorded in
-// their marker, so a later MESH or UNMESH clears it). Then they are restarted and waited for
-// (Ready, no proxy requirement). Earlier batches stay meshed.
+// rollbackOnFailure the WHOLE batch is undone, also its workloads that turned Ready and meshed:
+// the batch is the unit that is verified (`linkerd check --proxy` runs after it), so none of them
+// passed, and the cluster ends as "earlier batches meshed, the failed batch as it was". A listed
+// workload gets its previous annotations back; in namespace mode the namespace keeps asking (the
+// earlier batches are meshed and must stay so when their pods are rescheduled), so the batch's
+// workloads are opted out with `disabled` (recorded in their marker, so a later MESH or UNMESH
+// clears it). Then they are restarted and waited for (Ready, no proxy requirement).
 //
 // Identity: the proxy's readiness probe passes only once it holds a certificate from the identity
 // service (real Linkerd and the simulator alike), so a Ready linkerd-proxy container is the proof
