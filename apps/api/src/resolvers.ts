@@ -2,7 +2,12 @@
 import { AuditResolver } from '@meshfleet/audit';
 import { ClustersResolver } from '@meshfleet/clusters';
 import { TenancyResolver } from '@meshfleet/tenancy';
-import { ClusterHealthResolver, MeshAdoptionResolver } from '@meshfleet/health';
+import {
+  ClusterDriftResolver,
+  ClusterHealthResolver,
+  ClusterResourcesResolver,
+  MeshAdoptionResolver,
+} from '@meshfleet/health';
 import { IdentityDomainsResolver } from '@meshfleet/certificates';
 import { DiagnosticsResolver, GitopsExportResolver, OperationsResolver } from '@meshfleet/operations';
 import { AlertsResolver } from '@meshfleet/alerts';
@@ -14,6 +19,8 @@ export const API_RESOLVERS = [
   TenancyResolver,
   ClustersResolver,
   ClusterHealthResolver,
+  ClusterResourcesResolver,
+  ClusterDriftResolver,
   MeshAdoptionResolver,
   DiagnosticsResolver,
   IdentityDomainsResolver,

@@ -13,3 +13,5 @@ export * from './prometheus/fleet-metrics.controller';
 export * from './prometheus/exposition';
 export * from './dto/drift.types';
 export * from './drift/drift.view';
+export * from './resources/resources.resolver';
+export * from './drift/drift.resolver';
