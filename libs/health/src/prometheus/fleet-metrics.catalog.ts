@@ -95,8 +95,9 @@ export const MESH_FAMILIES = {
 } as const satisfies Record<string, FamilyDef>;
 
 /**
- * Proxy and control-plane resource families. Reserved: declared (HELP and TYPE) on every scrape,
- * without samples until reports carry resource summaries; the dashboard's resource row uses them.
+ * Proxy and control-plane resource families, from the report's bounded resource block
+ * (ClusterHealth.resources): samples for clusters whose agent reports resources; the dashboard's
+ * resource row uses them. `component` values are bounded (≤ 8 control-plane components a cluster).
  */
 export const RESOURCE_FAMILIES = {
   proxyMemory: {
@@ -108,19 +109,19 @@ export const RESOURCE_FAMILIES = {
   proxiesMemory: {
     name: 'meshfleet_cluster_proxies_memory_bytes',
     type: 'gauge',
-    help: 'Memory of all linkerd-proxy containers of the cluster together',
+    help: 'Memory of all measured linkerd-proxy containers of the cluster together (a sample of them when the agent sampled the proxies)',
     labels: [],
   },
   proxiesCpu: {
     name: 'meshfleet_cluster_proxies_cpu_cores',
     type: 'gauge',
-    help: 'CPU use of all linkerd-proxy containers of the cluster together, in cores (CPU seconds per second)',
+    help: 'CPU use of all measured linkerd-proxy containers of the cluster together, in cores (CPU seconds per second)',
     labels: [],
   },
   memoryOverhead: {
     name: 'meshfleet_cluster_proxy_memory_overhead_ratio',
     type: 'gauge',
-    help: "Memory of the meshed pods' proxies divided by the memory of their application containers",
+    help: "Memory of the meshed pods' proxies divided by the memory of their application containers; only when metrics-server measured them and the report's namespaces cover the cluster",
     labels: [],
   },
   proxyOomKilled: {

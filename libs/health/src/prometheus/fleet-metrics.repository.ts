@@ -5,7 +5,8 @@ import type { ClusterMetricsRow } from './fleet-metrics.render';
 
 /**
  * The rows behind the fleet metrics endpoint, in two set-based statements: every cluster of the
- * organization with its stored health columns (narrow, never the report) and its firing alerts
+ * organization with its stored health columns (narrow, never the report; of the resource block
+ * the proxy summary, the control-plane rows and the namespaces' overhead) and its firing alerts
  * counted per severity; and the organization's firing alerts per severity.
  */
 @Injectable()
@@ -20,6 +21,13 @@ export class FleetMetricsRepository {
         (EXTRACT(EPOCH FROM h."generatedAt") * 1000)::float8 AS "generatedAtMs", h."status"::text AS "health", h."controlPlaneVersion", h."proxySkew",
         h."podCoverage", h."trafficCoverage", h."meshedPods", h."totalPods", h."errorCount",
         h."warningCount", h."certificateExpiryByRole",
+        -- Only the small parts of the resource block (each ≤ 2 KiB in all); never the report.
+        h."resources"->'proxy' AS "proxyResources", h."resources"->'controlPlane' AS "controlPlaneResources",
+        CASE WHEN h."resources"->>'namespacesTruncated' = 'false'
+          AND jsonb_typeof(h."resources"->'namespaces') = 'array' THEN (
+          SELECT SUM((n->>'mem')::float8) / NULLIF(SUM((n->>'appMem')::float8), 0)
+          FROM jsonb_array_elements(h."resources"->'namespaces') n
+          WHERE (n->>'appMem')::float8 > 0) END AS "proxyMemoryOverhead",
         COALESCE(a.critical, 0)::int AS "alertsCritical", COALESCE(a.warning, 0)::int AS "alertsWarning",
         COALESCE(a.info, 0)::int AS "alertsInfo"
       FROM "Cluster" c
