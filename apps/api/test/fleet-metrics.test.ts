@@ -237,13 +237,16 @@ describe('fleet metrics endpoint', () => {
     const families = parsePrometheusText(text);
     assert.deepEqual(families.map((f) => f.name).sort(), [...FLEET_METRIC_NAMES].sort());
     for (const f of families) {
+      if (f.name !== 'meshfleet_cluster_info')
+        for (const m of f.metrics)
+          assert.equal(m.labels?.['cluster_id'], undefined, `${f.name} has no id label`);
       assert.ok(f.help.length > 10, `${f.name} has HELP`);
       assert.equal(f.type, f.name.endsWith('_total') ? 'COUNTER' : 'GAUGE', f.name);
     }
 
     for (const s of SPECS) {
       const c = { cluster: s.name };
-      // Every series carries the cluster's id, name, provider and region.
+      // Every series carries the cluster's name, provider and region; the info series also its id.
       const info = families
         .find((f) => f.name === 'meshfleet_cluster_info')!
         .metrics.find((m) => m.labels?.cluster === s.name);
@@ -313,7 +316,10 @@ describe('fleet metrics endpoint', () => {
       const out: Record<string, Record<string, number>> = {};
       for (const m of families.find((f) => f.name === name)!.metrics) {
         const l = m.labels!;
-        assert.equal(l['cluster_id'], ids.get(l['cluster']!), `${name} carries the cluster labels`);
+        const spec = SPECS.find((s) => s.name === l['cluster'])!;
+        assert.equal(l['provider'], spec.provider, `${name} carries the cluster labels`);
+        assert.equal(l['region'], spec.region);
+        assert.equal(l['cluster_id'], undefined, 'the id is on the info series only');
         (out[l['cluster']!] ??= {})[l['quantile'] ?? l['component'] ?? ''] = Number(m.value);
       }
       return out;

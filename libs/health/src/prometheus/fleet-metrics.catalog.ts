@@ -7,12 +7,17 @@ export interface FamilyDef {
   name: string;
   type: MetricType;
   help: string;
-  /** Labels beyond the per-cluster ones (cluster_id, cluster, provider, region). */
+  /** Labels beyond the per-cluster ones (cluster, provider, region). */
   labels: readonly string[];
 }
 
-/** Labels on every per-cluster series: bounded by the fleet's size (no pod or workload labels). */
-export const CLUSTER_LABELS = ['cluster_id', 'cluster', 'provider', 'region'] as const;
+/**
+ * Labels on every per-cluster series: bounded by the fleet's size (no pod or workload labels).
+ * `cluster` (the name, unique in an organization) identifies the cluster; its id is on the info
+ * series only (join with `* on(cluster) group_left(cluster_id) meshfleet_cluster_info`), which
+ * keeps some 50 bytes off each of a large scrape's several hundred thousand lines.
+ */
+export const CLUSTER_LABELS = ['cluster', 'provider', 'region'] as const;
 
 export const HEALTH_STATES = ['HEALTHY', 'DEGRADED', 'UNHEALTHY', 'UNKNOWN', 'NOT_INSTALLED'] as const;
 export const AGENT_STATES = ['CONNECTED', 'OFFLINE', 'PENDING'] as const;
@@ -23,8 +28,8 @@ export const MESH_FAMILIES = {
   info: {
     name: 'meshfleet_cluster_info',
     type: 'gauge',
-    help: 'Versions and settings of a cluster (always 1); empty label values are unknown',
-    labels: ['linkerd_version', 'agent_version', 'kubernetes_version', 'proxy_skew', 'mode'],
+    help: "A cluster's id, versions and settings (always 1); empty label values are unknown",
+    labels: ['cluster_id', 'linkerd_version', 'agent_version', 'kubernetes_version', 'proxy_skew', 'mode'],
   },
   agentStatus: {
     name: 'meshfleet_cluster_agent_status',

@@ -92,7 +92,7 @@ describe('renderFleetMetrics', () => {
     assert.ok(!text.includes('meshfleet_cluster_last_report_age_seconds{'));
     assert.ok(
       text.includes(
-        'meshfleet_cluster_health_status{cluster_id="00000000-0000-4000-8000-000000000001",cluster="eks-1",provider="EKS",region="eu-west-1",state="UNKNOWN"} 1\n',
+        'meshfleet_cluster_health_status{cluster="eks-1",provider="EKS",region="eu-west-1",state="UNKNOWN"} 1\n',
       ),
     );
   });
@@ -112,12 +112,12 @@ describe('renderFleetMetrics', () => {
     assert.equal(info.metrics.length, 1200);
     assert.ok(
       text.includes(
-        'meshfleet_cluster_last_report_age_seconds{cluster_id="00000000-0000-4000-8000-000000000007",cluster="c-7",provider="EKS",region="eu-west-1"} 30\n',
+        'meshfleet_cluster_last_report_age_seconds{cluster="c-7",provider="EKS",region="eu-west-1"} 30\n',
       ),
     );
     assert.ok(
       text.includes(
-        'meshfleet_cluster_certificate_expiry_timestamp_seconds{cluster_id="00000000-0000-4000-8000-000000000007",cluster="c-7",provider="EKS",region="eu-west-1",role="issuer"} 1798761600\n',
+        'meshfleet_cluster_certificate_expiry_timestamp_seconds{cluster="c-7",provider="EKS",region="eu-west-1",role="issuer"} 1798761600\n',
       ),
     );
   });

@@ -122,6 +122,7 @@ const MESH: [FamilyDef, ClusterLines][] = [
     (r, out) =>
       out.sample(
         labelPairs({
+          cluster_id: r.id,
           linkerd_version: r.controlPlaneVersion ?? '',
           agent_version: r.agentVersion ?? '',
           kubernetes_version: r.kubernetesVersion ?? '',
@@ -265,9 +266,7 @@ export function* renderFleetMetrics(input: FleetMetricsInput): Generator<Buffer>
   };
   // The cluster labels are escaped and encoded once per cluster, then copied into all its series.
   const base = input.clusters.map((r) =>
-    Buffer.from(
-      labelPairs({ cluster_id: r.id, cluster: r.name, provider: r.provider, region: r.region ?? '' }),
-    ),
+    Buffer.from(labelPairs({ cluster: r.name, provider: r.provider, region: r.region ?? '' })),
   );
   const w = new ExpositionBuffer();
   let open = Buffer.alloc(0);
