@@ -153,6 +153,12 @@ export const RESOURCE_FAMILIES = {
     help: 'Memory limit of one replica of a Linkerd control-plane component',
     labels: ['component'],
   },
+  controlPlaneMemoryLimitRatio: {
+    name: 'meshfleet_cluster_control_plane_memory_limit_ratio',
+    type: 'gauge',
+    help: "The highest working set ÷ memory limit among a Linkerd control-plane component's containers (one replica's, unlike the summed memory)",
+    labels: ['component'],
+  },
   controlPlaneCpu: {
     name: 'meshfleet_cluster_control_plane_cpu_cores',
     type: 'gauge',

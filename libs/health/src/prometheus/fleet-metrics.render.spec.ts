@@ -135,7 +135,14 @@ describe('renderFleetMetrics', () => {
           restarts: 3,
         },
         controlPlaneResources: [
-          { component: 'destination', cpu: 0.02, mem: 104_857_600, limit: 262_144_000, restarts: 2 },
+          {
+            component: 'destination',
+            cpu: 0.02,
+            mem: 104_857_600,
+            limit: 262_144_000,
+            limitRatio: 0.4,
+            restarts: 2,
+          },
           { component: 'identity', cpu: null, mem: null },
           { component: 'odd"name', cpu: 'x', mem: -1, limit: 1 },
         ],
@@ -170,6 +177,9 @@ describe('renderFleetMetrics', () => {
     assert.deepEqual(values(RESOURCE_FAMILIES.controlPlaneMemoryLimit.name), [
       ['eks-1', 'destination', 262_144_000],
       ['eks-1', 'odd"name', 1],
+    ]);
+    assert.deepEqual(values(RESOURCE_FAMILIES.controlPlaneMemoryLimitRatio.name), [
+      ['eks-1', 'destination', 0.4],
     ]);
     // Restarts are known from pod status without metrics-server: an absent count is 0.
     assert.deepEqual(values(RESOURCE_FAMILIES.controlPlaneRestarts.name), [

@@ -69,6 +69,7 @@ export interface StoredControlPlaneResources {
   cpu?: unknown;
   mem?: unknown;
   limit?: unknown;
+  limitRatio?: unknown;
   restarts?: unknown;
 }
 
@@ -211,7 +212,7 @@ const proxyLine =
     maybe(out, num(r.proxyResources?.[field]));
 
 const controlPlaneLine =
-  (field: 'cpu' | 'mem' | 'limit'): ClusterLines =>
+  (field: 'cpu' | 'mem' | 'limit' | 'limitRatio'): ClusterLines =>
   (r, out, c) => {
     for (const cp of r.controlPlaneResources ?? []) {
       const v = num(cp[field]);
@@ -241,6 +242,7 @@ const RESOURCE_LINES: Record<keyof typeof RESOURCE_FAMILIES, ClusterLines> = {
   proxyRestarts: proxyLine('restarts'),
   controlPlaneMemory: controlPlaneLine('mem'),
   controlPlaneMemoryLimit: controlPlaneLine('limit'),
+  controlPlaneMemoryLimitRatio: controlPlaneLine('limitRatio'),
   controlPlaneCpu: controlPlaneLine('cpu'),
   // Restarts come from pod status, known with or without metrics-server: absent in the block means 0.
   controlPlaneRestarts: (r, out, c) => {
