@@ -1,7 +1,7 @@
 // Fleet metrics benchmark: GET /metrics/fleet (the tenant's Prometheus endpoint) over one
 // organization of N clusters with stored health and firing alerts. The rows are generated in
-// Postgres (generate_series) with the columns the ingest derives; the endpoint never reads the
-// report, so the report column holds an empty object. Prints scrape latency, body size, series
+// Postgres (generate_series) with the columns the ingest derives and a resource block; the
+// endpoint never reads the report, so the report column holds an empty object. Prints scrape latency, body size, series
 // count, the API's CPU per scrape and its memory (RSS) before and after the scrapes.
 // Usage: node bench/fleet-metrics.mjs [--clusters 10000] [--samples 20] [--warmup 3] [--keep]
 import { randomBytes } from 'node:crypto';
@@ -26,6 +26,32 @@ const SAMPLES = numArg('samples', 20);
 const WARMUP = numArg('warmup', 3);
 const KEEP = process.argv.includes('--keep');
 const GOAL_MS = 1000;
+
+/**
+ * The stored resource block of cluster k (as resources.schema.ts): a proxy summary, the 10 top
+ * proxies, 5 namespaces (every 3rd cluster has more, so truncated) and the three core control-plane
+ * components; every 4th cluster without metrics-server (no control-plane usage, no app memory).
+ * About the size the agent sends for a big cluster.
+ */
+const RESOURCES_SQL = `jsonb_build_object(
+  'source', CASE WHEN k % 4 = 0 THEN 'proxy-metrics' ELSE 'metrics-api' END, 'sampled', k % 4 = 0,
+  'proxy', jsonb_build_object('pods', meshed, 'meshedPods', meshed, 'cpu', round(meshed * 0.004, 3),
+    'mem', meshed::bigint * (18000000 + k % 5000000), 'p50', 18000000 + k % 5000000, 'p95', 26000000 + k % 5000000,
+    'max', 30000000 + k % 40000000, 'overLimit', (k % 13 = 0)::int, 'oomKilled', (k % 29 = 0)::int,
+    'restarts', (k % 17)::int),
+  'top', (SELECT jsonb_agg(jsonb_build_object('ns', 'team-' || j, 'pod', 'web-' || k || '-7d9f8c6b5-' || lpad(j::text, 5, 'x'),
+    'cpu', 0.01, 'mem', 30000000 - j * 100000)) FROM generate_series(1, 10) j),
+  'namespaces', (SELECT jsonb_agg(jsonb_build_object('ns', 'team-' || j, 'pods', meshed / 5, 'cpu', 0.01,
+    'mem', (meshed / 5)::bigint * 20000000, 'appMem', CASE WHEN k % 4 = 0 THEN 0 ELSE (meshed / 5)::bigint * 90000000 END,
+    'overhead', CASE WHEN k % 4 = 0 THEN NULL ELSE 0.222 END)) FROM generate_series(1, 5) j),
+  'namespacesTruncated', k % 3 = 0,
+  'controlPlane', jsonb_build_array(
+    jsonb_build_object('component', 'destination', 'pods', 2, 'cpu', CASE WHEN k % 4 = 0 THEN NULL ELSE 0.02 END,
+      'mem', CASE WHEN k % 4 = 0 THEN NULL ELSE 150000000 + k % 90000000 END, 'limit', 262144000, 'restarts', k % 3),
+    jsonb_build_object('component', 'identity', 'pods', 1, 'cpu', CASE WHEN k % 4 = 0 THEN NULL ELSE 0.002 END,
+      'mem', CASE WHEN k % 4 = 0 THEN NULL ELSE 20000000 END),
+    jsonb_build_object('component', 'proxy-injector', 'pods', 1, 'cpu', CASE WHEN k % 4 = 0 THEN NULL ELSE 0.004 END,
+      'mem', CASE WHEN k % 4 = 0 THEN NULL ELSE 40000000 END, 'limit', 262144000)))`;
 
 /** Seeds one organization with N clusters, their health and a firing alert on every 10th, in SQL. */
 async function seedFleet(url, n) {
@@ -52,7 +78,7 @@ async function seedFleet(url, n) {
       `INSERT INTO "ClusterHealth" ("clusterId", "organizationId", sequence, "generatedAt", "receivedAt", status,
          "linkerdInstalled", "controlPlaneVersion", "podCoverage", "trafficCoverage", "requestCoverage",
          "meshedPods", "totalPods", "errorCount", "warningCount", "earliestCertExpiry", "proxySkew",
-         "trustAnchorFingerprints", "trustAnchorSubjects", "certificateExpiryByRole", report)
+         "trustAnchorFingerprints", "trustAnchorSubjects", "certificateExpiryByRole", resources, report)
        SELECT c.id, $1, 1, now() - (k % 55) * interval '1 second', now(),
          (ARRAY['HEALTHY','HEALTHY','HEALTHY','HEALTHY','DEGRADED','UNHEALTHY','HEALTHY','HEALTHY'])[1 + k % 8]::"HealthStatus",
          true, (ARRAY['enterprise-2.19.1','edge-26.6.3','edge-26.5.1','stable-2.14.10'])[1 + k % 4],
@@ -61,6 +87,7 @@ async function seedFleet(url, n) {
          jsonb_build_object('trust-anchor', to_char(now() + interval '3000 days', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
            'issuer', to_char(now() + (10 + k % 300) * interval '1 day', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
            'webhook', to_char(now() + (20 + k % 340) * interval '1 day', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')),
+         ${RESOURCES_SQL},
          '{}'::jsonb
        FROM (SELECT id, row_number() OVER (ORDER BY name) AS k FROM "Cluster" WHERE "organizationId" = $1) c,
          LATERAL (SELECT 20 + (c.k % 400)::int AS total) t, LATERAL (SELECT total - (c.k % 7)::int AS meshed) m`,

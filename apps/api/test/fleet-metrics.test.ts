@@ -8,7 +8,12 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import type { INestApplicationContext } from '@nestjs/common';
 import { parse as parseYaml } from 'yaml';
-import { exampleEnrollRequest, exampleHealthReport, PROTOCOL_VERSION } from '@meshfleet/agent-protocol';
+import {
+  exampleEnrollRequest,
+  exampleHealthReport,
+  PROTOCOL_VERSION,
+  type ResourceUsage,
+} from '@meshfleet/agent-protocol';
 import { AlertsEvaluator } from '@meshfleet/alerts';
 import { FLEET_METRIC_NAMES, FLEET_METRICS_PATH } from '@meshfleet/health';
 import { assertWellFormedExposition, ParsedFamily, parsePrometheusText } from '@meshfleet/testing';
@@ -25,6 +30,49 @@ interface Spec {
   total?: number;
   issuerDays?: number;
   enroll?: boolean;
+  resources?: ResourceUsage;
+}
+
+const MiB = 1024 * 1024;
+
+/** A report's resource block as the agent summarizes it (metrics-server unless said otherwise). */
+function resourceBlock(over: Partial<ResourceUsage> = {}): ResourceUsage {
+  return {
+    source: 'metrics-api',
+    sampled: false,
+    proxy: {
+      pods: 9,
+      meshedPods: 9,
+      cpu: 0.093,
+      mem: 9 * 22 * MiB,
+      p50: 21 * MiB,
+      p95: 30 * MiB,
+      max: 31 * MiB,
+      overLimit: 0,
+      oomKilled: 1,
+      restarts: 4,
+    },
+    top: [{ ns: 'shop', pod: 'web-7d9f-abcde', cpu: 0.02, mem: 31 * MiB, restarts: 4, oom: true }],
+    namespaces: [
+      { ns: 'shop', pods: 6, cpu: 0.06, mem: 6 * 22 * MiB, appMem: 600 * MiB, overhead: 0.22 },
+      { ns: 'batch', pods: 3, cpu: 0.033, mem: 3 * 22 * MiB, appMem: 200 * MiB, overhead: 0.33 },
+    ],
+    namespacesTruncated: false,
+    controlPlane: [
+      {
+        component: 'destination',
+        pods: 1,
+        cpu: 0.012,
+        mem: 180 * MiB,
+        limit: 250 * MiB,
+        limitRatio: 0.72,
+        restarts: 2,
+      },
+      { component: 'identity', pods: 1, cpu: 0.002, mem: 20 * MiB },
+      { component: 'proxy-injector', pods: 1, cpu: 0.004, mem: 40 * MiB, limit: 250 * MiB, limitRatio: 0.16 },
+    ],
+    ...over,
+  };
 }
 
 const SPECS: Spec[] = [
@@ -36,6 +84,7 @@ const SPECS: Spec[] = [
     meshed: 9,
     total: 12,
     issuerDays: 200,
+    resources: resourceBlock(),
   },
   {
     name: 'eks-bad',
@@ -45,6 +94,8 @@ const SPECS: Spec[] = [
     meshed: 1,
     total: 20,
     issuerDays: 5,
+    // Only the 5 biggest namespaces are carried: no cluster-wide overhead from them.
+    resources: resourceBlock({ namespacesTruncated: true }),
   },
   {
     name: 'gke-warn',
@@ -54,6 +105,23 @@ const SPECS: Spec[] = [
     meshed: 7,
     total: 7,
     issuerDays: 90,
+    // No metrics-server: the proxies' own figures; no application or control-plane usage.
+    resources: resourceBlock({
+      source: 'proxy-metrics',
+      namespaces: [{ ns: 'shop', pods: 7, cpu: 0.07, mem: 7 * 20 * MiB, appMem: 0, overhead: null }],
+      controlPlane: [
+        {
+          component: 'destination',
+          pods: 2,
+          cpu: null,
+          mem: null,
+          limit: 250 * MiB,
+          restarts: 1,
+          oomKilled: 1,
+        },
+        { component: 'identity', pods: 1, cpu: null, mem: null },
+      ],
+    }),
   },
   { name: 'onprem-silent', provider: 'ONPREM', region: 'dc1', enroll: true },
   { name: 'other-pending', provider: 'OTHER', region: 'lab' },
@@ -84,6 +152,7 @@ function reportFor(s: Spec) {
   };
   const notAfter = new Date(Date.now() + s.issuerDays! * DAY).toISOString();
   issuerNotAfter.set(s.name, notAfter);
+  r.resources = s.resources ?? null;
   r.certificates = [
     { ...r.certificates[0], notAfter: new Date(Date.now() + 3650 * DAY).toISOString() },
     { ...r.certificates[0], role: 'issuer', name: 'identity.linkerd.cluster.local', notAfter },
@@ -168,13 +237,16 @@ describe('fleet metrics endpoint', () => {
     const families = parsePrometheusText(text);
     assert.deepEqual(families.map((f) => f.name).sort(), [...FLEET_METRIC_NAMES].sort());
     for (const f of families) {
+      if (f.name !== 'meshfleet_cluster_info')
+        for (const m of f.metrics)
+          assert.equal(m.labels?.['cluster_id'], undefined, `${f.name} has no id label`);
       assert.ok(f.help.length > 10, `${f.name} has HELP`);
       assert.equal(f.type, f.name.endsWith('_total') ? 'COUNTER' : 'GAUGE', f.name);
     }
 
     for (const s of SPECS) {
       const c = { cluster: s.name };
-      // Every series carries the cluster's id, name, provider and region.
+      // Every series carries the cluster's name, provider and region; the info series also its id.
       const info = families
         .find((f) => f.name === 'meshfleet_cluster_info')!
         .metrics.find((m) => m.labels?.cluster === s.name);
@@ -235,6 +307,79 @@ describe('fleet metrics endpoint', () => {
       assert.ok(age >= 0 && age < 120, `report age ${age}`);
       assert.equal(info.labels!.linkerd_version, exampleHealthReport().linkerd.version);
     }
+  });
+
+  it('carries the reported proxy and control-plane resources, per cluster and component', async () => {
+    const families = parsePrometheusText(await (await scrape(api, key)).text());
+    /** cluster → label → value of a family (label: the quantile or component, '' for none). */
+    const series = (name: string) => {
+      const out: Record<string, Record<string, number>> = {};
+      for (const m of families.find((f) => f.name === name)!.metrics) {
+        const l = m.labels!;
+        const spec = SPECS.find((s) => s.name === l['cluster'])!;
+        assert.equal(l['provider'], spec.provider, `${name} carries the cluster labels`);
+        assert.equal(l['region'], spec.region);
+        assert.equal(l['cluster_id'], undefined, 'the id is on the info series only');
+        (out[l['cluster']!] ??= {})[l['quantile'] ?? l['component'] ?? ''] = Number(m.value);
+      }
+      return out;
+    };
+    const withResources = SPECS.filter((s) => s.resources);
+    const expectPerCluster = (
+      name: string,
+      of: (r: ResourceUsage, spec: Spec) => Record<string, number> | undefined,
+    ) => {
+      const want: Record<string, Record<string, number>> = {};
+      for (const s of withResources) {
+        const v = of(s.resources!, s);
+        if (v && Object.keys(v).length) want[s.name] = v;
+      }
+      assert.deepEqual(series(name), want, name);
+    };
+    expectPerCluster('meshfleet_cluster_proxy_memory_bytes', (r) => ({
+      '0.5': r.proxy.p50,
+      '0.95': r.proxy.p95,
+      '1': r.proxy.max,
+    }));
+    expectPerCluster('meshfleet_cluster_proxies_memory_bytes', (r) => ({ '': r.proxy.mem }));
+    expectPerCluster('meshfleet_cluster_proxies_cpu_cores', (r) => ({ '': r.proxy.cpu }));
+    expectPerCluster('meshfleet_cluster_proxy_oom_killed_containers', (r) => ({ '': r.proxy.oomKilled }));
+    expectPerCluster('meshfleet_cluster_proxy_container_restarts', (r) => ({ '': r.proxy.restarts }));
+    // Overhead only where the namespaces cover the cluster and application memory was measured.
+    expectPerCluster('meshfleet_cluster_proxy_memory_overhead_ratio', (r, s) =>
+      s.name === 'aks-ok' ? { '': (9 * 22) / 800 } : undefined,
+    );
+    const perComponent =
+      (pick: (c: ResourceUsage['controlPlane'][number]) => number | null | undefined) => (r: ResourceUsage) =>
+        Object.fromEntries(
+          r.controlPlane.flatMap((c) => {
+            const v = pick(c);
+            return v === null || v === undefined ? [] : [[c.component, v]];
+          }),
+        );
+    expectPerCluster(
+      'meshfleet_cluster_control_plane_memory_bytes',
+      perComponent((c) => c.mem),
+    );
+    expectPerCluster(
+      'meshfleet_cluster_control_plane_cpu_cores',
+      perComponent((c) => c.cpu),
+    );
+    expectPerCluster(
+      'meshfleet_cluster_control_plane_memory_limit_bytes',
+      perComponent((c) => c.limit),
+    );
+    expectPerCluster(
+      'meshfleet_cluster_control_plane_container_restarts',
+      perComponent((c) => c.restarts ?? 0),
+    );
+    // Spelled out once, so the helper above cannot hide a mismatch.
+    assert.equal(series('meshfleet_cluster_control_plane_memory_bytes')['aks-ok']!['destination'], 180 * MiB);
+    assert.deepEqual(series('meshfleet_cluster_control_plane_cpu_cores')['gke-warn'], undefined);
+    assert.deepEqual(series('meshfleet_cluster_control_plane_container_restarts')['gke-warn'], {
+      destination: 1,
+      identity: 0,
+    });
   });
 
   it('counts the firing alerts the alert pass raised, per cluster and severity', async () => {

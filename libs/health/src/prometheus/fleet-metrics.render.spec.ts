@@ -32,6 +32,9 @@ function row(over: Partial<ClusterMetricsRow> = {}): ClusterMetricsRow {
     alertsCritical: 1,
     alertsWarning: 0,
     alertsInfo: 0,
+    proxyResources: null,
+    controlPlaneResources: null,
+    proxyMemoryOverhead: null,
     ...over,
   };
 }
@@ -58,7 +61,7 @@ describe('renderFleetMetrics', () => {
     assert.equal(shownHealth(row({ health: 'NOT_INSTALLED' }), f), 'NOT_INSTALLED');
   });
 
-  it('declares every family, reserved resource ones included, even for an empty fleet', () => {
+  it('declares every family, resource ones included, even for an empty fleet', () => {
     const text = render([]);
     assertWellFormedExposition(text);
     const families = parsePrometheusText(text);
@@ -89,7 +92,7 @@ describe('renderFleetMetrics', () => {
     assert.ok(!text.includes('meshfleet_cluster_last_report_age_seconds{'));
     assert.ok(
       text.includes(
-        'meshfleet_cluster_health_status{cluster_id="00000000-0000-4000-8000-000000000001",cluster="eks-1",provider="EKS",region="eu-west-1",state="UNKNOWN"} 1\n',
+        'meshfleet_cluster_health_status{cluster="eks-1",provider="EKS",region="eu-west-1",state="UNKNOWN"} 1\n',
       ),
     );
   });
@@ -109,13 +112,81 @@ describe('renderFleetMetrics', () => {
     assert.equal(info.metrics.length, 1200);
     assert.ok(
       text.includes(
-        'meshfleet_cluster_last_report_age_seconds{cluster_id="00000000-0000-4000-8000-000000000007",cluster="c-7",provider="EKS",region="eu-west-1"} 30\n',
+        'meshfleet_cluster_last_report_age_seconds{cluster="c-7",provider="EKS",region="eu-west-1"} 30\n',
       ),
     );
     assert.ok(
       text.includes(
-        'meshfleet_cluster_certificate_expiry_timestamp_seconds{cluster_id="00000000-0000-4000-8000-000000000007",cluster="c-7",provider="EKS",region="eu-west-1",role="issuer"} 1798761600\n',
+        'meshfleet_cluster_certificate_expiry_timestamp_seconds{cluster="c-7",provider="EKS",region="eu-west-1",role="issuer"} 1798761600\n',
       ),
     );
+  });
+
+  it('writes the resource series from the stored block, each component once, unknown figures left out', () => {
+    const text = render([
+      row({
+        proxyResources: {
+          cpu: 0.125,
+          mem: 94_371_840,
+          p50: 20_971_520,
+          p95: 31_457_280,
+          max: 52_428_800,
+          oomKilled: 1,
+          restarts: 3,
+        },
+        controlPlaneResources: [
+          {
+            component: 'destination',
+            cpu: 0.02,
+            mem: 104_857_600,
+            limit: 262_144_000,
+            limitRatio: 0.4,
+            restarts: 2,
+          },
+          { component: 'identity', cpu: null, mem: null },
+          { component: 'odd"name', cpu: 'x', mem: -1, limit: 1 },
+        ],
+        proxyMemoryOverhead: 0.25,
+      }),
+      row({ id: '00000000-0000-4000-8000-000000000002', name: 'no-resources' }),
+    ]);
+    assertWellFormedExposition(text);
+    const families = parsePrometheusText(text);
+    const values = (name: string) =>
+      families
+        .find((x) => x.name === name)!
+        .metrics.map((m) => [
+          m.labels!['cluster'],
+          m.labels!['quantile'] ?? m.labels!['component'] ?? '',
+          Number(m.value),
+        ]);
+    assert.deepEqual(values(RESOURCE_FAMILIES.proxyMemory.name), [
+      ['eks-1', '0.5', 20_971_520],
+      ['eks-1', '0.95', 31_457_280],
+      ['eks-1', '1', 52_428_800],
+    ]);
+    assert.deepEqual(values(RESOURCE_FAMILIES.proxiesMemory.name), [['eks-1', '', 94_371_840]]);
+    assert.deepEqual(values(RESOURCE_FAMILIES.proxiesCpu.name), [['eks-1', '', 0.125]]);
+    assert.deepEqual(values(RESOURCE_FAMILIES.memoryOverhead.name), [['eks-1', '', 0.25]]);
+    assert.deepEqual(values(RESOURCE_FAMILIES.proxyOomKilled.name), [['eks-1', '', 1]]);
+    assert.deepEqual(values(RESOURCE_FAMILIES.proxyRestarts.name), [['eks-1', '', 3]]);
+    assert.deepEqual(values(RESOURCE_FAMILIES.controlPlaneMemory.name), [
+      ['eks-1', 'destination', 104_857_600],
+    ]);
+    assert.deepEqual(values(RESOURCE_FAMILIES.controlPlaneCpu.name), [['eks-1', 'destination', 0.02]]);
+    assert.deepEqual(values(RESOURCE_FAMILIES.controlPlaneMemoryLimit.name), [
+      ['eks-1', 'destination', 262_144_000],
+      ['eks-1', 'odd"name', 1],
+    ]);
+    assert.deepEqual(values(RESOURCE_FAMILIES.controlPlaneMemoryLimitRatio.name), [
+      ['eks-1', 'destination', 0.4],
+    ]);
+    // Restarts are known from pod status without metrics-server: an absent count is 0.
+    assert.deepEqual(values(RESOURCE_FAMILIES.controlPlaneRestarts.name), [
+      ['eks-1', 'destination', 2],
+      ['eks-1', 'identity', 0],
+      ['eks-1', 'odd"name', 0],
+    ]);
+    assert.ok(text.includes(',component="odd\\"name"} 1\n'), 'label values are escaped');
   });
 });

@@ -41,6 +41,36 @@ export interface ClusterMetricsRow {
   alertsCritical: number;
   alertsWarning: number;
   alertsInfo: number;
+  /** The stored resource block's `proxy` summary (resources.schema.ts); null without resource figures. */
+  proxyResources: StoredProxyResources | null;
+  /** The stored block's `controlPlane` rows (≤ 8 components); null without resource figures. */
+  controlPlaneResources: StoredControlPlaneResources[] | null;
+  /**
+   * Proxy memory ÷ application memory over the cluster's measured meshed pods: from the stored
+   * namespaces when they cover the whole cluster (not truncated) and application memory was measured.
+   */
+  proxyMemoryOverhead: number | null;
+}
+
+/** The fields of the stored proxy summary the endpoint reads (bytes, cores, counts). */
+export interface StoredProxyResources {
+  cpu?: unknown;
+  mem?: unknown;
+  p50?: unknown;
+  p95?: unknown;
+  max?: unknown;
+  oomKilled?: unknown;
+  restarts?: unknown;
+}
+
+/** One stored control-plane component row (cpu/mem null without metrics-server; limit absent when unset). */
+export interface StoredControlPlaneResources {
+  component?: unknown;
+  cpu?: unknown;
+  mem?: unknown;
+  limit?: unknown;
+  limitRatio?: unknown;
+  restarts?: unknown;
 }
 
 export interface FleetMetricsInput {
@@ -64,6 +94,8 @@ type ClusterLines = (r: ClusterMetricsRow, out: Lines, ctx: RenderContext) => vo
 interface RenderContext {
   nowMs: number;
   freshAfterMs: number;
+  /** Encoded component labels of this scrape. */
+  components: Map<string, Buffer>;
 }
 
 const maybe = (out: Lines, x: number | null | undefined): void => {
@@ -91,6 +123,7 @@ const MESH: [FamilyDef, ClusterLines][] = [
     (r, out) =>
       out.sample(
         labelPairs({
+          cluster_id: r.id,
           linkerd_version: r.controlPlaneVersion ?? '',
           agent_version: r.agentVersion ?? '',
           kubernetes_version: r.kubernetesVersion ?? '',
@@ -155,25 +188,87 @@ const MESH: [FamilyDef, ClusterLines][] = [
 ];
 
 // --- Proxy and control-plane resources -------------------------------------------------------
-// Reserved families: declared on every scrape, no samples yet. When the stored health carries the
-// resource summary, add its columns to ClusterMetricsRow (and the repository's SELECT) and write
-// the samples here, e.g. proxyMemory: (r, out) => out.sample(QUANTILE_P50, r.proxyMemoryP50) ….
-const RESOURCES: [FamilyDef, ClusterLines][] = Object.values(RESOURCE_FAMILIES).map((f) => [
-  f,
-  () => undefined,
-]);
+// From the stored resource block (validated at ingest; read again defensively so one odd row
+// cannot break the scrape: anything but a finite non-negative number is left out).
+const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : null);
+
+const [QUANTILE_P50, QUANTILE_P95, QUANTILE_MAX] = suffixes('quantile', ['0.5', '0.95', '1']).map(
+  ([, b]) => b,
+);
+
+/** `,component="…"` per component name, encoded once per scrape (≤ 8 per cluster, mostly the same). */
+function componentSuffix(cache: Map<string, Buffer>, component: string): Buffer {
+  let b = cache.get(component);
+  if (!b) {
+    b = Buffer.from(`,${labelPairs({ component })}`);
+    cache.set(component, b);
+  }
+  return b;
+}
+
+const proxyLine =
+  (field: keyof StoredProxyResources): ClusterLines =>
+  (r, out) =>
+    maybe(out, num(r.proxyResources?.[field]));
+
+const controlPlaneLine =
+  (field: 'cpu' | 'mem' | 'limit' | 'limitRatio'): ClusterLines =>
+  (r, out, c) => {
+    for (const cp of r.controlPlaneResources ?? []) {
+      const v = num(cp[field]);
+      if (v !== null && typeof cp.component === 'string' && cp.component)
+        out.sample(componentSuffix(c.components, cp.component), v);
+    }
+  };
+
+const RESOURCE_LINES: Record<keyof typeof RESOURCE_FAMILIES, ClusterLines> = {
+  proxyMemory: (r, out) => {
+    const p = r.proxyResources;
+    if (!p) return;
+    const q: [Buffer, unknown][] = [
+      [QUANTILE_P50!, p.p50],
+      [QUANTILE_P95!, p.p95],
+      [QUANTILE_MAX!, p.max],
+    ];
+    for (const [suffix, x] of q) {
+      const v = num(x);
+      if (v !== null) out.sample(suffix, v);
+    }
+  },
+  proxiesMemory: proxyLine('mem'),
+  proxiesCpu: proxyLine('cpu'),
+  memoryOverhead: (r, out) => maybe(out, num(r.proxyMemoryOverhead)),
+  proxyOomKilled: proxyLine('oomKilled'),
+  proxyRestarts: proxyLine('restarts'),
+  controlPlaneMemory: controlPlaneLine('mem'),
+  controlPlaneMemoryLimit: controlPlaneLine('limit'),
+  controlPlaneMemoryLimitRatio: controlPlaneLine('limitRatio'),
+  controlPlaneCpu: controlPlaneLine('cpu'),
+  // Restarts come from pod status, known with or without metrics-server: absent in the block means 0.
+  controlPlaneRestarts: (r, out, c) => {
+    for (const cp of r.controlPlaneResources ?? [])
+      if (typeof cp.component === 'string' && cp.component)
+        out.sample(componentSuffix(c.components, cp.component), num(cp.restarts) ?? 0);
+  },
+};
+
+const RESOURCES: [FamilyDef, ClusterLines][] = (
+  Object.keys(RESOURCE_FAMILIES) as (keyof typeof RESOURCE_FAMILIES)[]
+).map((k) => [RESOURCE_FAMILIES[k], RESOURCE_LINES[k]]);
 
 const CLOSE = Buffer.from('} ');
 const NEWLINE = Buffer.from('\n');
 
 /** The exposition text in chunks (UTF-8), in family order; every declared family appears, samples or not. */
 export function* renderFleetMetrics(input: FleetMetricsInput): Generator<Buffer> {
-  const ctx: RenderContext = { nowMs: input.now.getTime(), freshAfterMs: input.freshAfter.getTime() };
+  const ctx: RenderContext = {
+    nowMs: input.now.getTime(),
+    freshAfterMs: input.freshAfter.getTime(),
+    components: new Map(),
+  };
   // The cluster labels are escaped and encoded once per cluster, then copied into all its series.
   const base = input.clusters.map((r) =>
-    Buffer.from(
-      labelPairs({ cluster_id: r.id, cluster: r.name, provider: r.provider, region: r.region ?? '' }),
-    ),
+    Buffer.from(labelPairs({ cluster: r.name, provider: r.provider, region: r.region ?? '' })),
   );
   const w = new ExpositionBuffer();
   let open = Buffer.alloc(0);
