@@ -4,7 +4,7 @@ import { ClustersResolver } from '@meshfleet/clusters';
 import { TenancyResolver } from '@meshfleet/tenancy';
 import { ClusterHealthResolver, MeshAdoptionResolver } from '@meshfleet/health';
 import { IdentityDomainsResolver } from '@meshfleet/certificates';
-import { DiagnosticsResolver, OperationsResolver } from '@meshfleet/operations';
+import { DiagnosticsResolver, ExtensionsResolver, OperationsResolver } from '@meshfleet/operations';
 import { AlertsResolver } from '@meshfleet/alerts';
 import { WebhooksResolver } from '@meshfleet/webhooks';
 import { RolloutsResolver } from '@meshfleet/rollouts';
@@ -18,6 +18,7 @@ export const API_RESOLVERS = [
   DiagnosticsResolver,
   IdentityDomainsResolver,
   OperationsResolver,
+  ExtensionsResolver,
   RolloutsResolver,
   AuditResolver,
   AlertsResolver,

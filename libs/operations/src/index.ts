@@ -13,3 +13,5 @@ export * from './diagnostics.service';
 export * from './diagnostics.resolver';
 export * from './dto/agent-task.types';
 export * from './mesh-adoption';
+export * from './extensions/extensions.resolver';
+export * from './extensions/extension-requests';

@@ -30,6 +30,15 @@ const REQUESTED: Record<OperationKind, OperationParams> = {
     rollbackOnFailure: false,
   },
   UNMESH_NAMESPACES: { namespaces: ['legacy'] },
+  INSTALL_EXTENSION: {
+    extension: 'viz',
+    extensionRelease: { version: 'edge-26.8.3', digest: 'a'.repeat(64) },
+  },
+  UPGRADE_EXTENSION: {
+    extension: 'viz',
+    extensionRelease: { version: 'edge-26.8.3', digest: 'b'.repeat(64) },
+  },
+  UNINSTALL_EXTENSION: { extension: 'multicluster' },
   COLLECT_PROXY_METRICS: { namespace: 'shop', pod: 'web-7d9f-abcde' },
 };
 
@@ -129,6 +138,9 @@ describe('operation kinds', () => {
       'RESTART_DATA_PLANE',
       'MESH_NAMESPACES',
       'UNMESH_NAMESPACES',
+      'INSTALL_EXTENSION',
+      'UPGRADE_EXTENSION',
+      'UNINSTALL_EXTENSION',
     ]);
     assert.equal(isLifecycle('COLLECT_PROXY_METRICS'), false);
     const signers = Object.entries(OPERATION_KINDS)

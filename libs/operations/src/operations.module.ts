@@ -17,6 +17,7 @@ import { DiagnosticsResolver } from './diagnostics.resolver';
 import { DiagnosticsService } from './diagnostics.service';
 import { OperationAttemptsService } from './operation-attempts.service';
 import { OperationsWorker } from './operations.worker';
+import { ExtensionsResolver } from './extensions/extensions.resolver';
 
 const CORE = [
   CatalogRepository,
@@ -33,6 +34,7 @@ const CORE = [
     ...CORE,
     OperationsService,
     OperationsResolver,
+    ExtensionsResolver,
     AgentLifecycleService,
     AgentLifecycleRoutes,
     OperationAttemptsService,

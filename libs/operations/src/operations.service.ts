@@ -29,6 +29,14 @@ import { recordDomainEvent, recordDomainEvents } from '@meshfleet/events';
 import { CatalogService, Variant } from './catalog/catalog.service';
 import { OperationParams } from './operation-kinds';
 import { meshAdoptionParams, MeshNamespacesRequest } from './mesh-adoption';
+import {
+  checkExtensionPresence,
+  checkExtensionVersion,
+  checkNoExtensions,
+  controlPlaneVersion,
+  extensionName,
+  type ExtensionAction,
+} from './extensions/extension-requests';
 import { OperationFilter, OperationsRepository, OperationWithSteps } from './operations.repository';
 import { OperationsQueue } from './operations.queue';
 import { OPERATION_UPDATED, OperationsOrchestrator } from './operations.orchestrator';
@@ -333,6 +341,7 @@ export class OperationsService {
       throw new FailedPreconditionError(`Linkerd is not installed on ${cluster.name}`, {
         reason: 'NOT_INSTALLED',
       });
+    checkNoExtensions(cluster.name, report);
     return this.create(actor, cluster, OperationKind.UNINSTALL, { force });
   }
 
@@ -368,6 +377,44 @@ export class OperationsService {
   ): Promise<OperationWithSteps> {
     const { cluster, report } = await this.connectedCluster(actor, clusterId);
     return this.create(actor, cluster, kind, meshAdoptionParams(cluster.name, report, input));
+  }
+
+  /**
+   * INSTALL_EXTENSION / UPGRADE_EXTENSION / UNINSTALL_EXTENSION, checked against the latest
+   * report (Linkerd installed, the extension there or not, the release's major) before anything
+   * is written. The release defaults to the control plane's.
+   */
+  async extension(
+    actor: Actor,
+    clusterId: string,
+    input: { extension: string; version?: string | null },
+    action: ExtensionAction,
+  ): Promise<OperationWithSteps> {
+    const extension = extensionName(input.extension);
+    const { cluster, report } = await this.connectedCluster(actor, clusterId);
+    const cp = controlPlaneVersion(cluster.name, report);
+    const version = input.version?.trim() || cp;
+    if (action !== 'uninstall') checkExtensionVersion(cp, version);
+    checkExtensionPresence(cluster.name, report, extension, action);
+    if (action === 'uninstall')
+      return this.create(actor, cluster, OperationKind.UNINSTALL_EXTENSION, { extension });
+    let bundle;
+    try {
+      ({ bundle } = await this.catalog.extensionBundle(actor.organizationId, version, extension));
+    } catch (e) {
+      if (e instanceof NotFoundError)
+        throw new ValidationError(`the catalog has no ${extension} bundle for ${version}`, 'version', {
+          reason: 'NOT_IN_CATALOG',
+        });
+      throw e;
+    }
+    const kind = action === 'install' ? OperationKind.INSTALL_EXTENSION : OperationKind.UPGRADE_EXTENSION;
+    return this.create(actor, cluster, kind, {
+      extension,
+      extensionRelease: { version, digest: bundle.digest },
+      fromVersion:
+        action === 'upgrade' ? (report?.extensions.find((e) => e.name === extension)?.version ?? null) : null,
+    });
   }
 
   async cancel(actor: Actor, id: string): Promise<OperationWithSteps> {

@@ -6,7 +6,14 @@ import {
   type HealthReport,
   type HealthReportInput,
 } from '@meshfleet/agent-protocol';
-import { adoptionFacts, certificateInventory, linkerdInfo, mtlsStatus, runChecks } from '@meshfleet/linkerd';
+import {
+  adoptionFacts,
+  certificateInventory,
+  installedExtensions,
+  linkerdInfo,
+  mtlsStatus,
+  runChecks,
+} from '@meshfleet/linkerd';
 import type { KubeAccess } from '../kube/kube-access';
 import type { ProxyScraper } from './proxy-scraper';
 import { fitReport } from './trim-report';
@@ -47,6 +54,7 @@ export class ReportBuilder {
       certificates,
       mtls: mtlsStatus(snapshot, scraped, { controlPlaneNamespace: cp }),
       adoption: adoptionFacts(snapshot, { controlPlaneNamespace: cp }),
+      extensions: installedExtensions(snapshot),
     };
     // Validate here too: a contract violation is our bug and should fail loudly in the agent's
     // log, not as a 400 the API has to explain.

@@ -6,6 +6,7 @@ import { CertificateInventorySchema } from './certificates.schema';
 import { CheckResultsSchema } from './checks.schema';
 import { ProxyVersionsSchema, sequenceNumber, shortString, timestamp } from './common.schema';
 import { MtlsStatusSchema } from './mtls.schema';
+import { InstalledExtensionSchema } from './extensions.schema';
 
 export const LinkerdChannelSchema = z.enum(['edge', 'stable', 'enterprise', 'preview', 'version']);
 
@@ -44,6 +45,8 @@ export const HealthReportSchema = z.object({
   mtls: MtlsStatusSchema,
   /** Mesh adoption facts; null from agents that predate them (then no adoption plan can be made). */
   adoption: AdoptionFactsSchema.nullable().default(null),
+  /** Extension namespaces (issue 18); older agents send none. */
+  extensions: z.array(InstalledExtensionSchema).max(32).default([]),
 });
 export type HealthReport = z.infer<typeof HealthReportSchema>;
 

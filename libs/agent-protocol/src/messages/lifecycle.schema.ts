@@ -106,6 +106,9 @@ export const LIFECYCLE_STEPS = [
   'annotate',
   'batch',
   'rollback',
+  // Extensions: 'extension' applies the bundle, 'prune' removes what it no longer has.
+  'extension',
+  'prune',
   'postcheck',
 ] as const;
 export type LifecycleStep = (typeof LIFECYCLE_STEPS)[number];

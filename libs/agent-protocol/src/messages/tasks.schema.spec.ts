@@ -30,6 +30,9 @@ describe('tasks', () => {
       'RESTART_DATA_PLANE',
       'MESH_NAMESPACES',
       'UNMESH_NAMESPACES',
+      'INSTALL_EXTENSION',
+      'UPGRADE_EXTENSION',
+      'UNINSTALL_EXTENSION',
     ]);
   });
 

@@ -12,6 +12,7 @@ import {
   RestartDataPlaneParamsSchema,
   RotateIssuerParamsSchema,
 } from './lifecycle.schema';
+import { ApplyExtensionParamsSchema, UninstallExtensionParamsSchema } from './extensions.schema';
 
 const dnsLabel = z
   .string()
@@ -70,6 +71,22 @@ export const UnmeshNamespacesTaskSchema = z.object({
   params: MeshNamespacesParamsSchema,
 });
 
+export const InstallExtensionTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('INSTALL_EXTENSION'),
+  params: ApplyExtensionParamsSchema,
+});
+export const UpgradeExtensionTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('UPGRADE_EXTENSION'),
+  params: ApplyExtensionParamsSchema,
+});
+export const UninstallExtensionTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('UNINSTALL_EXTENSION'),
+  params: UninstallExtensionParamsSchema,
+});
+
 export const TaskEnvelopeSchema = z.discriminatedUnion('kind', [
   CollectProxyMetricsTaskSchema,
   LinkerdInstallTaskSchema,
@@ -79,6 +96,9 @@ export const TaskEnvelopeSchema = z.discriminatedUnion('kind', [
   RestartDataPlaneTaskSchema,
   MeshNamespacesTaskSchema,
   UnmeshNamespacesTaskSchema,
+  InstallExtensionTaskSchema,
+  UpgradeExtensionTaskSchema,
+  UninstallExtensionTaskSchema,
 ]);
 export type TaskEnvelope = z.infer<typeof TaskEnvelopeSchema>;
 export type TaskKind = TaskEnvelope['kind'];

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
+  allSimulatedExtensionBundles,
   allSimulatedReleaseBundles,
   importRenderedRelease,
   kubernetesRangeFor,
@@ -9,7 +10,7 @@ import {
 import { ConflictError, FailedPreconditionError, NotFoundError, ValidationError } from '@meshfleet/core';
 import { Actor } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
-import { ReleaseBundle } from '@meshfleet/db';
+import { ExtensionBundle, ReleaseBundle } from '@meshfleet/db';
 import { CatalogRepository, ReleaseWithBundles } from './catalog.repository';
 import { importDecision } from './import-decision';
 
@@ -63,8 +64,31 @@ export class CatalogService {
         });
       });
     }
+    for (const eb of allSimulatedExtensionBundles()) {
+      await this.repo.transaction(async (db) => {
+        const release = await this.repo.findShipped(db, eb.version);
+        if (release)
+          await this.repo.upsertExtension(db, release.id, eb.extension, {
+            namespace: eb.namespace,
+            yaml: eb.yaml,
+            digest: eb.digest,
+          });
+      });
+    }
     if (added) this.log.log(`simulated release catalog: ${added} release(s) added`);
     return added;
+  }
+
+  /** The extension bundle of a release as installs see it (the organization's import first). */
+  async extensionBundle(
+    organizationId: string,
+    version: string,
+    extension: string,
+  ): Promise<{ release: ReleaseWithBundles; bundle: ExtensionBundle }> {
+    const release = await this.get(organizationId, version);
+    const bundle = await this.repo.transaction((db) => this.repo.findExtension(db, release.id, extension));
+    if (!bundle) throw new NotFoundError(`Linkerd release ${version} extension`, extension);
+    return { release, bundle };
   }
 
   /** One release per version: the organization's import shadows the shipped one (as installs do). */

@@ -12,6 +12,9 @@ export const LifecycleOperationKind = {
   RESTART_DATA_PLANE: OperationKind.RESTART_DATA_PLANE,
   MESH_NAMESPACES: OperationKind.MESH_NAMESPACES,
   UNMESH_NAMESPACES: OperationKind.UNMESH_NAMESPACES,
+  INSTALL_EXTENSION: OperationKind.INSTALL_EXTENSION,
+  UPGRADE_EXTENSION: OperationKind.UPGRADE_EXTENSION,
+  UNINSTALL_EXTENSION: OperationKind.UNINSTALL_EXTENSION,
 } as const;
 registerEnumType(LifecycleOperationKind, { name: 'OperationKind' });
 

@@ -2,6 +2,8 @@
 // (release bundles, issuer signing, step events) and the cluster. Production wires the gateway
 // client (gateway-lifecycle-context.ts); tests wire the catalog and PKI libraries directly.
 import type {
+  ExtensionBundleResponse,
+  ExtensionName,
   IssuerCsrResponse,
   LifecycleStep,
   ReleaseBundlesResponse,
@@ -18,6 +20,7 @@ export interface LifecycleContext {
   signal: AbortSignal;
   kube: ClusterOps;
   fetchBundles(release: ReleaseRef): Promise<ReleaseBundlesResponse>;
+  fetchExtension(ref: { version: string; extension: ExtensionName }): Promise<ExtensionBundleResponse>;
   signIssuerCsr(taskId: string, csrPem: string): Promise<IssuerCsrResponse>;
   /** Best effort: never throws. */
   event(step: LifecycleStep, status: StepStatus, message: string): Promise<void>;

@@ -1,0 +1,16 @@
+import { Field, ID, InputType } from '@nestjs/graphql';
+
+@InputType({ description: 'A Linkerd extension on one cluster' })
+export class ExtensionInput {
+  @Field(() => ID)
+  clusterId!: string;
+
+  @Field({ description: 'viz or multicluster' })
+  extension!: string;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Release of the extension; omitted: the control plane's release (install, upgrade)",
+  })
+  version?: string | null;
+}
