@@ -64,7 +64,7 @@ describe('Linkerd extensions as operations', () => {
   };
 
   before(async () => {
-    fleet = await startE2eFleet([PLAIN_CLUSTER]);
+    fleet = await startE2eFleet([PLAIN_CLUSTER], { rbac: 'MANAGED' });
     ({ clusterId, ops } = fleet.member('plain'));
     await eventually(cluster, (c) => c.status === 'CONNECTED' && c.linkerd, 20_000, 'first report');
   });
@@ -156,8 +156,26 @@ describe('Linkerd extensions as operations', () => {
     assert.equal(await operationCount(), before);
   });
 
+  it('under its MANAGED RBAC, the agent names a labelled object it may not delete instead of pruning it', async () => {
+    const stray = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'linkerd-viz', name: 'made-by-hand' };
+    await ops.apply({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: stray.name, namespace: stray.namespace, labels: { 'linkerd.io/extension': 'viz' } },
+    } as AnyObject);
+    const done = await run(UPGRADE_EXT, { i: { clusterId, extension: 'viz' } }, 'upgradeExtension');
+    assert.equal(done.status, 'FAILED');
+    assert.equal(done.error.code, 'APPLY_FAILED');
+    assert.match(
+      done.error.message,
+      /ConfigMap linkerd-viz\/made-by-hand is labelled for the extension but the agent's RBAC does not let it delete that name/,
+    );
+    assert.ok(await ops.get(stray), 'left in place');
+    await ops.delete(stray);
+  });
+
   it('upgrades viz and prunes what the new render no longer has', async () => {
-    // An object an older render had: labelled for viz, not in this release's bundle.
+    // An object an older render had (viz bundled Grafana up to 2.11): labelled for viz, not in this release's bundle.
     await ops.apply({
       apiVersion: 'v1',
       kind: 'ConfigMap',

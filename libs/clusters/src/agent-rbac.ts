@@ -123,9 +123,10 @@ export const EXTENSION_OBJECT_NAMES = {
   boundRoles: ['system:auth-delegator', 'extension-apiserver-authentication-reader'],
   roles: ['web'],
   roleBindings: ['web', 'linkerd-linkerd-viz-tap-auth-reader'],
-  configMaps: ['prometheus-config'],
+  /** viz up to 2.11 bundled Grafana: an upgrade from such a release prunes these. */
+  configMaps: ['prometheus-config', 'grafana-config'],
   secrets: ['tap-k8s-tls', 'tap-injector-k8s-tls', 'linkerd-service-mirror-remote-access-default-token'],
-  services: ['metrics-api', 'prometheus', 'tap', 'tap-injector', 'web', 'linkerd-gateway'],
+  services: ['metrics-api', 'prometheus', 'tap', 'tap-injector', 'web', 'linkerd-gateway', 'grafana'],
   serviceAccounts: [
     'metrics-api',
     'prometheus',

@@ -4,6 +4,7 @@
 // application namespaces) and the extension's Namespace itself.
 import { LABEL_EXTENSION } from '@meshfleet/linkerd';
 import type { AnyObject, ClusterOps, ObjectRef } from '../../kube/cluster-ops';
+import { lifecycleFailure, type LifecycleFailureCode } from './lifecycle-failure';
 
 /** [apiVersion, kind], in the order uninstall deletes them: webhooks first, so nothing new is injected. */
 export const EXTENSION_KINDS: ReadonlyArray<readonly [string, string]> = [
@@ -53,3 +54,30 @@ export async function labelledObjects(ops: ClusterOps, extension: string): Promi
 
 export const describeRef = (r: ObjectRef): string =>
   `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+
+const status = (e: unknown): number | undefined =>
+  e && typeof e === 'object' && 'code' in e ? Number((e as { code: unknown }).code) : undefined;
+
+/**
+ * Deletes the objects in order. The MANAGED agent may only delete the names its RBAC lists (those
+ * of the catalog's releases): anything else labelled for the extension is named in the failure.
+ */
+export async function deleteAll(
+  ops: ClusterOps,
+  refs: readonly ObjectRef[],
+  code: LifecycleFailureCode,
+): Promise<void> {
+  for (const r of refs) {
+    try {
+      await ops.delete(r);
+    } catch (e) {
+      if (status(e) === 403)
+        throw lifecycleFailure(
+          code,
+          `${describeRef(r)} is labelled for the extension but the agent's RBAC does not let it delete that name; ` +
+            'delete it by hand (kubectl delete) and retry',
+        );
+      throw e;
+    }
+  }
+}

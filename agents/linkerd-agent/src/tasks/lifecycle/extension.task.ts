@@ -10,7 +10,7 @@ import { errorMessage } from '../../util/errors';
 import { TaskFailure } from '../task-failure';
 import { applyAll } from './apply';
 import { bundleObjects, type BundleObject } from './bundle-objects';
-import { describeRef, keyOf, labelledObjects } from './extension-objects';
+import { deleteAll, describeRef, keyOf, labelledObjects } from './extension-objects';
 import { installedControlPlane } from './installed-control-plane';
 import type { LifecycleContext } from './lifecycle-context';
 import { lifecycleFailure } from './lifecycle-failure';
@@ -139,7 +139,7 @@ export async function applyExtension(
   if (stale.length === 0) await skipStep(ctx, 'prune', 'nothing labelled for the extension is left over');
   else
     await runStep(ctx, 'prune', 'APPLY_FAILED', async () => {
-      for (const r of stale) await ctx.kube.delete(r);
+      await deleteAll(ctx.kube, stale, 'APPLY_FAILED');
       return {
         message: `deleted ${stale.length} objects the release no longer has: ${stale.map(describeRef).join(', ')}`,
       };

@@ -4,7 +4,7 @@
 // its Namespace; multicluster refuses while Links exist, as its CLI does.
 import type { TaskEnvelope } from '@meshfleet/agent-protocol';
 import type { AnyObject } from '../../kube/cluster-ops';
-import { describeRef, labelledObjects } from './extension-objects';
+import { deleteAll, describeRef, labelledObjects } from './extension-objects';
 import { installedControlPlane } from './installed-control-plane';
 import type { LifecycleContext } from './lifecycle-context';
 import { lifecycleFailure } from './lifecycle-failure';
@@ -45,7 +45,7 @@ export async function uninstallExtension(
   else
     await runStep(ctx, 'uninstall', 'UNINSTALL_INCOMPLETE', async () => {
       const refs = await labelledObjects(ctx.kube, extension);
-      for (const r of refs) await ctx.kube.delete(r);
+      await deleteAll(ctx.kube, refs, 'UNINSTALL_INCOMPLETE');
       return { message: `deleted ${refs.length} objects` };
     });
   await runStep(ctx, 'postcheck', 'UNINSTALL_INCOMPLETE', async () => {
