@@ -12,12 +12,13 @@ import { startE2eFleet, type E2eFleet } from './e2e-fleet';
 import { PLAIN_CLUSTER } from './lifecycle-fixture';
 import { eventually } from './sim-fixture';
 
-const VERSION = 'edge-26.8.3'; // 2.20
-const OLDER_SAME_MAJOR = 'edge-26.6.3'; // 2.20 too
+const FIRST = 'edge-26.6.3'; // 2.20
+const VERSION = 'edge-26.8.3'; // 2.20 too
+const OLDER_SAME_MAJOR = FIRST;
 const OP = `id kind status error params steps { step status message }`;
 const CLUSTER = `query($id: ID!) { cluster(id: $id) {
   status health { status categories { name checks { description result error } } }
-  linkerd { installed version }
+  linkerd { installed version extensions { name namespace version managed note } }
 } }`;
 const INSTALL_EXT = `mutation($i: ExtensionInput!) { installExtension(input: $i) { ${OP} } }`;
 const UPGRADE_EXT = `mutation($i: ExtensionInput!) { upgradeExtension(input: $i) { ${OP} } }`;
@@ -83,17 +84,17 @@ describe('Linkerd extensions as operations', () => {
       .createIdentityDomain.id;
     const install = await q(
       `mutation($c: ID!, $d: ID!, $v: String!) { installLinkerd(clusterId: $c, input: { version: $v, identityDomainId: $d }) { id } }`,
-      { c: clusterId, d: domainId, v: VERSION },
+      { c: clusterId, d: domainId, v: FIRST },
     );
     assert.equal(install.errors, undefined, JSON.stringify(install.errors));
     const core = await fleet.finished(install.data!.installLinkerd.id, OP, 120_000);
     assert.equal(core.status, 'SUCCEEDED', JSON.stringify(core.error));
-    await eventually(cluster, (c) => c.linkerd?.version === VERSION, 30_000, 'report shows Linkerd');
+    await eventually(cluster, (c) => c.linkerd?.version === FIRST, 30_000, 'report shows Linkerd');
 
     const done = await run(INSTALL_EXT, { i: { clusterId, extension: 'viz' } }, 'installExtension');
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify({ error: done.error, steps: done.steps }));
     assert.equal(done.kind, 'INSTALL_EXTENSION');
-    assert.equal(done.params.extensionRelease.version, VERSION, "defaults to the control plane's release");
+    assert.equal(done.params.extensionRelease.version, FIRST, "defaults to the control plane's release");
     const final = (step: string) => done.steps.filter((s: any) => s.step === step).at(-1)?.status;
     assert.deepEqual(['precheck', 'extension', 'prune', 'rollout', 'postcheck'].map(final), [
       'succeeded',
@@ -127,6 +128,9 @@ describe('Linkerd extensions as operations', () => {
     const viz = c.health.categories.find((x: any) => x.name === 'linkerd-viz');
     assert.ok(viz.checks.length >= 10, JSON.stringify(viz.checks.map((x: any) => x.description)));
     assert.ok(viz.checks.some((x: any) => x.description === 'tap API service is running'));
+    assert.deepEqual(c.linkerd.extensions, [
+      { name: 'viz', namespace: 'linkerd-viz', version: FIRST, managed: true, note: null },
+    ]);
   });
 
   it('refuses bad extension requests with a code, writing nothing', async () => {
@@ -172,6 +176,42 @@ describe('Linkerd extensions as operations', () => {
     );
     assert.ok(await ops.get(stray), 'left in place');
     await ops.delete(stray);
+  });
+
+  it("upgrades Linkerd in Linkerd's order: control plane, then viz, then the data plane", async () => {
+    const r = await q(
+      `mutation($c: ID!, $v: String!) { upgradeLinkerd(clusterId: $c, input: { version: $v }) { id params } }`,
+      { c: clusterId, v: VERSION },
+    );
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    assert.deepEqual(
+      r.data!.upgradeLinkerd.params.extensions.map((e: any) => `${e.extension} ${e.release.version}`),
+      [`viz ${VERSION}`],
+    );
+    const done = await fleet.finished(r.data!.upgradeLinkerd.id, OP, 120_000);
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify({ error: done.error, steps: done.steps }));
+    const at = (step: string, pattern?: RegExp) =>
+      done.steps.findIndex(
+        (s: any) => s.step === step && s.status === 'succeeded' && (!pattern || pattern.test(s.message)),
+      );
+    const order = [at('control-plane'), at('extension', /^viz edge-26\.8\.3/), at('rollout', /^viz/)];
+    const dataPlane = done.steps.findIndex((s: any) => s.step === 'data-plane-restart');
+    assert.ok(
+      order.every((i) => i >= 0),
+      JSON.stringify(done.steps),
+    );
+    assert.deepEqual(
+      [...order, dataPlane],
+      [...order, dataPlane].sort((a, b) => a - b),
+      JSON.stringify(done.steps),
+    );
+    const tap = await ops.get<AnyObject>({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      namespace: 'linkerd-viz',
+      name: 'tap',
+    });
+    assert.match(JSON.stringify(tap), new RegExp(`tap:${VERSION}`));
   });
 
   it('upgrades viz and prunes what the new render no longer has', async () => {

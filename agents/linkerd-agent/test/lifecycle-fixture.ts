@@ -179,6 +179,7 @@ export const upgradeTask = (
     identity: { mode: 'MANAGED', trustDomain: TRUST_DOMAIN },
     restartDataPlane: true,
     allowDowngrade: false,
+    extensions: [],
   },
 });
 

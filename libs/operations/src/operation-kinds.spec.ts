@@ -19,6 +19,7 @@ const REQUESTED: Record<OperationKind, OperationParams> = {
     identity: { mode: 'EXTERNAL', trustDomain: 'cluster.local', identityDomainId: null },
     restartDataPlane: true,
     fromVersion: 'edge-26.8.3',
+    extensions: [{ extension: 'viz', release: { version: 'edge-26.9.1', digest: DIGEST } }],
   },
   UNINSTALL: { force: true },
   ROTATE_ISSUER: { identity: { mode: 'MANAGED', trustDomain: 'prod.example', identityDomainId: 'dom-2' } },

@@ -26,6 +26,8 @@ export interface OperationParams {
   /** Extensions (INSTALL_EXTENSION / UPGRADE_EXTENSION / UNINSTALL_EXTENSION). */
   extension?: 'viz' | 'multicluster';
   extensionRelease?: { version: string; digest: string };
+  /** UPGRADE: the installed extensions to upgrade after the control plane. */
+  extensions?: Array<{ extension: 'viz' | 'multicluster'; release: { version: string; digest: string } }>;
   /** Diagnostics: the pod to ask. */
   namespace?: string;
   pod?: string;
@@ -115,6 +117,7 @@ export const OPERATION_KINDS: Record<OperationKind, OperationKindSpec> = {
       lifecycleParams(op, {
         restartDataPlane: op.params.restartDataPlane ?? false,
         allowDowngrade: op.params.allowDowngrade ?? false,
+        extensions: op.params.extensions ?? [],
       }),
   },
   UNINSTALL: {

@@ -332,7 +332,33 @@ export class OperationsService {
       restartDataPlane: input.restartDataPlane ?? false,
       allowDowngrade: input.allowDowngrade ?? false,
       fromVersion: report.linkerd.version,
+      extensions: await this.extensionsToUpgrade(actor, cluster, report, release.version),
     };
+  }
+
+  /** The installed extensions this upgrade takes along, each in the target release's bundle. */
+  private async extensionsToUpgrade(
+    actor: Actor,
+    cluster: Cluster,
+    report: HealthReport,
+    version: string,
+  ): Promise<NonNullable<OperationParams['extensions']>> {
+    const out: NonNullable<OperationParams['extensions']> = [];
+    for (const e of report.extensions ?? []) {
+      if (e.name !== 'viz' && e.name !== 'multicluster') continue;
+      try {
+        const { bundle } = await this.catalog.extensionBundle(actor.organizationId, version, e.name);
+        out.push({ extension: e.name, release: { version, digest: bundle.digest } });
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+        throw new FailedPreconditionError(
+          `${cluster.name} runs ${e.name}, and the catalog has no ${e.name} bundle for ${version}: ` +
+            'Linkerd upgrades extensions right after the control plane, so import it first',
+          { reason: 'EXTENSION_NOT_IN_CATALOG', extension: e.name },
+        );
+      }
+    }
+    return out;
   }
 
   async uninstall(actor: Actor, clusterId: string, force: boolean): Promise<OperationWithSteps> {

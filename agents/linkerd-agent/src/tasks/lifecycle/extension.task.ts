@@ -4,7 +4,12 @@
 // Deployments and APIServices awaited. Upgrading is installing the new bundle: extensions keep no
 // configuration in the cluster.
 import type { V1APIService, V1Deployment } from '@kubernetes/client-node';
-import type { ExtensionBundleResponse, TaskEnvelope } from '@meshfleet/agent-protocol';
+import type {
+  ExtensionBundleResponse,
+  ExtensionName,
+  ExtensionRef,
+  TaskEnvelope,
+} from '@meshfleet/agent-protocol';
 import { bundleDigest, parseLinkerdVersion } from '@meshfleet/linkerd';
 import { errorMessage } from '../../util/errors';
 import { TaskFailure } from '../task-failure';
@@ -22,11 +27,15 @@ import { describeServingSecrets, withServingSecrets } from './webhook-serving-se
 
 type ApplyExtensionTask = Extract<TaskEnvelope, { kind: 'INSTALL_EXTENSION' | 'UPGRADE_EXTENSION' }>;
 
-async function fetchVerified(
+export interface ExtensionTarget {
+  extension: ExtensionName;
+  release: ExtensionRef;
+}
+
+export async function fetchVerifiedExtension(
   ctx: LifecycleContext,
-  task: ApplyExtensionTask,
+  { extension, release }: ExtensionTarget,
 ): Promise<ExtensionBundleResponse> {
-  const { extension, release } = task.params;
   let b: ExtensionBundleResponse;
   try {
     b = await ctx.fetchExtension({ version: release.version, extension });
@@ -119,34 +128,12 @@ export async function applyExtension(
         'PRECHECK_FAILED',
         `${extension} ${release.version} is Linkerd 2.${extMajor} but the control plane runs ${installed.version}`,
       );
-    bundle = await fetchVerified(ctx, task);
+    bundle = await fetchVerifiedExtension(ctx, task.params);
     return {
       message: `${extension} ${release.version} into ${bundle.namespace} (control plane ${installed.version ?? 'unknown'})`,
     };
   });
-  let applied: BundleObject[] = [];
-  await runStep(ctx, 'extension', 'APPLY_FAILED', async () => {
-    const serving = await withServingSecrets(ctx.kube, bundleObjects(bundle.yaml, bundle.namespace));
-    applied = serving.objects;
-    await applyAll(ctx.kube, applied);
-    const notes = describeServingSecrets(serving);
-    return { message: `applied ${applied.length} objects${notes ? `; ${notes}` : ''}` };
-  });
-  const keep = new Set(
-    applied.map((o) => keyOf({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })),
-  );
-  const stale = (await labelledObjects(ctx.kube, extension)).filter((r) => !keep.has(keyOf(r)));
-  if (stale.length === 0) await skipStep(ctx, 'prune', 'nothing labelled for the extension is left over');
-  else
-    await runStep(ctx, 'prune', 'APPLY_FAILED', async () => {
-      await deleteAll(ctx.kube, stale, 'APPLY_FAILED');
-      return {
-        message: `deleted ${stale.length} objects the release no longer has: ${stale.map(describeRef).join(', ')}`,
-      };
-    });
-  await runStep(ctx, 'rollout', 'ROLLOUT_TIMEOUT', async () => ({
-    message: await waitExtensionReady(ctx, applied),
-  }));
+  await applyExtensionSteps(ctx, extension, bundle);
   await runStep(ctx, 'postcheck', 'POSTCHECK_FAILED', async () => ({
     message: `${extension} ${release.version} is available in ${bundle.namespace}`,
   }));
@@ -159,4 +146,45 @@ export async function applyExtension(
       summary: `${extension} ${release.version} installed in ${bundle.namespace}`,
     },
   };
+}
+
+/**
+ * The steps an extension's bundle goes through, in an extension task and in a core upgrade (after
+ * the control plane, before the data plane): apply with serving certificates, prune, rollout.
+ */
+export async function applyExtensionSteps(
+  ctx: LifecycleContext,
+  extension: ExtensionName,
+  bundle: ExtensionBundleResponse,
+): Promise<void> {
+  const which = `${extension} ${bundle.version}`;
+  let applied: BundleObject[] = [];
+  await runStep(
+    ctx,
+    'extension',
+    'APPLY_FAILED',
+    async () => {
+      const serving = await withServingSecrets(ctx.kube, bundleObjects(bundle.yaml, bundle.namespace));
+      applied = serving.objects;
+      await applyAll(ctx.kube, applied);
+      const notes = describeServingSecrets(serving);
+      return { message: `${which}: applied ${applied.length} objects${notes ? `; ${notes}` : ''}` };
+    },
+    which,
+  );
+  const keep = new Set(
+    applied.map((o) => keyOf({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })),
+  );
+  const stale = (await labelledObjects(ctx.kube, extension)).filter((r) => !keep.has(keyOf(r)));
+  if (stale.length === 0) await skipStep(ctx, 'prune', `${which}: nothing labelled for it is left over`);
+  else
+    await runStep(ctx, 'prune', 'APPLY_FAILED', async () => {
+      await deleteAll(ctx.kube, stale, 'APPLY_FAILED');
+      return {
+        message: `${which}: deleted ${stale.length} objects the release no longer has: ${stale.map(describeRef).join(', ')}`,
+      };
+    });
+  await runStep(ctx, 'rollout', 'ROLLOUT_TIMEOUT', async () => ({
+    message: `${which}: ${await waitExtensionReady(ctx, applied)}`,
+  }));
 }
