@@ -55,11 +55,13 @@ export async function startE2eFleet(
     rbac?: 'MONITOR' | 'MANAGED';
     /** false: no worker until startWorker() (tests of work queued while no worker runs). */
     worker?: boolean;
+    /** Extra API and worker environment (e.g. a higher agent rate limit for long task sequences). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<E2eFleet> {
   const sim = await startSimulator({ scenario: { clusters: [...clusters] } as never, podReadyDelayMs: 20 });
   const db: TestDatabase = await createTestDatabase();
-  const p = processEnv({ db, extra: { MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5' } });
+  const p = processEnv({ db, extra: { MESHFLEET_TASK_POLL_TIMEOUT_SECONDS: '5', ...options.env } });
   const api = await startApiProcess(p.env);
   let worker: ChildHandle | undefined = options.worker === false ? undefined : startWorkerProcess(p.env);
   const q = (query: string, variables: Record<string, unknown> = {}) =>

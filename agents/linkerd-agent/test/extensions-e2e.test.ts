@@ -65,7 +65,11 @@ describe('Linkerd extensions as operations', () => {
   };
 
   before(async () => {
-    fleet = await startE2eFleet([PLAIN_CLUSTER], { rbac: 'MANAGED' });
+    // Eight operations in a row: more step events in a minute than the default agent rate limit.
+    fleet = await startE2eFleet([PLAIN_CLUSTER], {
+      rbac: 'MANAGED',
+      env: { MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '2000' },
+    });
     ({ clusterId, ops } = fleet.member('plain'));
     await eventually(cluster, (c) => c.status === 'CONNECTED' && c.linkerd, 20_000, 'first report');
   });
@@ -178,17 +182,32 @@ describe('Linkerd extensions as operations', () => {
     await ops.delete(stray);
   });
 
-  it("upgrades Linkerd in Linkerd's order: control plane, then viz, then the data plane", async () => {
-    const r = await q(
-      `mutation($c: ID!, $v: String!) { upgradeLinkerd(clusterId: $c, input: { version: $v }) { id params } }`,
-      { c: clusterId, v: VERSION },
-    );
+  it("a rollout to a new release upgrades viz in the same wave, in Linkerd's order: control plane, viz, data plane", async () => {
+    const r = await q(`mutation($i: RolloutInput!) { startRollout(input: $i) { id } }`, {
+      i: {
+        targetVersion: VERSION,
+        selector: { clusterIds: [clusterId] },
+        strategy: { canaryCount: 1, healthGateSeconds: 1, maxFailures: 0 },
+      },
+    });
     assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    const ROLLOUT = `query($id: ID!) { rollout(id: $id) { status targets { status operationId reason } } }`;
+    const rollout = await eventually(
+      async () => (await q(ROLLOUT, { id: r.data!.startRollout.id })).data!.rollout,
+      (x) => !['PENDING', 'RUNNING'].includes(x.status),
+      180_000,
+      'rollout finished',
+    );
+    assert.equal(rollout.status, 'SUCCEEDED', JSON.stringify(rollout));
+    const op = (
+      await q(`query($id: ID!) { operation(id: $id) { ${OP} } }`, { id: rollout.targets[0].operationId })
+    ).data!.operation;
     assert.deepEqual(
-      r.data!.upgradeLinkerd.params.extensions.map((e: any) => `${e.extension} ${e.release.version}`),
+      op.params.extensions.map((e: any) => `${e.extension} ${e.release.version}`),
       [`viz ${VERSION}`],
     );
-    const done = await fleet.finished(r.data!.upgradeLinkerd.id, OP, 120_000);
+
+    const done = op;
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify({ error: done.error, steps: done.steps }));
     const at = (step: string, pattern?: RegExp) =>
       done.steps.findIndex(
