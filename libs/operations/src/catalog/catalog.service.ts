@@ -2,6 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import {
   allSimulatedExtensionBundles,
   allSimulatedReleaseBundles,
+  importExtensionRender,
+  type ExtensionBundle as RenderedExtension,
   importRenderedRelease,
   kubernetesRangeFor,
   parseLinkerdVersion,
@@ -193,5 +195,59 @@ export class CatalogService {
     });
     const release = await this.get(actor.organizationId, input.version);
     return { ...release, shadowsSimulated: await this.repo.hasShipped(input.version) };
+  }
+
+  /**
+   * Operator import of `linkerd viz install` / `linkerd multicluster install` (or helm) output for
+   * a release the organization imported: an import replaces the simulated release of its version
+   * whole, so the extension joins that import, never the shipped release.
+   */
+  async importExtension(
+    actor: Actor,
+    input: { version: string; extension: string; yaml: string; replace?: boolean },
+  ): Promise<ExtensionBundle> {
+    let rendered: RenderedExtension;
+    try {
+      rendered = importExtensionRender(input);
+    } catch (e) {
+      if (e instanceof ReleaseImportError)
+        throw new ValidationError(e.message, 'yaml', { reasons: e.reasons });
+      throw e;
+    }
+    return this.repo.transaction(async (db) => {
+      const own = await this.repo.findOwn(db, actor.organizationId, rendered.version);
+      if (!own)
+        throw new FailedPreconditionError(
+          `${rendered.version} is not imported by your organization: import its \`linkerd install\` output first ` +
+            '(importLinkerdRelease); the extension bundle goes with those manifests',
+          { reason: 'RELEASE_NOT_IMPORTED' },
+        );
+      const stored = await this.repo.findExtension(db, own.id, rendered.extension);
+      if (stored?.digest === rendered.digest) return stored;
+      if (stored && !input.replace)
+        throw new ConflictError(
+          `${rendered.extension} of ${rendered.version} is already imported with other manifests (${stored.digest.slice(0, 12)}); ` +
+            'import with replace: true to replace them',
+          { version: rendered.version, extension: rendered.extension, digest: rendered.digest },
+        );
+      const saved = await this.repo.upsertExtension(db, own.id, rendered.extension, {
+        namespace: rendered.namespace,
+        yaml: rendered.yaml,
+        digest: rendered.digest,
+      });
+      await this.audit.recordActor(
+        db,
+        actor,
+        stored ? 'linkerd-extension.replace' : 'linkerd-extension.import',
+        { type: 'LinkerdRelease', id: own.id },
+        {
+          version: rendered.version,
+          extension: rendered.extension,
+          digest: rendered.digest,
+          ...(stored ? { previousDigest: stored.digest } : {}),
+        },
+      );
+      return saved;
+    });
   }
 }
