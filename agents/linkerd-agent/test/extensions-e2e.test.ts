@@ -95,9 +95,20 @@ describe('Linkerd extensions as operations', () => {
     assert.equal(core.status, 'SUCCEEDED', JSON.stringify(core.error));
     await eventually(cluster, (c) => c.linkerd?.version === FIRST, 30_000, 'report shows Linkerd');
 
-    const done = await run(INSTALL_EXT, { i: { clusterId, extension: 'viz' } }, 'installExtension');
+    const done = await run(
+      INSTALL_EXT,
+      { i: { clusterId, extension: 'viz', allowScrapesNamespaces: ['emojivoto'] } },
+      'installExtension',
+    );
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify({ error: done.error, steps: done.steps }));
     assert.equal(done.kind, 'INSTALL_EXTENSION');
+    const scrape = await ops.get<AnyObject>({
+      apiVersion: 'policy.linkerd.io/v1alpha1',
+      kind: 'AuthorizationPolicy',
+      namespace: 'emojivoto',
+      name: 'prometheus-scrape',
+    });
+    assert.equal(scrape?.metadata?.labels?.['linkerd.io/extension'], 'viz', 'allow-scrapes applied');
     assert.equal(done.params.extensionRelease.version, FIRST, "defaults to the control plane's release");
     const final = (step: string) => done.steps.filter((s: any) => s.step === step).at(-1)?.status;
     assert.deepEqual(['precheck', 'extension', 'prune', 'rollout', 'postcheck'].map(final), [
@@ -149,6 +160,18 @@ describe('Linkerd extensions as operations', () => {
       'EXTENSION_VERSION_MISMATCH',
     );
     await refused(INSTALL_EXT, { extension: 'viz' }, 'FAILED_PRECONDITION', 'EXTENSION_INSTALLED');
+    await refused(
+      INSTALL_EXT,
+      { extension: 'multicluster', allowScrapesNamespaces: ['emojivoto'] },
+      'BAD_USER_INPUT',
+      'VIZ_ONLY',
+    );
+    await refused(
+      UPGRADE_EXT,
+      { extension: 'viz', allowScrapesNamespaces: ['nowhere'] },
+      'BAD_USER_INPUT',
+      'UNKNOWN_NAMESPACE',
+    );
     await refused(
       UPGRADE_EXT,
       { extension: 'multicluster' },
@@ -254,6 +277,7 @@ describe('Linkerd extensions as operations', () => {
     const prune = done.steps.filter((s: any) => s.step === 'prune').at(-1);
     assert.equal(prune.status, 'succeeded');
     assert.match(prune.message, /deleted 1 objects .*ConfigMap linkerd-viz\/grafana-config/);
+    assert.ok((await labelled(ops, 'viz')).includes('Server emojivoto/proxy-admin'), 'allow-scrapes kept');
     assert.equal(
       await ops.get({
         apiVersion: 'v1',

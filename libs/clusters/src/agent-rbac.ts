@@ -160,6 +160,11 @@ export const EXTENSION_OBJECT_NAMES = {
     'kube-api-server',
     'linkerd-gateway',
     'any-meshed',
+    // `linkerd viz allow-scrapes` in default-deny namespaces
+    'proxy-admin',
+    'proxy-metrics',
+    'proxy-probes',
+    'prometheus-scrape',
   ],
 } as const;
 

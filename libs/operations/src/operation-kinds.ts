@@ -26,6 +26,7 @@ export interface OperationParams {
   /** Extensions (INSTALL_EXTENSION / UPGRADE_EXTENSION / UNINSTALL_EXTENSION). */
   extension?: 'viz' | 'multicluster';
   extensionRelease?: { version: string; digest: string };
+  allowScrapesNamespaces?: string[];
   /** UPGRADE: the installed extensions to upgrade after the control plane. */
   extensions?: Array<{ extension: 'viz' | 'multicluster'; release: { version: string; digest: string } }>;
   /** Diagnostics: the pod to ask. */
@@ -98,6 +99,7 @@ function extensionParams(op: KindInput): Record<string, unknown> {
     controlPlaneNamespace: 'linkerd',
     extension: op.params.extension,
     release: op.params.extensionRelease,
+    allowScrapesNamespaces: op.params.allowScrapesNamespaces ?? [],
   };
 }
 

@@ -30,6 +30,7 @@ import { CatalogService, Variant } from './catalog/catalog.service';
 import { OperationParams } from './operation-kinds';
 import { meshAdoptionParams, MeshNamespacesRequest } from './mesh-adoption';
 import {
+  checkAllowScrapes,
   checkExtensionPresence,
   checkExtensionVersion,
   checkNoExtensions,
@@ -413,7 +414,7 @@ export class OperationsService {
   async extension(
     actor: Actor,
     clusterId: string,
-    input: { extension: string; version?: string | null },
+    input: { extension: string; version?: string | null; allowScrapesNamespaces?: string[] | null },
     action: ExtensionAction,
   ): Promise<OperationWithSteps> {
     const extension = extensionName(input.extension);
@@ -421,6 +422,7 @@ export class OperationsService {
     const cp = controlPlaneVersion(cluster.name, report);
     const version = input.version?.trim() || cp;
     if (action !== 'uninstall') checkExtensionVersion(cp, version);
+    const allowScrapes = checkAllowScrapes(report, extension, input.allowScrapesNamespaces ?? []);
     checkExtensionPresence(cluster.name, report, extension, action);
     if (action === 'uninstall')
       return this.create(actor, cluster, OperationKind.UNINSTALL_EXTENSION, { extension });
@@ -438,6 +440,7 @@ export class OperationsService {
     return this.create(actor, cluster, kind, {
       extension,
       extensionRelease: { version, digest: bundle.digest },
+      ...(allowScrapes.length ? { allowScrapesNamespaces: allowScrapes } : {}),
       fromVersion:
         action === 'upgrade' ? (report?.extensions.find((e) => e.name === extension)?.version ?? null) : null,
     });

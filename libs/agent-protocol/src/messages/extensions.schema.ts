@@ -33,6 +33,8 @@ export const ApplyExtensionParamsSchema = z.object({
   release: ExtensionRefSchema,
   /** How long the extension's workloads may take to become Ready. */
   rolloutTimeoutSeconds: z.int().min(10).max(3600).default(300),
+  /** viz: namespaces (default-deny) that get the `linkerd viz allow-scrapes` policies. */
+  allowScrapesNamespaces: z.array(namespaceName).max(100).default([]),
 });
 export type ApplyExtensionParams = z.infer<typeof ApplyExtensionParamsSchema>;
 

@@ -84,3 +84,33 @@ export function checkNoExtensions(clusterName: string, report: HealthReport | nu
       { reason: 'EXTENSIONS_INSTALLED', extensions: found.map((e) => e.name) },
     );
 }
+
+/** allow-scrapes is viz's, for namespaces the latest report lists (at most 100). */
+export function checkAllowScrapes(
+  report: HealthReport | null,
+  extension: LinkerdExtension,
+  namespaces: readonly string[],
+): string[] {
+  if (namespaces.length === 0) return [];
+  if (extension !== 'viz')
+    throw new ValidationError('allowScrapesNamespaces is for viz only', 'allowScrapesNamespaces', {
+      reason: 'VIZ_ONLY',
+    });
+  if (namespaces.length > 100)
+    throw new ValidationError(
+      'allowScrapesNamespaces lists at most 100 namespaces',
+      'allowScrapesNamespaces',
+      {
+        reason: 'OUT_OF_RANGE',
+      },
+    );
+  const known = new Set(report?.mtls.namespaces.map((n) => n.name) ?? []);
+  const unknown = namespaces.filter((n) => !known.has(n));
+  if (unknown.length)
+    throw new ValidationError(
+      `allowScrapesNamespaces: ${unknown.join(', ')} not in the cluster's latest report`,
+      'allowScrapesNamespaces',
+      { reason: 'UNKNOWN_NAMESPACE', namespaces: unknown },
+    );
+  return [...new Set(namespaces)];
+}

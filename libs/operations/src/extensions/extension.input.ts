@@ -13,4 +13,11 @@ export class ExtensionInput {
     description: "Release of the extension; omitted: the control plane's release (install, upgrade)",
   })
   version?: string | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'viz: namespaces whose default inbound policy is deny get the `linkerd viz allow-scrapes` policies (Prometheus may scrape the proxies)',
+  })
+  allowScrapesNamespaces?: string[] | null;
 }

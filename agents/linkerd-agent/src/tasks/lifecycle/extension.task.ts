@@ -10,7 +10,12 @@ import type {
   ExtensionRef,
   TaskEnvelope,
 } from '@meshfleet/agent-protocol';
-import { bundleDigest, parseLinkerdVersion } from '@meshfleet/linkerd';
+import {
+  allowScrapesObjects,
+  bundleDigest,
+  isAllowScrapesObject,
+  parseLinkerdVersion,
+} from '@meshfleet/linkerd';
 import { errorMessage } from '../../util/errors';
 import { TaskFailure } from '../task-failure';
 import { applyAll } from './apply';
@@ -133,7 +138,7 @@ export async function applyExtension(
       message: `${extension} ${release.version} into ${bundle.namespace} (control plane ${installed.version ?? 'unknown'})`,
     };
   });
-  await applyExtensionSteps(ctx, extension, bundle);
+  await applyExtensionSteps(ctx, extension, bundle, task.params.allowScrapesNamespaces);
   await runStep(ctx, 'postcheck', 'POSTCHECK_FAILED', async () => ({
     message: `${extension} ${release.version} is available in ${bundle.namespace}`,
   }));
@@ -156,26 +161,37 @@ export async function applyExtensionSteps(
   ctx: LifecycleContext,
   extension: ExtensionName,
   bundle: ExtensionBundleResponse,
+  allowScrapesNamespaces: readonly string[] = [],
 ): Promise<void> {
   const which = `${extension} ${bundle.version}`;
   let applied: BundleObject[] = [];
+  const scrapes = allowScrapesNamespaces.flatMap(
+    (ns) =>
+      allowScrapesObjects(ns, { version: bundle.version, vizNamespace: bundle.namespace }) as BundleObject[],
+  );
   await runStep(
     ctx,
     'extension',
     'APPLY_FAILED',
     async () => {
       const serving = await withServingSecrets(ctx.kube, bundleObjects(bundle.yaml, bundle.namespace));
-      applied = serving.objects;
+      applied = [...serving.objects, ...scrapes];
       await applyAll(ctx.kube, applied);
-      const notes = describeServingSecrets(serving);
-      return { message: `${which}: applied ${applied.length} objects${notes ? `; ${notes}` : ''}` };
+      const notes = [
+        describeServingSecrets(serving),
+        allowScrapesNamespaces.length ? `allow-scrapes in ${allowScrapesNamespaces.join(', ')}` : '',
+      ].filter(Boolean);
+      return { message: `${which}: applied ${applied.length} objects${notes.map((n) => `; ${n}`).join('')}` };
     },
     which,
   );
   const keep = new Set(
     applied.map((o) => keyOf({ kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name })),
   );
-  const stale = (await labelledObjects(ctx.kube, extension)).filter((r) => !keep.has(keyOf(r)));
+  // allow-scrapes policies in application namespaces are no bundle's: an upgrade keeps them.
+  const stale = (await labelledObjects(ctx.kube, extension)).filter(
+    (r) => !keep.has(keyOf(r)) && !isAllowScrapesObject(r, bundle.namespace),
+  );
   if (stale.length === 0) await skipStep(ctx, 'prune', `${which}: nothing labelled for it is left over`);
   else
     await runStep(ctx, 'prune', 'APPLY_FAILED', async () => {
