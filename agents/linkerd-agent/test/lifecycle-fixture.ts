@@ -2,6 +2,8 @@
 // and issuer signing with the fleet PKI (real crypto), both validated with the protocol schemas,
 // plus a recorder of step events. The cluster side is the real kube-sim.
 import {
+  ExtensionBundleResponseSchema,
+  type ExtensionBundleResponse,
   IssuerCsrResponseSchema,
   LIFECYCLE_STEPS,
   ReleaseBundlesResponseSchema,
@@ -10,7 +12,7 @@ import {
   type TaskEnvelope,
 } from '@meshfleet/agent-protocol';
 import { createTrustAnchor, signIssuerCsr } from '@meshfleet/pki';
-import { bundleDigest, simulatedReleaseBundles } from '@meshfleet/linkerd';
+import { bundleDigest, simulatedExtensionBundle, simulatedReleaseBundles } from '@meshfleet/linkerd';
 import { parseAllDocuments, stringify } from 'yaml';
 import type { ClusterOps } from '../src/kube/cluster-ops';
 import type { LifecycleContext, StepStatus } from '../src/tasks/lifecycle/lifecycle-context';
@@ -107,6 +109,16 @@ export class FakeApi {
           controlPlane: { yaml: b.controlPlane.yaml, digest: b.controlPlane.digest },
         });
       },
+      fetchExtension: async (ref): Promise<ExtensionBundleResponse> => {
+        const b = simulatedExtensionBundle(ref.version, ref.extension);
+        return ExtensionBundleResponseSchema.parse({
+          ...ref,
+          namespace: b.namespace,
+          simulated: true,
+          yaml: b.yaml,
+          digest: b.digest,
+        });
+      },
       signIssuerCsr: async (_taskId, csrPem) => {
         this.csrCount++;
         const issued = await signIssuerCsr({
@@ -167,6 +179,7 @@ export const upgradeTask = (
     identity: { mode: 'MANAGED', trustDomain: TRUST_DOMAIN },
     restartDataPlane: true,
     allowDowngrade: false,
+    extensions: [],
   },
 });
 

@@ -9,7 +9,12 @@ import {
   MeshAdoptionResolver,
 } from '@meshfleet/health';
 import { IdentityDomainsResolver } from '@meshfleet/certificates';
-import { DiagnosticsResolver, GitopsExportResolver, OperationsResolver } from '@meshfleet/operations';
+import {
+  DiagnosticsResolver,
+  ExtensionsResolver,
+  GitopsExportResolver,
+  OperationsResolver,
+} from '@meshfleet/operations';
 import { AlertsResolver } from '@meshfleet/alerts';
 import { WebhooksResolver } from '@meshfleet/webhooks';
 import { RolloutsResolver } from '@meshfleet/rollouts';
@@ -26,6 +31,7 @@ export const API_RESOLVERS = [
   IdentityDomainsResolver,
   OperationsResolver,
   GitopsExportResolver,
+  ExtensionsResolver,
   RolloutsResolver,
   AuditResolver,
   AlertsResolver,

@@ -296,6 +296,26 @@ describe('agent contract', () => {
         },
       ],
     },
+    extensionBundle: {
+      good: () => ({ path: `/releases/${s.task.version}/extensions/viz` }),
+      check: (b) => {
+        assert.equal(b.version, s.task.version);
+        assert.equal(b.namespace, 'linkerd-viz');
+      },
+      bad: [
+        {
+          what: 'an unknown extension',
+          call: () => ({ path: `/releases/${s.task.version}/extensions/jaeger` }),
+          error: 'BAD_USER_INPUT',
+          message: /extension must be viz or multicluster/,
+        },
+        {
+          what: 'an unknown version',
+          call: () => ({ path: '/releases/enterprise-9.9.9/extensions/viz' }),
+          error: 'NOT_FOUND',
+        },
+      ],
+    },
     taskEvent: {
       good: () => ({ path: `/tasks/${s.task.id}/events`, body: taskEvent() }),
       bad: [
@@ -366,6 +386,7 @@ describe('agent contract', () => {
     'report',
     'nextTask',
     'releaseBundles',
+    'extensionBundle',
     'taskEvent',
     'issuerCsr',
     'taskResult',

@@ -87,6 +87,8 @@ function sampleFor(type: string): unknown {
   if (t === 'UpgradeLinkerdInput') return { version: 'x' };
   if (t === 'ImportLinkerdReleaseInput')
     return { version: 'x', variant: 'default', crdsYaml: '', controlPlaneYaml: '' };
+  if (t === 'ExtensionInput') return { clusterId: '00000000-0000-4000-8000-000000000000', extension: 'viz' };
+  if (t === 'ImportLinkerdExtensionInput') return { version: 'x', extension: 'viz', yaml: '' };
   if (t === 'AddMemberInput') return { subject: 'x', role: 'VIEWER', issuer: 'https://x' };
   return {};
 }

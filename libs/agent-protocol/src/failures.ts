@@ -19,6 +19,8 @@ export const LIFECYCLE_FAILURE_CODES = [
   'POSTCHECK_FAILED',
   'MESHED_WORKLOADS',
   'NOT_INSTALLED',
+  /** multicluster uninstall while Link objects exist (as `linkerd multicluster uninstall` refuses). */
+  'LINKS_EXIST',
   'UNINSTALL_INCOMPLETE',
   /** RECONCILE_DRIFT: the agent holds no applied release (in memory nor in its ConfigMap). */
   'NO_DESIRED_STATE',

@@ -12,6 +12,7 @@ import {
   ReleaseBundlesPathSchema,
   ReleaseBundlesResponseSchema,
 } from './messages/lifecycle.schema';
+import { ExtensionBundlePathSchema, ExtensionBundleResponseSchema } from './messages/extensions.schema';
 import {
   TaskEventSchema,
   TaskPathSchema,
@@ -135,6 +136,18 @@ export const AGENT_ROUTES = {
     bodyLimit: 0,
     status: 200,
     response: ReleaseBundlesResponseSchema,
+    rateLimited: false,
+  }),
+  extensionBundle: route({
+    method: 'GET',
+    path: '/releases/:version/extensions/:extension',
+    auth: 'agent-credential',
+    params: ExtensionBundlePathSchema,
+    query: null,
+    body: null,
+    bodyLimit: 0,
+    status: 200,
+    response: ExtensionBundleResponseSchema,
     rateLimited: false,
   }),
   issuerCsr: route({

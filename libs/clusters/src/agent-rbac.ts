@@ -100,6 +100,74 @@ export const LINKERD_OBJECT_NAMES = {
   apiServices: ['v1alpha1.tap.linkerd.io'],
 } as const;
 
+/** Names of the objects `linkerd viz install` and `linkerd multicluster install` render (issue 18). */
+export const EXTENSION_OBJECT_NAMES = {
+  namespaces: ['linkerd-viz', 'linkerd-multicluster'],
+  clusterRoles: [
+    ...['metrics-api', 'prometheus', 'tap', 'tap-admin', 'web-check', 'web-api'].map(
+      (r) => `linkerd-linkerd-viz-${r}`,
+    ),
+    'linkerd-tap-injector',
+    'linkerd-service-mirror-remote-access-default',
+    'linkerd-local-service-mirror-access-local-resources',
+  ],
+  clusterRoleBindings: [
+    ...['metrics-api', 'prometheus', 'tap', 'web-check', 'web-api', 'tap-auth-delegator', 'web-admin'].map(
+      (r) => `linkerd-linkerd-viz-${r}`,
+    ),
+    'linkerd-tap-injector',
+    'linkerd-service-mirror-remote-access-default',
+    'linkerd-local-service-mirror-access-local-resources',
+  ],
+  /** Roles the extensions' bindings refer to without rendering them (the API server's own). */
+  boundRoles: ['system:auth-delegator', 'extension-apiserver-authentication-reader'],
+  roles: ['web'],
+  roleBindings: ['web', 'linkerd-linkerd-viz-tap-auth-reader'],
+  /** viz up to 2.11 bundled Grafana: an upgrade from such a release prunes these. */
+  configMaps: ['prometheus-config', 'grafana-config'],
+  secrets: ['tap-k8s-tls', 'tap-injector-k8s-tls', 'linkerd-service-mirror-remote-access-default-token'],
+  services: ['metrics-api', 'prometheus', 'tap', 'tap-injector', 'web', 'linkerd-gateway', 'grafana'],
+  serviceAccounts: [
+    'metrics-api',
+    'prometheus',
+    'tap',
+    'tap-injector',
+    'web',
+    'linkerd-gateway',
+    'linkerd-service-mirror-remote-access-default',
+    'linkerd-local-service-mirror',
+  ],
+  deployments: [
+    'metrics-api',
+    'prometheus',
+    'tap',
+    'tap-injector',
+    'web',
+    'linkerd-gateway',
+    'linkerd-local-service-mirror',
+  ],
+  mutatingWebhooks: ['linkerd-tap-injector-webhook-config'],
+  crds: ['links.multicluster.linkerd.io'],
+  policies: [
+    'metrics-api',
+    'metrics-api-web',
+    'prometheus-admin',
+    'kubelet',
+    'tap-api',
+    'tap',
+    'tap-injector-webhook',
+    'tap-injector',
+    'kube-api-server',
+    'linkerd-gateway',
+    'any-meshed',
+    // `linkerd viz allow-scrapes` in default-deny namespaces
+    'proxy-admin',
+    'proxy-metrics',
+    'proxy-probes',
+    'prometheus-scrape',
+  ],
+} as const;
+
 const READ = ['get', 'list', 'watch'];
 /** Server-side apply (create or patch by name), get and delete by name. */
 const WRITE_NAMED = ['get', 'create', 'update', 'patch', 'delete'];
@@ -386,6 +454,114 @@ const MANAGED_RULES: AgentRbacRule[] = [
     resources: ['rolebindings'],
     verbs: WRITE_NAMED,
     resourceNames: names(LINKERD_OBJECT_NAMES.roleBindings),
+  },
+  {
+    reason: 'extensions (viz, multicluster): their namespaces, created on install and deleted on uninstall',
+    apiGroups: [''],
+    resources: ['namespaces'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(EXTENSION_OBJECT_NAMES.namespaces),
+  },
+  {
+    reason:
+      "extensions' ConfigMaps, Secrets (tap and tap-injector serving certificates the agent issues), Services and ServiceAccounts",
+    apiGroups: [''],
+    resources: ['configmaps', 'secrets', 'services', 'serviceaccounts'],
+    verbs: WRITE_NAMED,
+    resourceNames: [
+      ...EXTENSION_OBJECT_NAMES.configMaps,
+      ...EXTENSION_OBJECT_NAMES.secrets,
+      ...EXTENSION_OBJECT_NAMES.services,
+      ...EXTENSION_OBJECT_NAMES.serviceAccounts,
+    ],
+  },
+  {
+    reason: "extensions' Deployments",
+    apiGroups: ['apps'],
+    resources: ['deployments'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(EXTENSION_OBJECT_NAMES.deployments),
+  },
+  {
+    reason: "the tap injector's webhook",
+    apiGroups: ['admissionregistration.k8s.io'],
+    resources: ['mutatingwebhookconfigurations'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(EXTENSION_OBJECT_NAMES.mutatingWebhooks),
+  },
+  {
+    reason: "multicluster's Link CRD",
+    apiGroups: ['apiextensions.k8s.io'],
+    resources: ['customresourcedefinitions'],
+    verbs: WRITE_NAMED,
+    resourceNames: names(EXTENSION_OBJECT_NAMES.crds),
+  },
+  {
+    reason: "extensions' ClusterRoles and Roles (`escalate` and `bind` as for Linkerd's)",
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['clusterroles', 'roles'],
+    verbs: [...WRITE_NAMED, 'escalate', 'bind'],
+    resourceNames: [...EXTENSION_OBJECT_NAMES.clusterRoles, ...EXTENSION_OBJECT_NAMES.roles],
+  },
+  {
+    reason:
+      "viz's tap binds the API server's own roles (auth delegation, the front proxy's CA): `bind` only, they are never written",
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['clusterroles', 'roles'],
+    verbs: ['bind'],
+    resourceNames: names(EXTENSION_OBJECT_NAMES.boundRoles),
+  },
+  {
+    reason: "extensions' ClusterRoleBindings and RoleBindings",
+    apiGroups: ['rbac.authorization.k8s.io'],
+    resources: ['clusterrolebindings', 'rolebindings'],
+    verbs: WRITE_NAMED,
+    resourceNames: [...EXTENSION_OBJECT_NAMES.clusterRoleBindings, ...EXTENSION_OBJECT_NAMES.roleBindings],
+  },
+  {
+    reason: "extensions' policy objects (Servers, AuthorizationPolicies and their authentications)",
+    apiGroups: ['policy.linkerd.io'],
+    resources: [
+      'servers',
+      'authorizationpolicies',
+      'meshtlsauthentications',
+      'networkauthentications',
+      'httproutes',
+    ],
+    verbs: WRITE_NAMED,
+    resourceNames: names(EXTENSION_OBJECT_NAMES.policies),
+  },
+  {
+    reason:
+      'extension uninstall and prune find their objects by `linkerd.io/extension` in every namespace and delete them, ' +
+      'as `linkerd viz uninstall` does (the allow-scrapes Server/AuthorizationPolicy objects in application ' +
+      'namespaces have names Meshfleet does not know); multicluster uninstall lists Links first',
+    apiGroups: [
+      'policy.linkerd.io',
+      'linkerd.io',
+      'rbac.authorization.k8s.io',
+      'apiregistration.k8s.io',
+      'multicluster.linkerd.io',
+    ],
+    resources: [
+      'servers',
+      'authorizationpolicies',
+      'httproutes',
+      'meshtlsauthentications',
+      'networkauthentications',
+      'serviceprofiles',
+      'roles',
+      'rolebindings',
+      'apiservices',
+      'links',
+    ],
+    verbs: ['list'],
+  },
+  {
+    reason: 'uninstall of an extension deletes the allow-scrapes policies it left in application namespaces',
+    apiGroups: ['policy.linkerd.io'],
+    resources: ['servers', 'authorizationpolicies', 'httproutes'],
+    verbs: ['delete'],
   },
 ];
 

@@ -1,7 +1,7 @@
 // Turns the stored snapshot into what GraphQL shows, applying the rule that stale or
 // offline data is UNKNOWN, never a leftover HEALTHY.
 import { HealthReport } from '@meshfleet/agent-protocol';
-import { deriveHealth, narrowChecksToNamespace, toCheckJson } from '@meshfleet/linkerd';
+import { deriveHealth, extensionStatus, narrowChecksToNamespace, toCheckJson } from '@meshfleet/linkerd';
 import { Cluster, ClusterHealth, ClusterStatus, HealthSample, HealthStatus } from '@meshfleet/db';
 import { isReportFresh, ReportFreshness } from '@meshfleet/linkerd';
 import {
@@ -152,6 +152,7 @@ export function linkerdView(h: ClusterHealth | null): LinkerdStatusType | null {
     ha: l.ha ?? null,
     proxyVersions: l.proxyVersions,
     skew: l.skew.status,
+    extensions: (report.extensions ?? []).map(extensionStatus),
   };
 }
 

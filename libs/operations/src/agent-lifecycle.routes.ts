@@ -14,6 +14,9 @@ export class AgentLifecycleRoutes implements OnModuleInit {
     this.router.serve('releaseBundles', ({ agent, params }) =>
       this.lifecycle.bundles(agent, params.version, params.variant),
     );
+    this.router.serve('extensionBundle', ({ agent, params }) =>
+      this.lifecycle.extensionBundle(agent, params.version, params.extension),
+    );
     this.router.serve('issuerCsr', ({ agent, params, body }) =>
       this.lifecycle.signIssuer(agent, params.id, body.csrPem),
     );

@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { IssuerCsrResponse, ReleaseBundlesResponse } from '@meshfleet/agent-protocol';
+import {
+  ExtensionBundleResponse,
+  IssuerCsrResponse,
+  ReleaseBundlesResponse,
+} from '@meshfleet/agent-protocol';
 import { FailedPreconditionError, NotFoundError } from '@meshfleet/core';
 import { AgentPrincipal } from '@meshfleet/auth';
 import { AttemptStatus } from '@meshfleet/db';
@@ -24,6 +28,22 @@ export class AgentLifecycleService {
       simulated: release.simulated,
       crds: { yaml: bundle.crdsYaml, digest: bundle.crdsDigest },
       controlPlane: { yaml: bundle.controlPlaneYaml, digest: bundle.controlPlaneDigest },
+    };
+  }
+
+  async extensionBundle(
+    agent: AgentPrincipal,
+    version: string,
+    extension: ExtensionBundleResponse['extension'],
+  ): Promise<ExtensionBundleResponse> {
+    const { release, bundle } = await this.catalog.extensionBundle(agent.organizationId, version, extension);
+    return {
+      version: release.version,
+      extension,
+      namespace: bundle.namespace,
+      simulated: release.simulated,
+      yaml: bundle.yaml,
+      digest: bundle.digest,
     };
   }
 

@@ -17,3 +17,5 @@ export * from './gitops/gitops-export.service';
 export * from './gitops-guard';
 export * from './dto/gitops-export.types';
 export * from './gitops/gitops-export.resolver';
+export * from './extensions/extensions.resolver';
+export * from './extensions/extension-requests';

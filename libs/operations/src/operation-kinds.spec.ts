@@ -19,6 +19,7 @@ const REQUESTED: Record<OperationKind, OperationParams> = {
     identity: { mode: 'EXTERNAL', trustDomain: 'cluster.local', identityDomainId: null },
     restartDataPlane: true,
     fromVersion: 'edge-26.8.3',
+    extensions: [{ extension: 'viz', release: { version: 'edge-26.9.1', digest: DIGEST } }],
   },
   UNINSTALL: { force: true },
   ROTATE_ISSUER: { identity: { mode: 'MANAGED', trustDomain: 'prod.example', identityDomainId: 'dom-2' } },
@@ -31,6 +32,15 @@ const REQUESTED: Record<OperationKind, OperationParams> = {
   },
   UNMESH_NAMESPACES: { namespaces: ['legacy'] },
   RECONCILE_DRIFT: {},
+  INSTALL_EXTENSION: {
+    extension: 'viz',
+    extensionRelease: { version: 'edge-26.8.3', digest: 'a'.repeat(64) },
+  },
+  UPGRADE_EXTENSION: {
+    extension: 'viz',
+    extensionRelease: { version: 'edge-26.8.3', digest: 'b'.repeat(64) },
+  },
+  UNINSTALL_EXTENSION: { extension: 'multicluster' },
   COLLECT_PROXY_METRICS: { namespace: 'shop', pod: 'web-7d9f-abcde' },
 };
 
@@ -131,6 +141,9 @@ describe('operation kinds', () => {
       'MESH_NAMESPACES',
       'UNMESH_NAMESPACES',
       'RECONCILE_DRIFT',
+      'INSTALL_EXTENSION',
+      'UPGRADE_EXTENSION',
+      'UNINSTALL_EXTENSION',
     ]);
     assert.equal(isLifecycle('COLLECT_PROXY_METRICS'), false);
     const signers = Object.entries(OPERATION_KINDS)

@@ -23,6 +23,12 @@ export interface OperationParams {
   batchSize?: number;
   rollbackOnFailure?: boolean;
   batchTimeoutSeconds?: number;
+  /** Extensions (INSTALL_EXTENSION / UPGRADE_EXTENSION / UNINSTALL_EXTENSION). */
+  extension?: 'viz' | 'multicluster';
+  extensionRelease?: { version: string; digest: string };
+  allowScrapesNamespaces?: string[];
+  /** UPGRADE: the installed extensions to upgrade after the control plane. */
+  extensions?: Array<{ extension: 'viz' | 'multicluster'; release: { version: string; digest: string } }>;
   /** Diagnostics: the pod to ask. */
   namespace?: string;
   pod?: string;
@@ -87,6 +93,16 @@ function meshParams(p: OperationParams): Record<string, unknown> {
   };
 }
 
+function extensionParams(op: KindInput): Record<string, unknown> {
+  return {
+    operationId: op.id,
+    controlPlaneNamespace: 'linkerd',
+    extension: op.params.extension,
+    release: op.params.extensionRelease,
+    allowScrapesNamespaces: op.params.allowScrapesNamespaces ?? [],
+  };
+}
+
 export const OPERATION_KINDS: Record<OperationKind, OperationKindSpec> = {
   INSTALL: {
     task: 'LINKERD_INSTALL',
@@ -103,6 +119,7 @@ export const OPERATION_KINDS: Record<OperationKind, OperationKindSpec> = {
       lifecycleParams(op, {
         restartDataPlane: op.params.restartDataPlane ?? false,
         allowDowngrade: op.params.allowDowngrade ?? false,
+        extensions: op.params.extensions ?? [],
       }),
   },
   UNINSTALL: {
@@ -141,6 +158,28 @@ export const OPERATION_KINDS: Record<OperationKind, OperationKindSpec> = {
     lifecycle: true,
     signsIssuer: false,
     taskParams: (op) => lifecycleParams(op),
+  },
+  INSTALL_EXTENSION: {
+    task: 'INSTALL_EXTENSION',
+    lifecycle: true,
+    signsIssuer: false,
+    taskParams: (op) => extensionParams(op),
+  },
+  UPGRADE_EXTENSION: {
+    task: 'UPGRADE_EXTENSION',
+    lifecycle: true,
+    signsIssuer: false,
+    taskParams: (op) => extensionParams(op),
+  },
+  UNINSTALL_EXTENSION: {
+    task: 'UNINSTALL_EXTENSION',
+    lifecycle: true,
+    signsIssuer: false,
+    taskParams: (op) => ({
+      operationId: op.id,
+      controlPlaneNamespace: 'linkerd',
+      extension: op.params.extension,
+    }),
   },
   COLLECT_PROXY_METRICS: {
     task: 'COLLECT_PROXY_METRICS',

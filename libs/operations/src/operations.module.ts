@@ -20,6 +20,7 @@ import { OperationsWorker } from './operations.worker';
 import { GitopsExportRepository } from './gitops/gitops-export.repository';
 import { GitopsExportResolver } from './gitops/gitops-export.resolver';
 import { GitopsExportService } from './gitops/gitops-export.service';
+import { ExtensionsResolver } from './extensions/extensions.resolver';
 
 const CORE = [
   CatalogRepository,
@@ -36,6 +37,7 @@ const CORE = [
     ...CORE,
     OperationsService,
     OperationsResolver,
+    ExtensionsResolver,
     AgentLifecycleService,
     AgentLifecycleRoutes,
     OperationAttemptsService,

@@ -31,6 +31,15 @@ import { OperationParams } from './operation-kinds';
 import { assertMeshfleetApplies } from './gitops-guard';
 import { meshAdoptionParams, MeshNamespacesRequest } from './mesh-adoption';
 import { assertReconcilable } from './reconcile-drift';
+import {
+  checkAllowScrapes,
+  checkExtensionPresence,
+  checkExtensionVersion,
+  checkNoExtensions,
+  controlPlaneVersion,
+  extensionName,
+  type ExtensionAction,
+} from './extensions/extension-requests';
 import { OperationFilter, OperationsRepository, OperationWithSteps } from './operations.repository';
 import { OperationsQueue } from './operations.queue';
 import { OPERATION_UPDATED, OperationsOrchestrator } from './operations.orchestrator';
@@ -333,7 +342,33 @@ export class OperationsService {
       restartDataPlane: input.restartDataPlane ?? false,
       allowDowngrade: input.allowDowngrade ?? false,
       fromVersion: report.linkerd.version,
+      extensions: await this.extensionsToUpgrade(actor, cluster, report, release.version),
     };
+  }
+
+  /** The installed extensions this upgrade takes along, each in the target release's bundle. */
+  private async extensionsToUpgrade(
+    actor: Actor,
+    cluster: Cluster,
+    report: HealthReport,
+    version: string,
+  ): Promise<NonNullable<OperationParams['extensions']>> {
+    const out: NonNullable<OperationParams['extensions']> = [];
+    for (const e of report.extensions ?? []) {
+      if (e.name !== 'viz' && e.name !== 'multicluster') continue;
+      try {
+        const { bundle } = await this.catalog.extensionBundle(actor.organizationId, version, e.name);
+        out.push({ extension: e.name, release: { version, digest: bundle.digest } });
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+        throw new FailedPreconditionError(
+          `${cluster.name} runs ${e.name}, and the catalog has no ${e.name} bundle for ${version}: ` +
+            'Linkerd upgrades extensions right after the control plane, so import it first',
+          { reason: 'EXTENSION_NOT_IN_CATALOG', extension: e.name },
+        );
+      }
+    }
+    return out;
   }
 
   async uninstall(actor: Actor, clusterId: string, force: boolean): Promise<OperationWithSteps> {
@@ -342,6 +377,7 @@ export class OperationsService {
       throw new FailedPreconditionError(`Linkerd is not installed on ${cluster.name}`, {
         reason: 'NOT_INSTALLED',
       });
+    checkNoExtensions(cluster.name, report);
     return this.create(actor, cluster, OperationKind.UNINSTALL, { force });
   }
 
@@ -387,6 +423,50 @@ export class OperationsService {
   ): Promise<OperationWithSteps> {
     const { cluster, report } = await this.connectedCluster(actor, clusterId, 'change namespace injection');
     return this.create(actor, cluster, kind, meshAdoptionParams(cluster.name, report, input));
+  }
+
+  /**
+   * INSTALL_EXTENSION / UPGRADE_EXTENSION / UNINSTALL_EXTENSION, checked against the latest
+   * report (Linkerd installed, the extension there or not, the release's major) before anything
+   * is written. The release defaults to the control plane's.
+   */
+  async extension(
+    actor: Actor,
+    clusterId: string,
+    input: { extension: string; version?: string | null; allowScrapesNamespaces?: string[] | null },
+    action: ExtensionAction,
+  ): Promise<OperationWithSteps> {
+    const extension = extensionName(input.extension);
+    const { cluster, report } = await this.connectedCluster(
+      actor,
+      clusterId,
+      `${action} the ${extension} extension`,
+    );
+    const cp = controlPlaneVersion(cluster.name, report);
+    const version = input.version?.trim() || cp;
+    if (action !== 'uninstall') checkExtensionVersion(cp, version);
+    const allowScrapes = checkAllowScrapes(report, extension, input.allowScrapesNamespaces ?? []);
+    checkExtensionPresence(cluster.name, report, extension, action);
+    if (action === 'uninstall')
+      return this.create(actor, cluster, OperationKind.UNINSTALL_EXTENSION, { extension });
+    let bundle;
+    try {
+      ({ bundle } = await this.catalog.extensionBundle(actor.organizationId, version, extension));
+    } catch (e) {
+      if (e instanceof NotFoundError)
+        throw new ValidationError(`the catalog has no ${extension} bundle for ${version}`, 'version', {
+          reason: 'NOT_IN_CATALOG',
+        });
+      throw e;
+    }
+    const kind = action === 'install' ? OperationKind.INSTALL_EXTENSION : OperationKind.UPGRADE_EXTENSION;
+    return this.create(actor, cluster, kind, {
+      extension,
+      extensionRelease: { version, digest: bundle.digest },
+      ...(allowScrapes.length ? { allowScrapesNamespaces: allowScrapes } : {}),
+      fromVersion:
+        action === 'upgrade' ? (report?.extensions.find((e) => e.name === extension)?.version ?? null) : null,
+    });
   }
 
   async cancel(actor: Actor, id: string): Promise<OperationWithSteps> {

@@ -11,6 +11,8 @@ import {
   PROTOCOL_VERSION,
   PROTOCOL_VERSION_HEADER,
   type EnrollRequestInput,
+  type ExtensionBundleResponse,
+  type ExtensionName,
   type EnrollResponse,
   type HealthReportInput,
   type HeartbeatInput,
@@ -58,6 +60,7 @@ const WHAT: Record<AgentRouteName, string> = {
   taskEvent: 'task event',
   taskResult: 'task result',
   releaseBundles: 'release bundles',
+  extensionBundle: 'extension bundle',
   issuerCsr: 'issuer CSR',
 };
 
@@ -114,6 +117,16 @@ export class GatewayClient {
   ): Promise<ReleaseBundlesResponse> {
     const path = agentRoutePath(AGENT_ROUTES.releaseBundles, release);
     return this.send({ route: 'releaseBundles', path, credential, signal, timeoutMs: BUNDLE_TIMEOUT_MS });
+  }
+
+  /** The bundle an extension task applies. */
+  extensionBundle(
+    credential: string,
+    ref: { version: string; extension: ExtensionName },
+    signal?: AbortSignal,
+  ): Promise<ExtensionBundleResponse> {
+    const path = agentRoutePath(AGENT_ROUTES.extensionBundle, ref);
+    return this.send({ route: 'extensionBundle', path, credential, signal, timeoutMs: BUNDLE_TIMEOUT_MS });
   }
 
   /** The API signs the issuer CSR made in the cluster (MANAGED identity). */

@@ -150,7 +150,7 @@ export class ClusterOps {
     return out;
   }
 
-  /** What `linkerd check` needs, read from the server now (secrets of the control plane only). */
+  /** What `linkerd check` needs, read from the server now (secrets of the control plane and extensions only). */
   async snapshot(controlPlaneNamespace: string): Promise<ClusterSnapshot> {
     const rbac = async <T extends k8s.KubernetesObject>(kind: string): Promise<T[] | undefined> => {
       const lists = await Promise.all(
@@ -190,6 +190,14 @@ export class ClusterOps {
           'ValidatingWebhookConfiguration',
         ),
       ]);
+    // Extension namespaces' Secrets too: the viz checks read tap's serving certificate.
+    const extensionSecrets = await Promise.all(
+      namespaces
+        .filter(
+          (n) => n.metadata?.labels?.['linkerd.io/extension'] && n.metadata.name !== controlPlaneNamespace,
+        )
+        .map((n) => this.listIfServed<k8s.V1Secret>('v1', 'Secret', n.metadata!.name!)),
+    );
     return {
       kubernetesVersion: version,
       namespaces,
@@ -197,7 +205,7 @@ export class ClusterOps {
       deployments,
       daemonSets,
       configMaps,
-      secrets,
+      secrets: [...secrets, ...extensionSecrets.flatMap((l) => l ?? [])],
       crds,
       mutatingWebhooks: mwc,
       validatingWebhooks: vwc,

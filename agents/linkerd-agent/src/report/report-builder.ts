@@ -10,6 +10,7 @@ import {
   adoptionFacts,
   certificateInventory,
   gitopsOwnerOfLinkerd,
+  installedExtensions,
   linkerdInfo,
   mtlsStatus,
   runChecks,
@@ -80,6 +81,7 @@ export class ReportBuilder {
       resources,
       gitops: gitopsOwnerOfLinkerd(snapshot, cp),
       drift: drift ? withPodMesh(drift, pods) : null,
+      extensions: installedExtensions(snapshot),
     };
     // Validate here too: a contract violation is our bug and should fail loudly in the agent's
     // log, not as a 400 the API has to explain.

@@ -9,6 +9,7 @@ import { ProxyVersionsSchema, sequenceNumber, shortString, timestamp } from './c
 import { MtlsStatusSchema } from './mtls.schema';
 import { ResourceUsageSchema } from './resources.schema';
 import { GitopsOwnershipSchema } from './gitops.schema';
+import { InstalledExtensionSchema } from './extensions.schema';
 
 export const LinkerdChannelSchema = z.enum(['edge', 'stable', 'enterprise', 'preview', 'version']);
 
@@ -53,6 +54,8 @@ export const HealthReportSchema = z.object({
   gitops: GitopsOwnershipSchema.nullable().default(null),
   /** Drift from the last applied release; null from older agents and before any Meshfleet apply. */
   drift: DriftReportSchema.nullable().default(null),
+  /** Extension namespaces (issue 18); older agents send none. */
+  extensions: z.array(InstalledExtensionSchema).max(32).default([]),
 });
 export type HealthReport = z.infer<typeof HealthReportSchema>;
 

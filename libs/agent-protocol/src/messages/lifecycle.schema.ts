@@ -5,6 +5,7 @@
 // leaves it (see IssuerCsrRequest).
 import { z } from 'zod';
 import { longString, shortString } from './common.schema';
+import { ExtensionNameSchema, ExtensionRefSchema } from './extensions.schema';
 
 const digest = z.string().regex(/^[0-9a-f]{64}$/);
 const pem = z
@@ -48,6 +49,11 @@ export const LinkerdUpgradeParamsSchema = z.object({
   restartDataPlane: z.boolean().default(false),
   /** An older release than the running one (a rollout's rollback); refused otherwise. */
   allowDowngrade: z.boolean().default(false),
+  /** Installed extensions, upgraded after the control plane and before the data plane (Linkerd's order). */
+  extensions: z
+    .array(z.object({ extension: ExtensionNameSchema, release: ExtensionRefSchema }))
+    .max(8)
+    .default([]),
 });
 export const LinkerdUninstallParamsSchema = z.object({ ...operation, force: z.boolean().default(false) });
 export const RotateIssuerParamsSchema = z.object({ ...operation, identity: IdentityParamsSchema });
@@ -114,6 +120,9 @@ export const LIFECYCLE_STEPS = [
   'annotate',
   'batch',
   'rollback',
+  // Extensions: 'extension' applies the bundle, 'prune' removes what it no longer has.
+  'extension',
+  'prune',
   'postcheck',
 ] as const;
 export type LifecycleStep = (typeof LIFECYCLE_STEPS)[number];

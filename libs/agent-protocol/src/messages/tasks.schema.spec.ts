@@ -31,6 +31,9 @@ describe('tasks', () => {
       'MESH_NAMESPACES',
       'UNMESH_NAMESPACES',
       'RECONCILE_DRIFT',
+      'INSTALL_EXTENSION',
+      'UPGRADE_EXTENSION',
+      'UNINSTALL_EXTENSION',
     ]);
   });
 

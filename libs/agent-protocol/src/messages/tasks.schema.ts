@@ -13,6 +13,7 @@ import {
   RestartDataPlaneParamsSchema,
   RotateIssuerParamsSchema,
 } from './lifecycle.schema';
+import { ApplyExtensionParamsSchema, UninstallExtensionParamsSchema } from './extensions.schema';
 
 const dnsLabel = z
   .string()
@@ -76,6 +77,21 @@ export const ReconcileDriftTaskSchema = z.object({
   kind: z.literal('RECONCILE_DRIFT'),
   params: ReconcileDriftParamsSchema,
 });
+export const InstallExtensionTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('INSTALL_EXTENSION'),
+  params: ApplyExtensionParamsSchema,
+});
+export const UpgradeExtensionTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('UPGRADE_EXTENSION'),
+  params: ApplyExtensionParamsSchema,
+});
+export const UninstallExtensionTaskSchema = z.object({
+  ...envelopeBase,
+  kind: z.literal('UNINSTALL_EXTENSION'),
+  params: UninstallExtensionParamsSchema,
+});
 
 export const TaskEnvelopeSchema = z.discriminatedUnion('kind', [
   CollectProxyMetricsTaskSchema,
@@ -87,6 +103,9 @@ export const TaskEnvelopeSchema = z.discriminatedUnion('kind', [
   MeshNamespacesTaskSchema,
   UnmeshNamespacesTaskSchema,
   ReconcileDriftTaskSchema,
+  InstallExtensionTaskSchema,
+  UpgradeExtensionTaskSchema,
+  UninstallExtensionTaskSchema,
 ]);
 export type TaskEnvelope = z.infer<typeof TaskEnvelopeSchema>;
 export type TaskKind = TaskEnvelope['kind'];

@@ -1,6 +1,7 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from '@nestjs/graphql';
 import { HealthStatus } from '@meshfleet/db';
 import { GraphQLJSONObject } from '@meshfleet/graphql';
+import { LinkerdExtensionStatusType } from './extension-status.types';
 
 registerEnumType(HealthStatus, {
   name: 'HealthStatus',
@@ -317,6 +318,11 @@ export class LinkerdStatusType {
 
   @Field({ description: 'none | within-support | unsupported | unknown' })
   skew!: string;
+
+  @Field(() => [LinkerdExtensionStatusType], {
+    description: 'Extensions found in the cluster (viz, multicluster, jaeger, …)',
+  })
+  extensions!: LinkerdExtensionStatusType[];
 }
 
 @ObjectType('AgentStatus')

@@ -43,3 +43,4 @@ export {
   type UpgradePathInput,
   type UpgradeRefusalCode,
 } from './upgrade-path';
+export * from './extensions';

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Db, LinkerdRelease, PrismaService, ReleaseBundle } from '@meshfleet/db';
+import { Db, ExtensionBundle, LinkerdRelease, PrismaService, ReleaseBundle } from '@meshfleet/db';
 
 export type ReleaseWithBundles = LinkerdRelease & { bundles: ReleaseBundle[] };
 
@@ -58,6 +58,23 @@ export class CatalogRepository {
     return db.releaseBundle.upsert({
       where: { releaseId_variant: { releaseId, variant } },
       create: { releaseId, variant, ...b },
+      update: b,
+    });
+  }
+
+  findExtension(db: Db, releaseId: string, extension: string): Promise<ExtensionBundle | null> {
+    return db.extensionBundle.findUnique({ where: { releaseId_extension: { releaseId, extension } } });
+  }
+
+  upsertExtension(
+    db: Db,
+    releaseId: string,
+    extension: string,
+    b: Pick<ExtensionBundle, 'namespace' | 'yaml' | 'digest'>,
+  ): Promise<ExtensionBundle> {
+    return db.extensionBundle.upsert({
+      where: { releaseId_extension: { releaseId, extension } },
+      create: { releaseId, extension, ...b },
       update: b,
     });
   }

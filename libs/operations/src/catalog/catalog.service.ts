@@ -1,6 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
+  allSimulatedExtensionBundles,
   allSimulatedReleaseBundles,
+  importExtensionRender,
+  type ExtensionBundle as RenderedExtension,
   importRenderedRelease,
   kubernetesRangeFor,
   parseLinkerdVersion,
@@ -9,7 +12,7 @@ import {
 import { ConflictError, FailedPreconditionError, NotFoundError, ValidationError } from '@meshfleet/core';
 import { Actor } from '@meshfleet/auth';
 import { AuditService } from '@meshfleet/audit';
-import { ReleaseBundle } from '@meshfleet/db';
+import { ExtensionBundle, ReleaseBundle } from '@meshfleet/db';
 import { CatalogRepository, ReleaseWithBundles } from './catalog.repository';
 import { importDecision } from './import-decision';
 
@@ -63,8 +66,31 @@ export class CatalogService {
         });
       });
     }
+    for (const eb of allSimulatedExtensionBundles()) {
+      await this.repo.transaction(async (db) => {
+        const release = await this.repo.findShipped(db, eb.version);
+        if (release)
+          await this.repo.upsertExtension(db, release.id, eb.extension, {
+            namespace: eb.namespace,
+            yaml: eb.yaml,
+            digest: eb.digest,
+          });
+      });
+    }
     if (added) this.log.log(`simulated release catalog: ${added} release(s) added`);
     return added;
+  }
+
+  /** The extension bundle of a release as installs see it (the organization's import first). */
+  async extensionBundle(
+    organizationId: string,
+    version: string,
+    extension: string,
+  ): Promise<{ release: ReleaseWithBundles; bundle: ExtensionBundle }> {
+    const release = await this.get(organizationId, version);
+    const bundle = await this.repo.transaction((db) => this.repo.findExtension(db, release.id, extension));
+    if (!bundle) throw new NotFoundError(`Linkerd release ${version} extension`, extension);
+    return { release, bundle };
   }
 
   /** One release per version: the organization's import shadows the shipped one (as installs do). */
@@ -169,5 +195,59 @@ export class CatalogService {
     });
     const release = await this.get(actor.organizationId, input.version);
     return { ...release, shadowsSimulated: await this.repo.hasShipped(input.version) };
+  }
+
+  /**
+   * Operator import of `linkerd viz install` / `linkerd multicluster install` (or helm) output for
+   * a release the organization imported: an import replaces the simulated release of its version
+   * whole, so the extension joins that import, never the shipped release.
+   */
+  async importExtension(
+    actor: Actor,
+    input: { version: string; extension: string; yaml: string; replace?: boolean },
+  ): Promise<ExtensionBundle> {
+    let rendered: RenderedExtension;
+    try {
+      rendered = importExtensionRender(input);
+    } catch (e) {
+      if (e instanceof ReleaseImportError)
+        throw new ValidationError(e.message, 'yaml', { reasons: e.reasons });
+      throw e;
+    }
+    return this.repo.transaction(async (db) => {
+      const own = await this.repo.findOwn(db, actor.organizationId, rendered.version);
+      if (!own)
+        throw new FailedPreconditionError(
+          `${rendered.version} is not imported by your organization: import its \`linkerd install\` output first ` +
+            '(importLinkerdRelease); the extension bundle goes with those manifests',
+          { reason: 'RELEASE_NOT_IMPORTED' },
+        );
+      const stored = await this.repo.findExtension(db, own.id, rendered.extension);
+      if (stored?.digest === rendered.digest) return stored;
+      if (stored && !input.replace)
+        throw new ConflictError(
+          `${rendered.extension} of ${rendered.version} is already imported with other manifests (${stored.digest.slice(0, 12)}); ` +
+            'import with replace: true to replace them',
+          { version: rendered.version, extension: rendered.extension, digest: rendered.digest },
+        );
+      const saved = await this.repo.upsertExtension(db, own.id, rendered.extension, {
+        namespace: rendered.namespace,
+        yaml: rendered.yaml,
+        digest: rendered.digest,
+      });
+      await this.audit.recordActor(
+        db,
+        actor,
+        stored ? 'linkerd-extension.replace' : 'linkerd-extension.import',
+        { type: 'LinkerdRelease', id: own.id },
+        {
+          version: rendered.version,
+          extension: rendered.extension,
+          digest: rendered.digest,
+          ...(stored ? { previousDigest: stored.digest } : {}),
+        },
+      );
+      return saved;
+    });
   }
 }

@@ -13,6 +13,9 @@ export const LifecycleOperationKind = {
   MESH_NAMESPACES: OperationKind.MESH_NAMESPACES,
   UNMESH_NAMESPACES: OperationKind.UNMESH_NAMESPACES,
   RECONCILE_DRIFT: OperationKind.RECONCILE_DRIFT,
+  INSTALL_EXTENSION: OperationKind.INSTALL_EXTENSION,
+  UPGRADE_EXTENSION: OperationKind.UPGRADE_EXTENSION,
+  UNINSTALL_EXTENSION: OperationKind.UNINSTALL_EXTENSION,
 } as const;
 registerEnumType(LifecycleOperationKind, { name: 'OperationKind' });
 

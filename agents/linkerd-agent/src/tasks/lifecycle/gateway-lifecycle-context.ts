@@ -48,6 +48,7 @@ export function gatewayLifecycleContext(
     kube,
     ...(desired ? { desired } : {}),
     fetchBundles: (release) => withRetries(loop, (c) => loop.gateway.releaseBundles(c, release, loop.signal)),
+    fetchExtension: (ref) => withRetries(loop, (c) => loop.gateway.extensionBundle(c, ref, loop.signal)),
     signIssuerCsr: (taskId, csrPem) =>
       withRetries(loop, (c) => loop.gateway.issuerCsr(c, taskId, csrPem, loop.signal)),
     async event(step, status, message) {

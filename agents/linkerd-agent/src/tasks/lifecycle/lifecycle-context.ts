@@ -2,6 +2,8 @@
 // (release bundles, issuer signing, step events) and the cluster. Production wires the gateway
 // client (gateway-lifecycle-context.ts); tests wire the catalog and PKI libraries directly.
 import type {
+  ExtensionBundleResponse,
+  ExtensionName,
   IssuerCsrResponse,
   LifecycleStep,
   ReleaseBundlesResponse,
@@ -19,6 +21,7 @@ export interface LifecycleContext {
   signal: AbortSignal;
   kube: ClusterOps;
   fetchBundles(release: ReleaseRef): Promise<ReleaseBundlesResponse>;
+  fetchExtension(ref: { version: string; extension: ExtensionName }): Promise<ExtensionBundleResponse>;
   signIssuerCsr(taskId: string, csrPem: string): Promise<IssuerCsrResponse>;
   /** Where the applied control plane is kept as drift detection's desired state (absent in some tests). */
   desired?: Pick<DesiredState, 'record' | 'clear' | 'current' | 'restore'>;

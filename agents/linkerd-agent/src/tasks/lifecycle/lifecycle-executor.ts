@@ -1,6 +1,7 @@
 // Dispatches a lifecycle task to its operation. Each operation emits its own step events; the
 // task runner only delivers the result.
 import type { TaskEnvelope } from '@meshfleet/agent-protocol';
+import { applyExtension } from './extension.task';
 import { installLinkerd } from './install.task';
 import type { LifecycleContext } from './lifecycle-context';
 import type { LifecycleOutput } from './lifecycle-output';
@@ -8,6 +9,7 @@ import { meshNamespacesTask } from './mesh-namespaces.task';
 import { reconcileDriftTask } from './reconcile-drift.task';
 import { restartDataPlaneTask } from './restart-data-plane.task';
 import { rotateIssuer } from './rotate-issuer.task';
+import { uninstallExtension } from './uninstall-extension.task';
 import { uninstallLinkerd } from './uninstall.task';
 import { upgradeLinkerd } from './upgrade.task';
 
@@ -34,5 +36,10 @@ export function executeLifecycle(ctx: LifecycleContext, task: LifecycleTask): Pr
       return meshNamespacesTask(ctx, task);
     case 'RECONCILE_DRIFT':
       return reconcileDriftTask(ctx, task);
+    case 'INSTALL_EXTENSION':
+    case 'UPGRADE_EXTENSION':
+      return applyExtension(ctx, task);
+    case 'UNINSTALL_EXTENSION':
+      return uninstallExtension(ctx, task);
   }
 }

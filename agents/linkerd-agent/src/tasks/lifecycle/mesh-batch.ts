@@ -37,6 +37,7 @@ function within(ctx: LifecycleContext, deadline: Date): LifecycleContext {
     signal: ctx.signal,
     kube: ctx.kube,
     fetchBundles: (r) => ctx.fetchBundles(r),
+    fetchExtension: (r) => ctx.fetchExtension(r),
     signIssuerCsr: (id, csr) => ctx.signIssuerCsr(id, csr),
     event: (step, status, message) => ctx.event(step, status, message),
   };

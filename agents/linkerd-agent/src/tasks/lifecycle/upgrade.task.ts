@@ -1,8 +1,14 @@
 // LINKERD_UPGRADE: path check → CRDs → control plane (same issuer, same trust roots) → rollout →
-// optional data-plane restart namespace by namespace → post-check including the proxies.
-import type { ReleaseBundlesResponse, TaskEnvelope } from '@meshfleet/agent-protocol';
+// installed extensions (Linkerd's order: control plane, extensions, data plane) → optional
+// data-plane restart namespace by namespace → post-check including the proxies.
+import type {
+  ExtensionBundleResponse,
+  ReleaseBundlesResponse,
+  TaskEnvelope,
+} from '@meshfleet/agent-protocol';
 import { proxyVersion } from '@meshfleet/linkerd';
 import { applyRelease } from './apply-release';
+import { applyExtensionSteps, fetchVerifiedExtension } from './extension.task';
 import { bundleObjects } from './bundle-objects';
 import { meshedPods, restartDataPlane } from './data-plane';
 import { installedControlPlane } from './installed-control-plane';
@@ -20,6 +26,7 @@ export async function upgradeLinkerd(ctx: LifecycleContext, task: UpgradeTask): 
   const p = task.params;
   const ns = p.controlPlaneNamespace;
   let bundles: ReleaseBundlesResponse | undefined;
+  const extensions: Array<[ExtensionBundleResponse['extension'], ExtensionBundleResponse]> = [];
   await runStep(ctx, 'precheck', 'PRECHECK_FAILED', async () => {
     const installed = await installedControlPlane(ctx.kube, ns);
     if (!installed.present || !installed.version) {
@@ -40,6 +47,8 @@ export async function upgradeLinkerd(ctx: LifecycleContext, task: UpgradeTask): 
       throw lifecycleFailure('UPGRADE_PATH_REFUSED', decision.reason);
     }
     bundles = await fetchVerifiedBundles(ctx, p.release);
+    // Every bundle is checked before anything changes, the extensions' too.
+    for (const e of p.extensions) extensions.push([e.extension, await fetchVerifiedExtension(ctx, e)]);
     const missing = await missingGatewayApiCrds(
       ctx.kube,
       p.release.version,
@@ -61,11 +70,12 @@ export async function upgradeLinkerd(ctx: LifecycleContext, task: UpgradeTask): 
     }
     return {
       message: decision.allowed
-        ? `upgrading ${installed.version} → ${p.release.version}`
+        ? `upgrading ${installed.version} → ${p.release.version}${extensions.length ? `, then ${extensions.map(([e]) => e).join(', ')}` : ''}`
         : `${p.release.version} already applied: converging`,
     };
   });
   await applyRelease(ctx, { namespace: ns, bundles: bundles!, identity: p.identity, keepIssuer: true });
+  for (const [extension, bundle] of extensions) await applyExtensionSteps(ctx, extension, bundle);
   if (p.restartDataPlane) {
     await runStep(ctx, 'data-plane-restart', 'DATA_PLANE_RESTART_FAILED', () =>
       restartDataPlane(ctx, ns, p.operationId),
