@@ -174,6 +174,19 @@ describe('the README GraphQL examples run as written against the demo fleet', ()
             const done = await operationDone(id);
             assert.equal(done.status, 'SUCCEEDED', `operation ${id}: ${JSON.stringify(done.error)}`);
           }
+          // The API checks an upgrade against the latest report: wait for the one after the install.
+          if (ex.rootField === 'upgradeLinkerd')
+            await eventually(
+              async () =>
+                (
+                  await q(`query($id: ID!) { cluster(id: $id) { linkerd { installed } } }`, {
+                    id: values['<id of a cluster without Linkerd>'],
+                  })
+                ).cluster,
+              (c) => c.linkerd?.installed === true,
+              60_000,
+              'a report showing the installed Linkerd',
+            );
         }
         if (ex.rootField === 'approveWave') {
           await eventually(
