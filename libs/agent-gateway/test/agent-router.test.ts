@@ -73,6 +73,7 @@ describe('agent router', () => {
     new AgentGatewayRoutes(router, enrollment, gateway, tasks).onModuleInit();
     router.serve('releaseBundles', async ({ params }) => ({ served: params }) as never);
     router.serve('issuerCsr', async ({ params }) => ({ signed: params.id }) as never);
+    router.serve('extensionBundle', async ({ params }) => ({ served: params }) as never);
     router.onApplicationBootstrap();
     const hooks: AgentRouterHooks = {
       begin: (_req, res) => {
