@@ -6,7 +6,7 @@ import { LABEL_EXTENSION } from '../../constants';
 import type { KubeObject } from '../yaml-bundle';
 import { extensionMeta, type ExtensionRenderContext } from './render-context';
 
-interface Component {
+export interface VizComponent {
   name: string;
   image: string;
   ports: Array<{ name: string; containerPort: number }>;
@@ -14,7 +14,8 @@ interface Component {
   tls?: { port: string; secret: string };
 }
 
-function components(version: string): Component[] {
+/** viz's Deployments: name, image, ports and the serving Secret of those behind a webhook or APIService. */
+export function vizComponents(version: string): VizComponent[] {
   const img = (n: string) => `cr.l5d.io/linkerd/${n}:${version}`;
   return [
     {
@@ -137,7 +138,7 @@ function binding(
   };
 }
 
-function componentObjects(ctx: ExtensionRenderContext, c: Component): KubeObject[] {
+function componentObjects(ctx: ExtensionRenderContext, c: VizComponent): KubeObject[] {
   const ns = ctx.namespace;
   const meta = (name: string) => extensionMeta(ctx, name, { component: c.name, namespace: ns });
   const podLabels = { [LABEL_EXTENSION]: ctx.extension, component: c.name };
@@ -300,7 +301,7 @@ function apiObjects(ctx: ExtensionRenderContext): KubeObject[] {
 }
 
 export function renderViz(ctx: ExtensionRenderContext): KubeObject[] {
-  const comps = components(ctx.version);
+  const comps = vizComponents(ctx.version);
   return [
     {
       apiVersion: 'v1',

@@ -5,6 +5,7 @@
 // render; contents reduced to what the checks and the simulator look at.
 import { DEFAULT_VIZ_NAMESPACE, LABEL_EXTENSION } from '../../constants';
 import { stringifyObjects, type KubeObject } from '../yaml-bundle';
+import { vizComponents } from '../extensions/render-viz';
 
 export interface VizRenderOptions {
   version: string;
@@ -18,55 +19,6 @@ export interface VizRenderOptions {
 }
 
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
-
-interface Component {
-  name: string;
-  image: string;
-  ports: Array<{ name: string; containerPort: number }>;
-  tlsSecret?: string;
-}
-
-function components(version: string): Component[] {
-  const img = (n: string) => `cr.l5d.io/linkerd/${n}:${version}`;
-  return [
-    {
-      name: 'metrics-api',
-      image: img('metrics-api'),
-      ports: [
-        { name: 'http', containerPort: 8085 },
-        { name: 'admin', containerPort: 9995 },
-      ],
-    },
-    { name: 'prometheus', image: 'prom/prometheus:v2.55.1', ports: [{ name: 'admin', containerPort: 9090 }] },
-    {
-      name: 'tap',
-      image: img('tap'),
-      ports: [
-        { name: 'grpc', containerPort: 8088 },
-        { name: 'apiserver', containerPort: 8089 },
-        { name: 'admin', containerPort: 9998 },
-      ],
-      tlsSecret: 'tap-k8s-tls',
-    },
-    {
-      name: 'tap-injector',
-      image: img('tap'),
-      ports: [
-        { name: 'tap-injector', containerPort: 8443 },
-        { name: 'admin', containerPort: 9995 },
-      ],
-      tlsSecret: 'tap-injector-k8s-tls',
-    },
-    {
-      name: 'web',
-      image: img('web'),
-      ports: [
-        { name: 'http', containerPort: 8084 },
-        { name: 'admin', containerPort: 9994 },
-      ],
-    },
-  ];
-}
 
 export function vizRenderObjects(o: VizRenderOptions): KubeObject[] {
   const ns = o.namespace ?? DEFAULT_VIZ_NAMESPACE;
@@ -137,7 +89,7 @@ export function vizRenderObjects(o: VizRenderOptions): KubeObject[] {
       });
     }
   }
-  for (const c of components(o.version)) {
+  for (const c of vizComponents(o.version)) {
     objects.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(c.name, c.name) });
     objects.push({
       apiVersion: 'v1',
@@ -188,12 +140,12 @@ export function vizRenderObjects(o: VizRenderOptions): KubeObject[] {
                 name: c.name,
                 image: c.image,
                 ports: c.ports,
-                ...(c.tlsSecret
+                ...(c.tls?.secret
                   ? { volumeMounts: [{ name: 'tls', mountPath: '/var/run/linkerd/tls', readOnly: true }] }
                   : {}),
               },
             ],
-            ...(c.tlsSecret ? { volumes: [{ name: 'tls', secret: { secretName: c.tlsSecret } }] } : {}),
+            ...(c.tls?.secret ? { volumes: [{ name: 'tls', secret: { secretName: c.tls?.secret } }] } : {}),
           },
         },
       },
