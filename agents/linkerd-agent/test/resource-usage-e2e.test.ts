@@ -23,8 +23,8 @@ const shop = {
 };
 
 const RESOURCES = `query($id: ID!) { cluster(id: $id) { resources {
-  source sampled measuredAt
-  proxy { measuredPods meshedPods cpuCores memoryBytes memoryP50Bytes memoryP95Bytes memoryMaxBytes nearLimit oomKilled restarts }
+  source sampled measuredAt namespacesTruncated
+  proxy { measuredPods meshedPods cpuCores memoryBytes memoryP50Bytes memoryP95Bytes memoryMaxBytes nearLimit oomKilled restarts memoryOverheadRatio }
   topProxies { namespace pod cpuCores memoryBytes nearLimit restarts oomKilled }
   namespaces { namespace pods proxyCpuCores proxyMemoryBytes appMemoryBytes overheadRatio }
   controlPlane { component pods cpuCores memoryBytes memoryLimitBytes limitRatio restarts oomKilled }
@@ -126,6 +126,14 @@ describe('mesh resource usage end to end', () => {
     for (const c of aks.controlPlane) assert.ok(c.memoryBytes > 10 * MiB, `${c.component} memory`);
     const ns = aks.namespaces.find((n: any) => n.namespace === 'shop');
     assert.ok(ns.overheadRatio > 0 && ns.overheadRatio < 1, `overhead ${ns.overheadRatio}`);
+    // The cluster's own ratio: proxies ÷ applications over every measured meshed pod.
+    const proxies = aks.namespaces.reduce((a: number, n: any) => a + n.proxyMemoryBytes, 0);
+    const apps = aks.namespaces.reduce((a: number, n: any) => a + n.appMemoryBytes, 0);
+    assert.equal(aks.namespacesTruncated, false);
+    assert.ok(
+      Math.abs(aks.proxy.memoryOverheadRatio - proxies / apps) < 0.002,
+      `cluster overhead ${aks.proxy.memoryOverheadRatio} vs ${proxies / apps}`,
+    );
 
     const eks = await eventually(
       () => resources('res-eks'),

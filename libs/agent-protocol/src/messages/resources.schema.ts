@@ -31,6 +31,12 @@ export const ProxyResourceSummarySchema = z.object({
   oomKilled: count,
   /** Sum of linkerd-proxy restartCount. */
   restarts: count,
+  /**
+   * Proxy memory ÷ application memory over the meshed pods whose application containers were
+   * measured (the whole cluster, not only the namespaces carried); null when none was. Absent
+   * from agents that predate it.
+   */
+  overhead: ratio.nullable().optional(),
 });
 
 export const TopProxySchema = z.object({

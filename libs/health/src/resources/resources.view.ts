@@ -1,6 +1,6 @@
 // The stored resource block (ClusterHealth.resources, short keys) as the GraphQL shape.
 import type { ClusterHealth } from '@meshfleet/db';
-import { ResourceUsageSchema } from '@meshfleet/agent-protocol';
+import { ResourceUsage, ResourceUsageSchema } from '@meshfleet/agent-protocol';
 import { ClusterResourcesType, ResourceSource } from './resource-usage.types';
 
 export function resourcesView(h: ClusterHealth | null): ClusterResourcesType | null {
@@ -24,6 +24,7 @@ export function resourcesView(h: ClusterHealth | null): ClusterResourcesType | n
       nearLimit: r.proxy.overLimit,
       oomKilled: r.proxy.oomKilled,
       restarts: r.proxy.restarts,
+      memoryOverheadRatio: r.proxy.overhead ?? overheadFromNamespaces(r),
     },
     topProxies: r.top.map((t) => ({
       namespace: t.ns,
@@ -54,4 +55,16 @@ export function resourcesView(h: ClusterHealth | null): ClusterResourcesType | n
       oomKilled: c.oomKilled ?? 0,
     })),
   };
+}
+
+/**
+ * For agents that predate the cluster-wide ratio: the namespaces' ratio, only when they cover the
+ * whole cluster (not truncated) and application memory was measured.
+ */
+function overheadFromNamespaces(r: ResourceUsage): number | null {
+  if (r.namespacesTruncated) return null;
+  const measured = r.namespaces.filter((n) => n.appMem > 0);
+  const app = measured.reduce((a, n) => a + n.appMem, 0);
+  if (app === 0) return null;
+  return Math.round((measured.reduce((a, n) => a + n.mem, 0) / app) * 1000) / 1000;
 }

@@ -134,6 +134,8 @@ describe('summarizeResources', () => {
     });
     const shop = r.namespaces.find((n) => n.ns === 'shop')!;
     assert.equal(shop.overhead, 0.4, '80 MiB of proxies ÷ 200 MiB of apps');
+    // Over every meshed pod whose application was measured, the control plane's included.
+    assert.equal(r.proxy.overhead, Math.round((102 / 475) * 1000) / 1000);
     assert.deepEqual(r.controlPlane, [
       {
         component: 'destination',
@@ -183,5 +185,14 @@ describe('summarizeResources', () => {
     assert.equal(r.namespacesTruncated, true);
     assert.equal(r.controlPlane.length, 3);
     assert.equal(r.proxy.max, 10 * MiB + 4999 * 4099);
+    // The namespaces carried are 5 of 51, yet the cluster's overhead covers every pod.
+    // (The control-plane pods' usage here has no proxy row: they are not measured proxies.)
+    let proxyMem = 0;
+    let appMem = 0;
+    for (let i = 0; i < 5000; i++) {
+      proxyMem += 10 * MiB + i * 4099;
+      appMem += 120 * MiB + i * 1000;
+    }
+    assert.equal(r.proxy.overhead, Math.round((proxyMem / appMem) * 1000) / 1000);
   });
 });

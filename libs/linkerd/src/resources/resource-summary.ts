@@ -86,6 +86,10 @@ export function summarizeResources(input: ResourceInputs): ResourceUsage {
   let overLimit = 0;
   let oomPods = 0;
   let restarts = 0;
+  // Proxy and application memory of the pods whose application containers were measured: the
+  // cluster's mesh overhead, whatever the number of namespaces (the report carries only 5).
+  let overheadProxy = 0;
+  let overheadApp = 0;
 
   for (const pod of input.pods) {
     const ns = pod.metadata?.namespace ?? '';
@@ -146,8 +150,14 @@ export function summarizeResources(input: ResourceInputs): ResourceUsage {
     n.pods++;
     n.cpu += proxy.cpu ?? 0;
     n.mem += proxy.mem;
-    for (const u of usage ?? []) if (u.name !== PROXY_CONTAINER) n.appMem += Math.round(u.mem);
+    let appMem = 0;
+    for (const u of usage ?? []) if (u.name !== PROXY_CONTAINER) appMem += Math.round(u.mem);
+    n.appMem += appMem;
     namespaces.set(ns, n);
+    if (appMem > 0) {
+      overheadProxy += proxy.mem;
+      overheadApp += appMem;
+    }
   }
 
   proxyMems.sort((a, b) => a - b);
@@ -190,6 +200,7 @@ export function summarizeResources(input: ResourceInputs): ResourceUsage {
       overLimit,
       oomKilled: oomPods,
       restarts,
+      overhead: overheadApp > 0 ? round3(overheadProxy / overheadApp) : null,
     },
     top: top.slice(0, RESOURCE_LIMITS.topProxies).map(({ sort: _s, ...r }) => r),
     namespaces: nsRows,
