@@ -37,6 +37,11 @@ export const ProxyResourceSummarySchema = z.object({
    * from agents that predate it.
    */
   overhead: ratio.nullable().optional(),
+  /** The busiest proxy's CPU (cores) and its `namespace/pod`; absent from older agents. */
+  cpuMax: cores.optional(),
+  cpuMaxPod: shortString.optional(),
+  /** Proxies using more than 80 % of their CPU limit (throttled soon); absent when none is. */
+  cpuNearLimit: count.optional(),
 });
 
 export const TopProxySchema = z.object({

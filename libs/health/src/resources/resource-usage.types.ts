@@ -31,6 +31,15 @@ export class ProxyResourceSummaryType {
       'over the meshed pods whose application was measured (metrics-server); null when none was',
   })
   memoryOverheadRatio!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: "The busiest proxy's CPU, in cores (null from agents that predate it)",
+  })
+  cpuMaxCores!: number | null;
+  @Field(() => String, { nullable: true, description: 'The busiest proxy by CPU, as namespace/pod' })
+  busiestCpuProxy!: string | null;
+  @Field(() => Int, { description: 'Proxies above 80 % of their CPU limit (about to be throttled)' })
+  nearCpuLimit!: number;
 }
 
 @ObjectType('ProxyUsage')

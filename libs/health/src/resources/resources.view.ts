@@ -25,6 +25,9 @@ export function resourcesView(h: ClusterHealth | null): ClusterResourcesType | n
       oomKilled: r.proxy.oomKilled,
       restarts: r.proxy.restarts,
       memoryOverheadRatio: r.proxy.overhead ?? overheadFromNamespaces(r),
+      cpuMaxCores: r.proxy.cpuMax ?? null,
+      busiestCpuProxy: r.proxy.cpuMaxPod ?? null,
+      nearCpuLimit: r.proxy.cpuNearLimit ?? 0,
     },
     topProxies: r.top.map((t) => ({
       namespace: t.ns,

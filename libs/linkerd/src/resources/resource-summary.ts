@@ -52,6 +52,11 @@ const memLimit = (pod: V1Pod, name: string): number | undefined => {
   return v && v > 0 ? Math.round(v) : undefined;
 };
 
+const cpuLimit = (pod: V1Pod, name: string): number | undefined => {
+  const v = parseQuantity(containersOf(pod).find((c) => c.name === name)?.resources?.limits?.['cpu']);
+  return v && v > 0 ? v : undefined;
+};
+
 const oomKilled = (s: V1ContainerStatus | undefined): boolean =>
   s?.lastState?.terminated?.reason === 'OOMKilled' || s?.state?.terminated?.reason === 'OOMKilled';
 
@@ -90,6 +95,10 @@ export function summarizeResources(input: ResourceInputs): ResourceUsage {
   // cluster's mesh overhead, whatever the number of namespaces (the report carries only 5).
   let overheadProxy = 0;
   let overheadApp = 0;
+  // The busiest proxy by CPU (the top list is by memory) and the proxies near their CPU limit.
+  let cpuMax = 0;
+  let cpuMaxPod = '';
+  let cpuNearLimit = 0;
 
   for (const pod of input.pods) {
     const ns = pod.metadata?.namespace ?? '';
@@ -130,6 +139,14 @@ export function summarizeResources(input: ResourceInputs): ResourceUsage {
     const limit = memLimit(pod, PROXY_CONTAINER);
     const near = limit !== undefined && proxy.mem > NEAR_LIMIT * limit;
     if (near) overLimit++;
+    if (proxy.cpu !== undefined) {
+      if (proxy.cpu > cpuMax) {
+        cpuMax = proxy.cpu;
+        cpuMaxPod = `${ns}/${pod.metadata?.name ?? ''}`;
+      }
+      const cpuCap = cpuLimit(pod, PROXY_CONTAINER);
+      if (cpuCap !== undefined && proxy.cpu > NEAR_LIMIT * cpuCap) cpuNearLimit++;
+    }
     const row: TopProxy & { sort: number } = {
       ns,
       pod: pod.metadata?.name ?? '',
@@ -201,6 +218,9 @@ export function summarizeResources(input: ResourceInputs): ResourceUsage {
       oomKilled: oomPods,
       restarts,
       overhead: overheadApp > 0 ? round3(overheadProxy / overheadApp) : null,
+      cpuMax: round3(cpuMax),
+      ...(cpuMaxPod ? { cpuMaxPod: cpuMaxPod.slice(0, 256) } : {}),
+      ...(cpuNearLimit > 0 ? { cpuNearLimit } : {}),
     },
     top: top.slice(0, RESOURCE_LIMITS.topProxies).map(({ sort: _s, ...r }) => r),
     namespaces: nsRows,
