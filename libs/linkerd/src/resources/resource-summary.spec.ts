@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { jsonByteLength, ResourceUsageSchema } from '@meshfleet/agent-protocol';
-import { parseQuantity } from './quantity';
+import { parseQuantity } from '@meshfleet/core';
 import { quantile, summarizeResources, type ContainerUsage } from './resource-summary';
 
 const MiB = 1024 * 1024;

@@ -13,7 +13,7 @@ import {
 } from '@meshfleet/agent-protocol';
 import { LABEL_CONTROL_PLANE_COMPONENT, PROXY_CONTAINER } from '../constants';
 import { isMeshed, podKey } from '../cluster/pods';
-import { parseQuantity } from './quantity';
+import { parseQuantity } from '@meshfleet/core';
 
 export interface ContainerUsage {
   name: string;
