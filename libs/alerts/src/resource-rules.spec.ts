@@ -166,7 +166,52 @@ describe('resource alert rules', () => {
     assert.equal(rule.forSeconds, 900, 'CPU is bursty: sustained 15 minutes by default');
   });
 
+  it('fires MESH_MEMORY_OVERHEAD per namespace and for the cluster above half the application memory', () => {
+    const ns = (name: string, overhead: number | null) => ({
+      ns: name,
+      pods: 2,
+      cpu: 0.01,
+      mem: 40 * MiB,
+      appMem: overhead ? Math.round((40 * MiB) / overhead) : 0,
+      overhead,
+    });
+    const r = usage(
+      { overhead: 0.62 },
+      { namespaces: [ns('shop', 0.2), ns('tiny-jobs', 1.6), ns('unmeasured', null)] },
+    );
+    const got = clusterConditions(effectiveRules([]), state(r), NOW);
+    assert.deepEqual(
+      got.map((c) => [c.kind, c.subject, c.severity]),
+      [
+        ['MESH_MEMORY_OVERHEAD', 'namespace:tiny-jobs', 'WARNING'],
+        ['MESH_MEMORY_OVERHEAD', 'cluster', 'WARNING'],
+      ],
+    );
+    assert.equal(
+      got[0]!.summary,
+      "Proxies in namespace tiny-jobs on cluster prod-eu use 160% of their applications' memory (above 50%)",
+    );
+    assert.deepEqual(kinds(usage({ overhead: 0.5 })), [], 'at the ratio is not above it');
+    const tuned = effectiveRules([
+      {
+        kind: 'MESH_MEMORY_OVERHEAD',
+        enabled: true,
+        severity: 'WARNING',
+        forSeconds: 0,
+        params: { overheadRatio: 2 },
+      },
+    ]);
+    assert.deepEqual(kinds(r, tuned), []);
+  });
+
   it('validates the resource params', () => {
+    assert.deepEqual(validateParams(AlertKind.MESH_MEMORY_OVERHEAD, { overheadRatio: 0.3 }), {
+      overheadRatio: 0.3,
+    });
+    assert.throws(
+      () => validateParams(AlertKind.MESH_MEMORY_OVERHEAD, { overheadRatio: 0 }),
+      ValidationError,
+    );
     assert.deepEqual(validateParams(AlertKind.PROXY_CPU_HIGH, { thresholdCores: 0.5 }), {
       thresholdCores: 0.5,
     });
