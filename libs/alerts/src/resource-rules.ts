@@ -8,7 +8,7 @@
 // (CPU is bursty, memory is not); proxies above 80 % of their CPU limit warn at once there too,
 // since they are about to be throttled. MESH_MEMORY_OVERHEAD: the proxies of a namespace (or of
 // the whole cluster) use more than half the memory of the applications they serve.
-import type { ResourceUsage } from '@meshfleet/agent-protocol';
+import { namespaceOverhead, type ResourceUsage } from '@meshfleet/agent-protocol';
 import { ValidationError } from '@meshfleet/core';
 import type { AlertKind, EffectiveRule, RuleParams } from './alert-rules.catalog';
 
@@ -163,14 +163,16 @@ export function resourceConditions(
     const pct = (x: number) => `${Math.round(x * 100)}%`;
     // One alert per namespace over the ratio (of the ≤ 5 the report carries), and one for the
     // cluster as a whole when the agent sends its cluster-wide ratio.
-    for (const n of r.namespaces)
-      if (n.overhead !== null && n.overhead > limit)
+    for (const n of r.namespaces) {
+      const ratio = namespaceOverhead(n);
+      if (ratio !== null && ratio > limit)
         out.push({
           kind: 'MESH_MEMORY_OVERHEAD',
           subject: `namespace:${n.ns}`,
           severity: null,
-          summary: `Proxies in namespace ${n.ns} on cluster ${cluster} use ${pct(n.overhead)} of their applications' memory (above ${pct(limit)})`,
+          summary: `Proxies in namespace ${n.ns} on cluster ${cluster} use ${pct(ratio)} of their applications' memory (above ${pct(limit)})`,
         });
+    }
     const whole = r.proxy.overhead;
     if (whole !== undefined && whole !== null && whole > limit)
       out.push({

@@ -1,6 +1,6 @@
 // The stored resource block (ClusterHealth.resources, short keys) as the GraphQL shape.
 import type { ClusterHealth } from '@meshfleet/db';
-import { ResourceUsage, ResourceUsageSchema } from '@meshfleet/agent-protocol';
+import { namespaceOverhead, ResourceUsage, ResourceUsageSchema } from '@meshfleet/agent-protocol';
 import { ClusterResourcesType, ResourceSource } from './resource-usage.types';
 
 export function resourcesView(h: ClusterHealth | null): ClusterResourcesType | null {
@@ -44,7 +44,7 @@ export function resourcesView(h: ClusterHealth | null): ClusterResourcesType | n
       proxyCpuCores: n.cpu,
       proxyMemoryBytes: n.mem,
       appMemoryBytes: n.appMem,
-      overheadRatio: n.overhead,
+      overheadRatio: namespaceOverhead(n),
     })),
     namespacesTruncated: r.namespacesTruncated,
     controlPlane: r.controlPlane.map((c) => ({

@@ -188,7 +188,6 @@ export function summarizeResources(input: ResourceInputs): ResourceUsage {
       cpu: round3(n.cpu),
       mem: n.mem,
       appMem: n.appMem,
-      overhead: n.appMem > 0 ? round3(n.mem / n.appMem) : null,
     }));
   const cpRows: ControlPlaneResources[] = [...components]
     .sort((a, b) => a[0].localeCompare(b[0]))
