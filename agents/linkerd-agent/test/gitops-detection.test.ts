@@ -1,11 +1,14 @@
 // GitOps ownership as the agent reports it from a simulated cluster read with the real client:
 // a fresh install carries no marks; once Argo CD's tracking annotation is on the control plane
-// (written as argocd-controller would), the report names ARGOCD with the evidence.
+// (written as argocd-controller would), the report names ARGOCD with the evidence, and the
+// Application it names is read for the report: not readable without its CRD, without the object
+// or without access (each said so), then its sync and health status.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
-import type { Simulator } from '@meshfleet/kube-sim';
+import { argocdCrds, type Simulator } from '@meshfleet/kube-sim';
 import { KubeAccess } from '../src/kube/kube-access';
+import { GitopsSourceReader } from '../src/report/gitops-source-reader';
 import { ProxyScraper } from '../src/report/proxy-scraper';
 import { ReportBuilder } from '../src/report/report-builder';
 import { eventually, quietLog, startSim } from './sim-fixture';
@@ -29,6 +32,7 @@ describe('GitOps ownership in the health report', () => {
     assert.equal(await kube.waitForSync(AbortSignal.timeout(10_000)), true);
     builder = new ReportBuilder({
       kube,
+      gitopsSource: new GitopsSourceReader(kube.ops),
       scraper: new ProxyScraper({
         kube,
         limits: { concurrency: 2, timeoutMs: 3000, maxPods: 10 },
@@ -46,7 +50,7 @@ describe('GitOps ownership in the health report', () => {
   });
 
   it('reports no GitOps tool for a Meshfleet install, then Argo CD from its tracking annotation', async () => {
-    assert.deepEqual((await builder.build(1)).gitops, { detected: null, evidence: [] });
+    assert.deepEqual((await builder.build(1)).gitops, { detected: null, evidence: [], source: null });
 
     const kc = new k8s.KubeConfig();
     kc.loadFromString(sim.kubeconfigFor('meshed'));
@@ -73,5 +77,66 @@ describe('GitOps ownership in the health report', () => {
       ),
       JSON.stringify(report.gitops),
     );
+  });
+  it('reads the Application the tracking annotation names: missing CRD, missing object and 403 are reported, then its status', async () => {
+    const source = async () => (await builder.build(Date.now())).gitops?.source;
+    const noCrd = await source();
+    assert.equal(noCrd?.kind, 'Application');
+    assert.equal(noCrd?.namespace, 'argocd');
+    assert.equal(noCrd?.name, 'meshed-linkerd-control-plane');
+    assert.match(
+      noCrd!.error!,
+      /^source not readable: Application argocd\/meshed-linkerd-control-plane: .*CRD is not installed/,
+    );
+    assert.equal(noCrd?.argocd, null);
+
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(sim.kubeconfigFor('meshed'));
+    const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+    for (const crd of argocdCrds()) await objects.create(crd as never);
+    await objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'argocd' } } as never);
+    const missing = await eventually(
+      source,
+      (s) => /does not exist/.test(s?.error ?? ''),
+      10_000,
+      'CRD served',
+    );
+    assert.match(missing!.error!, /the Application the Linkerd objects name does not exist/);
+
+    // As argocd-controller writes it: the Application has no status subresource.
+    await objects.create({
+      apiVersion: 'argoproj.io/v1alpha1',
+      kind: 'Application',
+      metadata: { name: 'meshed-linkerd-control-plane', namespace: 'argocd' },
+      spec: {
+        project: 'default',
+        destination: { server: 'https://kubernetes.default.svc', namespace: 'linkerd' },
+      },
+      status: {
+        sync: { status: 'OutOfSync', revision: '4f2a9c1e' },
+        health: { status: 'Progressing' },
+        operationState: { phase: 'Running' },
+        reconciledAt: '2026-12-03T08:00:00Z',
+      },
+    } as never);
+    const read = await source();
+    assert.equal(read?.error, null);
+    assert.deepEqual(read?.argocd, {
+      syncStatus: 'OutOfSync',
+      healthStatus: 'Progressing',
+      revision: '4f2a9c1e',
+      operationPhase: 'Running',
+      reconciledAt: '2026-12-03T08:00:00.000Z',
+    });
+
+    sim.cluster('meshed').faults.denyAccess(['applications']);
+    try {
+      assert.match(
+        (await source())!.error!,
+        /forbidden: the agent's RBAC does not grant get on Applications/,
+      );
+    } finally {
+      sim.cluster('meshed').faults.denyAccess([]);
+    }
   });
 });
