@@ -6,7 +6,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
-import { argocdCrds, type Simulator } from '@meshfleet/kube-sim';
+import { argocdCrds, fluxCrds, type Simulator } from '@meshfleet/kube-sim';
 import { KubeAccess } from '../src/kube/kube-access';
 import { GitopsSourceReader } from '../src/report/gitops-source-reader';
 import { ProxyScraper } from '../src/report/proxy-scraper';
@@ -138,5 +138,91 @@ describe('GitOps ownership in the health report', () => {
     } finally {
       sim.cluster('meshed').faults.denyAccess([]);
     }
+  });
+  it("reads a Flux HelmRelease from helm-controller's labels, its status written through /status", async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(sim.kubeconfigFor('meshed'));
+    const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+    for (const crd of fluxCrds()) await objects.create(crd as never);
+    await objects.create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'flux-system' } } as never);
+    // helm-controller's marks on the control plane outnumber the Argo CD annotation left from above.
+    const labels = {
+      'helm.toolkit.fluxcd.io/name': 'linkerd-control-plane',
+      'helm.toolkit.fluxcd.io/namespace': 'flux-system',
+    };
+    for (const name of ['linkerd-destination', 'linkerd-identity', 'linkerd-proxy-injector'])
+      await objects.patch(
+        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name, namespace: 'linkerd', labels } },
+        undefined,
+        undefined,
+        'helm-controller',
+        undefined,
+        k8s.PatchStrategy.MergePatch,
+      );
+    const release = {
+      apiVersion: 'helm.toolkit.fluxcd.io/v2',
+      kind: 'HelmRelease',
+      metadata: { name: 'linkerd-control-plane', namespace: 'flux-system' },
+      spec: {
+        interval: '10m',
+        chart: {
+          spec: { chart: 'linkerd-control-plane', sourceRef: { kind: 'HelmRepository', name: 'linkerd' } },
+        },
+      },
+      status: { observedGeneration: 99 },
+    };
+    const created = (await objects.create(release as never)) as { status?: unknown };
+    assert.equal(created.status, undefined, 'a create drops the status of a CR with the status subresource');
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const ref = {
+      group: 'helm.toolkit.fluxcd.io',
+      version: 'v2',
+      namespace: 'flux-system',
+      plural: 'helmreleases',
+      name: 'linkerd-control-plane',
+    };
+    const live = (await custom.getNamespacedCustomObject(ref)) as Record<string, unknown>;
+    await custom.replaceNamespacedCustomObjectStatus({
+      ...ref,
+      body: {
+        ...live,
+        status: {
+          observedGeneration: 1,
+          lastAttemptedRevision: '2026.8.3',
+          conditions: [
+            {
+              type: 'Ready',
+              status: 'False',
+              reason: 'UpgradeFailed',
+              message: 'Helm upgrade failed: timed out waiting for the condition',
+              lastTransitionTime: '2026-12-03T08:00:00Z',
+            },
+          ],
+        },
+      },
+    });
+    const report = await eventually(
+      () => builder.build(Date.now()),
+      (r) => r.gitops?.source?.kind === 'HelmRelease' && r.gitops.source.flux?.ready !== null,
+      10_000,
+      'the HelmRelease in the report',
+    );
+    assert.equal(report.gitops!.detected, 'FLUX');
+    const source = report.gitops!.source!;
+    assert.deepEqual(
+      [source.tool, source.namespace, source.name, source.error],
+      ['FLUX', 'flux-system', 'linkerd-control-plane', null],
+    );
+    assert.deepEqual(source.flux, {
+      ready: {
+        status: 'False',
+        reason: 'UpgradeFailed',
+        message: 'Helm upgrade failed: timed out waiting for the condition',
+        lastTransitionTime: '2026-12-03T08:00:00.000Z',
+      },
+      lastAttemptedRevision: '2026.8.3',
+      observedGeneration: 1,
+      generation: 1,
+    });
   });
 });
