@@ -224,5 +224,19 @@ describe('GitOps ownership in the health report', () => {
       observedGeneration: 1,
       generation: 1,
     });
+
+    // An API server that stops answering is a source not readable, not a failed report.
+    const reader = new GitopsSourceReader(kube.ops);
+    sim.cluster('meshed').faults.apiErrors(1, 500);
+    try {
+      const failed = await reader.read(kube.snapshot(new Date()), 'linkerd', 'FLUX');
+      assert.match(
+        failed!.error!,
+        /^source not readable: HelmRelease flux-system\/linkerd-control-plane: the API server answered 500$/,
+      );
+      assert.equal(failed!.flux, null);
+    } finally {
+      sim.cluster('meshed').faults.clear();
+    }
   });
 });

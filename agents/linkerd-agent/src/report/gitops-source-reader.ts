@@ -32,8 +32,15 @@ export class GitopsSourceReader {
       if ('object' in r) return gitopsSourceReport(ref, now, { live: r.object });
       return gitopsSourceReport(ref, now, { error: `${where}: ${WHY[r.why](ref.kind, ref.apiVersion)}` });
     } catch (e) {
-      const detail = e instanceof Error ? e.message : 'request failed';
-      return gitopsSourceReport(ref, now, { error: `${where}: ${detail}` });
+      return gitopsSourceReport(ref, now, { error: `${where}: ${failure(e)}` });
     }
   }
+}
+
+/** A short cause: the status code, or the first line of the error (never bodies or headers). */
+function failure(e: unknown): string {
+  const code = e && typeof e === 'object' && 'code' in e ? e.code : undefined;
+  if (typeof code === 'number') return `the API server answered ${code}`;
+  const first = (e instanceof Error ? e.message : '').split('\n')[0]!.slice(0, 200);
+  return first ? `request failed: ${first}` : 'request failed';
 }
