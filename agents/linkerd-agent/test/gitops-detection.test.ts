@@ -5,13 +5,28 @@
 // or without access (each said so), then its sync and health status.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { argocdCrds, fluxCrds, type Simulator } from '@meshfleet/kube-sim';
+import { parseAllDocuments } from 'yaml';
+import { argocdCrds, fluxCrds, type PolicyRule, type Simulator } from '@meshfleet/kube-sim';
+import { ClusterOps } from '../src/kube/cluster-ops';
+import { loadKubeConfig } from '../src/kube/kube-config';
 import { KubeAccess } from '../src/kube/kube-access';
 import { GitopsSourceReader } from '../src/report/gitops-source-reader';
 import { ProxyScraper } from '../src/report/proxy-scraper';
 import { ReportBuilder } from '../src/report/report-builder';
 import { eventually, quietLog, startSim } from './sim-fixture';
+
+/** The MONITOR ClusterRole of the agent's chart (generated from the per-mode rules). */
+function monitorRules(): PolicyRule[] {
+  let dir = __dirname;
+  while (!existsSync(join(dir, 'charts/meshfleet-agent/templates/rbac.yaml'))) dir = dirname(dir);
+  const text = readFileSync(join(dir, 'charts/meshfleet-agent/templates/rbac.yaml'), 'utf8');
+  const monitor = text.split('{{- else }}')[0]!.replace(/\{\{[^}]*\}\}/g, 'x');
+  const docs = parseAllDocuments(monitor).map((d) => d.toJS() as { kind: string; rules?: PolicyRule[] });
+  return docs.find((d) => d.kind === 'ClusterRole')!.rules!;
+}
 
 describe('GitOps ownership in the health report', () => {
   let sim: Simulator;
@@ -128,6 +143,24 @@ describe('GitOps ownership in the health report', () => {
       operationPhase: 'Running',
       reconciledAt: '2026-12-03T08:00:00.000Z',
     });
+
+    // With the agent's own (MONITOR) RBAC it reads; without the GitOps rule the API server says 403.
+    const withRules = (rules: PolicyRule[]) =>
+      new GitopsSourceReader(
+        new ClusterOps(
+          loadKubeConfig({
+            kubeconfigPath: null,
+            kubeconfigYaml: sim.kubeconfigFor(
+              'meshed',
+              sim.restrictedToken('meshed', { user: 'agent', clusterRules: rules, namespaceRules: {} }),
+            ),
+          }).kc,
+        ),
+      ).read(kube.snapshot(new Date()), 'linkerd', 'ARGOCD');
+    const rules = monitorRules();
+    assert.equal((await withRules(rules))?.argocd?.syncStatus, 'OutOfSync');
+    const denied = await withRules(rules.filter((r) => !r.apiGroups?.includes('argoproj.io')));
+    assert.match(denied!.error!, /forbidden: the agent's RBAC does not grant get on Applications/);
 
     sim.cluster('meshed').faults.denyAccess(['applications']);
     try {
