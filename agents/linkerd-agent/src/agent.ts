@@ -15,6 +15,7 @@ import { taskPollLoop } from './loops/task-poll.loop';
 import { AgentMetrics } from './observability/agent-metrics';
 import { createLogger } from './observability/logger';
 import { ProxyScraper } from './report/proxy-scraper';
+import { GitopsSourceReader } from './report/gitops-source-reader';
 import { ReportBuilder } from './report/report-builder';
 import { ResourceCollector } from './report/resource-collector';
 import { DesiredState } from './drift/desired-state';
@@ -138,6 +139,7 @@ export async function startAgent(
     });
     const builder = new ReportBuilder({
       drift,
+      gitopsSource: new GitopsSourceReader(kube.ops),
       kube,
       scraper,
       resources: new ResourceCollector({

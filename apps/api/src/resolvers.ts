@@ -4,6 +4,7 @@ import { ClustersResolver } from '@meshfleet/clusters';
 import { TenancyResolver } from '@meshfleet/tenancy';
 import {
   ClusterDriftResolver,
+  ClusterGitopsSourceResolver,
   ClusterHealthResolver,
   ClusterResourcesResolver,
   MeshAdoptionResolver,
@@ -26,6 +27,7 @@ export const API_RESOLVERS = [
   ClusterHealthResolver,
   ClusterResourcesResolver,
   ClusterDriftResolver,
+  ClusterGitopsSourceResolver,
   MeshAdoptionResolver,
   DiagnosticsResolver,
   IdentityDomainsResolver,

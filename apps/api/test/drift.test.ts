@@ -180,6 +180,119 @@ describe('drift in the API', () => {
     assert.deepEqual(s.data!.fleetSummary.drift, { clustersWithDrift: 0, findings: 0 });
   });
 
+  it('a GITOPS cluster shows its Argo CD Application in Cluster.gitopsSource, and DRIFT_DETECTED names it in summary and payload', async () => {
+    const gitops = await registerAndEnroll(api, key, { name: 'prod-argo' });
+    const application = {
+      tool: 'ARGOCD',
+      kind: 'Application',
+      namespace: 'argocd',
+      name: 'linkerd-control-plane',
+      readAt: new Date().toISOString(),
+      error: null,
+      argocd: {
+        syncStatus: 'OutOfSync',
+        healthStatus: 'Healthy',
+        revision: '4f2a9c1',
+        operationPhase: 'Succeeded',
+        reconciledAt: '2026-12-03T08:00:00Z',
+      },
+      flux: null,
+    };
+    const r = linkerdReport('enterprise-2.19.1');
+    r.drift = driftOf(FINDINGS);
+    r.gitops = {
+      detected: 'ARGOCD',
+      evidence: ['Deployment linkerd/linkerd-destination: field manager argocd-controller'],
+      source: application,
+    };
+    assert.equal((await agentCall(api, 'POST', '/reports', gitops.credential, r)).status, 202);
+    const q = await api.gql(
+      `query($id: ID!) { cluster(id: $id) { managementMode gitopsTool gitopsSource {
+          tool kind namespace name readable error syncStatus healthStatus revision operationPhase reconciledAt ready { status } } } }`,
+      { id: gitops.id },
+      key,
+    );
+    assert.equal(q.errors, undefined, JSON.stringify(q.errors));
+    assert.equal(q.data!.cluster.managementMode, 'GITOPS');
+    assert.deepEqual(q.data!.cluster.gitopsSource, {
+      tool: 'ARGOCD',
+      kind: 'Application',
+      namespace: 'argocd',
+      name: 'linkerd-control-plane',
+      readable: true,
+      error: null,
+      syncStatus: 'OutOfSync',
+      healthStatus: 'Healthy',
+      revision: '4f2a9c1',
+      operationPhase: 'Succeeded',
+      reconciledAt: '2026-12-03T08:00:00.000Z',
+      ready: null,
+    });
+    const message = await eventually(
+      () =>
+        got
+          .map((g) => JSON.parse(g))
+          .find((g) => {
+            const b = JSON.parse(g.body);
+            return (
+              b.type === 'alert.firing' &&
+              b.data.alert.kind === 'DRIFT_DETECTED' &&
+              b.data.cluster?.id === gitops.id
+            );
+          }),
+      (m) => !!m,
+    );
+    const payload = new Webhook(secret).verify(message.body, message.headers) as any;
+    assert.equal(payload.data.alert.kind, 'DRIFT_DETECTED');
+    assert.match(
+      payload.data.alert.summary,
+      /Managed by Argo CD \(Application argocd\/linkerd-control-plane: OutOfSync, health Healthy, revision 4f2a9c1\); Meshfleet will not correct it/,
+    );
+    assert.deepEqual(payload.data.alert.gitops, { tool: 'ARGOCD', source: application });
+    // The MESHFLEET cluster's alert carried none of it.
+    const meshfleet = got
+      .map((g) => JSON.parse(JSON.parse(g).body))
+      .find(
+        (b) =>
+          b.type === 'alert.firing' &&
+          b.data.alert.kind === 'DRIFT_DETECTED' &&
+          b.data.cluster?.id === drifted.id,
+      );
+    assert.equal(meshfleet.data.alert.gitops, undefined);
+    assert.doesNotMatch(meshfleet.data.alert.summary, /will not correct/);
+
+    // A source the agent could not read is shown as such; a report without GitOps marks has none.
+    const next = {
+      ...linkerdReport('enterprise-2.19.1'),
+      drift: r.drift,
+      gitops: {
+        ...r.gitops,
+        source: {
+          ...application,
+          error: 'source not readable: Application argocd/linkerd-control-plane: forbidden',
+          argocd: null,
+        },
+      },
+    };
+    assert.equal((await agentCall(api, 'POST', '/reports', gitops.credential, next)).status, 202);
+    const unreadable = await api.gql(
+      `query($id: ID!) { cluster(id: $id) { gitopsSource { readable error syncStatus } } }`,
+      { id: gitops.id },
+      key,
+    );
+    assert.deepEqual(unreadable.data!.cluster.gitopsSource, {
+      readable: false,
+      error: 'source not readable: Application argocd/linkerd-control-plane: forbidden',
+      syncStatus: null,
+    });
+    const none = await api.gql(
+      `query($id: ID!) { cluster(id: $id) { gitopsSource { name } } }`,
+      { id: drifted.id },
+      key,
+    );
+    assert.equal(none.data!.cluster.gitopsSource, null);
+  });
+
   it('reconcileDrift is refused with a reason without a drift check or without drift, and queues RECONCILE_DRIFT otherwise', async () => {
     const reconcile = (id: string) =>
       api.gql(

@@ -1,5 +1,5 @@
 // Which alerts a cluster's current state calls for. Pure: the evaluator supplies the state.
-import type { ResourceUsage } from '@meshfleet/agent-protocol';
+import type { GitopsSource, ResourceUsage } from '@meshfleet/agent-protocol';
 import { AlertKind, AlertSeverity, EffectiveRule } from './alert-rules.catalog';
 import { resourceConditions } from './resource-rules';
 
@@ -37,6 +37,18 @@ export interface ClusterState {
    * uninstall). Only then is a missing control plane an alert.
    */
   linkerdExpected?: boolean;
+  /**
+   * Set when the cluster is in GITOPS mode: the tool and the Application / HelmRelease the last
+   * report read (null when none was found). DRIFT_DETECTED then names it and says Meshfleet
+   * leaves the correction to the GitOps tool.
+   */
+  gitops?: AlertGitops | null;
+}
+
+/** What DRIFT_DETECTED on a GITOPS cluster carries about its owner (the alert.firing payload's `gitops`). */
+export interface AlertGitops {
+  tool: string | null;
+  source: GitopsSource | null;
 }
 
 /** The cluster label that says Linkerd belongs on a cluster Meshfleet did not install it on. */
@@ -58,6 +70,8 @@ export interface Condition {
   subject: string;
   severity: AlertSeverity;
   summary: string;
+  /** DRIFT_DETECTED on a GITOPS cluster: its owner, for the webhook payload. */
+  gitops?: AlertGitops;
 }
 
 const DAY_MS = 86_400_000;
@@ -148,13 +162,15 @@ export function clusterConditions(rules: EffectiveRule[], s: ClusterState, now: 
   }
 
   const drift = rule(AlertKind.DRIFT_DETECTED);
-  if (drift && (h.driftCount ?? 0) > 0)
+  if (drift && (h.driftCount ?? 0) > 0) {
+    const summary = `Linkerd on cluster ${s.name} drifted from the release Meshfleet applied: ${h.driftCount} field(s) differ (see Cluster.drift)`;
     out.push({
       kind: AlertKind.DRIFT_DETECTED,
       subject: 'drift',
       severity: drift.severity,
-      summary: `Linkerd on cluster ${s.name} drifted from the release Meshfleet applied: ${h.driftCount} field(s) differ (see Cluster.drift)`,
+      ...(s.gitops ? { summary: `${summary}. ${gitopsDriftNote(s.gitops)}`, gitops: s.gitops } : { summary }),
     });
+  }
 
   const mtls = rule(AlertKind.MTLS_COVERAGE_BELOW);
   const threshold = mtls?.params.threshold ?? 0.9;
@@ -187,6 +203,31 @@ export function clusterConditions(rules: EffectiveRule[], s: ClusterState, now: 
       });
     }
   return out;
+}
+
+const TOOL_LABEL: Record<string, string> = { ARGOCD: 'Argo CD', FLUX: 'Flux' };
+
+/** The GitOps source in a line: `Application argocd/linkerd: OutOfSync, health Healthy, revision 4f2a9c1`. */
+export function gitopsSourceLine(source: GitopsSource): string {
+  const what = `${source.kind} ${source.namespace}/${source.name}`;
+  if (source.error) return `${what}: ${source.error}`;
+  if (source.argocd) {
+    const a = source.argocd;
+    return `${what}: ${a.syncStatus}, health ${a.healthStatus}${a.revision ? `, revision ${a.revision}` : ''}`;
+  }
+  const r = source.flux?.ready;
+  const rev = source.flux?.lastAttemptedRevision;
+  const ready = r ? `Ready=${r.status}${r.reason ? ` (${r.reason})` : ''}` : 'no Ready condition yet';
+  return `${what}: ${ready}${rev ? `, last attempted revision ${rev}` : ''}`;
+}
+
+/** Who owns Linkerd on a GITOPS cluster and that Meshfleet will not correct its drift. */
+function gitopsDriftNote(g: AlertGitops): string {
+  const tool = (g.tool && TOOL_LABEL[g.tool]) ?? 'a GitOps tool';
+  const source = g.source
+    ? gitopsSourceLine(g.source)
+    : `no ${g.tool === 'FLUX' ? 'HelmRelease' : g.tool === 'ARGOCD' ? 'Application' : 'GitOps source'} found from Linkerd's marks`;
+  return `Managed by ${tool} (${source}); Meshfleet will not correct it (GITOPS mode, reconcileDrift is refused): sync or fix it in Git`;
 }
 
 /**

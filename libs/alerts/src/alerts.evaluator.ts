@@ -121,7 +121,7 @@ export class AlertsEvaluator {
             a.organizationId,
             'alert.firing',
             clusterId,
-            this.payload(updated, state.name, a.severity),
+            this.payload(updated, state.name, a.severity, want.gitops),
           );
       }
       desired.delete(a.fingerprint);
@@ -201,7 +201,7 @@ export class AlertsEvaluator {
         organizationId,
         'alert.firing',
         clusterId,
-        this.payload(alert, clusterName, null),
+        this.payload(alert, clusterName, null, cond.gitops),
       );
     this.log.log(`alert ${cond.kind} firing for ${fp}`);
     return true;
@@ -222,8 +222,14 @@ export class AlertsEvaluator {
     }
   }
 
-  private payload(a: Alert, clusterName: string | null, previousSeverity: string | null) {
+  private payload(
+    a: Alert,
+    clusterName: string | null,
+    previousSeverity: string | null,
+    gitops?: Condition['gitops'],
+  ) {
     return {
+      ...(gitops ? { gitops } : {}),
       alertId: a.id,
       kind: a.kind,
       severity: a.severity,

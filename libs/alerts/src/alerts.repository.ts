@@ -6,13 +6,14 @@ import {
   AlertStatus,
   Db,
   HealthStatus,
+  ManagementMode,
   OperationKind,
   OperationStatus,
   Prisma,
   PrismaService,
   translatePrismaError,
 } from '@meshfleet/db';
-import type { ResourceUsage } from '@meshfleet/agent-protocol';
+import { GitopsSourceSchema, type ResourceUsage } from '@meshfleet/agent-protocol';
 import { ClusterState, EXPECT_LINKERD_LABEL } from './alert-conditions';
 
 export interface AlertListFilter {
@@ -46,6 +47,13 @@ interface StoredReport {
   certificates?: { role?: string; name?: string; notAfter?: string }[];
   linkerd?: { skew?: { oldestProxy?: string | null; controlPlane?: string | null } };
   drift?: { total?: number } | null;
+  gitops?: { source?: unknown } | null;
+}
+
+/** The report's GitOps source, when it is one the protocol accepts. */
+function storedSource(report: StoredReport | null) {
+  const parsed = GitopsSourceSchema.safeParse(report?.gitops?.source);
+  return parsed.success ? parsed.data : null;
 }
 
 /** ClusterHealth.resources as stored (the report's validated block, or null). */
@@ -186,6 +194,10 @@ export class AlertsRepository {
       organizationId: c.organizationId,
       name: c.name,
       status: c.status,
+      gitops:
+        c.managementMode === ManagementMode.GITOPS
+          ? { tool: c.gitopsTool, source: storedSource(report) }
+          : null,
       health:
         h && report
           ? {

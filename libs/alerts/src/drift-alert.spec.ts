@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { clusterConditions, type ClusterState } from './alert-conditions';
+import { clusterConditions, gitopsSourceLine, type ClusterState } from './alert-conditions';
 import { AlertKind, effectiveRules } from './alert-rules.catalog';
 
 const NOW = new Date('2026-12-03T08:00:00Z');
@@ -39,5 +39,81 @@ describe('DRIFT_DETECTED', () => {
       { kind: AlertKind.DRIFT_DETECTED, enabled: false, severity: 'WARNING', forSeconds: 0, params: {} },
     ]);
     assert.deepEqual(drift(cluster(3), off), []);
+  });
+  it('on a GITOPS cluster names the Application and its sync status and says Meshfleet will not correct it', () => {
+    const source = {
+      tool: 'ARGOCD' as const,
+      kind: 'Application' as const,
+      namespace: 'argocd',
+      name: 'linkerd-control-plane',
+      readAt: NOW.toISOString(),
+      error: null,
+      argocd: {
+        syncStatus: 'OutOfSync' as const,
+        healthStatus: 'Healthy' as const,
+        revision: '4f2a9c1',
+        operationPhase: 'Succeeded',
+        reconciledAt: null,
+      },
+      flux: null,
+    };
+    const [c] = drift({ ...cluster(2), gitops: { tool: 'ARGOCD', source } });
+    assert.match(c!.summary, /prod-eu drifted .*: 2 field\(s\) differ/);
+    assert.match(
+      c!.summary,
+      /Managed by Argo CD \(Application argocd\/linkerd-control-plane: OutOfSync, health Healthy, revision 4f2a9c1\)/,
+    );
+    assert.match(c!.summary, /Meshfleet will not correct it/);
+    assert.deepEqual(c!.gitops, { tool: 'ARGOCD', source });
+    // MESHFLEET mode: unchanged.
+    const [m] = drift(cluster(2));
+    assert.equal(m!.gitops, undefined);
+    assert.doesNotMatch(m!.summary, /Managed by|will not correct/);
+  });
+
+  it('on a GITOPS cluster says when the source could not be read or none was found', () => {
+    const unreadable = {
+      tool: 'FLUX' as const,
+      kind: 'HelmRelease' as const,
+      namespace: 'flux-system',
+      name: 'linkerd',
+      readAt: NOW.toISOString(),
+      error:
+        "source not readable: HelmRelease flux-system/linkerd: forbidden: the agent's RBAC does not grant get on HelmReleases",
+      argocd: null,
+      flux: null,
+    };
+    const [c] = drift({ ...cluster(1), gitops: { tool: 'FLUX', source: unreadable } });
+    assert.match(
+      c!.summary,
+      /Managed by Flux \(HelmRelease flux-system\/linkerd: source not readable: .*forbidden/,
+    );
+    const [none] = drift({ ...cluster(1), gitops: { tool: 'ARGOCD', source: null } });
+    assert.match(
+      none!.summary,
+      /Managed by Argo CD \(no Application found from Linkerd's marks\); Meshfleet will not correct it/,
+    );
+  });
+
+  it('words a Flux HelmRelease by its Ready condition', () => {
+    const line = gitopsSourceLine({
+      tool: 'FLUX',
+      kind: 'HelmRelease',
+      namespace: 'flux-system',
+      name: 'linkerd-control-plane',
+      readAt: NOW.toISOString(),
+      error: null,
+      argocd: null,
+      flux: {
+        ready: { status: 'False', reason: 'UpgradeFailed', message: 'boom', lastTransitionTime: null },
+        lastAttemptedRevision: '2026.8.3',
+        observedGeneration: 2,
+        generation: 2,
+      },
+    });
+    assert.equal(
+      line,
+      'HelmRelease flux-system/linkerd-control-plane: Ready=False (UpgradeFailed), last attempted revision 2026.8.3',
+    );
   });
 });

@@ -278,6 +278,20 @@ const MONITOR_RULES: AgentRbacRule[] = [
     resources: ['poddisruptionbudgets'],
     verbs: READ,
   },
+  {
+    reason:
+      "GitOps source: the sync and health status of the Argo CD Application owning Linkerd (by name, from Linkerd's tracking marks; only the status leaves the cluster)",
+    apiGroups: ['argoproj.io'],
+    resources: ['applications'],
+    verbs: ['get'],
+  },
+  {
+    reason:
+      "GitOps source: the Ready condition of the Flux HelmRelease owning Linkerd (by name, from helm-controller's labels; only the status leaves the cluster)",
+    apiGroups: ['helm.toolkit.fluxcd.io'],
+    resources: ['helmreleases'],
+    verbs: ['get'],
+  },
 ];
 
 const MANAGED_RULES: AgentRbacRule[] = [

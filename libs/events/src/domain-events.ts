@@ -17,6 +17,11 @@ export interface AlertEventPayload {
   resolvedAt: string | null;
   /** On alert.firing: null when it starts firing, the lower severity when it escalates. */
   previousSeverity: string | null;
+  /**
+   * DRIFT_DETECTED on a GITOPS cluster: the tool and its Application / HelmRelease as the agent
+   * read it (kind, namespace, name, sync/health or Ready status, or why it could not be read).
+   */
+  gitops?: { tool: string | null; source: Record<string, unknown> | null };
 }
 
 export interface DomainEventPayloads {

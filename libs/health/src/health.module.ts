@@ -13,6 +13,7 @@ import { FleetMetricsController } from './prometheus/fleet-metrics.controller';
 import { FleetMetricsRepository } from './prometheus/fleet-metrics.repository';
 import { FleetMetricsService } from './prometheus/fleet-metrics.service';
 import { ClusterDriftResolver } from './drift/drift.resolver';
+import { ClusterGitopsSourceResolver } from './gitops/gitops-source.resolver';
 
 @Module({
   imports: [ClustersModule],
@@ -29,6 +30,7 @@ import { ClusterDriftResolver } from './drift/drift.resolver';
     FleetMetricsRepository,
     FleetMetricsService,
     ClusterDriftResolver,
+    ClusterGitopsSourceResolver,
   ],
   controllers: [FleetMetricsController],
   exports: [HealthRepository],

@@ -15,3 +15,6 @@ export * from './dto/drift.types';
 export * from './drift/drift.view';
 export * from './resources/resources.resolver';
 export * from './drift/drift.resolver';
+export * from './dto/gitops-source.types';
+export * from './gitops/gitops-source.view';
+export * from './gitops/gitops-source.resolver';

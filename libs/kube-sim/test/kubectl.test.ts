@@ -7,7 +7,8 @@ import { execFile, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startSimulator, type Simulator } from '../src';
+import { stringify } from 'yaml';
+import { argocdCrds, fluxCrds, startSimulator, type Simulator } from '../src';
 import { eventually, smallCluster } from './helpers';
 
 const hasKubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
@@ -154,5 +155,83 @@ describe('kubectl against the simulator', { skip: !hasKubectl && 'kubectl is not
       10_000,
       'pods garbage-collected',
     );
+  });
+  it("serves Argo CD's Application and Flux's HelmRelease as CRDs: status with the object, or only through /status", async () => {
+    const docs = [...argocdCrds(), ...fluxCrds()].map((c) => stringify(c)).join('---\n');
+    writeFileSync(join(dir, 'gitops-crds.yaml'), docs);
+    assert.equal((await kubectl('apply', '-f', join(dir, 'gitops-crds.yaml'))).code, 0);
+    for (const crd of ['applications.argoproj.io', 'helmreleases.helm.toolkit.fluxcd.io'])
+      assert.equal(
+        (await kubectl('wait', '--for=condition=Established', `crd/${crd}`, '--timeout=20s')).code,
+        0,
+      );
+    const status = {
+      sync: { status: 'OutOfSync', revision: '4f2a9c1' },
+      health: { status: 'Healthy' },
+    };
+    writeFileSync(
+      join(dir, 'gitops.yaml'),
+      [
+        {
+          apiVersion: 'argoproj.io/v1alpha1',
+          kind: 'Application',
+          metadata: { name: 'lcp', namespace: 'default' },
+          spec: { project: 'default' },
+          status,
+        },
+        {
+          apiVersion: 'helm.toolkit.fluxcd.io/v2',
+          kind: 'HelmRelease',
+          metadata: { name: 'lcp', namespace: 'default' },
+          spec: { interval: '10m' },
+          status: { observedGeneration: 1 },
+        },
+      ]
+        .map((o) => stringify(o))
+        .join('---\n'),
+    );
+    const create = await kubectl('create', '-f', join(dir, 'gitops.yaml'));
+    assert.equal(create.code, 0, create.stderr);
+    // Application has no status subresource (as in Argo CD): the status came with the object.
+    const app = await kubectl(
+      'get',
+      'applications.argoproj.io',
+      'lcp',
+      '-o',
+      'jsonpath={.status.sync.status}',
+    );
+    assert.equal(app.stdout, 'OutOfSync');
+    const cols = await kubectl('get', 'app', 'lcp');
+    assert.equal(cols.code, 0, cols.stderr);
+    // HelmRelease has one: a create drops status, a patch of the object leaves it, /status writes it.
+    const hr = () => kubectl('get', 'hr', 'lcp', '-o', 'json').then((r) => JSON.parse(r.stdout));
+    assert.equal((await hr()).status, undefined);
+    const ready = {
+      conditions: [
+        {
+          type: 'Ready',
+          status: 'False',
+          reason: 'UpgradeFailed',
+          message: 'boom',
+          lastTransitionTime: '2026-12-03T08:00:00Z',
+        },
+      ],
+    };
+    const main = await kubectl('patch', 'hr', 'lcp', '--type=merge', '-p', JSON.stringify({ status: ready }));
+    assert.equal(main.code, 0, main.stderr);
+    assert.equal((await hr()).status, undefined);
+    const sub = await kubectl(
+      'patch',
+      'hr',
+      'lcp',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: ready }),
+    );
+    assert.equal(sub.code, 0, sub.stderr);
+    const got = await hr();
+    assert.equal(got.status.conditions[0].reason, 'UpgradeFailed');
+    assert.equal(got.metadata.generation, 1, 'a status write is no new generation');
   });
 });

@@ -75,6 +75,31 @@ export class ClusterOps {
     }
   }
 
+  /**
+   * The object, or why it cannot be read: its kind is not served (no CRD), it does not exist, or
+   * RBAC forbids it. Other errors (the API server unreachable) are thrown.
+   */
+  async getOrWhy<T extends k8s.KubernetesObject = AnyObject>(
+    ref: ObjectRef,
+  ): Promise<{ object: T } | { why: 'KIND_NOT_SERVED' | 'NOT_FOUND' | 'FORBIDDEN' }> {
+    try {
+      const header = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: metadataOf(ref) };
+      return {
+        object: (await this.objects.read(header as Parameters<k8s.KubernetesObjectApi['read']>[0])) as T,
+      };
+    } catch (e) {
+      const message = e instanceof Error ? e.message : '';
+      // The client resolves the kind through discovery first: a 404 there, or a group version
+      // without the kind, means the CRD is not installed.
+      const discovery = message.startsWith('Failed to fetch resource metadata');
+      if (message.startsWith('Unrecognized API version and kind') || (discovery && isNotFound(e)))
+        return { why: 'KIND_NOT_SERVED' };
+      if (isForbidden(e)) return { why: 'FORBIDDEN' };
+      if (isNotFound(e)) return { why: 'NOT_FOUND' };
+      throw e;
+    }
+  }
+
   async list<T extends k8s.KubernetesObject = AnyObject>(
     apiVersion: string,
     kind: string,

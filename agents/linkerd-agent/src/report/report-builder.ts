@@ -18,6 +18,7 @@ import {
 import type { DriftMonitor } from '../drift/drift-monitor';
 import { podMeshFindings, withPodMesh } from '../drift/pod-mesh-drift';
 import type { KubeAccess } from '../kube/kube-access';
+import type { GitopsSourceReader } from './gitops-source-reader';
 import type { ProxyScraper } from './proxy-scraper';
 import type { ResourceCollector } from './resource-collector';
 import { fitReport } from './trim-report';
@@ -33,6 +34,8 @@ export interface ReportBuilderDeps {
   certExpiryWarningDays: number;
   /** Drift from the last applied release; reports carry null without it. */
   drift?: Pick<DriftMonitor, 'current'>;
+  /** The owning Application / HelmRelease's status; reports carry `gitops.source: null` without it. */
+  gitopsSource?: Pick<GitopsSourceReader, 'read'>;
 }
 
 export class ReportBuilder {
@@ -43,7 +46,8 @@ export class ReportBuilder {
     await d.kube.refreshServerVersion();
     const snapshot = d.kube.snapshot(new Date());
     const cp = d.controlPlaneNamespace;
-    const [checks, certificates, scraped, drift] = await Promise.all([
+    const owner = gitopsOwnerOfLinkerd(snapshot, cp);
+    const [checks, certificates, scraped, drift, source] = await Promise.all([
       runChecks(snapshot, {
         controlPlaneNamespace: cp,
         vizNamespace: d.vizNamespace,
@@ -52,6 +56,9 @@ export class ReportBuilder {
       certificateInventory(snapshot, { controlPlaneNamespace: cp, vizNamespace: d.vizNamespace }),
       d.scraper.scrape(snapshot, signal),
       d.drift ? d.drift.current(snapshot.now) : Promise.resolve(null),
+      d.gitopsSource
+        ? d.gitopsSource.read(snapshot, cp, owner.detected, snapshot.now)
+        : Promise.resolve(null),
     ]);
     const resources = d.resources ? await d.resources.collect(snapshot, scraped, signal) : null;
     const mtls = mtlsStatus(snapshot, scraped, { controlPlaneNamespace: cp });
@@ -79,7 +86,7 @@ export class ReportBuilder {
       mtls,
       adoption: adoptionFacts(snapshot, { controlPlaneNamespace: cp }),
       resources,
-      gitops: gitopsOwnerOfLinkerd(snapshot, cp),
+      gitops: { ...owner, source },
       drift: drift ? withPodMesh(drift, pods) : null,
       extensions: installedExtensions(snapshot),
     };

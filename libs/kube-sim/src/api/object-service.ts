@@ -143,6 +143,8 @@ export class ObjectService {
       metadata: meta,
     };
     obj = namespaceDefaults(type, secretDefaults(type, obj));
+    // A custom resource with the status subresource gets its status only through /status.
+    if (type.custom && type.subresources.includes('status')) delete obj['status'];
     const causes = validateObject(type, obj);
     if (causes.length) throw invalid(type.kind, type.group, name, causes);
     if (this.find(type, meta.namespace, name)) throw alreadyExists(type.plural, type.group, name);

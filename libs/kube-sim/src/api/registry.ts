@@ -69,6 +69,7 @@ export class ResourceRegistry {
       kind: spec.names.kind,
       namespaced: spec.scope === 'Namespaced',
       subresources,
+      custom: true,
       ...(spec.names.shortNames ? { shortNames: spec.names.shortNames } : {}),
       ...(spec.names.categories ? { categories: spec.names.categories } : {}),
     };

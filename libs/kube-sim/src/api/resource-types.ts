@@ -12,6 +12,8 @@ export interface ResourceType {
   shortNames?: string[];
   categories?: string[];
   subresources: Array<'status' | 'scale' | 'log' | 'proxy' | 'eviction'>;
+  /** Defined by a CRD (custom resources follow the CRD rules, e.g. a create drops status). */
+  custom?: boolean;
   /** Create-only kinds (reviews) are not stored. */
   virtual?: boolean;
   /** Read-only, computed on request (metrics.k8s.io through the aggregator); implies virtual. */

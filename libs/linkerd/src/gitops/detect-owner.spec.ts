@@ -50,6 +50,25 @@ describe('detectGitopsOwner', () => {
     ]);
     assert.deepEqual(r, { detected: null, evidence: [] });
   });
+
+  it('sees Argo CD by its custom tracking label argocd.argoproj.io/instance (then app.kubernetes.io/instance counts too)', () => {
+    const r = detectGitopsOwner([
+      {
+        kind: 'Deployment',
+        namespace: 'linkerd',
+        name: 'linkerd-identity',
+        labels: {
+          'argocd.argoproj.io/instance': 'linkerd-control-plane',
+          'app.kubernetes.io/instance': 'linkerd-control-plane',
+        },
+      },
+    ]);
+    assert.equal(r.detected, 'ARGOCD');
+    assert.deepEqual(r.evidence, [
+      'Deployment linkerd/linkerd-identity: label argocd.argoproj.io/instance=linkerd-control-plane',
+      'Deployment linkerd/linkerd-identity: label app.kubernetes.io/instance=linkerd-control-plane',
+    ]);
+  });
 });
 
 describe('gitopsOwnerOfLinkerd', () => {

@@ -29,11 +29,20 @@ function marks(o: OwnedObjectMeta): { tool: GitopsTool; what: string }[] {
       tool: 'ARGOCD',
       what: `annotation argocd.argoproj.io/tracking-id=${a['argocd.argoproj.io/tracking-id']}`,
     });
+  // Argo CD's tracking label when configured with its own key (the documented custom key).
+  if (l['argocd.argoproj.io/instance'])
+    out.push({
+      tool: 'ARGOCD',
+      what: `label argocd.argoproj.io/instance=${l['argocd.argoproj.io/instance']}`,
+    });
   // app.kubernetes.io/instance is Argo CD's legacy tracking label, but Helm charts set it too:
   // it counts only next to another Argo CD mark or Argo CD's own field manager.
   const argoManager = (o.managers ?? []).includes('argocd-controller');
   if (argoManager) out.push({ tool: 'ARGOCD', what: 'field manager argocd-controller' });
-  if (l['app.kubernetes.io/instance'] && (argoManager || a['argocd.argoproj.io/tracking-id']))
+  if (
+    l['app.kubernetes.io/instance'] &&
+    (argoManager || a['argocd.argoproj.io/tracking-id'] || l['argocd.argoproj.io/instance'])
+  )
     out.push({ tool: 'ARGOCD', what: `label app.kubernetes.io/instance=${l['app.kubernetes.io/instance']}` });
   if (l['helm.toolkit.fluxcd.io/name'])
     out.push({ tool: 'FLUX', what: `label helm.toolkit.fluxcd.io/name=${l['helm.toolkit.fluxcd.io/name']}` });

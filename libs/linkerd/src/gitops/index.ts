@@ -4,3 +4,4 @@ export * from './gitops-values';
 export * from './components';
 export * from './export-tree';
 export * from './detect-owner';
+export * from './gitops-source';
