@@ -261,6 +261,37 @@ describe('drift in the API', () => {
     assert.equal(meshfleet.data.alert.gitops, undefined);
     assert.doesNotMatch(meshfleet.data.alert.summary, /will not correct/);
 
+    // The Application itself is OutOfSync: GITOPS_SOURCE_UNHEALTHY (10 minutes by default, at
+    // once here) says so, with the source in the payload.
+    const tuned = await api.gql(
+      `mutation { updateAlertRule(kind: GITOPS_SOURCE_UNHEALTHY, input: { forSeconds: 0 }) { kind forSeconds } }`,
+      {},
+      key,
+    );
+    assert.equal(tuned.errors, undefined, JSON.stringify(tuned.errors));
+    assert.equal(
+      (await agentCall(api, 'POST', '/reports', gitops.credential, { ...r, sequence: r.sequence + 1 }))
+        .status,
+      202,
+    );
+    const sourceAlert = await eventually(
+      () =>
+        got
+          .map((g) => JSON.parse(g))
+          .find((g) => {
+            const b = JSON.parse(g.body);
+            return b.type === 'alert.firing' && b.data.alert.kind === 'GITOPS_SOURCE_UNHEALTHY';
+          }),
+      (m) => !!m,
+    );
+    const sourcePayload = new Webhook(secret).verify(sourceAlert.body, sourceAlert.headers) as any;
+    assert.equal(sourcePayload.data.cluster.id, gitops.id, 'only the GITOPS cluster has a source');
+    assert.equal(
+      sourcePayload.data.alert.summary,
+      'Argo CD does not have Linkerd on cluster prod-argo in the state Git asks for: Application argocd/linkerd-control-plane: OutOfSync, health Healthy, revision 4f2a9c1',
+    );
+    assert.deepEqual(sourcePayload.data.alert.gitops, { tool: 'ARGOCD', source: application });
+
     // A source the agent could not read is shown as such; a report without GitOps marks has none.
     const next = {
       ...linkerdReport('enterprise-2.19.1'),

@@ -70,7 +70,7 @@ export interface Condition {
   subject: string;
   severity: AlertSeverity;
   summary: string;
-  /** DRIFT_DETECTED on a GITOPS cluster: its owner, for the webhook payload. */
+  /** DRIFT_DETECTED and GITOPS_SOURCE_UNHEALTHY on a GITOPS cluster: its owner, for the webhook payload. */
   gitops?: AlertGitops;
 }
 
@@ -172,6 +172,20 @@ export function clusterConditions(rules: EffectiveRule[], s: ClusterState, now: 
     });
   }
 
+  const sourceRule = rule(AlertKind.GITOPS_SOURCE_UNHEALTHY);
+  const source = s.gitops?.source;
+  const verdict = source ? gitopsSourceTrouble(source) : null;
+  if (sourceRule && s.gitops && source && verdict) {
+    const tool = (s.gitops.tool && TOOL_LABEL[s.gitops.tool]) ?? TOOL_LABEL[source.tool] ?? 'The GitOps tool';
+    out.push({
+      kind: AlertKind.GITOPS_SOURCE_UNHEALTHY,
+      subject: 'gitops-source',
+      severity: verdict === 'critical' ? AlertSeverity.CRITICAL : sourceRule.severity,
+      summary: `${tool} does not have Linkerd on cluster ${s.name} in the state Git asks for: ${gitopsSourceLine(source)}`,
+      gitops: s.gitops,
+    });
+  }
+
   const mtls = rule(AlertKind.MTLS_COVERAGE_BELOW);
   const threshold = mtls?.params.threshold ?? 0.9;
   const lowest = lowestCoverage(h);
@@ -219,6 +233,22 @@ export function gitopsSourceLine(source: GitopsSource): string {
   const rev = source.flux?.lastAttemptedRevision;
   const ready = r ? `Ready=${r.status}${r.reason ? ` (${r.reason})` : ''}` : 'no Ready condition yet';
   return `${what}: ${ready}${rev ? `, last attempted revision ${rev}` : ''}`;
+}
+
+/**
+ * What the owning Application / HelmRelease says is wrong, read from the cluster: an Argo CD
+ * Application OutOfSync, Degraded or Missing (Degraded or Missing is critical), a HelmRelease whose
+ * Ready condition is False. Null when it is fine, still progressing, or could not be read (an
+ * unreadable source is shown on Cluster.gitopsSource, not alerted: it is the agent's RBAC).
+ */
+export function gitopsSourceTrouble(source: GitopsSource): 'warning' | 'critical' | null {
+  if (source.error) return null;
+  const a = source.argocd;
+  if (a) {
+    if (a.healthStatus === 'Degraded' || a.healthStatus === 'Missing') return 'critical';
+    return a.syncStatus === 'OutOfSync' ? 'warning' : null;
+  }
+  return source.flux?.ready?.status === 'False' ? 'warning' : null;
 }
 
 /** Who owns Linkerd on a GITOPS cluster and that Meshfleet will not correct its drift. */

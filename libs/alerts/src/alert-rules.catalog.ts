@@ -19,6 +19,7 @@ export enum AlertKind {
   DRIFT_DETECTED = 'DRIFT_DETECTED',
   PROXY_CPU_HIGH = 'PROXY_CPU_HIGH',
   MESH_MEMORY_OVERHEAD = 'MESH_MEMORY_OVERHEAD',
+  GITOPS_SOURCE_UNHEALTHY = 'GITOPS_SOURCE_UNHEALTHY',
 }
 
 export enum AlertSeverity {
@@ -132,6 +133,14 @@ export const RULE_DEFAULTS: Record<AlertKind, Omit<EffectiveRule, 'kind'>> = {
     enabled: true,
     severity: AlertSeverity.WARNING,
     forSeconds: 0,
+    params: {},
+    eventDriven: false,
+  },
+  // Argo CD shows OutOfSync and Progressing for a while during every sync: 10 minutes by default.
+  GITOPS_SOURCE_UNHEALTHY: {
+    enabled: true,
+    severity: AlertSeverity.WARNING,
+    forSeconds: 600,
     params: {},
     eventDriven: false,
   },

@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { GitopsSource } from '@meshfleet/agent-protocol';
 import { clusterConditions, gitopsSourceLine, type ClusterState } from './alert-conditions';
 import { AlertKind, effectiveRules } from './alert-rules.catalog';
 
@@ -115,5 +116,87 @@ describe('DRIFT_DETECTED', () => {
       line,
       'HelmRelease flux-system/linkerd-control-plane: Ready=False (UpgradeFailed), last attempted revision 2026.8.3',
     );
+  });
+});
+
+describe('GITOPS_SOURCE_UNHEALTHY', () => {
+  const argo = (
+    syncStatus: 'Synced' | 'OutOfSync',
+    healthStatus: 'Healthy' | 'Progressing' | 'Degraded',
+  ) => ({
+    tool: 'ARGOCD' as const,
+    kind: 'Application' as const,
+    namespace: 'argocd',
+    name: 'linkerd-control-plane',
+    readAt: NOW.toISOString(),
+    error: null,
+    argocd: {
+      syncStatus,
+      healthStatus,
+      revision: '4f2a9c1',
+      operationPhase: 'Succeeded',
+      reconciledAt: null,
+    },
+    flux: null,
+  });
+  const flux = (status: 'True' | 'False' | 'Unknown'): GitopsSource => ({
+    tool: 'FLUX' as const,
+    kind: 'HelmRelease' as const,
+    namespace: 'flux-system',
+    name: 'linkerd-control-plane',
+    readAt: NOW.toISOString(),
+    error: null,
+    argocd: null,
+    flux: {
+      ready: {
+        status,
+        reason: status === 'False' ? 'UpgradeFailed' : 'ReconciliationSucceeded',
+        message: null,
+        lastTransitionTime: null,
+      },
+      lastAttemptedRevision: '2025.12.3',
+      observedGeneration: 3,
+      generation: 3,
+    },
+  });
+  const of = (source: GitopsSource | null, tool: string = source?.tool ?? 'ARGOCD') =>
+    clusterConditions(effectiveRules([]), { ...cluster(0), gitops: { tool, source } }, NOW).filter(
+      (c) => c.kind === AlertKind.GITOPS_SOURCE_UNHEALTHY,
+    );
+
+  it('warns for an OutOfSync Application or a HelmRelease not Ready, critical for a Degraded Application', () => {
+    const [out] = of(argo('OutOfSync', 'Healthy'));
+    assert.equal(out?.severity, 'WARNING');
+    assert.equal(out?.subject, 'gitops-source');
+    assert.equal(
+      out?.summary,
+      'Argo CD does not have Linkerd on cluster prod-eu in the state Git asks for: Application argocd/linkerd-control-plane: OutOfSync, health Healthy, revision 4f2a9c1',
+    );
+    assert.equal(out?.gitops?.source?.name, 'linkerd-control-plane');
+    assert.equal(of(argo('Synced', 'Degraded'))[0]?.severity, 'CRITICAL');
+    const [f] = of(flux('False'));
+    assert.match(
+      f!.summary,
+      /^Flux does not have Linkerd .*HelmRelease flux-system\/linkerd-control-plane: Ready=False \(UpgradeFailed\)/,
+    );
+  });
+
+  it('stays quiet when synced and healthy or progressing, Ready, unreadable, absent, or outside GITOPS mode', () => {
+    assert.deepEqual(of(argo('Synced', 'Healthy')), []);
+    assert.deepEqual(of(argo('Synced', 'Progressing')), []);
+    assert.deepEqual(of(flux('True')), []);
+    assert.deepEqual(of(flux('Unknown')), []);
+    assert.deepEqual(
+      of({ ...argo('OutOfSync', 'Degraded'), error: 'source not readable: 403 Forbidden', argocd: null }),
+      [],
+    );
+    assert.deepEqual(of(null), []);
+    const meshfleet = clusterConditions(effectiveRules([]), cluster(0), NOW);
+    assert.deepEqual(
+      meshfleet.filter((c) => c.kind === AlertKind.GITOPS_SOURCE_UNHEALTHY),
+      [],
+    );
+    const rule = effectiveRules([]).find((r) => r.kind === AlertKind.GITOPS_SOURCE_UNHEALTHY)!;
+    assert.equal(rule.forSeconds, 600, 'a sync in progress shows OutOfSync for a while');
   });
 });
