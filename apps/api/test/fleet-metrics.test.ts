@@ -71,6 +71,7 @@ function resourceBlock(over: Partial<ResourceUsage> = {}): ResourceUsage {
       { component: 'identity', pods: 1, cpu: 0.002, mem: 20 * MiB },
       { component: 'proxy-injector', pods: 1, cpu: 0.004, mem: 40 * MiB, limit: 250 * MiB, limitRatio: 0.16 },
     ],
+    vizPrometheus: null,
     ...over,
   };
 }

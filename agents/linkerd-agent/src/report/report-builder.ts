@@ -11,6 +11,7 @@ import {
   certificateInventory,
   gitopsOwnerOfLinkerd,
   installedExtensions,
+  LABEL_EXTENSION,
   linkerdInfo,
   mtlsStatus,
   runChecks,
@@ -33,7 +34,15 @@ export interface ReportBuilderDeps {
   certExpiryWarningDays: number;
   /** Drift from the last applied release; reports carry null without it. */
   drift?: Pick<DriftMonitor, 'current'>;
+  /**
+   * multicluster's `Link` objects (namespace/name), read while a multicluster namespace exists;
+   * undefined when not served or not granted (the report then says null).
+   */
+  links?: () => Promise<string[] | undefined>;
 }
+
+const hasMulticluster = (s: { namespaces: Array<{ metadata?: { labels?: Record<string, string> } }> }) =>
+  s.namespaces.some((n) => n.metadata?.labels?.[LABEL_EXTENSION] === 'multicluster');
 
 export class ReportBuilder {
   constructor(private readonly d: ReportBuilderDeps) {}
@@ -43,7 +52,7 @@ export class ReportBuilder {
     await d.kube.refreshServerVersion();
     const snapshot = d.kube.snapshot(new Date());
     const cp = d.controlPlaneNamespace;
-    const [checks, certificates, scraped, drift] = await Promise.all([
+    const [checks, certificates, scraped, drift, links] = await Promise.all([
       runChecks(snapshot, {
         controlPlaneNamespace: cp,
         vizNamespace: d.vizNamespace,
@@ -52,6 +61,7 @@ export class ReportBuilder {
       certificateInventory(snapshot, { controlPlaneNamespace: cp, vizNamespace: d.vizNamespace }),
       d.scraper.scrape(snapshot, signal),
       d.drift ? d.drift.current(snapshot.now) : Promise.resolve(null),
+      d.links && hasMulticluster(snapshot) ? d.links().catch(() => undefined) : Promise.resolve(undefined),
     ]);
     const resources = d.resources ? await d.resources.collect(snapshot, scraped, signal) : null;
     const mtls = mtlsStatus(snapshot, scraped, { controlPlaneNamespace: cp });
@@ -81,7 +91,7 @@ export class ReportBuilder {
       resources,
       gitops: gitopsOwnerOfLinkerd(snapshot, cp),
       drift: drift ? withPodMesh(drift, pods) : null,
-      extensions: installedExtensions(snapshot),
+      extensions: installedExtensions(snapshot, links ?? null),
     };
     // Validate here too: a contract violation is our bug and should fail loudly in the agent's
     // log, not as a 400 the API has to explain.
