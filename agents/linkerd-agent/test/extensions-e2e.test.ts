@@ -185,11 +185,21 @@ describe('Linkerd extensions as operations', () => {
     await refused(INSTALL_EXT, { extension: 'viz' }, 'FAILED_PRECONDITION', 'EXTENSION_INSTALLED');
     // A release of the control plane's major that the catalog has no viz bundle of.
     assert.match(
-      await refused(UPGRADE_EXT, { extension: 'viz', version: 'edge-26.7.99' }, 'BAD_USER_INPUT', 'NOT_IN_CATALOG'),
+      await refused(
+        UPGRADE_EXT,
+        { extension: 'viz', version: 'edge-26.7.99' },
+        'BAD_USER_INPUT',
+        'NOT_IN_CATALOG',
+      ),
       /no viz bundle for edge-26\.7\.99/,
     );
     assert.match(
-      await refused(UPGRADE_EXT, { extension: 'viz', prometheusUrl: 'prometheus:9090' }, 'BAD_USER_INPUT', 'BAD_PROMETHEUS_URL'),
+      await refused(
+        UPGRADE_EXT,
+        { extension: 'viz', prometheusUrl: 'prometheus:9090' },
+        'BAD_USER_INPUT',
+        'BAD_PROMETHEUS_URL',
+      ),
       /not http or https/,
     );
     await refused(
@@ -264,7 +274,10 @@ describe('Linkerd extensions as operations', () => {
       ops.get<AnyObject>({ apiVersion, kind, namespace: 'linkerd-viz', name });
     assert.equal(await viz('Deployment', 'prometheus', 'apps/v1'), null);
     assert.equal(await viz('ConfigMap', 'prometheus-config'), null);
-    assert.ok(await viz('Server', 'prometheus-admin', 'policy.linkerd.io/v1beta3'), 'policies stay, as in the chart');
+    assert.ok(
+      await viz('Server', 'prometheus-admin', 'policy.linkerd.io/v1beta3'),
+      'policies stay, as in the chart',
+    );
     const api = (await viz('Deployment', 'metrics-api', 'apps/v1')) as any;
     assert.ok(api.spec.template.spec.containers[0].args.includes(`-prometheus-url=${PROM_URL}`));
     const c = await eventually(
@@ -327,7 +340,12 @@ describe('Linkerd extensions as operations', () => {
     });
     assert.match(JSON.stringify(tap), new RegExp(`tap:${VERSION}`));
     assert.equal(
-      await ops.get({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'linkerd-viz', name: 'prometheus' }),
+      await ops.get({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: 'linkerd-viz',
+        name: 'prometheus',
+      }),
       null,
       'no bundled Prometheus came back',
     );
@@ -351,7 +369,11 @@ describe('Linkerd extensions as operations', () => {
       'upgradeExtension',
     );
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify({ error: done.error, steps: done.steps }));
-    assert.equal(done.params.prometheusUrl, PROM_URL, 'an upgrade without prometheusUrl keeps the current one');
+    assert.equal(
+      done.params.prometheusUrl,
+      PROM_URL,
+      'an upgrade without prometheusUrl keeps the current one',
+    );
     const prune = done.steps.filter((s: any) => s.step === 'prune').at(-1);
     assert.equal(prune.status, 'succeeded');
     assert.match(prune.message, /deleted 1 objects .*ConfigMap linkerd-viz\/grafana-config/);
@@ -438,7 +460,12 @@ describe('Linkerd extensions as operations', () => {
     await poke('1');
     await linksReported(['linkerd-multicluster/east']);
     const before = await labelled(ops, 'multicluster');
-    const msg = await refused(UNINSTALL_EXT, { extension: 'multicluster' }, 'FAILED_PRECONDITION', 'LINKS_EXIST');
+    const msg = await refused(
+      UNINSTALL_EXT,
+      { extension: 'multicluster' },
+      'FAILED_PRECONDITION',
+      'LINKS_EXIST',
+    );
     assert.match(msg, /linkerd-multicluster\/east/);
     assert.deepEqual(await labelled(ops, 'multicluster'), before, 'nothing removed');
 

@@ -101,7 +101,18 @@ function reportFor(s: Spec) {
     r.resources = {
       source: 'metrics-api',
       sampled: false,
-      proxy: { pods: s.meshed, meshedPods: s.meshed, cpu: 0, mem: 0, p50: 0, p95: 0, max: 0, overLimit: 0, oomKilled: 0, restarts: 0 },
+      proxy: {
+        pods: s.meshed,
+        meshedPods: s.meshed,
+        cpu: 0,
+        mem: 0,
+        p50: 0,
+        p95: 0,
+        max: 0,
+        overLimit: 0,
+        oomKilled: 0,
+        restarts: 0,
+      },
       top: [],
       namespaces: [],
       namespacesTruncated: false,
@@ -217,7 +228,7 @@ describe('fleetSummary', () => {
     );
   });
 
-  it("warns about clusters whose bundled viz Prometheus is beyond its sizing (5 MiB per meshed pod), with the figures", async () => {
+  it('warns about clusters whose bundled viz Prometheus is beyond its sizing (5 MiB per meshed pod), with the figures', async () => {
     const r = await api.gql(
       `{ fleetSummary { vizPrometheusWarnings {
         clusterId clusterName meshedPods sizingBytes memoryBytes memoryLimitBytes retention reasons message
@@ -238,7 +249,11 @@ describe('fleetSummary', () => {
     assert.equal(w[0].memoryBytes, 120 * MiB);
     assert.equal(w[1].memoryLimitBytes, 20 * MiB);
     assert.match(w[0].message, /aks-1 uses 120 MiB, above 1\.5 × the 50 MiB its 10 meshed pods call for/);
-    const eks = await api.gql(`{ fleetSummary(filter: { provider: EKS }) { vizPrometheusWarnings { clusterName } } }`, {}, key);
+    const eks = await api.gql(
+      `{ fleetSummary(filter: { provider: EKS }) { vizPrometheusWarnings { clusterName } } }`,
+      {},
+      key,
+    );
     assert.deepEqual(eks.data!.fleetSummary.vizPrometheusWarnings, []);
   });
 

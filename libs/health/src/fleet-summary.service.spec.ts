@@ -49,7 +49,11 @@ describe('newestOf', () => {
 
 describe('vizPrometheusWarnings', () => {
   const MiB = 1024 * 1024;
-  const row = (name: string, meshedPods: number, p: { mem?: number; limit?: number; retention?: string }) => ({
+  const row = (
+    name: string,
+    meshedPods: number,
+    p: { mem?: number; limit?: number; retention?: string },
+  ) => ({
     id: `id-${name}`,
     name,
     meshedPods,

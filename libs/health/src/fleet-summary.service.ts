@@ -175,7 +175,8 @@ export function vizPrometheusWarnings(
       reasons,
       message: `viz's bundled Prometheus on ${r.name} ${said.join('; ')}: point viz at your own Prometheus (prometheusUrl) or size it up`,
       // How far past the sizing: memory over it, or it over the limit.
-      overrun: sizingBytes > 0 ? Math.max((p.mem ?? 0) / sizingBytes, p.limit ? sizingBytes / p.limit : 0) : 0,
+      overrun:
+        sizingBytes > 0 ? Math.max((p.mem ?? 0) / sizingBytes, p.limit ? sizingBytes / p.limit : 0) : 0,
     });
   }
   return out

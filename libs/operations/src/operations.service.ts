@@ -476,7 +476,10 @@ export class OperationsService {
       throw e;
     }
     const kind = action === 'install' ? OperationKind.INSTALL_EXTENSION : OperationKind.UPGRADE_EXTENSION;
-    const warnings = extensionWarnings(report, extension, { prometheusUrl, allowScrapesNamespaces: allowScrapes });
+    const warnings = extensionWarnings(report, extension, {
+      prometheusUrl,
+      allowScrapesNamespaces: allowScrapes,
+    });
     return this.create(actor, cluster, kind, {
       extension,
       extensionRelease: { version, digest: bundle.digest },

@@ -82,8 +82,7 @@ export class VizPrometheusSizingWarningType {
   @Field(() => Float, { nullable: true, description: 'Memory limit of its prometheus container' })
   memoryLimitBytes!: number | null;
   @Field(() => String, { nullable: true, description: '--storage.tsdb.retention.time' }) retention!:
-    | string
-    | null;
+    string | null;
   @Field(() => [String], {
     description: 'MEMORY_ABOVE_SIZING (> 1.5 × sizing), LIMIT_BELOW_SIZING, RETENTION_ABOVE_SIZING (> 6h)',
   })

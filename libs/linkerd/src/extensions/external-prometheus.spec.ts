@@ -50,7 +50,10 @@ describe('viz with an external Prometheus', () => {
       '-prometheus-url=https://prom.example.invalid/x',
     ]);
     const ns = out.find((o) => o.kind === 'Namespace')!;
-    assert.equal(ns.metadata.annotations?.['viz.linkerd.io/external-prometheus'], 'https://prom.example.invalid/x');
+    assert.equal(
+      ns.metadata.annotations?.['viz.linkerd.io/external-prometheus'],
+      'https://prom.example.invalid/x',
+    );
     // The input is not changed.
     assert.equal(withFlag.find((o) => o.kind === 'Namespace')!.metadata.annotations, undefined);
   });

@@ -66,7 +66,8 @@ export function prometheusUrlProblem(url: string): string | null {
   } catch {
     return 'is not a URL';
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') return `has scheme ${u.protocol.replace(':', '')}, not http or https`;
+  if (u.protocol !== 'http:' && u.protocol !== 'https:')
+    return `has scheme ${u.protocol.replace(':', '')}, not http or https`;
   if (!u.hostname) return 'has no host';
   if (u.username || u.password)
     return 'carries credentials: give them to the metrics-api as the chart does (prometheusCredsSecret), not in the URL';

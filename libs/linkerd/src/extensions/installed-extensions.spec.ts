@@ -24,7 +24,13 @@ describe('installed extensions', () => {
       ],
     });
     assert.deepEqual(found, [
-      { name: 'jaeger', namespace: 'linkerd-jaeger', version: 'stable-2.14.10', prometheusUrl: null, links: null },
+      {
+        name: 'jaeger',
+        namespace: 'linkerd-jaeger',
+        version: 'stable-2.14.10',
+        prometheusUrl: null,
+        links: null,
+      },
       { name: 'viz', namespace: 'linkerd-viz', version: 'edge-26.8.3', prometheusUrl: null, links: null },
     ]);
   });

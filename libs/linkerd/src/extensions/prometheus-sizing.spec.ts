@@ -25,7 +25,7 @@ describe('viz Prometheus sizing', () => {
     assert.deepEqual(prometheusSizing(0, prom({ mem: 100 * MiB })).reasons, [], 'no meshed pods, no sizing');
   });
 
-  it("reads Prometheus durations", () => {
+  it('reads Prometheus durations', () => {
     assert.equal(prometheusDurationSeconds('6h'), 21_600);
     assert.equal(prometheusDurationSeconds('1d12h'), 129_600);
     assert.equal(prometheusDurationSeconds('90m'), 5400);

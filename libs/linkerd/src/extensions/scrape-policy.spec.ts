@@ -40,7 +40,7 @@ describe('scrape policy warnings', () => {
     assert.match(w[1]!.message, /add them to allowScrapesNamespaces/);
   });
 
-  it("a cluster-wide deny counts for namespaces without their own annotation", () => {
+  it('a cluster-wide deny counts for namespaces without their own annotation', () => {
     const f = facts('deny', [ns('shop', null), ns('open', 'all-unauthenticated')]);
     const [w] = scrapePolicyWarnings(f, bundled());
     assert.deepEqual(w!.namespaces, ['shop']);
@@ -48,7 +48,11 @@ describe('scrape policy warnings', () => {
   });
 
   it('an external Prometheus is also blocked by the authenticated policies, and allow-scrapes does not help it', () => {
-    const f = facts('cluster-authenticated', [ns('shop', null), ns('open', 'all-unauthenticated'), ns('pay', 'deny')]);
+    const f = facts('cluster-authenticated', [
+      ns('shop', null),
+      ns('open', 'all-unauthenticated'),
+      ns('pay', 'deny'),
+    ]);
     const w = scrapePolicyWarnings(f, {
       prometheusUrl: 'http://prom.monitoring:9090',
       allowScrapesNamespaces: [],

@@ -16,8 +16,7 @@ export interface ScrapeWarning {
 }
 
 const blocks = (policy: string, external: boolean): boolean =>
-  policy === 'deny' ||
-  (external && (policy === 'all-authenticated' || policy === 'cluster-authenticated'));
+  policy === 'deny' || (external && (policy === 'all-authenticated' || policy === 'cluster-authenticated'));
 
 /** Application namespaces with meshed workloads (or injection on) and the policy their proxies start with. */
 export function namespaceInboundPolicies(
@@ -47,7 +46,9 @@ export function scrapePolicyWarnings(
   const blocked = namespaceInboundPolicies(facts).filter((n) => blocks(n.policy, external));
   if (blocked.length === 0) return [];
   const describe = (list: typeof blocked) =>
-    list.map((n) => `${n.namespace} (${n.policy}${n.fromNamespace ? '' : ', the cluster default'})`).join(', ');
+    list
+      .map((n) => `${n.namespace} (${n.policy}${n.fromNamespace ? '' : ', the cluster default'})`)
+      .join(', ');
   if (external)
     return [
       {

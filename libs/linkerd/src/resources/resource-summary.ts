@@ -12,7 +12,12 @@ import {
   type TopProxy,
   type VizPrometheusResources,
 } from '@meshfleet/agent-protocol';
-import { DEFAULT_VIZ_NAMESPACE, LABEL_CONTROL_PLANE_COMPONENT, LABEL_EXTENSION, PROXY_CONTAINER } from '../constants';
+import {
+  DEFAULT_VIZ_NAMESPACE,
+  LABEL_CONTROL_PLANE_COMPONENT,
+  LABEL_EXTENSION,
+  PROXY_CONTAINER,
+} from '../constants';
 import { isMeshed, podKey } from '../cluster/pods';
 import { parseQuantity } from './quantity';
 

@@ -51,7 +51,8 @@ export class OperationStepType {
 }
 
 @ObjectType('OperationWarning', {
-  description: 'Something the request was accepted with but should know (viz: default inbound policies blocking scrapes)',
+  description:
+    'Something the request was accepted with but should know (viz: default inbound policies blocking scrapes)',
 })
 export class OperationWarningType {
   @Field({ description: 'ALLOW_SCRAPES_APPLIED | SCRAPES_BLOCKED | EXTERNAL_PROMETHEUS_BLOCKED' })

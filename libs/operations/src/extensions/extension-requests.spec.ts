@@ -98,8 +98,13 @@ describe('extension requests', () => {
   });
 
   it('takes an http(s) prometheusUrl for viz only; upgrade keeps the current one unless told', () => {
-    const external = report([ext('viz', 'linkerd-viz', 'edge-26.8.3', { prometheusUrl: 'http://prom:9090' })]);
-    assert.equal(checkPrometheusUrl(report([]), 'viz', 'install', ' http://prom.mon:9090 '), 'http://prom.mon:9090');
+    const external = report([
+      ext('viz', 'linkerd-viz', 'edge-26.8.3', { prometheusUrl: 'http://prom:9090' }),
+    ]);
+    assert.equal(
+      checkPrometheusUrl(report([]), 'viz', 'install', ' http://prom.mon:9090 '),
+      'http://prom.mon:9090',
+    );
     assert.equal(checkPrometheusUrl(report([]), 'viz', 'install', null), null);
     assert.equal(checkPrometheusUrl(external, 'viz', 'upgrade', undefined), 'http://prom:9090');
     assert.equal(checkPrometheusUrl(external, 'viz', 'upgrade', ''), null, '"" is the bundled one again');
@@ -108,7 +113,9 @@ describe('extension requests', () => {
       'BAD_PROMETHEUS_URL',
     );
     assert.equal(
-      reason(() => checkPrometheusUrl(report([]), 'viz', 'install', 'https://user:secret@prom.example.invalid')),
+      reason(() =>
+        checkPrometheusUrl(report([]), 'viz', 'install', 'https://user:secret@prom.example.invalid'),
+      ),
       'BAD_PROMETHEUS_URL',
     );
     assert.equal(
@@ -131,7 +138,10 @@ describe('extension requests', () => {
       reason(() => checkNoLinks('c', mc(['linkerd-multicluster/east']), 'multicluster')),
       'LINKS_EXIST',
     );
-    assert.throws(() => checkNoLinks('c', mc(['linkerd-multicluster/east']), 'multicluster'), /multicluster\/east/);
+    assert.throws(
+      () => checkNoLinks('c', mc(['linkerd-multicluster/east']), 'multicluster'),
+      /multicluster\/east/,
+    );
   });
 
   it('warns about scrapes only for viz', () => {

@@ -146,7 +146,11 @@ export function checkPrometheusUrl(
 }
 
 /** multicluster uninstall refuses while the report lists Links, as `linkerd multicluster uninstall` does. */
-export function checkNoLinks(clusterName: string, report: HealthReport | null, extension: LinkerdExtension): void {
+export function checkNoLinks(
+  clusterName: string,
+  report: HealthReport | null,
+  extension: LinkerdExtension,
+): void {
   if (extension !== 'multicluster') return;
   const links = installedExtension(report, 'multicluster')?.links ?? [];
   if (links.length)

@@ -173,7 +173,11 @@ function extensionObjects(
 ): BundleObject[] {
   const objects = bundleObjects(bundle.yaml, bundle.namespace);
   return extension === 'viz' && prometheusUrl
-    ? (withExternalPrometheus(objects as unknown as KubeObject[], prometheusUrl, bundle.namespace) as unknown as BundleObject[])
+    ? (withExternalPrometheus(
+        objects as unknown as KubeObject[],
+        prometheusUrl,
+        bundle.namespace,
+      ) as unknown as BundleObject[])
     : objects;
 }
 
@@ -206,7 +210,9 @@ export async function applyExtensionSteps(
       const notes = [
         describeServingSecrets(serving),
         allowScrapesNamespaces.length ? `allow-scrapes in ${allowScrapesNamespaces.join(', ')}` : '',
-        extension === 'viz' && prometheusUrl ? `external Prometheus ${prometheusUrl} (bundled Prometheus left out)` : '',
+        extension === 'viz' && prometheusUrl
+          ? `external Prometheus ${prometheusUrl} (bundled Prometheus left out)`
+          : '',
       ].filter(Boolean);
       return { message: `${which}: applied ${applied.length} objects${notes.map((n) => `; ${n}`).join('')}` };
     },

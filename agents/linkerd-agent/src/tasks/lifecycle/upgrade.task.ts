@@ -26,7 +26,8 @@ export async function upgradeLinkerd(ctx: LifecycleContext, task: UpgradeTask): 
   const p = task.params;
   const ns = p.controlPlaneNamespace;
   let bundles: ReleaseBundlesResponse | undefined;
-  const extensions: Array<[ExtensionBundleResponse['extension'], ExtensionBundleResponse, string | null]> = [];
+  const extensions: Array<[ExtensionBundleResponse['extension'], ExtensionBundleResponse, string | null]> =
+    [];
   await runStep(ctx, 'precheck', 'PRECHECK_FAILED', async () => {
     const installed = await installedControlPlane(ctx.kube, ns);
     if (!installed.present || !installed.version) {
