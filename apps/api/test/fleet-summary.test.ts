@@ -249,6 +249,17 @@ describe('fleetSummary', () => {
     assert.equal(w[0].memoryBytes, 120 * MiB);
     assert.equal(w[1].memoryLimitBytes, 20 * MiB);
     assert.match(w[0].message, /aks-1 uses 120 MiB, above 1\.5 × the 50 MiB its 10 meshed pods call for/);
+    const one = await api.gql(
+      `query($id: ID!) { cluster(id: $id) { resources { vizPrometheus { pods memoryBytes memoryLimitBytes retention } } } }`,
+      { id: w[0].clusterId },
+      key,
+    );
+    assert.deepEqual(one.data!.cluster.resources.vizPrometheus, {
+      pods: 1,
+      memoryBytes: 120 * MiB,
+      memoryLimitBytes: null,
+      retention: '6h',
+    });
     const eks = await api.gql(
       `{ fleetSummary(filter: { provider: EKS }) { vizPrometheusWarnings { clusterName } } }`,
       {},
