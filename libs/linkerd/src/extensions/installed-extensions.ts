@@ -1,6 +1,6 @@
 // Extensions in a cluster, found as `linkerd check` finds them: namespaces labelled
 // `linkerd.io/extension=<name>`. The version is what the extension's Deployments say.
-import type { InstalledExtension } from '@meshfleet/agent-protocol';
+import { LIMITS, type InstalledExtension } from '@meshfleet/agent-protocol';
 import { LABEL_EXTENSION } from '../constants';
 import type { ClusterSnapshot } from '../snapshot';
 import { ANNOTATION_EXTERNAL_PROMETHEUS } from './external-prometheus';
@@ -43,7 +43,13 @@ export function installedExtensions(
         namespace,
         version,
         prometheusUrl: name === 'viz' && external ? external.slice(0, 2048) : null,
-        links: name === 'multicluster' && links ? [...links].sort().slice(0, LINKS_LISTED) : null,
+        links:
+          name === 'multicluster' && links
+            ? [...links]
+                .sort()
+                .slice(0, LINKS_LISTED)
+                .map((l) => l.slice(0, LIMITS.shortString))
+            : null,
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name) || a.namespace.localeCompare(b.namespace));
