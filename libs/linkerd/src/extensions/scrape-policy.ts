@@ -74,8 +74,9 @@ export function scrapePolicyWarnings(
     out.push({
       code: 'SCRAPES_BLOCKED',
       message:
-        `the default inbound policy of ${describe(missing)} blocks Prometheus scrapes: viz will show no metrics ` +
-        'for them until the allow-scrapes policies are applied (add them to allowScrapesNamespaces)',
+        `the default inbound policy of ${describe(missing)} blocks Prometheus scrapes: viz shows no metrics ` +
+        'for them without the allow-scrapes policies (add them to allowScrapesNamespaces; ones an earlier ' +
+        'install applied are kept)',
       namespaces: missing.map((n) => n.namespace),
     });
   return out;
