@@ -23,8 +23,8 @@ const shop = {
 };
 
 const RESOURCES = `query($id: ID!) { cluster(id: $id) { resources {
-  source sampled measuredAt
-  proxy { measuredPods meshedPods cpuCores memoryBytes memoryP50Bytes memoryP95Bytes memoryMaxBytes nearLimit oomKilled restarts }
+  source sampled measuredAt namespacesTruncated
+  proxy { measuredPods meshedPods cpuCores memoryBytes memoryP50Bytes memoryP95Bytes memoryMaxBytes nearLimit oomKilled restarts memoryOverheadRatio cpuMaxCores busiestCpuProxy nearCpuLimit }
   topProxies { namespace pod cpuCores memoryBytes nearLimit restarts oomKilled }
   namespaces { namespace pods proxyCpuCores proxyMemoryBytes appMemoryBytes overheadRatio }
   controlPlane { component pods cpuCores memoryBytes memoryLimitBytes limitRatio restarts oomKilled }
@@ -126,6 +126,14 @@ describe('mesh resource usage end to end', () => {
     for (const c of aks.controlPlane) assert.ok(c.memoryBytes > 10 * MiB, `${c.component} memory`);
     const ns = aks.namespaces.find((n: any) => n.namespace === 'shop');
     assert.ok(ns.overheadRatio > 0 && ns.overheadRatio < 1, `overhead ${ns.overheadRatio}`);
+    // The cluster's own ratio: proxies ÷ applications over every measured meshed pod.
+    const proxies = aks.namespaces.reduce((a: number, n: any) => a + n.proxyMemoryBytes, 0);
+    const apps = aks.namespaces.reduce((a: number, n: any) => a + n.appMemoryBytes, 0);
+    assert.equal(aks.namespacesTruncated, false);
+    assert.ok(
+      Math.abs(aks.proxy.memoryOverheadRatio - proxies / apps) < 0.002,
+      `cluster overhead ${aks.proxy.memoryOverheadRatio} vs ${proxies / apps}`,
+    );
 
     const eks = await eventually(
       () => resources('res-eks'),
@@ -142,6 +150,13 @@ describe('mesh resource usage end to end', () => {
   });
 
   it('follows the simulator traffic in cluster.resources, healthHistory and fleetSummary', async () => {
+    // The simulator's proxy CPU grows with its requests (4,000 rps spread over the api pods):
+    // PROXY_CPU_HIGH, tuned to fire at once above 0.1 core, names the busiest proxy.
+    const tuned = await fleet.q(
+      `mutation { updateAlertRule(kind: PROXY_CPU_HIGH, input: { forSeconds: 0, params: { thresholdCores: 0.1 } }) { kind forSeconds params } }`,
+    );
+    assert.equal(tuned.errors, undefined, JSON.stringify(tuned.errors));
+    assert.deepEqual(await alerts('PROXY_CPU_HIGH'), [], 'quiet at 20 rps');
     for (const name of ['res-aks', 'res-eks']) {
       const before = await resources(name);
       fleet.sim.cluster(name).linkerd.edges.push({
@@ -158,6 +173,26 @@ describe('mesh resource usage end to end', () => {
         `${name} proxy memory up with traffic`,
       );
       assert.ok(after.proxy.memoryMaxBytes > before.proxy.memoryMaxBytes);
+      if (name === 'res-aks') {
+        const hot = await eventually(
+          () => resources(name),
+          (r) => r.proxy.cpuMaxCores > 0.1,
+          20_000,
+          `${name} busiest proxy CPU up with traffic`,
+        );
+        assert.match(hot.proxy.busiestCpuProxy, /^shop\/(web|api)-/, 'a proxy on the traffic path');
+        const [cpuAlert] = await eventually(
+          () => alerts('PROXY_CPU_HIGH'),
+          (a) => a.length > 0,
+          20_000,
+          'PROXY_CPU_HIGH firing',
+        );
+        assert.equal(cpuAlert.clusterId, fleet.member(name).clusterId);
+        assert.match(
+          cpuAlert.summary,
+          /busiest proxy on cluster res-aks \(shop\/(web|api)-[^)]+\) uses [\d.]+ cores \(above 0.1\)/,
+        );
+      }
       fleet.sim.cluster(name).linkerd.edges.pop();
     }
     const history = await fleet.q(

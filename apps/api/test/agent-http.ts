@@ -120,6 +120,8 @@ export interface PlayedCluster {
   /** When set, the report after an upgrade shows only this many of its 4 pods meshed. */
   meshedAfterUpgrade?: number;
   upgradedAt?: number;
+  /** Ids of the tasks this agent was handed, in order (a task handed twice shows twice). */
+  tasks: string[];
 }
 
 /**
@@ -136,6 +138,7 @@ export function playedFleet(api: TestApi, key: string) {
       const task = (await agentCall(api, 'GET', '/tasks/next?waitSeconds=1', c.credential).catch(() => null))
         ?.body?.task;
       if (!task) continue;
+      c.tasks.push(task.id);
       await agentCall(api, 'POST', `/tasks/${task.id}/events`, c.credential, {
         taskId: task.id,
         step: 'precheck',
@@ -202,6 +205,7 @@ export function playedFleet(api: TestApi, key: string) {
         credential,
         version: cluster.version,
         failWith: null,
+        tasks: [],
       };
       clusters.push(c);
       assert.equal(

@@ -334,7 +334,7 @@ describe('alerts and webhooks', () => {
     );
     assert.equal(errorCode(bad), 'BAD_USER_INPUT');
     const rules = await api.gql(`{ alertRules { kind enabled } }`, {}, keyA);
-    assert.equal(rules.data!.alertRules.length, 14);
+    assert.equal(rules.data!.alertRules.length, 16);
     assert.equal(rules.data!.alertRules.find((x: any) => x.kind === 'MESH_DEGRADED').enabled, false);
   });
 });

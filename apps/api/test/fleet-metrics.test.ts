@@ -31,6 +31,8 @@ interface Spec {
   issuerDays?: number;
   enroll?: boolean;
   resources?: ResourceUsage;
+  /** Drift findings (CHANGED/DELETED) of the report's drift check; no check when absent. */
+  drift?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -95,8 +97,12 @@ const SPECS: Spec[] = [
     meshed: 1,
     total: 20,
     issuerDays: 5,
-    // Only the 5 biggest namespaces are carried: no cluster-wide overhead from them.
-    resources: resourceBlock({ namespacesTruncated: true }),
+    // Only the 5 biggest namespaces are carried; the agent's own cluster-wide ratio is used.
+    resources: resourceBlock({
+      namespacesTruncated: true,
+      proxy: { ...resourceBlock().proxy, overhead: 0.31 },
+    }),
+    drift: 2,
   },
   {
     name: 'gke-warn',
@@ -106,6 +112,7 @@ const SPECS: Spec[] = [
     meshed: 7,
     total: 7,
     issuerDays: 90,
+    drift: 0,
     // No metrics-server: the proxies' own figures; no application or control-plane usage.
     resources: resourceBlock({
       source: 'proxy-metrics',
@@ -154,6 +161,27 @@ function reportFor(s: Spec) {
   const notAfter = new Date(Date.now() + s.issuerDays! * DAY).toISOString();
   issuerNotAfter.set(s.name, notAfter);
   r.resources = s.resources ?? null;
+  r.drift =
+    s.drift === undefined
+      ? null
+      : {
+          checkedAt: new Date().toISOString(),
+          desiredDigest: null,
+          objectsChecked: 40,
+          total: s.drift,
+          podMeshTotal: 0,
+          findings: Array.from({ length: s.drift }, (_, i) => ({
+            reason: 'CHANGED',
+            kind: 'Deployment',
+            namespace: 'linkerd',
+            name: 'linkerd-destination',
+            path: i === 0 ? 'spec.replicas' : `metadata.labels.x${i}`,
+            desired: '1',
+            live: '3',
+            manager: 'kubectl-edit',
+            since: null,
+          })),
+        };
   r.certificates = [
     { ...r.certificates[0], notAfter: new Date(Date.now() + 3650 * DAY).toISOString() },
     { ...r.certificates[0], role: 'issuer', name: 'identity.linkerd.cluster.local', notAfter },
@@ -346,9 +374,18 @@ describe('fleet metrics endpoint', () => {
     expectPerCluster('meshfleet_cluster_proxies_cpu_cores', (r) => ({ '': r.proxy.cpu }));
     expectPerCluster('meshfleet_cluster_proxy_oom_killed_containers', (r) => ({ '': r.proxy.oomKilled }));
     expectPerCluster('meshfleet_cluster_proxy_container_restarts', (r) => ({ '': r.proxy.restarts }));
-    // Overhead only where the namespaces cover the cluster and application memory was measured.
+    // The agent's cluster-wide ratio where it sends one; from an older agent's report, the
+    // namespaces' where they cover the cluster and application memory was measured.
     expectPerCluster('meshfleet_cluster_proxy_memory_overhead_ratio', (r, s) =>
-      s.name === 'aks-ok' ? { '': (9 * 22) / 800 } : undefined,
+      s.name === 'aks-ok'
+        ? { '': (9 * 22) / 800 }
+        : s.name === 'eks-bad'
+          ? { '': 0.31 }
+          : undefined,
+    );
+    // Drift findings where the report had a drift check (0 is a check that found nothing).
+    expectPerCluster('meshfleet_cluster_drift_findings', (_r, s) =>
+      s.drift === undefined ? undefined : { '': s.drift },
     );
     const perComponent =
       (pick: (c: ResourceUsage['controlPlane'][number]) => number | null | undefined) => (r: ResourceUsage) =>

@@ -34,7 +34,7 @@ describe('alert conditions', () => {
   const rules = effectiveRules([]);
 
   it('has every rule with defaults, MESH_DEGRADED off', () => {
-    assert.equal(rules.length, 14);
+    assert.equal(rules.length, 16);
     assert.equal(rules.find((r) => r.kind === AlertKind.MESH_DEGRADED)!.enabled, false);
     assert.deepEqual(rules.find((r) => r.kind === AlertKind.CERTIFICATE_EXPIRING)!.params.days, [30, 7, 1]);
   });

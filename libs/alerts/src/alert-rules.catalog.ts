@@ -17,6 +17,8 @@ export enum AlertKind {
   PROXY_OOMKILLED = 'PROXY_OOMKILLED',
   CONTROL_PLANE_RESOURCE = 'CONTROL_PLANE_RESOURCE',
   DRIFT_DETECTED = 'DRIFT_DETECTED',
+  PROXY_CPU_HIGH = 'PROXY_CPU_HIGH',
+  MESH_MEMORY_OVERHEAD = 'MESH_MEMORY_OVERHEAD',
 }
 
 export enum AlertSeverity {
@@ -32,6 +34,10 @@ export interface RuleParams {
   threshold?: number;
   /** PROXY_MEMORY_HIGH: the largest proxy's working set above this warns (critical: > 80 % of its limit). */
   thresholdBytes?: number;
+  /** PROXY_CPU_HIGH: the busiest proxy's CPU above this (cores) warns. */
+  thresholdCores?: number;
+  /** MESH_MEMORY_OVERHEAD: proxies' memory ÷ their applications' memory above this warns. */
+  overheadRatio?: number;
   /** CONTROL_PLANE_RESOURCE: a container's share of its memory limit that counts as near it. */
   limitRatio?: number;
   /** Every rule: after resolving, the same alert does not fire again for this long. */

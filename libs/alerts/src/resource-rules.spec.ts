@@ -125,7 +125,102 @@ describe('resource alert rules', () => {
     ]);
   });
 
+  it('fires PROXY_CPU_HIGH above a quarter of a core or near a CPU limit, never for older agents', () => {
+    assert.deepEqual(kinds(usage({ cpuMax: 0.25, cpuMaxPod: 'shop/web-1', cpuNearLimit: 0 })), []);
+    const hot = clusterConditions(
+      effectiveRules([]),
+      state(usage({ cpuMax: 0.4, cpuMaxPod: 'shop/web-1', cpuNearLimit: 0 })),
+      NOW,
+    );
+    assert.deepEqual(
+      hot.map((c) => [c.kind, c.subject, c.severity]),
+      [['PROXY_CPU_HIGH', 'proxy-cpu', 'WARNING']],
+    );
+    assert.equal(
+      hot[0]!.summary,
+      'The busiest proxy on cluster prod-eu (shop/web-1) uses 0.4 cores (above 0.25)',
+    );
+    const throttled = clusterConditions(
+      effectiveRules([]),
+      state(usage({ cpuMax: 0.09, cpuMaxPod: 'shop/web-1', cpuNearLimit: 2 })),
+      NOW,
+    );
+    assert.match(
+      throttled[0]!.summary,
+      /^2 proxy\(ies\) on cluster prod-eu use more than 80% of their CPU limit/,
+    );
+    // Without the agent's busiest-proxy figure (an older agent), nothing is guessed.
+    assert.deepEqual(kinds(usage({ cpu: 5 })), []);
+    const tuned = effectiveRules([
+      {
+        kind: 'PROXY_CPU_HIGH',
+        enabled: true,
+        severity: 'WARNING',
+        forSeconds: 0,
+        params: { thresholdCores: 0.05 },
+      },
+    ]);
+    assert.deepEqual(kinds(usage({ cpuMax: 0.09, cpuNearLimit: 0 }), tuned), [
+      ['PROXY_CPU_HIGH', 'proxy-cpu', 'WARNING'],
+    ]);
+    const rule = effectiveRules([]).find((r) => r.kind === AlertKind.PROXY_CPU_HIGH)!;
+    assert.equal(rule.forSeconds, 900, 'CPU is bursty: sustained 15 minutes by default');
+  });
+
+  it('fires MESH_MEMORY_OVERHEAD per namespace and for the cluster above half the application memory', () => {
+    const ns = (name: string, overhead: number | null) => ({
+      ns: name,
+      pods: 2,
+      cpu: 0.01,
+      mem: 40 * MiB,
+      appMem: overhead ? Math.round((40 * MiB) / overhead) : 0,
+      overhead,
+    });
+    const r = usage(
+      { overhead: 0.62 },
+      { namespaces: [ns('shop', 0.2), ns('tiny-jobs', 1.6), ns('unmeasured', null)] },
+    );
+    const got = clusterConditions(effectiveRules([]), state(r), NOW);
+    assert.deepEqual(
+      got.map((c) => [c.kind, c.subject, c.severity]),
+      [
+        ['MESH_MEMORY_OVERHEAD', 'namespace:tiny-jobs', 'WARNING'],
+        ['MESH_MEMORY_OVERHEAD', 'cluster', 'WARNING'],
+      ],
+    );
+    assert.equal(
+      got[0]!.summary,
+      "Proxies in namespace tiny-jobs on cluster prod-eu use 160% of their applications' memory (above 50%)",
+    );
+    assert.deepEqual(kinds(usage({ overhead: 0.5 })), [], 'at the ratio is not above it');
+    const tuned = effectiveRules([
+      {
+        kind: 'MESH_MEMORY_OVERHEAD',
+        enabled: true,
+        severity: 'WARNING',
+        forSeconds: 0,
+        params: { overheadRatio: 2 },
+      },
+    ]);
+    assert.deepEqual(kinds(r, tuned), []);
+  });
+
   it('validates the resource params', () => {
+    assert.deepEqual(validateParams(AlertKind.MESH_MEMORY_OVERHEAD, { overheadRatio: 0.3 }), {
+      overheadRatio: 0.3,
+    });
+    assert.throws(
+      () => validateParams(AlertKind.MESH_MEMORY_OVERHEAD, { overheadRatio: 0 }),
+      ValidationError,
+    );
+    assert.deepEqual(validateParams(AlertKind.PROXY_CPU_HIGH, { thresholdCores: 0.5 }), {
+      thresholdCores: 0.5,
+    });
+    assert.throws(() => validateParams(AlertKind.PROXY_CPU_HIGH, { thresholdCores: 0 }), ValidationError);
+    assert.throws(
+      () => validateParams(AlertKind.PROXY_MEMORY_HIGH, { thresholdCores: 0.5 }),
+      /not a setting/,
+    );
     assert.deepEqual(validateParams(AlertKind.PROXY_MEMORY_HIGH, { thresholdBytes: 128 * MiB }), {
       thresholdBytes: 128 * MiB,
     });

@@ -5,3 +5,4 @@ export * from './pagination';
 export * from './secrets';
 export * from './ids';
 export * from './keyed-batcher';
+export * from './quantity';

@@ -74,6 +74,12 @@ describe('resource metrics', () => {
                   { name: 'api', replicas: 1 },
                 ],
               },
+              {
+                // A proxy memory limit: a leak pushes it over, and the kernel OOM-kills it.
+                name: 'capped',
+                inject: 'enabled',
+                workloads: [{ name: 'svc', annotations: { 'config.linkerd.io/proxy-memory-limit': '32Mi' } }],
+              },
             ],
             traffic: [{ from: 'shop/web', to: 'shop/api', rps: 100, connections: 4 }],
           }),
@@ -247,6 +253,53 @@ describe('resource metrics', () => {
       c.faults.apply({ kind: 'oomKill', namespace: 'shop', name: web, container: 'nope' }),
       /no running pod/,
     );
+  });
+
+  it('OOM-kills a leaking proxy when it passes its memory limit, as the kernel would, again and again', async () => {
+    const [item] = await runningPods('capped', 1);
+    const pod = item!.metadata.name;
+    const limit = 32 * 1024 * 1024;
+    assert.ok(proxyMemory((await podMetrics('capped')).items, pod) < limit);
+    await c.faults.apply({
+      kind: 'proxyMemoryLeak',
+      namespace: 'capped',
+      labels: { app: 'svc' },
+      bytesPerSecond: 40 * 1024 * 1024,
+    });
+    type Status = {
+      name: string;
+      restartCount: number;
+      lastState?: { terminated?: { reason: string; exitCode: number } };
+    };
+    const proxyStatus = async () =>
+      (await call(sim, c, 'GET', `/api/v1/namespaces/capped/pods/${pod}`))
+        .json<{ status: { initContainerStatuses?: Status[] } }>()
+        .status.initContainerStatuses?.find((x) => x.name === 'linkerd-proxy');
+    const first = await eventually(
+      async () => {
+        const st = await proxyStatus();
+        return st && st.restartCount >= 1 ? st : undefined;
+      },
+      10_000,
+      'the leaking proxy OOM-killed',
+    );
+    assert.equal(first.lastState?.terminated?.reason, 'OOMKilled');
+    assert.equal(first.lastState?.terminated?.exitCode, 137);
+    // Never read above its limit: the kill comes within a sweep of crossing it.
+    assert.ok(proxyMemory((await podMetrics('capped')).items, pod) < limit * 1.5);
+    // The leak goes on after the restart, so it is killed again.
+    await eventually(
+      async () => {
+        const st = await proxyStatus();
+        return st && st.restartCount >= 2 ? st : undefined;
+      },
+      10_000,
+      'killed again after the restart',
+    );
+    c.faults.clear();
+    const settled = (await proxyStatus())!.restartCount;
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal((await proxyStatus())!.restartCount, settled, 'no more kills once the leak is cleared');
   });
 
   it(

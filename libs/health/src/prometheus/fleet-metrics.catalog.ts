@@ -91,6 +91,12 @@ export const MESH_FAMILIES = {
     help: 'When the agent generated its latest stored report, in Unix seconds',
     labels: [],
   },
+  driftFindings: {
+    name: 'meshfleet_cluster_drift_findings',
+    type: 'gauge',
+    help: 'Fields of Linkerd objects and pods that differ from the desired state in the latest drift check; absent before the first check',
+    labels: [],
+  },
   reportAge: {
     name: 'meshfleet_cluster_last_report_age_seconds',
     type: 'gauge',

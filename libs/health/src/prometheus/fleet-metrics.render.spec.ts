@@ -35,6 +35,7 @@ function row(over: Partial<ClusterMetricsRow> = {}): ClusterMetricsRow {
     proxyResources: null,
     controlPlaneResources: null,
     proxyMemoryOverhead: null,
+    driftCount: null,
     ...over,
   };
 }

@@ -50,6 +50,8 @@ export interface ClusterMetricsRow {
    * namespaces when they cover the whole cluster (not truncated) and application memory was measured.
    */
   proxyMemoryOverhead: number | null;
+  /** Drift findings of the latest report's drift check; null without one. */
+  driftCount: number | null;
 }
 
 /** The fields of the stored proxy summary the endpoint reads (bytes, cores, counts). */
@@ -180,6 +182,7 @@ const MESH: [FamilyDef, ClusterLines][] = [
     MESH_FAMILIES.reportTimestamp,
     (r, out) => maybe(out, r.generatedAtMs === null ? null : r.generatedAtMs / 1000),
   ],
+  [MESH_FAMILIES.driftFindings, (r, out) => maybe(out, r.driftCount)],
   [
     MESH_FAMILIES.reportAge,
     (r, out, c) =>

@@ -23,11 +23,13 @@ export class FleetMetricsRepository {
         h."warningCount", h."certificateExpiryByRole",
         -- Only the small parts of the resource block (≤ 2 KiB in all); never the report.
         r."res"->'proxy' AS "proxyResources", r."res"->'controlPlane' AS "controlPlaneResources",
-        CASE WHEN r."res"->>'namespacesTruncated' = 'false'
+        -- The agent's cluster-wide ratio; from older agents, the namespaces' when they cover the cluster.
+        COALESCE((r."res"->'proxy'->>'overhead')::float8, CASE WHEN r."res"->>'namespacesTruncated' = 'false'
           AND jsonb_typeof(r."res"->'namespaces') = 'array' THEN (
           SELECT SUM((n->>'mem')::float8) / NULLIF(SUM((n->>'appMem')::float8), 0)
           FROM jsonb_array_elements(r."res"->'namespaces') n
-          WHERE (n->>'appMem')::float8 > 0) END AS "proxyMemoryOverhead",
+          WHERE (n->>'appMem')::float8 > 0) END) AS "proxyMemoryOverhead",
+        h."driftCount",
         COALESCE(a.critical, 0)::int AS "alertsCritical", COALESCE(a.warning, 0)::int AS "alertsWarning",
         COALESCE(a.info, 0)::int AS "alertsInfo"
       FROM "Cluster" c

@@ -24,6 +24,22 @@ export class ProxyResourceSummaryType {
   @Field(() => Int, { description: 'Proxies above 80 % of their memory limit' }) nearLimit!: number;
   @Field(() => Int, { description: 'Proxies whose last termination was OOMKilled' }) oomKilled!: number;
   @Field(() => Int, { description: 'Sum of linkerd-proxy restart counts' }) restarts!: number;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      "Mesh memory overhead of the whole cluster: the proxies' memory ÷ their application containers' memory, " +
+      'over the meshed pods whose application was measured (metrics-server); null when none was',
+  })
+  memoryOverheadRatio!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: "The busiest proxy's CPU, in cores (null from agents that predate it)",
+  })
+  cpuMaxCores!: number | null;
+  @Field(() => String, { nullable: true, description: 'The busiest proxy by CPU, as namespace/pod' })
+  busiestCpuProxy!: string | null;
+  @Field(() => Int, { description: 'Proxies above 80 % of their CPU limit (about to be throttled)' })
+  nearCpuLimit!: number;
 }
 
 @ObjectType('ProxyUsage')

@@ -1,6 +1,6 @@
 // The stored resource block (ClusterHealth.resources, short keys) as the GraphQL shape.
 import type { ClusterHealth } from '@meshfleet/db';
-import { ResourceUsageSchema } from '@meshfleet/agent-protocol';
+import { namespaceOverhead, ResourceUsage, ResourceUsageSchema } from '@meshfleet/agent-protocol';
 import { ClusterResourcesType, ResourceSource } from './resource-usage.types';
 
 export function resourcesView(h: ClusterHealth | null): ClusterResourcesType | null {
@@ -24,6 +24,10 @@ export function resourcesView(h: ClusterHealth | null): ClusterResourcesType | n
       nearLimit: r.proxy.overLimit,
       oomKilled: r.proxy.oomKilled,
       restarts: r.proxy.restarts,
+      memoryOverheadRatio: r.proxy.overhead ?? overheadFromNamespaces(r),
+      cpuMaxCores: r.proxy.cpuMax ?? null,
+      busiestCpuProxy: r.proxy.cpuMaxPod ?? null,
+      nearCpuLimit: r.proxy.cpuNearLimit ?? 0,
     },
     topProxies: r.top.map((t) => ({
       namespace: t.ns,
@@ -40,7 +44,7 @@ export function resourcesView(h: ClusterHealth | null): ClusterResourcesType | n
       proxyCpuCores: n.cpu,
       proxyMemoryBytes: n.mem,
       appMemoryBytes: n.appMem,
-      overheadRatio: n.overhead,
+      overheadRatio: namespaceOverhead(n),
     })),
     namespacesTruncated: r.namespacesTruncated,
     controlPlane: r.controlPlane.map((c) => ({
@@ -62,4 +66,16 @@ export function resourcesView(h: ClusterHealth | null): ClusterResourcesType | n
         }
       : null,
   };
+}
+
+/**
+ * For agents that predate the cluster-wide ratio: the namespaces' ratio, only when they cover the
+ * whole cluster (not truncated) and application memory was measured.
+ */
+function overheadFromNamespaces(r: ResourceUsage): number | null {
+  if (r.namespacesTruncated) return null;
+  const measured = r.namespaces.filter((n) => n.appMem > 0);
+  const app = measured.reduce((a, n) => a + n.appMem, 0);
+  if (app === 0) return null;
+  return Math.round((measured.reduce((a, n) => a + n.mem, 0) / app) * 1000) / 1000;
 }

@@ -156,6 +156,11 @@ export function controlPlaneObjects(input: ControlPlaneInput): KubeObject[] {
       nativeSidecar: input.nativeSidecar,
       ports: { admin: 4191, control: 4190, inbound: 4143, outbound: 4140 },
       defaultInboundPolicy: 'all-unauthenticated',
+      // The chart leaves every proxy resource empty; values-ha.yaml requests 100m / 20Mi and
+      // limits memory to 250Mi, so HA proxies can be OOM-killed at 250Mi.
+      resources: input.ha
+        ? { cpu: { request: '100m', limit: '' }, memory: { request: '20Mi', limit: '250Mi' } }
+        : { cpu: { request: '', limit: '' }, memory: { request: '', limit: '' } },
     },
     cniEnabled: false,
     disableHeartBeat: false,
@@ -264,6 +269,7 @@ export function controlPlaneObjects(input: ControlPlaneInput): KubeObject[] {
         },
       },
       cfg,
+      values.proxy.resources,
     );
     const { namespace: _ns, ...templateMeta } = podTemplate.metadata;
     add({

@@ -25,7 +25,7 @@ import {
   readableReasons,
   serviceOpaquePorts,
 } from './inject-report';
-import { InjectionConfig, injectPod } from './proxy-spec';
+import { InjectionConfig, injectPod, type ProxyResourceValues } from './proxy-spec';
 import { usesNativeSidecar } from './versions';
 
 const MWC = 'linkerd-proxy-injector-webhook-config';
@@ -54,7 +54,12 @@ interface LinkerdValues {
   identityTrustDomain?: string;
   cniEnabled?: boolean;
   identity?: { serviceAccountTokenProjection?: boolean };
-  proxy?: { image?: { version?: string }; nativeSidecar?: boolean; opaquePorts?: string };
+  proxy?: {
+    image?: { version?: string };
+    nativeSidecar?: boolean;
+    opaquePorts?: string;
+    resources?: ProxyResourceValues;
+  };
 }
 
 /** One counter family: label set (rendered) → count. */
@@ -125,7 +130,11 @@ export class ProxyInjector {
         annotations['config.alpha.linkerd.io/proxy-enable-native-sidecar'];
       const layout =
         native === 'true' || native === 'false' ? { ...cfg, nativeSidecar: native === 'true' } : cfg;
-      return injectPod({ ...obj, metadata: { ...obj.metadata, annotations } }, layout);
+      return injectPod(
+        { ...obj, metadata: { ...obj.metadata, annotations } },
+        layout,
+        values.proxy?.resources ?? {},
+      );
     }
     if (parent)
       this.cluster.events.record(

@@ -59,4 +59,31 @@ describe('proxy injection', () => {
     assert.deepEqual(out.spec.initContainers, []);
     assert.ok(hasProxy(out as never));
   });
+
+  it("gives the proxy linkerd-config's proxy.resources, each overridden by the pod's annotation", () => {
+    type Out = { spec: { containers: Array<{ name: string; resources?: unknown }> } };
+    const ha = { cpu: { request: '100m', limit: '' }, memory: { request: '20Mi', limit: '250Mi' } };
+    const proxyOf = (o: unknown) => (o as Out).spec.containers.find((c) => c.name === 'linkerd-proxy')!;
+    assert.deepEqual(proxyOf(injectPod(pod, cfg, ha)).resources, {
+      requests: { cpu: '100m', memory: '20Mi' },
+      limits: { memory: '250Mi' },
+    });
+    const annotated = {
+      ...pod,
+      metadata: {
+        ...pod.metadata,
+        annotations: {
+          'config.linkerd.io/proxy-memory-limit': '512Mi',
+          'config.linkerd.io/proxy-cpu-limit': '1',
+        },
+      },
+    };
+    assert.deepEqual(proxyOf(injectPod(annotated, cfg, ha)).resources, {
+      requests: { cpu: '100m', memory: '20Mi' },
+      limits: { cpu: '1', memory: '512Mi' },
+    });
+    // The chart's defaults are all empty: no resources at all.
+    const empty = { cpu: { request: '', limit: '' }, memory: { request: '', limit: '' } };
+    assert.equal(proxyOf(injectPod(pod, cfg, empty)).resources, undefined);
+  });
 });

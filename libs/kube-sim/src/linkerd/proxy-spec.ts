@@ -89,12 +89,23 @@ function ownerLabel(pod: KubeObject): Record<string, string> {
   return { [`linkerd.io/proxy-${ref.kind.toLowerCase()}`]: ref.name };
 }
 
-/** `config.linkerd.io/proxy-{cpu,memory}-{request,limit}` → the proxy container's resources. */
-function proxyResources(annotations: Record<string, string>): Record<string, Record<string, string>> {
+/** linkerd-config's `proxy.resources` (chart default: every value ""; values-ha.yaml sets some). */
+export type ProxyResourceValues = Partial<
+  Record<'cpu' | 'memory', Partial<Record<'request' | 'limit', string | number>>>
+>;
+
+/**
+ * `config.linkerd.io/proxy-{cpu,memory}-{request,limit}` over linkerd-config's `proxy.resources`
+ * → the proxy container's resources (an empty value sets nothing).
+ */
+function proxyResources(
+  annotations: Record<string, string>,
+  defaults: ProxyResourceValues = {},
+): Record<string, Record<string, string>> {
   const out: Record<string, Record<string, string>> = {};
   for (const kind of ['request', 'limit'] as const)
     for (const res of ['cpu', 'memory'] as const) {
-      const v = annotations[`config.linkerd.io/proxy-${res}-${kind}`];
+      const v = annotations[`config.linkerd.io/proxy-${res}-${kind}`] ?? String(defaults[res]?.[kind] ?? '');
       if (!v) continue;
       const key = kind === 'request' ? 'requests' : 'limits';
       out[key] = { ...(out[key] ?? {}), [res]: v };
@@ -102,11 +113,15 @@ function proxyResources(annotations: Record<string, string>): Record<string, Rec
   return out;
 }
 
-export function injectPod(pod: KubeObject, cfg: InjectionConfig): KubeObject {
+export function injectPod(
+  pod: KubeObject,
+  cfg: InjectionConfig,
+  defaultResources: ProxyResourceValues = {},
+): KubeObject {
   const spec = { ...(pod['spec'] as Record<string, unknown>) };
   const containers = [...((spec['containers'] as unknown[]) ?? [])];
   const inits = [...((spec['initContainers'] as unknown[]) ?? [])];
-  const resources = proxyResources(pod.metadata.annotations ?? {});
+  const resources = proxyResources(pod.metadata.annotations ?? {}, defaultResources);
   const proxy = {
     ...proxyContainer(cfg),
     ...(Object.keys(resources).length ? { resources } : {}),

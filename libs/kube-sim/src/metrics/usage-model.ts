@@ -2,6 +2,7 @@
 // memory grows with the requests and connections it carries (benchmarks put a proxy at
 // ~18–26 MB at 2,000 RPS), the control plane's with the number of meshed pods it serves.
 // Both metrics.k8s.io and the proxy's own process_* metrics read from here, so they agree.
+import { parseQuantity } from '@meshfleet/core';
 import type { SimCluster } from '../cluster/sim-cluster';
 import { podPhase } from '../controllers/helpers';
 import { KubeObject } from '../store/types';
@@ -29,7 +30,11 @@ export interface MemoryLeakRule {
 interface ContainerSpec {
   name: string;
   restartPolicy?: string;
+  resources?: { limits?: Record<string, string | number> };
 }
+
+/** How often a leaking container's memory is held against its limit. */
+export const OOM_SWEEP_MS = 250;
 
 /** Per-container base figures for the control plane (memory, CPU) plus growth per meshed pod. */
 const CONTROL_PLANE: Record<string, { mem: number; memPerPod: number; cpu: number; cpuPerPod: number }> = {
@@ -45,6 +50,9 @@ export class UsageModel {
   private nextId = 1;
   /** uid/container → last CPU sample, integrated into process_cpu_seconds_total. */
   private readonly cpu = new Map<string, { at: number; seconds: number; startedAt: number }>();
+  private sweeping = false;
+  /** uid/container → when the sweep last OOM-killed it. */
+  private readonly killedAt = new Map<string, number>();
 
   constructor(
     private readonly cluster: SimCluster,
@@ -55,11 +63,54 @@ export class UsageModel {
   addLeak(rule: Omit<MemoryLeakRule, 'id' | 'since'>): MemoryLeakRule {
     const full = { ...rule, id: this.nextId++, since: Date.now() };
     this.leaks.push(full);
+    this.sweepSoon();
     return full;
   }
 
   clearLeaks(): void {
     this.leaks.length = 0;
+  }
+
+  /**
+   * Containers whose working set is above their memory limit now: the kernel's OOM killer ends
+   * them, and the kubelet restarts them (memory back to its base, the leak counting from the
+   * restart). Only leaking containers can get there in this model.
+   */
+  overLimit(now = Date.now()): Array<{ pod: KubeObject; container: string }> {
+    const out: Array<{ pod: KubeObject; container: string }> = [];
+    if (this.leaks.length === 0) return out;
+    for (const pod of this.cluster.store.list('/pods')) {
+      if (!this.leaks.some((l) => this.matches(l, pod))) continue;
+      const spec = (pod['spec'] ?? {}) as { containers?: ContainerSpec[]; initContainers?: ContainerSpec[] };
+      const limits = new Map<string, number>();
+      for (const c of [...(spec.initContainers ?? []), ...(spec.containers ?? [])]) {
+        const limit = parseQuantity(c.resources?.limits?.['memory']);
+        if (limit) limits.set(c.name, limit);
+      }
+      if (limits.size === 0) continue;
+      for (const u of this.podUsage(pod, now)) {
+        const limit = limits.get(u.name);
+        if (limit !== undefined && u.memoryBytes > limit) out.push({ pod, container: u.name });
+      }
+    }
+    return out;
+  }
+
+  /** While a leak is set, OOM-kills the containers it pushed past their limit. */
+  private sweepSoon(): void {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    this.cluster.controllers.after(OOM_SWEEP_MS, () => {
+      this.sweeping = false;
+      const now = Date.now();
+      for (const { pod, container } of this.overLimit(now)) {
+        // Until the kubelet has written the restart into the status the old figure still shows.
+        const key = `${pod.metadata.uid ?? ''}/${container}`;
+        if (now - (this.killedAt.get(key) ?? 0) < 2000) continue;
+        if (this.cluster.controllers.kubelet.oomKill(pod, container)) this.killedAt.set(key, now);
+      }
+      if (this.leaks.length > 0) this.sweepSoon();
+    });
   }
 
   listLeaks(): MemoryLeakRule[] {

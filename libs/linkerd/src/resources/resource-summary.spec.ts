@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
-import { jsonByteLength, ResourceUsageSchema } from '@meshfleet/agent-protocol';
-import { parseQuantity } from './quantity';
+import { jsonByteLength, namespaceOverhead, ResourceUsageSchema } from '@meshfleet/agent-protocol';
+import { parseQuantity } from '@meshfleet/core';
 import { quantile, summarizeResources, type ContainerUsage } from './resource-summary';
 
 const MiB = 1024 * 1024;
@@ -10,12 +10,24 @@ const MiB = 1024 * 1024;
 function pod(
   ns: string,
   name: string,
-  opts: { limit?: string; restarts?: number; oom?: boolean; component?: string; app?: string } = {},
+  opts: {
+    limit?: string;
+    cpuLimit?: string;
+    restarts?: number;
+    oom?: boolean;
+    component?: string;
+    app?: string;
+  } = {},
 ): V1Pod {
   const proxy = {
     name: 'linkerd-proxy',
     restartPolicy: 'Always',
-    ...(opts.limit ? { resources: { limits: { memory: opts.limit } } } : {}),
+    resources: {
+      limits: {
+        ...(opts.limit ? { memory: opts.limit } : {}),
+        ...(opts.cpuLimit ? { cpu: opts.cpuLimit } : {}),
+      },
+    },
   };
   return {
     metadata: {
@@ -73,7 +85,7 @@ describe('summarizeResources', () => {
     const pods = [
       pod('shop', 'web-1', { limit: '64Mi' }),
       pod('shop', 'web-2', { restarts: 2, oom: true }),
-      pod('pay', 'api-1'),
+      pod('pay', 'api-1', { cpuLimit: '6m' }),
       pod('linkerd', 'linkerd-destination-1', { component: 'destination', app: 'destination' }),
     ];
     const usage = new Map<string, ContainerUsage[]>([
@@ -133,7 +145,13 @@ describe('summarizeResources', () => {
       oom: true,
     });
     const shop = r.namespaces.find((n) => n.ns === 'shop')!;
-    assert.equal(shop.overhead, 0.4, '80 MiB of proxies ÷ 200 MiB of apps');
+    assert.equal(shop.overhead, undefined, 'follows from mem and appMem: not sent');
+    assert.equal(namespaceOverhead(shop), 0.4, '80 MiB of proxies ÷ 200 MiB of apps');
+    assert.equal(r.proxy.cpuMax, 0.02);
+    assert.equal(r.proxy.cpuMaxPod, 'shop/web-2');
+    assert.equal(r.proxy.cpuNearLimit, 1, '5m of a 6m CPU limit is over 80 %');
+    // Over every meshed pod whose application was measured, the control plane's included.
+    assert.equal(r.proxy.overhead, Math.round((102 / 475) * 1000) / 1000);
     assert.deepEqual(r.controlPlane, [
       {
         component: 'destination',
@@ -183,6 +201,15 @@ describe('summarizeResources', () => {
     assert.equal(r.namespacesTruncated, true);
     assert.equal(r.controlPlane.length, 3);
     assert.equal(r.proxy.max, 10 * MiB + 4999 * 4099);
+    // The namespaces carried are 5 of 51, yet the cluster's overhead covers every pod.
+    // (The control-plane pods' usage here has no proxy row: they are not measured proxies.)
+    let proxyMem = 0;
+    let appMem = 0;
+    for (let i = 0; i < 5000; i++) {
+      proxyMem += 10 * MiB + i * 4099;
+      appMem += 120 * MiB + i * 1000;
+    }
+    assert.equal(r.proxy.overhead, Math.round((proxyMem / appMem) * 1000) / 1000);
   });
 
   it("reads viz's bundled Prometheus: working set, smallest limit and retention; null without it", () => {

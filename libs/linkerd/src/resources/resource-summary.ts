@@ -19,7 +19,7 @@ import {
   PROXY_CONTAINER,
 } from '../constants';
 import { isMeshed, podKey } from '../cluster/pods';
-import { parseQuantity } from './quantity';
+import { parseQuantity } from '@meshfleet/core';
 
 export interface ContainerUsage {
   name: string;
@@ -60,6 +60,11 @@ const memLimit = (pod: V1Pod, name: string): number | undefined => {
   return v && v > 0 ? Math.round(v) : undefined;
 };
 
+const cpuLimit = (pod: V1Pod, name: string): number | undefined => {
+  const v = parseQuantity(containersOf(pod).find((c) => c.name === name)?.resources?.limits?.['cpu']);
+  return v && v > 0 ? v : undefined;
+};
+
 const oomKilled = (s: V1ContainerStatus | undefined): boolean =>
   s?.lastState?.terminated?.reason === 'OOMKilled' || s?.state?.terminated?.reason === 'OOMKilled';
 
@@ -94,6 +99,14 @@ export function summarizeResources(input: ResourceInputs): ResourceUsage {
   let overLimit = 0;
   let oomPods = 0;
   let restarts = 0;
+  // Proxy and application memory of the pods whose application containers were measured: the
+  // cluster's mesh overhead, whatever the number of namespaces (the report carries only 5).
+  let overheadProxy = 0;
+  let overheadApp = 0;
+  // The busiest proxy by CPU (the top list is by memory) and the proxies near their CPU limit.
+  let cpuMax = 0;
+  let cpuMaxPod = '';
+  let cpuNearLimit = 0;
 
   for (const pod of input.pods) {
     const ns = pod.metadata?.namespace ?? '';
@@ -134,6 +147,14 @@ export function summarizeResources(input: ResourceInputs): ResourceUsage {
     const limit = memLimit(pod, PROXY_CONTAINER);
     const near = limit !== undefined && proxy.mem > NEAR_LIMIT * limit;
     if (near) overLimit++;
+    if (proxy.cpu !== undefined) {
+      if (proxy.cpu > cpuMax) {
+        cpuMax = proxy.cpu;
+        cpuMaxPod = `${ns}/${pod.metadata?.name ?? ''}`;
+      }
+      const cpuCap = cpuLimit(pod, PROXY_CONTAINER);
+      if (cpuCap !== undefined && proxy.cpu > NEAR_LIMIT * cpuCap) cpuNearLimit++;
+    }
     const row: TopProxy & { sort: number } = {
       ns,
       pod: pod.metadata?.name ?? '',
@@ -154,8 +175,14 @@ export function summarizeResources(input: ResourceInputs): ResourceUsage {
     n.pods++;
     n.cpu += proxy.cpu ?? 0;
     n.mem += proxy.mem;
-    for (const u of usage ?? []) if (u.name !== PROXY_CONTAINER) n.appMem += Math.round(u.mem);
+    let appMem = 0;
+    for (const u of usage ?? []) if (u.name !== PROXY_CONTAINER) appMem += Math.round(u.mem);
+    n.appMem += appMem;
     namespaces.set(ns, n);
+    if (appMem > 0) {
+      overheadProxy += proxy.mem;
+      overheadApp += appMem;
+    }
   }
 
   proxyMems.sort((a, b) => a - b);
@@ -169,7 +196,6 @@ export function summarizeResources(input: ResourceInputs): ResourceUsage {
       cpu: round3(n.cpu),
       mem: n.mem,
       appMem: n.appMem,
-      overhead: n.appMem > 0 ? round3(n.mem / n.appMem) : null,
     }));
   const cpRows: ControlPlaneResources[] = [...components]
     .sort((a, b) => a[0].localeCompare(b[0]))
@@ -198,6 +224,10 @@ export function summarizeResources(input: ResourceInputs): ResourceUsage {
       overLimit,
       oomKilled: oomPods,
       restarts,
+      overhead: overheadApp > 0 ? round3(overheadProxy / overheadApp) : null,
+      cpuMax: round3(cpuMax),
+      ...(cpuMaxPod ? { cpuMaxPod: cpuMaxPod.slice(0, 256) } : {}),
+      ...(cpuNearLimit > 0 ? { cpuNearLimit } : {}),
     },
     top: top.slice(0, RESOURCE_LIMITS.topProxies).map(({ sort: _s, ...r }) => r),
     namespaces: nsRows,
