@@ -145,9 +145,14 @@ export async function startAgent(
       resources: new ResourceCollector({
         kube,
         controlPlaneNamespace: config.linkerdNamespace,
+        vizNamespace: config.vizNamespace,
         timeoutMs: config.scrape.timeoutMs,
         log,
       }),
+      links: async () =>
+        (await kube.ops.listIfServed('multicluster.linkerd.io/v1alpha3', 'Link'))?.map(
+          (l) => `${l.metadata?.namespace}/${l.metadata?.name}`,
+        ),
       agentVersion: AGENT_VERSION,
       controlPlaneNamespace: config.linkerdNamespace,
       vizNamespace: config.vizNamespace,

@@ -15,11 +15,12 @@ import { eventually } from './sim-fixture';
 const FIRST = 'edge-26.6.3'; // 2.20
 const VERSION = 'edge-26.8.3'; // 2.20 too
 const OLDER_SAME_MAJOR = FIRST;
-const OP = `id kind status error params steps { step status message }`;
+const OP = `id kind status error params warnings { code namespaces message } steps { step status message }`;
 const CLUSTER = `query($id: ID!) { cluster(id: $id) {
   status health { status categories { name checks { description result error } } }
-  linkerd { installed version extensions { name namespace version managed note } }
+  linkerd { installed version extensions { name namespace version managed note prometheusUrl links } }
 } }`;
+const PROM_URL = 'http://prometheus.monitoring.svc.cluster.local:9090';
 const INSTALL_EXT = `mutation($i: ExtensionInput!) { installExtension(input: $i) { ${OP} } }`;
 const UPGRADE_EXT = `mutation($i: ExtensionInput!) { upgradeExtension(input: $i) { ${OP} } }`;
 const UNINSTALL_EXT = `mutation($i: ExtensionInput!) { uninstallExtension(input: $i) { ${OP} } }`;
@@ -84,6 +85,15 @@ describe('Linkerd extensions as operations', () => {
   });
 
   it('installs viz through GraphQL: the viz pods meshed and Ready, the tap APIService available, every viz check passing', async () => {
+    // emojivoto denies by default: the install warns that its scrapes need the allow-scrapes policies.
+    await ops.apply({
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: {
+        name: 'emojivoto',
+        annotations: { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/default-inbound-policy': 'deny' },
+      },
+    } as AnyObject);
     const domainId = (await q(`mutation { createIdentityDomain(input: { name: "ext" }) { id } }`)).data!
       .createIdentityDomain.id;
     const install = await q(
@@ -102,6 +112,11 @@ describe('Linkerd extensions as operations', () => {
     );
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify({ error: done.error, steps: done.steps }));
     assert.equal(done.kind, 'INSTALL_EXTENSION');
+    assert.deepEqual(
+      done.warnings.map((w: any) => [w.code, w.namespaces]),
+      [['ALLOW_SCRAPES_APPLIED', ['emojivoto']]],
+    );
+    assert.match(done.warnings[0].message, /emojivoto \(deny\).*allow-scrapes policies will be applied/);
     const scrape = await ops.get<AnyObject>({
       apiVersion: 'policy.linkerd.io/v1alpha1',
       kind: 'AuthorizationPolicy',
@@ -144,7 +159,15 @@ describe('Linkerd extensions as operations', () => {
     assert.ok(viz.checks.length >= 10, JSON.stringify(viz.checks.map((x: any) => x.description)));
     assert.ok(viz.checks.some((x: any) => x.description === 'tap API service is running'));
     assert.deepEqual(c.linkerd.extensions, [
-      { name: 'viz', namespace: 'linkerd-viz', version: FIRST, managed: true, note: null },
+      {
+        name: 'viz',
+        namespace: 'linkerd-viz',
+        version: FIRST,
+        managed: true,
+        note: null,
+        prometheusUrl: null,
+        links: null,
+      },
     ]);
   });
 
@@ -160,6 +183,37 @@ describe('Linkerd extensions as operations', () => {
       'EXTENSION_VERSION_MISMATCH',
     );
     await refused(INSTALL_EXT, { extension: 'viz' }, 'FAILED_PRECONDITION', 'EXTENSION_INSTALLED');
+    // A release of the control plane's major that the catalog has no viz bundle of.
+    assert.match(
+      await refused(
+        UPGRADE_EXT,
+        { extension: 'viz', version: 'edge-26.7.99' },
+        'BAD_USER_INPUT',
+        'NOT_IN_CATALOG',
+      ),
+      /no viz bundle for edge-26\.7\.99/,
+    );
+    assert.match(
+      await refused(
+        UPGRADE_EXT,
+        { extension: 'viz', prometheusUrl: 'prometheus:9090' },
+        'BAD_USER_INPUT',
+        'BAD_PROMETHEUS_URL',
+      ),
+      /not http or https/,
+    );
+    await refused(
+      UPGRADE_EXT,
+      { extension: 'viz', prometheusUrl: 'https://admin:secret@prom.example.invalid' },
+      'BAD_USER_INPUT',
+      'BAD_PROMETHEUS_URL',
+    );
+    await refused(
+      INSTALL_EXT,
+      { extension: 'multicluster', prometheusUrl: PROM_URL },
+      'BAD_USER_INPUT',
+      'VIZ_ONLY',
+    );
     await refused(
       INSTALL_EXT,
       { extension: 'multicluster', allowScrapesNamespaces: ['emojivoto'] },
@@ -205,6 +259,36 @@ describe('Linkerd extensions as operations', () => {
     await ops.delete(stray);
   });
 
+  it('switches viz to an external Prometheus: the bundled one pruned, the metrics-api pointed at the URL, shown in GraphQL', async () => {
+    const done = await run(
+      UPGRADE_EXT,
+      { i: { clusterId, extension: 'viz', prometheusUrl: PROM_URL } },
+      'upgradeExtension',
+    );
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify({ error: done.error, steps: done.steps }));
+    assert.equal(done.params.prometheusUrl, PROM_URL);
+    const prune = done.steps.filter((s: any) => s.step === 'prune').at(-1);
+    assert.match(prune.message, /Deployment linkerd-viz\/prometheus/);
+    assert.match(prune.message, /ClusterRole linkerd-linkerd-viz-prometheus/);
+    const viz = (kind: string, name: string, apiVersion = 'v1') =>
+      ops.get<AnyObject>({ apiVersion, kind, namespace: 'linkerd-viz', name });
+    assert.equal(await viz('Deployment', 'prometheus', 'apps/v1'), null);
+    assert.equal(await viz('ConfigMap', 'prometheus-config'), null);
+    assert.ok(
+      await viz('Server', 'prometheus-admin', 'policy.linkerd.io/v1beta3'),
+      'policies stay, as in the chart',
+    );
+    const api = (await viz('Deployment', 'metrics-api', 'apps/v1')) as any;
+    assert.ok(api.spec.template.spec.containers[0].args.includes(`-prometheus-url=${PROM_URL}`));
+    const c = await eventually(
+      cluster,
+      (c) => c.linkerd.extensions.find((e: any) => e.name === 'viz')?.prometheusUrl === PROM_URL,
+      30_000,
+      'the report shows the external Prometheus',
+    );
+    assert.ok(c);
+  });
+
   it("a rollout to a new release upgrades viz in the same wave, in Linkerd's order: control plane, viz, data plane", async () => {
     const r = await q(`mutation($i: RolloutInput!) { startRollout(input: $i) { id } }`, {
       i: {
@@ -226,8 +310,9 @@ describe('Linkerd extensions as operations', () => {
       await q(`query($id: ID!) { operation(id: $id) { ${OP} } }`, { id: rollout.targets[0].operationId })
     ).data!.operation;
     assert.deepEqual(
-      op.params.extensions.map((e: any) => `${e.extension} ${e.release.version}`),
-      [`viz ${VERSION}`],
+      op.params.extensions.map((e: any) => `${e.extension} ${e.release.version} ${e.prometheusUrl}`),
+      [`viz ${VERSION} ${PROM_URL}`],
+      'viz keeps its external Prometheus through the core upgrade',
     );
 
     const done = op;
@@ -254,6 +339,16 @@ describe('Linkerd extensions as operations', () => {
       name: 'tap',
     });
     assert.match(JSON.stringify(tap), new RegExp(`tap:${VERSION}`));
+    assert.equal(
+      await ops.get({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: 'linkerd-viz',
+        name: 'prometheus',
+      }),
+      null,
+      'no bundled Prometheus came back',
+    );
   });
 
   it('upgrades viz and prunes what the new render no longer has', async () => {
@@ -274,6 +369,11 @@ describe('Linkerd extensions as operations', () => {
       'upgradeExtension',
     );
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify({ error: done.error, steps: done.steps }));
+    assert.equal(
+      done.params.prometheusUrl,
+      PROM_URL,
+      'an upgrade without prometheusUrl keeps the current one',
+    );
     const prune = done.steps.filter((s: any) => s.step === 'prune').at(-1);
     assert.equal(prune.status, 'succeeded');
     assert.match(prune.message, /deleted 1 objects .*ConfigMap linkerd-viz\/grafana-config/);
@@ -334,7 +434,7 @@ describe('Linkerd extensions as operations', () => {
     );
   });
 
-  it('multicluster: uninstall fails while a Link exists and leaves it all in place; removed once unlinked', async () => {
+  it('multicluster: uninstall is refused while the report lists a Link, leaving it all in place; removed once unlinked', async () => {
     const done = await run(INSTALL_EXT, { i: { clusterId, extension: 'multicluster' } }, 'installExtension');
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify({ error: done.error, steps: done.steps }));
     await ops.apply({
@@ -342,21 +442,36 @@ describe('Linkerd extensions as operations', () => {
       metadata: { name: 'east', namespace: 'linkerd-multicluster' },
       spec: { targetClusterName: 'east', gatewayAddress: 'east.example.invalid', gatewayPort: '4143' },
     } as AnyObject);
+    // Links are no informer's: a namespace coming or going makes the agent report again.
+    const POKE = { apiVersion: 'v1', kind: 'Namespace', name: 'e2e-poke' };
+    const poke = (n: string) =>
+      n === '1'
+        ? ops.apply({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: POKE.name } } as AnyObject)
+        : ops.delete(POKE);
+    const linksReported = (links: string[]) =>
+      eventually(
+        cluster,
+        (c) =>
+          JSON.stringify(c.linkerd.extensions.find((e: any) => e.name === 'multicluster')?.links) ===
+          JSON.stringify(links),
+        30_000,
+        `the report lists Links ${links.join(', ') || 'none'}`,
+      );
+    await poke('1');
+    await linksReported(['linkerd-multicluster/east']);
     const before = await labelled(ops, 'multicluster');
-    // The API needs a report that shows multicluster before it accepts the uninstall.
-    const r = await eventually(
-      () => q(UNINSTALL_EXT, { i: { clusterId, extension: 'multicluster' } }),
-      (r) => !r.errors,
-      30_000,
-      'uninstall accepted once the report shows multicluster',
+    const msg = await refused(
+      UNINSTALL_EXT,
+      { extension: 'multicluster' },
+      'FAILED_PRECONDITION',
+      'LINKS_EXIST',
     );
-    const failed = await fleet.finished(r.data!.uninstallExtension.id, OP, 60_000);
-    assert.equal(failed.status, 'FAILED');
-    assert.equal(failed.error.code, 'LINKS_EXIST', JSON.stringify(failed.error));
-    assert.match(failed.error.message, /linkerd-multicluster\/east/);
+    assert.match(msg, /linkerd-multicluster\/east/);
     assert.deepEqual(await labelled(ops, 'multicluster'), before, 'nothing removed');
 
     await ops.delete({ ...LINK, namespace: 'linkerd-multicluster', name: 'east' });
+    await poke('2');
+    await linksReported([]);
     const removed = await run(
       UNINSTALL_EXT,
       { i: { clusterId, extension: 'multicluster' } },

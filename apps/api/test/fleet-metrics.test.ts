@@ -73,6 +73,7 @@ function resourceBlock(over: Partial<ResourceUsage> = {}): ResourceUsage {
       { component: 'identity', pods: 1, cpu: 0.002, mem: 20 * MiB },
       { component: 'proxy-injector', pods: 1, cpu: 0.004, mem: 40 * MiB, limit: 250 * MiB, limitRatio: 0.16 },
     ],
+    vizPrometheus: null,
     ...over,
   };
 }
@@ -376,11 +377,7 @@ describe('fleet metrics endpoint', () => {
     // The agent's cluster-wide ratio where it sends one; from an older agent's report, the
     // namespaces' where they cover the cluster and application memory was measured.
     expectPerCluster('meshfleet_cluster_proxy_memory_overhead_ratio', (r, s) =>
-      s.name === 'aks-ok'
-        ? { '': (9 * 22) / 800 }
-        : s.name === 'eks-bad'
-          ? { '': 0.31 }
-          : undefined,
+      s.name === 'aks-ok' ? { '': (9 * 22) / 800 } : s.name === 'eks-bad' ? { '': 0.31 } : undefined,
     );
     // Drift findings where the report had a drift check (0 is a check that found nothing).
     expectPerCluster('meshfleet_cluster_drift_findings', (_r, s) =>

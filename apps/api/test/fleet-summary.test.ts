@@ -13,7 +13,11 @@ interface Spec {
   total?: number;
   issuerDays?: number;
   anchor?: string;
+  /** viz's bundled Prometheus in the report's resources block. */
+  prometheus?: { mem: number | null; limit: number | null; retention: string | null };
 }
+
+const MiB = 1024 * 1024;
 
 const SPECS: Spec[] = [
   {
@@ -26,6 +30,7 @@ const SPECS: Spec[] = [
     total: 10,
     issuerDays: 200,
     anchor: 'a'.repeat(64),
+    prometheus: { mem: 120 * MiB, limit: null, retention: '6h' },
   },
   {
     name: 'aks-2',
@@ -37,6 +42,7 @@ const SPECS: Spec[] = [
     total: 10,
     issuerDays: 5,
     anchor: 'a'.repeat(64),
+    prometheus: { mem: 10 * MiB, limit: 20 * MiB, retention: null },
   },
   {
     name: 'eks-1',
@@ -48,6 +54,7 @@ const SPECS: Spec[] = [
     total: 20,
     issuerDays: 20,
     anchor: 'b'.repeat(64),
+    prometheus: { mem: 10 * MiB, limit: null, retention: null },
   },
   { name: 'gke-1', provider: 'GKE', region: 'europe-west4', health: 'NONE' },
   { name: 'onprem-1', provider: 'ONPREM', region: 'dc1', health: 'PENDING' },
@@ -90,6 +97,28 @@ function reportFor(s: Spec) {
     notAfter: new Date(Date.now() + s.issuerDays! * 86_400_000).toISOString(),
   };
   r.certificates = [anchor, issuer];
+  if (s.prometheus)
+    r.resources = {
+      source: 'metrics-api',
+      sampled: false,
+      proxy: {
+        pods: s.meshed,
+        meshedPods: s.meshed,
+        cpu: 0,
+        mem: 0,
+        p50: 0,
+        p95: 0,
+        max: 0,
+        overLimit: 0,
+        oomKilled: 0,
+        restarts: 0,
+      },
+      top: [],
+      namespaces: [],
+      namespacesTruncated: false,
+      controlPlane: [],
+      vizPrometheus: { pods: 1, ...s.prometheus },
+    };
   return r;
 }
 
@@ -197,6 +226,46 @@ describe('fleetSummary', () => {
       s.trustAnchorGroups.map((g: any) => g.clusterCount),
       [2, 1],
     );
+  });
+
+  it('warns about clusters whose bundled viz Prometheus is beyond its sizing (5 MiB per meshed pod), with the figures', async () => {
+    const r = await api.gql(
+      `{ fleetSummary { vizPrometheusWarnings {
+        clusterId clusterName meshedPods sizingBytes memoryBytes memoryLimitBytes retention reasons message
+      } } }`,
+      {},
+      key,
+    );
+    assert.equal(r.errors, undefined, JSON.stringify(r.errors));
+    const w = r.data!.fleetSummary.vizPrometheusWarnings;
+    assert.deepEqual(
+      w.map((x: any) => [x.clusterName, x.meshedPods, x.sizingBytes, x.reasons]),
+      [
+        ['aks-1', 10, 50 * MiB, ['MEMORY_ABOVE_SIZING']],
+        ['aks-2', 5, 25 * MiB, ['LIMIT_BELOW_SIZING']],
+      ],
+      'eks-1 has no meshed pods to size for',
+    );
+    assert.equal(w[0].memoryBytes, 120 * MiB);
+    assert.equal(w[1].memoryLimitBytes, 20 * MiB);
+    assert.match(w[0].message, /aks-1 uses 120 MiB, above 1\.5 × the 50 MiB its 10 meshed pods call for/);
+    const one = await api.gql(
+      `query($id: ID!) { cluster(id: $id) { resources { vizPrometheus { pods memoryBytes memoryLimitBytes retention } } } }`,
+      { id: w[0].clusterId },
+      key,
+    );
+    assert.deepEqual(one.data!.cluster.resources.vizPrometheus, {
+      pods: 1,
+      memoryBytes: 120 * MiB,
+      memoryLimitBytes: null,
+      retention: '6h',
+    });
+    const eks = await api.gql(
+      `{ fleetSummary(filter: { provider: EKS }) { vizPrometheusWarnings { clusterName } } }`,
+      {},
+      key,
+    );
+    assert.deepEqual(eks.data!.fleetSummary.vizPrometheusWarnings, []);
   });
 
   it('applies the cluster filter, label selectors included', async () => {

@@ -34,6 +34,7 @@ function usage(
     controlPlane: [
       { component: 'destination', pods: 1, cpu: 0.01, mem: 60 * MiB, limit: 250 * MiB, limitRatio: 0.24 },
     ],
+    vizPrometheus: null,
     ...extra,
   };
 }

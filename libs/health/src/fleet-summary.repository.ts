@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ClusterListFilter, clusterWhereSql } from '@meshfleet/clusters';
 import { PrismaService } from '@meshfleet/db';
+import type { VizPrometheusResources } from '@meshfleet/agent-protocol';
 
 export interface FleetRow {
   provider: string;
@@ -51,6 +52,17 @@ export class FleetSummaryRepository {
       FROM "Cluster" c JOIN "ClusterHealth" h ON h."clusterId" = c."id"
       WHERE ${clusterWhereSql(org, f)}`;
     return rows[0] ?? { clustersChecked: 0, clustersWithDrift: 0, findings: 0 };
+  }
+
+  /** Clusters whose latest resource block shows viz's bundled Prometheus, with their meshed pods. */
+  async vizPrometheus(
+    org: string,
+    f: ClusterListFilter,
+  ): Promise<{ id: string; name: string; meshedPods: number; prometheus: VizPrometheusResources }[]> {
+    return this.prisma.$queryRaw`
+      SELECT c."id", c."name", h."meshedPods", h."resources"->'vizPrometheus' AS prometheus
+      FROM "Cluster" c JOIN "ClusterHealth" h ON h."clusterId" = c."id"
+      WHERE ${clusterWhereSql(org, f)} AND jsonb_typeof(h."resources"->'vizPrometheus') = 'object'`;
   }
 
   async aggregates(

@@ -1,6 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ANCHOR_GROUP_NAMES, newestOf, trustAnchorGroups } from './fleet-summary.service';
+import {
+  ANCHOR_GROUP_NAMES,
+  newestOf,
+  trustAnchorGroups,
+  vizPrometheusWarnings,
+} from './fleet-summary.service';
 
 describe('trustAnchorGroups', () => {
   it('merges bundles per anchor, counting a cluster mid-rotation in both groups once', () => {
@@ -39,5 +44,41 @@ describe('trustAnchorGroups', () => {
 describe('newestOf', () => {
   it('picks the newest release of the catalog', () => {
     assert.equal(newestOf(['edge-26.5.1', 'edge-26.6.3', 'not-a-version']), 'edge-26.6.3');
+  });
+});
+
+describe('vizPrometheusWarnings', () => {
+  const MiB = 1024 * 1024;
+  const row = (
+    name: string,
+    meshedPods: number,
+    p: { mem?: number; limit?: number; retention?: string },
+  ) => ({
+    id: `id-${name}`,
+    name,
+    meshedPods,
+    prometheus: { pods: 1, mem: p.mem ?? null, limit: p.limit ?? null, retention: p.retention ?? null },
+  });
+
+  it('lists the clusters beyond the sizing with their figures, the largest overrun first', () => {
+    const w = vizPrometheusWarnings([
+      row('fine', 100, { mem: 600 * MiB, retention: '6h' }),
+      row('big', 10, { mem: 400 * MiB }),
+      row('tight', 100, { mem: 100 * MiB, limit: 256 * MiB }),
+      row('long', 100, { retention: '7d' }),
+    ]);
+    assert.deepEqual(
+      w.map((x) => [x.clusterName, x.reasons]),
+      [
+        ['big', ['MEMORY_ABOVE_SIZING']],
+        ['tight', ['LIMIT_BELOW_SIZING']],
+        ['long', ['RETENTION_ABOVE_SIZING']],
+      ],
+    );
+    assert.equal(w[0]!.sizingBytes, 50 * MiB);
+    assert.equal(w[0]!.memoryBytes, 400 * MiB);
+    assert.match(w[0]!.message, /uses 400 MiB, above 1\.5 × the 50 MiB its 10 meshed pods call for/);
+    assert.match(w[1]!.message, /256 MiB memory limit, below the 500 MiB/);
+    assert.match(w[2]!.message, /keeps 7d of data; the sizing assumes 6h/);
   });
 });

@@ -2,9 +2,21 @@ import { Inject, Injectable } from '@nestjs/common';
 import { AppConfig } from '@meshfleet/config';
 import { ClusterListQuery, ClustersService } from '@meshfleet/clusters';
 import { ValidationError } from '@meshfleet/core';
-import { compareLinkerdVersions, freshSince, parseLinkerdVersion, reportFreshness } from '@meshfleet/linkerd';
+import {
+  compareLinkerdVersions,
+  freshSince,
+  parseLinkerdVersion,
+  prometheusSizing,
+  reportFreshness,
+} from '@meshfleet/linkerd';
+import type { VizPrometheusResources } from '@meshfleet/agent-protocol';
 import { FleetAggregates, FleetSummaryRepository } from './fleet-summary.repository';
-import { FleetSummaryType, HealthCountsType, TrustAnchorGroupType } from './dto/fleet-summary.types';
+import {
+  FleetSummaryType,
+  HealthCountsType,
+  TrustAnchorGroupType,
+  VizPrometheusSizingWarningType,
+} from './dto/fleet-summary.types';
 import { ResourcesService } from './resources/resources.service';
 
 const emptyCounts = (): HealthCountsType => ({
@@ -126,8 +138,51 @@ export class FleetSummaryService {
       })),
       trustAnchorGroups: trustAnchorGroups(anchorSets),
       resources: await this.resources.fleet(organizationId, f),
+      vizPrometheusWarnings: vizPrometheusWarnings(await this.repo.vizPrometheus(organizationId, f)),
     };
   }
+}
+
+/** How many sizing warnings fleetSummary lists at most. */
+export const SIZING_WARNINGS_LISTED = 50;
+
+const mib = (b: number) => `${Math.round(b / 1048576)} MiB`;
+
+/** Clusters whose bundled viz Prometheus is beyond its sizing, the largest overrun first. */
+export function vizPrometheusWarnings(
+  rows: { id: string; name: string; meshedPods: number; prometheus: VizPrometheusResources }[],
+): VizPrometheusSizingWarningType[] {
+  const out: Array<VizPrometheusSizingWarningType & { overrun: number }> = [];
+  for (const r of rows) {
+    const p = r.prometheus;
+    const { sizingBytes, reasons } = prometheusSizing(r.meshedPods, p);
+    if (reasons.length === 0) continue;
+    const said = reasons.map((x) =>
+      x === 'MEMORY_ABOVE_SIZING'
+        ? `uses ${mib(p.mem!)}, above 1.5 × the ${mib(sizingBytes)} its ${r.meshedPods} meshed pods call for (~5 MB each)`
+        : x === 'LIMIT_BELOW_SIZING'
+          ? `has a ${mib(p.limit!)} memory limit, below the ${mib(sizingBytes)} its ${r.meshedPods} meshed pods call for`
+          : `keeps ${p.retention} of data; the sizing assumes 6h`,
+    );
+    out.push({
+      clusterId: r.id,
+      clusterName: r.name,
+      meshedPods: r.meshedPods,
+      sizingBytes,
+      memoryBytes: p.mem,
+      memoryLimitBytes: p.limit,
+      retention: p.retention,
+      reasons,
+      message: `viz's bundled Prometheus on ${r.name} ${said.join('; ')}: point viz at your own Prometheus (prometheusUrl) or size it up`,
+      // How far past the sizing: memory over it, or it over the limit.
+      overrun:
+        sizingBytes > 0 ? Math.max((p.mem ?? 0) / sizingBytes, p.limit ? sizingBytes / p.limit : 0) : 0,
+    });
+  }
+  return out
+    .sort((a, b) => b.overrun - a.overrun || a.clusterName.localeCompare(b.clusterName))
+    .slice(0, SIZING_WARNINGS_LISTED)
+    .map(({ overrun: _o, ...w }) => w);
 }
 
 /** The newest release among the given versions (the catalog). */

@@ -27,8 +27,16 @@ export interface OperationParams {
   extension?: 'viz' | 'multicluster';
   extensionRelease?: { version: string; digest: string };
   allowScrapesNamespaces?: string[];
+  /** viz: the external Prometheus (null: the bundled one). */
+  prometheusUrl?: string | null;
+  /** What the request warned about when it was made (default inbound policies blocking scrapes). */
+  warnings?: Array<{ code: string; message: string; namespaces: string[] }>;
   /** UPGRADE: the installed extensions to upgrade after the control plane. */
-  extensions?: Array<{ extension: 'viz' | 'multicluster'; release: { version: string; digest: string } }>;
+  extensions?: Array<{
+    extension: 'viz' | 'multicluster';
+    release: { version: string; digest: string };
+    prometheusUrl?: string | null;
+  }>;
   /** Diagnostics: the pod to ask. */
   namespace?: string;
   pod?: string;
@@ -100,6 +108,7 @@ function extensionParams(op: KindInput): Record<string, unknown> {
     extension: op.params.extension,
     release: op.params.extensionRelease,
     allowScrapesNamespaces: op.params.allowScrapesNamespaces ?? [],
+    prometheusUrl: op.params.prometheusUrl ?? null,
   };
 }
 

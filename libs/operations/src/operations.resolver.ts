@@ -6,7 +6,7 @@ import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfl
 import { OperationKind, Role } from '@meshfleet/db';
 import { registerNodeLoader, toConnection } from '@meshfleet/graphql';
 import { CatalogEntry, CatalogService } from './catalog/catalog.service';
-import { OperationsService } from './operations.service';
+import { OperationsService, type OperationParams } from './operations.service';
 import { OperationWithSteps } from './operations.repository';
 import {
   ImportLinkerdReleaseInput,
@@ -26,6 +26,7 @@ type UpdatePayload = { operationId: string; clusterId: string; organizationId: s
 export const toOperationType = (o: OperationWithSteps): OperationType => ({
   ...o,
   params: o.params as Record<string, unknown>,
+  warnings: (o.params as OperationParams | null)?.warnings ?? [],
   steps: o.steps.map((s): OperationStepType => ({ ...s, message: s.message ?? '', at: new Date(s.at) })),
   error: (o.error as Record<string, unknown> | null) ?? null,
 });

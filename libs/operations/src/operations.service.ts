@@ -36,8 +36,11 @@ import {
   checkExtensionPresence,
   checkExtensionVersion,
   checkNoExtensions,
+  checkNoLinks,
+  checkPrometheusUrl,
   controlPlaneVersion,
   extensionName,
+  extensionWarnings,
   type ExtensionAction,
 } from './extensions/extension-requests';
 import { OperationFilter, OperationsRepository, OperationWithSteps } from './operations.repository';
@@ -358,7 +361,12 @@ export class OperationsService {
       if (e.name !== 'viz' && e.name !== 'multicluster') continue;
       try {
         const { bundle } = await this.catalog.extensionBundle(actor.organizationId, version, e.name);
-        out.push({ extension: e.name, release: { version, digest: bundle.digest } });
+        // The external Prometheus viz runs with stays: the new bundle is applied without its own.
+        out.push({
+          extension: e.name,
+          release: { version, digest: bundle.digest },
+          prometheusUrl: e.name === 'viz' ? (e.prometheusUrl ?? null) : null,
+        });
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
         throw new FailedPreconditionError(
@@ -433,7 +441,12 @@ export class OperationsService {
   async extension(
     actor: Actor,
     clusterId: string,
-    input: { extension: string; version?: string | null; allowScrapesNamespaces?: string[] | null },
+    input: {
+      extension: string;
+      version?: string | null;
+      allowScrapesNamespaces?: string[] | null;
+      prometheusUrl?: string | null;
+    },
     action: ExtensionAction,
   ): Promise<OperationWithSteps> {
     const extension = extensionName(input.extension);
@@ -446,9 +459,12 @@ export class OperationsService {
     const version = input.version?.trim() || cp;
     if (action !== 'uninstall') checkExtensionVersion(cp, version);
     const allowScrapes = checkAllowScrapes(report, extension, input.allowScrapesNamespaces ?? []);
+    const prometheusUrl = checkPrometheusUrl(report, extension, action, input.prometheusUrl);
     checkExtensionPresence(cluster.name, report, extension, action);
-    if (action === 'uninstall')
+    if (action === 'uninstall') {
+      checkNoLinks(cluster.name, report, extension);
       return this.create(actor, cluster, OperationKind.UNINSTALL_EXTENSION, { extension });
+    }
     let bundle;
     try {
       ({ bundle } = await this.catalog.extensionBundle(actor.organizationId, version, extension));
@@ -460,10 +476,16 @@ export class OperationsService {
       throw e;
     }
     const kind = action === 'install' ? OperationKind.INSTALL_EXTENSION : OperationKind.UPGRADE_EXTENSION;
+    const warnings = extensionWarnings(report, extension, {
+      prometheusUrl,
+      allowScrapesNamespaces: allowScrapes,
+    });
     return this.create(actor, cluster, kind, {
       extension,
       extensionRelease: { version, digest: bundle.digest },
       ...(allowScrapes.length ? { allowScrapesNamespaces: allowScrapes } : {}),
+      ...(extension === 'viz' ? { prometheusUrl } : {}),
+      ...(warnings.length ? { warnings } : {}),
       fromVersion:
         action === 'upgrade' ? (report?.extensions.find((e) => e.name === extension)?.version ?? null) : null,
     });

@@ -11,6 +11,7 @@ import {
   certificateInventory,
   gitopsOwnerOfLinkerd,
   installedExtensions,
+  LABEL_EXTENSION,
   linkerdInfo,
   mtlsStatus,
   runChecks,
@@ -36,7 +37,15 @@ export interface ReportBuilderDeps {
   drift?: Pick<DriftMonitor, 'current'>;
   /** The owning Application / HelmRelease's status; reports carry `gitops.source: null` without it. */
   gitopsSource?: Pick<GitopsSourceReader, 'read'>;
+  /**
+   * multicluster's `Link` objects (namespace/name), read while a multicluster namespace exists;
+   * undefined when not served or not granted (the report then says null).
+   */
+  links?: () => Promise<string[] | undefined>;
 }
+
+const hasMulticluster = (s: { namespaces: Array<{ metadata?: { labels?: Record<string, string> } }> }) =>
+  s.namespaces.some((n) => n.metadata?.labels?.[LABEL_EXTENSION] === 'multicluster');
 
 export class ReportBuilder {
   constructor(private readonly d: ReportBuilderDeps) {}
@@ -47,7 +56,7 @@ export class ReportBuilder {
     const snapshot = d.kube.snapshot(new Date());
     const cp = d.controlPlaneNamespace;
     const owner = gitopsOwnerOfLinkerd(snapshot, cp);
-    const [checks, certificates, scraped, drift, source] = await Promise.all([
+    const [checks, certificates, scraped, drift, source, links] = await Promise.all([
       runChecks(snapshot, {
         controlPlaneNamespace: cp,
         vizNamespace: d.vizNamespace,
@@ -59,6 +68,7 @@ export class ReportBuilder {
       d.gitopsSource
         ? d.gitopsSource.read(snapshot, cp, owner.detected, snapshot.now)
         : Promise.resolve(null),
+      d.links && hasMulticluster(snapshot) ? d.links().catch(() => undefined) : Promise.resolve(undefined),
     ]);
     const resources = d.resources ? await d.resources.collect(snapshot, scraped, signal) : null;
     const mtls = mtlsStatus(snapshot, scraped, { controlPlaneNamespace: cp });
@@ -88,7 +98,7 @@ export class ReportBuilder {
       resources,
       gitops: { ...owner, source },
       drift: drift ? withPodMesh(drift, pods) : null,
-      extensions: installedExtensions(snapshot),
+      extensions: installedExtensions(snapshot, links ?? null),
     };
     // Validate here too: a contract violation is our bug and should fail loudly in the agent's
     // log, not as a 400 the API has to explain.

@@ -29,6 +29,8 @@ interface PodMetricsList {
 export interface ResourceCollectorDeps {
   kube: Pick<KubeAccess, 'apiGet'>;
   controlPlaneNamespace: string;
+  /** Where viz's bundled Prometheus runs (its sizing in the report). */
+  vizNamespace?: string;
   timeoutMs: number;
   log?: Pick<Logger, 'debug'>;
 }
@@ -71,6 +73,7 @@ export class ResourceCollector {
     const base = {
       pods: snapshot.pods,
       controlPlaneNamespace: this.d.controlPlaneNamespace,
+      ...(this.d.vizNamespace ? { vizNamespace: this.d.vizNamespace } : {}),
     };
     const fromApi = await this.fromMetricsApi(signal);
     if (fromApi)

@@ -64,6 +64,8 @@ export const AdoptionNamespaceSchema = z.object({
   inject: InjectionSettingSchema.exclude(['unset']).nullable(),
   /** The namespace's `config.linkerd.io/opaque-ports`. */
   opaquePorts: shortString.nullable().default(null),
+  /** The namespace's `config.linkerd.io/default-inbound-policy`; null when unset (the cluster's applies). */
+  inboundPolicy: shortString.nullable().default(null),
   workloads: z.array(AdoptionWorkloadSchema).max(LIMITS.workloadsPerNamespace),
   workloadsTruncated: z.boolean().default(false),
 });
@@ -82,6 +84,8 @@ export const AdoptionFactsSchema = z.object({
   defaultOpaquePorts: shortString.nullable(),
   /** `identity.serviceAccountTokenProjection`; null when not known (Linkerd's default is true). */
   tokenProjection: z.boolean().nullable().default(null),
+  /** `proxy.defaultInboundPolicy` from linkerd-config; null when not known (Linkerd's default is all-unauthenticated). */
+  defaultInboundPolicy: shortString.nullable().default(null),
   /** Namespaces of the control plane and extensions (labelled `linkerd.io/control-plane-ns` / `linkerd.io/extension`). */
   linkerdNamespaces: z.array(shortString).max(LIMITS.namespaces).default([]),
   /** Application namespaces (system and Linkerd namespaces left out), with their workloads. */

@@ -17,6 +17,12 @@ export type ExtensionName = z.infer<typeof ExtensionNameSchema>;
 export const ExtensionRefSchema = z.object({ version: shortString, digest });
 export type ExtensionRef = z.infer<typeof ExtensionRefSchema>;
 
+/** An http(s) URL without credentials: where viz's metrics-api finds an external Prometheus. */
+export const PrometheusUrlSchema = z
+  .string()
+  .max(2048)
+  .regex(/^https?:\/\/[^\s/?#@]+(?:[/?#][^\s@]*)?$/);
+
 const base = {
   operationId: shortString,
   controlPlaneNamespace: namespaceName.default('linkerd'),
@@ -35,6 +41,11 @@ export const ApplyExtensionParamsSchema = z.object({
   rolloutTimeoutSeconds: z.int().min(10).max(3600).default(300),
   /** viz: namespaces (default-deny) that get the `linkerd viz allow-scrapes` policies. */
   allowScrapesNamespaces: z.array(namespaceName).max(100).default([]),
+  /**
+   * viz: an external Prometheus (the chart's `prometheusUrl` with `prometheus.enabled: false`):
+   * the bundled Prometheus is left out and the metrics-api queries this URL. Null: the bundled one.
+   */
+  prometheusUrl: PrometheusUrlSchema.nullable().default(null),
 });
 export type ApplyExtensionParams = z.infer<typeof ApplyExtensionParamsSchema>;
 
@@ -70,5 +81,9 @@ export const InstalledExtensionSchema = z.object({
   namespace: namespaceName,
   /** The release its Deployments carry (`app.kubernetes.io/version`, else their image tag); null when none says. */
   version: shortString.nullable(),
+  /** viz: the namespace's `viz.linkerd.io/external-prometheus`; null: the bundled Prometheus (or not viz). */
+  prometheusUrl: z.string().max(2048).nullable().default(null),
+  /** multicluster: the `Link` objects (namespace/name); null when not listed (other extensions, older agents). */
+  links: z.array(shortString).max(50).nullable().default(null),
 });
 export type InstalledExtension = z.infer<typeof InstalledExtensionSchema>;

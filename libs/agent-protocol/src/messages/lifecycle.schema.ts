@@ -5,7 +5,7 @@
 // leaves it (see IssuerCsrRequest).
 import { z } from 'zod';
 import { longString, shortString } from './common.schema';
-import { ExtensionNameSchema, ExtensionRefSchema } from './extensions.schema';
+import { ExtensionNameSchema, ExtensionRefSchema, PrometheusUrlSchema } from './extensions.schema';
 
 const digest = z.string().regex(/^[0-9a-f]{64}$/);
 const pem = z
@@ -51,7 +51,14 @@ export const LinkerdUpgradeParamsSchema = z.object({
   allowDowngrade: z.boolean().default(false),
   /** Installed extensions, upgraded after the control plane and before the data plane (Linkerd's order). */
   extensions: z
-    .array(z.object({ extension: ExtensionNameSchema, release: ExtensionRefSchema }))
+    .array(
+      z.object({
+        extension: ExtensionNameSchema,
+        release: ExtensionRefSchema,
+        /** viz: the external Prometheus it was installed with, kept across the upgrade. */
+        prometheusUrl: PrometheusUrlSchema.nullable().default(null),
+      }),
+    )
     .max(8)
     .default([]),
 });

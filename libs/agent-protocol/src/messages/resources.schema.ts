@@ -86,6 +86,18 @@ export const ControlPlaneResourcesSchema = z.object({
   oomKilled: count.optional(),
 });
 
+/** viz's bundled Prometheus (pods labelled `component: prometheus` in the viz namespace). */
+export const VizPrometheusResourcesSchema = z.object({
+  pods: count,
+  /** Working set of the prometheus containers; null when no usage could be read. */
+  mem: bytes.nullable(),
+  /** Smallest memory limit of its prometheus containers; null when none is set (the chart's default). */
+  limit: bytes.nullable(),
+  /** `--storage.tsdb.retention.time` as written (the chart's default is 6h); null when not given. */
+  retention: shortString.nullable(),
+});
+export type VizPrometheusResources = z.infer<typeof VizPrometheusResourcesSchema>;
+
 export const ResourceUsageSchema = z.object({
   source: ResourceSourceSchema,
   /** True when only a sample of the proxies was read (proxy-metrics on big clusters). */
@@ -95,6 +107,8 @@ export const ResourceUsageSchema = z.object({
   namespaces: z.array(NamespaceResourcesSchema).max(RESOURCE_LIMITS.namespaces),
   namespacesTruncated: z.boolean(),
   controlPlane: z.array(ControlPlaneResourcesSchema).max(RESOURCE_LIMITS.controlPlane),
+  /** Null without a bundled viz Prometheus (and from older agents). */
+  vizPrometheus: VizPrometheusResourcesSchema.nullable().default(null),
 });
 export type ResourceUsage = z.infer<typeof ResourceUsageSchema>;
 export type TopProxy = z.infer<typeof TopProxySchema>;

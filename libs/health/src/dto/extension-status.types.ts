@@ -13,6 +13,19 @@ export class LinkerdExtensionStatusType {
   @Field(() => String, { nullable: true })
   version!: string | null;
 
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "viz: the external Prometheus its metrics-api queries (the namespace's viz.linkerd.io/external-prometheus); null: the bundled one",
+  })
+  prometheusUrl!: string | null;
+
+  @Field(() => [String], {
+    nullable: true,
+    description: 'multicluster: its Link objects (namespace/name); null when the agent did not list them',
+  })
+  links!: string[] | null;
+
   @Field({
     description:
       'viz and multicluster: managed with installExtension / upgradeExtension / uninstallExtension',

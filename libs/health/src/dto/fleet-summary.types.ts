@@ -68,6 +68,28 @@ export class TrustAnchorGroupType {
   clusters!: string[];
 }
 
+@ObjectType('VizPrometheusSizingWarning', {
+  description:
+    "A cluster running viz's bundled Prometheus beyond its documented sizing: ~5 MB per meshed pod with 6 h retention",
+})
+export class VizPrometheusSizingWarningType {
+  @Field(() => ID) clusterId!: string;
+  @Field() clusterName!: string;
+  @Field(() => Int) meshedPods!: number;
+  @Field(() => Float, { description: 'meshed pods × 5 MiB' }) sizingBytes!: number;
+  @Field(() => Float, { nullable: true, description: 'Working set of its prometheus containers' })
+  memoryBytes!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Memory limit of its prometheus container' })
+  memoryLimitBytes!: number | null;
+  @Field(() => String, { nullable: true, description: '--storage.tsdb.retention.time' }) retention!:
+    string | null;
+  @Field(() => [String], {
+    description: 'MEMORY_ABOVE_SIZING (> 1.5 × sizing), LIMIT_BELOW_SIZING, RETENTION_ABOVE_SIZING (> 6h)',
+  })
+  reasons!: string[];
+  @Field() message!: string;
+}
+
 @ObjectType('FleetSummary')
 export class FleetSummaryType {
   @Field(() => HealthCountsType) health!: HealthCountsType;
@@ -101,4 +123,9 @@ export class FleetSummaryType {
     description: 'Drift from the releases Meshfleet applied (see Cluster.drift)',
   })
   drift!: FleetDriftType;
+  @Field(() => [VizPrometheusSizingWarningType], {
+    description:
+      "Clusters whose bundled viz Prometheus runs beyond its documented sizing (largest overrun first, at most 50); use an external Prometheus (installExtension's prometheusUrl) or raise its limit",
+  })
+  vizPrometheusWarnings!: VizPrometheusSizingWarningType[];
 }

@@ -82,6 +82,18 @@ export class ControlPlaneResourcesType {
   @Field(() => Int) oomKilled!: number;
 }
 
+@ObjectType('VizPrometheusResources', {
+  description: "viz's bundled Prometheus (absent with an external one)",
+})
+export class VizPrometheusResourcesType {
+  @Field(() => Int) pods!: number;
+  @Field(() => Float, { nullable: true, description: 'Working set of its prometheus containers' })
+  memoryBytes!: number | null;
+  @Field(() => Float, { nullable: true }) memoryLimitBytes!: number | null;
+  @Field(() => String, { nullable: true, description: '--storage.tsdb.retention.time (the chart: 6h)' })
+  retention!: string | null;
+}
+
 @ObjectType('ClusterResources')
 export class ClusterResourcesType {
   @Field(() => ResourceSource) source!: ResourceSource;
@@ -94,6 +106,8 @@ export class ClusterResourcesType {
   namespaces!: NamespaceResourcesType[];
   @Field(() => Boolean) namespacesTruncated!: boolean;
   @Field(() => [ControlPlaneResourcesType]) controlPlane!: ControlPlaneResourcesType[];
+  @Field(() => VizPrometheusResourcesType, { nullable: true })
+  vizPrometheus!: VizPrometheusResourcesType | null;
 }
 
 @ObjectType('ClusterProxyMemory')

@@ -57,6 +57,14 @@ export function resourcesView(h: ClusterHealth | null): ClusterResourcesType | n
       restarts: c.restarts ?? 0,
       oomKilled: c.oomKilled ?? 0,
     })),
+    vizPrometheus: r.vizPrometheus
+      ? {
+          pods: r.vizPrometheus.pods,
+          memoryBytes: r.vizPrometheus.mem,
+          memoryLimitBytes: r.vizPrometheus.limit,
+          retention: r.vizPrometheus.retention,
+        }
+      : null,
   };
 }
 

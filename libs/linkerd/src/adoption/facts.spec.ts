@@ -26,7 +26,11 @@ function withAdoptionObjects(s: ClusterSnapshot): ClusterSnapshot {
       {
         metadata: {
           name: 'data',
-          annotations: { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/opaque-ports': '7000' },
+          annotations: {
+            'linkerd.io/inject': 'enabled',
+            'config.linkerd.io/opaque-ports': '7000',
+            'config.linkerd.io/default-inbound-policy': 'deny',
+          },
         },
       },
       { metadata: { name: 'linkerd-viz', labels: { 'linkerd.io/extension': 'viz' } } },
@@ -101,6 +105,8 @@ describe('adoptionFacts', () => {
     const data = f.namespaces.find((n) => n.name === 'data')!;
     assert.equal(data.inject, 'enabled');
     assert.equal(data.opaquePorts, '7000');
+    assert.equal(data.inboundPolicy, 'deny', "the namespace's default inbound policy");
+    assert.equal(f.namespaces.find((n) => n.name === 'legacy')!.inboundPolicy, null);
     assert.deepEqual(
       data.workloads.map((w) => `${w.kind}/${w.name}`),
       ['CronJob/backup', 'DaemonSet/node-agent', 'Job/migrate', 'StatefulSet/pg'],
@@ -160,5 +166,13 @@ describe('selectorMatches', () => {
     assert.equal(selectorMatches({ matchExpressions: [{ key: 'a', operator: 'DoesNotExist' }] }, {}), true);
     assert.equal(selectorMatches({}, { a: '1' }), true);
     assert.equal(selectorMatches(undefined, { a: '1' }), false);
+  });
+
+  it("adoption facts read the cluster's default inbound policy from linkerd-config", async () => {
+    const s = healthyCluster(await makePki(NOW));
+    assert.equal(adoptionFacts(s).defaultInboundPolicy, null, 'the fixture does not say');
+    const cm = s.configMaps.find((c) => c.metadata?.name === 'linkerd-config')!;
+    cm.data = { values: `${cm.data!['values']}\nproxy:\n  defaultInboundPolicy: cluster-authenticated\n` };
+    assert.equal(adoptionFacts(s).defaultInboundPolicy, 'cluster-authenticated');
   });
 });

@@ -32,6 +32,7 @@ import { injectionFrom } from '../mtls/injection';
 import type { ClusterSnapshot } from '../snapshot';
 
 export const ANNOTATION_OPAQUE_PORTS = 'config.linkerd.io/opaque-ports';
+export const ANNOTATION_DEFAULT_INBOUND_POLICY = 'config.linkerd.io/default-inbound-policy';
 export const ANNOTATION_SKIP_INBOUND_PORTS = 'config.linkerd.io/skip-inbound-ports';
 export const ANNOTATION_SKIP_OUTBOUND_PORTS = 'config.linkerd.io/skip-outbound-ports';
 const PROXY_INJECTOR_DEPLOYMENT = 'linkerd-proxy-injector';
@@ -227,6 +228,7 @@ export function adoptionFacts(s: ClusterSnapshot, options: AdoptionFactsOptions 
       name: name.slice(0, LIMITS.shortString),
       inject: inject(ann),
       opaquePorts: clip(ann[ANNOTATION_OPAQUE_PORTS]),
+      inboundPolicy: clip(ann[ANNOTATION_DEFAULT_INBOUND_POLICY]),
       workloads: workloads.slice(0, LIMITS.workloadsPerNamespace),
       workloadsTruncated: workloads.length > LIMITS.workloadsPerNamespace,
     };
@@ -239,6 +241,7 @@ export function adoptionFacts(s: ClusterSnapshot, options: AdoptionFactsOptions 
     nativeSidecar: values?.nativeSidecar ?? null,
     defaultOpaquePorts: values?.opaquePorts ? clip(values.opaquePorts) : null,
     tokenProjection: values?.tokenProjection ?? null,
+    defaultInboundPolicy: values?.defaultInboundPolicy ? clip(values.defaultInboundPolicy) : null,
     linkerdNamespaces: linkerdNs.slice(0, LIMITS.namespaces).map((n) => n.slice(0, LIMITS.shortString)),
     namespaces,
     namespacesTruncated: names.length > LIMITS.namespaces,

@@ -20,6 +20,8 @@ export interface LinkerdConfigValues {
   opaquePorts: string | null;
   /** `identity.serviceAccountTokenProjection`; null when the values do not say. */
   tokenProjection: boolean | null;
+  /** `proxy.defaultInboundPolicy`: the cluster's default inbound policy; null when the values do not say. */
+  defaultInboundPolicy: string | null;
 }
 
 export type LinkerdConfigParse = { ok: true; values: LinkerdConfigValues } | { ok: false; error: string };
@@ -64,6 +66,7 @@ export function parseLinkerdConfig(cm: V1ConfigMap): LinkerdConfigParse {
       nativeSidecar: bool(get(doc, 'proxy', 'nativeSidecar')),
       opaquePorts: str(get(doc, 'proxy', 'opaquePorts')),
       tokenProjection: bool(get(doc, 'identity', 'serviceAccountTokenProjection')),
+      defaultInboundPolicy: str(get(doc, 'proxy', 'defaultInboundPolicy')),
     },
   };
 }

@@ -8,6 +8,8 @@ describe('extension status', () => {
       name: 'viz',
       namespace: 'linkerd-viz',
       version: 'edge-26.8.3',
+      prometheusUrl: null,
+      links: null,
       managed: true,
       note: null,
     });

@@ -3,6 +3,10 @@
 import type { InstalledExtension } from '@meshfleet/agent-protocol';
 import { isLinkerdExtension } from '../catalog/extensions/extension.types';
 
+/** Reports stored before prometheusUrl and links lack them. */
+export type StoredExtension = Pick<InstalledExtension, 'name' | 'namespace' | 'version'> &
+  Partial<Pick<InstalledExtension, 'prometheusUrl' | 'links'>>;
+
 export interface ExtensionStatus extends InstalledExtension {
   /** viz and multicluster: installed, upgraded and removed as operations. */
   managed: boolean;
@@ -15,7 +19,7 @@ export const JAEGER_MIGRATION =
   'and proxy.tracing.collector.meshIdentity (the collector must be meshed), restart the meshed pods, then delete ' +
   'the linkerd-jaeger namespace';
 
-export function extensionStatus(e: InstalledExtension): ExtensionStatus {
+export function extensionStatus(e: StoredExtension): ExtensionStatus {
   const managed = isLinkerdExtension(e.name);
   const note =
     e.name === 'jaeger'
@@ -23,5 +27,5 @@ export function extensionStatus(e: InstalledExtension): ExtensionStatus {
       : managed
         ? null
         : `a third-party extension: Meshfleet reports it but does not manage it`;
-  return { ...e, managed, note };
+  return { ...e, prometheusUrl: e.prometheusUrl ?? null, links: e.links ?? null, managed, note };
 }

@@ -24,14 +24,36 @@ describe('installed extensions', () => {
       ],
     });
     assert.deepEqual(found, [
-      { name: 'jaeger', namespace: 'linkerd-jaeger', version: 'stable-2.14.10' },
-      { name: 'viz', namespace: 'linkerd-viz', version: 'edge-26.8.3' },
+      {
+        name: 'jaeger',
+        namespace: 'linkerd-jaeger',
+        version: 'stable-2.14.10',
+        prometheusUrl: null,
+        links: null,
+      },
+      { name: 'viz', namespace: 'linkerd-viz', version: 'edge-26.8.3', prometheusUrl: null, links: null },
     ]);
   });
 
   it('gives a null version when no Deployment says one', () => {
     assert.deepEqual(installedExtensions({ namespaces: [ns('linkerd-viz', 'viz')], deployments: [] }), [
-      { name: 'viz', namespace: 'linkerd-viz', version: null },
+      { name: 'viz', namespace: 'linkerd-viz', version: null, prometheusUrl: null, links: null },
     ]);
+  });
+
+  it("reads viz's external Prometheus from the namespace annotation, and lists multicluster's Links", () => {
+    const viz = ns('linkerd-viz', 'viz');
+    viz.metadata!.annotations = { 'viz.linkerd.io/external-prometheus': 'http://prom.monitoring:9090' };
+    const found = installedExtensions(
+      { namespaces: [viz, ns('linkerd-multicluster', 'multicluster')], deployments: [] },
+      ['linkerd-multicluster/west', 'linkerd-multicluster/east'],
+    );
+    assert.deepEqual(
+      found.map((e) => [e.name, e.prometheusUrl, e.links]),
+      [
+        ['multicluster', null, ['linkerd-multicluster/east', 'linkerd-multicluster/west']],
+        ['viz', 'http://prom.monitoring:9090', null],
+      ],
+    );
   });
 });

@@ -1,8 +1,12 @@
 // Extensions in a cluster, found as `linkerd check` finds them: namespaces labelled
 // `linkerd.io/extension=<name>`. The version is what the extension's Deployments say.
-import type { InstalledExtension } from '@meshfleet/agent-protocol';
+import { LIMITS, type InstalledExtension } from '@meshfleet/agent-protocol';
 import { LABEL_EXTENSION } from '../constants';
 import type { ClusterSnapshot } from '../snapshot';
+import { ANNOTATION_EXTERNAL_PROMETHEUS } from './external-prometheus';
+
+/** Links listed in a report at most (the report names them for the multicluster uninstall refusal). */
+export const LINKS_LISTED = 50;
 
 function deploymentVersion(d: ClusterSnapshot['deployments'][number]): string | null {
   const label = d.metadata?.labels?.['app.kubernetes.io/version'];
@@ -12,8 +16,13 @@ function deploymentVersion(d: ClusterSnapshot['deployments'][number]): string | 
   return tag && /^(edge|stable|enterprise|version)-/.test(tag) ? tag : null;
 }
 
+/**
+ * `links`: the multicluster `Link` objects (namespace/name) when the agent could list them, else
+ * null (the API then leaves the refusal to the agent's precheck).
+ */
 export function installedExtensions(
   s: Pick<ClusterSnapshot, 'namespaces' | 'deployments'>,
+  links: readonly string[] | null = null,
 ): InstalledExtension[] {
   return s.namespaces
     .filter((n) => n.metadata?.labels?.[LABEL_EXTENSION] && n.metadata.name)
@@ -27,7 +36,21 @@ export function installedExtensions(
       const counts = new Map<string, number>();
       for (const v of versions) counts.set(v, (counts.get(v) ?? 0) + 1);
       const version = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
-      return { name: n.metadata!.labels![LABEL_EXTENSION]!, namespace, version };
+      const name = n.metadata!.labels![LABEL_EXTENSION]!;
+      const external = n.metadata?.annotations?.[ANNOTATION_EXTERNAL_PROMETHEUS];
+      return {
+        name,
+        namespace,
+        version,
+        prometheusUrl: name === 'viz' && external ? external.slice(0, 2048) : null,
+        links:
+          name === 'multicluster' && links
+            ? [...links]
+                .sort()
+                .slice(0, LINKS_LISTED)
+                .map((l) => l.slice(0, LIMITS.shortString))
+            : null,
+      };
     })
     .sort((a, b) => a.name.localeCompare(b.name) || a.namespace.localeCompare(b.namespace));
 }

@@ -125,6 +125,17 @@ describe('exportGitopsTree', () => {
     ]);
   });
 
+  it("keeps viz's external Prometheus in its values, as the chart switches to one", () => {
+    const viz = (c: GitopsCluster) =>
+      docs('FLUX', [c]).find(({ o }) => o.kind === 'HelmRelease' && o.metadata.name === 'linkerd-viz')!.o;
+    assert.deepEqual(viz(east).spec.values, { linkerdNamespace: 'linkerd' });
+    assert.deepEqual(viz({ ...east, vizPrometheusUrl: 'http://prom.monitoring:9090' }).spec.values, {
+      linkerdNamespace: 'linkerd',
+      prometheusUrl: 'http://prom.monitoring:9090',
+      prometheus: { enabled: false },
+    });
+  });
+
   it('uses the chart repositories per channel and says what it could not confirm', () => {
     const tree = exportGitopsTree([west, bel], 'FLUX');
     const repos = docs('FLUX', [west, bel])

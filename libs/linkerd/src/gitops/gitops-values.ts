@@ -15,6 +15,8 @@ export interface GitopsCluster {
   trustAnchorsPem: string | null;
   controlPlaneNamespace: string;
   extensions: 'viz'[];
+  /** viz's external Prometheus (the report's); absent or null: the bundled one. */
+  vizPrometheusUrl?: string | null;
 }
 
 /**
@@ -52,5 +54,12 @@ export function controlPlaneValues(c: GitopsCluster, source: ChartSource): Recor
 }
 
 export function vizValues(c: GitopsCluster): Record<string, unknown> {
-  return { linkerdNamespace: c.controlPlaneNamespace };
+  // As installExtension's prometheusUrl: the chart's own switch to an external Prometheus.
+  return c.vizPrometheusUrl
+    ? {
+        linkerdNamespace: c.controlPlaneNamespace,
+        prometheusUrl: c.vizPrometheusUrl,
+        prometheus: { enabled: false },
+      }
+    : { linkerdNamespace: c.controlPlaneNamespace };
 }

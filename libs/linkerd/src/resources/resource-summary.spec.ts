@@ -211,4 +211,34 @@ describe('summarizeResources', () => {
     }
     assert.equal(r.proxy.overhead, Math.round((proxyMem / appMem) * 1000) / 1000);
   });
+
+  it("reads viz's bundled Prometheus: working set, smallest limit and retention; null without it", () => {
+    const prom = (name: string, limit?: string): V1Pod =>
+      ({
+        metadata: {
+          namespace: 'linkerd-viz',
+          name,
+          labels: { 'linkerd.io/extension': 'viz', component: 'prometheus' },
+        },
+        spec: {
+          containers: [
+            {
+              name: 'prometheus',
+              args: ['--config.file=/etc/prometheus/prometheus.yml', '--storage.tsdb.retention.time=12h'],
+              ...(limit ? { resources: { limits: { memory: limit } } } : {}),
+            },
+          ],
+        },
+        status: { phase: 'Running' },
+      }) as V1Pod;
+    const base = { source: 'metrics-api' as const, sampled: false, controlPlaneNamespace: 'linkerd' };
+    const usage = new Map<string, ContainerUsage[]>([
+      ['linkerd-viz/prom-1', [{ name: 'prometheus', mem: 300 * MiB }]],
+    ]);
+    const r = summarizeResources({ ...base, pods: [prom('prom-1', '1Gi'), prom('prom-2', '512Mi')], usage });
+    assert.deepEqual(r.vizPrometheus, { pods: 2, mem: 300 * MiB, limit: 512 * MiB, retention: '12h' });
+    assert.equal(summarizeResources({ ...base, pods: [pod('shop', 'a')], usage }).vizPrometheus, null);
+    const other = summarizeResources({ ...base, vizNamespace: 'viz', pods: [prom('prom-1')], usage });
+    assert.equal(other.vizPrometheus, null, 'only in the viz namespace');
+  });
 });

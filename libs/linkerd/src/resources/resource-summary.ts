@@ -10,8 +10,14 @@ import {
   type ResourceSource,
   type ResourceUsage,
   type TopProxy,
+  type VizPrometheusResources,
 } from '@meshfleet/agent-protocol';
-import { LABEL_CONTROL_PLANE_COMPONENT, PROXY_CONTAINER } from '../constants';
+import {
+  DEFAULT_VIZ_NAMESPACE,
+  LABEL_CONTROL_PLANE_COMPONENT,
+  LABEL_EXTENSION,
+  PROXY_CONTAINER,
+} from '../constants';
 import { isMeshed, podKey } from '../cluster/pods';
 import { parseQuantity } from '@meshfleet/core';
 
@@ -30,6 +36,8 @@ export interface ResourceInputs {
   source: ResourceSource;
   sampled: boolean;
   controlPlaneNamespace: string;
+  /** Where viz's bundled Prometheus runs (linkerd-viz when not given). */
+  vizNamespace?: string;
 }
 
 /** The fraction of a limit above which a container counts as near it. */
@@ -225,5 +233,40 @@ export function summarizeResources(input: ResourceInputs): ResourceUsage {
     namespaces: nsRows,
     namespacesTruncated: namespaces.size > nsRows.length,
     controlPlane: cpRows,
+    vizPrometheus: vizPrometheus(input),
   };
+}
+
+const RETENTION_FLAG = /^--?storage\.tsdb\.retention\.time=(.+)$/;
+
+/**
+ * viz's bundled Prometheus: its pods (labelled `component: prometheus` in the viz namespace), the
+ * prometheus containers' working set and smallest memory limit, and the retention its args set.
+ * Null when it does not run (no viz, or viz with an external Prometheus).
+ */
+export function vizPrometheus(input: ResourceInputs): VizPrometheusResources | null {
+  const ns = input.vizNamespace ?? DEFAULT_VIZ_NAMESPACE;
+  const pods = input.pods.filter(
+    (p) =>
+      p.metadata?.namespace === ns &&
+      p.metadata?.labels?.['component'] === 'prometheus' &&
+      p.metadata?.labels?.[LABEL_EXTENSION] === 'viz',
+  );
+  if (pods.length === 0) return null;
+  let mem: number | null = null;
+  let limit: number | null = null;
+  let retention: string | null = null;
+  for (const pod of pods) {
+    const ctr = pod.spec?.containers?.find((c) => c.name === 'prometheus');
+    if (!ctr) continue;
+    const l = memLimit(pod, ctr.name);
+    if (l !== undefined) limit = Math.min(limit ?? l, l);
+    for (const a of [...(ctr.args ?? []), ...(ctr.command ?? [])]) {
+      const m = RETENTION_FLAG.exec(a);
+      if (m) retention = m[1]!.slice(0, 128);
+    }
+    const u = input.usage.get(podKey(pod))?.find((x) => x.name === ctr.name);
+    if (u) mem = (mem ?? 0) + Math.round(u.mem);
+  }
+  return { pods: pods.length, mem, limit, retention };
 }

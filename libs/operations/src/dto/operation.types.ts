@@ -50,6 +50,21 @@ export class OperationStepType {
   at!: Date;
 }
 
+@ObjectType('OperationWarning', {
+  description:
+    'Something the request was accepted with but should know (viz: default inbound policies blocking scrapes)',
+})
+export class OperationWarningType {
+  @Field({ description: 'ALLOW_SCRAPES_APPLIED | SCRAPES_BLOCKED | EXTERNAL_PROMETHEUS_BLOCKED' })
+  code!: string;
+
+  @Field()
+  message!: string;
+
+  @Field(() => [String])
+  namespaces!: string[];
+}
+
 @ObjectType('Operation', { implements: () => [NodeInterface] })
 export class OperationType {
   @Field(() => ID)
@@ -69,6 +84,9 @@ export class OperationType {
 
   @Field(() => [OperationStepType])
   steps!: OperationStepType[];
+
+  @Field(() => [OperationWarningType], { description: 'What the request warned about when it was made' })
+  warnings!: OperationWarningType[];
 
   @Field()
   attempt!: number;

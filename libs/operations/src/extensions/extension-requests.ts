@@ -7,7 +7,10 @@ import {
   isLinkerdExtension,
   LINKERD_EXTENSIONS,
   parseLinkerdVersion,
+  prometheusUrlProblem,
+  scrapePolicyWarnings,
   type LinkerdExtension,
+  type ScrapeWarning,
 } from '@meshfleet/linkerd';
 
 export type ExtensionAction = 'install' | 'upgrade' | 'uninstall';
@@ -113,4 +116,55 @@ export function checkAllowScrapes(
       { reason: 'UNKNOWN_NAMESPACE', namespaces: unknown },
     );
   return [...new Set(namespaces)];
+}
+
+/**
+ * The external Prometheus of a viz install or upgrade. Omitted (null): install uses the bundled
+ * one, upgrade keeps what the latest report shows; "": back to the bundled one.
+ */
+export function checkPrometheusUrl(
+  report: HealthReport | null,
+  extension: LinkerdExtension,
+  action: ExtensionAction,
+  input: string | null | undefined,
+): string | null {
+  const given = input === null || input === undefined ? null : input.trim();
+  if (given !== null && extension !== 'viz')
+    throw new ValidationError('prometheusUrl is for viz only', 'prometheusUrl', { reason: 'VIZ_ONLY' });
+  if (given !== null && action === 'uninstall')
+    throw new ValidationError('prometheusUrl is for installExtension and upgradeExtension', 'prometheusUrl', {
+      reason: 'NOT_FOR_UNINSTALL',
+    });
+  if (extension !== 'viz' || action === 'uninstall') return null;
+  if (given === null)
+    return action === 'upgrade' ? (installedExtension(report, 'viz')?.prometheusUrl ?? null) : null;
+  if (given === '') return null;
+  const problem = prometheusUrlProblem(given);
+  if (problem)
+    throw new ValidationError(`prometheusUrl ${problem}`, 'prometheusUrl', { reason: 'BAD_PROMETHEUS_URL' });
+  return given;
+}
+
+/** multicluster uninstall refuses while the report lists Links, as `linkerd multicluster uninstall` does. */
+export function checkNoLinks(
+  clusterName: string,
+  report: HealthReport | null,
+  extension: LinkerdExtension,
+): void {
+  if (extension !== 'multicluster') return;
+  const links = installedExtension(report, 'multicluster')?.links ?? [];
+  if (links.length)
+    throw new FailedPreconditionError(
+      `${clusterName} has multicluster Links (${links.join(', ')}): unlink them first (linkerd multicluster unlink), then uninstall`,
+      { reason: 'LINKS_EXIST', links },
+    );
+}
+
+/** What a viz install or upgrade warns about: default inbound policies that block the scrapes. */
+export function extensionWarnings(
+  report: HealthReport | null,
+  extension: LinkerdExtension,
+  o: { prometheusUrl: string | null; allowScrapesNamespaces: readonly string[] },
+): ScrapeWarning[] {
+  return extension === 'viz' ? scrapePolicyWarnings(report?.adoption ?? null, o) : [];
 }

@@ -20,4 +20,12 @@ export class ExtensionInput {
       'viz: namespaces whose default inbound policy is deny get the `linkerd viz allow-scrapes` policies (Prometheus may scrape the proxies)',
   })
   allowScrapesNamespaces?: string[] | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'viz: an external Prometheus (http/https URL) the metrics-api queries; the bundled Prometheus is left out. ' +
+      'Upgrade: omitted keeps the current one, "" goes back to the bundled Prometheus',
+  })
+  prometheusUrl?: string | null;
 }

@@ -51,6 +51,7 @@ function exportedCluster(row: ExportRow): GitopsCluster | { code: string; reason
     trustAnchorsPem: row.domain?.anchorCertPem ?? null,
     controlPlaneNamespace: report.linkerd.controlPlaneNamespace ?? 'linkerd',
     extensions: viz ? ['viz'] : [],
+    vizPrometheusUrl: report.extensions?.find((e) => e.name === 'viz')?.prometheusUrl ?? null,
   };
 }
 

@@ -15,6 +15,8 @@ import {
   bundleDigest,
   isAllowScrapesObject,
   parseLinkerdVersion,
+  withExternalPrometheus,
+  type KubeObject,
 } from '@meshfleet/linkerd';
 import { errorMessage } from '../../util/errors';
 import { TaskFailure } from '../task-failure';
@@ -138,7 +140,10 @@ export async function applyExtension(
       message: `${extension} ${release.version} into ${bundle.namespace} (control plane ${installed.version ?? 'unknown'})`,
     };
   });
-  await applyExtensionSteps(ctx, extension, bundle, task.params.allowScrapesNamespaces);
+  await applyExtensionSteps(ctx, extension, bundle, {
+    allowScrapesNamespaces: task.params.allowScrapesNamespaces,
+    prometheusUrl: task.params.prometheusUrl,
+  });
   await runStep(ctx, 'postcheck', 'POSTCHECK_FAILED', async () => ({
     message: `${extension} ${release.version} is available in ${bundle.namespace}`,
   }));
@@ -153,6 +158,29 @@ export async function applyExtension(
   };
 }
 
+export interface ExtensionOptions {
+  /** viz: namespaces that get the allow-scrapes policies. */
+  allowScrapesNamespaces?: readonly string[];
+  /** viz: an external Prometheus; the bundled one is left out (and pruned when it was there). */
+  prometheusUrl?: string | null;
+}
+
+/** The bundle's objects as this install wants them: viz without its Prometheus for an external one. */
+function extensionObjects(
+  extension: ExtensionName,
+  bundle: ExtensionBundleResponse,
+  prometheusUrl: string | null,
+): BundleObject[] {
+  const objects = bundleObjects(bundle.yaml, bundle.namespace);
+  return extension === 'viz' && prometheusUrl
+    ? (withExternalPrometheus(
+        objects as unknown as KubeObject[],
+        prometheusUrl,
+        bundle.namespace,
+      ) as unknown as BundleObject[])
+    : objects;
+}
+
 /**
  * The steps an extension's bundle goes through, in an extension task and in a core upgrade (after
  * the control plane, before the data plane): apply with serving certificates, prune, rollout.
@@ -161,8 +189,10 @@ export async function applyExtensionSteps(
   ctx: LifecycleContext,
   extension: ExtensionName,
   bundle: ExtensionBundleResponse,
-  allowScrapesNamespaces: readonly string[] = [],
+  options: ExtensionOptions = {},
 ): Promise<void> {
+  const allowScrapesNamespaces = options.allowScrapesNamespaces ?? [];
+  const prometheusUrl = options.prometheusUrl ?? null;
   const which = `${extension} ${bundle.version}`;
   let applied: BundleObject[] = [];
   const scrapes = allowScrapesNamespaces.flatMap(
@@ -174,12 +204,15 @@ export async function applyExtensionSteps(
     'extension',
     'APPLY_FAILED',
     async () => {
-      const serving = await withServingSecrets(ctx.kube, bundleObjects(bundle.yaml, bundle.namespace));
+      const serving = await withServingSecrets(ctx.kube, extensionObjects(extension, bundle, prometheusUrl));
       applied = [...serving.objects, ...scrapes];
       await applyAll(ctx.kube, applied);
       const notes = [
         describeServingSecrets(serving),
         allowScrapesNamespaces.length ? `allow-scrapes in ${allowScrapesNamespaces.join(', ')}` : '',
+        extension === 'viz' && prometheusUrl
+          ? `external Prometheus ${prometheusUrl} (bundled Prometheus left out)`
+          : '',
       ].filter(Boolean);
       return { message: `${which}: applied ${applied.length} objects${notes.map((n) => `; ${n}`).join('')}` };
     },

@@ -25,9 +25,19 @@ export async function runStep(
   startMessage = '',
 ): Promise<void> {
   await ctx.event(step, 'started', startMessage);
-  const keepalive = setInterval(() => void ctx.event(step, 'progress', 'working'), KEEPALIVE_MS);
+  // The last keepalive may still be on its way when the work ends: the final event waits for it,
+  // or the API could record "progress" after "succeeded".
+  let beat: Promise<void> = Promise.resolve();
+  const keepalive = setInterval(() => {
+    beat = ctx.event(step, 'progress', 'working').catch(() => undefined);
+  }, KEEPALIVE_MS);
+  const stopBeats = async () => {
+    clearInterval(keepalive);
+    await beat;
+  };
   try {
     const outcome = (await work()) ?? {};
+    await stopBeats();
     await ctx.event(step, outcome.skipped ? 'skipped' : 'succeeded', outcome.message ?? '');
   } catch (e) {
     const failure =
@@ -36,6 +46,7 @@ export async function runStep(
         : ctx.signal.aborted
           ? lifecycleFailure('CANCELLED', `${step}: the agent is stopping`)
           : lifecycleFailure(failureCode, `${step}: ${errorMessage(e)}`);
+    await stopBeats();
     await ctx.event(step, 'failed', failure.message);
     throw failure;
   } finally {

@@ -26,7 +26,8 @@ export async function upgradeLinkerd(ctx: LifecycleContext, task: UpgradeTask): 
   const p = task.params;
   const ns = p.controlPlaneNamespace;
   let bundles: ReleaseBundlesResponse | undefined;
-  const extensions: Array<[ExtensionBundleResponse['extension'], ExtensionBundleResponse]> = [];
+  const extensions: Array<[ExtensionBundleResponse['extension'], ExtensionBundleResponse, string | null]> =
+    [];
   await runStep(ctx, 'precheck', 'PRECHECK_FAILED', async () => {
     const installed = await installedControlPlane(ctx.kube, ns);
     if (!installed.present || !installed.version) {
@@ -48,7 +49,8 @@ export async function upgradeLinkerd(ctx: LifecycleContext, task: UpgradeTask): 
     }
     bundles = await fetchVerifiedBundles(ctx, p.release);
     // Every bundle is checked before anything changes, the extensions' too.
-    for (const e of p.extensions) extensions.push([e.extension, await fetchVerifiedExtension(ctx, e)]);
+    for (const e of p.extensions)
+      extensions.push([e.extension, await fetchVerifiedExtension(ctx, e), e.prometheusUrl]);
     const missing = await missingGatewayApiCrds(
       ctx.kube,
       p.release.version,
@@ -75,7 +77,8 @@ export async function upgradeLinkerd(ctx: LifecycleContext, task: UpgradeTask): 
     };
   });
   await applyRelease(ctx, { namespace: ns, bundles: bundles!, identity: p.identity, keepIssuer: true });
-  for (const [extension, bundle] of extensions) await applyExtensionSteps(ctx, extension, bundle);
+  for (const [extension, bundle, prometheusUrl] of extensions)
+    await applyExtensionSteps(ctx, extension, bundle, { prometheusUrl });
   if (p.restartDataPlane) {
     await runStep(ctx, 'data-plane-restart', 'DATA_PLANE_RESTART_FAILED', () =>
       restartDataPlane(ctx, ns, p.operationId),
