@@ -74,6 +74,23 @@ describe('drift in the API', () => {
       )
     ).data!.alerts;
 
+  /** The first signed alert.firing webhook for `kind` (and `clusterId` when given) the receiver got. */
+  const firedWebhook = (kind: string, clusterId?: string) =>
+    eventually(
+      () =>
+        got
+          .map((g) => JSON.parse(g))
+          .find((g) => {
+            const b = JSON.parse(g.body);
+            return (
+              b.type === 'alert.firing' &&
+              b.data.alert.kind === kind &&
+              (clusterId === undefined || b.data.cluster?.id === clusterId)
+            );
+          }),
+      (m) => !!m,
+    );
+
   before(async () => {
     const env = { MESHFLEET_ENCRYPTION_KEYS: keys, MESHFLEET_WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
     api = await startApi({ ...env, MESHFLEET_AGENT_RATE_LIMIT_PER_MINUTE: '6000' });
@@ -157,16 +174,7 @@ describe('drift in the API', () => {
     assert.equal(firing.edges[0].node.clusterId, drifted.id);
     assert.equal(firing.edges[0].node.severity, 'WARNING');
     assert.match(firing.edges[0].node.summary, /prod-drifted drifted .*2 field\(s\)/);
-    const message = await eventually(
-      () =>
-        got
-          .map((g) => JSON.parse(g))
-          .find((g) => {
-            const b = JSON.parse(g.body);
-            return b.type === 'alert.firing' && b.data.alert.kind === 'DRIFT_DETECTED';
-          }),
-      (m) => !!m,
-    );
+    const message = await firedWebhook('DRIFT_DETECTED');
     const payload = new Webhook(secret).verify(message.body, message.headers) as any;
     assert.equal(payload.data.alert.kind, 'DRIFT_DETECTED');
     assert.deepEqual(payload.data.cluster, { id: drifted.id, name: 'prod-drifted' });
@@ -228,20 +236,7 @@ describe('drift in the API', () => {
       reconciledAt: '2026-12-03T08:00:00.000Z',
       ready: null,
     });
-    const message = await eventually(
-      () =>
-        got
-          .map((g) => JSON.parse(g))
-          .find((g) => {
-            const b = JSON.parse(g.body);
-            return (
-              b.type === 'alert.firing' &&
-              b.data.alert.kind === 'DRIFT_DETECTED' &&
-              b.data.cluster?.id === gitops.id
-            );
-          }),
-      (m) => !!m,
-    );
+    const message = await firedWebhook('DRIFT_DETECTED', gitops.id);
     const payload = new Webhook(secret).verify(message.body, message.headers) as any;
     assert.equal(payload.data.alert.kind, 'DRIFT_DETECTED');
     assert.match(
@@ -274,16 +269,7 @@ describe('drift in the API', () => {
         .status,
       202,
     );
-    const sourceAlert = await eventually(
-      () =>
-        got
-          .map((g) => JSON.parse(g))
-          .find((g) => {
-            const b = JSON.parse(g.body);
-            return b.type === 'alert.firing' && b.data.alert.kind === 'GITOPS_SOURCE_UNHEALTHY';
-          }),
-      (m) => !!m,
-    );
+    const sourceAlert = await firedWebhook('GITOPS_SOURCE_UNHEALTHY');
     const sourcePayload = new Webhook(secret).verify(sourceAlert.body, sourceAlert.headers) as any;
     assert.equal(sourcePayload.data.cluster.id, gitops.id, 'only the GITOPS cluster has a source');
     assert.equal(

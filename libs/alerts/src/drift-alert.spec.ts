@@ -19,6 +19,20 @@ const cluster = (driftCount: number | null | undefined, changing = false): Clust
     driftCount,
   },
 });
+/** The Argo CD Application that owns Linkerd, as the report carries it. */
+const argo = (
+  syncStatus: 'Synced' | 'OutOfSync',
+  healthStatus: 'Healthy' | 'Progressing' | 'Degraded',
+): GitopsSource => ({
+  tool: 'ARGOCD',
+  kind: 'Application',
+  namespace: 'argocd',
+  name: 'linkerd-control-plane',
+  readAt: NOW.toISOString(),
+  error: null,
+  argocd: { syncStatus, healthStatus, revision: '4f2a9c1', operationPhase: 'Succeeded', reconciledAt: null },
+  flux: null,
+});
 const drift = (s: ClusterState, rules = effectiveRules([])) =>
   clusterConditions(rules, s, NOW).filter((c) => c.kind === AlertKind.DRIFT_DETECTED);
 
@@ -42,22 +56,7 @@ describe('DRIFT_DETECTED', () => {
     assert.deepEqual(drift(cluster(3), off), []);
   });
   it('on a GITOPS cluster names the Application and its sync status and says Meshfleet will not correct it', () => {
-    const source = {
-      tool: 'ARGOCD' as const,
-      kind: 'Application' as const,
-      namespace: 'argocd',
-      name: 'linkerd-control-plane',
-      readAt: NOW.toISOString(),
-      error: null,
-      argocd: {
-        syncStatus: 'OutOfSync' as const,
-        healthStatus: 'Healthy' as const,
-        revision: '4f2a9c1',
-        operationPhase: 'Succeeded',
-        reconciledAt: null,
-      },
-      flux: null,
-    };
+    const source = argo('OutOfSync', 'Healthy');
     const [c] = drift({ ...cluster(2), gitops: { tool: 'ARGOCD', source } });
     assert.match(c!.summary, /prod-eu drifted .*: 2 field\(s\) differ/);
     assert.match(
@@ -120,25 +119,6 @@ describe('DRIFT_DETECTED', () => {
 });
 
 describe('GITOPS_SOURCE_UNHEALTHY', () => {
-  const argo = (
-    syncStatus: 'Synced' | 'OutOfSync',
-    healthStatus: 'Healthy' | 'Progressing' | 'Degraded',
-  ) => ({
-    tool: 'ARGOCD' as const,
-    kind: 'Application' as const,
-    namespace: 'argocd',
-    name: 'linkerd-control-plane',
-    readAt: NOW.toISOString(),
-    error: null,
-    argocd: {
-      syncStatus,
-      healthStatus,
-      revision: '4f2a9c1',
-      operationPhase: 'Succeeded',
-      reconciledAt: null,
-    },
-    flux: null,
-  });
   const flux = (status: 'True' | 'False' | 'Unknown'): GitopsSource => ({
     tool: 'FLUX' as const,
     kind: 'HelmRelease' as const,
