@@ -69,7 +69,8 @@ export function gitopsToolLabel(tool: string | null | undefined): string {
   return tool === 'ARGOCD' ? 'Argo CD' : tool === 'FLUX' ? 'Flux' : 'a GitOps tool';
 }
 
-interface Meta {
+/** A Kubernetes object as far as its GitOps marks go. */
+export interface MarkedObject {
   metadata?: {
     name?: string;
     namespace?: string;
@@ -79,6 +80,17 @@ interface Meta {
   };
 }
 
+/** The Linkerd objects of an agent's snapshot that carry a GitOps tool's marks. */
+export interface LinkerdMarkedObjects {
+  deployments: MarkedObject[];
+  configMaps: MarkedObject[];
+  mutatingWebhooks: MarkedObject[];
+  validatingWebhooks: MarkedObject[];
+  crds: MarkedObject[];
+}
+
+type Meta = MarkedObject;
+
 const EVIDENCE_MAX_CHARS = 256;
 
 /**
@@ -86,13 +98,7 @@ const EVIDENCE_MAX_CHARS = 256;
  * and ConfigMaps, Linkerd's webhook configurations and CRDs.
  */
 export function gitopsOwnerOfLinkerd(
-  snapshot: {
-    deployments: Meta[];
-    configMaps: Meta[];
-    mutatingWebhooks: Meta[];
-    validatingWebhooks: Meta[];
-    crds: Meta[];
-  },
+  snapshot: LinkerdMarkedObjects,
   controlPlaneNamespace: string,
 ): GitopsOwnership {
   const of = (kind: string, items: Meta[], keep: (m: NonNullable<Meta['metadata']>) => boolean) =>

@@ -9,7 +9,7 @@ import {
   type FluxHelmReleaseStatus,
   type GitopsSource,
 } from '@meshfleet/agent-protocol';
-import type { GitopsTool } from './detect-owner';
+import type { GitopsTool, LinkerdMarkedObjects, MarkedObject } from './detect-owner';
 
 export interface GitopsSourceRef {
   tool: GitopsTool;
@@ -22,14 +22,7 @@ export interface GitopsSourceRef {
 /** Where Argo CD keeps Applications unless "applications in any namespace" names another. */
 export const ARGOCD_NAMESPACE = 'argocd';
 
-interface Meta {
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-  };
-}
+type Meta = MarkedObject;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-.a-z0-9]*[a-z0-9])?$/;
@@ -73,13 +66,7 @@ export function sourceRefOf(o: Meta, tool: GitopsTool): GitopsSourceRef | null {
  * often another Application, e.g. linkerd-crds).
  */
 export function gitopsSourceRef(
-  snapshot: {
-    deployments: Meta[];
-    configMaps: Meta[];
-    mutatingWebhooks: Meta[];
-    validatingWebhooks: Meta[];
-    crds: Meta[];
-  },
+  snapshot: LinkerdMarkedObjects,
   controlPlaneNamespace: string,
   tool: GitopsTool | null,
 ): GitopsSourceRef | null {
