@@ -15,6 +15,7 @@ import { taskPollLoop } from './loops/task-poll.loop';
 import { AgentMetrics } from './observability/agent-metrics';
 import { createLogger } from './observability/logger';
 import { ProxyScraper } from './report/proxy-scraper';
+import { healthSignature } from './report/health-signature';
 import { ReportBuilder } from './report/report-builder';
 import { ResourceCollector } from './report/resource-collector';
 import { DesiredState } from './drift/desired-state';
@@ -154,6 +155,10 @@ export async function startAgent(
     const reports = new ReportLoop(ctx, builder, new SequenceGenerator(), {
       debounceMs: config.reportDebounceMs,
       minSpacingMs: options.reportMinSpacingMs ?? 5000,
+      early: {
+        ...config.earlyReport,
+        signature: () => healthSignature(kube.snapshot(), config.linkerdNamespace),
+      },
     });
     reportLoop = reports;
     kube.onChange(() => reports.markDirty());
