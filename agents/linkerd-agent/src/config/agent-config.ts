@@ -27,7 +27,8 @@ const envSchema = z.object({
   // Early reports when what the health verdict turns on changes (0 debounce: compare at once).
   MESHFLEET_REPORT_EARLY_DEBOUNCE_MS: int(0, 10_000).default(300),
   MESHFLEET_REPORT_EARLY_MIN_SPACING_MS: int(100, 600_000).default(1000),
-  MESHFLEET_REPORT_EARLY_MAX_SPACING_MS: int(100, 600_000).default(30_000),
+  MESHFLEET_REPORT_EARLY_BURST: int(1, 100).default(5),
+  MESHFLEET_REPORT_EARLY_REFILL_MS: int(100, 3_600_000).default(10_000),
 });
 
 export interface AgentConfig {
@@ -48,8 +49,8 @@ export interface AgentConfig {
   certExpiryWarningDays: number;
   scrape: { concurrency: number; timeoutMs: number; maxPods: number };
   reportDebounceMs: number;
-  /** Early health-change reports: debounce, then spacing doubling from min to max while they repeat. */
-  earlyReport: { debounceMs: number; minSpacingMs: number; maxSpacingMs: number };
+  /** Early health-change reports: debounce, least spacing, and a budget (burst, one back per refill). */
+  earlyReport: { debounceMs: number; minSpacingMs: number; burst: number; refillMs: number };
 }
 
 export class AgentConfigError extends Error {
@@ -92,10 +93,8 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
     earlyReport: {
       debounceMs: e.MESHFLEET_REPORT_EARLY_DEBOUNCE_MS,
       minSpacingMs: e.MESHFLEET_REPORT_EARLY_MIN_SPACING_MS,
-      maxSpacingMs: Math.max(
-        e.MESHFLEET_REPORT_EARLY_MIN_SPACING_MS,
-        e.MESHFLEET_REPORT_EARLY_MAX_SPACING_MS,
-      ),
+      burst: e.MESHFLEET_REPORT_EARLY_BURST,
+      refillMs: e.MESHFLEET_REPORT_EARLY_REFILL_MS,
     },
   };
 }

@@ -4,8 +4,9 @@
 // changes, and a failed send is retried with backoff.
 // Early reports: a change that alters what the health verdict turns on (healthSignature) is
 // reported after a short debounce instead of waiting for the spacing of ordinary changes. Early
-// reports are spaced too, the spacing doubling while they keep coming (a crash-looping pod
-// changes its restart count every few seconds) and falling back once the cluster is quiet.
+// reports draw on a small budget (a token bucket: a burst, then one per refill period) and are
+// spaced by a minimum, so a crash-looping pod (its restart count changes every few seconds)
+// cannot flood the API, while a cluster quiet for a refill period reports its next change at once.
 import { deriveHealth, protocolHealthStatus } from '@meshfleet/linkerd';
 import type { ReportBuilder } from '../report/report-builder';
 import { Backoff } from '../util/backoff';
@@ -29,13 +30,13 @@ export interface EarlyReportOptions {
   signature: () => string;
   /** Delay after a change before the signature is compared (bursts become one report). */
   debounceMs: number;
-  /** Spacing of the first early report after a quiet period; doubles per early report up to maxSpacingMs. */
+  /** Least time between two early reports. */
   minSpacingMs: number;
-  maxSpacingMs: number;
+  /** Early reports allowed back to back (after minSpacingMs each) before the refill paces them. */
+  burst: number;
+  /** One early report's worth of budget comes back per this period. */
+  refillMs: number;
 }
-
-/** No early report for this long and the spacing is back at its minimum. */
-const EARLY_QUIET_FACTOR = 2;
 
 export class ReportLoop {
   private readonly queue = new WorkQueue<typeof KEY>();
@@ -45,7 +46,8 @@ export class ReportLoop {
   private reportedSignature: string | null = null;
   private earlyTimer: NodeJS.Timeout | null = null;
   private lastEarlyAt = 0;
-  private earlyStreak = 0;
+  /** The early-report budget: tokens as of `at`. */
+  private earlyBudget: { tokens: number; at: number } | null = null;
   private earlyPending = false;
 
   constructor(
@@ -75,9 +77,16 @@ export class ReportLoop {
   private checkEarly(early: EarlyReportOptions): void {
     if (this.reportedSignature === null || early.signature() === this.reportedSignature) return;
     const now = Date.now();
-    const spacing = Math.min(early.maxSpacingMs, early.minSpacingMs * 2 ** this.earlyStreak);
+    const tokens = this.earlyTokens(early, now);
+    const untilToken = tokens >= 1 ? 0 : (1 - tokens) * early.refillMs;
+    const untilSpacing = this.lastEarlyAt + early.minSpacingMs - now;
     this.earlyPending = true;
-    this.queue.add(KEY, Math.max(0, this.lastEarlyAt + spacing - now));
+    this.queue.add(KEY, Math.max(0, untilToken, untilSpacing));
+  }
+
+  private earlyTokens(early: EarlyReportOptions, now: number): number {
+    const b = this.earlyBudget ?? { tokens: early.burst, at: now };
+    return Math.min(early.burst, b.tokens + (now - b.at) / early.refillMs);
   }
 
   /** Send as soon as possible (start-up, the API asked). */
@@ -117,7 +126,8 @@ export class ReportLoop {
     const signature = this.options.early?.signature() ?? null;
     const early = this.earlyPending;
     this.earlyPending = false;
-    const report = await this.builder.build(this.sequence.next(), ctx.signal);
+    // An early report is built from the informer cache alone: it must not wait on proxy scrapes.
+    const report = await this.builder.build(this.sequence.next(), ctx.signal, { quick: early });
     const accepted = await withCredential(ctx, (credential) =>
       ctx.gateway.report(credential, report, ctx.signal),
     ).catch((e: unknown) => {
@@ -126,10 +136,9 @@ export class ReportLoop {
     });
     this.lastSentAt = Date.now();
     this.reportedSignature = signature;
-    if (early) {
-      const quiet =
-        this.lastSentAt - this.lastEarlyAt > (this.options.early?.maxSpacingMs ?? 0) * EARLY_QUIET_FACTOR;
-      this.earlyStreak = quiet ? 0 : this.earlyStreak + 1;
+    if (early && this.options.early) {
+      const tokens = this.earlyTokens(this.options.early, this.lastSentAt);
+      this.earlyBudget = { tokens: Math.max(0, tokens - 1), at: this.lastSentAt };
       this.lastEarlyAt = this.lastSentAt;
       ctx.state.earlyReportsSent++;
       ctx.metrics.earlyReports.inc();
