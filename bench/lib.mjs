@@ -214,7 +214,13 @@ export function percentile(sorted, p) {
 export function summarize(latencies) {
   const s = [...latencies].sort((a, b) => a - b);
   const r = (v) => (v === null ? null : Math.round(v * 100) / 100);
-  return { count: s.length, p50: r(percentile(s, 50)), p99: r(percentile(s, 99)), max: r(s.at(-1) ?? null) };
+  return {
+    count: s.length,
+    p50: r(percentile(s, 50)),
+    p95: r(percentile(s, 95)),
+    p99: r(percentile(s, 99)),
+    max: r(s.at(-1) ?? null),
+  };
 }
 
 /** Merges one benchmark's figures into bench/results/latest.json and rewrites the Markdown table. */

@@ -10,6 +10,7 @@ const ALL = [
   'fleet-summary',
   'fleet-metrics',
   'alert-webhook',
+  'detection',
   'rollout',
   'sim-capacity',
   'scale-out',

@@ -16,6 +16,8 @@ export interface AgentState {
   heartbeatsSent: number;
   heartbeatsFailed: number;
   reportsSent: number;
+  /** Of those, sent early because what the health verdict turns on changed. */
+  earlyReportsSent: number;
   tasksRun: number;
   runningTaskId: string | null;
   intervals: { heartbeatSeconds: number; reportSeconds: number; taskPollSeconds: number };
@@ -33,6 +35,7 @@ export function initialState(): AgentState {
     heartbeatsSent: 0,
     heartbeatsFailed: 0,
     reportsSent: 0,
+    earlyReportsSent: 0,
     tasksRun: 0,
     runningTaskId: null,
     // Until the API tells us (enroll or heartbeat response), the documented defaults. The poll

@@ -16,6 +16,7 @@ import { AgentMetrics } from './observability/agent-metrics';
 import { createLogger } from './observability/logger';
 import { ProxyScraper } from './report/proxy-scraper';
 import { GitopsSourceReader } from './report/gitops-source-reader';
+import { healthSignature } from './report/health-signature';
 import { ReportBuilder } from './report/report-builder';
 import { ResourceCollector } from './report/resource-collector';
 import { DesiredState } from './drift/desired-state';
@@ -161,6 +162,10 @@ export async function startAgent(
     const reports = new ReportLoop(ctx, builder, new SequenceGenerator(), {
       debounceMs: config.reportDebounceMs,
       minSpacingMs: options.reportMinSpacingMs ?? 5000,
+      early: {
+        ...config.earlyReport,
+        signature: () => healthSignature(kube.snapshot(), config.linkerdNamespace),
+      },
     });
     reportLoop = reports;
     kube.onChange(() => reports.markDirty());

@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '@meshfleet/config';
 import { Db, DomainEvent, PrismaService } from '@meshfleet/db';
-import { OutboxConsumer, OutboxHandler, OutboxRepository, recordDomainEvent } from '@meshfleet/events';
+import {
+  OutboxConsumer,
+  OutboxHandler,
+  OutboxListener,
+  OutboxRepository,
+  recordDomainEvent,
+} from '@meshfleet/events';
 import { MetricsService } from '@meshfleet/observability';
 import { createTestDatabase, TestDatabase, testRedisUrl } from '@meshfleet/testing';
 import { eventually } from './agent-http';
@@ -46,11 +52,24 @@ describe('outbox', () => {
     });
   const writtenBy = (name: string) =>
     prisma.organization.count({ where: { name: { startsWith: `written by ${name} ` } } });
-  const consumer = (...handlers: OutboxHandler[]) => {
+  const consumer = (handlers: OutboxHandler[], opts: { pollIntervalMs?: number } = {}) => {
     const c = new OutboxConsumer(new OutboxRepository(prisma), new MetricsService());
-    for (const h of handlers) c.register(h);
+    for (const h of handlers) c.register(h, opts);
     return c;
   };
+  /** Resolves with the ms from now until `name` is among what the probe saw (or rejects after `ms`). */
+  const handledWithin = async (p: ReturnType<typeof probe>, name: string, ms: number) => {
+    const t0 = Date.now();
+    await eventually(
+      () => p.seen,
+      (s) => s.includes(name),
+      ms,
+      10,
+    );
+    return Date.now() - t0;
+  };
+  const listenerFor = (c: OutboxConsumer) =>
+    new OutboxListener({ connectionString: db.url, onWake: () => c.poke(), retryMs: 50, maxRetryMs: 200 });
 
   before(async () => {
     db = await createTestDatabase();
@@ -115,7 +134,7 @@ describe('outbox', () => {
     const good = probe('good');
     const bad = probe('bad');
     bad.failing = true;
-    const c = consumer(good.handler, bad.handler);
+    const c = consumer([good.handler, bad.handler]);
     await event('c1');
     await event('c2');
     assert.equal(await c.handOut(), 2);
@@ -143,8 +162,8 @@ describe('outbox', () => {
     const slow = probe('slow');
     let release = () => {};
     slow.hold = new Promise<void>((r) => (release = r));
-    const c = consumer(fast.handler, slow.handler);
-    const replica = consumer(probe('fast').handler, slow.handler);
+    const c = consumer([fast.handler, slow.handler]);
+    const replica = consumer([probe('fast').handler, slow.handler]);
     await event('s1');
     await c.handOut();
     const slowPass = c.handleOnce(slow.handler);
@@ -169,7 +188,7 @@ describe('outbox', () => {
     const one = probe('loop-one');
     const two = probe('loop-two');
     two.failing = true;
-    const c = consumer(one.handler, two.handler);
+    const c = consumer([one.handler, two.handler]);
     c.onApplicationBootstrap();
     try {
       await event('l1');
@@ -184,6 +203,79 @@ describe('outbox', () => {
         () => two.seen,
         (s) => s.includes('l1'),
       );
+    } finally {
+      await c.onModuleDestroy();
+    }
+  });
+
+  it('wakes on NOTIFY of committed events long before its 30 s poll, and after its connection is killed', async () => {
+    const p = probe('notify');
+    const c = consumer([p.handler], { pollIntervalMs: 30_000 });
+    assert.equal(c.pollIntervalMs, 30_000);
+    c.onApplicationBootstrap();
+    const listener = listenerFor(c);
+    try {
+      // Its first pass finds nothing; then only the 30 s poll would look again.
+      await new Promise((r) => setTimeout(r, 300));
+      await event('n0');
+      await new Promise((r) => setTimeout(r, 700));
+      assert.equal(p.seen.length, 0, 'nothing wakes it without a listener');
+      // Connecting wakes it once (what committed while nobody listened)...
+      await listener.start();
+      assert.ok(listener.listening);
+      assert.ok((await handledWithin(p, 'n0', 2000)) < 2000);
+      // ...and each commit that inserts events wakes it.
+      await event('n1');
+      const ms = await handledWithin(p, 'n1', 2000);
+      assert.ok(ms < 1000, `handled ${ms} ms after the commit`);
+      assert.ok(listener.notifications >= 1);
+
+      // A rolled-back insert notifies no one.
+      const before = listener.notifications;
+      await assert.rejects(
+        prisma.$transaction(async (tx) => {
+          await recordDomainEvent(tx, organizationId, 'cluster.online', null, {
+            clusterName: 'rolled-back',
+            previousStatus: 'PENDING',
+          });
+          throw new Error('roll back');
+        }),
+        /roll back/,
+      );
+      await event('n2');
+      await handledWithin(p, 'n2', 2000);
+      assert.equal(listener.notifications, before + 1, 'one notification: the committed event');
+      assert.ok(!p.seen.includes('rolled-back'));
+
+      // The LISTEN session is killed: the listener reconnects and notifications flow again.
+      const pid = listener.backendPid;
+      assert.ok(pid);
+      await prisma.$queryRawUnsafe(`SELECT pg_terminate_backend(${Number(pid)})`);
+      await eventually(
+        () => listener.connects,
+        (n) => n >= 2 && listener.listening,
+        5000,
+        20,
+      );
+      assert.notEqual(listener.backendPid, pid);
+      await event('n3');
+      const again = await handledWithin(p, 'n3', 2000);
+      assert.ok(again < 1000, `handled ${again} ms after the commit once reconnected`);
+    } finally {
+      await listener.stop();
+      await c.onModuleDestroy();
+    }
+  });
+
+  it('still delivers by its poll when the notification is lost (no listener)', async () => {
+    const p = probe('poll-only');
+    const c = consumer([p.handler], { pollIntervalMs: 1500 });
+    c.onApplicationBootstrap();
+    try {
+      await new Promise((r) => setTimeout(r, 200));
+      await event('p1');
+      const ms = await handledWithin(p, 'p1', 5000);
+      assert.ok(ms <= 2500, `handled ${ms} ms after the commit by the 1.5 s poll`);
     } finally {
       await c.onModuleDestroy();
     }

@@ -105,6 +105,8 @@ export const configSchema = z
     MESHFLEET_WEBHOOK_TIMEOUT_SECONDS: positiveInt.max(60).default(15),
     // How often the worker reads the event outbox, and how often it re-evaluates every alert rule.
     MESHFLEET_ALERT_POLL_INTERVAL_MS: positiveInt.default(1000),
+    // Workers LISTEN for new outbox rows and drain at once; off leaves only the poll above.
+    MESHFLEET_OUTBOX_LISTEN: bool.default(true),
     MESHFLEET_ALERT_EVALUATION_INTERVAL_SECONDS: positiveInt.default(30),
   })
   .superRefine((c, ctx) => {

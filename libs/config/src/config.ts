@@ -76,6 +76,8 @@ export class AppConfig {
   /** Webhooks: allowlisted private targets, retry delays (ms, one per attempt), request timeout. */
   readonly webhooks: { allowedHosts: string[]; retryScheduleMs: number[]; timeoutMs: number };
   readonly alerts: { pollIntervalMs: number; evaluationIntervalMs: number };
+  /** Workers wake on NOTIFY of new outbox rows (the poll stays as the safety net). */
+  readonly outbox: { listen: boolean };
 
   constructor(raw: RawConfig) {
     this.env = raw.NODE_ENV;
@@ -158,6 +160,7 @@ export class AppConfig {
       pollIntervalMs: raw.MESHFLEET_ALERT_POLL_INTERVAL_MS,
       evaluationIntervalMs: raw.MESHFLEET_ALERT_EVALUATION_INTERVAL_SECONDS * 1000,
     };
+    this.outbox = { listen: raw.MESHFLEET_OUTBOX_LISTEN };
   }
 }
 

@@ -1,4 +1,4 @@
-import { Injectable, Logger, Module, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Db, DomainEvent } from '@meshfleet/db';
 import { MetricsService } from '@meshfleet/observability';
 import { OutboxRepository } from './outbox.repository';
@@ -13,6 +13,7 @@ export interface OutboxHandler {
 }
 
 const BATCH = 200;
+const DEFAULT_POLL_MS = 1000;
 /** How long one handler's pass may take before its transaction is rolled back (and retried). */
 const HANDLER_TIMEOUT_MS = 60_000;
 
@@ -32,7 +33,8 @@ export class OutboxConsumer implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger(OutboxConsumer.name);
   private readonly handlers: OutboxHandler[] = [];
   private readonly loops = new Map<string, HandlerLoop>();
-  private intervalMs = 1000;
+  /** The poll: the safety net behind the LISTEN wake-up (OutboxWakeup), or all there is without it. */
+  private intervalMs: number | null = null;
   private stopped = false;
 
   constructor(
@@ -56,7 +58,12 @@ export class OutboxConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.handlers.some((h) => h.name === handler.name))
       throw new Error(`outbox handler ${handler.name} is registered twice`);
     this.handlers.push(handler);
-    if (opts.pollIntervalMs) this.intervalMs = Math.min(this.intervalMs, opts.pollIntervalMs);
+    if (opts.pollIntervalMs) this.intervalMs = Math.min(this.intervalMs ?? Infinity, opts.pollIntervalMs);
+  }
+
+  /** The shortest poll interval a handler asked for (1 s when none did). */
+  get pollIntervalMs(): number {
+    return this.intervalMs ?? DEFAULT_POLL_MS;
   }
 
   onApplicationBootstrap(): void {
@@ -109,7 +116,7 @@ export class OutboxConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     // What it handled may have recorded events (alert.firing) that other handlers want now.
     if (handled > 0) this.poke();
     // A failure waits for the interval rather than retrying in a tight loop.
-    this.schedule(h, loop, !failed && (handled > 0 || loop.again) ? 0 : this.intervalMs);
+    this.schedule(h, loop, !failed && (handled > 0 || loop.again) ? 0 : this.pollIntervalMs);
   }
 
   /** Hands new events to every registered handler; returns how many it handed out. */
@@ -155,7 +162,3 @@ interface HandlerLoop {
   running: Promise<void> | null;
   again: boolean;
 }
-
-/** Import into worker modules whose handlers register with the consumer; one consumer per process. */
-@Module({ providers: [OutboxRepository, OutboxConsumer], exports: [OutboxConsumer] })
-export class OutboxModule {}

@@ -24,6 +24,11 @@ const envSchema = z.object({
   MESHFLEET_SCRAPE_TIMEOUT_MS: int(100, 60_000).default(5000),
   MESHFLEET_SCRAPE_MAX_PODS: int(0, 5000).default(50),
   MESHFLEET_REPORT_DEBOUNCE_MS: int(0, 60_000).default(1000),
+  // Early reports when what the health verdict turns on changes (0 debounce: compare at once).
+  MESHFLEET_REPORT_EARLY_DEBOUNCE_MS: int(0, 10_000).default(300),
+  MESHFLEET_REPORT_EARLY_MIN_SPACING_MS: int(100, 600_000).default(1000),
+  MESHFLEET_REPORT_EARLY_BURST: int(1, 100).default(5),
+  MESHFLEET_REPORT_EARLY_REFILL_MS: int(100, 3_600_000).default(10_000),
 });
 
 export interface AgentConfig {
@@ -44,6 +49,8 @@ export interface AgentConfig {
   certExpiryWarningDays: number;
   scrape: { concurrency: number; timeoutMs: number; maxPods: number };
   reportDebounceMs: number;
+  /** Early health-change reports: debounce, least spacing, and a budget (burst, one back per refill). */
+  earlyReport: { debounceMs: number; minSpacingMs: number; burst: number; refillMs: number };
 }
 
 export class AgentConfigError extends Error {
@@ -83,5 +90,11 @@ export function loadAgentConfig(env: Record<string, string | undefined> = proces
       maxPods: e.MESHFLEET_SCRAPE_MAX_PODS,
     },
     reportDebounceMs: e.MESHFLEET_REPORT_DEBOUNCE_MS,
+    earlyReport: {
+      debounceMs: e.MESHFLEET_REPORT_EARLY_DEBOUNCE_MS,
+      minSpacingMs: e.MESHFLEET_REPORT_EARLY_MIN_SPACING_MS,
+      burst: e.MESHFLEET_REPORT_EARLY_BURST,
+      refillMs: e.MESHFLEET_REPORT_EARLY_REFILL_MS,
+    },
   };
 }

@@ -19,6 +19,11 @@ export class AgentMetrics {
     help: 'Health reports accepted by the API',
     registers: [this.registry],
   });
+  readonly earlyReports = new Counter({
+    name: 'meshfleet_agent_early_reports_total',
+    help: 'Health reports sent early because what the health verdict turns on changed',
+    registers: [this.registry],
+  });
   readonly reportsFailed = new Counter({
     name: 'meshfleet_agent_reports_failed_total',
     help: 'Health reports that could not be built or sent',

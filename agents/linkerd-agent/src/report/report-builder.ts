@@ -47,12 +47,33 @@ export interface ReportBuilderDeps {
 const hasMulticluster = (s: { namespaces: Array<{ metadata?: { labels?: Record<string, string> } }> }) =>
   s.namespaces.some((n) => n.metadata?.labels?.[LABEL_EXTENSION] === 'multicluster');
 
+/**
+ * What a build fetched over the network (proxy scrapes, metrics, drift, the GitOps source, Links),
+ * kept for quick builds.
+ */
+interface NetworkFacts {
+  scraped: Awaited<ReturnType<ProxyScraper['scrape']>>;
+  resources: Awaited<ReturnType<ResourceCollector['collect']>> | null;
+  drift: Awaited<ReturnType<DriftMonitor['current']>>;
+  source: Awaited<ReturnType<GitopsSourceReader['read']>> | null;
+  links: string[] | undefined;
+}
+
 export class ReportBuilder {
+  private last: NetworkFacts | null = null;
+
   constructor(private readonly d: ReportBuilderDeps) {}
 
-  async build(sequence: number, signal?: AbortSignal): Promise<HealthReport> {
+  /**
+   * `quick`: an early report on a health change. Checks, certificates and everything else read
+   * from the informer cache are current; the proxy scrapes, resource figures and drift of the last
+   * full build are reused rather than fetched again (seconds on a busy cluster, and nothing the
+   * verdict turns on). The next full build refreshes them.
+   */
+  async build(sequence: number, signal?: AbortSignal, opts: { quick?: boolean } = {}): Promise<HealthReport> {
     const { d } = this;
-    await d.kube.refreshServerVersion();
+    const reuse = opts.quick ? this.last : null;
+    if (!reuse) await d.kube.refreshServerVersion();
     const snapshot = d.kube.snapshot(new Date());
     const cp = d.controlPlaneNamespace;
     const owner = gitopsOwnerOfLinkerd(snapshot, cp);
@@ -63,14 +84,25 @@ export class ReportBuilder {
         certExpiryWarningDays: d.certExpiryWarningDays,
       }),
       certificateInventory(snapshot, { controlPlaneNamespace: cp, vizNamespace: d.vizNamespace }),
-      d.scraper.scrape(snapshot, signal),
-      d.drift ? d.drift.current(snapshot.now) : Promise.resolve(null),
-      d.gitopsSource
-        ? d.gitopsSource.read(snapshot, cp, owner.detected, snapshot.now)
-        : Promise.resolve(null),
-      d.links && hasMulticluster(snapshot) ? d.links().catch(() => undefined) : Promise.resolve(undefined),
+      reuse ? reuse.scraped : d.scraper.scrape(snapshot, signal),
+      reuse ? reuse.drift : d.drift ? d.drift.current(snapshot.now) : Promise.resolve(null),
+      reuse
+        ? reuse.source
+        : d.gitopsSource
+          ? d.gitopsSource.read(snapshot, cp, owner.detected, snapshot.now)
+          : Promise.resolve(null),
+      reuse
+        ? reuse.links
+        : d.links && hasMulticluster(snapshot)
+          ? d.links().catch(() => undefined)
+          : Promise.resolve(undefined),
     ]);
-    const resources = d.resources ? await d.resources.collect(snapshot, scraped, signal) : null;
+    const resources = reuse
+      ? reuse.resources
+      : d.resources
+        ? await d.resources.collect(snapshot, scraped, signal)
+        : null;
+    if (!reuse) this.last = { scraped, resources, drift, source, links };
     const mtls = mtlsStatus(snapshot, scraped, { controlPlaneNamespace: cp });
     const linkerd = linkerdInfo(snapshot, cp);
     const pods = drift
