@@ -14,6 +14,18 @@ export function exampleHeartbeat(): HeartbeatInput {
   return { agentVersion: '0.1.0', sequence: 1, uptimeSeconds: 15, status: { linkerdInstalled: true } };
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The example trust anchor's expiry: ten years after the start of today (UTC). A fixed date
+ * would age into CERTIFICATE_EXPIRING and then CERTIFICATE_EXPIRED as the calendar moves on,
+ * and every test and benchmark that sends the example would start alerting.
+ */
+function exampleAnchorNotAfter(): string {
+  const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
+  return new Date(today + 3650 * DAY_MS).toISOString();
+}
+
 export function exampleHealthReport(): HealthReportInput {
   return {
     sequence: 7,
@@ -58,7 +70,7 @@ export function exampleHealthReport(): HealthReportInput {
         issuer: 'CN=root.linkerd.cluster.local',
         serialNumber: '01',
         notBefore: '2026-01-01T00:00:00.000Z',
-        notAfter: '2027-01-01T00:00:00.000Z',
+        notAfter: exampleAnchorNotAfter(),
         keyAlgorithm: 'ECDSA P-256',
         signatureAlgorithm: 'ECDSA SHA-256',
         isCA: true,
