@@ -12,6 +12,7 @@ const ALL = [
   'alert-webhook',
   'rollout',
   'sim-capacity',
+  'agent-footprint',
 ];
 const [first, ...rest] = process.argv.slice(2);
 const names = first && !first.startsWith('--') ? [first] : ALL;

@@ -69,7 +69,9 @@ export class ReportLoop {
 
   private async reconcile(): Promise<void> {
     const { ctx } = this;
+    const endBuild = ctx.metrics.reportBuildSeconds.startTimer();
     const report = await this.builder.build(this.sequence.next(), ctx.signal);
+    endBuild();
     const accepted = await withCredential(ctx, (credential) =>
       ctx.gateway.report(credential, report, ctx.signal),
     );
