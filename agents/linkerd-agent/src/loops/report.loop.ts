@@ -70,8 +70,12 @@ export class ReportLoop {
   private async reconcile(): Promise<void> {
     const { ctx } = this;
     const endBuild = ctx.metrics.reportBuildSeconds.startTimer();
+    // Process-wide: exact for the binary, an upper bound where several agents share a process.
+    const cpuBefore = process.cpuUsage();
     const report = await this.builder.build(this.sequence.next(), ctx.signal);
     endBuild();
+    const cpu = process.cpuUsage(cpuBefore);
+    ctx.metrics.reportBuildCpuSeconds.observe((cpu.user + cpu.system) / 1e6);
     const accepted = await withCredential(ctx, (credential) =>
       ctx.gateway.report(credential, report, ctx.signal),
     );

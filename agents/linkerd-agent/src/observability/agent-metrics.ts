@@ -31,10 +31,16 @@ export class AgentMetrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly reportBuildCpuSeconds = new Histogram({
+    name: 'meshfleet_agent_report_build_cpu_seconds',
+    help: 'Process CPU time (user + system) while one report was built; the rest of the build time is waiting on the API server',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
   readonly reportBodyBytes = new Gauge({
     name: 'meshfleet_agent_report_body_bytes',
-    help: 'Size of the last health report sent: JSON, and on the wire (after compression)',
-    labelNames: ['encoding'] as const,
+    help: 'Bytes of the last health report sent, as JSON (form=json) and on the wire after compression (form=wire)',
+    labelNames: ['form'] as const,
     registers: [this.registry],
   });
   readonly lastContact = new Gauge({

@@ -43,17 +43,20 @@ export class ReportBuilder {
     await d.kube.refreshServerVersion();
     const snapshot = d.kube.snapshot(new Date());
     const cp = d.controlPlaneNamespace;
-    const [checks, certificates, scraped, drift] = await Promise.all([
+    // Everything that waits on the API server (proxy scrapes, the metrics.k8s.io list, drift
+    // reads) runs at once: on a large cluster each takes a second or more.
+    const scraping = d.scraper.scrape(snapshot, signal);
+    const [checks, certificates, scraped, drift, resources] = await Promise.all([
       runChecks(snapshot, {
         controlPlaneNamespace: cp,
         vizNamespace: d.vizNamespace,
         certExpiryWarningDays: d.certExpiryWarningDays,
       }),
       certificateInventory(snapshot, { controlPlaneNamespace: cp, vizNamespace: d.vizNamespace }),
-      d.scraper.scrape(snapshot, signal),
+      scraping,
       d.drift ? d.drift.current(snapshot.now) : Promise.resolve(null),
+      d.resources ? d.resources.collect(snapshot, scraping, signal) : Promise.resolve(null),
     ]);
-    const resources = d.resources ? await d.resources.collect(snapshot, scraped, signal) : null;
     const mtls = mtlsStatus(snapshot, scraped, { controlPlaneNamespace: cp });
     const linkerd = linkerdInfo(snapshot, cp);
     const pods = drift
