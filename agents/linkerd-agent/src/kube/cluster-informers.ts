@@ -5,7 +5,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { ManagedInformer, type InformerOptions, type ListFn } from './managed-informer';
-import { stripService, stripServiceAccount } from './strip-objects';
+import { stripPod, stripService, stripServiceAccount } from './strip-objects';
 
 /** Labels every Linkerd control-plane / extension RBAC object carries (CLI and Helm renders). */
 export const LINKERD_RBAC_SELECTORS = ['linkerd.io/control-plane-ns', 'linkerd.io/extension'] as const;
@@ -64,7 +64,7 @@ export function createClusterInformers(
     namespaces: inf('namespaces', '/api/v1/namespaces', (page) => core.listNamespace(page)),
     // Node status changes every few seconds and does not affect the report: no change signal.
     nodes: inf('nodes', '/api/v1/nodes', (page) => core.listNode(page), { notify: false }),
-    pods: inf('pods', '/api/v1/pods', (page) => core.listPodForAllNamespaces(page)),
+    pods: inf('pods', '/api/v1/pods', (page) => core.listPodForAllNamespaces(page), { strip: stripPod }),
     deployments: inf('deployments', '/apis/apps/v1/deployments', (page) =>
       apps.listDeploymentForAllNamespaces(page),
     ),
