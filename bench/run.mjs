@@ -14,6 +14,7 @@ const ALL = [
   'rollout',
   'sim-capacity',
   'scale-out',
+  'agent-footprint',
 ];
 const [first, ...rest] = process.argv.slice(2);
 const names = first && !first.startsWith('--') ? [first] : ALL;

@@ -95,7 +95,14 @@ export async function startAgent(
     const store = new CredentialStore({ kube, secret: config.secret, stateFile: config.stateFile }, log);
     const apiUrl = await resolveApiUrl(config, store, log, signal);
     if (!apiUrl) return;
-    const gateway = new GatewayClient({ apiUrl });
+    const gateway = new GatewayClient({
+      apiUrl,
+      onSent: (route, jsonBytes, wireBytes) => {
+        if (route !== 'report') return;
+        metrics.reportBodyBytes.set({ form: 'json' }, jsonBytes);
+        metrics.reportBodyBytes.set({ form: 'wire' }, wireBytes);
+      },
+    });
     const credentials = new CredentialManager({
       store,
       gateway,

@@ -24,6 +24,8 @@ import {
   type TaskEventInput,
   type TaskResultInput,
 } from '@meshfleet/agent-protocol';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import { z } from 'zod';
 import { GatewayError, parseRetryAfter } from './gateway-error';
 
@@ -32,7 +34,13 @@ export interface GatewayClientOptions {
   apiUrl: string;
   /** Timeout of ordinary requests; long-polls add their wait time to it. */
   requestTimeoutMs?: number;
+  /** Bodies larger than this go gzip-compressed (default 16 KiB; a large cluster's report is ~0.5 MiB of JSON). */
+  compressAboveBytes?: number;
+  /** Told the size of every body sent: as JSON, and as it went on the wire. */
+  onSent?: (route: AgentRouteName, jsonBytes: number, wireBytes: number) => void;
 }
+
+const gzipAsync = promisify(gzip);
 
 /** Release bundles can be large (CRD schemas); allow more than an ordinary request. */
 const BUNDLE_TIMEOUT_MS = 60_000;
@@ -67,10 +75,14 @@ const WHAT: Record<AgentRouteName, string> = {
 export class GatewayClient {
   private readonly origin: string;
   private readonly timeoutMs: number;
+  private readonly compressAbove: number;
+  /** Set after an API answered 415 to a compressed body: it predates Content-Encoding support. */
+  private identityOnly = false;
 
-  constructor(options: GatewayClientOptions) {
+  constructor(private readonly options: GatewayClientOptions) {
     this.origin = options.apiUrl.replace(/\/+$/, '');
     this.timeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.compressAbove = options.compressAboveBytes ?? 16 * 1024;
   }
 
   enroll(req: EnrollRequestInput, signal?: AbortSignal): Promise<EnrollResponse> {
@@ -170,16 +182,37 @@ export class GatewayClient {
   }
 
   private async call(c: Call): Promise<unknown> {
+    const { method } = AGENT_ROUTES[c.route];
+    const json = method === 'POST' ? this.encode(c.route, c.body) : undefined;
+    const jsonBytes = json === undefined ? 0 : Buffer.byteLength(json);
+    if (json !== undefined && jsonBytes > this.compressAbove && !this.identityOnly) {
+      try {
+        return await this.request(c, json, jsonBytes, await gzipAsync(json));
+      } catch (e) {
+        if (!(e instanceof GatewayError && e.status === 415)) throw e;
+        this.identityOnly = true;
+      }
+    }
+    return this.request(c, json, jsonBytes);
+  }
+
+  private async request(
+    c: Call,
+    json: string | undefined,
+    jsonBytes: number,
+    gzipped?: Buffer,
+  ): Promise<unknown> {
     const headers: Record<string, string> = {
       accept: 'application/json',
       [PROTOCOL_VERSION_HEADER]: String(PROTOCOL_VERSION),
     };
     if (c.credential) headers['authorization'] = `Bearer ${c.credential}`;
-    let payload: string | undefined;
     const { method } = AGENT_ROUTES[c.route];
-    if (method === 'POST') {
-      payload = this.encode(c.route, c.body);
+    const payload = gzipped ?? json;
+    if (payload !== undefined) {
       headers['content-type'] = 'application/json';
+      if (gzipped) headers['content-encoding'] = 'gzip';
+      this.options.onSent?.(c.route, jsonBytes, gzipped ? gzipped.length : jsonBytes);
     }
     const timeout = AbortSignal.timeout(c.timeoutMs ?? this.timeoutMs);
     const signal = c.signal ? AbortSignal.any([c.signal, timeout]) : timeout;

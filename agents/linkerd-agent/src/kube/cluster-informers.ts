@@ -4,8 +4,8 @@
 // cluster. ClusterRoles/Bindings only Linkerd's, selected by label on the server.
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
-import { ManagedInformer, type InformerOptions } from './managed-informer';
-import { stripService, stripServiceAccount } from './strip-objects';
+import { ManagedInformer, type InformerOptions, type ListFn } from './managed-informer';
+import { stripPod, stripService, stripServiceAccount } from './strip-objects';
 
 /** Labels every Linkerd control-plane / extension RBAC object carries (CLI and Helm renders). */
 export const LINKERD_RBAC_SELECTORS = ['linkerd.io/control-plane-ns', 'linkerd.io/extension'] as const;
@@ -51,7 +51,7 @@ export function createClusterInformers(
   const inf = <T extends k8s.KubernetesObject>(
     name: string,
     path: string,
-    list: () => Promise<k8s.KubernetesListObject<T>>,
+    list: ListFn<T>,
     options: Omit<InformerOptions<T>, 'onChange'> & { notify?: boolean } = {},
   ) =>
     new ManagedInformer<T>(name, kc, path, list, log, {
@@ -61,44 +61,48 @@ export function createClusterInformers(
   const optional = { optional: true } as const;
 
   return {
-    namespaces: inf('namespaces', '/api/v1/namespaces', () => core.listNamespace()),
+    namespaces: inf('namespaces', '/api/v1/namespaces', (page) => core.listNamespace(page)),
     // Node status changes every few seconds and does not affect the report: no change signal.
-    nodes: inf('nodes', '/api/v1/nodes', () => core.listNode(), { notify: false }),
-    pods: inf('pods', '/api/v1/pods', () => core.listPodForAllNamespaces()),
-    deployments: inf('deployments', '/apis/apps/v1/deployments', () => apps.listDeploymentForAllNamespaces()),
-    daemonSets: inf('daemonsets', '/apis/apps/v1/daemonsets', () => apps.listDaemonSetForAllNamespaces()),
-    crds: inf('crds', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', () =>
-      ext.listCustomResourceDefinition(),
+    nodes: inf('nodes', '/api/v1/nodes', (page) => core.listNode(page), { notify: false }),
+    pods: inf('pods', '/api/v1/pods', (page) => core.listPodForAllNamespaces(page), { strip: stripPod }),
+    deployments: inf('deployments', '/apis/apps/v1/deployments', (page) =>
+      apps.listDeploymentForAllNamespaces(page),
+    ),
+    daemonSets: inf('daemonsets', '/apis/apps/v1/daemonsets', (page) =>
+      apps.listDaemonSetForAllNamespaces(page),
+    ),
+    crds: inf('crds', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', (page) =>
+      ext.listCustomResourceDefinition(page),
     ),
     mutatingWebhooks: inf(
       'mutatingwebhookconfigurations',
       '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations',
-      () => adm.listMutatingWebhookConfiguration(),
+      (page) => adm.listMutatingWebhookConfiguration(page),
     ),
     validatingWebhooks: inf(
       'validatingwebhookconfigurations',
       '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations',
-      () => adm.listValidatingWebhookConfiguration(),
+      (page) => adm.listValidatingWebhookConfiguration(page),
     ),
     configMaps: linkerdNamespaces.map((namespace) =>
-      inf(`configmaps/${namespace}`, `/api/v1/namespaces/${namespace}/configmaps`, () =>
-        core.listNamespacedConfigMap({ namespace }),
+      inf(`configmaps/${namespace}`, `/api/v1/namespaces/${namespace}/configmaps`, (page) =>
+        core.listNamespacedConfigMap({ namespace, ...page }),
       ),
     ),
     secrets: linkerdNamespaces.map((namespace) =>
-      inf(`secrets/${namespace}`, `/api/v1/namespaces/${namespace}/secrets`, () =>
-        core.listNamespacedSecret({ namespace }),
+      inf(`secrets/${namespace}`, `/api/v1/namespaces/${namespace}/secrets`, (page) =>
+        core.listNamespacedSecret({ namespace, ...page }),
       ),
     ),
     apiServices: inf(
       'apiservices',
       '/apis/apiregistration.k8s.io/v1/apiservices',
-      () => reg.listAPIService(),
+      (page) => reg.listAPIService(page),
       optional,
     ),
     // Every namespace (cluster-network check over cluster IPs): cached stripped, 5,000 Services
     // keep only names, IPs, selector, ports and Linkerd annotations (the --proxy Service checks).
-    services: inf('services', '/api/v1/services', () => core.listServiceForAllNamespaces(), {
+    services: inf('services', '/api/v1/services', (page) => core.listServiceForAllNamespaces(page), {
       ...optional,
       strip: stripService,
     }),
@@ -106,7 +110,7 @@ export function createClusterInformers(
       inf(
         `serviceaccounts/${namespace}`,
         `/api/v1/namespaces/${namespace}/serviceaccounts`,
-        () => core.listNamespacedServiceAccount({ namespace }),
+        (page) => core.listNamespacedServiceAccount({ namespace, ...page }),
         { ...optional, strip: stripServiceAccount },
       ),
     ),
@@ -114,7 +118,7 @@ export function createClusterInformers(
       inf(
         `clusterroles/${labelSelector}`,
         '/apis/rbac.authorization.k8s.io/v1/clusterroles',
-        () => rbac.listClusterRole({ labelSelector }),
+        (page) => rbac.listClusterRole({ labelSelector, ...page }),
         { ...optional, labelSelector },
       ),
     ),
@@ -122,22 +126,22 @@ export function createClusterInformers(
       inf(
         `clusterrolebindings/${labelSelector}`,
         '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
-        () => rbac.listClusterRoleBinding({ labelSelector }),
+        (page) => rbac.listClusterRoleBinding({ labelSelector, ...page }),
         { ...optional, labelSelector },
       ),
     ),
     statefulSets: inf(
       'statefulsets',
       '/apis/apps/v1/statefulsets',
-      () => apps.listStatefulSetForAllNamespaces(),
+      (page) => apps.listStatefulSetForAllNamespaces(page),
       optional,
     ),
     // Job status changes with every run and only feeds the adoption facts: no change signal.
-    jobs: inf('jobs', '/apis/batch/v1/jobs', () => batch.listJobForAllNamespaces(), {
+    jobs: inf('jobs', '/apis/batch/v1/jobs', (page) => batch.listJobForAllNamespaces(page), {
       ...optional,
       notify: false,
     }),
-    cronJobs: inf('cronjobs', '/apis/batch/v1/cronjobs', () => batch.listCronJobForAllNamespaces(), {
+    cronJobs: inf('cronjobs', '/apis/batch/v1/cronjobs', (page) => batch.listCronJobForAllNamespaces(page), {
       ...optional,
       notify: false,
     }),
@@ -145,7 +149,7 @@ export function createClusterInformers(
     podDisruptionBudgets: inf(
       'poddisruptionbudgets',
       '/apis/policy/v1/poddisruptionbudgets',
-      () => policy.listPodDisruptionBudgetForAllNamespaces(),
+      (page) => policy.listPodDisruptionBudgetForAllNamespaces(page),
       { ...optional, notify: false },
     ),
   };

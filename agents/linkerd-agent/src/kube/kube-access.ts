@@ -13,7 +13,13 @@ import {
 } from './cluster-informers';
 import { loadKubeConfig, type KubeConfigSource } from './kube-config';
 import { errorMessage } from '../util/errors';
-import { apiGet, podProxyGet, type PodProxyRequest, type PodProxyResponse } from './pod-proxy';
+import {
+  apiGet,
+  closeApiConnections,
+  podProxyGet,
+  type PodProxyRequest,
+  type PodProxyResponse,
+} from './pod-proxy';
 import { ClusterOps } from './cluster-ops';
 
 export interface KubeAccessOptions extends KubeConfigSource {
@@ -80,6 +86,7 @@ export class KubeAccess {
 
   async stop(): Promise<void> {
     await Promise.all(allInformers(this.informers).map((i) => i.stop()));
+    closeApiConnections(this.kc);
   }
 
   /** `gitVersion` of the API server, refreshed on every call; null when it cannot be reached. */

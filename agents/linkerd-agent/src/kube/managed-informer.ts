@@ -9,7 +9,33 @@ import type { Logger } from 'pino';
 import { Backoff } from '../util/backoff';
 import { errorMessage } from '../util/errors';
 
-export type ListFn<T extends k8s.KubernetesObject> = () => Promise<k8s.KubernetesListObject<T>>;
+/** One page of a list: the client-node list call with `limit` and `_continue` passed through. */
+export type ListFn<T extends k8s.KubernetesObject> = (page: {
+  limit: number;
+  _continue?: string;
+}) => Promise<k8s.KubernetesListObject<T>>;
+
+/**
+ * Objects per list page, as client-go's reflector asks. One response for 4,000 pods is ~20 MiB
+ * of JSON, parsed and then copied into model objects: pages keep that peak to a slice.
+ */
+export const LIST_PAGE_SIZE = 500;
+
+/** Every page of a list, as one list with the last page's metadata (its resourceVersion). */
+export async function listAllPages<T extends k8s.KubernetesObject>(
+  list: ListFn<T>,
+  strip: (obj: T) => T = (o) => o,
+  pageSize = LIST_PAGE_SIZE,
+): Promise<k8s.KubernetesListObject<T>> {
+  const items: T[] = [];
+  let token: string | undefined;
+  for (;;) {
+    const page = await list({ limit: pageSize, ...(token ? { _continue: token } : {}) });
+    for (const o of page.items) items.push(strip(o));
+    token = page.metadata?._continue || undefined;
+    if (!token) return { ...page, metadata: { ...page.metadata, _continue: undefined }, items };
+  }
+}
 
 export interface InformerOptions<T> {
   /** Report changes under the informer's name. */
@@ -68,12 +94,7 @@ export class ManagedInformer<T extends k8s.KubernetesObject> {
   ) {
     const { strip, labelSelector, onChange } = options;
     this.optional = options.optional ?? false;
-    const listFn: ListFn<T> = strip
-      ? async () => {
-          const l = await list();
-          return { ...l, items: l.items.map(strip) };
-        }
-      : list;
+    const listFn = () => listAllPages(list, strip);
     const watch = strip ? new StrippingWatch(kc, strip) : new k8s.Watch(kc);
     this.informer = new k8s.ListWatch<T>(path, watch, listFn, false, labelSelector);
     if (onChange) this.informer.on('change', () => onChange(name));

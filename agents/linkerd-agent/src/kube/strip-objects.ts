@@ -1,7 +1,7 @@
 // What the informers keep of objects they cache in bulk. Annotations (kubectl's
 // last-applied-configuration) and managedFields are most of an object's size; checks read only
 // Linkerd's own annotation keys. The cache stores the stripped copy only.
-import type { V1ObjectMeta, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
+import type { V1ObjectMeta, V1Pod, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
 
 function meta(m: V1ObjectMeta | undefined): V1ObjectMeta {
   if (!m) return {};
@@ -54,4 +54,15 @@ export function stripService(s: V1Service): V1Service {
 
 export function stripServiceAccount(sa: V1ServiceAccount): V1ServiceAccount {
   return { apiVersion: sa.apiVersion, kind: sa.kind, metadata: meta(sa.metadata) };
+}
+
+/**
+ * Pods are read field by field all over the checks (containers, env of the proxy, statuses,
+ * annotations), so only what nothing reads goes: managedFields, often a third of a pod's size
+ * on a real cluster and thousands of copies on a large one.
+ */
+export function stripPod(p: V1Pod): V1Pod {
+  if (!p.metadata?.managedFields) return p;
+  const { managedFields: _dropped, ...metadata } = p.metadata;
+  return { ...p, metadata };
 }

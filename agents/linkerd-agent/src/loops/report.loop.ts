@@ -126,8 +126,14 @@ export class ReportLoop {
     const signature = this.options.early?.signature() ?? null;
     const early = this.earlyPending;
     this.earlyPending = false;
+    const endBuild = ctx.metrics.reportBuildSeconds.startTimer();
+    // Process-wide: exact for the binary, an upper bound where several agents share a process.
+    const cpuBefore = process.cpuUsage();
     // An early report is built from the informer cache alone: it must not wait on proxy scrapes.
     const report = await this.builder.build(this.sequence.next(), ctx.signal, { quick: early });
+    endBuild();
+    const cpu = process.cpuUsage(cpuBefore);
+    ctx.metrics.reportBuildCpuSeconds.observe((cpu.user + cpu.system) / 1e6);
     const accepted = await withCredential(ctx, (credential) =>
       ctx.gateway.report(credential, report, ctx.signal),
     ).catch((e: unknown) => {

@@ -1,6 +1,6 @@
 // The agent's own Prometheus metrics. A registry per agent instance: the demo runs many agents in
 // one process, and prom-client's global registry would mix them up.
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -27,6 +27,25 @@ export class AgentMetrics {
   readonly reportsFailed = new Counter({
     name: 'meshfleet_agent_reports_failed_total',
     help: 'Health reports that could not be built or sent',
+    registers: [this.registry],
+  });
+  // Report cost on big clusters: building reads every cached object, the body grows with namespaces.
+  readonly reportBuildSeconds = new Histogram({
+    name: 'meshfleet_agent_report_build_seconds',
+    help: 'Time to build one health report from the cache (checks, proxy scrapes, resources)',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+  readonly reportBuildCpuSeconds = new Histogram({
+    name: 'meshfleet_agent_report_build_cpu_seconds',
+    help: 'Process CPU time (user + system) while one report was built; the rest of the build time is waiting on the API server',
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly reportBodyBytes = new Gauge({
+    name: 'meshfleet_agent_report_body_bytes',
+    help: 'Bytes of the last health report sent, as JSON (form=json) and on the wire after compression (form=wire)',
+    labelNames: ['form'] as const,
     registers: [this.registry],
   });
   readonly lastContact = new Gauge({

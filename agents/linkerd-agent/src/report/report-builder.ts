@@ -77,14 +77,17 @@ export class ReportBuilder {
     const snapshot = d.kube.snapshot(new Date());
     const cp = d.controlPlaneNamespace;
     const owner = gitopsOwnerOfLinkerd(snapshot, cp);
-    const [checks, certificates, scraped, drift, source, links] = await Promise.all([
+    // Everything that waits on the API server (proxy scrapes, the metrics.k8s.io list, drift
+    // reads, the GitOps source) runs at once: on a large cluster each takes a second or more.
+    const scraping = reuse ? Promise.resolve(reuse.scraped) : d.scraper.scrape(snapshot, signal);
+    const [checks, certificates, scraped, drift, source, links, resources] = await Promise.all([
       runChecks(snapshot, {
         controlPlaneNamespace: cp,
         vizNamespace: d.vizNamespace,
         certExpiryWarningDays: d.certExpiryWarningDays,
       }),
       certificateInventory(snapshot, { controlPlaneNamespace: cp, vizNamespace: d.vizNamespace }),
-      reuse ? reuse.scraped : d.scraper.scrape(snapshot, signal),
+      scraping,
       reuse ? reuse.drift : d.drift ? d.drift.current(snapshot.now) : Promise.resolve(null),
       reuse
         ? reuse.source
@@ -96,12 +99,12 @@ export class ReportBuilder {
         : d.links && hasMulticluster(snapshot)
           ? d.links().catch(() => undefined)
           : Promise.resolve(undefined),
+      reuse
+        ? Promise.resolve(reuse.resources)
+        : d.resources
+          ? d.resources.collect(snapshot, scraping, signal)
+          : Promise.resolve(null),
     ]);
-    const resources = reuse
-      ? reuse.resources
-      : d.resources
-        ? await d.resources.collect(snapshot, scraped, signal)
-        : null;
     if (!reuse) this.last = { scraped, resources, drift, source, links };
     const mtls = mtlsStatus(snapshot, scraped, { controlPlaneNamespace: cp });
     const linkerd = linkerdInfo(snapshot, cp);

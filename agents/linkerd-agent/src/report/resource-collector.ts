@@ -65,9 +65,13 @@ export class ResourceCollector {
 
   constructor(private readonly d: ResourceCollectorDeps) {}
 
+  /**
+   * `scraped` may still be in flight: the metrics.k8s.io list (seconds on a large cluster) runs
+   * alongside the proxy scrape, which is awaited only when the list is not usable.
+   */
   async collect(
     snapshot: ClusterSnapshot,
-    scraped: ScrapedMetrics,
+    scrapedOrPending: ScrapedMetrics | Promise<ScrapedMetrics>,
     signal?: AbortSignal,
   ): Promise<ResourceUsage | null> {
     const base = {
@@ -78,6 +82,7 @@ export class ResourceCollector {
     const fromApi = await this.fromMetricsApi(signal);
     if (fromApi)
       return summarizeResources({ ...base, usage: fromApi, source: 'metrics-api', sampled: false });
+    const scraped = await scrapedOrPending;
     const fromProxies = this.fromProxyMetrics(scraped, snapshot.now.getTime());
     if (fromProxies.size === 0) return null;
     return summarizeResources({

@@ -135,9 +135,18 @@ export function opaquePortProblems(
   pods: readonly V1Pod[],
 ): Array<{ namespace: string; line: string }> {
   const out: Array<{ namespace: string; line: string }> = [];
+  // Pods grouped by namespace once: a Service only selects pods of its own namespace, and a
+  // scan of every pod per Service was quadratic (800 Services × 4,000 pods per report).
+  const byNamespace = new Map<string, V1Pod[]>();
+  for (const pod of pods) {
+    const ns = pod.metadata?.namespace ?? '';
+    const list = byNamespace.get(ns);
+    if (list) list.push(pod);
+    else byNamespace.set(ns, [pod]);
+  }
   for (const svc of services) {
     if (svc.spec?.clusterIP === 'None') continue; // headless: handled differently, as in the CLI
-    for (const pod of endpointPods(svc, pods)) {
+    for (const pod of endpointPods(svc, byNamespace.get(svc.metadata?.namespace ?? '') ?? [])) {
       const problem = misconfiguredOpaqueAnnotation(svc, pod);
       if (problem) out.push({ namespace: svc.metadata?.namespace ?? '', line: `\t* ${problem}` });
     }
