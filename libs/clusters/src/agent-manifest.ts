@@ -97,7 +97,7 @@ export function agentManifestObjects(input: AgentManifestInput): Record<string, 
                 ports: [{ name: 'http', containerPort: 9090 }],
                 livenessProbe: { httpGet: { path: '/livez', port: 'http' }, periodSeconds: 20 },
                 readinessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10 },
-                resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+                resources: { requests: { cpu: '50m', memory: '192Mi' }, limits: { memory: '512Mi' } },
                 securityContext: {
                   allowPrivilegeEscalation: false,
                   readOnlyRootFilesystem: true,
