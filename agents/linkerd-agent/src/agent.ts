@@ -176,7 +176,12 @@ export async function startAgent(
     });
     reportLoop = reports;
     kube.onChange(() => reports.markDirty());
-    const runner = new TaskRunner(ctx, { kube, scrapeTimeoutMs: config.scrape.timeoutMs, desired });
+    const runner = new TaskRunner(ctx, {
+      kube,
+      scrapeTimeoutMs: config.scrape.timeoutMs,
+      desired,
+      onLifecycleFinished: () => reports.requestNow(),
+    });
     tasks.push(
       reports.run(),
       heartbeatLoop(ctx, {

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startE2eFleet, type E2eFleet } from './e2e-fleet';
 import { PLAIN_CLUSTER } from './lifecycle-fixture';
+import { eventually } from './sim-fixture';
 
 const CLI = resolve(__dirname, '../../../../apps/cli/dist/src/main.js');
 
@@ -181,12 +182,20 @@ describe('meshfleet CLI against a real API and agent', () => {
       progress.some((l) => /control-plane/.test(l)),
       'the steps show as they run',
     );
-    const c = (
-      await fleet.q(`query($id: ID!) { cluster(id: $id) { linkerd { installed version } } }`, {
-        id: fleet.member('plain').clusterId,
-      })
-    ).data!.cluster;
-    assert.deepEqual(c.linkerd, { installed: true, version: 'enterprise-2.19.0' });
+    // The agent reports as soon as it has delivered the result: the API shows the install
+    // within a report's build, not after the spacing of change reports.
+    const linkerd = await eventually(
+      async () =>
+        (
+          await fleet.q(`query($id: ID!) { cluster(id: $id) { linkerd { installed version } } }`, {
+            id: fleet.member('plain').clusterId,
+          })
+        ).data!.cluster.linkerd,
+      (l) => l?.installed === true,
+      3_000,
+      'the report after the install',
+    );
+    assert.deepEqual(linkerd, { installed: true, version: 'enterprise-2.19.0' });
   });
 
   it('upgrades and prints the finished operation as JSON', async () => {

@@ -19,6 +19,12 @@ export interface TaskRunnerDeps {
   scrapeTimeoutMs: number;
   /** The applied control plane, for drift detection. */
   desired?: DesiredState;
+  /**
+   * Called once a lifecycle task's result is delivered: the agent reports at once, so the API's
+   * view of the cluster (installed, version, health) follows the change without waiting for the
+   * spacing of change reports.
+   */
+  onLifecycleFinished?: () => void;
 }
 
 /** The one step of non-lifecycle tasks (lifecycle steps come from the operation itself). */
@@ -55,6 +61,7 @@ export class TaskRunner {
         };
       }
       await this.deliver(result);
+      if (isLifecycleTask(task)) this.d.onLifecycleFinished?.();
       ctx.state.tasksRun++;
       ctx.metrics.tasksRun.inc({ kind: task.kind, status: result.status });
       log.info({ status: result.status }, 'task finished');
