@@ -329,8 +329,12 @@ describe('rollout rollback and worker restarts', () => {
     const template = (await prisma.rollout.findFirst())!;
     const d = await fleet.add({ name: 'rb-d', version: 'enterprise-2.19.1', provider: 'GKE' });
     const e = await fleet.add({ name: 'rb-e', version: 'enterprise-2.19.1', provider: 'GKE' });
-    // What a dead worker leaves: the target claimed (UPGRADING) two minutes ago, no operation.
-    const leftBehind = async (status: 'RUNNING' | 'ROLLING_BACK', c: { id: string; name: string }) => {
+    // What a dead worker leaves: the target claimed (UPGRADING) a while ago, no operation.
+    const leftBehind = async (
+      status: 'RUNNING' | 'ROLLING_BACK',
+      c: { id: string; name: string },
+      ageMs: number,
+    ) => {
       const r = await prisma.rollout.create({
         data: {
           organizationId: template.organizationId,
@@ -354,11 +358,13 @@ describe('rollout rollback and worker restarts', () => {
           },
         },
       });
-      await prisma.$executeRaw`UPDATE "RolloutTarget" SET "updatedAt" = ${new Date(Date.now() - 120_000)} WHERE "rolloutId" = ${r.id}::uuid`;
+      await prisma.$executeRaw`UPDATE "RolloutTarget" SET "updatedAt" = ${new Date(Date.now() - ageMs)} WHERE "rolloutId" = ${r.id}::uuid`;
       return r.id;
     };
-    const running = await leftBehind('RUNNING', d);
-    const rollingBack = await leftBehind('ROLLING_BACK', e);
+    // Claimed 5 s ago, before the worker's next tick took the rollout's lock: released at that
+    // tick, not after the 60 s a claim is otherwise given.
+    const running = await leftBehind('RUNNING', d, 5_000);
+    const rollingBack = await leftBehind('ROLLING_BACK', e, 120_000);
     const get = async (id: string) =>
       (await prisma.rollout.findUnique({ where: { id }, include: { targets: true } }))!;
     const done = await eventually(
@@ -367,6 +373,7 @@ describe('rollout rollback and worker restarts', () => {
       30_000,
     );
     assert.equal(done.targets[0]!.status, 'DONE');
+    assert.ok(done.finishedAt!.getTime() - done.startedAt!.getTime() < 30_000, 'well within the 60 s');
     assert.ok(done.targets[0]!.operationId, 'the upgrade was started after all');
     assert.equal(fleet.byName('rb-d').version, 'enterprise-2.20.0');
     const back = await eventually(

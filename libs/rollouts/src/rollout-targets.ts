@@ -17,6 +17,11 @@ export const OP_FAILED: OperationStatus[] = [
 
 /** A claim with no operation after this long was left by a worker that died mid-tick. */
 export const CLAIM_STALE_MS = 60_000;
+/**
+ * How much older than the tick's lock a claim must be to count as left by a dead tick: the
+ * claim's time comes from the database's clock, the lock's from the worker's.
+ */
+export const CLAIM_CLOCK_SLACK_MS = 2_000;
 
 /** The rollout acts on clusters as itself, with the rights of an admin of its organization. */
 export function rolloutActor(r: Rollout): Actor {

@@ -14,7 +14,13 @@ import { reportFreshness } from '@meshfleet/linkerd';
 import { MeshNamespacesRequest, OperationsRepository, OperationsService } from '@meshfleet/operations';
 import { evaluateGate, GateFact, gateOf, lastStepAt } from './rollout-gate';
 import { RolloutStrategy } from './rollout-strategy';
-import { CLAIM_STALE_MS, OP_FAILED, operationNoun, rolloutActor } from './rollout-targets';
+import {
+  CLAIM_CLOCK_SLACK_MS,
+  CLAIM_STALE_MS,
+  OP_FAILED,
+  operationNoun,
+  rolloutActor,
+} from './rollout-targets';
 import { RolloutsRepository } from './rollouts.repository';
 
 /**
@@ -38,6 +44,7 @@ export class RolloutWaveStep {
     wave: RolloutTarget[],
     facts: Map<string, GateFact>,
     now: Date,
+    lockedAt?: Date,
   ): Promise<boolean> {
     const s = r.strategy as unknown as RolloutStrategy;
     let changed = false;
@@ -53,7 +60,7 @@ export class RolloutWaveStep {
     const succeeded: string[] = [];
     for (const t of upgrading) {
       const op = t.operationId ? ops.get(t.operationId) : undefined;
-      if (!t.operationId) changed = (await this.releaseStaleClaim(t, now)) || changed;
+      if (!t.operationId) changed = (await this.releaseStaleClaim(t, now, lockedAt)) || changed;
       else if (op?.status === OperationStatus.SUCCEEDED) succeeded.push(t.id);
       else if (op && OP_FAILED.includes(op.status)) {
         const msg = (op.error as { message?: string } | null)?.message ?? op.status;
@@ -219,8 +226,15 @@ export class RolloutWaveStep {
   }
 
   /** A claim whose worker died before creating the operation goes back to WAITING. */
-  private async releaseStaleClaim(t: RolloutTarget, now: Date): Promise<boolean> {
-    if (now.getTime() - t.updatedAt.getTime() < CLAIM_STALE_MS) return false;
+  /**
+   * A claim without an operation is stale when it predates the tick's lock (less a clock slack:
+   * the claim's time is the database's), else, for ticks run without the lock, after CLAIM_STALE_MS.
+   */
+  private async releaseStaleClaim(t: RolloutTarget, now: Date, lockedAt?: Date): Promise<boolean> {
+    const stale = lockedAt
+      ? t.updatedAt.getTime() < lockedAt.getTime() - CLAIM_CLOCK_SLACK_MS
+      : now.getTime() - t.updatedAt.getTime() >= CLAIM_STALE_MS;
+    if (!stale) return false;
     return (
       (await this.repo.moveTargets(
         [t.id],

@@ -48,13 +48,14 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
       // A short lock kept alive while the tick runs: a worker killed mid-tick holds the rollout
       // for at most LOCK_TTL_MS, not for as long as a tick could take.
       if ((await this.redis.client.set(lock, '1', 'PX', LOCK_TTL_MS, 'NX')) !== 'OK') continue;
+      const lockedAt = new Date();
       const renew = setInterval(() => {
         if (this.closed) clearInterval(renew);
         else this.redis.client.pexpire(lock, LOCK_TTL_MS).catch(() => undefined);
       }, LOCK_TTL_MS / 3);
       this.renewals.add(renew);
       try {
-        const at = await this.tick(r.organizationId, r.id);
+        const at = await this.tick(r.organizationId, r.id, undefined, lockedAt);
         if (at && (!next || at < next)) next = at;
       } catch (e) {
         this.log.error(`rollout ${r.id} tick failed: ${e instanceof Error ? e.message : 'error'}`);
@@ -73,15 +74,20 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
     this.renewals.clear();
   }
 
-  async tick(organizationId: string, id: string, now?: Date): Promise<Date | null> {
+  /**
+   * `lockedAt`: when this tick took the rollout's lock. Ticks hold it from a target's claim to its
+   * recorded operation, so a claim without an operation from before it was left by a tick that
+   * died (a killed worker): it is released at once instead of after CLAIM_STALE_MS.
+   */
+  async tick(organizationId: string, id: string, now?: Date, lockedAt?: Date): Promise<Date | null> {
     // A wave that completes lets the next one start in the same tick rather than a tick later.
     for (;;) {
-      const step = await this.step(organizationId, id, now ?? new Date());
+      const step = await this.step(organizationId, id, now ?? new Date(), lockedAt);
       if (step !== 'advanced') return step;
     }
   }
 
-  private async step(org: string, id: string, now: Date): Promise<Date | null | 'advanced'> {
+  private async step(org: string, id: string, now: Date, lockedAt?: Date): Promise<Date | null | 'advanced'> {
     const r = await this.repo.header(org, id);
     if (!r) return null;
     if (r.status === RolloutStatus.ROLLING_BACK) {
@@ -120,7 +126,7 @@ export class RolloutsOrchestrator implements OnModuleDestroy {
         )
       ).map((f) => [f.id, f]),
     );
-    let changed = await this.waveStep.observe(r, wave, facts, now);
+    let changed = await this.waveStep.observe(r, wave, facts, now, lockedAt);
     const waveNow = await this.repo.waveTargets(id, w);
     changed = (await this.waveStep.startUpgrades(r, waveNow, facts, now)) || changed;
     const failed = await this.repo.failedCount(id);
