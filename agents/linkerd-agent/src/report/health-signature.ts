@@ -4,15 +4,13 @@
 // the agent reports early instead of waiting for the periodic resend. Objects are read, never
 // changed (they are the informers' cache).
 import type * as k8s from '@kubernetes/client-node';
+import type { ClusterSnapshot } from '@meshfleet/linkerd';
 
-export interface HealthInputs {
-  pods: ReadonlyArray<k8s.V1Pod>;
-  deployments: ReadonlyArray<k8s.V1Deployment>;
-  secrets: ReadonlyArray<k8s.V1Secret>;
-  configMaps: ReadonlyArray<k8s.V1ConfigMap>;
-  mutatingWebhooks: ReadonlyArray<k8s.V1MutatingWebhookConfiguration>;
-  validatingWebhooks: ReadonlyArray<k8s.V1ValidatingWebhookConfiguration>;
-}
+/** The parts of the agent's snapshot the verdict turns on. */
+export type HealthInputs = Pick<
+  ClusterSnapshot,
+  'pods' | 'deployments' | 'secrets' | 'configMaps' | 'mutatingWebhooks' | 'validatingWebhooks'
+>;
 
 const key = (o: k8s.KubernetesObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
 /** Objects whose content matters as a whole: any write (new resourceVersion) counts. */
