@@ -1,5 +1,5 @@
 // Which alerts a cluster's current state calls for. Pure: the evaluator supplies the state.
-import type { GitopsSource, ResourceUsage } from '@meshfleet/agent-protocol';
+import { gitopsToolLabel, type GitopsSource, type ResourceUsage } from '@meshfleet/agent-protocol';
 import { AlertKind, AlertSeverity, EffectiveRule } from './alert-rules.catalog';
 import { resourceConditions } from './resource-rules';
 
@@ -176,7 +176,7 @@ export function clusterConditions(rules: EffectiveRule[], s: ClusterState, now: 
   const source = s.gitops?.source;
   const verdict = source ? gitopsSourceTrouble(source) : null;
   if (sourceRule && s.gitops && source && verdict) {
-    const tool = (s.gitops.tool && TOOL_LABEL[s.gitops.tool]) ?? TOOL_LABEL[source.tool] ?? 'The GitOps tool';
+    const tool = gitopsToolLabel(s.gitops.tool ?? source.tool);
     out.push({
       kind: AlertKind.GITOPS_SOURCE_UNHEALTHY,
       subject: 'gitops-source',
@@ -219,8 +219,6 @@ export function clusterConditions(rules: EffectiveRule[], s: ClusterState, now: 
   return out;
 }
 
-const TOOL_LABEL: Record<string, string> = { ARGOCD: 'Argo CD', FLUX: 'Flux' };
-
 /** The GitOps source in a line: `Application argocd/linkerd: OutOfSync, health Healthy, revision 4f2a9c1`. */
 export function gitopsSourceLine(source: GitopsSource): string {
   const what = `${source.kind} ${source.namespace}/${source.name}`;
@@ -253,7 +251,7 @@ export function gitopsSourceTrouble(source: GitopsSource): 'warning' | 'critical
 
 /** Who owns Linkerd on a GITOPS cluster and that Meshfleet will not correct its drift. */
 function gitopsDriftNote(g: AlertGitops): string {
-  const tool = (g.tool && TOOL_LABEL[g.tool]) ?? 'a GitOps tool';
+  const tool = gitopsToolLabel(g.tool);
   const source = g.source
     ? gitopsSourceLine(g.source)
     : `no ${g.tool === 'FLUX' ? 'HelmRelease' : g.tool === 'ARGOCD' ? 'Application' : 'GitOps source'} found from Linkerd's marks`;

@@ -73,3 +73,8 @@ export const GitopsOwnershipSchema = z.object({
   source: GitopsSourceSchema.nullable().default(null),
 });
 export type GitopsOwnershipReport = z.infer<typeof GitopsOwnershipSchema>;
+
+/** "Argo CD" / "Flux" for messages; a GITOPS cluster whose tool is unknown reads "a GitOps tool". */
+export function gitopsToolLabel(tool: string | null | undefined): string {
+  return tool === 'ARGOCD' ? 'Argo CD' : tool === 'FLUX' ? 'Flux' : 'a GitOps tool';
+}

@@ -64,10 +64,7 @@ export function detectGitopsOwner(objects: OwnedObjectMeta[]): GitopsOwnership {
   return { detected: counts.ARGOCD >= counts.FLUX ? 'ARGOCD' : 'FLUX', evidence };
 }
 
-/** "Argo CD" / "Flux" for messages; a GITOPS cluster whose tool is unknown reads "a GitOps tool". */
-export function gitopsToolLabel(tool: string | null | undefined): string {
-  return tool === 'ARGOCD' ? 'Argo CD' : tool === 'FLUX' ? 'Flux' : 'a GitOps tool';
-}
+export { gitopsToolLabel } from '@meshfleet/agent-protocol';
 
 /** A Kubernetes object as far as its GitOps marks go. */
 export interface MarkedObject {
