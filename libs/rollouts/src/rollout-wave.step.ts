@@ -60,7 +60,7 @@ export class RolloutWaveStep {
     const succeeded: string[] = [];
     for (const t of upgrading) {
       const op = t.operationId ? ops.get(t.operationId) : undefined;
-      if (!t.operationId) changed = (await this.releaseStaleClaim(t, now, lockedAt)) || changed;
+      if (!t.operationId) changed = (await this.releaseStaleClaim(r, t, now, lockedAt)) || changed;
       else if (op?.status === OperationStatus.SUCCEEDED) succeeded.push(t.id);
       else if (op && OP_FAILED.includes(op.status)) {
         const msg = (op.error as { message?: string } | null)?.message ?? op.status;
@@ -230,11 +230,28 @@ export class RolloutWaveStep {
    * A claim without an operation is stale when it predates the tick's lock (less a clock slack:
    * the claim's time is the database's), else, for ticks run without the lock, after CLAIM_STALE_MS.
    */
-  private async releaseStaleClaim(t: RolloutTarget, now: Date, lockedAt?: Date): Promise<boolean> {
+  private async releaseStaleClaim(
+    r: Rollout,
+    t: RolloutTarget,
+    now: Date,
+    lockedAt?: Date,
+  ): Promise<boolean> {
     const stale = lockedAt
       ? t.updatedAt.getTime() < lockedAt.getTime() - CLAIM_CLOCK_SLACK_MS
       : now.getTime() - t.updatedAt.getTime() >= CLAIM_STALE_MS;
     if (!stale) return false;
+    // The dead tick may have created the operation and died before recording it: the target
+    // takes that one (its result and health gate count) instead of starting another.
+    const orphan = await this.repo.orphanOperation(
+      t.clusterId,
+      rolloutActor(r).actorName,
+      t.updatedAt,
+      CLAIM_CLOCK_SLACK_MS,
+    );
+    if (orphan) {
+      await this.repo.recordOperations([{ id: t.id, operationId: orphan, baselinePodCoverage: null }]);
+      return true;
+    }
     return (
       (await this.repo.moveTargets(
         [t.id],

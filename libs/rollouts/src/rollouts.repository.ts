@@ -281,6 +281,24 @@ export class RolloutsRepository {
   }
 
   /** Records the operation and gate baseline of claimed targets (clearing the reason), in one statement. */
+  /**
+   * The operation a dead tick created for a claimed target before it could record it: the
+   * newest on the cluster requested by the rollout since the claim (less `slackMs` of clock).
+   */
+  async orphanOperation(
+    clusterId: string,
+    requestedBy: string,
+    claimedAt: Date,
+    slackMs: number,
+  ): Promise<string | null> {
+    const op = await this.prisma.operation.findFirst({
+      where: { clusterId, requestedBy, createdAt: { gte: new Date(claimedAt.getTime() - slackMs) } },
+      orderBy: { createdAt: 'desc' },
+      select: { id: true },
+    });
+    return op?.id ?? null;
+  }
+
   async recordOperations(
     rows: { id: string; operationId: string; baselinePodCoverage: number | null }[],
   ): Promise<void> {
