@@ -156,11 +156,12 @@ export class AlertsRepository {
     organizationId: string,
     clusterId: string,
   ): Promise<(ClusterState & { organizationId: string }) | null> {
-    const c = await db.cluster.findFirst({
-      where: { id: clusterId, organizationId },
-      include: { health: true },
-    });
-    if (!c) return null;
+    // The health row first, then the cluster: a report's statement writes both, so the cluster
+    // read after it is never older than the health (its GitOps mode matches the report or is newer).
+    const health = await db.clusterHealth.findUnique({ where: { clusterId } });
+    const row = await db.cluster.findFirst({ where: { id: clusterId, organizationId } });
+    if (!row) return null;
+    const c = { ...row, health: health?.organizationId === organizationId ? health : null };
     const [lock, lastOperation, lastLifecycle] = await Promise.all([
       db.clusterOperationLock.findUnique({ where: { clusterId }, select: { clusterId: true } }),
       db.operation.findFirst({
