@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { ClusterListFilter, clusterWhereSql } from '@meshfleet/clusters';
-import { PrismaService } from '@meshfleet/db';
+import { Prisma, PrismaService } from '@meshfleet/db';
 import type { VizPrometheusResources } from '@meshfleet/agent-protocol';
+import type { FleetResourceRow } from './resources/resources.repository';
 
 export interface FleetRow {
   provider: string;
@@ -26,6 +27,47 @@ export interface FleetAggregates {
   /** Clusters sharing the same trust-anchor bundle (fingerprints and subjects pair up by position). */
   anchorSets: { fingerprints: string[]; subjects: string[]; count: number; clusters: string[] }[];
   catalog: string[];
+}
+
+export interface DriftCounts {
+  clustersChecked: number;
+  clustersWithDrift: number;
+  findings: number;
+}
+
+export interface VizPrometheusRow {
+  id: string;
+  name: string;
+  meshedPods: number;
+  prometheus: VizPrometheusResources;
+}
+
+/** What the unfiltered summary reads from FleetAggregate and the top-N indexes, in one statement. */
+export interface StoredFleetAggregates extends FleetAggregates {
+  drift: DriftCounts;
+  resources: FleetResourceRow;
+  viz: VizPrometheusRow[];
+}
+
+/** How many bundled-Prometheus warnings a summary can list (the caller keeps the first 50). */
+export const VIZ_ROWS = 50;
+
+/**
+ * Whether FleetAggregate can answer a summary under this filter: its keys carry provider, region
+ * and status; a name search or a label selector needs the clusters themselves.
+ */
+export function aggregatesServe(f: ClusterListFilter): boolean {
+  return !f.search && (f.labelSelector ?? []).length === 0 && f.region !== '';
+}
+
+/** FleetAggregate rows under the filter (the same conditions clusterWhereSql puts on clusters). */
+function aggregateWhereSql(org: string, f: ClusterListFilter): Prisma.Sql {
+  const conds: Prisma.Sql[] = [Prisma.sql`a."organizationId" = ${org}::uuid`, Prisma.sql`a."clusters" <> 0`];
+  if (f.provider) conds.push(Prisma.sql`a."provider" = ${f.provider}`);
+  if (f.region) conds.push(Prisma.sql`a."region" = ${f.region}`);
+  if (f.status) conds.push(Prisma.sql`a."status" = ${f.status}`);
+  else if (!f.includeDeregistered) conds.push(Prisma.sql`a."status" <> 'DEREGISTERED'`);
+  return Prisma.join(conds, ' AND ');
 }
 
 /**
@@ -63,6 +105,110 @@ export class FleetSummaryRepository {
       SELECT c."id", c."name", h."meshedPods", h."resources"->'vizPrometheus' AS prometheus
       FROM "Cluster" c JOIN "ClusterHealth" h ON h."clusterId" = c."id"
       WHERE ${clusterWhereSql(org, f)} AND jsonb_typeof(h."resources"->'vizPrometheus') = 'object'`;
+  }
+
+  /**
+   * The summary from the aggregates Postgres keeps (FleetAggregate) plus short index reads for
+   * what is per cluster: the stale snapshots (fresh health becomes UNKNOWN when the report is
+   * older than the freshness window, which no statement marks), and the first N of each list
+   * (worst coverage, soonest certificates, largest proxies, Prometheus warnings, anchor names).
+   * Cost grows with the number of distinct keys and stale clusters, not with the fleet.
+   */
+  async stored(
+    org: string,
+    f: ClusterListFilter,
+    freshAfter: Date,
+    expiringBefore: Date,
+    expiringLimit: number,
+    worstLimit: number,
+    anchorNames: number,
+    resourceWorstLimit: number,
+  ): Promise<StoredFleetAggregates> {
+    const cw = clusterWhereSql(org, f);
+    // The cluster of a snapshot `ch` read from an index, if it passes the filter: a lookup by
+    // primary key per snapshot (OFFSET 0 keeps the planner from turning it into a scan of every
+    // cluster joined by hash, which it prefers when it expects many snapshots).
+    const filtered = Prisma.sql`LATERAL (SELECT c."id", c."name", c."provider", c."region", c."status"
+      FROM "Cluster" c WHERE c."id" = ch."clusterId" AND ${cw} OFFSET 0) c`;
+    const rows = await this.prisma.$queryRaw<StoredFleetAggregates[]>`
+      WITH a AS MATERIALIZED (
+        SELECT * FROM "FleetAggregate" a WHERE ${aggregateWhereSql(org, f)}
+      ), h AS (
+        SELECT * FROM a WHERE a."kind" = 'health'
+      ), stale AS (
+        -- Connected clusters whose snapshot is past the freshness window count as UNKNOWN.
+        SELECT c."provider"::text AS provider, COALESCE(c."region", '') AS region, ch."status"::text AS health,
+               COUNT(*)::int AS n
+        FROM "ClusterHealth" ch, ${filtered}
+        WHERE ch."organizationId" = ${org}::uuid AND ch."generatedAt" < ${freshAfter} AND c."status" = 'CONNECTED'
+        GROUP BY 1, 2, 3
+      ), g AS (
+        SELECT provider, region, CASE WHEN status = 'CONNECTED' AND health <> '' THEN health ELSE 'UNKNOWN' END AS health,
+               clusters::bigint AS n FROM h
+        UNION ALL SELECT provider, region, health, -n FROM stale
+        UNION ALL SELECT provider, region, 'UNKNOWN', n FROM stale
+      ), soonest AS (
+        SELECT c."id", c."name" FROM "ClusterHealth" ch JOIN "Cluster" c ON c."id" = ch."clusterId"
+        WHERE ch."organizationId" = ${org}::uuid AND ch."earliestCertExpiry" < ${expiringBefore} AND ${cw}
+        ORDER BY ch."earliestCertExpiry" LIMIT ${expiringLimit}
+      ), anchor AS (
+        SELECT "anchorsKey", (array_agg(anchors))[1] AS fingerprints, (array_agg(subjects))[1] AS subjects,
+               SUM(clusters)::int AS count
+        FROM a WHERE a."kind" = 'anchors' GROUP BY "anchorsKey" HAVING SUM(clusters) > 0
+      )
+      SELECT
+        COALESCE((SELECT json_agg(x) FROM (
+          SELECT provider, NULLIF(region, '') AS region, health, SUM(n)::int AS clusters
+          FROM g GROUP BY 1, 2, 3 HAVING SUM(n) > 0) x), '[]') AS groups,
+        COALESCE((SELECT json_agg(x) FROM (
+          SELECT status, SUM(clusters)::int AS clusters FROM h GROUP BY 1) x), '[]') AS statuses,
+        COALESCE((SELECT json_agg(x) FROM (
+          SELECT version, SUM(clusters)::int AS clusters, SUM(lagging)::int AS lagging
+          FROM a WHERE a."kind" = 'version' GROUP BY 1 HAVING SUM(clusters) > 0 ORDER BY 2 DESC, 1) x), '[]') AS versions,
+        (SELECT json_build_object('meshed', SUM("meshedPods"), 'total', SUM("totalPods"),
+                  'traffic', SUM("trafficWeighted") / NULLIF(SUM("trafficPods"), 0)) FROM h) AS coverage,
+        COALESCE((SELECT json_agg(x) FROM (
+          SELECT c."id", c."name", ch."podCoverage", ch."trafficCoverage"
+          FROM "ClusterHealth" ch JOIN "Cluster" c ON c."id" = ch."clusterId"
+          WHERE ch."organizationId" = ${org}::uuid AND ch."podCoverage" IS NOT NULL AND ${cw}
+          ORDER BY ch."podCoverage" ASC, c."name" ASC LIMIT ${worstLimit}) x), '[]') AS worst,
+        COALESCE((SELECT json_agg(x) FROM (
+          SELECT s."id" AS "clusterId", s."name" AS "clusterName", cert->>'role' AS role, cert->>'name' AS name,
+                 cert->>'notAfter' AS "notAfter"
+          FROM soonest s JOIN "ClusterHealth" ch ON ch."clusterId" = s."id",
+               jsonb_array_elements(ch."report"->'certificates') AS cert
+          WHERE (cert->>'notAfter')::timestamptz < ${expiringBefore}
+          ORDER BY (cert->>'notAfter')::timestamptz ASC LIMIT ${expiringLimit}) x), '[]') AS expiring,
+        COALESCE((SELECT json_agg(x) FROM (
+          SELECT n.fingerprints, n.subjects, n.count, COALESCE((
+            SELECT array_agg(c."name") FROM (
+              SELECT c."name" FROM "ClusterHealth" ch, ${filtered}
+              WHERE ch."organizationId" = ${org}::uuid
+                AND md5(ch."trustAnchorFingerprints"::text || ' ' || COALESCE(ch."trustAnchorSubjects"::text, '')) = n."anchorsKey"
+              LIMIT ${anchorNames}) c), '{}') AS clusters
+          FROM anchor n) x), '[]') AS "anchorSets",
+        COALESCE((SELECT json_agg(r."version") FROM "LinkerdRelease" r
+          WHERE r."organizationId" IS NULL OR r."organizationId" = ${org}::uuid), '[]') AS catalog,
+        (SELECT json_build_object('clustersChecked', COALESCE(SUM("driftChecked"), 0),
+                  'clustersWithDrift', COALESCE(SUM("driftClusters"), 0),
+                  'findings', COALESCE(SUM("driftFindings"), 0)) FROM h) AS drift,
+        (SELECT json_build_object('clusters', COALESCE(SUM("resourceClusters"), 0), 'measured', SUM("proxyPods"),
+                  'cpu', SUM("proxyCpu"), 'mem', SUM("proxyMemory"),
+                  'cpMem', CASE WHEN SUM("controlPlaneMemoryEntries") > 0 THEN SUM("controlPlaneMemory") END,
+                  'nearLimit', SUM("proxyNearLimit"), 'oom', SUM("proxyOomKilled"),
+                  'worst', COALESCE((SELECT json_agg(w) FROM (
+                    SELECT c."id", c."name", ch."proxyMemoryMax" AS max,
+                      (ch."resources"->'proxy'->>'mem')::float8 AS mem, (ch."resources"->'proxy'->>'oomKilled')::int AS oom
+                    FROM "ClusterHealth" ch JOIN "Cluster" c ON c."id" = ch."clusterId"
+                    WHERE ch."organizationId" = ${org}::uuid AND ch."proxyMemoryMax" IS NOT NULL AND ${cw}
+                    ORDER BY ch."proxyMemoryMax" DESC, c."name" LIMIT ${resourceWorstLimit}) w), '[]'))
+         FROM h) AS resources,
+        COALESCE((SELECT json_agg(v) FROM (
+          SELECT c."id", c."name", ch."meshedPods", ch."resources"->'vizPrometheus' AS prometheus
+          FROM "ClusterHealth" ch JOIN "Cluster" c ON c."id" = ch."clusterId"
+          WHERE ch."organizationId" = ${org}::uuid AND ch."vizPrometheusOverrun" IS NOT NULL AND ${cw}
+          ORDER BY ch."vizPrometheusOverrun" DESC, c."name" LIMIT ${VIZ_ROWS}) v), '[]') AS viz`;
+    return rows[0]!;
   }
 
   async aggregates(

@@ -7,17 +7,18 @@ import {
   freshSince,
   parseLinkerdVersion,
   prometheusSizing,
+  prometheusSizingOverrun,
   reportFreshness,
 } from '@meshfleet/linkerd';
 import type { VizPrometheusResources } from '@meshfleet/agent-protocol';
-import { FleetAggregates, FleetSummaryRepository } from './fleet-summary.repository';
+import { aggregatesServe, FleetAggregates, FleetSummaryRepository } from './fleet-summary.repository';
 import {
   FleetSummaryType,
   HealthCountsType,
   TrustAnchorGroupType,
   VizPrometheusSizingWarningType,
 } from './dto/fleet-summary.types';
-import { ResourcesService } from './resources/resources.service';
+import { FLEET_WORST_CLUSTERS, fleetResourcesView, ResourcesService } from './resources/resources.service';
 
 const emptyCounts = (): HealthCountsType => ({
   total: 0,
@@ -58,17 +59,23 @@ export class FleetSummaryService {
     const freshness = reportFreshness(this.config.reportIntervalSeconds);
     const now = freshness.now;
     const freshAfter = freshSince(freshness);
+    const expiringBefore = new Date(now.getTime() + expiringWithinDays * 86_400_000);
+    const stored = aggregatesServe(f)
+      ? await this.repo.stored(
+          organizationId,
+          f,
+          freshAfter,
+          expiringBefore,
+          50,
+          5,
+          ANCHOR_GROUP_NAMES,
+          FLEET_WORST_CLUSTERS,
+        )
+      : null;
     const { groups, statuses, versions, coverage, worst, expiring, anchorSets, catalog } =
-      await this.repo.aggregates(
-        organizationId,
-        f,
-        freshAfter,
-        new Date(now.getTime() + expiringWithinDays * 86_400_000),
-        50,
-        5,
-        ANCHOR_GROUP_NAMES,
-      );
-    const drift = await this.repo.driftCounts(organizationId, f);
+      stored ??
+      (await this.repo.aggregates(organizationId, f, freshAfter, expiringBefore, 50, 5, ANCHOR_GROUP_NAMES));
+    const drift = stored ? stored.drift : await this.repo.driftCounts(organizationId, f);
     const health = emptyCounts();
     const providers = new Map<string, HealthCountsType>();
     const regions = new Map<string | null, number>();
@@ -137,8 +144,12 @@ export class FleetSummaryService {
         expiresInDays: Math.round(((Date.parse(e.notAfter) - now.getTime()) / 86_400_000) * 10) / 10,
       })),
       trustAnchorGroups: trustAnchorGroups(anchorSets),
-      resources: await this.resources.fleet(organizationId, f),
-      vizPrometheusWarnings: vizPrometheusWarnings(await this.repo.vizPrometheus(organizationId, f)),
+      resources: stored
+        ? fleetResourcesView(stored.resources)
+        : await this.resources.fleet(organizationId, f),
+      vizPrometheusWarnings: vizPrometheusWarnings(
+        stored ? stored.viz : await this.repo.vizPrometheus(organizationId, f),
+      ),
     };
   }
 }
@@ -174,9 +185,7 @@ export function vizPrometheusWarnings(
       retention: p.retention,
       reasons,
       message: `viz's bundled Prometheus on ${r.name} ${said.join('; ')}: point viz at your own Prometheus (prometheusUrl) or size it up`,
-      // How far past the sizing: memory over it, or it over the limit.
-      overrun:
-        sizingBytes > 0 ? Math.max((p.mem ?? 0) / sizingBytes, p.limit ? sizingBytes / p.limit : 0) : 0,
+      overrun: prometheusSizingOverrun(r.meshedPods, p) ?? 0,
     });
   }
   return out

@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import pg from 'pg';
 import { HealthReport } from '@meshfleet/agent-protocol';
 import { AppConfig } from '@meshfleet/config';
-import { certificateExpiryByRole, deriveHealth } from '@meshfleet/linkerd';
+import { certificateExpiryByRole, deriveHealth, prometheusSizingOverrun } from '@meshfleet/linkerd';
 import { resourceSampleFigures } from './resource-figures';
 
 /** Batches in flight at once (ReportIngestBatcher), each on its own connection. */
@@ -34,7 +34,8 @@ WITH input AS (
     "meshedPods" int, "totalPods" int, "errorCount" int, "warningCount" int, "earliestCertExpiry" timestamp(3),
     "certificateExpiryByRole" jsonb, "namespaceCoverage" jsonb, "agentVersion" text, "kubernetesVersion" text, "report" jsonb,
     "resources" jsonb, "proxyMemoryBytes" double precision, "proxyMemoryMaxBytes" double precision,
-    "proxyCpuCores" double precision, "controlPlaneMemoryBytes" double precision)
+    "proxyCpuCores" double precision, "controlPlaneMemoryBytes" double precision,
+    "vizPrometheusOverrun" double precision)
 ), prev AS (
   SELECT h."clusterId", h."status" FROM "ClusterHealth" h
   WHERE h."clusterId" IN (SELECT "clusterId" FROM input) ORDER BY h."clusterId" FOR UPDATE
@@ -42,11 +43,12 @@ WITH input AS (
   INSERT INTO "ClusterHealth" ("clusterId", "organizationId", "sequence", "generatedAt", "receivedAt", "status",
     "linkerdInstalled", "controlPlaneVersion", "podCoverage", "trafficCoverage", "requestCoverage",
     "connectionCoverage", "proxySkew", "trustAnchorFingerprints", "trustAnchorSubjects", "meshedPods", "totalPods",
-    "errorCount", "warningCount", "earliestCertExpiry", "certificateExpiryByRole", "report", "resources")
+    "errorCount", "warningCount", "earliestCertExpiry", "certificateExpiryByRole", "report", "resources",
+    "vizPrometheusOverrun")
   SELECT "clusterId", "organizationId", "sequence", "generatedAt", "receivedAt", "status", "linkerdInstalled",
     "controlPlaneVersion", "podCoverage", "trafficCoverage", "requestCoverage", "connectionCoverage", "proxySkew",
     "trustAnchorFingerprints", "trustAnchorSubjects", "meshedPods", "totalPods", "errorCount",
-    "warningCount", "earliestCertExpiry", "certificateExpiryByRole", "report", "resources"
+    "warningCount", "earliestCertExpiry", "certificateExpiryByRole", "report", "resources", "vizPrometheusOverrun"
   -- Reads (and locks) prev before this statement changes the rows: read afterwards, FOR UPDATE skips
   -- rows the same statement updated, and every report would look like a health change.
   FROM input WHERE (SELECT COUNT(*) FROM prev) >= 0 ORDER BY "clusterId"
@@ -61,7 +63,7 @@ WITH input AS (
     "totalPods" = EXCLUDED."totalPods", "errorCount" = EXCLUDED."errorCount",
     "warningCount" = EXCLUDED."warningCount", "earliestCertExpiry" = EXCLUDED."earliestCertExpiry",
     "certificateExpiryByRole" = EXCLUDED."certificateExpiryByRole", "report" = EXCLUDED."report",
-    "resources" = EXCLUDED."resources"
+    "resources" = EXCLUDED."resources", "vizPrometheusOverrun" = EXCLUDED."vizPrometheusOverrun"
   WHERE "ClusterHealth"."sequence" < EXCLUDED."sequence"
   RETURNING "clusterId"
 ), sample AS (
@@ -174,6 +176,9 @@ export class ReportIngestRepository implements OnModuleDestroy {
         report,
         resources: report.resources,
         ...resourceSampleFigures(report.resources),
+        vizPrometheusOverrun: report.resources?.vizPrometheus
+          ? prometheusSizingOverrun(report.mtls.meshedPods, report.resources.vizPrometheus)
+          : null,
       };
     });
     const res = await this.db.query<{ clusterId: string }>({

@@ -34,7 +34,8 @@ export class ResourcesRepository {
         COALESCE((SELECT json_agg(w) FROM (
           SELECT "id", "name", (p->>'max')::float8 AS max, (p->>'mem')::float8 AS mem,
             (p->>'oomKilled')::int AS oom
-          FROM r ORDER BY (p->>'max')::float8 DESC, "name" LIMIT ${worstLimit}) w), '[]') AS worst
+          FROM r WHERE (p->>'max') IS NOT NULL
+          ORDER BY (p->>'max')::float8 DESC, "name" LIMIT ${worstLimit}) w), '[]') AS worst
       FROM r`;
     return rows[0]!;
   }

@@ -43,3 +43,15 @@ export function prometheusSizing(meshedPods: number, p: VizPrometheusResources):
     reasons.push('RETENTION_ABOVE_SIZING');
   return { sizingBytes, reasons };
 }
+
+/**
+ * How far past its sizing a bundled Prometheus with a warning is (its memory over the sizing, or
+ * the sizing over its limit, whichever is larger; the fleet lists the largest first), or null
+ * when it draws no warning. The ingest stores it, so the fleet summary reads the warned clusters
+ * from an index instead of sizing every cluster's Prometheus per call.
+ */
+export function prometheusSizingOverrun(meshedPods: number, p: VizPrometheusResources): number | null {
+  const { sizingBytes, reasons } = prometheusSizing(meshedPods, p);
+  if (reasons.length === 0) return null;
+  return sizingBytes > 0 ? Math.max((p.mem ?? 0) / sizingBytes, p.limit ? sizingBytes / p.limit : 0) : 0;
+}

@@ -1,0 +1,239 @@
+-- Fleet aggregates kept by Postgres: the counts and sums fleetSummary shows, per organization,
+-- updated by the same statement that changes a cluster or its health snapshot (statement
+-- triggers below), so an unfiltered summary reads a few hundred rows instead of every cluster.
+-- Three kinds of row, each keyed by the dimensions a fast filter can use (provider, region,
+-- status): health (every counter, by reported health), version (clusters per Linkerd version
+-- and how many lag), anchors (clusters per trust-anchor bundle). Key strings are empty where
+-- the value is null (region) or does not apply. Rows whose clusters fall to 0 are kept (readers
+-- skip them) and go with the organization.
+CREATE TABLE "FleetAggregate" (
+  "organizationId" UUID NOT NULL,
+  "kind" TEXT NOT NULL,
+  "provider" TEXT NOT NULL,
+  "region" TEXT NOT NULL,
+  "status" TEXT NOT NULL,
+  "health" TEXT NOT NULL,
+  "version" TEXT NOT NULL,
+  "anchorsKey" TEXT NOT NULL,
+  "anchors" JSONB,
+  "subjects" JSONB,
+  "clusters" INTEGER NOT NULL DEFAULT 0,
+  "lagging" INTEGER NOT NULL DEFAULT 0,
+  "reported" INTEGER NOT NULL DEFAULT 0,
+  "meshedPods" BIGINT NOT NULL DEFAULT 0,
+  "totalPods" BIGINT NOT NULL DEFAULT 0,
+  "trafficWeighted" DOUBLE PRECISION NOT NULL DEFAULT 0,
+  "trafficPods" BIGINT NOT NULL DEFAULT 0,
+  "driftChecked" INTEGER NOT NULL DEFAULT 0,
+  "driftClusters" INTEGER NOT NULL DEFAULT 0,
+  "driftFindings" BIGINT NOT NULL DEFAULT 0,
+  "resourceClusters" INTEGER NOT NULL DEFAULT 0,
+  "proxyPods" DOUBLE PRECISION NOT NULL DEFAULT 0,
+  "proxyCpu" DOUBLE PRECISION NOT NULL DEFAULT 0,
+  "proxyMemory" DOUBLE PRECISION NOT NULL DEFAULT 0,
+  "proxyNearLimit" DOUBLE PRECISION NOT NULL DEFAULT 0,
+  "proxyOomKilled" DOUBLE PRECISION NOT NULL DEFAULT 0,
+  "controlPlaneMemory" DOUBLE PRECISION NOT NULL DEFAULT 0,
+  "controlPlaneMemoryEntries" INTEGER NOT NULL DEFAULT 0,
+
+  CONSTRAINT "FleetAggregate_pkey" PRIMARY KEY ("organizationId", "kind", "provider", "region", "status", "health", "version", "anchorsKey")
+);
+
+ALTER TABLE "FleetAggregate" ADD CONSTRAINT "FleetAggregate_organizationId_fkey" FOREIGN KEY ("organizationId") REFERENCES "Organization"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- The top-N lists of the summary read these instead of sorting the fleet.
+ALTER TABLE "ClusterHealth" ADD COLUMN "proxyMemoryMax" DOUBLE PRECISION GENERATED ALWAYS AS (
+  ("resources"->'proxy'->>'max')::double precision
+) STORED;
+-- How far the bundled viz Prometheus is past its sizing, written by the report ingest (null: no
+-- warning). Rows stored before this column get it with their next report.
+ALTER TABLE "ClusterHealth" ADD COLUMN "vizPrometheusOverrun" DOUBLE PRECISION;
+CREATE INDEX "ClusterHealth_organizationId_podCoverage_idx" ON "ClusterHealth"("organizationId", "podCoverage");
+CREATE INDEX "ClusterHealth_organizationId_generatedAt_idx" ON "ClusterHealth"("organizationId", "generatedAt");
+CREATE INDEX "ClusterHealth_organizationId_proxyMemoryMax_idx" ON "ClusterHealth"("organizationId", "proxyMemoryMax");
+CREATE INDEX "ClusterHealth_organizationId_vizPrometheusOverrun_idx" ON "ClusterHealth"("organizationId", "vizPrometheusOverrun");
+CREATE INDEX "ClusterHealth_organizationId_trustAnchorFingerprints_idx" ON "ClusterHealth"("organizationId", md5("trustAnchorFingerprints"::text || ' ' || COALESCE("trustAnchorSubjects"::text, '')));
+
+-- What one cluster (with its health snapshot, or NULL before the first report) adds to the
+-- aggregates, times s (1 to add, -1 to take away).
+CREATE FUNCTION "meshfleet_fleet_contribution"(c "Cluster", h "ClusterHealth", s INTEGER)
+RETURNS SETOF "FleetAggregate" LANGUAGE sql IMMUTABLE AS $$
+  SELECT c."organizationId", 'health', c."provider"::text, COALESCE(c."region", ''), c."status"::text,
+    COALESCE(h."status"::text, ''), '', '', NULL::jsonb, NULL::jsonb,
+    s, 0, s * (h."clusterId" IS NOT NULL)::int, s * COALESCE(h."meshedPods", 0)::bigint,
+    s * COALESCE(h."totalPods", 0)::bigint, s * COALESCE(h."trafficCoverage" * h."totalPods", 0),
+    s * (CASE WHEN h."trafficCoverage" IS NOT NULL THEN h."totalPods" ELSE 0 END)::bigint,
+    s * (h."driftCount" IS NOT NULL)::int, s * COALESCE(h."driftCount" > 0, false)::int,
+    s * COALESCE(h."driftCount", 0)::bigint,
+    s * (h."resources" IS NOT NULL)::int,
+    s * COALESCE((h."resources"->'proxy'->>'pods')::float8, 0),
+    s * COALESCE((h."resources"->'proxy'->>'cpu')::float8, 0),
+    s * COALESCE((h."resources"->'proxy'->>'mem')::float8, 0),
+    s * COALESCE((h."resources"->'proxy'->>'overLimit')::float8, 0),
+    s * COALESCE((h."resources"->'proxy'->>'oomKilled')::float8, 0),
+    s * COALESCE((SELECT SUM((x->>'mem')::float8) FROM jsonb_array_elements(
+      CASE WHEN jsonb_typeof(h."resources"->'controlPlane') = 'array' THEN h."resources"->'controlPlane' END) x), 0),
+    s * COALESCE((SELECT COUNT(x->>'mem') FROM jsonb_array_elements(
+      CASE WHEN jsonb_typeof(h."resources"->'controlPlane') = 'array' THEN h."resources"->'controlPlane' END) x), 0)::int
+  UNION ALL
+  SELECT c."organizationId", 'version', c."provider"::text, COALESCE(c."region", ''), c."status"::text,
+    '', h."controlPlaneVersion", '', NULL, NULL,
+    s, s * COALESCE(h."proxySkew" NOT IN ('none', 'unknown'), false)::int, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+  WHERE h."linkerdInstalled" AND h."controlPlaneVersion" IS NOT NULL
+  UNION ALL
+  SELECT c."organizationId", 'anchors', c."provider"::text, COALESCE(c."region", ''), c."status"::text,
+    '', '', md5(h."trustAnchorFingerprints"::text || ' ' || COALESCE(h."trustAnchorSubjects"::text, '')),
+    h."trustAnchorFingerprints", h."trustAnchorSubjects",
+    s, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+  WHERE jsonb_typeof(h."trustAnchorFingerprints") = 'array' AND jsonb_array_length(h."trustAnchorFingerprints") > 0
+$$;
+
+-- Adds signed contributions to the aggregates in one statement, in key order (two statements
+-- adding to the same keys then wait for each other instead of deadlocking). Keys whose
+-- contributions cancel out are not written.
+CREATE FUNCTION "meshfleet_fleet_apply"(d "FleetAggregate"[]) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO "FleetAggregate" AS a
+  SELECT "organizationId", "kind", "provider", "region", "status", "health", "version", "anchorsKey",
+    (array_agg("anchors"))[1], (array_agg("subjects"))[1],
+    SUM("clusters"), SUM("lagging"), SUM("reported"), SUM("meshedPods"), SUM("totalPods"),
+    SUM("trafficWeighted"), SUM("trafficPods"), SUM("driftChecked"), SUM("driftClusters"),
+    SUM("driftFindings"), SUM("resourceClusters"), SUM("proxyPods"), SUM("proxyCpu"), SUM("proxyMemory"),
+    SUM("proxyNearLimit"), SUM("proxyOomKilled"), SUM("controlPlaneMemory"), SUM("controlPlaneMemoryEntries")
+  FROM unnest(d)
+  GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+  HAVING SUM("clusters") <> 0 OR SUM("lagging") <> 0 OR SUM("reported") <> 0 OR SUM("meshedPods") <> 0
+    OR SUM("totalPods") <> 0 OR SUM("trafficWeighted") <> 0 OR SUM("trafficPods") <> 0
+    OR SUM("driftChecked") <> 0 OR SUM("driftClusters") <> 0 OR SUM("driftFindings") <> 0
+    OR SUM("resourceClusters") <> 0 OR SUM("proxyPods") <> 0 OR SUM("proxyCpu") <> 0
+    OR SUM("proxyMemory") <> 0 OR SUM("proxyNearLimit") <> 0 OR SUM("proxyOomKilled") <> 0
+    OR SUM("controlPlaneMemory") <> 0 OR SUM("controlPlaneMemoryEntries") <> 0
+  ORDER BY 1, 2, 3, 4, 5, 6, 7, 8
+  ON CONFLICT ("organizationId", "kind", "provider", "region", "status", "health", "version", "anchorsKey")
+  DO UPDATE SET
+    "clusters" = a."clusters" + EXCLUDED."clusters", "lagging" = a."lagging" + EXCLUDED."lagging",
+    "reported" = a."reported" + EXCLUDED."reported", "meshedPods" = a."meshedPods" + EXCLUDED."meshedPods",
+    "totalPods" = a."totalPods" + EXCLUDED."totalPods",
+    "trafficWeighted" = a."trafficWeighted" + EXCLUDED."trafficWeighted",
+    "trafficPods" = a."trafficPods" + EXCLUDED."trafficPods",
+    "driftChecked" = a."driftChecked" + EXCLUDED."driftChecked",
+    "driftClusters" = a."driftClusters" + EXCLUDED."driftClusters",
+    "driftFindings" = a."driftFindings" + EXCLUDED."driftFindings",
+    "resourceClusters" = a."resourceClusters" + EXCLUDED."resourceClusters",
+    "proxyPods" = a."proxyPods" + EXCLUDED."proxyPods", "proxyCpu" = a."proxyCpu" + EXCLUDED."proxyCpu",
+    "proxyMemory" = a."proxyMemory" + EXCLUDED."proxyMemory",
+    "proxyNearLimit" = a."proxyNearLimit" + EXCLUDED."proxyNearLimit",
+    "proxyOomKilled" = a."proxyOomKilled" + EXCLUDED."proxyOomKilled",
+    "controlPlaneMemory" = a."controlPlaneMemory" + EXCLUDED."controlPlaneMemory",
+    "controlPlaneMemoryEntries" = a."controlPlaneMemoryEntries" + EXCLUDED."controlPlaneMemoryEntries"
+$$;
+
+-- A health snapshot written, replaced or removed: its cluster moves from what the old snapshot
+-- contributed to what the new one does. The clusters are locked FOR SHARE first, so a concurrent
+-- change of the status of a cluster waits for this transaction and then reads the new snapshot (and
+-- this one, having waited, reads the new status): neither works from an old state of the other.
+-- A snapshot whose cluster is gone (deleted with it) was taken away by the trigger of the cluster.
+-- Writers of snapshots lock their clusters first, in id order (the report ingest updates them in
+-- the same statement), so taking FOR SHARE here waits for nothing new.
+-- The bodies are E-strings with \073 for each semicolon, and comments hold no semicolon or quote:
+-- migration runners that split scripts on semicolons (the WASM engine of Prisma) cut there.
+CREATE FUNCTION "meshfleet_fleet_health_changed"() RETURNS trigger LANGUAGE plpgsql AS E'
+DECLARE d "FleetAggregate"[]\073
+BEGIN
+  IF TG_OP = ''INSERT'' THEN
+    PERFORM 1 FROM "Cluster" c WHERE c."id" IN (SELECT "clusterId" FROM "n") ORDER BY c."id" FOR SHARE\073
+    SELECT array_agg(x) INTO d FROM (
+      SELECT x FROM "n" JOIN "Cluster" c ON c."id" = "n"."clusterId",
+        LATERAL "meshfleet_fleet_contribution"(c, NULL, -1) x
+      UNION ALL
+      SELECT x FROM "n" JOIN "Cluster" c ON c."id" = "n"."clusterId",
+        LATERAL "meshfleet_fleet_contribution"(c, ROW("n".*)::"ClusterHealth", 1) x) q\073
+  ELSIF TG_OP = ''UPDATE'' THEN
+    PERFORM 1 FROM "Cluster" c WHERE c."id" IN (SELECT "clusterId" FROM "n") ORDER BY c."id" FOR SHARE\073
+    SELECT array_agg(x) INTO d FROM (
+      SELECT x FROM "o" JOIN "Cluster" c ON c."id" = "o"."clusterId",
+        LATERAL "meshfleet_fleet_contribution"(c, ROW("o".*)::"ClusterHealth", -1) x
+      UNION ALL
+      SELECT x FROM "n" JOIN "Cluster" c ON c."id" = "n"."clusterId",
+        LATERAL "meshfleet_fleet_contribution"(c, ROW("n".*)::"ClusterHealth", 1) x) q\073
+  ELSE
+    PERFORM 1 FROM "Cluster" c WHERE c."id" IN (SELECT "clusterId" FROM "o") ORDER BY c."id" FOR SHARE\073
+    SELECT array_agg(x) INTO d FROM (
+      SELECT x FROM "o" JOIN "Cluster" c ON c."id" = "o"."clusterId",
+        LATERAL "meshfleet_fleet_contribution"(c, ROW("o".*)::"ClusterHealth", -1) x
+      UNION ALL
+      SELECT x FROM "o" JOIN "Cluster" c ON c."id" = "o"."clusterId",
+        LATERAL "meshfleet_fleet_contribution"(c, NULL, 1) x) q\073
+  END IF\073
+  IF d IS NOT NULL THEN
+    PERFORM "meshfleet_fleet_apply"(d)\073
+  END IF\073
+  RETURN NULL\073
+END';
+
+-- A cluster registered, or its provider, region or status changed (an UPDATE that changes none
+-- of them, like the ingest touching lastSeenAt, adds nothing). Reads the snapshot as committed:
+-- a snapshot being written concurrently holds this cluster FOR SHARE, so the update waited for it.
+CREATE FUNCTION "meshfleet_fleet_cluster_changed"() RETURNS trigger LANGUAGE plpgsql AS E'
+DECLARE d "FleetAggregate"[]\073
+BEGIN
+  IF TG_OP = ''INSERT'' THEN
+    SELECT array_agg(x) INTO d FROM "n" LEFT JOIN "ClusterHealth" h ON h."clusterId" = "n"."id",
+      LATERAL "meshfleet_fleet_contribution"(ROW("n".*)::"Cluster", h, 1) x\073
+  ELSE
+    SELECT array_agg(x) INTO d FROM (
+      SELECT x FROM "o" JOIN "n" ON "n"."id" = "o"."id" LEFT JOIN "ClusterHealth" h ON h."clusterId" = "n"."id",
+        LATERAL "meshfleet_fleet_contribution"(ROW("o".*)::"Cluster", h, -1) x
+      WHERE ("o"."organizationId", "o"."provider", "o"."region", "o"."status")
+        IS DISTINCT FROM ("n"."organizationId", "n"."provider", "n"."region", "n"."status")
+      UNION ALL
+      SELECT x FROM "o" JOIN "n" ON "n"."id" = "o"."id" LEFT JOIN "ClusterHealth" h ON h."clusterId" = "n"."id",
+        LATERAL "meshfleet_fleet_contribution"(ROW("n".*)::"Cluster", h, 1) x
+      WHERE ("o"."organizationId", "o"."provider", "o"."region", "o"."status")
+        IS DISTINCT FROM ("n"."organizationId", "n"."provider", "n"."region", "n"."status")) q\073
+  END IF\073
+  IF d IS NOT NULL THEN
+    PERFORM "meshfleet_fleet_apply"(d)\073
+  END IF\073
+  RETURN NULL\073
+END';
+
+-- A cluster about to be deleted takes away what it contributed, with its snapshot still there
+-- (the cascade removes the snapshot after this). Skipped when its organization is being deleted:
+-- the aggregates go with the organization.
+CREATE FUNCTION "meshfleet_fleet_cluster_deleting"() RETURNS trigger LANGUAGE plpgsql AS E'
+DECLARE d "FleetAggregate"[]\073
+BEGIN
+  IF EXISTS (SELECT 1 FROM "Organization" WHERE "id" = OLD."organizationId") THEN
+    SELECT array_agg(x) INTO d FROM "meshfleet_fleet_contribution"(OLD,
+      (SELECT h FROM "ClusterHealth" h WHERE h."clusterId" = OLD."id"), -1) x\073
+    IF d IS NOT NULL THEN
+      PERFORM "meshfleet_fleet_apply"(d)\073
+    END IF\073
+  END IF\073
+  RETURN OLD\073
+END';
+
+CREATE TRIGGER "ClusterHealth_fleet_insert" AFTER INSERT ON "ClusterHealth"
+  REFERENCING NEW TABLE AS "n" FOR EACH STATEMENT EXECUTE FUNCTION "meshfleet_fleet_health_changed"();
+CREATE TRIGGER "ClusterHealth_fleet_update" AFTER UPDATE ON "ClusterHealth"
+  REFERENCING OLD TABLE AS "o" NEW TABLE AS "n" FOR EACH STATEMENT EXECUTE FUNCTION "meshfleet_fleet_health_changed"();
+CREATE TRIGGER "ClusterHealth_fleet_delete" AFTER DELETE ON "ClusterHealth"
+  REFERENCING OLD TABLE AS "o" FOR EACH STATEMENT EXECUTE FUNCTION "meshfleet_fleet_health_changed"();
+CREATE TRIGGER "Cluster_fleet_insert" AFTER INSERT ON "Cluster"
+  REFERENCING NEW TABLE AS "n" FOR EACH STATEMENT EXECUTE FUNCTION "meshfleet_fleet_cluster_changed"();
+CREATE TRIGGER "Cluster_fleet_update" AFTER UPDATE ON "Cluster"
+  REFERENCING OLD TABLE AS "o" NEW TABLE AS "n" FOR EACH STATEMENT EXECUTE FUNCTION "meshfleet_fleet_cluster_changed"();
+CREATE TRIGGER "Cluster_fleet_delete" BEFORE DELETE ON "Cluster"
+  FOR EACH ROW EXECUTE FUNCTION "meshfleet_fleet_cluster_deleting"();
+
+-- The fleet as it is now.
+INSERT INTO "FleetAggregate"
+SELECT x."organizationId", x."kind", x."provider", x."region", x."status", x."health", x."version", x."anchorsKey",
+  (array_agg(x."anchors"))[1], (array_agg(x."subjects"))[1],
+  SUM(x."clusters"), SUM(x."lagging"), SUM(x."reported"), SUM(x."meshedPods"), SUM(x."totalPods"),
+  SUM(x."trafficWeighted"), SUM(x."trafficPods"), SUM(x."driftChecked"), SUM(x."driftClusters"),
+  SUM(x."driftFindings"), SUM(x."resourceClusters"), SUM(x."proxyPods"), SUM(x."proxyCpu"), SUM(x."proxyMemory"),
+  SUM(x."proxyNearLimit"), SUM(x."proxyOomKilled"), SUM(x."controlPlaneMemory"), SUM(x."controlPlaneMemoryEntries")
+FROM "Cluster" c LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id",
+  LATERAL "meshfleet_fleet_contribution"(c, h, 1) x
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
