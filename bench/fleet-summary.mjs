@@ -356,6 +356,13 @@ async function seedFleet(url, n) {
         ],
       );
     }
+    // Seeding 100,000 clusters takes minutes: move the reports' ages to "now", so that the fresh
+    // ones are still fresh when the measuring starts (the stale 2% stay stale).
+    await c.query(
+      `UPDATE "ClusterHealth" SET "generatedAt" = "generatedAt" + $2 * interval '1 millisecond',
+         "receivedAt" = "receivedAt" + $2 * interval '1 millisecond' WHERE "organizationId" = $1`,
+      [org, Date.now() - now],
+    );
     await c.query('ANALYZE');
     return org;
   } finally {

@@ -158,7 +158,10 @@ const RECOUNT = `
     SUM(x."controlPlaneMemory") AS "controlPlaneMemory",
     SUM(x."controlPlaneMemoryEntries")::int AS "controlPlaneMemoryEntries"
   FROM "Cluster" c LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id",
-    LATERAL meshfleet_fleet_contribution(c, h, 1) x
+    LATERAL meshfleet_fleet_contribution(1, c."organizationId", c.provider::text, c.region, c.status::text,
+      h."clusterId" IS NOT NULL, h.status::text, h."linkerdInstalled", h."controlPlaneVersion", h."proxySkew",
+      h."meshedPods", h."totalPods", h."trafficCoverage", h."driftCount", h."trustAnchorFingerprints",
+      h."trustAnchorSubjects", h.resources) x
   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 ORDER BY 1, 2, 3, 4, 5, 6, 7, 8`;
 
 const STORED = `

@@ -54,38 +54,46 @@ CREATE INDEX "ClusterHealth_organizationId_proxyMemoryMax_idx" ON "ClusterHealth
 CREATE INDEX "ClusterHealth_organizationId_vizPrometheusOverrun_idx" ON "ClusterHealth"("organizationId", "vizPrometheusOverrun");
 CREATE INDEX "ClusterHealth_organizationId_trustAnchorFingerprints_idx" ON "ClusterHealth"("organizationId", md5("trustAnchorFingerprints"::text || ' ' || COALESCE("trustAnchorSubjects"::text, '')));
 
--- What one cluster (with its health snapshot, or NULL before the first report) adds to the
--- aggregates, times s (1 to add, -1 to take away).
-CREATE FUNCTION "meshfleet_fleet_contribution"(c "Cluster", h "ClusterHealth", s INTEGER)
+-- What one cluster adds to the aggregates, times s (1 to add, -1 to take away): its own columns,
+-- then those of its health snapshot (reported false and the rest NULL before the first report).
+-- One row per kind that applies. Scalars, not whole rows: a row value would carry the snapshot
+-- with its report (detoasted, ~13 KiB) into every call. A single SELECT, so Postgres inlines it.
+-- The health UPDATE trigger below lists the snapshot columns read here: keep the two in step.
+CREATE FUNCTION "meshfleet_fleet_contribution"(s INTEGER,
+  org UUID, provider TEXT, region TEXT, status TEXT,
+  reported BOOLEAN, health TEXT, installed BOOLEAN, version TEXT, skew TEXT, meshed INTEGER, total INTEGER,
+  tc DOUBLE PRECISION, drift INTEGER, anchors JSONB, subjects JSONB, resources JSONB)
 RETURNS SETOF "FleetAggregate" LANGUAGE sql IMMUTABLE AS $$
-  SELECT c."organizationId", 'health', c."provider"::text, COALESCE(c."region", ''), c."status"::text,
-    COALESCE(h."status"::text, ''), '', '', NULL::jsonb, NULL::jsonb,
-    s, 0, s * (h."clusterId" IS NOT NULL)::int, s * COALESCE(h."meshedPods", 0)::bigint,
-    s * COALESCE(h."totalPods", 0)::bigint, s * COALESCE(h."trafficCoverage" * h."totalPods", 0),
-    s * (CASE WHEN h."trafficCoverage" IS NOT NULL THEN h."totalPods" ELSE 0 END)::bigint,
-    s * (h."driftCount" IS NOT NULL)::int, s * COALESCE(h."driftCount" > 0, false)::int,
-    s * COALESCE(h."driftCount", 0)::bigint,
-    s * (h."resources" IS NOT NULL)::int,
-    s * COALESCE((h."resources"->'proxy'->>'pods')::float8, 0),
-    s * COALESCE((h."resources"->'proxy'->>'cpu')::float8, 0),
-    s * COALESCE((h."resources"->'proxy'->>'mem')::float8, 0),
-    s * COALESCE((h."resources"->'proxy'->>'overLimit')::float8, 0),
-    s * COALESCE((h."resources"->'proxy'->>'oomKilled')::float8, 0),
-    s * COALESCE((SELECT SUM((x->>'mem')::float8) FROM jsonb_array_elements(
-      CASE WHEN jsonb_typeof(h."resources"->'controlPlane') = 'array' THEN h."resources"->'controlPlane' END) x), 0),
-    s * COALESCE((SELECT COUNT(x->>'mem') FROM jsonb_array_elements(
-      CASE WHEN jsonb_typeof(h."resources"->'controlPlane') = 'array' THEN h."resources"->'controlPlane' END) x), 0)::int
-  UNION ALL
-  SELECT c."organizationId", 'version', c."provider"::text, COALESCE(c."region", ''), c."status"::text,
-    '', h."controlPlaneVersion", '', NULL, NULL,
-    s, s * COALESCE(h."proxySkew" NOT IN ('none', 'unknown'), false)::int, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-  WHERE h."linkerdInstalled" AND h."controlPlaneVersion" IS NOT NULL
-  UNION ALL
-  SELECT c."organizationId", 'anchors', c."provider"::text, COALESCE(c."region", ''), c."status"::text,
-    '', '', md5(h."trustAnchorFingerprints"::text || ' ' || COALESCE(h."trustAnchorSubjects"::text, '')),
-    h."trustAnchorFingerprints", h."trustAnchorSubjects",
-    s, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-  WHERE jsonb_typeof(h."trustAnchorFingerprints") = 'array' AND jsonb_array_length(h."trustAnchorFingerprints") > 0
+  SELECT org, k.kind, provider, COALESCE(region, ''), status,
+    CASE WHEN k.kind = 'health' THEN COALESCE(health, '') ELSE '' END,
+    CASE WHEN k.kind = 'version' THEN version ELSE '' END,
+    CASE WHEN k.kind = 'anchors' THEN md5(anchors::text || ' ' || COALESCE(subjects::text, '')) ELSE '' END,
+    CASE WHEN k.kind = 'anchors' THEN anchors END,
+    CASE WHEN k.kind = 'anchors' THEN subjects END,
+    s,
+    CASE WHEN k.kind = 'version' THEN s * COALESCE(skew NOT IN ('none', 'unknown'), false)::int ELSE 0 END,
+    CASE WHEN k.kind = 'health' THEN s * reported::int ELSE 0 END,
+    CASE WHEN k.kind = 'health' THEN s * COALESCE(meshed, 0)::bigint ELSE 0 END,
+    CASE WHEN k.kind = 'health' THEN s * COALESCE(total, 0)::bigint ELSE 0 END,
+    CASE WHEN k.kind = 'health' THEN s * COALESCE(tc * total, 0) ELSE 0 END,
+    CASE WHEN k.kind = 'health' AND tc IS NOT NULL THEN s * total::bigint ELSE 0 END,
+    CASE WHEN k.kind = 'health' THEN s * (drift IS NOT NULL)::int ELSE 0 END,
+    CASE WHEN k.kind = 'health' THEN s * COALESCE(drift > 0, false)::int ELSE 0 END,
+    CASE WHEN k.kind = 'health' THEN s * COALESCE(drift, 0)::bigint ELSE 0 END,
+    CASE WHEN k.kind = 'health' THEN s * (resources IS NOT NULL)::int ELSE 0 END,
+    CASE WHEN k.kind = 'health' THEN s * COALESCE((resources->'proxy'->>'pods')::float8, 0) ELSE 0 END,
+    CASE WHEN k.kind = 'health' THEN s * COALESCE((resources->'proxy'->>'cpu')::float8, 0) ELSE 0 END,
+    CASE WHEN k.kind = 'health' THEN s * COALESCE((resources->'proxy'->>'mem')::float8, 0) ELSE 0 END,
+    CASE WHEN k.kind = 'health' THEN s * COALESCE((resources->'proxy'->>'overLimit')::float8, 0) ELSE 0 END,
+    CASE WHEN k.kind = 'health' THEN s * COALESCE((resources->'proxy'->>'oomKilled')::float8, 0) ELSE 0 END,
+    CASE WHEN k.kind = 'health' AND jsonb_typeof(resources->'controlPlane') = 'array' THEN s * COALESCE((
+      SELECT SUM((x->>'mem')::float8) FROM jsonb_array_elements(resources->'controlPlane') x), 0) ELSE 0 END,
+    CASE WHEN k.kind = 'health' AND jsonb_typeof(resources->'controlPlane') = 'array' THEN s * (
+      SELECT COUNT(x->>'mem') FROM jsonb_array_elements(resources->'controlPlane') x)::int ELSE 0 END
+  FROM (VALUES ('health'), ('version'), ('anchors')) AS k(kind)
+  WHERE k.kind = 'health'
+    OR (k.kind = 'version' AND installed AND version IS NOT NULL)
+    OR (k.kind = 'anchors' AND jsonb_typeof(anchors) = 'array' AND jsonb_array_length(anchors) > 0)
 $$;
 
 -- Adds signed contributions to the aggregates in one statement, in key order (two statements
@@ -143,26 +151,48 @@ BEGIN
     PERFORM 1 FROM "Cluster" c WHERE c."id" IN (SELECT "clusterId" FROM "n") ORDER BY c."id" FOR SHARE\073
     SELECT array_agg(x) INTO d FROM (
       SELECT x FROM "n" JOIN "Cluster" c ON c."id" = "n"."clusterId",
-        LATERAL "meshfleet_fleet_contribution"(c, NULL, -1) x
+        LATERAL "meshfleet_fleet_contribution"(-1, c."organizationId", c."provider"::text, c."region", c."status"::text, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) x
       UNION ALL
       SELECT x FROM "n" JOIN "Cluster" c ON c."id" = "n"."clusterId",
-        LATERAL "meshfleet_fleet_contribution"(c, ROW("n".*)::"ClusterHealth", 1) x) q\073
+        LATERAL "meshfleet_fleet_contribution"(1, c."organizationId", c."provider"::text, c."region", c."status"::text,
+          "n"."clusterId" IS NOT NULL, "n"."status"::text, "n"."linkerdInstalled", "n"."controlPlaneVersion", "n"."proxySkew",
+          "n"."meshedPods", "n"."totalPods", "n"."trafficCoverage", "n"."driftCount", "n"."trustAnchorFingerprints", "n"."trustAnchorSubjects", "n"."resources") x) q\073
   ELSIF TG_OP = ''UPDATE'' THEN
     PERFORM 1 FROM "Cluster" c WHERE c."id" IN (SELECT "clusterId" FROM "n") ORDER BY c."id" FOR SHARE\073
+    -- Only snapshots that changed a column the contribution reads (most reports change only
+    -- the time and the sequence, or the resource figures).
     SELECT array_agg(x) INTO d FROM (
-      SELECT x FROM "o" JOIN "Cluster" c ON c."id" = "o"."clusterId",
-        LATERAL "meshfleet_fleet_contribution"(c, ROW("o".*)::"ClusterHealth", -1) x
+      SELECT x FROM "o" JOIN "n" ON "n"."clusterId" = "o"."clusterId" JOIN "Cluster" c ON c."id" = "n"."clusterId",
+        LATERAL "meshfleet_fleet_contribution"(-1, c."organizationId", c."provider"::text, c."region", c."status"::text,
+          "o"."clusterId" IS NOT NULL, "o"."status"::text, "o"."linkerdInstalled", "o"."controlPlaneVersion", "o"."proxySkew",
+          "o"."meshedPods", "o"."totalPods", "o"."trafficCoverage", "o"."driftCount", "o"."trustAnchorFingerprints", "o"."trustAnchorSubjects", "o"."resources") x
+      WHERE ("o"."status", "o"."linkerdInstalled", "o"."controlPlaneVersion", "o"."proxySkew", "o"."meshedPods",
+          "o"."totalPods", "o"."trafficCoverage", "o"."driftCount", "o"."trustAnchorFingerprints",
+          "o"."trustAnchorSubjects", "o"."resources")
+        IS DISTINCT FROM ("n"."status", "n"."linkerdInstalled", "n"."controlPlaneVersion", "n"."proxySkew",
+          "n"."meshedPods", "n"."totalPods", "n"."trafficCoverage", "n"."driftCount", "n"."trustAnchorFingerprints",
+          "n"."trustAnchorSubjects", "n"."resources")
       UNION ALL
-      SELECT x FROM "n" JOIN "Cluster" c ON c."id" = "n"."clusterId",
-        LATERAL "meshfleet_fleet_contribution"(c, ROW("n".*)::"ClusterHealth", 1) x) q\073
+      SELECT x FROM "o" JOIN "n" ON "n"."clusterId" = "o"."clusterId" JOIN "Cluster" c ON c."id" = "n"."clusterId",
+        LATERAL "meshfleet_fleet_contribution"(1, c."organizationId", c."provider"::text, c."region", c."status"::text,
+          "n"."clusterId" IS NOT NULL, "n"."status"::text, "n"."linkerdInstalled", "n"."controlPlaneVersion", "n"."proxySkew",
+          "n"."meshedPods", "n"."totalPods", "n"."trafficCoverage", "n"."driftCount", "n"."trustAnchorFingerprints", "n"."trustAnchorSubjects", "n"."resources") x
+      WHERE ("o"."status", "o"."linkerdInstalled", "o"."controlPlaneVersion", "o"."proxySkew", "o"."meshedPods",
+          "o"."totalPods", "o"."trafficCoverage", "o"."driftCount", "o"."trustAnchorFingerprints",
+          "o"."trustAnchorSubjects", "o"."resources")
+        IS DISTINCT FROM ("n"."status", "n"."linkerdInstalled", "n"."controlPlaneVersion", "n"."proxySkew",
+          "n"."meshedPods", "n"."totalPods", "n"."trafficCoverage", "n"."driftCount", "n"."trustAnchorFingerprints",
+          "n"."trustAnchorSubjects", "n"."resources")) q\073
   ELSE
     PERFORM 1 FROM "Cluster" c WHERE c."id" IN (SELECT "clusterId" FROM "o") ORDER BY c."id" FOR SHARE\073
     SELECT array_agg(x) INTO d FROM (
       SELECT x FROM "o" JOIN "Cluster" c ON c."id" = "o"."clusterId",
-        LATERAL "meshfleet_fleet_contribution"(c, ROW("o".*)::"ClusterHealth", -1) x
+        LATERAL "meshfleet_fleet_contribution"(-1, c."organizationId", c."provider"::text, c."region", c."status"::text,
+          "o"."clusterId" IS NOT NULL, "o"."status"::text, "o"."linkerdInstalled", "o"."controlPlaneVersion", "o"."proxySkew",
+          "o"."meshedPods", "o"."totalPods", "o"."trafficCoverage", "o"."driftCount", "o"."trustAnchorFingerprints", "o"."trustAnchorSubjects", "o"."resources") x
       UNION ALL
       SELECT x FROM "o" JOIN "Cluster" c ON c."id" = "o"."clusterId",
-        LATERAL "meshfleet_fleet_contribution"(c, NULL, 1) x) q\073
+        LATERAL "meshfleet_fleet_contribution"(1, c."organizationId", c."provider"::text, c."region", c."status"::text, false, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) x) q\073
   END IF\073
   IF d IS NOT NULL THEN
     PERFORM "meshfleet_fleet_apply"(d)\073
@@ -178,16 +208,22 @@ DECLARE d "FleetAggregate"[]\073
 BEGIN
   IF TG_OP = ''INSERT'' THEN
     SELECT array_agg(x) INTO d FROM "n" LEFT JOIN "ClusterHealth" h ON h."clusterId" = "n"."id",
-      LATERAL "meshfleet_fleet_contribution"(ROW("n".*)::"Cluster", h, 1) x\073
+      LATERAL "meshfleet_fleet_contribution"(1, "n"."organizationId", "n"."provider"::text, "n"."region", "n"."status"::text,
+        h."clusterId" IS NOT NULL, h."status"::text, h."linkerdInstalled", h."controlPlaneVersion", h."proxySkew",
+          h."meshedPods", h."totalPods", h."trafficCoverage", h."driftCount", h."trustAnchorFingerprints", h."trustAnchorSubjects", h."resources") x\073
   ELSE
     SELECT array_agg(x) INTO d FROM (
       SELECT x FROM "o" JOIN "n" ON "n"."id" = "o"."id" LEFT JOIN "ClusterHealth" h ON h."clusterId" = "n"."id",
-        LATERAL "meshfleet_fleet_contribution"(ROW("o".*)::"Cluster", h, -1) x
+        LATERAL "meshfleet_fleet_contribution"(-1, "o"."organizationId", "o"."provider"::text, "o"."region", "o"."status"::text,
+          h."clusterId" IS NOT NULL, h."status"::text, h."linkerdInstalled", h."controlPlaneVersion", h."proxySkew",
+          h."meshedPods", h."totalPods", h."trafficCoverage", h."driftCount", h."trustAnchorFingerprints", h."trustAnchorSubjects", h."resources") x
       WHERE ("o"."organizationId", "o"."provider", "o"."region", "o"."status")
         IS DISTINCT FROM ("n"."organizationId", "n"."provider", "n"."region", "n"."status")
       UNION ALL
       SELECT x FROM "o" JOIN "n" ON "n"."id" = "o"."id" LEFT JOIN "ClusterHealth" h ON h."clusterId" = "n"."id",
-        LATERAL "meshfleet_fleet_contribution"(ROW("n".*)::"Cluster", h, 1) x
+        LATERAL "meshfleet_fleet_contribution"(1, "n"."organizationId", "n"."provider"::text, "n"."region", "n"."status"::text,
+          h."clusterId" IS NOT NULL, h."status"::text, h."linkerdInstalled", h."controlPlaneVersion", h."proxySkew",
+          h."meshedPods", h."totalPods", h."trafficCoverage", h."driftCount", h."trustAnchorFingerprints", h."trustAnchorSubjects", h."resources") x
       WHERE ("o"."organizationId", "o"."provider", "o"."region", "o"."status")
         IS DISTINCT FROM ("n"."organizationId", "n"."provider", "n"."region", "n"."status")) q\073
   END IF\073
@@ -204,8 +240,10 @@ CREATE FUNCTION "meshfleet_fleet_cluster_deleting"() RETURNS trigger LANGUAGE pl
 DECLARE d "FleetAggregate"[]\073
 BEGIN
   IF EXISTS (SELECT 1 FROM "Organization" WHERE "id" = OLD."organizationId") THEN
-    SELECT array_agg(x) INTO d FROM "meshfleet_fleet_contribution"(OLD,
-      (SELECT h FROM "ClusterHealth" h WHERE h."clusterId" = OLD."id"), -1) x\073
+    SELECT array_agg(x) INTO d FROM (SELECT OLD."id" AS id) o LEFT JOIN "ClusterHealth" h ON h."clusterId" = o.id,
+      LATERAL "meshfleet_fleet_contribution"(-1, OLD."organizationId", OLD."provider"::text, OLD."region", OLD."status"::text,
+        h."clusterId" IS NOT NULL, h."status"::text, h."linkerdInstalled", h."controlPlaneVersion", h."proxySkew",
+          h."meshedPods", h."totalPods", h."trafficCoverage", h."driftCount", h."trustAnchorFingerprints", h."trustAnchorSubjects", h."resources") x\073
     IF d IS NOT NULL THEN
       PERFORM "meshfleet_fleet_apply"(d)\073
     END IF\073
@@ -235,5 +273,7 @@ SELECT x."organizationId", x."kind", x."provider", x."region", x."status", x."he
   SUM(x."driftFindings"), SUM(x."resourceClusters"), SUM(x."proxyPods"), SUM(x."proxyCpu"), SUM(x."proxyMemory"),
   SUM(x."proxyNearLimit"), SUM(x."proxyOomKilled"), SUM(x."controlPlaneMemory"), SUM(x."controlPlaneMemoryEntries")
 FROM "Cluster" c LEFT JOIN "ClusterHealth" h ON h."clusterId" = c."id",
-  LATERAL "meshfleet_fleet_contribution"(c, h, 1) x
+  LATERAL "meshfleet_fleet_contribution"(1, c."organizationId", c."provider"::text, c."region", c."status"::text,
+    h."clusterId" IS NOT NULL, h."status"::text, h."linkerdInstalled", h."controlPlaneVersion", h."proxySkew",
+          h."meshedPods", h."totalPods", h."trafficCoverage", h."driftCount", h."trustAnchorFingerprints", h."trustAnchorSubjects", h."resources") x
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
