@@ -381,7 +381,7 @@ const FULL = `query($f: ClusterFilter) { fleetSummary(filter: $f, expiringWithin
   podCoverage trafficCoverage
   worstCoverage { clusterId clusterName podCoverage trafficCoverage }
   expiringCertificates { clusterId clusterName role name notAfter expiresInDays }
-  trustAnchorGroups { sha256Fingerprint subject clusterCount clusters }
+  trustAnchorGroups { sha256Fingerprint subject clusterCount clusters } trustAnchorGroupCount
   resources { clustersReporting measuredProxies proxyCpuCores proxyMemoryBytes controlPlaneMemoryBytes
     proxiesNearLimit proxiesOomKilled worstClusters { clusterId clusterName memoryMaxBytes memoryBytes oomKilled } }
   vizPrometheusWarnings { clusterId clusterName meshedPods sizingBytes memoryBytes memoryLimitBytes retention reasons message }

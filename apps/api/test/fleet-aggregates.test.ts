@@ -40,7 +40,7 @@ const SUMMARY = `query($f: ClusterFilter) { fleetSummary(filter: $f, expiringWit
   podCoverage trafficCoverage
   worstCoverage { clusterId clusterName podCoverage trafficCoverage }
   expiringCertificates { clusterId clusterName role name notAfter expiresInDays }
-  trustAnchorGroups { sha256Fingerprint subject clusterCount clusters }
+  trustAnchorGroups { sha256Fingerprint subject clusterCount clusters } trustAnchorGroupCount
   resources { clustersReporting measuredProxies proxyCpuCores proxyMemoryBytes controlPlaneMemoryBytes
     proxiesNearLimit proxiesOomKilled worstClusters { clusterId clusterName memoryMaxBytes memoryBytes oomKilled } }
 } }`;
@@ -293,6 +293,27 @@ describe('fleet aggregates kept by Postgres', () => {
       JSON.stringify(all.health),
     );
     assert.ok(all.trustAnchorGroups.length >= 2 && all.resources.worstClusters.length === 5);
+  });
+
+  it('list the 100 most shared trust anchors and count them all', async () => {
+    // 110 standalone clusters, each with its own anchor, next to the shared ones.
+    const own = await addClusters(org, 110);
+    await db.query(`UPDATE "Cluster" SET status = 'CONNECTED' WHERE id = ANY($1::uuid[])`, [own]);
+    await upsertHealth(db, org, own);
+    await db.query(
+      `UPDATE "ClusterHealth" SET "trustAnchorFingerprints" = jsonb_build_array(md5("clusterId"::text) || md5("clusterId"::text)),
+         "trustAnchorSubjects" = '["CN=own"]' WHERE "clusterId" = ANY($1::uuid[])`,
+      [own],
+    );
+    const fast = (await api.gql(SUMMARY, { f: null }, key)).data!.fleetSummary;
+    const scan = (await api.gql(SUMMARY, { f: { labelSelector: 'all' } }, key)).data!.fleetSummary;
+    assert.equal(fast.trustAnchorGroups.length, 100);
+    assert.ok(fast.trustAnchorGroupCount >= 112, String(fast.trustAnchorGroupCount));
+    // The shared anchors come first, every own one has its one cluster.
+    assert.ok(fast.trustAnchorGroups[0].clusterCount > 1);
+    assert.equal(fast.trustAnchorGroups.at(-1).clusterCount, 1);
+    assert.equal(fast.trustAnchorGroups.at(-1).clusters.length, 1);
+    assertClose(normal(fast), normal(scan));
   });
 
   it('are what the unfiltered summary reads (a scan does not)', async () => {

@@ -122,6 +122,7 @@ export class FleetSummaryRepository {
     expiringLimit: number,
     worstLimit: number,
     anchorNames: number,
+    anchorsListed: number,
     resourceWorstLimit: number,
   ): Promise<StoredFleetAggregates> {
     const cw = clusterWhereSql(org, f);
@@ -155,6 +156,14 @@ export class FleetSummaryRepository {
         SELECT "anchorsKey", (array_agg(anchors))[1] AS fingerprints, (array_agg(subjects))[1] AS subjects,
                SUM(clusters)::int AS count
         FROM a WHERE a."kind" = 'anchors' GROUP BY "anchorsKey" HAVING SUM(clusters) > 0
+      ), anchor_fp AS (
+        SELECT DISTINCT n."anchorsKey", e.fp FROM anchor n, jsonb_array_elements_text(n.fingerprints) AS e(fp)
+      ), listed AS (
+        -- The anchors the summary lists (most shared first, as the caller orders them): only
+        -- their bundles need cluster names.
+        SELECT DISTINCT f."anchorsKey" FROM anchor_fp f WHERE f.fp IN (
+          SELECT x.fp FROM anchor_fp x JOIN anchor n USING ("anchorsKey")
+          GROUP BY x.fp ORDER BY SUM(n.count) DESC, x.fp COLLATE "C" LIMIT ${anchorsListed})
       )
       SELECT
         COALESCE((SELECT json_agg(x) FROM (
@@ -180,12 +189,13 @@ export class FleetSummaryRepository {
           WHERE (cert->>'notAfter')::timestamptz < ${expiringBefore}
           ORDER BY (cert->>'notAfter')::timestamptz ASC LIMIT ${expiringLimit}) x), '[]') AS expiring,
         COALESCE((SELECT json_agg(x) FROM (
-          SELECT n.fingerprints, n.subjects, n.count, COALESCE((
-            SELECT array_agg(c."name") FROM (
-              SELECT c."name" FROM "ClusterHealth" ch, ${filtered}
-              WHERE ch."organizationId" = ${org}::uuid
-                AND md5(ch."trustAnchorFingerprints"::text || ' ' || COALESCE(ch."trustAnchorSubjects"::text, '')) = n."anchorsKey"
-              LIMIT ${anchorNames}) c), '{}') AS clusters
+          SELECT n.fingerprints, n.subjects, n.count,
+            CASE WHEN n."anchorsKey" IN (SELECT "anchorsKey" FROM listed) THEN COALESCE((
+              SELECT array_agg(c."name") FROM (
+                SELECT c."name" FROM "ClusterHealth" ch, ${filtered}
+                WHERE ch."organizationId" = ${org}::uuid
+                  AND md5(ch."trustAnchorFingerprints"::text || ' ' || COALESCE(ch."trustAnchorSubjects"::text, '')) = n."anchorsKey"
+                LIMIT ${anchorNames}) c), '{}') ELSE '{}' END AS clusters
           FROM anchor n) x), '[]') AS "anchorSets",
         COALESCE((SELECT json_agg(r."version") FROM "LinkerdRelease" r
           WHERE r."organizationId" IS NULL OR r."organizationId" = ${org}::uuid), '[]') AS catalog,

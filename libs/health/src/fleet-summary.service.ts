@@ -69,6 +69,7 @@ export class FleetSummaryService {
           50,
           5,
           ANCHOR_GROUP_NAMES,
+          ANCHOR_GROUPS_LISTED,
           FLEET_WORST_CLUSTERS,
         )
       : null;
@@ -76,6 +77,7 @@ export class FleetSummaryService {
       stored ??
       (await this.repo.aggregates(organizationId, f, freshAfter, expiringBefore, 50, 5, ANCHOR_GROUP_NAMES));
     const drift = stored ? stored.drift : await this.repo.driftCounts(organizationId, f);
+    const anchors = trustAnchorGroups(anchorSets);
     const health = emptyCounts();
     const providers = new Map<string, HealthCountsType>();
     const regions = new Map<string | null, number>();
@@ -143,7 +145,8 @@ export class FleetSummaryService {
         notAfter: new Date(e.notAfter),
         expiresInDays: Math.round(((Date.parse(e.notAfter) - now.getTime()) / 86_400_000) * 10) / 10,
       })),
-      trustAnchorGroups: trustAnchorGroups(anchorSets),
+      trustAnchorGroups: anchors.slice(0, ANCHOR_GROUPS_LISTED),
+      trustAnchorGroupCount: anchors.length,
       resources: stored
         ? fleetResourcesView(stored.resources)
         : await this.resources.fleet(organizationId, f),
@@ -211,6 +214,9 @@ export function newestOf(versions: string[]): string | null {
   }
   return best;
 }
+
+/** How many trust anchors fleetSummary lists at most, most shared first (a standalone cluster has its own). */
+export const ANCHOR_GROUPS_LISTED = 100;
 
 /** How many cluster names a trust-anchor group lists at most (clusterCount counts them all). */
 export const ANCHOR_GROUP_NAMES = 100;

@@ -116,7 +116,15 @@ export class FleetSummaryType {
   @Field(() => [ClusterCoverageType]) worstCoverage!: ClusterCoverageType[];
   @Field(() => [ExpiringCertificateType], { description: 'Soonest first' })
   expiringCertificates!: ExpiringCertificateType[];
-  @Field(() => [TrustAnchorGroupType]) trustAnchorGroups!: TrustAnchorGroupType[];
+  @Field(() => [TrustAnchorGroupType], {
+    description:
+      'Clusters per trust anchor, most shared first, at most 100 anchors (trustAnchorGroupCount counts them all): a cluster whose bundle holds two anchors (a rotation) counts in both',
+  })
+  trustAnchorGroups!: TrustAnchorGroupType[];
+  @Field(() => Int, {
+    description: 'How many distinct trust anchors the clusters hold (trustAnchorGroups lists the first 100)',
+  })
+  trustAnchorGroupCount!: number;
   @Field(() => FleetResourcesType, { description: 'Proxy and control-plane resource usage, fleet totals' })
   resources!: FleetResourcesType;
   @Field(() => FleetDriftType, {
