@@ -14,7 +14,7 @@
  * whose steps are the operation's steps. Direct diagnostics are operations of their own kind
  * (see operation-kinds.ts), so tasks have one state machine whatever asked for them.
  *
- * Hot paths stay one statement each, over a batch: claiming the next attempt, appending step
+ * Hot paths stay one statement each, over a batch: claiming the next attempts, appending step
  * events, recording results.
  */
 import { Injectable } from '@nestjs/common';
@@ -415,16 +415,23 @@ export class OperationsRepository {
 
   // ── The agent's side ────────────────────────────────────────────────────────────────────────
 
-  /** Claims the cluster's oldest queued attempt; concurrent polls never get the same one. */
-  async claimNext(clusterId: string): Promise<ClaimedAttempt | null> {
+  /**
+   * Claims each cluster's oldest queued attempt, for many clusters in one statement (a wave's
+   * agents are woken together); concurrent polls never get the same one. Keyed by cluster.
+   */
+  async claimNext(clusterIds: string[]): Promise<Map<string, ClaimedAttempt>> {
+    if (!clusterIds.length) return new Map();
     const rows = await this.prisma.$queryRaw<ClaimedAttempt[]>`
-      UPDATE "OperationAttempt" SET "status" = 'DISPATCHED', "dispatchedAt" = now() AT TIME ZONE 'UTC'
-      WHERE "id" = (
-        SELECT "id" FROM "OperationAttempt"
-        WHERE "clusterId" = ${clusterId}::uuid AND "status" = 'QUEUED' AND "deadlineAt" > now() AT TIME ZONE 'UTC'
-        ORDER BY "createdAt" ASC LIMIT 1 FOR UPDATE SKIP LOCKED)
-      RETURNING "id", "operationId", "kind", "params", "createdAt", "deadlineAt", "number", "clusterId"`;
-    return rows[0] ?? null;
+      WITH pick AS (
+        SELECT x."id" FROM unnest(${[...new Set(clusterIds)]}::uuid[]) AS v("clusterId")
+        CROSS JOIN LATERAL (
+          SELECT "id" FROM "OperationAttempt" a
+          WHERE a."clusterId" = v."clusterId" AND a."status" = 'QUEUED' AND a."deadlineAt" > now() AT TIME ZONE 'UTC'
+          ORDER BY a."createdAt" ASC LIMIT 1 FOR UPDATE SKIP LOCKED) x)
+      UPDATE "OperationAttempt" a SET "status" = 'DISPATCHED', "dispatchedAt" = now() AT TIME ZONE 'UTC'
+      FROM pick WHERE a."id" = pick."id" AND a."status" = 'QUEUED'
+      RETURNING a."id", a."operationId", a."kind", a."params", a."createdAt", a."deadlineAt", a."number", a."clusterId"`;
+    return new Map(rows.map((r) => [r.clusterId, r]));
   }
 
   /** Appends step events (one per attempt) in one statement; returns what took its step. */
