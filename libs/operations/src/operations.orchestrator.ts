@@ -142,9 +142,10 @@ export class OperationsOrchestrator {
     await this.afterSettle(settled);
   }
 
+  /** The wake-ups and notifications of a settle, all sent at once (a wave's results settle together). */
   async afterSettle(s: Settled): Promise<void> {
-    for (const clusterId of new Set(s.wake)) await this.wake(clusterId);
-    for (const op of s.notify) await this.notify(op);
+    await Promise.all([...new Set(s.wake)].map((clusterId) => this.wake(clusterId)));
+    await Promise.all(s.notify.map((op) => this.notify(op)));
   }
 
   /**
