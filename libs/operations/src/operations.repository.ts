@@ -451,25 +451,29 @@ export class OperationsRepository {
    * another handler moved first keeps what that handler did (its attempt here is dropped).
    * Returns the ids that moved.
    */
-  async dispatchMany(attempts: NewAttempt[], at: Date): Promise<Set<string>> {
-    return this.prisma.$transaction(async (db) => {
-      // A late second dispatch finds the number taken and moves nothing.
-      const created = await db.$queryRaw<{ id: string; operationId: string }[]>`
-        INSERT INTO "OperationAttempt" ("id", "operationId", "number", "clusterId", "kind", "params", "deadlineAt")
-        SELECT v.id, v."operationId", v.number, v."clusterId", v.kind, v.params, v."deadlineAt"
-        FROM jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb)
-          AS v(id uuid, "operationId" uuid, number int, "clusterId" uuid, kind text, params jsonb, "deadlineAt" timestamp(3))
-        ON CONFLICT ("operationId", "number") DO NOTHING
-        RETURNING "id"::text AS id, "operationId"::text AS "operationId"`;
-      const moved = await db.$queryRaw<{ id: string }[]>`
-        UPDATE "Operation" o SET "status" = 'DISPATCHED', "dispatchedAt" = ${at}, "updatedAt" = ${at}
-        WHERE o."id" = ANY(${created.map((c) => c.operationId)}::uuid[]) AND o."status" = 'QUEUED'
-        RETURNING o."id"::text AS id`;
-      const won = new Set(moved.map((m) => m.id));
-      const lost = created.filter((c) => !won.has(c.operationId)).map((c) => c.id);
-      if (lost.length) await db.operationAttempt.deleteMany({ where: { id: { in: lost } } });
-      return won;
-    });
+  dispatchMany(attempts: NewAttempt[], at: Date): Promise<Set<string>> {
+    return this.prisma.$transaction((db) => this.dispatchIn(db, attempts, at));
+  }
+
+  /** dispatchMany inside the caller's transaction (the one creating the operations, say). */
+  async dispatchIn(db: Db, attempts: NewAttempt[], at: Date): Promise<Set<string>> {
+    if (!attempts.length) return new Set();
+    // A late second dispatch finds the number taken and moves nothing.
+    const created = await db.$queryRaw<{ id: string; operationId: string }[]>`
+      INSERT INTO "OperationAttempt" ("id", "operationId", "number", "clusterId", "kind", "params", "deadlineAt")
+      SELECT v.id, v."operationId", v.number, v."clusterId", v.kind, v.params, v."deadlineAt"
+      FROM jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb)
+        AS v(id uuid, "operationId" uuid, number int, "clusterId" uuid, kind text, params jsonb, "deadlineAt" timestamp(3))
+      ON CONFLICT ("operationId", "number") DO NOTHING
+      RETURNING "id"::text AS id, "operationId"::text AS "operationId"`;
+    const moved = await db.$queryRaw<{ id: string }[]>`
+      UPDATE "Operation" o SET "status" = 'DISPATCHED', "dispatchedAt" = ${at}, "updatedAt" = ${at}
+      WHERE o."id" = ANY(${created.map((c) => c.operationId)}::uuid[]) AND o."status" = 'QUEUED'
+      RETURNING o."id"::text AS id`;
+    const won = new Set(moved.map((m) => m.id));
+    const lost = created.filter((c) => !won.has(c.operationId)).map((c) => c.id);
+    if (lost.length) await db.operationAttempt.deleteMany({ where: { id: { in: lost } } });
+    return won;
   }
 
   /** A new attempt of an active operation, which goes back to DISPATCHED; false if it moved on. */
