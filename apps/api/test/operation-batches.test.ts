@@ -8,7 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { Actor } from '@meshfleet/auth';
 import { ConflictError } from '@meshfleet/core';
 import { Operation, OperationStatus, PrismaService } from '@meshfleet/db';
-import { OperationsOrchestrator, OperationsRepository, OperationsService } from '@meshfleet/operations';
+import {
+  OperationsOrchestrator,
+  OperationsQueue,
+  OperationsRepository,
+  OperationsService,
+} from '@meshfleet/operations';
 import { startApi, TestApi } from './harness';
 import { agentCall as agentHttp, eventually, linkerdReport, registerAndEnroll } from './agent-http';
 
@@ -88,6 +93,8 @@ describe('operations in batches (a rollout wave)', () => {
     ops = clusters.slice(0, 5).map((c) => {
       const r = results.get(c.id);
       assert.ok(r && !(r instanceof Error), `operation for ${c.id}: ${String(r)}`);
+      // Dispatched in the transaction that created it: it was never seen QUEUED.
+      assert.equal((r as Operation).status, OperationStatus.DISPATCHED);
       return r as Operation;
     });
 
@@ -229,6 +236,45 @@ describe('operations in batches (a rollout wave)', () => {
         key,
       );
       assert.equal(next.errors, undefined, JSON.stringify(next.errors));
+    }
+  });
+
+  it('leaves an operation whose task cannot be made to its dispatch job and dispatches the rest of the wave', async () => {
+    const wave: { id: string; credential: string }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const c = await registerAndEnroll(api, key, { name: `late-${i}`, kubernetesVersion: 'v1.31.4' });
+      const report = linkerdReport(FROM, { kubernetesVersion: 'v1.31.4' });
+      assert.equal((await agentCall('POST', '/reports', c.credential, report)).status, 202);
+      wave.push(c);
+    }
+    const [broken, fine] = wave as [{ id: string; credential: string }, { id: string; credential: string }];
+    const orchestrator = api.app.get(OperationsOrchestrator);
+    const taskParams = orchestrator.taskParams.bind(orchestrator);
+    orchestrator.taskParams = (op, anchors) =>
+      (op as Operation).clusterId === broken.id
+        ? Promise.reject(new Error('identity domain unreadable'))
+        : taskParams(op, anchors);
+    try {
+      const results = await api.app.get(OperationsService).upgradeMany(
+        actor,
+        wave.map((c) => c.id),
+        { version: TO },
+      );
+      const late = results.get(broken.id) as Operation;
+      const sent = results.get(fine.id) as Operation;
+      assert.equal(late.status, OperationStatus.QUEUED);
+      assert.equal(sent.status, OperationStatus.DISPATCHED);
+      const stored = new Map((await read([late.id, sent.id])).map((r) => [r.id, r]));
+      assert.equal(stored.get(late.id)?.status, OperationStatus.QUEUED);
+      assert.equal(stored.get(late.id)?.agentTaskId, null, 'no task was stored for it');
+      assert.equal(stored.get(sent.id)?.status, OperationStatus.DISPATCHED);
+      assert.ok(stored.get(sent.id)?.agentTaskId);
+      const job = await api.app.get(OperationsQueue).instance.getJob(`dispatch-${late.id}`);
+      assert.ok(job, 'the queued operation has its dispatch job');
+      const poll = await agentCall('GET', '/tasks/next?waitSeconds=1', fine.credential);
+      assert.equal(poll.body.task?.kind, 'LINKERD_UPGRADE');
+    } finally {
+      orchestrator.taskParams = taskParams;
     }
   });
 });

@@ -34,7 +34,7 @@ const OP_STATUS: Record<AttemptStatus, OperationStatus> = {
   EXPIRED: OperationStatus.TIMED_OUT,
 };
 
-describe('batched task step events and results', () => {
+describe('batched task claims, step events and results', () => {
   let db: TestDatabase;
   let prisma: PrismaService;
   let repo: OperationsRepository;
@@ -47,6 +47,8 @@ describe('batched task step events and results', () => {
   const submitted: string[] = [];
   /** Rows of each batched step or result statement. */
   const batches: number[] = [];
+  /** Clusters of each batched claim statement. */
+  const claims: number[] = [];
 
   /** A diagnostics operation whose attempt is in `status`, with `events` as its steps. */
   const newTask = async (agent: AgentPrincipal, status: AttemptStatus, events: TaskEvent[] = []) => {
@@ -129,6 +131,11 @@ describe('batched task step events and results', () => {
       batches.push(rows.length);
       return appendSteps(rows);
     };
+    const claimNext = repo.claimNext.bind(repo);
+    repo.claimNext = (clusterIds) => {
+      claims.push(clusterIds.length);
+      return claimNext(clusterIds);
+    };
     const recordResults = repo.recordResults.bind(repo);
     repo.recordResults = (tx, rows) => {
       batches.push(rows.length);
@@ -182,6 +189,47 @@ describe('batched task step events and results', () => {
     await new Promise<void>((r) => server.close(() => r()));
     await prisma.$disconnect();
     await db.drop();
+  });
+
+  it("claims concurrent polls of many clusters in one statement, each cluster's oldest task, never one twice", async () => {
+    const more = await Promise.all(
+      ['claim-1', 'claim-2', 'claim-3'].map((name) =>
+        prisma.cluster.create({
+          data: { organizationId: agentA.organizationId, name, provider: 'EKS', status: 'CONNECTED' },
+        }),
+      ),
+    );
+    const [one, two, idle] = more.map((c): AgentPrincipal => ({
+      organizationId: c.organizationId,
+      clusterId: c.id,
+      clusterName: c.name,
+      credentialId: c.name,
+    }));
+    /** A queued task the agent can be handed (a valid envelope). */
+    const queued = async (agent: AgentPrincipal) => {
+      const id = await newTask(agent, AttemptStatus.QUEUED);
+      await prisma.operationAttempt.update({
+        where: { id },
+        data: { params: { namespace: 'app', pod: 'web-0' } },
+      });
+      return id;
+    };
+    const older = await queued(one!);
+    const newer = await queued(one!);
+    const other = await queued(two!);
+    claims.length = 0;
+    const got = await Promise.all(
+      [one, one, two, idle].map((a) => tasks.claimNext(a!.clusterId).then((t) => t?.id ?? null)),
+    );
+    assert.deepEqual(got, [older, newer, other, null]);
+    // The three clusters in one statement; the second poll of one waits for the first's claim.
+    assert.deepEqual(claims, [3, 1]);
+    const rows = await prisma.operationAttempt.findMany({ where: { id: { in: [older, newer, other] } } });
+    assert.deepEqual(
+      rows.map((r) => r.status),
+      rows.map(() => AttemptStatus.DISPATCHED),
+    );
+    assert.equal(await tasks.claimNext(one!.clusterId), null, 'nothing queued is left to claim');
   });
 
   it('stores every concurrent event in order per task; finished tasks 409, unknown and foreign ones 404', async () => {

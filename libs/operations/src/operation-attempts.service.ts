@@ -39,6 +39,18 @@ export class OperationAttemptsService implements AgentTaskHandler, OnModuleInit 
     concurrency: CONCURRENCY,
     run: (batch) => this.appendSteps(batch),
   });
+  /** Keyed by cluster: the polls a wave's wake-ups start together claim in one statement. */
+  private readonly claims = new KeyedBatcher<string>({
+    key: (clusterId) => clusterId,
+    maxBatch: MAX_BATCH,
+    concurrency: CONCURRENCY,
+    run: (batch) => this.claimMany(batch),
+  });
+  /**
+   * What a claim batch took, until its poll picks it up: a cluster is in one batch at a time, and
+   * its poll reads this as soon as its submit resolves, before another batch can start.
+   */
+  private readonly claimed = new Map<string, ClaimedAttempt>();
   private readonly results = new KeyedBatcher<ResultToRecord>({
     key: (row) => row.taskId,
     maxBatch: MAX_BATCH,
@@ -63,8 +75,9 @@ export class OperationAttemptsService implements AgentTaskHandler, OnModuleInit 
    */
   async claimNext(clusterId: string): Promise<TaskEnvelope | null> {
     for (;;) {
-      const a = await this.repo.claimNext(clusterId);
-      if (!a) return null;
+      if (!(await this.claims.submit(clusterId))) return null;
+      const a = this.claimed.get(clusterId)!;
+      this.claimed.delete(clusterId);
       // Sent as stored: the agent applies the schema's defaults itself.
       const envelope = {
         id: a.id,
@@ -78,6 +91,12 @@ export class OperationAttemptsService implements AgentTaskHandler, OnModuleInit 
       if (!issues) return envelope as TaskEnvelope;
       await this.failInvalid(a, issues);
     }
+  }
+
+  private async claimMany(clusterIds: string[]): Promise<Set<string>> {
+    const claimed = await this.repo.claimNext(clusterIds);
+    for (const [clusterId, a] of claimed) this.claimed.set(clusterId, a);
+    return new Set(claimed.keys());
   }
 
   private async failInvalid(a: ClaimedAttempt, issues: string): Promise<void> {

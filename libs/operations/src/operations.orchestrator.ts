@@ -31,6 +31,12 @@ interface Retry {
   stop?: StoredJson;
 }
 
+/** What a dispatch needs of an operation, before or after it is stored. */
+export type PendingOperation = Pick<
+  Operation,
+  'id' | 'organizationId' | 'clusterId' | 'kind' | 'params' | 'deadlineAt'
+>;
+
 /** What a settle decided; its wake-ups and notifications go out once it committed. */
 export interface Settled {
   wake: string[];
@@ -90,26 +96,55 @@ export class OperationsOrchestrator {
     const todo = queued.filter((o) => !o.cancelRequestedAt);
     if (!todo.length) return;
     const anchors = new Map<string, Promise<string | undefined>>();
-    const attempts = await Promise.all(
-      todo.map(async (op) => ({
-        id: randomUUID(),
-        operationId: op.id,
-        number: op.attempt,
-        clusterId: op.clusterId,
-        kind: OPERATION_KINDS[op.kind].task,
-        params: await this.taskParams(op, anchors),
-        deadlineAt: op.deadlineAt,
-      })),
-    );
+    const attempts = await Promise.all(todo.map((op) => this.attemptOf(op, anchors)));
     const won = await this.repo.dispatchMany(attempts, new Date());
-    await Promise.all(
-      todo
-        .filter((op) => won.has(op.id))
-        .map(async (op) => {
-          await this.wake(op.clusterId);
-          await this.notify({ ...op, status: OperationStatus.DISPATCHED });
+    await this.afterDispatch(todo.filter((op) => won.has(op.id)));
+  }
+
+  /**
+   * The first attempts of operations being created, for their creating transaction to dispatch
+   * them in (repo.dispatchIn). One whose task cannot be made is left out: it stays QUEUED for its
+   * dispatch job, which fails it as dispatchMany would.
+   */
+  async firstAttempts(ops: PendingOperation[]): Promise<NewAttempt[]> {
+    const anchors = new Map<string, Promise<string | undefined>>();
+    const made = await Promise.all(
+      ops.map((op) =>
+        this.attemptOf({ ...op, attempt: 1 }, anchors).catch((e: unknown) => {
+          this.log.warn(`task of operation ${op.id} not made: ${e instanceof Error ? e.message : 'error'}`);
+          return null;
         }),
+      ),
     );
+    return made.filter((a) => a !== null);
+  }
+
+  /**
+   * Once a dispatch committed: subscribers are told, then the agents woken. In that order, as a
+   * subscriber re-reads the operation when told, and a woken agent can end it within milliseconds.
+   */
+  async afterDispatch(ops: PendingOperation[]): Promise<void> {
+    await Promise.all(
+      ops.map(async (op) => {
+        await this.notify({ ...op, status: OperationStatus.DISPATCHED });
+        await this.wake(op.clusterId);
+      }),
+    );
+  }
+
+  private async attemptOf(
+    op: PendingOperation & Pick<Operation, 'attempt'>,
+    anchors: Map<string, Promise<string | undefined>>,
+  ): Promise<NewAttempt> {
+    return {
+      id: randomUUID(),
+      operationId: op.id,
+      number: op.attempt,
+      clusterId: op.clusterId,
+      kind: OPERATION_KINDS[op.kind].task,
+      params: await this.taskParams(op, anchors),
+      deadlineAt: op.deadlineAt,
+    };
   }
 
   /** What the attempts of an operation carry; trust anchors are read once per identity domain. */
@@ -142,9 +177,10 @@ export class OperationsOrchestrator {
     await this.afterSettle(settled);
   }
 
+  /** The wake-ups and notifications of a settle, all sent at once (a wave's results settle together). */
   async afterSettle(s: Settled): Promise<void> {
-    for (const clusterId of new Set(s.wake)) await this.wake(clusterId);
-    for (const op of s.notify) await this.notify(op);
+    await Promise.all([...new Set(s.wake)].map((clusterId) => this.wake(clusterId)));
+    await Promise.all(s.notify.map((op) => this.notify(op)));
   }
 
   /**

@@ -14,7 +14,7 @@
  * whose steps are the operation's steps. Direct diagnostics are operations of their own kind
  * (see operation-kinds.ts), so tasks have one state machine whatever asked for them.
  *
- * Hot paths stay one statement each, over a batch: claiming the next attempt, appending step
+ * Hot paths stay one statement each, over a batch: claiming the next attempts, appending step
  * events, recording results.
  */
 import { Injectable } from '@nestjs/common';
@@ -415,16 +415,23 @@ export class OperationsRepository {
 
   // ── The agent's side ────────────────────────────────────────────────────────────────────────
 
-  /** Claims the cluster's oldest queued attempt; concurrent polls never get the same one. */
-  async claimNext(clusterId: string): Promise<ClaimedAttempt | null> {
+  /**
+   * Claims each cluster's oldest queued attempt, for many clusters in one statement (a wave's
+   * agents are woken together); concurrent polls never get the same one. Keyed by cluster.
+   */
+  async claimNext(clusterIds: string[]): Promise<Map<string, ClaimedAttempt>> {
+    if (!clusterIds.length) return new Map();
     const rows = await this.prisma.$queryRaw<ClaimedAttempt[]>`
-      UPDATE "OperationAttempt" SET "status" = 'DISPATCHED', "dispatchedAt" = now() AT TIME ZONE 'UTC'
-      WHERE "id" = (
-        SELECT "id" FROM "OperationAttempt"
-        WHERE "clusterId" = ${clusterId}::uuid AND "status" = 'QUEUED' AND "deadlineAt" > now() AT TIME ZONE 'UTC'
-        ORDER BY "createdAt" ASC LIMIT 1 FOR UPDATE SKIP LOCKED)
-      RETURNING "id", "operationId", "kind", "params", "createdAt", "deadlineAt", "number", "clusterId"`;
-    return rows[0] ?? null;
+      WITH pick AS (
+        SELECT x."id" FROM unnest(${[...new Set(clusterIds)]}::uuid[]) AS v("clusterId")
+        CROSS JOIN LATERAL (
+          SELECT "id" FROM "OperationAttempt" a
+          WHERE a."clusterId" = v."clusterId" AND a."status" = 'QUEUED' AND a."deadlineAt" > now() AT TIME ZONE 'UTC'
+          ORDER BY a."createdAt" ASC LIMIT 1 FOR UPDATE SKIP LOCKED) x)
+      UPDATE "OperationAttempt" a SET "status" = 'DISPATCHED', "dispatchedAt" = now() AT TIME ZONE 'UTC'
+      FROM pick WHERE a."id" = pick."id" AND a."status" = 'QUEUED'
+      RETURNING a."id", a."operationId", a."kind", a."params", a."createdAt", a."deadlineAt", a."number", a."clusterId"`;
+    return new Map(rows.map((r) => [r.clusterId, r]));
   }
 
   /** Appends step events (one per attempt) in one statement; returns what took its step. */
@@ -444,25 +451,29 @@ export class OperationsRepository {
    * another handler moved first keeps what that handler did (its attempt here is dropped).
    * Returns the ids that moved.
    */
-  async dispatchMany(attempts: NewAttempt[], at: Date): Promise<Set<string>> {
-    return this.prisma.$transaction(async (db) => {
-      // A late second dispatch finds the number taken and moves nothing.
-      const created = await db.$queryRaw<{ id: string; operationId: string }[]>`
-        INSERT INTO "OperationAttempt" ("id", "operationId", "number", "clusterId", "kind", "params", "deadlineAt")
-        SELECT v.id, v."operationId", v.number, v."clusterId", v.kind, v.params, v."deadlineAt"
-        FROM jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb)
-          AS v(id uuid, "operationId" uuid, number int, "clusterId" uuid, kind text, params jsonb, "deadlineAt" timestamp(3))
-        ON CONFLICT ("operationId", "number") DO NOTHING
-        RETURNING "id"::text AS id, "operationId"::text AS "operationId"`;
-      const moved = await db.$queryRaw<{ id: string }[]>`
-        UPDATE "Operation" o SET "status" = 'DISPATCHED', "dispatchedAt" = ${at}, "updatedAt" = ${at}
-        WHERE o."id" = ANY(${created.map((c) => c.operationId)}::uuid[]) AND o."status" = 'QUEUED'
-        RETURNING o."id"::text AS id`;
-      const won = new Set(moved.map((m) => m.id));
-      const lost = created.filter((c) => !won.has(c.operationId)).map((c) => c.id);
-      if (lost.length) await db.operationAttempt.deleteMany({ where: { id: { in: lost } } });
-      return won;
-    });
+  dispatchMany(attempts: NewAttempt[], at: Date): Promise<Set<string>> {
+    return this.prisma.$transaction((db) => this.dispatchIn(db, attempts, at));
+  }
+
+  /** dispatchMany inside the caller's transaction (the one creating the operations, say). */
+  async dispatchIn(db: Db, attempts: NewAttempt[], at: Date): Promise<Set<string>> {
+    if (!attempts.length) return new Set();
+    // A late second dispatch finds the number taken and moves nothing.
+    const created = await db.$queryRaw<{ id: string; operationId: string }[]>`
+      INSERT INTO "OperationAttempt" ("id", "operationId", "number", "clusterId", "kind", "params", "deadlineAt")
+      SELECT v.id, v."operationId", v.number, v."clusterId", v.kind, v.params, v."deadlineAt"
+      FROM jsonb_to_recordset(${JSON.stringify(attempts)}::jsonb)
+        AS v(id uuid, "operationId" uuid, number int, "clusterId" uuid, kind text, params jsonb, "deadlineAt" timestamp(3))
+      ON CONFLICT ("operationId", "number") DO NOTHING
+      RETURNING "id"::text AS id, "operationId"::text AS "operationId"`;
+    const moved = await db.$queryRaw<{ id: string }[]>`
+      UPDATE "Operation" o SET "status" = 'DISPATCHED', "dispatchedAt" = ${at}, "updatedAt" = ${at}
+      WHERE o."id" = ANY(${created.map((c) => c.operationId)}::uuid[]) AND o."status" = 'QUEUED'
+      RETURNING o."id"::text AS id`;
+    const won = new Set(moved.map((m) => m.id));
+    const lost = created.filter((c) => !won.has(c.operationId)).map((c) => c.id);
+    if (lost.length) await db.operationAttempt.deleteMany({ where: { id: { in: lost } } });
+    return won;
   }
 
   /** A new attempt of an active operation, which goes back to DISPATCHED; false if it moved on. */

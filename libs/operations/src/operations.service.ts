@@ -251,7 +251,10 @@ export class OperationsService {
     return this.createMany(actor, kind, clusterIds, planned, out);
   }
 
-  /** Creates the planned operations at once (locked, audited, queued) and dispatches them. */
+  /**
+   * Creates the planned operations at once (locked, audited) and dispatches them in the same
+   * transaction, so a wave's agents are woken as it commits.
+   */
   private async createMany(
     actor: Actor,
     kind: OperationKind,
@@ -273,8 +276,12 @@ export class OperationsService {
       deadlineAt,
     }));
     const byCluster = new Map(planned.map((p) => [p.cluster.id, p]));
+    const attempts = await this.orchestrator.firstAttempts(
+      rows.map((r) => ({ ...r, params: r.params as unknown as Operation['params'] })),
+    );
     const created = await this.repo.transaction(async (db) => {
       const ops = await this.repo.createManyLocked(db, rows);
+      const dispatchedAt = new Date();
       const of = (op: Operation) => byCluster.get(op.clusterId)!;
       await this.audit.recordActorMany(
         db,
@@ -294,19 +301,30 @@ export class OperationsService {
           payload: { operationId: op.id, kind: op.kind, clusterName: of(op).cluster.name },
         })),
       );
-      return ops;
+      // Operations that lost their cluster's lock were removed above: their attempts are dropped.
+      const ids = new Set(ops.map((op) => op.id));
+      const won = await this.repo.dispatchIn(
+        db,
+        attempts.filter((a) => ids.has(a.operationId)),
+        dispatchedAt,
+      );
+      return ops.map((op) =>
+        won.has(op.id) ? { ...op, status: OperationStatus.DISPATCHED, dispatchedAt } : op,
+      );
     });
     for (const op of created) out.set(op.clusterId, op);
     for (const row of rows)
       if (!out.has(row.clusterId))
         out.set(row.clusterId, new ConflictError('Another operation is active on this cluster'));
-    // Dispatched here in one batch (a wave's tasks reach their agents at once); if that fails the
-    // dispatch jobs do it one by one, and the reconciler covers a worker that died in between.
+    // One whose task could not be made is left to its dispatch job (the reconciler re-queues it
+    // if this worker dies first).
+    const queued = created.filter((op) => op.status === OperationStatus.QUEUED);
+    if (queued.length) await this.queue.dispatchMany(queued.map((op) => op.id));
     try {
-      await this.orchestrator.dispatchMany(created);
+      await this.orchestrator.afterDispatch(created.filter((op) => op.status === OperationStatus.DISPATCHED));
     } catch (e) {
-      this.log.warn(`batch dispatch failed, queueing: ${e instanceof Error ? e.message : 'error'}`);
-      await this.queue.dispatchMany(created.map((op) => op.id));
+      // The tasks are stored: an agent that was not woken takes its task at its next poll.
+      this.log.warn(`wake-ups failed: ${e instanceof Error ? e.message : 'error'}`);
     }
     return out;
   }

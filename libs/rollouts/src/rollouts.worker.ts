@@ -9,8 +9,13 @@ import { ROLLOUT_UPDATED } from './rollouts.service';
 
 const QUEUE = ROLLOUT_JOBS.queue;
 const TICK_EVERY_MS = 2_000;
-/** Kicks closer together than this share one tick: a wave's operations end in a burst. */
-const KICK_GAP_MS = 100;
+/**
+ * Kicks from events closer together than this share one tick: a wave's results are recorded in
+ * a few batches, each published at once. Longer only delays the tick that sees the wave's last.
+ */
+export const KICK_GAP_MS = 25;
+/** A health gate's timer fires this late: the tick judges against its own clock read after it. */
+const GATE_SLACK_MS = 2;
 const FINISHED = new Set(['SUCCEEDED', 'FAILED', 'TIMED_OUT', 'CANCELLED']);
 type Update = { status?: string; byWorker?: boolean };
 
@@ -30,6 +35,8 @@ export class RolloutsWorker implements OnModuleInit, OnModuleDestroy {
   private closed = false;
   private gateTimer: NodeJS.Timeout | null = null;
   private lastStart = 0;
+  /** The gap the next tick keeps from the last one: the smallest any waiting kick asked for. */
+  private gap = KICK_GAP_MS;
   private readonly feeds: AsyncIterableIterator<unknown>[] = [];
 
   constructor(
@@ -70,8 +77,12 @@ export class RolloutsWorker implements OnModuleInit, OnModuleDestroy {
     this.follow(ROLLOUT_UPDATED, (u) => !u.byWorker);
   }
 
-  /** Ticks now, or once more right after the tick in progress. */
-  kick(): Promise<void> {
+  /**
+   * Ticks now, or once more right after the tick in progress. `gapMs`: how long after the last
+   * tick's start this one may run at the earliest (0 for a gate's end: nothing to coalesce).
+   */
+  kick(gapMs = KICK_GAP_MS): Promise<void> {
+    this.gap = Math.min(this.gap, gapMs);
     if (this.running) {
       this.again = true;
       return this.running;
@@ -79,7 +90,9 @@ export class RolloutsWorker implements OnModuleInit, OnModuleDestroy {
     this.running = (async () => {
       do {
         this.again = false;
-        await sleep(this.lastStart + KICK_GAP_MS - Date.now());
+        const gap = this.gap;
+        this.gap = KICK_GAP_MS;
+        await sleep(this.lastStart + gap - Date.now());
         this.lastStart = Date.now();
         const next = await this.orchestrator.tickAll();
         this.wakeAt(next);
@@ -92,9 +105,9 @@ export class RolloutsWorker implements OnModuleInit, OnModuleDestroy {
     if (this.gateTimer) clearTimeout(this.gateTimer);
     this.gateTimer = null;
     if (!at || this.closed) return;
-    const ms = Math.max(0, at.getTime() - Date.now()) + 20;
+    const ms = Math.max(0, at.getTime() - Date.now()) + GATE_SLACK_MS;
     if (ms > TICK_EVERY_MS) return; // the scheduled tick comes first
-    this.gateTimer = setTimeout(() => void this.kick().catch(() => undefined), ms);
+    this.gateTimer = setTimeout(() => void this.kick(0).catch(() => undefined), ms);
     this.gateTimer.unref();
   }
 
