@@ -1,5 +1,5 @@
 import { Args, ID, Int, Mutation, Query, Resolver, Subscription } from '@nestjs/graphql';
-import { LiveUpdates } from '@meshfleet/redis';
+import { distinctUpdates, LiveUpdates, ReadUpdate } from '@meshfleet/redis';
 import { OPERATION_UPDATED } from './operations.orchestrator';
 import { pageSize, ValidationError } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
@@ -55,30 +55,36 @@ export class OperationsResolver {
   }
 
   @Subscription(() => OperationType, {
-    description: 'Every change of one operation, or of any operation on one cluster (graphql-ws)',
+    description:
+      'Every change of one operation, or of any operation on one cluster (graphql-ws); an update that shows the operation as the last one did is not sent again',
     filter(
       this: OperationsResolver,
-      payload: UpdatePayload,
-      args: { operationId?: string | null; clusterId?: string | null },
+      update: ReadUpdate<UpdatePayload, OperationType>,
+      _args: unknown,
       ctx: { req?: { user?: Principal } },
     ) {
       const user = ctx.req?.user;
-      if (!user || user.organizationId !== payload.organizationId) return false;
-      if (args.operationId && args.operationId !== payload.operationId) return false;
-      if (args.clusterId && args.clusterId !== payload.clusterId) return false;
-      return Boolean(args.operationId || args.clusterId);
+      return Boolean(user && user.organizationId === update.payload.organizationId);
     },
-    async resolve(this: OperationsResolver, payload: UpdatePayload) {
-      return toOperationType(await this.ops.get(payload.organizationId, payload.operationId));
+    async resolve(this: OperationsResolver, update: ReadUpdate<UpdatePayload, OperationType>) {
+      return update.value ?? this.read(update.payload);
     },
   })
   @Allow(Role.VIEWER)
   operationUpdated(
     @Args('operationId', { type: () => ID, nullable: true }) operationId: string | null,
     @Args('clusterId', { type: () => ID, nullable: true }) clusterId: string | null,
-  ): AsyncIterableIterator<UpdatePayload> {
+  ): AsyncIterableIterator<ReadUpdate<UpdatePayload, OperationType>> {
     if (!operationId && !clusterId) throw new ValidationError('Give operationId or clusterId', 'operationId');
-    return this.live.iterator<UpdatePayload>(OPERATION_UPDATED);
+    return distinctUpdates(
+      this.live.iterator<UpdatePayload>(OPERATION_UPDATED),
+      (p) => (!operationId || operationId === p.operationId) && (!clusterId || clusterId === p.clusterId),
+      (p) => this.read(p),
+    );
+  }
+
+  private async read(p: UpdatePayload): Promise<OperationType> {
+    return toOperationType(await this.ops.get(p.organizationId, p.operationId));
   }
 
   @Query(() => [LinkerdReleaseType], {

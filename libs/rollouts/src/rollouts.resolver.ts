@@ -3,7 +3,7 @@ import { pageSize } from '@meshfleet/core';
 import { Actor, Allow, CurrentActor, CurrentPrincipal, Principal } from '@meshfleet/auth';
 import { Role, RolloutStatus } from '@meshfleet/db';
 import { registerNodeLoader, toConnection } from '@meshfleet/graphql';
-import { LiveUpdates } from '@meshfleet/redis';
+import { distinctUpdates, LiveUpdates, ReadUpdate } from '@meshfleet/redis';
 import { RolloutWithTargets } from './rollouts.repository';
 import { ROLLOUT_UPDATED, RolloutsService } from './rollouts.service';
 import {
@@ -125,20 +125,32 @@ export class RolloutsResolver {
   }
 
   @Subscription(() => RolloutType, {
+    description:
+      'Every change of one rollout (graphql-ws); an update that shows the rollout as the last one did is not sent again',
     filter(
       this: RolloutsResolver,
-      payload: Payload,
-      args: { id: string },
+      update: ReadUpdate<Payload, RolloutType>,
+      _args: unknown,
       ctx: { req?: { user?: Principal } },
     ) {
-      return ctx.req?.user?.organizationId === payload.organizationId && args.id === payload.rolloutId;
+      return ctx.req?.user?.organizationId === update.payload.organizationId;
     },
-    async resolve(this: RolloutsResolver, payload: Payload) {
-      return toType(await this.service.get(payload.organizationId, payload.rolloutId));
+    async resolve(this: RolloutsResolver, update: ReadUpdate<Payload, RolloutType>) {
+      return update.value ?? this.read(update.payload);
     },
   })
   @Allow(Role.VIEWER)
-  rolloutUpdated(@Args('id', { type: () => ID }) _id: string): AsyncIterableIterator<Payload> {
-    return this.live.iterator<Payload>(ROLLOUT_UPDATED);
+  rolloutUpdated(
+    @Args('id', { type: () => ID }) id: string,
+  ): AsyncIterableIterator<ReadUpdate<Payload, RolloutType>> {
+    return distinctUpdates(
+      this.live.iterator<Payload>(ROLLOUT_UPDATED),
+      (p) => p.rolloutId === id,
+      (p) => this.read(p),
+    );
+  }
+
+  private async read(p: Payload): Promise<RolloutType> {
+    return toType(await this.service.get(p.organizationId, p.rolloutId));
   }
 }
