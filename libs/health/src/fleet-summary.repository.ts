@@ -140,8 +140,8 @@ export class FleetSummaryRepository {
         -- Connected clusters whose snapshot is past the freshness window count as UNKNOWN.
         SELECT c."provider"::text AS provider, COALESCE(c."region", '') AS region, ch."status"::text AS health,
                COUNT(*)::int AS n
-        FROM "ClusterHealth" ch, ${filtered}
-        WHERE ch."organizationId" = ${org}::uuid AND ch."generatedAt" < ${freshAfter} AND c."status" = 'CONNECTED'
+        FROM meshfleet_snapshots_before(${org}::uuid, ${freshAfter}) ch, ${filtered}
+        WHERE c."status" = 'CONNECTED'
         GROUP BY 1, 2, 3
       ), g AS (
         SELECT provider, region, CASE WHEN status = 'CONNECTED' AND health <> '' THEN health ELSE 'UNKNOWN' END AS health,

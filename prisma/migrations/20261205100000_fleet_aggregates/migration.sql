@@ -54,6 +54,17 @@ CREATE INDEX "ClusterHealth_organizationId_proxyMemoryMax_idx" ON "ClusterHealth
 CREATE INDEX "ClusterHealth_organizationId_vizPrometheusOverrun_idx" ON "ClusterHealth"("organizationId", "vizPrometheusOverrun");
 CREATE INDEX "ClusterHealth_organizationId_trustAnchorFingerprints_idx" ON "ClusterHealth"("organizationId", md5("trustAnchorFingerprints"::text || ' ' || COALESCE("trustAnchorSubjects"::text, '')));
 
+-- The snapshots of an organization older than a time (the stale ones, a few in a healthy fleet),
+-- always read through the (organizationId, generatedAt) index: report times only grow, so the
+-- planner statistics count most snapshots as older than any recent time and would pick a scan of
+-- them all, or of another index on organizationId. In that index order, with no other way allowed.
+CREATE FUNCTION "meshfleet_snapshots_before"(org UUID, before TIMESTAMP)
+RETURNS TABLE ("clusterId" UUID, "status" "HealthStatus") LANGUAGE sql STABLE
+SET enable_seqscan = off SET enable_bitmapscan = off SET enable_sort = off AS $$
+  SELECT h."clusterId", h."status" FROM "ClusterHealth" h WHERE h."organizationId" = org AND h."generatedAt" < before
+  ORDER BY h."generatedAt"
+$$;
+
 -- What one cluster adds to the aggregates, times s (1 to add, -1 to take away): its own columns,
 -- then those of its health snapshot (reported false and the rest NULL before the first report).
 -- One row per kind that applies. Scalars, not whole rows: a row value would carry the snapshot
