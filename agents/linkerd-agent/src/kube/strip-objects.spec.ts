@@ -15,8 +15,24 @@ describe('stripPod', () => {
       ],
     },
     spec: {
+      initContainers: [
+        {
+          name: 'linkerd-proxy',
+          image: 'cr.l5d.io/linkerd/proxy:edge-24.1.1',
+          env: [
+            { name: 'LINKERD2_PROXY_LOG', value: 'warn' },
+            { name: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', value: 'pem' },
+            { name: '_pod_ns', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+          ],
+          readinessProbe: { httpGet: { path: '/ready', port: 4191 } },
+        },
+      ],
       containers: [
-        { name: 'linkerd-proxy', env: [{ name: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', value: 'pem' }] },
+        {
+          name: 'web',
+          env: [{ name: 'DATABASE_URL', value: 'postgres://db' }],
+          ports: [{ containerPort: 8080 }],
+        },
       ],
     },
     status: { phase: 'Running', podIP: '10.0.0.7' },
@@ -28,8 +44,18 @@ describe('stripPod', () => {
     assert.ok(!('managedFields' in (s.metadata ?? {})));
     assert.deepEqual(s.metadata?.annotations, pod.metadata?.annotations);
     assert.deepEqual(s.metadata?.labels, { app: 'web' });
-    assert.deepEqual(s.spec, pod.spec);
     assert.deepEqual(s.status, pod.status);
+  });
+
+  it("keeps of the containers' env only the proxy's trust anchors", () => {
+    const s = stripPod(pod);
+    const [proxy] = s.spec?.initContainers ?? [];
+    assert.deepEqual(proxy, {
+      ...pod.spec!.initContainers![0],
+      env: [{ name: 'LINKERD2_PROXY_IDENTITY_TRUST_ANCHORS', value: 'pem' }],
+    });
+    assert.deepEqual(s.spec?.containers, [{ name: 'web', ports: [{ containerPort: 8080 }] }]);
+    assert.equal(pod.spec?.containers[0]?.env?.length, 1, 'the input is not mutated');
   });
 
   it('leaves the cached input untouched and passes a pod without managedFields through', () => {

@@ -1,7 +1,9 @@
 // What the informers keep of objects they cache in bulk. Annotations (kubectl's
-// last-applied-configuration) and managedFields are most of an object's size; checks read only
-// Linkerd's own annotation keys. The cache stores the stripped copy only.
-import type { V1ObjectMeta, V1Pod, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
+// last-applied-configuration), managedFields and container env are most of an object's size;
+// checks read only Linkerd's own annotation keys and env variable. The cache stores the stripped
+// copy only.
+import type { V1Container, V1ObjectMeta, V1Pod, V1Service, V1ServiceAccount } from '@kubernetes/client-node';
+import { TRUST_ANCHORS_ENV } from '@meshfleet/linkerd';
 
 function meta(m: V1ObjectMeta | undefined): V1ObjectMeta {
   if (!m) return {};
@@ -56,13 +58,59 @@ export function stripServiceAccount(sa: V1ServiceAccount): V1ServiceAccount {
   return { apiVersion: sa.apiVersion, kind: sa.kind, metadata: meta(sa.metadata) };
 }
 
+/** Container env the checks read: the proxy's trust anchors (the trust-bundle check). */
+const KEPT_ENV = new Set([TRUST_ANCHORS_ENV]);
+
 /**
- * Pods are read field by field all over the checks (containers, env of the proxy, statuses,
+ * One string per distinct env value kept (every meshed pod repeats the same trust-anchor PEM,
+ * ~600 bytes each); bounded, so a cluster with unusual values only stops sharing.
+ */
+const sharedValues = new Map<string, string>();
+const MAX_SHARED_VALUES = 64;
+
+function shared(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const known = sharedValues.get(value);
+  if (known !== undefined) return known;
+  if (sharedValues.size < MAX_SHARED_VALUES) sharedValues.set(value, value);
+  return value;
+}
+
+const hasEnv = (containers: V1Container[] | undefined): boolean => !!containers?.some((c) => c.env);
+
+function stripContainers(containers: V1Container[]): V1Container[] {
+  return containers.map((c) => {
+    if (!c.env) return c;
+    const { env, ...rest } = c;
+    const kept = env
+      .filter((e) => KEPT_ENV.has(e.name))
+      .map((e) => (e.value === undefined ? e : { ...e, value: shared(e.value) }));
+    return kept.length ? { ...rest, env: kept } : rest;
+  });
+}
+
+/**
+ * Pods are read field by field all over the checks (containers, probes, ports, statuses,
  * annotations), so only what nothing reads goes: managedFields, often a third of a pod's size
- * on a real cluster and thousands of copies on a large one.
+ * on a real cluster, and container env but the proxy's trust anchors (a meshed pod's proxy
+ * carries ~30 variables, a quarter of the pod); thousands of copies on a large cluster.
  */
 export function stripPod(p: V1Pod): V1Pod {
-  if (!p.metadata?.managedFields) return p;
-  const { managedFields: _dropped, ...metadata } = p.metadata;
-  return { ...p, metadata };
+  const spec = p.spec;
+  const envs = hasEnv(spec?.containers) || hasEnv(spec?.initContainers);
+  if (!p.metadata?.managedFields && !envs) return p;
+  const { managedFields: _dropped, ...metadata } = p.metadata ?? {};
+  return {
+    ...p,
+    ...(p.metadata ? { metadata } : {}),
+    ...(spec && envs
+      ? {
+          spec: {
+            ...spec,
+            ...(spec.containers ? { containers: stripContainers(spec.containers) } : {}),
+            ...(spec.initContainers ? { initContainers: stripContainers(spec.initContainers) } : {}),
+          },
+        }
+      : {}),
+  };
 }

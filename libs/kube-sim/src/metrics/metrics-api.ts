@@ -92,11 +92,13 @@ export class MetricsApi {
   }
 
   private podItems(namespace: string | undefined, now: number): KubeObject[] {
-    return this.cluster.store
-      .list('/pods', namespace)
-      .map((pod) => ({ pod, containers: this.usage.podUsage(pod, now) }))
-      .filter((x) => x.containers.length > 0)
-      .map(({ pod, containers }) => ({
+    const pods = this.cluster.store.list('/pods', namespace);
+    const usage = this.usage.podsUsage(pods, now);
+    const items: KubeObject[] = [];
+    pods.forEach((pod, i) => {
+      const containers = usage[i]!;
+      if (containers.length === 0) return;
+      items.push({
         kind: 'PodMetrics',
         apiVersion: `${METRICS_GROUP}/${METRICS_VERSION}`,
         metadata: {
@@ -111,20 +113,30 @@ export class MetricsApi {
           name: c.name,
           usage: { cpu: cpuQuantity(c.cpuCores), memory: memoryQuantity(c.memoryBytes) },
         })),
-      }));
+      });
+    });
+    return items;
   }
 
+  /** A node's usage: a base for the system plus its pods', summed in one pass over all pods. */
   private nodeItems(now: number): KubeObject[] {
     const pods = this.cluster.store.list('/pods');
+    const usage = this.usage.podsUsage(pods, now);
+    const byNode = new Map<string, Array<{ cpuCores: number; memoryBytes: number }>>();
+    pods.forEach((p, i) => {
+      const node = (p['spec'] as { nodeName?: string }).nodeName;
+      if (node === undefined) return;
+      const list = byNode.get(node) ?? [];
+      list.push(...usage[i]!);
+      byNode.set(node, list);
+    });
     return this.cluster.store.list('/nodes').map((node) => {
       let cpu = 0.08;
       let mem = 600 * 1024 * 1024;
-      for (const p of pods)
-        if ((p['spec'] as { nodeName?: string }).nodeName === node.metadata.name)
-          for (const c of this.usage.podUsage(p, now)) {
-            cpu += c.cpuCores;
-            mem += c.memoryBytes;
-          }
+      for (const c of byNode.get(node.metadata.name ?? '') ?? []) {
+        cpu += c.cpuCores;
+        mem += c.memoryBytes;
+      }
       return {
         kind: 'NodeMetrics',
         apiVersion: `${METRICS_GROUP}/${METRICS_VERSION}`,

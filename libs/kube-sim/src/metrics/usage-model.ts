@@ -33,6 +33,16 @@ interface ContainerSpec {
   resources?: { limits?: Record<string, string | number> };
 }
 
+/** Lookups behind a pod's usage, kept for the pods of one batch (see UsageModel.inputs). */
+interface UsageInputs {
+  /** Running pods of a workload ("namespace/name"); undefined when it has no view. */
+  runningPods(ref: string): number | undefined;
+  /** Traffic edges from or to a workload, in the graph's order. */
+  edgesOf(ref: string): TrafficEdge[];
+  /** Running pods with a proxy, cluster-wide (the control plane's load). */
+  meshedPods(): number;
+}
+
 /** How often a leaking container's memory is held against its limit. */
 export const OOM_SWEEP_MS = 250;
 
@@ -79,6 +89,7 @@ export class UsageModel {
   overLimit(now = Date.now()): Array<{ pod: KubeObject; container: string }> {
     const out: Array<{ pod: KubeObject; container: string }> = [];
     if (this.leaks.length === 0) return out;
+    const inputs = this.inputs();
     for (const pod of this.cluster.store.list('/pods')) {
       if (!this.leaks.some((l) => this.matches(l, pod))) continue;
       const spec = (pod['spec'] ?? {}) as { containers?: ContainerSpec[]; initContainers?: ContainerSpec[] };
@@ -88,7 +99,7 @@ export class UsageModel {
         if (limit) limits.set(c.name, limit);
       }
       if (limits.size === 0) continue;
-      for (const u of this.podUsage(pod, now)) {
+      for (const u of this.podUsage(pod, now, inputs)) {
         const limit = limits.get(u.name);
         if (limit !== undefined && u.memoryBytes > limit) out.push({ pod, container: u.name });
       }
@@ -118,27 +129,35 @@ export class UsageModel {
   }
 
   /** Requests per second and open connections through one pod's proxy. */
-  traffic(pod: KubeObject): { rps: number; connections: number } {
+  traffic(pod: KubeObject, inputs = this.inputs()): { rps: number; connections: number } {
     const self = `${pod.metadata.namespace ?? ''}/${workloadOf(pod)}`;
-    const share = Math.max(1, this.workload(self)?.pods.length ?? 1);
+    const share = Math.max(1, inputs.runningPods(self) ?? 1);
     let rps = 0;
     let connections = 0;
-    for (const e of this.edges) {
+    for (const e of inputs.edgesOf(self)) {
       if (e.from === self) {
         rps += e.rps / share;
         connections += e.connections;
       }
       if (e.to === self) {
-        const src = this.workload(e.from);
         rps += e.rps / share;
-        connections += e.connections * (src?.pods.length ?? 0);
+        connections += e.connections * (inputs.runningPods(e.from) ?? 0);
       }
     }
     return { rps, connections };
   }
 
+  /**
+   * Usage of many pods at one instant (a PodMetrics list, a node's sum): the workload, edge and
+   * meshed-pod lookups are shared by the batch instead of repeated per pod.
+   */
+  podsUsage(pods: KubeObject[], now = Date.now()): ContainerUsage[][] {
+    const inputs = this.inputs();
+    return pods.map((pod) => this.podUsage(pod, now, inputs));
+  }
+
   /** Running containers (and native sidecars) of a running pod with their current usage. */
-  podUsage(pod: KubeObject, now = Date.now()): ContainerUsage[] {
+  podUsage(pod: KubeObject, now = Date.now(), inputs = this.inputs()): ContainerUsage[] {
     if (podPhase(pod) !== 'Running') return [];
     const spec = (pod['spec'] ?? {}) as { containers?: ContainerSpec[]; initContainers?: ContainerSpec[] };
     const running = [
@@ -146,8 +165,8 @@ export class UsageModel {
       ...(spec.containers ?? []),
     ];
     const cpComponent = pod.metadata.labels?.['linkerd.io/control-plane-component'];
-    const { rps, connections } = this.traffic(pod);
-    const meshedPods = cpComponent ? this.meshedPodCount() : 0;
+    const { rps, connections } = this.traffic(pod, inputs);
+    const meshedPods = cpComponent ? inputs.meshedPods() : 0;
     return running.map((c) => {
       const started = this.startedAt(pod, c.name, now);
       let cpuCores: number;
@@ -199,8 +218,36 @@ export class UsageModel {
     return Number.isFinite(t) ? t : now;
   }
 
-  private meshedPodCount(): number {
-    return this.cluster.store.list('/pods').filter((p) => hasProxy(p) && podPhase(p) === 'Running').length;
+  /**
+   * The cluster-wide figures a pod's usage depends on, each read once and then kept: one set
+   * serves one pod or a batch of pods read at the same instant.
+   */
+  private inputs(): UsageInputs {
+    const running = new Map<string, number | undefined>();
+    let byWorkload: Map<string, TrafficEdge[]> | undefined;
+    let meshed: number | undefined;
+    return {
+      runningPods: (ref) => {
+        if (!running.has(ref)) running.set(ref, this.workload(ref)?.pods.length);
+        return running.get(ref);
+      },
+      edgesOf: (ref) => {
+        if (!byWorkload) {
+          byWorkload = new Map();
+          for (const e of this.edges)
+            for (const end of e.from === e.to ? [e.from] : [e.from, e.to]) {
+              const list = byWorkload.get(end) ?? [];
+              list.push(e);
+              byWorkload.set(end, list);
+            }
+        }
+        return byWorkload.get(ref) ?? [];
+      },
+      meshedPods: () =>
+        (meshed ??= this.cluster.store
+          .list('/pods')
+          .filter((p) => hasProxy(p) && podPhase(p) === 'Running').length),
+    };
   }
 
   private matches(rule: MemoryLeakRule, pod: KubeObject): boolean {

@@ -24,4 +24,26 @@ describe('object store', () => {
     );
     assert.equal(s.eventsSince('/configmaps', 0), undefined);
   });
+  it('lists one namespace in namespace/name order and forgets what was removed from it', () => {
+    const s = new ObjectStore();
+    for (const [name, ns] of [
+      ['b', 'team-b'],
+      ['c', 'team-a'],
+      ['a', 'team-a'],
+      ['a', 'team-b'],
+    ] as const)
+      s.put('/configmaps', cm(name, ns));
+    s.put('/configmaps', { ...cm('c', 'team-a'), data: { k: 'v' } });
+    const names = (ns?: string) =>
+      s.list('/configmaps', ns).map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+    assert.deepEqual(names('team-a'), ['team-a/a', 'team-a/c']);
+    assert.deepEqual(names(), ['team-a/a', 'team-a/c', 'team-b/a', 'team-b/b']);
+    // The namespaced list holds the newest version of an object, as the full list does.
+    assert.deepEqual(s.list('/configmaps', 'team-a')[1]?.['data'], { k: 'v' });
+    s.remove('/configmaps', cm('a', 'team-b'));
+    s.remove('/configmaps', cm('b', 'team-b'));
+    assert.deepEqual(names('team-b'), []);
+    assert.deepEqual(names(), ['team-a/a', 'team-a/c']);
+    assert.deepEqual(s.list('/secrets', 'team-a'), []);
+  });
 });

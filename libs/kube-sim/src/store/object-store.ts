@@ -7,9 +7,15 @@ const objectKey = (namespace: string | undefined, name: string): string => `${na
 
 export type StoreListener = (event: StoreEvent) => void;
 
+/** Objects of one resource, by key and by namespace (a namespaced list reads only its own). */
+interface Table {
+  all: Map<string, KubeObject>;
+  byNamespace: Map<string, Map<string, KubeObject>>;
+}
+
 export class ObjectStore {
   private rv = 0;
-  private readonly tables = new Map<string, Map<string, KubeObject>>();
+  private readonly tables = new Map<string, Table>();
   private readonly log: StoreEvent[] = [];
   private readonly listeners = new Set<StoreListener>();
 
@@ -31,15 +37,16 @@ export class ObjectStore {
   }
 
   get(resourceKey: string, namespace: string | undefined, name: string): KubeObject | undefined {
-    return this.tables.get(resourceKey)?.get(objectKey(namespace, name));
+    return this.tables.get(resourceKey)?.all.get(objectKey(namespace, name));
   }
 
+  /** Sorted by namespace/name; a fresh array each call (the objects are shared). */
   list(resourceKey: string, namespace?: string): KubeObject[] {
     const table = this.tables.get(resourceKey);
-    if (!table) return [];
-    const all = [...table.values()];
-    const scoped = namespace ? all.filter((o) => o.metadata.namespace === namespace) : all;
-    return scoped.sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
+    const scoped = namespace ? table?.byNamespace.get(namespace) : table?.all;
+    if (!scoped) return [];
+    // The map keys are the sort keys: no string is built per comparison.
+    return [...scoped.keys()].sort(collator.compare).map((k) => scoped.get(k)!);
   }
 
   /** Every resource key that currently holds objects (used by GC and namespace deletion). */
@@ -51,14 +58,23 @@ export class ObjectStore {
   put(resourceKey: string, object: KubeObject): KubeObject {
     let table = this.tables.get(resourceKey);
     if (!table) {
-      table = new Map();
+      table = { all: new Map(), byNamespace: new Map() };
       this.tables.set(resourceKey, table);
     }
     const key = objectKey(object.metadata.namespace, object.metadata.name ?? '');
-    const old = table.get(key);
+    const old = table.all.get(key);
     const rv = this.nextResourceVersion();
     const stored: KubeObject = { ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } };
-    table.set(key, stored);
+    table.all.set(key, stored);
+    const ns = object.metadata.namespace;
+    if (ns) {
+      let inNamespace = table.byNamespace.get(ns);
+      if (!inNamespace) {
+        inNamespace = new Map();
+        table.byNamespace.set(ns, inNamespace);
+      }
+      inNamespace.set(key, stored);
+    }
     this.emit({
       type: old ? 'MODIFIED' : 'ADDED',
       resourceKey,
@@ -72,9 +88,13 @@ export class ObjectStore {
   remove(resourceKey: string, object: KubeObject): KubeObject | undefined {
     const table = this.tables.get(resourceKey);
     const key = objectKey(object.metadata.namespace, object.metadata.name ?? '');
-    const old = table?.get(key);
+    const old = table?.all.get(key);
     if (!table || !old) return undefined;
-    table.delete(key);
+    table.all.delete(key);
+    const ns = object.metadata.namespace;
+    const inNamespace = ns ? table.byNamespace.get(ns) : undefined;
+    inNamespace?.delete(key);
+    if (ns && inNamespace?.size === 0) table.byNamespace.delete(ns);
     const rv = this.nextResourceVersion();
     const gone: KubeObject = { ...old, metadata: { ...old.metadata, resourceVersion: String(rv) } };
     this.emit({ type: 'DELETED', resourceKey, object: gone, oldObject: old, rv });
@@ -99,6 +119,5 @@ export class ObjectStore {
   }
 }
 
-function sortKey(o: KubeObject): string {
-  return `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
-}
+/** The order String#localeCompare gives, without a collator built per comparison. */
+const collator = new Intl.Collator();
