@@ -44,9 +44,45 @@ export interface VizPrometheusRow {
 
 /** What the unfiltered summary reads from FleetAggregate and the top-N indexes, in one statement. */
 export interface StoredFleetAggregates extends FleetAggregates {
+  /** anchorSets holds only the bundles of these anchors (the listed ones), anchorCount counts all. */
+  listedAnchors: string[];
+  anchorCount: number;
   drift: DriftCounts;
   resources: FleetResourceRow;
   viz: VizPrometheusRow[];
+}
+
+/** The times a summary is taken against. */
+export interface SummaryTimes {
+  /** A snapshot generated before this is stale (its health counts as UNKNOWN). */
+  freshAfter: Date;
+  /** Certificates expiring before this are listed. */
+  expiringBefore: Date;
+}
+
+/** How long the summary's lists are. */
+export interface SummaryLimits {
+  expiring: number;
+  worstCoverage: number;
+  /** Cluster names per trust-anchor group. */
+  anchorNames: number;
+  /** Trust anchors listed (stored path: only they get names). */
+  anchorsListed: number;
+  resourceWorst: number;
+}
+
+/**
+ * The certificates of the clusters in CTE `soonest` expiring before `before`, soonest first: each
+ * of those clusters' reports is opened, no other.
+ */
+function expiringSql(before: Date, limit: number): Prisma.Sql {
+  return Prisma.sql`COALESCE((SELECT json_agg(x) FROM (
+          SELECT s."id" AS "clusterId", s."name" AS "clusterName", cert->>'role' AS role, cert->>'name' AS name,
+                 cert->>'notAfter' AS "notAfter"
+          FROM soonest s JOIN "ClusterHealth" ch ON ch."clusterId" = s."id",
+               jsonb_array_elements(ch."report"->'certificates') AS cert
+          WHERE (cert->>'notAfter')::timestamptz < ${before}
+          ORDER BY (cert->>'notAfter')::timestamptz ASC LIMIT ${limit}) x), '[]')`;
 }
 
 /** How many bundled-Prometheus warnings a summary can list (the caller keeps the first 50). */
@@ -117,13 +153,8 @@ export class FleetSummaryRepository {
   async stored(
     org: string,
     f: ClusterListFilter,
-    freshAfter: Date,
-    expiringBefore: Date,
-    expiringLimit: number,
-    worstLimit: number,
-    anchorNames: number,
-    anchorsListed: number,
-    resourceWorstLimit: number,
+    { freshAfter, expiringBefore }: SummaryTimes,
+    limits: SummaryLimits,
   ): Promise<StoredFleetAggregates> {
     const cw = clusterWhereSql(org, f);
     // The cluster of a snapshot `ch` read from an index, if it passes the filter: a lookup by
@@ -151,19 +182,20 @@ export class FleetSummaryRepository {
       ), soonest AS (
         SELECT c."id", c."name" FROM "ClusterHealth" ch JOIN "Cluster" c ON c."id" = ch."clusterId"
         WHERE ch."organizationId" = ${org}::uuid AND ch."earliestCertExpiry" < ${expiringBefore} AND ${cw}
-        ORDER BY ch."earliestCertExpiry" LIMIT ${expiringLimit}
+        ORDER BY ch."earliestCertExpiry" LIMIT ${limits.expiring}
       ), anchor AS (
         SELECT "anchorsKey", (array_agg(anchors))[1] AS fingerprints, (array_agg(subjects))[1] AS subjects,
                SUM(clusters)::int AS count
         FROM a WHERE a."kind" = 'anchors' GROUP BY "anchorsKey" HAVING SUM(clusters) > 0
       ), anchor_fp AS (
         SELECT DISTINCT n."anchorsKey", e.fp FROM anchor n, jsonb_array_elements_text(n.fingerprints) AS e(fp)
-      ), listed AS (
+      ), top AS (
         -- The anchors the summary lists (most shared first, as the caller orders them): only
-        -- their bundles need cluster names.
-        SELECT DISTINCT f."anchorsKey" FROM anchor_fp f WHERE f.fp IN (
-          SELECT x.fp FROM anchor_fp x JOIN anchor n USING ("anchorsKey")
-          GROUP BY x.fp ORDER BY SUM(n.count) DESC, x.fp COLLATE "C" LIMIT ${anchorsListed})
+        -- their bundles are read further, and get cluster names.
+        SELECT x.fp FROM anchor_fp x JOIN anchor n USING ("anchorsKey")
+        GROUP BY x.fp ORDER BY SUM(n.count) DESC, x.fp COLLATE "C" LIMIT ${limits.anchorsListed}
+      ), listed AS (
+        SELECT DISTINCT f."anchorsKey" FROM anchor_fp f WHERE f.fp IN (SELECT fp FROM top)
       )
       SELECT
         COALESCE((SELECT json_agg(x) FROM (
@@ -180,23 +212,18 @@ export class FleetSummaryRepository {
           SELECT c."id", c."name", ch."podCoverage", ch."trafficCoverage"
           FROM "ClusterHealth" ch JOIN "Cluster" c ON c."id" = ch."clusterId"
           WHERE ch."organizationId" = ${org}::uuid AND ch."podCoverage" IS NOT NULL AND ${cw}
-          ORDER BY ch."podCoverage" ASC, c."name" ASC LIMIT ${worstLimit}) x), '[]') AS worst,
+          ORDER BY ch."podCoverage" ASC, c."name" ASC LIMIT ${limits.worstCoverage}) x), '[]') AS worst,
+        ${expiringSql(expiringBefore, limits.expiring)} AS expiring,
         COALESCE((SELECT json_agg(x) FROM (
-          SELECT s."id" AS "clusterId", s."name" AS "clusterName", cert->>'role' AS role, cert->>'name' AS name,
-                 cert->>'notAfter' AS "notAfter"
-          FROM soonest s JOIN "ClusterHealth" ch ON ch."clusterId" = s."id",
-               jsonb_array_elements(ch."report"->'certificates') AS cert
-          WHERE (cert->>'notAfter')::timestamptz < ${expiringBefore}
-          ORDER BY (cert->>'notAfter')::timestamptz ASC LIMIT ${expiringLimit}) x), '[]') AS expiring,
-        COALESCE((SELECT json_agg(x) FROM (
-          SELECT n.fingerprints, n.subjects, n.count,
-            CASE WHEN n."anchorsKey" IN (SELECT "anchorsKey" FROM listed) THEN COALESCE((
+          SELECT n.fingerprints, n.subjects, n.count, COALESCE((
               SELECT array_agg(c."name") FROM (
                 SELECT c."name" FROM "ClusterHealth" ch, ${filtered}
                 WHERE ch."organizationId" = ${org}::uuid
                   AND md5(ch."trustAnchorFingerprints"::text || ' ' || COALESCE(ch."trustAnchorSubjects"::text, '')) = n."anchorsKey"
-                LIMIT ${anchorNames}) c), '{}') ELSE '{}' END AS clusters
-          FROM anchor n) x), '[]') AS "anchorSets",
+                LIMIT ${limits.anchorNames}) c), '{}') AS clusters
+          FROM anchor n WHERE n."anchorsKey" IN (SELECT "anchorsKey" FROM listed)) x), '[]') AS "anchorSets",
+        COALESCE((SELECT json_agg(fp) FROM top), '[]') AS "listedAnchors",
+        (SELECT COUNT(DISTINCT fp)::int FROM anchor_fp) AS "anchorCount",
         COALESCE((SELECT json_agg(r."version") FROM "LinkerdRelease" r
           WHERE r."organizationId" IS NULL OR r."organizationId" = ${org}::uuid), '[]') AS catalog,
         (SELECT json_build_object('clustersChecked', COALESCE(SUM("driftChecked"), 0),
@@ -211,7 +238,7 @@ export class FleetSummaryRepository {
                       (ch."resources"->'proxy'->>'mem')::float8 AS mem, (ch."resources"->'proxy'->>'oomKilled')::int AS oom
                     FROM "ClusterHealth" ch JOIN "Cluster" c ON c."id" = ch."clusterId"
                     WHERE ch."organizationId" = ${org}::uuid AND ch."proxyMemoryMax" IS NOT NULL AND ${cw}
-                    ORDER BY ch."proxyMemoryMax" DESC, c."name" LIMIT ${resourceWorstLimit}) w), '[]'))
+                    ORDER BY ch."proxyMemoryMax" DESC, c."name" LIMIT ${limits.resourceWorst}) w), '[]'))
          FROM h) AS resources,
         COALESCE((SELECT json_agg(v) FROM (
           SELECT c."id", c."name", ch."meshedPods", ch."resources"->'vizPrometheus' AS prometheus
@@ -224,11 +251,8 @@ export class FleetSummaryRepository {
   async aggregates(
     org: string,
     f: ClusterListFilter,
-    freshAfter: Date,
-    expiringBefore: Date,
-    expiringLimit: number,
-    worstLimit: number,
-    anchorNames: number,
+    { freshAfter, expiringBefore }: SummaryTimes,
+    limits: SummaryLimits,
   ): Promise<FleetAggregates> {
     const rows = await this.prisma.$queryRaw<FleetAggregates[]>`
       WITH f AS MATERIALIZED (
@@ -244,7 +268,7 @@ export class FleetSummaryRepository {
         WHERE ${clusterWhereSql(org, f)}
       ), soonest AS (
         -- The N soonest certificates belong to the N clusters whose earliest expiry is soonest.
-        SELECT "id", "name" FROM f WHERE expiry < ${expiringBefore} ORDER BY expiry LIMIT ${expiringLimit}
+        SELECT "id", "name" FROM f WHERE expiry < ${expiringBefore} ORDER BY expiry LIMIT ${limits.expiring}
       )
       SELECT
         COALESCE((SELECT json_agg(x) FROM (
@@ -262,19 +286,13 @@ export class FleetSummaryRepository {
          FROM f WHERE reported) AS coverage,
         COALESCE((SELECT json_agg(x) FROM (
           SELECT "id", "name", pc AS "podCoverage", tc AS "trafficCoverage" FROM f
-          WHERE pc IS NOT NULL ORDER BY pc ASC, "name" ASC LIMIT ${worstLimit}) x), '[]') AS worst,
-        COALESCE((SELECT json_agg(x) FROM (
-          SELECT s."id" AS "clusterId", s."name" AS "clusterName", cert->>'role' AS role, cert->>'name' AS name,
-                 cert->>'notAfter' AS "notAfter"
-          FROM soonest s JOIN "ClusterHealth" h ON h."clusterId" = s."id",
-               jsonb_array_elements(h."report"->'certificates') AS cert
-          WHERE (cert->>'notAfter')::timestamptz < ${expiringBefore}
-          ORDER BY (cert->>'notAfter')::timestamptz ASC LIMIT ${expiringLimit}) x), '[]') AS expiring,
+          WHERE pc IS NOT NULL ORDER BY pc ASC, "name" ASC LIMIT ${limits.worstCoverage}) x), '[]') AS worst,
+        ${expiringSql(expiringBefore, limits.expiring)} AS expiring,
         -- Clusters grouped by their whole trust-anchor bundle: few groups, merged per anchor by the
         -- caller. A hash aggregate with a sample of names (an ordered aggregate would sort them all).
         COALESCE((SELECT json_agg(x) FROM (
           SELECT anchors AS fingerprints, subjects, COUNT(*)::int AS count,
-                 (array_agg("name"))[1:${anchorNames}] AS clusters
+                 (array_agg("name"))[1:${limits.anchorNames}] AS clusters
           FROM f WHERE jsonb_array_length(anchors) > 0 GROUP BY anchors, subjects) x), '[]') AS "anchorSets",
         -- Release versions the organization can install (shipped catalog and its imports).
         COALESCE((SELECT json_agg(r."version") FROM "LinkerdRelease" r

@@ -11,7 +11,12 @@ import {
   reportFreshness,
 } from '@meshfleet/linkerd';
 import type { VizPrometheusResources } from '@meshfleet/agent-protocol';
-import { aggregatesServe, FleetAggregates, FleetSummaryRepository } from './fleet-summary.repository';
+import {
+  aggregatesServe,
+  FleetAggregates,
+  FleetSummaryRepository,
+  SummaryLimits,
+} from './fleet-summary.repository';
 import {
   FleetSummaryType,
   HealthCountsType,
@@ -60,24 +65,18 @@ export class FleetSummaryService {
     const now = freshness.now;
     const freshAfter = freshSince(freshness);
     const expiringBefore = new Date(now.getTime() + expiringWithinDays * 86_400_000);
+    const times = { freshAfter, expiringBefore };
     const stored = aggregatesServe(f)
-      ? await this.repo.stored(
-          organizationId,
-          f,
-          freshAfter,
-          expiringBefore,
-          50,
-          5,
-          ANCHOR_GROUP_NAMES,
-          ANCHOR_GROUPS_LISTED,
-          FLEET_WORST_CLUSTERS,
-        )
+      ? await this.repo.stored(organizationId, f, times, SUMMARY_LIMITS)
       : null;
     const { groups, statuses, versions, coverage, worst, expiring, anchorSets, catalog } =
-      stored ??
-      (await this.repo.aggregates(organizationId, f, freshAfter, expiringBefore, 50, 5, ANCHOR_GROUP_NAMES));
+      stored ?? (await this.repo.aggregates(organizationId, f, times, SUMMARY_LIMITS));
     const drift = stored ? stored.drift : await this.repo.driftCounts(organizationId, f);
-    const anchors = trustAnchorGroups(anchorSets);
+    // The stored path reads only the bundles of the listed anchors: their other anchors (counted
+    // in part) are left out.
+    const merged = trustAnchorGroups(anchorSets);
+    const listed = stored ? new Set(stored.listedAnchors) : null;
+    const anchors = listed ? merged.filter((g) => listed.has(g.sha256Fingerprint)) : merged;
     const health = emptyCounts();
     const providers = new Map<string, HealthCountsType>();
     const regions = new Map<string | null, number>();
@@ -146,7 +145,7 @@ export class FleetSummaryService {
         expiresInDays: Math.round(((Date.parse(e.notAfter) - now.getTime()) / 86_400_000) * 10) / 10,
       })),
       trustAnchorGroups: anchors.slice(0, ANCHOR_GROUPS_LISTED),
-      trustAnchorGroupCount: anchors.length,
+      trustAnchorGroupCount: stored ? stored.anchorCount : anchors.length,
       resources: stored
         ? fleetResourcesView(stored.resources)
         : await this.resources.fleet(organizationId, f),
@@ -220,6 +219,15 @@ export const ANCHOR_GROUPS_LISTED = 100;
 
 /** How many cluster names a trust-anchor group lists at most (clusterCount counts them all). */
 export const ANCHOR_GROUP_NAMES = 100;
+
+/** The lengths of fleetSummary's lists. */
+const SUMMARY_LIMITS: SummaryLimits = {
+  expiring: 50,
+  worstCoverage: 5,
+  anchorNames: ANCHOR_GROUP_NAMES,
+  anchorsListed: ANCHOR_GROUPS_LISTED,
+  resourceWorst: FLEET_WORST_CLUSTERS,
+};
 
 /**
  * Clusters per trust anchor, most shared first, from clusters grouped by bundle: a cluster whose

@@ -171,29 +171,30 @@ BEGIN
   ELSIF TG_OP = ''UPDATE'' THEN
     PERFORM 1 FROM "Cluster" c WHERE c."id" IN (SELECT "clusterId" FROM "n") ORDER BY c."id" FOR SHARE\073
     -- Only snapshots that changed a column the contribution reads (most reports change only
-    -- the time and the sequence, or the resource figures).
+    -- the time and the sequence, or the resource figures): old values o0 and on, new ones n0 and on.
+    WITH ch AS (
+      SELECT "n"."clusterId" AS id,
+        "o"."status" AS o0, "o"."linkerdInstalled" AS o1, "o"."controlPlaneVersion" AS o2, "o"."proxySkew" AS o3,
+        "o"."meshedPods" AS o4, "o"."totalPods" AS o5, "o"."trafficCoverage" AS o6, "o"."driftCount" AS o7,
+        "o"."trustAnchorFingerprints" AS o8, "o"."trustAnchorSubjects" AS o9, "o"."resources" AS o10,
+        "n"."status" AS n0, "n"."linkerdInstalled" AS n1, "n"."controlPlaneVersion" AS n2, "n"."proxySkew" AS n3,
+        "n"."meshedPods" AS n4, "n"."totalPods" AS n5, "n"."trafficCoverage" AS n6, "n"."driftCount" AS n7,
+        "n"."trustAnchorFingerprints" AS n8, "n"."trustAnchorSubjects" AS n9, "n"."resources" AS n10
+      FROM "o" JOIN "n" ON "n"."clusterId" = "o"."clusterId"
+      WHERE ("o"."status", "o"."linkerdInstalled", "o"."controlPlaneVersion", "o"."proxySkew", "o"."meshedPods",
+          "o"."totalPods", "o"."trafficCoverage", "o"."driftCount", "o"."trustAnchorFingerprints",
+          "o"."trustAnchorSubjects", "o"."resources")
+        IS DISTINCT FROM ("n"."status", "n"."linkerdInstalled", "n"."controlPlaneVersion", "n"."proxySkew",
+          "n"."meshedPods", "n"."totalPods", "n"."trafficCoverage", "n"."driftCount", "n"."trustAnchorFingerprints",
+          "n"."trustAnchorSubjects", "n"."resources"))
     SELECT array_agg(x) INTO d FROM (
-      SELECT x FROM "o" JOIN "n" ON "n"."clusterId" = "o"."clusterId" JOIN "Cluster" c ON c."id" = "n"."clusterId",
+      SELECT x FROM ch JOIN "Cluster" c ON c."id" = ch.id,
         LATERAL "meshfleet_fleet_contribution"(-1, c."organizationId", c."provider"::text, c."region", c."status"::text,
-          "o"."clusterId" IS NOT NULL, "o"."status"::text, "o"."linkerdInstalled", "o"."controlPlaneVersion", "o"."proxySkew",
-          "o"."meshedPods", "o"."totalPods", "o"."trafficCoverage", "o"."driftCount", "o"."trustAnchorFingerprints", "o"."trustAnchorSubjects", "o"."resources") x
-      WHERE ("o"."status", "o"."linkerdInstalled", "o"."controlPlaneVersion", "o"."proxySkew", "o"."meshedPods",
-          "o"."totalPods", "o"."trafficCoverage", "o"."driftCount", "o"."trustAnchorFingerprints",
-          "o"."trustAnchorSubjects", "o"."resources")
-        IS DISTINCT FROM ("n"."status", "n"."linkerdInstalled", "n"."controlPlaneVersion", "n"."proxySkew",
-          "n"."meshedPods", "n"."totalPods", "n"."trafficCoverage", "n"."driftCount", "n"."trustAnchorFingerprints",
-          "n"."trustAnchorSubjects", "n"."resources")
+          true, ch.o0::text, ch.o1, ch.o2, ch.o3, ch.o4, ch.o5, ch.o6, ch.o7, ch.o8, ch.o9, ch.o10) x
       UNION ALL
-      SELECT x FROM "o" JOIN "n" ON "n"."clusterId" = "o"."clusterId" JOIN "Cluster" c ON c."id" = "n"."clusterId",
+      SELECT x FROM ch JOIN "Cluster" c ON c."id" = ch.id,
         LATERAL "meshfleet_fleet_contribution"(1, c."organizationId", c."provider"::text, c."region", c."status"::text,
-          "n"."clusterId" IS NOT NULL, "n"."status"::text, "n"."linkerdInstalled", "n"."controlPlaneVersion", "n"."proxySkew",
-          "n"."meshedPods", "n"."totalPods", "n"."trafficCoverage", "n"."driftCount", "n"."trustAnchorFingerprints", "n"."trustAnchorSubjects", "n"."resources") x
-      WHERE ("o"."status", "o"."linkerdInstalled", "o"."controlPlaneVersion", "o"."proxySkew", "o"."meshedPods",
-          "o"."totalPods", "o"."trafficCoverage", "o"."driftCount", "o"."trustAnchorFingerprints",
-          "o"."trustAnchorSubjects", "o"."resources")
-        IS DISTINCT FROM ("n"."status", "n"."linkerdInstalled", "n"."controlPlaneVersion", "n"."proxySkew",
-          "n"."meshedPods", "n"."totalPods", "n"."trafficCoverage", "n"."driftCount", "n"."trustAnchorFingerprints",
-          "n"."trustAnchorSubjects", "n"."resources")) q\073
+          true, ch.n0::text, ch.n1, ch.n2, ch.n3, ch.n4, ch.n5, ch.n6, ch.n7, ch.n8, ch.n9, ch.n10) x) q\073
   ELSE
     PERFORM 1 FROM "Cluster" c WHERE c."id" IN (SELECT "clusterId" FROM "o") ORDER BY c."id" FOR SHARE\073
     SELECT array_agg(x) INTO d FROM (
