@@ -4,7 +4,8 @@
 // It also measures the API's own CPU time per heartbeat and per report (from /proc/<pid>/stat in
 // separate heartbeat-only and report-only phases), which stays meaningful when the load generator,
 // Postgres and Redis share the machine's cores; the generator sends pre-serialized bodies so that
-// it takes as little of those cores as it can, and reports its own CPU share.
+// it takes as little of those cores as it can, and reports its own CPU share. A closed-loop
+// phase (64 reports in flight) measures what the API can take, against the raw upserts.
 // Usage: node bench/ingest.mjs [--clusters 25000] [--seconds 30] [--pollers 10000]
 //   [--cpu-seconds 10] [--raw-seconds 10] [--profile <dir>] [--api-node-options '<flags>']
 //   [--no-record]   (--profile: the API runs under --cpu-prof; e.g. --api-node-options --perf-basic-prof for perf)
@@ -44,6 +45,8 @@ const API_NODE_OPTIONS = [
   .join(' ');
 const HB_RATE = CLUSTERS / 15;
 const REPORT_RATE = CLUSTERS / 60;
+const GOAL_CPU_PER_CLUSTER_MINUTE_MS = 0.3; // issue 21, goal 1
+const CAPACITY_IN_FLIGHT = 64;
 
 const REPORT = realisticReport();
 const REPORT_BYTES = Buffer.byteLength(JSON.stringify(REPORT));
@@ -90,6 +93,28 @@ const selfCpuSeconds = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
+
+/** Closed-loop load: `inFlight` calls at all times for the duration (what the API can take). */
+async function closedLoop(seconds, fire, inFlight) {
+  let ok = 0;
+  let errors = 0;
+  let n = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  const lane = async () => {
+    while (performance.now() < end) {
+      try {
+        const r = await fire(n++);
+        if (r.status >= 200 && r.status < 300) ok++;
+        else errors++;
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, lane));
+  return { perSecond: Math.round(ok / ((performance.now() - start) / 1000)), errors };
+}
 
 /** Open-loop load: fires at the target rate for the duration, capped in flight. */
 async function drive(rate, seconds, fire, maxInFlight = 512) {
@@ -214,6 +239,13 @@ async function main() {
     };
     const cpuHb = await cpuPer('heartbeats', HB_RATE, heartbeat);
     const cpuRep = await cpuPer('reports', REPORT_RATE, report);
+    console.error(
+      `capacity phase: reports, closed loop with ${CAPACITY_IN_FLIGHT} in flight for ${CPU_SECONDS} s…`,
+    );
+    const capacity = await closedLoop(CPU_SECONDS, report, CAPACITY_IN_FLIGHT);
+    console.error(`  ${capacity.perSecond}/s, ${capacity.errors} errors`);
+    const perMinute =
+      cpuHb === null || cpuRep === null ? null : Math.round((4 * cpuHb + cpuRep) * 1000) / 1000;
 
     console.error(
       `driving ${Math.round(HB_RATE)} heartbeats/s + ${Math.round(REPORT_RATE)} reports/s for ${SECONDS} s…`,
@@ -297,13 +329,27 @@ async function main() {
       { figure: 'API CPU ms per heartbeat (heartbeat-only phase)', value: cpuHb },
       { figure: 'API CPU ms per report (report-only phase)', value: cpuRep },
       {
+        // Issue 21, goal 1: what one cluster costs the API per minute at the default intervals.
+        figure: 'API CPU ms per cluster-minute (4 heartbeats + 1 report, the default 15 s / 60 s)',
+        value: perMinute,
+        goal: `≤ ${GOAL_CPU_PER_CLUSTER_MINUTE_MS}`,
+        meets: perMinute !== null && perMinute <= GOAL_CPU_PER_CLUSTER_MINUTE_MS,
+      },
+      {
         figure: 'CPU used during the mixed phase: API / load generator',
         value: `${cores(apiCores)} / ${cores(selfCores)}`,
       },
       { figure: 'raw Postgres upserts/s of the same report (10 connections)', value: pgRaw.perSecond },
       {
-        figure: 'API reports/s as a share of raw upserts/s',
-        value: `${Math.round((rep.perSecond / pgRaw.perSecond) * 100)}%`,
+        figure: `API reports/s, closed loop with ${CAPACITY_IN_FLIGHT} in flight (what it can take) / errors`,
+        value: `${capacity.perSecond} / ${capacity.errors}`,
+      },
+      {
+        // Issue 21, goal 1: ingestion at least half the raw upserts of the same row.
+        figure: 'API reports/s (closed loop) as a share of raw upserts/s',
+        value: `${Math.round((capacity.perSecond / pgRaw.perSecond) * 100)}%`,
+        goal: '≥ 50%',
+        meets: capacity.errors === 0 && capacity.perSecond / pgRaw.perSecond >= 0.5,
       },
       { figure: 'raw Redis ZADD round trips/s (64 in flight)', value: redisRaw.perSecond },
       {
